@@ -1,0 +1,85 @@
+# postbox — one binary, many applets. GNU make.
+#
+#   make            build/postbox and the applet links in build/bin
+#   make test       install what is missing, build, run unit and bats tests
+#   make run        install what is missing, build, run the demo mail host
+#   make asan       the same binary with ASan + UBSan in build-asan/
+#   make lint       cppcheck, clang-tidy and the banned-function check
+#   make size       the binary's size
+#   make install    PREFIX=/usr/local DESTDIR= : binary plus applet links
+
+VERSION   := 0.1.0
+BUILD     ?= build
+PREFIX    ?= /usr/local
+CC        ?= cc
+PKGS      := openssl ldns libcrypt
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lldns -lcrypt)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+OPT       ?= -O2 -g
+CFLAGS    += -std=c11 -D_GNU_SOURCE -DPOSTBOX_VERSION='"$(VERSION)"' $(OPT) $(WARN) $(PKG_CFLAGS)
+comma     := ,
+SAN       := -fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS    += $(if $(SANITIZE),$(SAN) -fPIE,$(HARDEN))
+LDFLAGS   += -pie -Wl,-z,relro,-z,now $(if $(SANITIZE),$(SAN))
+
+LIB_SRC    := $(sort $(wildcard libmail/*.c))
+APPLET_SRC := $(sort $(wildcard applets/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
+APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
+APPLETS     = $(shell $(BUILD)/postbox --list 2>/dev/null)
+
+.PHONY: all test run asan lint size install clean deps unit fuzz
+
+all: $(BUILD)/postbox $(BUILD)/unit-tests
+	@cd $(BUILD) && mkdir -p bin && for a in $$(./postbox --list); do ln -sf ../postbox bin/$$a; done
+
+$(BUILD)/%.o: %.c $(wildcard libmail/*.h applets/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libmail.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/postbox: $(APPLET_OBJ) $(BUILD)/libmail.a
+	$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a $(PKG_LIBS)
+
+$(BUILD)/unit-tests: $(UNIT_SRC) $(BUILD)/libmail.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -Ilibmail -o $@ $(UNIT_SRC) $(BUILD)/libmail.a $(PKG_LIBS)
+
+deps:
+	@scripts/deps
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/test
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 OPT="-O1 -g" all
+
+lint:
+	@scripts/lint
+
+size: $(BUILD)/postbox
+	@size $(BUILD)/postbox
+	@ls -l $(BUILD)/postbox | awk '{print $$5 " bytes"}'
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(BUILD)/postbox $(DESTDIR)$(PREFIX)/sbin/postbox
+	@for a in $$($(BUILD)/postbox --list); do \
+		[ "$$a" = config ] || ln -sf postbox $(DESTDIR)$(PREFIX)/sbin/$$a; done
+
+fuzz:
+	@scripts/fuzz
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,36 @@
+/* applets.h — the applets of the postbox binary and their shared CLI glue.
+ *
+ * The table itself lives in main.c, sorted by name; --list, --install and
+ * the top-level help are generated from it.
+ */
+#ifndef POSTBOX_APPLETS_H
+#define POSTBOX_APPLETS_H
+
+#include "../libmail/config.h"
+
+#ifndef POSTBOX_VERSION
+#define POSTBOX_VERSION "0.1.0"
+#endif
+
+/* Exit code for an unknown applet name (documented in the README). */
+#define EXIT_UNKNOWN_APPLET EX_USAGE
+
+int config_main(int argc, char **argv);
+int mailq_main(int argc, char **argv);
+int sendmail_main(int argc, char **argv);
+
+/* --- cli.c: what every applet needs at its edge --- */
+
+/* Name the program for messages and logs. */
+void cli_init(const char *applet);
+const char *cli_name(void);
+/* "APPLET: error: ..." on stderr and exit with a sysexits code. */
+_Noreturn void die(int ex, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Load the configuration (-C path, $POSTBOX_CONFIG, default) or die. */
+void cli_load_config(struct config *cfg, const char *path);
+/* Print the usage text to stdout and exit 0 when argv[1] is --help or
+ * --version; call first thing. */
+void cli_help_version(int argc, char **argv, const char *usage);
+
+#endif

@@ -1,0 +1,66 @@
+/* cli.c — die/warn, configuration loading and --help for every applet. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../libmail/log.h"
+#include "applets.h"
+
+static const char *program = "postbox";
+
+void cli_init(const char *applet)
+{
+	program = applet;
+	log_open(applet);
+}
+
+const char *cli_name(void)
+{
+	return program;
+}
+
+void die(int ex, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: error: ", program);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(ex);
+}
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: warning: ", program);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_load_config(struct config *cfg, const char *path)
+{
+	struct mail_err e;
+	err_clear(&e);
+	if (config_load(cfg, path, &e) < 0)
+		die(e.ex ? e.ex : EX_CONFIG, "%s", e.msg);
+}
+
+void cli_help_version(int argc, char **argv, const char *usage)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return;
+		if (!strcmp(argv[i], "--help")) {
+			fputs(usage, stdout);
+			exit(0);
+		}
+		if (!strcmp(argv[i], "--version")) {
+			printf("%s (postbox) %s\n", program, POSTBOX_VERSION);
+			exit(0);
+		}
+	}
+}

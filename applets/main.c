@@ -1,0 +1,144 @@
+/* main.c — postbox: one binary, many applets (the busybox model).
+ *
+ * Usage: postbox APPLET [ARGS...]   or   APPLET [ARGS...] through a link
+ *        postbox --list | --install [--force] DIR | --help | --version
+ *
+ * The applet is basename(argv[0]) when that names one, else argv[1].
+ * Exit codes: the applet's own; 64 (EX_USAGE) for an unknown applet;
+ * 73 (EX_CANTCREAT) when --install cannot make a link.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "applets.h"
+
+struct applet {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	int link;                /* installed as a link by --install */
+	const char *summary;
+};
+
+/* Sorted by name. */
+static const struct applet applets[] = {
+	{ "config", config_main, 0, "print the effective configuration" },
+	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
+	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
+};
+#define NAPPLETS (sizeof applets / sizeof applets[0])
+
+static const struct applet *find_applet(const char *name)
+{
+	for (size_t i = 0; i < NAPPLETS; i++)
+		if (!strcmp(applets[i].name, name))
+			return &applets[i];
+	return NULL;
+}
+
+static void list_applets(FILE *f, int with_summary)
+{
+	for (size_t i = 0; i < NAPPLETS; i++) {
+		if (with_summary)
+			fprintf(f, "  %-10s %s\n", applets[i].name, applets[i].summary);
+		else
+			fprintf(f, "%s\n", applets[i].name);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "postbox %s — a complete mail system in one binary\n\n"
+		   "Usage: postbox APPLET [ARGS...]\n"
+		   "       postbox --list | --install [--force] DIR | --help | --version\n\n"
+		   "Applets:\n",
+		POSTBOX_VERSION);
+	list_applets(f, 1);
+	fprintf(f, "\nEach applet answers --help. Links named after an applet run it.\n");
+}
+
+/* Link DIR/NAME to our own binary for every linkable applet. A file that is
+ * not already such a link is left alone unless force is set. */
+static int install_links(const char *dir, int force)
+{
+	char self[PATH_MAX], path[PATH_MAX], target[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n < 0)
+		die(EX_OSERR, "/proc/self/exe: %s", strerror(errno));
+	self[n] = '\0';
+	int failed = 0;
+	for (size_t i = 0; i < NAPPLETS; i++) {
+		if (!applets[i].link)
+			continue;
+		int len = snprintf(path, sizeof path, "%s/%s", dir, applets[i].name);
+		if (len < 0 || (size_t)len >= sizeof path)
+			die(EX_USAGE, "%s: path too long", dir);
+		struct stat st;
+		if (lstat(path, &st) == 0) {
+			ssize_t t = S_ISLNK(st.st_mode) ? readlink(path, target, sizeof target - 1) : -1;
+			int ours = t >= 0 && (target[t] = '\0', !strcmp(target, self));
+			if (!ours && !force) {
+				warn("%s exists and is not a link to %s; not replaced (use --force)", path, self);
+				failed = 1;
+				continue;
+			}
+			if (unlink(path) < 0) {
+				warn("%s: %s", path, strerror(errno));
+				failed = 1;
+				continue;
+			}
+		}
+		if (symlink(self, path) < 0) {
+			warn("%s: %s", path, strerror(errno));
+			failed = 1;
+		}
+	}
+	return failed ? EX_CANTCREAT : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : (argc > 0 ? argv[0] : "postbox");
+	const struct applet *a = find_applet(base);
+	if (!a) {
+		if (argc < 2) {
+			usage(stderr);
+			return EXIT_UNKNOWN_APPLET;
+		}
+		const char *arg = argv[1];
+		cli_init("postbox");
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(arg, "--version")) {
+			printf("postbox %s\n", POSTBOX_VERSION);
+			return 0;
+		}
+		if (!strcmp(arg, "--list")) {
+			list_applets(stdout, 0);
+			return 0;
+		}
+		if (!strcmp(arg, "--install")) {
+			int force = argc > 2 && !strcmp(argv[2], "--force");
+			if (argc != 3 + force)
+				die(EX_USAGE, "usage: postbox --install [--force] DIR");
+			return install_links(argv[2 + force], force);
+		}
+		a = find_applet(arg);
+		if (!a) {
+			fprintf(stderr, "postbox: unknown applet \"%s\"; the applets are:\n", arg);
+			list_applets(stderr, 1);
+			return EXIT_UNKNOWN_APPLET;
+		}
+		argc--;
+		argv++;
+	}
+	cli_init(a->name);
+	return a->main(argc, argv);
+}

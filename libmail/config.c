@@ -1,0 +1,269 @@
+/* config.c — the key table, defaults and the file parser; see config.h. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+struct key_def {
+	const char *name;
+	enum config_type type;
+	const char *def;         /* NULL: computed at load time */
+	const char *help;
+};
+
+/* Indexed by enum config_key; keep both in the same (sorted) order. */
+static const struct key_def keys[CFG_NKEYS] = {
+	[CFG_ALIASES] = { "aliases", CT_STRING, "", "aliases file in /etc/aliases syntax (empty: none)" },
+	[CFG_HOSTNAME] = { "hostname", CT_STRING, NULL, "this host's name in greetings, Received and Message-ID" },
+	[CFG_LOCAL_DOMAINS] = { "local_domains", CT_LIST, NULL, "domains delivered here" },
+	[CFG_MAX_LINE_LENGTH] = { "max_line_length", CT_NUMBER, "1000", "longest text line in octets, CRLF included (RFC 5321 4.5.3.1.6)" },
+	[CFG_MAX_MESSAGE_SIZE] = { "max_message_size", CT_SIZE, "64M", "largest message accepted (K, M, G suffixes)" },
+	[CFG_MAX_RECIPIENTS] = { "max_recipients", CT_NUMBER, "1000", "most recipients of one message" },
+	[CFG_RELAY_NETWORKS] = { "relay_networks", CT_LIST, "127.0.0.0/8, ::1/128", "client networks allowed to relay" },
+	[CFG_RESOLVER] = { "resolver", CT_STRING, "", "nameserver ADDR[:PORT] instead of resolv.conf" },
+	[CFG_SMARTHOST] = { "smarthost", CT_LIST, "", "relay all outgoing mail through [host]:port, tried in order" },
+	[CFG_SMTP_PORT] = { "smtp_port", CT_PORT, "25", "port of outgoing MX connections" },
+	[CFG_SPOOL] = { "spool", CT_STRING, NULL, "the queue directory" },
+	[CFG_TLS_CERT] = { "tls_cert", CT_STRING, "", "PEM certificate chain for servers" },
+	[CFG_TLS_KEY] = { "tls_key", CT_STRING, "", "PEM private key for servers" },
+	[CFG_USERS] = { "users", CT_STRING, "", "users file: address, password hash, mailbox (empty: none)" },
+};
+
+const char *config_key_name(enum config_key k)
+{
+	return keys[k].name;
+}
+
+const char *config_key_help(enum config_key k)
+{
+	return keys[k].help;
+}
+
+static int parse_suffixed(const char *s, const char *suffixes, const long long *mult, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -1;
+	if (*end) {
+		const char *hit = strchr(suffixes, tolower((unsigned char)*end));
+		if (!hit || end[1])
+			return -1;
+		long long m = mult[hit - suffixes];
+		if (v > __LONG_LONG_MAX__ / m)
+			return -1;
+		v *= m;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_value(enum config_type t, const char *s, long long *out)
+{
+	static const long long size_mult[] = { 1024LL, 1024LL * 1024, 1024LL * 1024 * 1024 };
+	static const long long time_mult[] = { 1, 60, 3600, 86400 };
+	*out = 0;
+	switch (t) {
+	case CT_STRING:
+	case CT_LIST:
+		return 0;
+	case CT_NUMBER:
+		return parse_suffixed(s, "", NULL, out);
+	case CT_PORT:
+		return parse_suffixed(s, "", NULL, out) < 0 || *out < 1 || *out > 65535 ? -1 : 0;
+	case CT_SIZE:
+		return parse_suffixed(s, "kmg", size_mult, out);
+	case CT_DURATION:
+		return parse_suffixed(s, "smhd", time_mult, out);
+	case CT_BOOL:
+		if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcasecmp(s, "on") || !strcmp(s, "1"))
+			*out = 1;
+		else if (strcasecmp(s, "no") && strcasecmp(s, "false") && strcasecmp(s, "off") && strcmp(s, "0"))
+			return -1;
+		return 0;
+	}
+	return -1;
+}
+
+static int set_value(struct config *cfg, enum config_key k, const char *value, const char *origin,
+		     struct mail_err *e)
+{
+	long long num;
+	if (strpbrk(value, "\r\n") || parse_value(keys[k].type, value, &num) < 0)
+		return err_set(e, EX_CONFIG, 451, "4.3.5", "%s: bad value for %s: \"%s\"", origin,
+			       keys[k].name, value);
+	char *copy = strdup(value);
+	if (!copy)
+		return err_sys(e, "%s", origin);
+	free(cfg->v[k].text);
+	cfg->v[k].text = copy;
+	cfg->v[k].num = num;
+	str_copy(cfg->v[k].origin, sizeof cfg->v[k].origin, origin, strlen(origin));
+	return 0;
+}
+
+static int find_key(const char *name, size_t n)
+{
+	for (int k = 0; k < CFG_NKEYS; k++)
+		if (strlen(keys[k].name) == n && !strncmp(keys[k].name, name, n))
+			return k;
+	return -1;
+}
+
+int config_set(struct config *cfg, const char *key, const char *value, const char *origin,
+	       struct mail_err *e)
+{
+	int k = find_key(key, strlen(key));
+	if (k < 0)
+		return err_set(e, EX_CONFIG, 451, "4.3.5", "%s: unknown key \"%s\"", origin, key);
+	return set_value(cfg, (enum config_key)k, value, origin, e);
+}
+
+static int computed_defaults(struct config *cfg, struct mail_err *e)
+{
+	char host[256] = "localhost";
+	struct buf b = BUF_INIT;
+	int r = 0;
+	if (gethostname(host, sizeof host - 1) < 0 || !host[0])
+		str_copy(host, sizeof host, "localhost", 9);
+	host[sizeof host - 1] = '\0';
+	r |= set_value(cfg, CFG_HOSTNAME, host, "built-in (gethostname)", e);
+
+	buf_addf(&b, "localhost, %s", host);
+	r |= set_value(cfg, CFG_LOCAL_DOMAINS, buf_cstr(&b), "built-in (localhost and hostname)", e);
+
+	/* root gets the system spool; anyone else a private one under $HOME,
+	 * so that postbox works on a laptop with no configuration at all. */
+	buf_reset(&b);
+	const char *home = getenv("HOME");
+	const char *why = "built-in (root)";
+	if (geteuid() == 0) {
+		buf_adds(&b, "/var/spool/postbox");
+	} else if (home && home[0] == '/') {
+		buf_addf(&b, "%s/.postbox/spool", home);
+		why = "built-in ($HOME)";
+	} else {
+		buf_addf(&b, "/tmp/postbox-%u/spool", (unsigned)geteuid());
+		why = "built-in (no $HOME)";
+	}
+	if (!buf_ok(&b))
+		r = err_set(e, EX_OSERR, 451, "4.3.0", "out of memory");
+	else
+		r |= set_value(cfg, CFG_SPOOL, buf_cstr(&b), why, e);
+	buf_free(&b);
+	return r ? -1 : 0;
+}
+
+static char *trim(char *s, char **end)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	char *t = *end;
+	while (t > s && (t[-1] == ' ' || t[-1] == '\t' || t[-1] == '\r' || t[-1] == '\n'))
+		t--;
+	*t = '\0';
+	*end = t;
+	return s;
+}
+
+static int parse_file(struct config *cfg, FILE *f, const char *path, struct mail_err *e)
+{
+	char line[4096], origin[sizeof cfg->v[0].origin];
+	int lineno = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		snprintf(origin, sizeof origin, "%s:%d", path, lineno);
+		size_t len = strlen(line);
+		if (len == sizeof line - 1 && line[len - 1] != '\n')
+			return err_set(e, EX_CONFIG, 451, "4.3.5", "%s: line too long", origin);
+		char *end = line + len;
+		char *s = trim(line, &end);
+		if (!*s || *s == '#')
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq)
+			return err_set(e, EX_CONFIG, 451, "4.3.5", "%s: expected \"key = value\"", origin);
+		char *kend = eq;
+		while (kend > s && (kend[-1] == ' ' || kend[-1] == '\t'))
+			kend--;
+		*kend = '\0';
+		char *vend = end;
+		char *value = trim(eq + 1, &vend);
+		if (config_set(cfg, s, value, origin, e) < 0)
+			return -1;
+	}
+	if (ferror(f))
+		return err_sys(e, "%s", path);
+	return 0;
+}
+
+int config_load(struct config *cfg, const char *path, struct mail_err *e)
+{
+	memset(cfg, 0, sizeof *cfg);
+	for (int k = 0; k < CFG_NKEYS; k++)
+		if (keys[k].def && set_value(cfg, (enum config_key)k, keys[k].def, "default", e) < 0)
+			return -1;
+	if (computed_defaults(cfg, e) < 0)
+		return -1;
+
+	int must_exist = 1;
+	if (!path || !*path)
+		path = getenv("POSTBOX_CONFIG");
+	if (!path || !*path) {
+		path = CONFIG_DEFAULT_PATH;
+		must_exist = 0;
+	}
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		if (!must_exist && errno == ENOENT)
+			return 0;
+		err_sys(e, "%s", path);
+		e->ex = EX_CONFIG;
+		return -1;
+	}
+	str_copy(cfg->path, sizeof cfg->path, path, strlen(path));
+	int r = parse_file(cfg, f, path, e);
+	fclose(f);
+	return r;
+}
+
+void config_free(struct config *cfg)
+{
+	for (int k = 0; k < CFG_NKEYS; k++) {
+		free(cfg->v[k].text);
+		cfg->v[k].text = NULL;
+	}
+}
+
+const char *config_str(const struct config *cfg, enum config_key k)
+{
+	return cfg->v[k].text ? cfg->v[k].text : "";
+}
+
+long long config_num(const struct config *cfg, enum config_key k)
+{
+	return cfg->v[k].num;
+}
+
+int config_list_has(const struct config *cfg, enum config_key k, const char *item)
+{
+	const char *s = config_str(cfg, k);
+	size_t n = strlen(item);
+	while (*s) {
+		while (*s == ',' || *s == ' ' || *s == '\t')
+			s++;
+		size_t len = strcspn(s, ", \t");
+		if (len && len == n && !strncasecmp(s, item, n))
+			return 1;
+		s += len;
+	}
+	return 0;
+}

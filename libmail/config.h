@@ -1,0 +1,68 @@
+/* config.h — the one configuration file: `key = value` lines.
+ *
+ * Every key has a built-in default, so postbox runs with no file at all.
+ * The file is `-C FILE`, else $POSTBOX_CONFIG, else CONFIG_DEFAULT_PATH
+ * (which may be absent; a named file must exist). Unknown keys and bad
+ * values are errors naming the file and line. Each value remembers where it
+ * came from, for `postbox config`.
+ *
+ * To add a key: one enum entry here and one row in config.c's table.
+ */
+#ifndef POSTBOX_CONFIG_H
+#define POSTBOX_CONFIG_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/postbox.conf"
+
+enum config_key {
+	CFG_ALIASES,
+	CFG_HOSTNAME,
+	CFG_LOCAL_DOMAINS,
+	CFG_MAX_LINE_LENGTH,
+	CFG_MAX_MESSAGE_SIZE,
+	CFG_MAX_RECIPIENTS,
+	CFG_RELAY_NETWORKS,
+	CFG_RESOLVER,
+	CFG_SMARTHOST,
+	CFG_SMTP_PORT,
+	CFG_SPOOL,
+	CFG_TLS_CERT,
+	CFG_TLS_KEY,
+	CFG_USERS,
+	CFG_NKEYS
+};
+
+enum config_type { CT_STRING, CT_LIST, CT_NUMBER, CT_SIZE, CT_DURATION, CT_BOOL, CT_PORT };
+
+struct config_value {
+	char *text;              /* as written (or the default), NUL-terminated */
+	long long num;           /* parsed value for numbers, sizes, durations (s), bools */
+	char origin[300];        /* "default", "built-in (computed)", "FILE:LINE" */
+};
+
+struct config {
+	char path[4096];         /* the file read, or "" if none */
+	struct config_value v[CFG_NKEYS];
+};
+
+/* Load defaults, then the file chosen as above (path may be NULL). */
+int config_load(struct config *cfg, const char *path, struct mail_err *e);
+void config_free(struct config *cfg);
+/* Set one key as if read from `origin` (command-line overrides). */
+int config_set(struct config *cfg, const char *key, const char *value, const char *origin,
+	       struct mail_err *e);
+
+const char *config_str(const struct config *cfg, enum config_key k);
+long long config_num(const struct config *cfg, enum config_key k);
+/* For CT_LIST keys: is `item` one of the comma/space separated entries
+ * (case-insensitive)? */
+int config_list_has(const struct config *cfg, enum config_key k, const char *item);
+
+/* For `postbox config`: the key's name, type and help line. */
+const char *config_key_name(enum config_key k);
+const char *config_key_help(enum config_key k);
+
+#endif

@@ -1,0 +1,27 @@
+/* log.h — one line per event, key=value fields, syslog or stderr.
+ *
+ * Lines go to syslog (facility mail) unless stderr is a terminal or
+ * POSTBOX_LOG=stderr is set, in which case they go to stderr prefixed with
+ * the program name. Values that may hold hostile bytes are passed through
+ * log_value() first so a CR or LF can never forge a log line.
+ */
+#ifndef POSTBOX_LOG_H
+#define POSTBOX_LOG_H
+
+#include <stddef.h>
+
+enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+void log_open(const char *program);
+/* Prefix every line with "qid=QID" (NULL to clear). */
+void log_event(enum log_level lvl, const char *qid, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define log_info(qid, ...) log_event(LOG_LVL_INFO, qid, __VA_ARGS__)
+#define log_warn(qid, ...) log_event(LOG_LVL_WARN, qid, __VA_ARGS__)
+#define log_err(qid, ...) log_event(LOG_LVL_ERR, qid, __VA_ARGS__)
+
+/* Escape s[0..n) for a log field into out (always terminated): controls,
+ * spaces, quotes and backslashes become \xHH. Returns out. */
+char *log_value(char *out, size_t cap, const char *s, size_t n);
+
+#endif

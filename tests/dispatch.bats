@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# The postbox binary: applet dispatch, --list, --install, --help, config.
+
+load helpers
+
+@test "--list prints the applets, sorted" {
+	run pb --list
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -qx sendmail
+	echo "$output" | grep -qx mailq
+	[ "$output" = "$(echo "$output" | sort)" ]
+}
+
+@test "every applet answers --help on stdout with exit 0" {
+	for a in $(pb --list); do
+		run pb "$a" --help
+		[ "$status" -eq 0 ] || { echo "$a --help: $status"; false; }
+		[[ "$output" == *Usage:* ]] || { echo "$a --help lacks Usage"; false; }
+	done
+}
+
+@test "--version names the version" {
+	run pb --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^postbox\ [0-9]+\.[0-9]+ ]]
+	run pb sendmail --version
+	[[ "$output" == "sendmail (postbox) "* ]]
+}
+
+@test "an unknown applet exits 64 and lists the applets" {
+	run pb frobnicate
+	[ "$status" -eq 64 ]
+	[[ "$output" == *'unknown applet "frobnicate"'* ]]
+	[[ "$output" == *sendmail* ]]
+}
+
+@test "a link named after an applet runs it" {
+	ln -s "$PB" "$T/mailq"
+	run "$T/mailq"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Mail queue is empty" ]
+}
+
+@test "--install makes links and refuses to replace a foreign file" {
+	mkdir "$T/bin"
+	echo "not ours" > "$T/bin/sendmail"
+	run pb --install "$T/bin"
+	[ "$status" -eq 73 ]
+	[[ "$output" == *"sendmail exists and is not a link"* ]]
+	[ "$(cat "$T/bin/sendmail")" = "not ours" ]
+	[ -L "$T/bin/mailq" ]
+	run pb --install "$T/bin"          # again: our own links are fine
+	[ "$status" -eq 73 ]                # still refuses the foreign file
+	run pb --install --force "$T/bin"
+	[ "$status" -eq 0 ]
+	[ "$(readlink "$T/bin/sendmail")" = "$(readlink -f "$PB")" ]
+	run "$T/bin/mailq"
+	[ "$output" = "Mail queue is empty" ]
+}
+
+@test "config prints every key with its origin" {
+	run pb config
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"spool = $SPOOL	# $POSTBOX_CONFIG:2"* ]]
+	[[ "$output" == *"max_recipients = 1000	# default"* ]]
+	run pb config hostname
+	[ "$output" = "test.example" ]
+}
+
+@test "-C overrides POSTBOX_CONFIG; a named file must exist" {
+	printf 'hostname = other.example\n' > "$T/other.conf"
+	run pb config -C "$T/other.conf" hostname
+	[ "$output" = "other.example" ]
+	run pb config -C "$T/missing.conf"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"$T/missing.conf: No such file"* ]]
+}
+
+@test "a bad configuration names the file and line, exit 78" {
+	printf 'hostname = x\nflavour = vanilla\n' > "$T/bad.conf"
+	run pb sendmail -C "$T/bad.conf" a@b.example < /dev/null
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"$T/bad.conf:2: unknown key \"flavour\""* ]]
+	printf 'max_message_size = lots\n' > "$T/bad.conf"
+	run pb mailq -C "$T/bad.conf"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"$T/bad.conf:1: bad value for max_message_size"* ]]
+}
+
+@test "with no configuration at all, an unprivileged user gets a private spool" {
+	chmod 755 "$T"
+	home="$T/home"
+	mkdir -p "$home"
+	chown nobody "$home"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups env -u POSTBOX_CONFIG HOME="$home" \
+		sh -c "printf 'Subject: x\n\nbody\n' | '$PB' sendmail someone@example.org && '$PB' mailq"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"someone@example.org"* ]]
+	ls "$home/.postbox/spool/queue" | grep -q '\.env$'
+}

@@ -1,0 +1,109 @@
+/* Unit tests: buffers, errors, JSON, base64 and configuration. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../../libmail/buf.h"
+#include "../../libmail/config.h"
+#include "../../libmail/json.h"
+#include "../../libmail/mime.h"
+#include "unit.h"
+
+UNIT_TEST(buf_growth_and_limit)
+{
+	struct buf b;
+	buf_init(&b, 10);
+	CHECK(buf_adds(&b, "0123456789") == 0);
+	CHECK(buf_addc(&b, 'x') < 0 && !buf_ok(&b));
+	CHECK(buf_adds(&b, "") < 0); /* latched */
+	buf_reset(&b);
+	CHECK(buf_addf(&b, "%d-%s", 42, "ok") == 0);
+	CHECK_STR(buf_cstr(&b), "42-ok");
+	buf_consume(&b, 3);
+	CHECK_STR(buf_cstr(&b), "ok");
+	buf_free(&b);
+	char small[4];
+	CHECK(str_copy(small, sizeof small, "abc", 3) == 0);
+	CHECK(str_copy(small, sizeof small, "abcd", 4) < 0 && !strcmp(small, "abc"));
+}
+
+UNIT_TEST(err_sys_classes)
+{
+	struct mail_err e;
+	errno = ENOSPC;
+	CHECK(err_sys(&e, "spool") < 0);
+	CHECK(e.smtp == 452 && !strcmp(e.status, "4.3.1") && e.ex == EX_TEMPFAIL);
+	CHECK(strstr(e.msg, "spool: ") == e.msg);
+	errno = EIO;
+	err_sys(&e, "x");
+	CHECK(e.smtp == 451 && !strcmp(e.status, "4.3.0"));
+}
+
+UNIT_TEST(json_strings_always_valid)
+{
+	struct buf b = BUF_INIT;
+	json_string(&b, "a\"b\\c\n\x01\xff\xc3\xa9", 10);
+	CHECK_STR(buf_cstr(&b), "\"a\\\"b\\\\c\\u000a\\u0001\\u00ff\xc3\xa9\"");
+	buf_free(&b);
+}
+
+UNIT_TEST(base64_and_phrase)
+{
+	struct buf b = BUF_INIT;
+	base64_encode(&b, "hello!?", 7);
+	CHECK_STR(buf_cstr(&b), "aGVsbG8hPw==");
+	struct buf d = BUF_INIT;
+	CHECK(base64_decode(&d, b.ptr, b.len) == 0 && d.len == 7 && !memcmp(d.ptr, "hello!?", 7));
+	CHECK(base64_decode(&d, "a=b=", 4) < 0);
+	buf_reset(&b);
+	mime_phrase(&b, "Jane Doe", 8);
+	CHECK_STR(buf_cstr(&b), "Jane Doe");
+	buf_reset(&b);
+	mime_phrase(&b, "Doe, \"J\"", 8);
+	CHECK_STR(buf_cstr(&b), "\"Doe, \\\"J\\\"\"");
+	buf_reset(&b);
+	mime_phrase(&b, "J\xc3\xb6rg", 5);
+	CHECK_STR(buf_cstr(&b), "=?UTF-8?B?SsO2cmc=?=");
+	buf_free(&b);
+	buf_free(&d);
+}
+
+static const char *write_tmp(const char *text)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/postbox-unit-%d.conf", (int)getpid());
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+UNIT_TEST(config_defaults_file_and_errors)
+{
+	struct config cfg;
+	struct mail_err e;
+	const char *path = write_tmp("# comment\n\nspool = /tmp/x y\nmax_message_size = 2M\nsmtp_port=2525\n");
+	CHECK(config_load(&cfg, path, &e) == 0);
+	CHECK_STR(config_str(&cfg, CFG_SPOOL), "/tmp/x y");
+	CHECK(config_num(&cfg, CFG_MAX_MESSAGE_SIZE) == 2 * 1024 * 1024);
+	CHECK(config_num(&cfg, CFG_SMTP_PORT) == 2525);
+	CHECK(strstr(cfg.v[CFG_SPOOL].origin, ":3") != NULL);
+	CHECK_STR(cfg.v[CFG_MAX_RECIPIENTS].origin, "default");
+	CHECK(config_list_has(&cfg, CFG_RELAY_NETWORKS, "::1/128"));
+	config_free(&cfg);
+
+	path = write_tmp("spool = /x\ncolour = blue\n");
+	CHECK(config_load(&cfg, path, &e) < 0 && e.ex == EX_CONFIG);
+	CHECK(strstr(e.msg, ":2: unknown key") != NULL);
+	config_free(&cfg);
+	path = write_tmp("smtp_port = 70000\n");
+	CHECK(config_load(&cfg, path, &e) < 0 && strstr(e.msg, ":1: bad value for smtp_port"));
+	config_free(&cfg);
+	path = write_tmp("just words\n");
+	CHECK(config_load(&cfg, path, &e) < 0 && strstr(e.msg, "key = value"));
+	config_free(&cfg);
+	CHECK(config_load(&cfg, "/nonexistent/postbox.conf", &e) < 0 && e.ex == EX_CONFIG);
+	config_free(&cfg);
+	unlink(path);
+}
