@@ -24,10 +24,17 @@ void io_init(struct io *io, int rfd, int wfd, int timeout_ms, const char *peer)
 	io->rfd = rfd;
 	io->wfd = wfd;
 	io->timeout_ms = timeout_ms;
-	io->recv = plain_recv;
-	io->send = plain_send;
+	io_init_transport_plain(io);
 	io->peer = peer ? peer : "peer";
 	buf_init(&io->out, 0);
+}
+
+void io_init_transport_plain(struct io *io)
+{
+	io->recv = plain_recv;
+	io->send = plain_send;
+	io->buffered = NULL;
+	io->ctx = NULL;
 }
 
 void io_free(struct io *io)

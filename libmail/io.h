@@ -44,6 +44,8 @@ enum { IO_LINE = 1, IO_EOF = 0, IO_ERR = -1, IO_TOOLONG = 2 };
 
 void io_init(struct io *io, int rfd, int wfd, int timeout_ms, const char *peer);
 void io_free(struct io *io);
+/* Back to plain read/write on the fds (after TLS ends). */
+void io_init_transport_plain(struct io *io);
 
 /* Read one line, terminator included, into line (reset first). At most max
  * bytes are kept: a longer line is consumed up to and including its LF and
