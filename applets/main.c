@@ -29,6 +29,7 @@ static const struct applet applets[] = {
 	{ "config", config_main, 0, "print the effective configuration" },
 	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
+	{ "smtpd", smtpd_main, 1, "ESMTP server: inetd or standalone, MTA and submission" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])
 
