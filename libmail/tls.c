@@ -40,7 +40,13 @@ static struct tls_ctx *ctx_new(const SSL_METHOD *method, struct mail_err *e)
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_mode(c->ctx, SSL_MODE_AUTO_RETRY);
+	/* io_flush retries a write after EAGAIN from an offset into a buffer
+	 * that may have moved; a peer that closes without close_notify (most
+	 * SMTP clients after QUIT) is an EOF, not an error. */
+	SSL_CTX_set_mode(c->ctx, SSL_MODE_AUTO_RETRY | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
 	return c;
 }
 
@@ -129,6 +135,7 @@ static ssize_t tls_recv(struct io *io, void *p, size_t n)
 {
 	SSL *ssl = io->ctx;
 	size_t got = 0;
+	errno = 0; /* SSL_ERROR_SYSCALL with errno 0 means EOF */
 	int r = SSL_read_ex(ssl, p, n, &got);
 	if (r == 1)
 		return (ssize_t)got;
