@@ -26,6 +26,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_MAX_LINE_LENGTH] = { "max_line_length", CT_NUMBER, "1000", "longest text line in octets, CRLF included (RFC 5321 4.5.3.1.6)" },
 	[CFG_MAX_MESSAGE_SIZE] = { "max_message_size", CT_SIZE, "64M", "largest message accepted (K, M, G suffixes)" },
 	[CFG_MAX_RECIPIENTS] = { "max_recipients", CT_NUMBER, "1000", "most recipients of one message" },
+	[CFG_RECIPIENT_DELIMITER] = { "recipient_delimiter", CT_STRING, "+", "separates user and extension: user+detail@domain (empty: none)" },
 	[CFG_RELAY_NETWORKS] = { "relay_networks", CT_LIST, "127.0.0.0/8, ::1/128", "client networks allowed to relay" },
 	[CFG_RESOLVER] = { "resolver", CT_STRING, "", "nameserver ADDR[:PORT] instead of resolv.conf" },
 	[CFG_SMARTHOST] = { "smarthost", CT_LIST, "", "relay all outgoing mail through [host]:port, tried in order" },
