@@ -296,7 +296,8 @@ int aliases_parse(struct aliases *a, const char *text, size_t n, const char *nam
 	buf_free(&entry);
 	if (rc < 0)
 		return -1;
-	qsort(a->v, a->n, sizeof *a->v, cmp_alias);
+	if (a->n > 1)
+		qsort(a->v, a->n, sizeof *a->v, cmp_alias);
 	for (size_t k = 1; k < a->n; k++)
 		if (!strcasecmp(a->v[k - 1].name, a->v[k].name))
 			return CFG_ERR(e, "%s:%u: alias %s already defined on line %u", name,
