@@ -21,11 +21,17 @@ struct key_def {
 /* Indexed by enum config_key; keep both in the same (sorted) order. */
 static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_ALIASES] = { "aliases", CT_STRING, "", "aliases file in /etc/aliases syntax (empty: none)" },
+	[CFG_DEFAULT_USER] = { "default_user", CT_STRING, "nobody", "identity for files and programs named in a root-owned aliases file" },
+	[CFG_HOP_LIMIT] = { "hop_limit", CT_NUMBER, "50", "most Received: fields before a message is refused as a loop" },
 	[CFG_HOSTNAME] = { "hostname", CT_STRING, NULL, "this host's name in greetings, Received and Message-ID" },
 	[CFG_LOCAL_DOMAINS] = { "local_domains", CT_LIST, NULL, "domains delivered here" },
+	[CFG_LOCK_TIMEOUT] = { "lock_timeout", CT_DURATION, "30s", "how long deliver waits for an mbox lock before deferring" },
+	[CFG_MAILBOX_QUOTA] = { "mailbox_quota", CT_SIZE, "0", "largest mailbox deliver fills (0: no quota)" },
 	[CFG_MAX_LINE_LENGTH] = { "max_line_length", CT_NUMBER, "1000", "longest text line in octets, CRLF included (RFC 5321 4.5.3.1.6)" },
 	[CFG_MAX_MESSAGE_SIZE] = { "max_message_size", CT_SIZE, "64M", "largest message accepted (K, M, G suffixes)" },
 	[CFG_MAX_RECIPIENTS] = { "max_recipients", CT_NUMBER, "1000", "most recipients of one message" },
+	[CFG_PIPE_TIMEOUT] = { "pipe_timeout", CT_DURATION, "10m", "longest run of a program that mail is delivered to" },
+	[CFG_QUOTA_ACTION] = { "quota_action", CT_STRING, "reject", "over quota: reject (552 5.2.2) or defer (452 4.2.2)" },
 	[CFG_RECIPIENT_DELIMITER] = { "recipient_delimiter", CT_STRING, "+", "separates user and extension: user+detail@domain (empty: none)" },
 	[CFG_RELAY_NETWORKS] = { "relay_networks", CT_LIST, "127.0.0.0/8, ::1/128", "client networks allowed to relay" },
 	[CFG_RESOLVER] = { "resolver", CT_STRING, "", "nameserver ADDR[:PORT] instead of resolv.conf" },

@@ -16,6 +16,7 @@ struct rstate {
 	const char *stack[RESOLVE_DEPTH_MAX + 2];   /* addresses being expanded */
 	const char *includes[RESOLVE_DEPTH_MAX + 2];
 	int depth, ninc;
+	const char *detail;     /* +detail of the alias being expanded */
 	uid_t alias_owner;
 	int has_alias_owner;
 };
@@ -239,12 +240,12 @@ static int expand_targets(struct rstate *st, const struct alias_target *t, size_
 			rc = expand_addr(st, t[i].text, ctx_domain, t[i].kind == ALIAS_LOCAL_ONLY);
 			break;
 		case ALIAS_FILE:
-			rc = add_dest(st, DEST_FILE, t[i].text, rcpt, NULL, NULL, where, has_owner,
-				      owner);
+			rc = add_dest(st, DEST_FILE, t[i].text, rcpt, st->detail, NULL, where,
+				      has_owner, owner);
 			break;
 		case ALIAS_PIPE:
-			rc = add_dest(st, DEST_PIPE, t[i].text, rcpt, NULL, NULL, where, has_owner,
-				      owner);
+			rc = add_dest(st, DEST_PIPE, t[i].text, rcpt, st->detail, NULL, where,
+				      has_owner, owner);
 			break;
 		case ALIAS_INCLUDE:
 			rc = expand_include(st, t[i].text, rcpt, ctx_domain);
@@ -256,13 +257,17 @@ static int expand_targets(struct rstate *st, const struct alias_target *t, size_
 	return 0;
 }
 
-static int expand_alias(struct rstate *st, const struct alias *a, const struct parts *p)
+static int expand_alias(struct rstate *st, const struct alias *a, const struct parts *p,
+			int detail_used)
 {
 	char where[600];
 	snprintf(where, sizeof where, "%s:%u", st->r->aliases->path, a->line);
 	st->stack[st->depth++] = p->addr;
+	const char *saved = st->detail;
+	st->detail = detail_used ? p->detail : NULL;
 	int rc = expand_targets(st, a->t, a->nt, p->addr, p->domain, where, st->has_alias_owner,
 				st->alias_owner);
+	st->detail = saved;
 	st->depth--;
 	return rc;
 }
@@ -295,14 +300,14 @@ static int expand_addr(struct rstate *st, const char *addr, const char *ctx_doma
 		return err_set(st->e, EX_NOUSER, 550, "5.1.1", "%s: no such user", p.addr);
 	}
 	const struct alias *a = find_alias(r, p.local, p.domain);
-	if (!a && p.base[0])
-		a = find_alias(r, p.base, p.domain);
 	if (a)
-		return expand_alias(st, a, &p);
+		return expand_alias(st, a, &p, 0);
+	if (p.base[0] && (a = find_alias(r, p.base, p.domain)))
+		return expand_alias(st, a, &p, 1);
 	if ((u = user_for(r, &p, &detail_used)))
 		return add_user(st, u, &p, detail_used);
 	if ((a = catchall_alias(r, p.domain)))
-		return expand_alias(st, a, &p);
+		return expand_alias(st, a, &p, 0);
 	if ((u = catchall_user(r, p.domain)))
 		return add_user(st, u, &p, 0);
 	return err_set(st->e, EX_NOUSER, 550, "5.1.1", "%s: no such user here", p.addr);
