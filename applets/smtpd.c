@@ -41,6 +41,7 @@
 #include "../libmail/log.h"
 #include "../libmail/net.h"
 #include "../libmail/smtp_server.h"
+#include "../libmail/smtp_tables.h"
 #include "applets.h"
 
 static const char usage_text[] =
@@ -58,6 +59,7 @@ struct smtpd {
 	struct config cfg;
 	struct spool spool;
 	struct smtp_server srv;
+	struct smtp_tables *tables;
 	struct listener ls[DAEMON_MAX_LISTENERS];
 	struct smtp_listen_opts lopts[DAEMON_MAX_LISTENERS];
 	size_t nls;
@@ -127,11 +129,26 @@ static void reload(void *ctx, struct daemon_limits *lim)
 		config_free(&fresh);
 		return;
 	}
+	struct smtp_tables *tables = malloc(sizeof *tables);
+	if (!tables || smtp_tables_load(tables, &fresh, &e) < 0) {
+		log_err(NULL, "event=reload-failed error=\"%s\"", tables ? e.msg : "out of memory");
+		if (tables)
+			smtp_tables_free(tables);
+		free(tables);
+		tls_ctx_free(tls);
+		config_free(&fresh);
+		return;
+	}
 	config_free(&d->cfg);
 	d->cfg = fresh;
 	tls_ctx_free(d->srv.tls);
 	d->srv.tls = tls;
 	d->srv.cfg = &d->cfg;
+	smtp_tables_free(d->tables);
+	free(d->tables);
+	d->tables = tables;
+	tables->resolver.cfg = &d->cfg;
+	smtp_tables_bind(tables, &d->srv);
 	set_limits(&d->cfg, lim);
 	log_info(NULL, "event=reloaded config=%s", d->cfg.path[0] ? d->cfg.path : "(defaults)");
 }
@@ -241,6 +258,12 @@ int smtpd_main(int argc, char **argv)
 	memset(&e, 0, sizeof e);
 	if (setup_server(&d.cfg, &d.srv.tls, &e) < 0)
 		die(e.ex ? e.ex : EX_CONFIG, "%s", e.msg);
+	d.tables = malloc(sizeof *d.tables);
+	if (!d.tables)
+		die(EX_OSERR, "out of memory");
+	if (smtp_tables_load(d.tables, &d.cfg, &e) < 0)
+		die(e.ex ? e.ex : EX_CONFIG, "%s", e.msg);
+	smtp_tables_bind(d.tables, &d.srv);
 	for (size_t i = 0; i < nspecs; i++) {
 		if (listener_open(&d.ls[i], specs[i], &e) < 0)
 			die(e.ex == EX_USAGE ? EX_USAGE : EX_UNAVAILABLE, "%s", e.msg);

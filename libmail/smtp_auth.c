@@ -5,7 +5,7 @@
  * takes the same time for an unknown user as for a wrong password; here
  * every failure gets the same reply, a delay that doubles with each
  * failure (0.25 s, 0.5 s, 1 s, ... at most 4 s) and, after
- * SMTP_AUTH_MAX_FAILURES, the end of the session. Credentials never reach
+ * smtpd_auth_max_failures, the end of the session (421 4.7.0). Credentials never reach
  * a log line.
  */
 #include <string.h>
@@ -15,8 +15,6 @@
 #include "log.h"
 #include "mime.h"
 #include "smtp_session.h"
-
-#define SMTP_AUTH_MAX_FAILURES 5
 
 static void wipe(struct buf *b)
 {
@@ -91,7 +89,8 @@ static int check(struct session *s, const char *user, const char *pass, int allo
 		 s->auth_failures);
 	fail_delay(s->auth_failures);
 	smtp_reply(s, "535 5.7.8 Authentication credentials invalid");
-	if (s->auth_failures >= SMTP_AUTH_MAX_FAILURES) {
+	long long max = config_num(s->cfg, CFG_SMTPD_AUTH_MAX_FAILURES);
+	if (max > 0 && s->auth_failures >= max) {
 		smtp_reply(s, "421 4.7.0 %s Too many authentication failures", config_str(s->cfg, CFG_HOSTNAME));
 		s->quit = 1;
 	}
