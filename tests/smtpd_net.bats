@@ -266,3 +266,29 @@ PY
 	cat "$T/mem" >&3
 	[ "$(queue_count)" -eq 1 ]
 }
+
+@test "PROXY protocol v1 and v2 on a proxy listener: the real client address counts" {
+	PORT=$(free_port)
+	"$PB" smtpd -l "127.0.0.1:$PORT,proxy" 2>>"$T/smtpd.log" &
+	track $!
+	sleep 0.3
+	smtp_tcp "PROXY TCP4 192.0.2.7 127.0.0.1 40000 $PORT\r\n${HELLO}MAIL FROM:<a@client.example>\r\nRCPT TO:<far@elsewhere.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n"
+	has_reply '554 5.7.1'
+	has_reply "$QUEUED"
+	grep -qx 'client 192.0.2.7' "$SPOOL"/queue/*.env
+	rm -f "$SPOOL"/queue/*
+	/usr/bin/python3 - "$PORT" <<'PY'
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+hdr = b"\r\n\r\n\x00\r\nQUIT\n" + bytes([0x21, 0x21]) + struct.pack(">H", 36) \
+    + socket.inet_pton(socket.AF_INET6, "2001:db8::42") + socket.inet_pton(socket.AF_INET6, "::1") + b"\x9c\x40\x00\x19"
+s.sendall(hdr + b"EHLO c.example\r\nMAIL FROM:<a@client.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n")
+while s.recv(4096): pass
+PY
+	grep -qx 'client 2001:db8::42' "$SPOOL"/queue/*.env
+	# no header, or a bad one: the session is dropped, the server goes on
+	smtp_tcp "EHLO x\r\n"
+	! has_reply '250' 2>/dev/null
+	smtp_tcp "PROXY TCP4 192.0.2.7 127.0.0.1 40000 $PORT\r\nQUIT\r\n"
+	has_reply '221 2.0.0'
+}
