@@ -231,3 +231,27 @@ nothing_left() { [ "$(queue_count)" -eq "${1:-0}" ] && [ -z "$(ls "$SPOOL/tmp")"
 	nothing_left 1
 	grep -qx second "$(msg_file)"
 }
+
+@test "a flood of recipients: 452 4.5.3 past max_recipients, then 421 4.7.0; memory stays bounded" {
+	conf max_recipients 100
+	{ printf "${HELLO}MAIL FROM:<a@b.example>\r\n"
+	  for i in $(seq 5000); do printf 'RCPT TO:<u%d@test.example>\r\n' "$i"; done; } > "$T/in"
+	export PB T
+	run bash -c '"$PB" smtpd < "$T/in" 2>/dev/null'
+	[ "$(count_replies '250 2.1.5')" -eq 100 ]
+	[ "$(count_replies '452 4.5.3')" -eq 20 ]
+	has_reply '421 4.7.0'
+}
+
+@test "a header flood is content like any other, bounded by max_message_size" {
+	conf max_message_size 200K
+	{ printf "${HELLO}${ENV}DATA\r\n"; for i in $(seq 20000); do printf 'X-Flood-%d: v\r\n' "$i"; done
+	  printf "\r\nbody\r\n.\r\n${ENV}DATA\r\n"; for i in $(seq 5000); do printf 'X-F: %d\r\n' "$i"; done
+	  printf "\r\nbody\r\n.\r\nQUIT\r\n"; } > "$T/in"
+	export PB T
+	run bash -c '"$PB" smtpd < "$T/in" 2>/dev/null'
+	has_reply '552 5.3.4'
+	has_reply "$QUEUED"
+	nothing_left 1
+	[ "$(grep -c '^X-F: ' "$(msg_file)")" -eq 5000 ]
+}
