@@ -255,3 +255,55 @@ nothing_left() { [ "$(queue_count)" -eq "${1:-0}" ] && [ -z "$(ls "$SPOOL/tmp")"
 	nothing_left 1
 	[ "$(grep -c '^X-F: ' "$(msg_file)")" -eq 5000 ]
 }
+
+@test "strace audit: fsync of the message, the envelope and queue/ come before the 250" {
+	command -v strace >/dev/null || skip "no strace"
+	export PB T
+	printf "${HELLO}${ENV}DATA\r\naudit\r\n.\r\nQUIT\r\n" > "$T/in"
+	run bash -c 'strace -f -o "$T/trace" -e trace=fsync,fdatasync,write,renameat,rename,linkat "$PB" smtpd < "$T/in" 2>/dev/null'
+	has_reply "$QUEUED"
+	reply=$(grep -n 'write(1, "250 2.0.0 Ok: queued' "$T/trace" | cut -d: -f1)
+	[ -n "$reply" ]
+	head -n "$reply" "$T/trace" | grep -c 'fsync(' > "$T/n"
+	[ "$(cat "$T/n")" -ge 3 ]
+	# the last fsync before the reply is queue/ (after the commit rename)
+	last_rename=$(grep -n 'rename' "$T/trace" | head -n1 | cut -d: -f1)
+	last_fsync=$(head -n "$reply" "$T/trace" | grep -n 'fsync(' | tail -n1 | cut -d: -f1)
+	[ "$last_rename" -lt "$last_fsync" ] && [ "$last_fsync" -lt "$reply" ]
+}
+
+@test "kill -9 between commit and reply: the message is in the queue (at least once, never lost)" {
+	command -v strace >/dev/null || skip "no strace"
+	export PB T
+	printf "${HELLO}${ENV}DATA\r\nkilled\r\n.\r\nQUIT\r\n" > "$T/in"
+	strace -o "$T/trace" -e trace=write "$PB" smtpd < "$T/in" >/dev/null 2>&1
+	k=$(grep '^write(' "$T/trace" | grep -n 'queued as' | cut -d: -f1)
+	[ -n "$k" ]
+	rm -rf "$SPOOL"
+	run bash -c 'strace -o /dev/null -e trace=write -e inject=write:signal=SIGKILL:when='"$k"' "$PB" smtpd < "$T/in" 2>/dev/null'
+	! has_reply "$QUEUED" 2>/dev/null
+	[ "$(queue_count)" -eq 1 ]
+	grep -qx killed "$SPOOL"/queue/*.msg
+}
+
+@test "kill -9 during DATA: nothing committed, and the next session is served" {
+	start_smtpd
+	/usr/bin/python3 - "$PORT" > "$T/child" <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\n")
+time.sleep(0.3)
+s.sendall(b"Subject: half\r\n\r\npart of a message\r\n")
+time.sleep(5)
+PY
+	track $!
+	sleep 1
+	child=$(cat /proc/$SMTPD_PID/task/$SMTPD_PID/children | awk '{print $1}')
+	[ -n "$child" ]
+	kill -9 "$child"
+	sleep 0.3
+	[ "$(queue_count)" -eq 0 ]
+	smtp_tcp "${HELLO}${ENV}DATA\r\nnext\r\n.\r\nQUIT\r\n"
+	has_reply "$QUEUED"
+	[ "$(queue_count)" -eq 1 ]
+}
