@@ -26,6 +26,8 @@ SAN       := -fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sa
 CFLAGS    += $(if $(SANITIZE),$(SAN) -fPIE,$(HARDEN))
 LDFLAGS   += -pie -Wl,-z,relro,-z,now $(if $(SANITIZE),$(SAN))
 
+Q         := $(if $(V),,@)
+
 LIB_SRC    := $(sort $(wildcard libmail/*.c))
 APPLET_SRC := $(sort $(wildcard applets/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
@@ -40,16 +42,19 @@ all: $(BUILD)/postbox $(BUILD)/unit-tests
 
 $(BUILD)/%.o: %.c $(wildcard libmail/*.h applets/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libmail.a: $(LIB_OBJ)
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/postbox: $(APPLET_OBJ) $(BUILD)/libmail.a
-	$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a $(PKG_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a $(PKG_LIBS)
 
 $(BUILD)/unit-tests: $(UNIT_SRC) $(BUILD)/libmail.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -Ilibmail -o $@ $(UNIT_SRC) $(BUILD)/libmail.a $(PKG_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Ilibmail -o $@ $(UNIT_SRC) $(BUILD)/libmail.a $(PKG_LIBS)
 
 deps:
 	@scripts/deps
