@@ -67,8 +67,8 @@ static int install_links(const char *dir, int force)
 {
 	char self[PATH_MAX], path[PATH_MAX], target[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n < 0)
-		die(EX_OSERR, "/proc/self/exe: %s", strerror(errno));
+	if (n < 0 || n >= (ssize_t)sizeof self - 1)
+		die(EX_OSERR, "/proc/self/exe: %s", n < 0 ? strerror(errno) : "path too long");
 	self[n] = '\0';
 	int failed = 0;
 	for (size_t i = 0; i < NAPPLETS; i++) {

@@ -428,10 +428,8 @@ static void set_sender(struct submission *s, const char *spool_dir)
 	char own[ADDR_TEXT_MAX + 1];
 	struct stat st;
 	int trusted = uid == 0 || (stat(spool_dir, &st) == 0 && st.st_uid == uid);
-	if (!pw)
-		die(EX_NOUSER, "uid %u has no passwd entry", (unsigned)uid);
-	if ((size_t)snprintf(own, sizeof own, "%s@%s", pw->pw_name, host) >= sizeof own)
-		die(EX_NOUSER, "login name or hostname too long");
+	if (!pw || (size_t)snprintf(own, sizeof own, "%s@%s", pw->pw_name, host) >= sizeof own)
+		die(EX_NOUSER, "uid %u: no passwd entry, or login name too long", (unsigned)uid);
 	s->env.uid = uid;
 	str_copy(s->env.client, sizeof s->env.client, "local", 5);
 

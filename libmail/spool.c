@@ -301,7 +301,8 @@ int spool_list(struct spool *s, char ***ids_out, size_t *n_out, struct mail_err 
 		n++;
 	}
 	closedir(d);
-	qsort(ids, n, sizeof *ids, cmp_ids);
+	if (n > 1)
+		qsort(ids, n, sizeof *ids, cmp_ids);
 	*ids_out = ids;
 	*n_out = n;
 	return 0;
