@@ -4,6 +4,7 @@
 #   make test       install what is missing, build, run unit and bats tests
 #   make run        install what is missing, build, run the demo mail host
 #   make asan       the same binary with ASan + UBSan in build-asan/
+#   make test-asan  the whole suite against the ASan + UBSan build
 #   make lint       cppcheck, clang-tidy and the banned-function check
 #   make size       the binary's size
 #   make install    PREFIX=/usr/local DESTDIR= : binary plus applet links
@@ -35,7 +36,7 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
 APPLETS     = $(shell $(BUILD)/postbox --list 2>/dev/null)
 
-.PHONY: all test run asan lint size install clean deps unit fuzz
+.PHONY: all test test-asan run asan lint size install clean deps fuzz
 
 all: $(BUILD)/postbox $(BUILD)/unit-tests
 	@cd $(BUILD) && mkdir -p bin && for a in $$(./postbox --list); do ln -sf ../postbox bin/$$a; done
@@ -69,6 +70,9 @@ run: deps
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 OPT="-O1 -g" all
+
+test-asan: deps asan
+	@POSTBOX_BUILD=build-asan scripts/test
 
 lint:
 	@scripts/lint
