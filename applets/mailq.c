@@ -122,6 +122,8 @@ int mailq_main(int argc, char **argv)
 	}
 	if (spool_open(&spool, dir, 0, &e) < 0)
 		die(EX_TEMPFAIL, "%s", e.msg);
+	if (spool.queue_fd < 0)
+		die(EX_NOPERM, "%s/queue: only root and the spool's owner may list this queue", dir);
 	uid_t uid = getuid();
 	int sees_all = uid == 0 || st.st_uid == uid;
 

@@ -92,12 +92,19 @@ PY
 }
 
 @test "a user who does not own the spool sees only their own messages" {
-	printf 'b\n' | pb sendmail root-rcpt@y.example
-	chmod -R 777 "$SPOOL"
 	chmod 755 "$T"
 	chmod 644 "$POSTBOX_CONFIG"
-	printf 'b\n' | setpriv --reuid=nobody --regid=nogroup --clear-groups "$PB" sendmail nobody-rcpt@y.example
-	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$PB" mailq
+	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	printf 'b\n' | pb sendmail root-rcpt@y.example
+	printf 'b\n' | as_nobody "$PB" sendmail nobody-rcpt@y.example
+	pb pickup
+	# the queue directory is the owner's alone: others are told so
+	run as_nobody "$PB" mailq
+	[ "$status" -eq 77 ]
+	[[ "$output" == *"only root and the spool's owner may list this queue"* ]]
+	# where an administrator opened it up, each user still sees only their own
+	chmod -R a+rX "$SPOOL/queue"
+	run as_nobody "$PB" mailq
 	[ "$status" -eq 0 ]
 	[[ "$output" == *nobody-rcpt@y.example* ]]
 	[[ "$output" != *root-rcpt@y.example* ]]
