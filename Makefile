@@ -84,8 +84,8 @@ size: $(BUILD)/postbox
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 $(BUILD)/postbox $(DESTDIR)$(PREFIX)/sbin/postbox
-	@for a in $$($(BUILD)/postbox --list); do \
-		[ "$$a" = config ] || ln -sf postbox $(DESTDIR)$(PREFIX)/sbin/$$a; done
+	@for a in $$($(BUILD)/postbox --list-links); do \
+		ln -sf postbox $(DESTDIR)$(PREFIX)/sbin/$$a; done
 
 fuzz:
 	@scripts/fuzz

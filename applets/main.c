@@ -1,7 +1,7 @@
 /* main.c — postbox: one binary, many applets (the busybox model).
  *
  * Usage: postbox APPLET [ARGS...]   or   APPLET [ARGS...] through a link
- *        postbox --list | --install [--force] DIR | --help | --version
+ *        postbox --list | --list-links | --install [--force] DIR | --help | --version
  *
  * The applet is basename(argv[0]) when that names one, else argv[1].
  * Exit codes: the applet's own; 64 (EX_USAGE) for an unknown applet;
@@ -44,7 +44,9 @@ static const struct applet *find_applet(const char *name)
 static void list_applets(FILE *f, int with_summary)
 {
 	for (size_t i = 0; i < NAPPLETS; i++) {
-		if (with_summary)
+		if (with_summary < 0 && !applets[i].link)
+			continue;
+		if (with_summary > 0)
 			fprintf(f, "  %-10s %s\n", applets[i].name, applets[i].summary);
 		else
 			fprintf(f, "%s\n", applets[i].name);
@@ -123,6 +125,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(arg, "--list")) {
 			list_applets(stdout, 0);
+			return 0;
+		}
+		if (!strcmp(arg, "--list-links")) {
+			list_applets(stdout, -1); /* what --install links; for make install */
 			return 0;
 		}
 		if (!strcmp(arg, "--install")) {
