@@ -23,6 +23,7 @@ int peer_address(int fd, char *out, size_t cap)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
+	memset(&ss, 0, sizeof ss);
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
 		return -1;
 	if (ss.ss_family == AF_INET) {

@@ -132,8 +132,8 @@ static int unknown(struct mail_err *e, const struct param *p)
 int smtp_parse_mail(const char *s, size_t n, struct mailbox *m, struct smtp_mail_params *p,
 		    struct mail_err *e)
 {
-	const char *path, *end = s + n;
-	size_t plen;
+	const char *path = s, *end = s + n;
+	size_t plen = 0;
 	memset(p, 0, sizeof *p);
 	p->size = -1;
 	if (take_path(s, n, "FROM:", &path, &plen, e) < 0)
@@ -226,8 +226,8 @@ static int parse_notify(const struct param *pr, unsigned *out)
 int smtp_parse_rcpt(const char *s, size_t n, struct mailbox *m, struct smtp_rcpt_params *p,
 		    struct mail_err *e)
 {
-	const char *path, *end = s + n;
-	size_t plen;
+	const char *path = s, *end = s + n;
+	size_t plen = 0;
 	memset(p, 0, sizeof *p);
 	if (take_path(s, n, "TO:", &path, &plen, e) < 0)
 		return -1;
