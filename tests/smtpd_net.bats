@@ -292,3 +292,12 @@ PY
 	smtp_tcp "PROXY TCP4 192.0.2.7 127.0.0.1 40000 $PORT\r\nQUIT\r\n"
 	has_reply '221 2.0.0'
 }
+
+@test "scripts/run-smtpd --once: the demo listeners take mail from swaks (plain, STARTTLS+AUTH, implicit TLS+AUTH)" {
+	export POSTBOX_DEMO_DIR="$T/demo"
+	run "$ROOT/scripts/run-smtpd" --once
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"password: "* ]]
+	[ "$(ls "$T/demo/spool/queue" | grep -c '\.env$')" -eq 3 ]
+	grep -q '^auth demo@demo.postbox.test$' "$T"/demo/spool/queue/*.env
+}
