@@ -307,3 +307,36 @@ PY
 	has_reply "$QUEUED"
 	[ "$(queue_count)" -eq 1 ]
 }
+
+@test "8-bit bytes where ASCII belongs: 501, and the session goes on" {
+	smtp_stdin "EHLO h\xc3\xa9llo.example\r\n${HELLO}MAIL FROM:<a\xff@b.example>\r\nMAIL FROM:<a@b.example> SIZE=1\xe2\x80\x8b0\r\n${ENV}DATA\r\nx\r\n.\r\nQUIT\r\n"
+	[ "$(count_replies '501 5.5.4 Syntax: EHLO')" -eq 1 ]
+	[ "$(count_replies '501 5.1.7')" -eq 1 ]
+	has_reply '501 5.5.4 bad SIZE'
+	has_reply "$QUEUED"
+}
+
+@test "a client that stalls inside DATA gets 421 4.4.2 after smtpd_data_timeout; nothing left" {
+	conf smtpd_data_timeout 1s
+	export PB
+	run bash -c '(printf "EHLO x.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\nSubject: slow\r\n"; sleep 3) | "$PB" smtpd 2>/dev/null'
+	[ "$status" -eq 1 ]
+	has_reply '354 '
+	has_reply '421 4.4.2 test.example Error: timeout exceeded'
+	nothing_left
+}
+
+@test "EMFILE (no descriptor for the spool file): 451 4.3.0, nothing committed, the session goes on" {
+	mkdir -p "$SPOOL"
+	pb sendmail -bp >/dev/null 2>&1 || true
+	printf "${HELLO}${ENV}DATA\r\n${ENV}NOOP\r\nQUIT\r\n" > "$T/in"
+	export PB T
+	run /usr/bin/python3 -c 'import os, resource, sys
+fd = os.open(sys.argv[2], os.O_RDONLY); os.dup2(fd, 0); os.closerange(3, 4096)
+resource.setrlimit(resource.RLIMIT_NOFILE, (4, 4))
+os.execv(sys.argv[1], [sys.argv[1], "smtpd"])' "$PB" "$T/in"
+	has_reply '451 4.3.0 Cannot accept the message now'
+	has_reply '250 2.0.0 Ok'
+	has_reply '221 2.0.0'
+	nothing_left
+}
