@@ -292,6 +292,7 @@ int smtpd_main(int argc, char **argv)
 			die(e.ex == EX_USAGE ? EX_USAGE : EX_UNAVAILABLE, "%s", e.msg);
 		if (parse_opts(d.ls[i].opts, &d.lopts[i]) < 0)
 			die(EX_USAGE, "%s: unknown listener option in \"%s\"", specs[i], d.ls[i].opts);
+		d.ls[i].no_ip_cap = d.lopts[i].proxy;
 		if (d.lopts[i].implicit_tls && !d.srv.tls)
 			die(EX_CONFIG, "%s: implicit TLS needs tls_cert and tls_key", specs[i]);
 		d.nls++;

@@ -190,7 +190,7 @@ static int accept_one(struct listener *ls, size_t n, struct listener *l, struct 
 		refuse(fd, lim->busy_reply, ip);
 		return 0;
 	}
-	if (lim->max_per_ip > 0 && (long long)count_ip(t, ip) >= lim->max_per_ip) {
+	if (lim->max_per_ip > 0 && !l->no_ip_cap && (long long)count_ip(t, ip) >= lim->max_per_ip) {
 		log_info(NULL, "client=%s event=refused reason=max_sessions_per_ip", ip);
 		refuse(fd, lim->per_ip_reply, ip);
 		return 0;

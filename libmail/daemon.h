@@ -24,6 +24,8 @@ struct listener {
 	int fd;
 	char addr[128];          /* as given: "127.0.0.1:25", "[::1]:587" */
 	char opts[64];           /* what followed the first comma, or "" */
+	int no_ip_cap;           /* behind a proxy every peer is the proxy:
+	                          * max_per_ip does not apply */
 };
 
 struct daemon_limits {

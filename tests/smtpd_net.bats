@@ -301,3 +301,15 @@ PY
 	[ "$(ls "$T/demo/spool/queue" | grep -c '\.env$')" -eq 3 ]
 	grep -q '^auth demo@demo.postbox.test$' "$T"/demo/spool/queue/*.env
 }
+
+@test "inetd mode with implicit TLS under tcpserver (-o tls)" {
+	command -v tcpserver >/dev/null || skip "no tcpserver"
+	make_cert
+	PORT=$(free_port)
+	tcpserver -q -R -H 127.0.0.1 "$PORT" "$PB" smtpd -o tls 2>>"$T/smtpd.log" &
+	track $!
+	wait_port "$PORT"
+	run swaks_send u@test.example --tls-on-connect
+	[ "$status" -eq 0 ]
+	grep -q 'with ESMTPS id' "$SPOOL"/queue/*.msg
+}
