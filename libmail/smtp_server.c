@@ -316,6 +316,7 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 			return 0;
 		}
 	} else if (!s->relay_ok && !s->user[0]) {
+		log_info(NULL, "client=%s event=relay-denied rcpt=<%s>", s->client, addr);
 		smtp_reply(s, "554 5.7.1 <%s>: Relay access denied", addr);
 		return 0;
 	}
@@ -403,7 +404,14 @@ static void dispatch(struct session *s, int got)
 		smtp_reply(s, "500 5.5.1 Command unrecognized");
 		return;
 	}
-	if (n + 2 > SMTP_CMD_MAX && c->fn != cmd_mail && c->fn != cmd_rcpt) {
+	/* 512 octets (§4.5.3.1.4); MAIL and RCPT may grow by DSN's ENVID and
+	 * ORCPT (RFC 3461 §5), AUTH by its initial response (RFC 4954 §4). */
+	size_t limit = SMTP_CMD_MAX;
+	if (c->fn == cmd_mail || c->fn == cmd_rcpt)
+		limit = SMTP_CMD_MAX_DSN;
+	else if (c->fn == smtp_cmd_auth)
+		limit = SMTP_AUTH_LINE_MAX;
+	if (n + 2 > limit) {
 		smtp_reply(s, "500 5.5.2 Line too long (RFC 5321 4.5.3.1.4)");
 		return;
 	}
@@ -471,7 +479,7 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		 * the client has nothing more in flight. */
 		if (!io_pending(&s->io) && smtp_flush(s) < 0)
 			break;
-		int got = io_getline(&s->io, &s->line, SMTP_CMD_MAX_DSN, &e);
+		int got = io_getline(&s->io, &s->line, SMTP_AUTH_LINE_MAX, &e);
 		if (got == IO_EOF) {
 			s->quit = 1;
 			break;

@@ -153,3 +153,14 @@ PY
 	[[ "$output" == *"553 5.7.1"* ]]
 	[ "$(queue_count)" -eq 1 ]
 }
+
+@test "line limits: AUTH may carry a long initial response (RFC 4954), other commands 512, MAIL/RCPT 1024" {
+	conf smtpd_auth_plaintext yes
+	long=$(printf '\0ann@test.example\0%s' "$(head -c 2000 /dev/zero | tr '\0' p)" | base64 -w0)
+	huge=$(head -c 13000 /dev/zero | tr '\0' A)
+	orcpt=$(head -c 450 /dev/zero | tr '\0' o)
+	smtp_stdin "${HELLO}AUTH PLAIN $long\r\nAUTH PLAIN $huge\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<ann@test.example> ORCPT=rfc822;$orcpt\r\nNOOP $orcpt$orcpt\r\nQUIT\r\n"
+	[ "$(count_replies '535 5.7.8')" -eq 1 ]
+	[ "$(count_replies '500 5.5.2 Line too long')" -eq 2 ]
+	has_reply '250 2.1.5 Ok'
+}
