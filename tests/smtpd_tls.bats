@@ -149,3 +149,18 @@ PY
 	run swaks_tls --tls
 	[ "$status" -eq 0 ]
 }
+
+@test "SIGHUP picks up a renewed certificate" {
+	start_smtpd
+	fp() { printf 'QUIT\r\n' | timeout 10 openssl s_client -starttls smtp -connect "127.0.0.1:$PORT" 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha256; }
+	before=$(fp)
+	[ -n "$before" ]
+	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=renewed.example -days 2 \
+		-keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+	kill -HUP $SMTPD_PID
+	sleep 0.5
+	after=$(fp)
+	[ -n "$after" ] && [ "$before" != "$after" ]
+	[ "$after" = "$(openssl x509 -in "$T/cert.pem" -noout -fingerprint -sha256)" ]
+}
