@@ -476,8 +476,10 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		smtp_reply(s, "220 %s ESMTP postbox", host);
 	while (!s->quit) {
 		/* PIPELINING (RFC 2920): answer a whole group at once, when
-		 * the client has nothing more in flight. */
-		if (!io_pending(&s->io) && smtp_flush(s) < 0)
+		 * the client has nothing more in flight — or when the replies
+		 * pile up, so that a client that never reads cannot make us
+		 * buffer without bound. */
+		if ((!io_pending(&s->io) || s->io.out.len > SMTP_REPLY_BUFFER) && smtp_flush(s) < 0)
 			break;
 		int got = io_getline(&s->io, &s->line, SMTP_AUTH_LINE_MAX, &e);
 		if (got == IO_EOF) {

@@ -22,6 +22,7 @@ enum {
 #define SMTP_CMD_MAX 512         /* RFC 5321 §4.5.3.1.4, CRLF included */
 #define SMTP_CMD_MAX_DSN 1024    /* + ORCPT (RFC 3461 §5), for MAIL/RCPT */
 #define SMTP_AUTH_LINE_MAX 12288 /* RFC 4954 §4 */
+#define SMTP_REPLY_BUFFER 65536  /* replies held back for a pipelining client */
 
 struct session {
 	const struct smtp_server *srv;

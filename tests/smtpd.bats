@@ -340,3 +340,17 @@ os.execv(sys.argv[1], [sys.argv[1], "smtpd"])' "$PB" "$T/in"
 	has_reply '221 2.0.0'
 	nothing_left
 }
+
+@test "a client that pipelines a million commands: replies stay in order and memory bounded" {
+	/usr/bin/python3 -c 'import sys; open(sys.argv[1], "wb").write(b"EHLO c.example\r\n" + b"NOOP\r\n" * 1000000 + b"QUIT\r\n")' "$T/in"
+	export PB T
+	run /usr/bin/python3 -c '
+import resource, subprocess, sys
+out = subprocess.run([sys.argv[1], "smtpd"], stdin=open(sys.argv[2], "rb"), stdout=subprocess.PIPE,
+                     stderr=subprocess.DEVNULL).stdout.split(b"\r\n")
+print(len(out), out[-3].decode(), out[-2].decode())
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$PB" "$T/in"
+	[ "${lines[0]}" = "1000011 250 2.0.0 Ok 221 2.0.0 test.example closing connection" ]
+	echo "max RSS ${lines[1]} KiB" >&3
+	[ "${lines[1]}" -lt 16000 ]
+}
