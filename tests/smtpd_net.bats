@@ -313,3 +313,21 @@ PY
 	[ "$status" -eq 0 ]
 	grep -q 'with ESMTPS id' "$SPOOL"/queue/*.msg
 }
+
+@test "usage errors: --help, unknown options, bad listeners (64), a port in use (69)" {
+	run "$PB" smtpd --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Usage: smtpd"* ]]
+	run "$PB" smtpd -x
+	[ "$status" -eq 64 ]
+	run "$PB" smtpd -l nonsense
+	[ "$status" -eq 64 ]
+	run "$PB" smtpd -l "127.0.0.1:$(free_port),bogus"
+	[ "$status" -eq 64 ]
+	run "$PB" smtpd -o bogus < /dev/null
+	[ "$status" -eq 64 ]
+	start_smtpd
+	run "$PB" smtpd -l "127.0.0.1:$PORT"
+	[ "$status" -eq 69 ]
+	[[ "$output" == *"127.0.0.1:$PORT: bind: Address already in use"* ]]
+}
