@@ -15,8 +15,9 @@
  * of fd 0, else $TCPREMOTEIP (tcpserver), else "local" (a pipe, trusted
  * like sendmail -bs).
  *
- * Started as root, smtpd binds, reads the TLS key, then runs as
- * smtpd_user (or the owner of the spool directory when that is not root).
+ * Started as root (standalone or under a super-server), smtpd binds,
+ * reads the TLS key and the users file, then runs as smtpd_user (or the
+ * owner of the spool directory when that is not root).
  * SIGTERM: stop accepting, let sessions finish. SIGHUP: reload the
  * configuration (and the certificate, if still readable).
  *
@@ -297,8 +298,8 @@ int smtpd_main(int argc, char **argv)
 			die(EX_CONFIG, "%s: implicit TLS needs tls_cert and tls_key", specs[i]);
 		d.nls++;
 	}
-	if (nspecs)
-		drop_privileges(&d);
+	/* Under a super-server too: the key and the users file are read. */
+	drop_privileges(&d);
 	if (spool_open(&d.spool, config_str(&d.cfg, CFG_SPOOL), 1, &e) < 0)
 		die(EX_UNAVAILABLE, "%s", e.msg);
 	d.srv.cfg = &d.cfg;

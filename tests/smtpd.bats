@@ -354,3 +354,12 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$PB" "$T/in"
 	echo "max RSS ${lines[1]} KiB" >&3
 	[ "${lines[1]}" -lt 16000 ]
 }
+
+@test "inetd mode started as root with a spool owned by nobody: the session runs as nobody" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	chmod 755 "$T"
+	mkdir -p "$SPOOL" && chown nobody "$SPOOL" && chmod 700 "$SPOOL"
+	smtp_stdin "${HELLO}${ENV}DATA\r\nx\r\n.\r\nQUIT\r\n"
+	has_reply "$QUEUED"
+	[ "$(stat -c %U "$SPOOL"/queue/*.msg)" = nobody ]
+}
