@@ -74,8 +74,10 @@ static void fail_delay(int failures)
 
 static int check(struct session *s, const char *user, const char *pass, int allowed)
 {
-	int ok = allowed && strlen(user) <= ADDR_TEXT_MAX && !strpbrk(user, "\r\n") &&
-		 s->srv->auth(s->srv->ctx, user, pass) == 1;
+	/* The password is checked even when the answer is already no, so
+	 * that every failure costs the same time. */
+	int right = s->srv->auth(s->srv->ctx, user, pass) == 1;
+	int ok = allowed && right && strlen(user) <= ADDR_TEXT_MAX && !strpbrk(user, "\r\n");
 	char shown[ADDR_TEXT_MAX * 4 + 1];
 	log_value(shown, sizeof shown, user, strlen(user));
 	if (ok) {
