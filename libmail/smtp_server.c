@@ -215,6 +215,7 @@ static int cmd_starttls(struct session *s, const char *arg, size_t n)
 	smtp_reset_tx(s);
 	s->state = ST_GREET;
 	s->helo[0] = '\0';
+	s->user[0] = '\0';
 	s->esmtp = 0;
 	log_info(NULL, "client=%s event=starttls version=%s cipher=%s", s->client, tls_version(&s->io),
 		 tls_cipher(&s->io));

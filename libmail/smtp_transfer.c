@@ -161,7 +161,7 @@ int smtp_cmd_data(struct session *s, const char *arg, size_t n)
 		smtp_reply(s, "554 5.5.1 No valid recipients");
 		return 0;
 	}
-	if (s->dec) {
+	if (s->dec || s->bdat_failed) {
 		smtp_reply(s, "503 5.5.1 DATA not allowed after BDAT");
 		return 0;
 	}
