@@ -43,6 +43,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_SMTPD_AUTH_PLAINTEXT] = { "smtpd_auth_plaintext", CT_BOOL, "no", "smtpd: offer AUTH without TLS (passwords in clear)" },
 	[CFG_SMTPD_DATA_TIMEOUT] = { "smtpd_data_timeout", CT_DURATION, "3m", "smtpd: wait for each block of message data (RFC 5321 4.5.3.2.6)" },
 	[CFG_SMTPD_MAX_ERRORS] = { "smtpd_max_errors", CT_NUMBER, "20", "smtpd: error replies before a session is ended with 421" },
+	[CFG_SMTPD_REVERSE_DNS] = { "smtpd_reverse_dns", CT_BOOL, "no", "smtpd: look up the client's name (PTR, confirmed forward) for Received" },
 	[CFG_SMTPD_SENDER_LOGIN_CHECK] = { "smtpd_sender_login_check", CT_BOOL, "yes", "smtpd: an authenticated user may send only as addresses that resolve to them" },
 	[CFG_SMTPD_TIMEOUT] = { "smtpd_timeout", CT_DURATION, "5m", "smtpd: wait for a command (RFC 5321 4.5.3.2.7)" },
 	[CFG_SMTPD_USER] = { "smtpd_user", CT_STRING, "", "smtpd started as root runs as this user (empty: the spool's owner)" },

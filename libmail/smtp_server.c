@@ -6,6 +6,7 @@
 #include "smtp_server.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,6 +424,32 @@ static void dispatch(struct session *s, int got)
 	c->fn(s, arg, arglen);
 }
 
+/* The client's name for Received: its PTR name, kept only when that name
+ * resolves back to the same address (so a PTR record alone cannot claim
+ * a name). "" when there is none. */
+static void reverse_name(const char *ip, char *out, size_t cap)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST, .ai_socktype = SOCK_STREAM }, *num, *fwd, *a;
+	char host[NI_MAXHOST], text[64];
+	out[0] = '\0';
+	if (getaddrinfo(ip, NULL, &hints, &num) != 0)
+		return;
+	int r = getnameinfo(num->ai_addr, num->ai_addrlen, host, sizeof host, NULL, 0, NI_NAMEREQD);
+	freeaddrinfo(num);
+	if (r != 0 || !smtp_helo_valid(host, strlen(host)))
+		return;
+	hints.ai_flags = 0;
+	if (getaddrinfo(host, NULL, &hints, &fwd) != 0)
+		return;
+	for (a = fwd; a; a = a->ai_next)
+		if (getnameinfo(a->ai_addr, a->ai_addrlen, text, sizeof text, NULL, 0, NI_NUMERICHOST) == 0 &&
+		    !strcmp(text, ip))
+			break;
+	if (a)
+		str_copy(out, cap, host, strlen(host));
+	freeaddrinfo(fwd);
+}
+
 static void session_init(struct session *s, const struct smtp_server *srv,
 			 const struct smtp_listen_opts *lo, int rfd, int wfd, const char *client)
 {
@@ -441,6 +468,8 @@ static void session_init(struct session *s, const struct smtp_server *srv,
 	if (r < 0)
 		log_err(NULL, "client=%s %s", client, e.msg);
 	s->relay_ok = !strcmp(client, "local") || r == 1;
+	if (config_num(s->cfg, CFG_SMTPD_REVERSE_DNS) && strcmp(client, "local"))
+		reverse_name(client, s->client_name, sizeof s->client_name);
 }
 
 static void session_free(struct session *s)

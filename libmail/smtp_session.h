@@ -31,6 +31,7 @@ struct session {
 	struct io io;
 	struct buf line;
 	char client[64];
+	char client_name[256];   /* confirmed reverse name, or "" */
 	char helo[256];
 	char user[ADDR_TEXT_MAX + 1];    /* authenticated user, or "" */
 	int state;

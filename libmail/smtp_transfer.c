@@ -48,7 +48,8 @@ static void received_header(struct session *s)
 	if (!strcmp(s->client, "local"))
 		buf_addf(b, "Received: from %s (local)\n", s->helo);
 	else
-		buf_addf(b, "Received: from %s ([%s])\n", s->helo, s->client);
+		buf_addf(b, "Received: from %s (%s%s[%s])\n", s->helo, s->client_name,
+			 s->client_name[0] ? " " : "", s->client);
 	buf_addf(b, "\tby %s (postbox) with %s id %s", config_str(s->cfg, CFG_HOSTNAME),
 		 protocol_name(s), s->tx.id);
 	if (tls_active(&s->io))

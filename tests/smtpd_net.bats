@@ -331,3 +331,13 @@ PY
 	[ "$status" -eq 69 ]
 	[[ "$output" == *"127.0.0.1:$PORT: bind: Address already in use"* ]]
 }
+
+@test "smtpd_reverse_dns: Received names the client by its confirmed PTR name" {
+	conf smtpd_reverse_dns yes
+	start_smtpd
+	smtp_tcp "${HELLO}${ENV}DATA\r\nx\r\n.\r\nQUIT\r\n"
+	has_reply "$QUEUED"
+	name=$(getent hosts 127.0.0.1 | awk '{print $2}')
+	[ -n "$name" ] || skip "no name for 127.0.0.1 in this system"
+	grep -q "^Received: from client.example ($name \[127.0.0.1\])\$" "$SPOOL"/queue/*.msg
+}
