@@ -19,6 +19,7 @@ int config_main(int argc, char **argv);
 int deliver_main(int argc, char **argv);
 int mailq_main(int argc, char **argv);
 int passwd_main(int argc, char **argv);
+int pop3d_main(int argc, char **argv);
 int sendmail_main(int argc, char **argv);
 
 /* --- cli.c: what every applet needs at its edge --- */

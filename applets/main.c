@@ -30,6 +30,7 @@ static const struct applet applets[] = {
 	{ "deliver", deliver_main, 1, "deliver one message into a Maildir, an mbox or a program" },
 	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
 	{ "passwd", passwd_main, 0, "make a password hash for the users file" },
+	{ "pop3d", pop3d_main, 1, "POP3 server for the users' Maildirs" },
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])

@@ -117,32 +117,6 @@ struct ident {
 	int active;   /* effective ids were changed */
 };
 
-/* The owner of path, or of its nearest existing parent. */
-static int owner_of(const char *path, uid_t *uid, gid_t *gid)
-{
-	char p[4096];
-	if (str_copy(p, sizeof p, path, strlen(path)) < 0)
-		return -1;
-	for (;;) {
-		size_t n = strlen(p);
-		while (n > 1 && p[n - 1] == '/')
-			p[--n] = '\0';
-		struct stat st;
-		if (lstat(p, &st) == 0) {
-			*uid = st.st_uid;
-			*gid = st.st_gid;
-			return 0;
-		}
-		char *slash = strrchr(p, '/');
-		if (!slash || errno != ENOENT)
-			return -1;
-		if (slash == p)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-	}
-}
-
 static int become(struct ident *id, uid_t uid, gid_t gid, struct mail_err *e)
 {
 	id->active = 0;
@@ -294,7 +268,7 @@ int delivery_to(const struct delivery_opts *o, const struct dest *d, const char 
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
 	int root = geteuid() == 0, rc = 0;
-	if (root && d->kind == DEST_MAILBOX && owner_of(d->target, &uid, &gid) < 0)
+	if (root && d->kind == DEST_MAILBOX && path_owner(d->target, &uid, &gid) < 0)
 		rc = target_err(e, "%s", d->target);
 	else if (root && d->kind != DEST_MAILBOX)
 		rc = alias_identity(o, d, &uid, &gid, e);
