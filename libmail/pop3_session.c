@@ -365,7 +365,8 @@ static void send_message(struct session *s, long i, long long top)
 	struct pop3_stuffer st;
 	pop3_stuff_init(&st, top);
 	char chunk[65536];
-	for (;;) {
+	long long left = s->drop.v[i].disk_size; /* -1: read to EOF */
+	while (left != 0) {
 		ssize_t r = read(fd, chunk, sizeof chunk);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -379,6 +380,8 @@ static void send_message(struct session *s, long i, long long top)
 		}
 		if (r == 0 || st.done)
 			break;
+		if (left > 0)
+			left = (long long)r >= left ? 0 : left - r;
 		if (pop3_stuff(&st, chunk, (size_t)r, &s->io.out) < 0) {
 			s->fatal = 1;
 			close(fd);
