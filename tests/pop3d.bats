@@ -332,3 +332,19 @@ PY
 	grep -q 'client=203.0.113.7' "$T/pop3d.log"
 	grep -q 'client=198.51.100.9' "$T/pop3d.log"
 }
+
+@test "inetd mode under a real super-server (tcpserver): poplib fetches, the peer is known" {
+	command -v tcpserver >/dev/null || skip "ucspi-tcp not installed"
+	conf pop3_plaintext_auth yes
+	fill 2
+	PORT=$(free_port)
+	tcpserver -q 127.0.0.1 "$PORT" "$PB" pop3d -C "$POSTBOX_CONFIG" 2>>"$T/pop3d.log" &
+	track $!
+	wait_port "$PORT"
+	mkdir "$T/got"
+	run pyp fetch-all "$PORT" plain "$T/got"
+	status_is 0
+	[ "${lines[1]}" = 2 ]
+	[ "$(new_count "$MD")" -eq 0 ]
+	grep -q 'pop3 login user=ann@test.example client=127.0.0.1 ' "$T/pop3d.log"
+}
