@@ -372,3 +372,42 @@ f = open(sys.argv[1], "r+"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w
 	done
 	[ "$(ls "$T/split" | wc -l)" -eq 40 ]
 }
+
+@test "Maildir: fsync of the file and of new/ come before exit 0; injected failures give 75" {
+	command -v strace >/dev/null || skip "strace not installed"
+	mkdir -p "$T/md"
+	printf 'Subject: s\n\nx\n' > "$T/in"
+	pb deliver "$T/md/" < "$T/in"          # the Maildir exists: only the delivery is traced
+	strace -f -o "$T/trace" -e trace=fsync,linkat,unlinkat,exit_group "$PB" deliver "$T/md/" < "$T/in"
+	seq=$(grep -oE '^[0-9]+ +(fsync|linkat|unlinkat|exit_group)' "$T/trace" | awk '{print $2}' | tr '\n' ' ')
+	[ "$seq" = "fsync linkat fsync unlinkat exit_group " ] || { echo "order: $seq"; false; }
+	for inject in "fsync:error=EIO:when=1" "fsync:error=EIO:when=2" "linkat:error=EIO" "write:error=ENOSPC"; do
+		run strace -f -o /dev/null -e inject="$inject" "$PB" deliver "$T/md/" < "$T/in"
+		status_is 75
+		[ "$(tmp_count "$T/md")" -eq 0 ] || { echo "$inject left a tmp file"; false; }
+	done
+	[ "$(new_count "$T/md")" -eq 2 ]
+}
+
+@test "mbox: an injected write or fsync failure gives 75 and the old size" {
+	command -v strace >/dev/null || skip "strace not installed"
+	printf 'first\n' | pb deliver "$T/box"
+	cp "$T/box" "$T/box.before"
+	head -c 300000 /dev/urandom | base64 > "$T/big"
+	for inject in "write:error=EIO:when=3" "fsync:error=EIO"; do
+		run strace -f -o /dev/null -e trace=write,fsync -e inject="$inject" "$PB" deliver "$T/box" < "$T/big"
+		status_is 75
+		cmp "$T/box" "$T/box.before" || { echo "$inject changed the mbox"; false; }
+		[ ! -e "$T/box.lock" ]
+	done
+}
+
+@test "mbox in a directory we cannot write: fcntl alone, no dotlock" {
+	chmod 755 "$T"
+	mkdir -p "$T/spool" && chmod 755 "$T/spool"
+	touch "$T/spool/nobody" && chown nobody "$T/spool/nobody"
+	run as_nobody bash -c "printf 'Subject: n\n\nx\n' | '$PB' deliver -C '$POSTBOX_CONFIG' '$T/spool/nobody'"
+	status_is 0
+	grep -qx 'Subject: n' "$T/spool/nobody"
+	[ -z "$(ls "$T/spool" | grep -v '^nobody$')" ]
+}
