@@ -348,3 +348,36 @@ PY
 	[ "$(new_count "$MD")" -eq 0 ]
 	grep -q 'pop3 login user=ann@test.example client=127.0.0.1 ' "$T/pop3d.log"
 }
+
+@test "getmail retrieves over implicit TLS into a Maildir, deleting on the server" {
+	command -v getmail >/dev/null || skip "getmail not installed"
+	make_cert
+	fill 3
+	start_pop3d_tls
+	mkdir -p "$T/gm/Maildir"/{new,cur,tmp}
+	cat > "$T/gm/rc" <<RC
+[retriever]
+type = SimplePOP3SSLRetriever
+server = localhost
+port = $SPORT
+username = ann@test.example
+password = secret
+ca_certs = $T/cert.pem
+ssl_cert_hostname = localhost
+
+[destination]
+type = Maildir
+path = $T/gm/Maildir/
+
+[options]
+delete = true
+read_all = true
+RC
+	# getmail will not deliver as root
+	chmod 755 "$T" && chmod 644 "$T/cert.pem" && chown -R nobody "$T/gm"
+	run as_nobody getmail --getmaildir "$T/gm" --rcfile "$T/gm/rc"
+	status_is 0
+	[ "$(new_count "$T/gm/Maildir")" -eq 3 ]
+	[ "$(new_count "$MD")" -eq 0 ]
+	grep -l 'Subject: m2' "$T"/gm/Maildir/new/* | xargs grep -qx '.leading dot'
+}
