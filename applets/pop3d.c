@@ -11,7 +11,9 @@
  * itself, one process per session (pop3_server.h). -t asks implicit TLS in
  * inetd mode; -P expects a PROXY protocol v1/v2 header on every
  * connection. Users, passwords and mailboxes come from the users file;
- * only Maildir mailboxes are served (pop3_session.h, maildrop.h).
+ * only Maildir mailboxes are served (pop3_session.h, maildrop.h). Run as
+ * root, a session becomes its mailbox's owner after login; with pop3_user
+ * set, pop3d becomes that user as soon as its sockets and TLS key are open.
  *
  * Exit codes: 0 after a session ended by QUIT, or when a standalone server
  * was stopped by SIGTERM; 76 (EX_PROTOCOL) for an inetd session that ended
@@ -20,6 +22,9 @@
  * (binding a privileged port); 78 bad configuration (TLS key or
  * certificate).
  */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +46,22 @@ static const char usage_text[] =
 	"Exit: 0 ended by QUIT (or SIGTERM), 64 usage, 69 cannot listen,\n"
 	"75 users file unreadable, 76 session ended without QUIT, 77 permission,\n"
 	"78 bad configuration.\n";
+
+/* With pop3_user set, give up root once the sockets and the TLS key are
+ * open: every session then runs as that user (virtual mailboxes that all
+ * belong to it). */
+static void drop_privileges(const struct config *cfg)
+{
+	const char *name = config_str(cfg, CFG_POP3_USER);
+	if (!name[0] || geteuid() != 0)
+		return;
+	struct passwd *pw = getpwnam(name);
+	if (!pw)
+		die(EX_CONFIG, "pop3_user %s: no such user", name);
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0 || (pw->pw_uid != 0 && setuid(0) == 0))
+		die(EX_OSERR, "cannot become %s: %s", name, strerror(errno));
+}
 
 static int load_users(struct users *u, void *ctx, struct mail_err *e)
 {
@@ -103,6 +124,7 @@ int pop3d_main(int argc, char **argv)
 		struct users users;
 		peer_name(0, ip, sizeof ip);
 		inetd.proxy = proxy;
+		drop_privileges(&cfg);
 		if (users_load(&users, config_str(&cfg, CFG_USERS), &e) < 0) {
 			printf("-ERR [SYS/TEMP] the server is not available\r\n");
 			die(EX_TEMPFAIL, "%s", e.msg);
@@ -124,6 +146,7 @@ int pop3d_main(int argc, char **argv)
 		log_info(NULL, "pop3d listening on %s%s%s", ls[i].name, tls_spec[i] ? " (TLS)" : "",
 			 proxy ? " (PROXY)" : "");
 	}
+	drop_privileges(&cfg);
 	int r = pop3_serve(&srv, ls, nspecs, config_num(&cfg, CFG_POP3_MAX_SESSIONS),
 			   config_num(&cfg, CFG_POP3_MAX_PER_IP), load_users, &cfg, &e);
 	if (r < 0)

@@ -36,6 +36,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_POP3_MAX_SESSIONS] = { "pop3_max_sessions", CT_NUMBER, "200", "pop3d: most sessions at once (standalone)" },
 	[CFG_POP3_PLAINTEXT_AUTH] = { "pop3_plaintext_auth", CT_BOOL, "no", "pop3d: allow USER/PASS and AUTH without TLS" },
 	[CFG_POP3_TIMEOUT] = { "pop3_timeout", CT_DURATION, "10m", "pop3d: autologout after this much idle time (RFC 1939: at least 10m)" },
+	[CFG_POP3_USER] = { "pop3_user", CT_STRING, "", "pop3d: run as this user once listening (its own mailboxes only); empty: become each mailbox's owner" },
 	[CFG_QUOTA_ACTION] = { "quota_action", CT_STRING, "reject", "over quota: reject (552 5.2.2) or defer (452 4.2.2)" },
 	[CFG_RECIPIENT_DELIMITER] = { "recipient_delimiter", CT_STRING, "+", "separates user and extension: user+detail@domain (empty: none)" },
 	[CFG_RELAY_NETWORKS] = { "relay_networks", CT_LIST, "127.0.0.0/8, ::1/128", "client networks allowed to relay" },

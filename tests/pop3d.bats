@@ -381,3 +381,21 @@ RC
 	[ "$(new_count "$MD")" -eq 0 ]
 	grep -l 'Subject: m2' "$T"/gm/Maildir/new/* | xargs grep -qx '.leading dot'
 }
+
+@test "pop3_user: the server gives up root once listening; sessions run as that user" {
+	conf pop3_plaintext_auth yes
+	conf pop3_user nobody
+	fill 1
+	chmod 755 "$T" "$T/mail"
+	chown -R nobody "$T/mail/ann"
+	chmod 644 "$T/users"
+	start_pop3d
+	grep -q '^Uid:[[:space:]]*65534' "/proc/$POP3D_PID/status"
+	run pyp uidl "$PORT" plain
+	status_is 0
+	[ "${#lines[@]}" -eq 1 ]
+	# a mailbox that user may not read: a clean -ERR, not a crash
+	chown -R root "$T/mail/ann" && chmod 700 "$T/mail/ann/Maildir"
+	run pyp raw "$PORT" "USER ann@test.example" "PASS secret" QUIT
+	[ "${lines[2]}" = "-ERR [SYS/TEMP] cannot open the mailbox" ]
+}
