@@ -62,6 +62,7 @@ void peer_name(int fd, char *out, size_t cap)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
+	memset(&ss, 0, sizeof ss);
 	const char *env = getenv("TCPREMOTEIP");
 	snprintf(out, cap, "local");
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
@@ -114,7 +115,7 @@ static void refuse(int fd, const char *why)
 	close(fd);
 }
 
-static void session_child(struct pop3_server *srv, struct pop3_listener *l, size_t nl,
+static void session_child(const struct pop3_server *srv, struct pop3_listener *l, size_t nl,
 			  size_t which, int fd, const char *ip, pop3_users_fn load_users, void *ctx)
 {
 	struct users users;
@@ -130,8 +131,9 @@ static void session_child(struct pop3_server *srv, struct pop3_listener *l, size
 		refuse(fd, "the users file cannot be read");
 		_exit(EX_TEMPFAIL);
 	}
-	srv->users = &users;
-	int r = pop3_session(srv, &l[which].opts, fd, fd, ip);
+	struct pop3_server mine = *srv;
+	mine.users = &users;
+	int r = pop3_session(&mine, &l[which].opts, fd, fd, ip);
 	_exit(r == 0 ? 0 : 1);
 }
 

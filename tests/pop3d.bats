@@ -390,6 +390,7 @@ RC
 	chown -R nobody "$T/mail/ann"
 	chmod 644 "$T/users"
 	start_pop3d
+	for i in $(seq 50); do grep -q '^Uid:[[:space:]]*65534' "/proc/$POP3D_PID/status" && break; sleep 0.02; done
 	grep -q '^Uid:[[:space:]]*65534' "/proc/$POP3D_PID/status"
 	run pyp uidl "$PORT" plain
 	status_is 0
