@@ -537,9 +537,10 @@ int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *l
 	buf_init(&s.line, 0);
 	/* Non-blocking descriptors, so that every wait (TLS handshakes too)
 	 * is bounded by the timeout. */
-	fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) | O_NONBLOCK);
+	int rflags = fcntl(rfd, F_GETFL), wflags = fcntl(wfd, F_GETFL);
+	fcntl(rfd, F_SETFL, rflags | O_NONBLOCK);
 	if (wfd != rfd)
-		fcntl(wfd, F_SETFL, fcntl(wfd, F_GETFL) | O_NONBLOCK);
+		fcntl(wfd, F_SETFL, wflags | O_NONBLOCK);
 	struct mail_err e;
 	err_clear(&e);
 	if (lo->proxy) {
@@ -587,5 +588,11 @@ out:
 		explicit_bzero(s.line.ptr, s.line.cap);
 	buf_free(&s.line);
 	io_free(&s.io);
+	/* The descriptors may be shared with whoever started us (a terminal,
+	 * a pipe): leave them as we found them. */
+	if (rflags >= 0)
+		fcntl(rfd, F_SETFL, rflags);
+	if (wfd != rfd && wflags >= 0)
+		fcntl(wfd, F_SETFL, wflags);
 	return s.quit ? 0 : 1;
 }
