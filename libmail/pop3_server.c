@@ -81,12 +81,14 @@ struct child {
 	char ip[64];
 };
 
-static volatile sig_atomic_t got_term, got_chld;
+static volatile sig_atomic_t got_term, got_chld, got_hup;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGCHLD)
 		got_chld = 1;
+	else if (sig == SIGHUP)
+		got_hup = 1;
 	else
 		got_term = 1;
 }
@@ -116,7 +118,7 @@ static void refuse(int fd, const char *why)
 }
 
 static void session_child(const struct pop3_server *srv, struct pop3_listener *l, size_t nl,
-			  size_t which, int fd, const char *ip, pop3_users_fn load_users, void *ctx)
+			  size_t which, int fd, const char *ip, const struct pop3_hooks *hooks)
 {
 	struct users users;
 	struct mail_err e;
@@ -124,9 +126,10 @@ static void session_child(const struct pop3_server *srv, struct pop3_listener *l
 		close(l[i].fd);
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 	err_clear(&e);
-	if (load_users(&users, ctx, &e) < 0) {
+	if (hooks->load_users(&users, hooks->ctx, &e) < 0) {
 		log_err(NULL, "pop3 client=%s %s", ip, e.msg);
 		refuse(fd, "the users file cannot be read");
 		_exit(EX_TEMPFAIL);
@@ -137,8 +140,8 @@ static void session_child(const struct pop3_server *srv, struct pop3_listener *l
 	_exit(r == 0 ? 0 : 1);
 }
 
-int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n, long max_sessions,
-	       long max_per_ip, pop3_users_fn load_users, void *ctx, struct mail_err *e)
+int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n,
+	       const struct pop3_hooks *hooks, struct mail_err *e)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -147,18 +150,34 @@ int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n, long 
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (n > MAX_LISTENERS)
 		return err_set(e, EX_USAGE, 421, "4.3.5", "more than %d listeners", MAX_LISTENERS);
-	size_t cap = max_sessions > 0 ? (size_t)max_sessions : 1;
-	struct child *kids = calloc(cap, sizeof *kids);
-	if (!kids)
-		return err_sys(e, "pop3d");
-	size_t nkids = 0;
+	size_t cap = 0, nkids = 0;
+	struct child *kids = NULL;
 	struct pollfd pf[MAX_LISTENERS];
 	for (size_t i = 0; i < n; i++)
 		pf[i] = (struct pollfd){ .fd = l[i].fd, .events = POLLIN };
 	while (!got_term) {
+		if (got_hup) {
+			got_hup = 0;
+			if (hooks->reload)
+				hooks->reload(srv, hooks->ctx);
+		}
+		/* The caps may change with a reload: the table follows them. */
+		long max_sessions = config_num(srv->cfg, CFG_POP3_MAX_SESSIONS);
+		long max_per_ip = config_num(srv->cfg, CFG_POP3_MAX_PER_IP);
+		size_t want = max_sessions > 0 ? (size_t)max_sessions : 1;
+		if (want > cap) {
+			struct child *k = realloc(kids, want * sizeof *k);
+			if (!k) {
+				free(kids);
+				return err_sys(e, "pop3d");
+			}
+			kids = k;
+			cap = want;
+		}
 		if (got_chld) {
 			got_chld = 0;
 			reap(kids, &nkids);
@@ -180,7 +199,7 @@ int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n, long 
 			long same = 0;
 			for (size_t k = 0; k < nkids; k++)
 				same += !strcmp(kids[k].ip, ip);
-			if (nkids >= cap) {
+			if (nkids >= want) {
 				log_warn(NULL, "pop3 client=%s refused: %zu sessions", ip, nkids);
 				refuse(fd, "too many sessions");
 				continue;
@@ -192,7 +211,7 @@ int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n, long 
 			}
 			pid_t pid = fork();
 			if (pid == 0)
-				session_child(srv, l, n, i, fd, ip, load_users, ctx);
+				session_child(srv, l, n, i, fd, ip, hooks);
 			close(fd);
 			if (pid < 0) {
 				log_err(NULL, "pop3 fork: %s", strerror(errno));

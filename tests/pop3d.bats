@@ -400,3 +400,20 @@ RC
 	run pyp raw "$PORT" "USER ann@test.example" "PASS secret" QUIT
 	[ "${lines[2]}" = "-ERR [SYS/TEMP] cannot open the mailbox" ]
 }
+
+@test "SIGHUP reloads the configuration for new sessions; a broken one is not taken" {
+	start_pop3d
+	run pyp raw "$PORT" CAPA QUIT
+	! printf '%s\n' "${lines[@]}" | grep -qx USER
+	conf pop3_plaintext_auth yes
+	kill -HUP "$POP3D_PID"
+	for i in $(seq 50); do grep -q 'pop3d reloaded' "$T/pop3d.log" && break; sleep 0.1; done
+	run pyp raw "$PORT" CAPA QUIT
+	printf '%s\n' "${lines[@]}" | grep -qx USER
+	echo 'no_such_key = 1' >> "$POSTBOX_CONFIG"
+	kill -HUP "$POP3D_PID"
+	for i in $(seq 50); do grep -q 'keeping the running configuration' "$T/pop3d.log" && break; sleep 0.1; done
+	grep -q 'no_such_key' "$T/pop3d.log"
+	run pyp raw "$PORT" CAPA QUIT
+	printf '%s\n' "${lines[@]}" | grep -qx USER
+}
