@@ -22,6 +22,7 @@ struct key_def {
 static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_ALIASES] = { "aliases", CT_STRING, "", "aliases file in /etc/aliases syntax (empty: none)" },
 	[CFG_DEFAULT_USER] = { "default_user", CT_STRING, "nobody", "identity for files and programs named in a root-owned aliases file" },
+	[CFG_DETAIL_FOLDERS] = { "detail_folders", CT_BOOL, "no", "deliver user+detail into the Maildir++ folder .detail when it exists" },
 	[CFG_HOP_LIMIT] = { "hop_limit", CT_NUMBER, "50", "most Received: fields before a message is refused as a loop" },
 	[CFG_HOSTNAME] = { "hostname", CT_STRING, NULL, "this host's name in greetings, Received and Message-ID" },
 	[CFG_LOCAL_DOMAINS] = { "local_domains", CT_LIST, NULL, "domains delivered here" },

@@ -412,3 +412,22 @@ f = open(sys.argv[1], "r+"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w
 	grep -qx 'Subject: n' "$T/spool/nobody"
 	[ -z "$(ls "$T/spool" | grep -v '^nobody$')" ]
 }
+
+@test "detail_folders: user+detail goes to an existing .detail folder, never makes one" {
+	make_users
+	conf detail_folders yes
+	msg a | pb deliver -d ann+lists@test.example           # no folder yet: the inbox
+	[ "$(new_count "$T/mail/ann/Maildir")" -eq 1 ] && [ ! -e "$T/mail/ann/Maildir/.lists" ]
+	mkdir -p "$T/mail/ann/Maildir/.lists"/{new,cur,tmp}
+	msg b | pb deliver -d ann+lists@test.example
+	[ "$(new_count "$T/mail/ann/Maildir/.lists")" -eq 1 ]
+	run bash -c "printf 'x\n' | '$PB' deliver -d 'ann+..@test.example'"
+	status_is 67                                              # not even an address
+	msg d | pb deliver -d ann+nothere@test.example
+	[ "$(new_count "$T/mail/ann/Maildir")" -eq 2 ]
+	ln -s /tmp "$T/mail/ann/Maildir/.evil"
+	msg e | pb deliver -d ann+evil@test.example
+	[ -z "$(find /tmp/new -newer "$T/users" -name '*,S=*' 2>/dev/null)" ]
+	[ "$(grep -l 'Subject: e' "$T"/mail/ann/Maildir/new/* | wc -l)" -eq 1 ]
+	[ "$(new_count "$T/mail/ann/Maildir")" -eq 3 ]
+}
