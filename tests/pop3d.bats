@@ -347,6 +347,16 @@ PY
 	[ "${lines[1]}" = 2 ]
 	[ "$(new_count "$MD")" -eq 0 ]
 	grep -q 'pop3 login user=ann@test.example client=127.0.0.1 ' "$T/pop3d.log"
+	# implicit TLS in inetd mode (-t)
+	make_cert
+	fill 1
+	SPORT=$(free_port)
+	tcpserver -q 127.0.0.1 "$SPORT" "$PB" pop3d -t -C "$POSTBOX_CONFIG" 2>>"$T/pop3d.log" &
+	track $!
+	wait_port "$SPORT"
+	run pyp uidl "$SPORT" ssl
+	status_is 0
+	[ "${#lines[@]}" -eq 1 ]
 }
 
 @test "getmail retrieves over implicit TLS into a Maildir, deleting on the server" {
