@@ -43,6 +43,8 @@ msg() { printf 'From: a@x.example\nSubject: %s\n\nbody of %s\n' "$1" "$1"; }
 	printf 'Subject: 1\n\nFrom here\n>From there\n>>From x\nFromage\nno newline' |
 		pb deliver -f s@x.example "$T/box"
 	printf 'Subject: 2\n\nsecond\n' | pb deliver -f '<>' "$T/box"
+	printf 'x\n' | pb deliver "$T/new/dirs/box"       # parents are made, as for a Maildir
+	[ "$(stat -c %a "$T/new/dirs")" = 700 ] && grep -qx x "$T/new/dirs/box"
 	mapfile -t L < "$T/box"
 	[[ "${L[0]}" == "From s@x.example "* ]]
 	[ "${L[1]}" = "Return-Path: <s@x.example>" ] && [ "${L[2]}" = "Subject: 1" ] && [ "${L[3]}" = "" ]
