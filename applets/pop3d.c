@@ -172,7 +172,7 @@ int pop3d_main(int argc, char **argv)
 			die(EX_TEMPFAIL, "%s", e.msg);
 		}
 		srv.users = &users;
-		int r = pop3_session(&srv, &inetd, 0, 1, ip);
+		int r = pop3_session(&srv, &inetd, 0, 1, ip, NULL);
 		users_free(&users);
 		tls_ctx_free(srv.tls);
 		config_free(cfg0);

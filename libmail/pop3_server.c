@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -93,16 +94,56 @@ static void on_signal(int sig)
 		got_term = 1;
 }
 
-static void reap(struct child *kids, size_t *n)
+/* Failed logins per client address, remembered for PENALTY_TTL seconds
+ * so that reconnecting does not reset the growing delay. A small table:
+ * the oldest entry makes room. */
+#define PENALTIES 256
+#define PENALTY_TTL 900
+
+struct penalty {
+	char ip[64];
+	int count;
+	time_t last;
+};
+
+static struct penalty *penalty_find(struct penalty *tab, const char *ip, int make)
+{
+	struct penalty *oldest = &tab[0];
+	time_t now = time(NULL);
+	for (size_t i = 0; i < PENALTIES; i++) {
+		if (tab[i].ip[0] && now - tab[i].last > PENALTY_TTL)
+			tab[i].ip[0] = '\0';
+		if (tab[i].ip[0] && !strcmp(tab[i].ip, ip))
+			return &tab[i];
+		if (tab[i].last < oldest->last)
+			oldest = &tab[i];
+	}
+	if (!make)
+		return NULL;
+	memset(oldest, 0, sizeof *oldest);
+	str_copy(oldest->ip, sizeof oldest->ip, ip, strlen(ip));
+	return oldest;
+}
+
+/* A session's exit status is its number of failed logins. */
+static void reap(struct child *kids, size_t *n, struct penalty *tab)
 {
 	pid_t pid;
 	int status;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (size_t i = 0; i < *n; i++) {
-			if (kids[i].pid == pid) {
-				kids[i] = kids[--*n];
-				break;
+			if (kids[i].pid != pid)
+				continue;
+			if (WIFEXITED(status) && WEXITSTATUS(status) > 0 &&
+			    WEXITSTATUS(status) < 64) {
+				struct penalty *p = penalty_find(tab, kids[i].ip, 1);
+				p->count += WEXITSTATUS(status);
+				if (p->count > 20)
+					p->count = 20;
+				p->last = time(NULL);
 			}
+			kids[i] = kids[--*n];
+			break;
 		}
 	}
 }
@@ -118,7 +159,7 @@ static void refuse(int fd, const char *why)
 }
 
 static void session_child(const struct pop3_server *srv, struct pop3_listener *l, size_t nl,
-			  size_t which, int fd, const char *ip, const struct pop3_hooks *hooks)
+			  size_t which, int fd, const char *ip, int prior, const struct pop3_hooks *hooks)
 {
 	struct users users;
 	struct mail_err e;
@@ -136,8 +177,10 @@ static void session_child(const struct pop3_server *srv, struct pop3_listener *l
 	}
 	struct pop3_server mine = *srv;
 	mine.users = &users;
-	int r = pop3_session(&mine, &l[which].opts, fd, fd, ip);
-	_exit(r == 0 ? 0 : 1);
+	mine.prior_failures = prior;
+	int failed = 0;
+	pop3_session(&mine, &l[which].opts, fd, fd, ip, &failed);
+	_exit(failed < 63 ? failed : 63);
 }
 
 int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n,
@@ -156,6 +199,7 @@ int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n,
 		return err_set(e, EX_USAGE, 421, "4.3.5", "more than %d listeners", MAX_LISTENERS);
 	size_t cap = 0, nkids = 0;
 	struct child *kids = NULL;
+	static struct penalty penalties[PENALTIES];
 	struct pollfd pf[MAX_LISTENERS];
 	for (size_t i = 0; i < n; i++)
 		pf[i] = (struct pollfd){ .fd = l[i].fd, .events = POLLIN };
@@ -180,7 +224,7 @@ int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n,
 		}
 		if (got_chld) {
 			got_chld = 0;
-			reap(kids, &nkids);
+			reap(kids, &nkids, penalties);
 		}
 		int r = poll(pf, n, 1000);
 		if (r < 0 && errno != EINTR) {
@@ -195,7 +239,7 @@ int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n,
 				continue;
 			char ip[64];
 			peer_name(fd, ip, sizeof ip);
-			reap(kids, &nkids);
+			reap(kids, &nkids, penalties);
 			long same = 0;
 			for (size_t k = 0; k < nkids; k++)
 				same += !strcmp(kids[k].ip, ip);
@@ -209,9 +253,11 @@ int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n,
 				refuse(fd, "too many sessions from your address");
 				continue;
 			}
+			struct penalty *pen = penalty_find(penalties, ip, 0);
+			int prior = pen ? pen->count : 0;
 			pid_t pid = fork();
 			if (pid == 0)
-				session_child(srv, l, n, i, fd, ip, hooks);
+				session_child(srv, l, n, i, fd, ip, prior, hooks);
 			close(fd);
 			if (pid < 0) {
 				log_err(NULL, "pop3 fork: %s", strerror(errno));

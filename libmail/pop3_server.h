@@ -8,7 +8,9 @@
  * or max_per_ip from one address, the client gets "-ERR [SYS/TEMP]" and is
  * closed at once. SIGTERM stops accepting; the sessions run to their end.
  * SIGHUP reloads the configuration (hooks->reload) for the sessions that
- * start afterwards; the listeners stay.
+ * start afterwards; the listeners stay. Failed logins are remembered per
+ * client address for 15 minutes and handed to the next session from it
+ * (prior_failures), so reconnecting does not reset the growing delay.
  * The parent keeps its privileges so that each session can become its
  * mailbox's owner after login.
  */

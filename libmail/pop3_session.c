@@ -21,6 +21,7 @@
 
 #define MAX_AUTH_FAILURES 3
 #define MAX_ERRORS 10
+#define MAX_AUTH_DELAY_MS 10000
 
 enum state { ST_AUTH = 1, ST_TRANS = 2 };
 
@@ -127,7 +128,9 @@ static void login(struct session *s, const char *name, const char *pass)
 		s->failures++;
 		log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d", addr, s->peer,
 			 s->failures);
-		sleep_ms((long)s->srv->auth_delay_ms * s->failures);
+		long n = s->failures + s->srv->prior_failures;
+		long ms = (long)s->srv->auth_delay_ms * n;
+		sleep_ms(ms < MAX_AUTH_DELAY_MS ? ms : MAX_AUTH_DELAY_MS);
 		if (s->failures >= MAX_AUTH_FAILURES) {
 			reply(s, "-ERR [AUTH] authentication failed; too many failures, goodbye");
 			s->fatal = 1;
@@ -525,7 +528,7 @@ static void dispatch(struct session *s, const char *line, size_t n)
 }
 
 int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd,
-		 int wfd, const char *client_ip)
+		 int wfd, const char *client_ip, int *failed)
 {
 	struct session s;
 	memset(&s, 0, sizeof s);
@@ -594,5 +597,7 @@ out:
 		fcntl(rfd, F_SETFL, rflags);
 	if (wfd != rfd && wflags >= 0)
 		fcntl(wfd, F_SETFL, wflags);
+	if (failed)
+		*failed = s.failures;
 	return s.quit ? 0 : 1;
 }

@@ -70,6 +70,9 @@ inetd() {
 	start_pop3d
 	run pyp login-time "$PORT" ann@test.example wrong
 	read -r t1 r1 <<< "$output"
+	# a fresh server, so that both are a first failure from this address
+	kill "$POP3D_PID"; wait "$POP3D_PID" 2>/dev/null || true
+	start_pop3d
 	run pyp login-time "$PORT" nobody@test.example wrong
 	read -r t2 r2 <<< "$output"
 	[ "$r1" = "$r2" ] && [ "$r1" = "-ERR [AUTH] authentication failed" ]
@@ -426,4 +429,21 @@ RC
 	grep -q 'no_such_key' "$T/pop3d.log"
 	run pyp raw "$PORT" CAPA QUIT
 	printf '%s\n' "${lines[@]}" | grep -qx USER
+}
+
+@test "the login delay keeps growing across reconnections from one address" {
+	conf pop3_plaintext_auth yes
+	start_pop3d
+	times=()
+	for i in 1 2 3; do
+		run pyp login-time "$PORT" ann@test.example wrong
+		read -r t r <<< "$output"
+		[ "$r" = "-ERR [AUTH] authentication failed" ]
+		times+=("$t")
+		sleep 0.2   # the listener learns of the finished session
+	done
+	/usr/bin/python3 -c '
+import sys
+a, b, c = map(float, sys.argv[1:])
+sys.exit(0 if 0.45 <= a < 0.9 and 0.95 <= b < 1.4 and 1.45 <= c < 1.9 else 1)' "${times[@]}" || { echo "delays ${times[*]}"; false; }
 }
