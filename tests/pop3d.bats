@@ -447,3 +447,22 @@ import sys
 a, b, c = map(float, sys.argv[1:])
 sys.exit(0 if 0.45 <= a < 0.9 and 0.95 <= b < 1.4 and 1.45 <= c < 1.9 else 1)' "${times[@]}" || { echo "delays ${times[*]}"; false; }
 }
+
+@test "inetd mode under xinetd, configured like scripts/examples/pop3d.xinetd" {
+	command -v xinetd >/dev/null || skip "xinetd not installed"
+	conf pop3_plaintext_auth yes
+	fill 2
+	PORT=$(free_port)
+	# the example's service block, on a test port; no environment is passed
+	sed -n '/^service pop3$/,/^}/p' "$ROOT/scripts/examples/pop3d.xinetd" |
+		sed "s|^service pop3|service pop3test|; s|^{|{\n\ttype = UNLISTED\n\tport = $PORT\n\tbind = 127.0.0.1\n\tpassenv =|;
+		     s|/usr/local/sbin/postbox|$PB|; s|/etc/postbox.conf|$POSTBOX_CONFIG|" > "$T/xinetd.conf"
+	grep -q "server_args = pop3d -C $POSTBOX_CONFIG" "$T/xinetd.conf"
+	xinetd -f "$T/xinetd.conf" -dontfork -pidfile "$T/xinetd.pid" 2>"$T/xinetd.log" &
+	track $!
+	wait_port "$PORT"
+	mkdir "$T/got"
+	run pyp fetch-all "$PORT" plain "$T/got"
+	status_is 0
+	[ "${lines[1]}" = 2 ] && [ "$(new_count "$MD")" -eq 0 ]
+}
