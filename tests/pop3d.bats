@@ -147,6 +147,13 @@ inetd() {
 	status_is 0
 	[ "${lines[0]}" = "+OK begin TLS negotiation" ]
 	[ "${lines[1]}" = "+OK bye" ] && [ "${#lines[@]}" -eq 2 ]
+	# and OpenSSL's own STLS client, verifying the certificate
+	run bash -c "printf 'CAPA\r\nQUIT\r\n' | timeout 10 openssl s_client -quiet -verify_return_error \
+		-starttls pop3 -connect 127.0.0.1:$PORT -servername localhost -CAfile '$T/cert.pem' 2>/dev/null | tr -d '\r'"
+	[ "${lines[0]}" = "+OK capability list follows" ] || { printf '%s\n' "${lines[@]}"; false; }
+	printf '%s\n' "${lines[@]}" | grep -qx USER          # allowed now: TLS is on
+	! printf '%s\n' "${lines[@]}" | grep -qx STLS
+	[ "${lines[-1]}" = "+OK bye" ]
 }
 
 @test "curl's POP3 client: list and retrieve over STLS and pop3s" {
