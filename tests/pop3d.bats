@@ -473,3 +473,26 @@ sys.exit(0 if 0.45 <= a < 0.9 and 0.95 <= b < 1.4 and 1.45 <= c < 1.9 else 1)' "
 	status_is 0
 	[ "${lines[1]}" = 2 ] && [ "$(new_count "$MD")" -eq 0 ]
 }
+
+@test "a stalled TLS handshake or a silent client is dropped at the timeout" {
+	make_cert
+	conf pop3_timeout 1s
+	start_pop3d_tls
+	SECONDS=0
+	/usr/bin/python3 - "$SPORT" "$PORT" <<'PY'
+import socket, sys
+# implicit TLS: half a ClientHello, then silence
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+assert s.recv(100) == b""
+# STLS accepted, then no handshake at all
+s = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"STLS\r\n")
+assert f.readline().startswith(b"+OK")
+assert s.recv(100) == b""
+PY
+	[ "$SECONDS" -lt 8 ]
+	grep -q 'TLS handshake timed out' "$T/pop3d.log"
+}
