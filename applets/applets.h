@@ -22,6 +22,7 @@ int deliver_main(int argc, char **argv);
 int mailq_main(int argc, char **argv);
 int passwd_main(int argc, char **argv);
 int pickup_main(int argc, char **argv);
+int pop3d_main(int argc, char **argv);
 int sendmail_main(int argc, char **argv);
 int smtpd_main(int argc, char **argv);
 

@@ -31,6 +31,7 @@ static const struct applet applets[] = {
 	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
 	{ "passwd", passwd_main, 0, "make a password hash for the users file" },
 	{ "pickup", pickup_main, 0, "move users' submissions from incoming/ into the queue" },
+	{ "pop3d", pop3d_main, 1, "POP3 server for the users' Maildirs" },
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
 	{ "smtpd", smtpd_main, 1, "ESMTP server: inetd or standalone, MTA and submission" },
 };

@@ -41,7 +41,6 @@
 #include "../libmail/daemon.h"
 #include "../libmail/log.h"
 #include "../libmail/net.h"
-#include "../libmail/proxy.h"
 #include "../libmail/smtp_server.h"
 #include "../libmail/smtp_tables.h"
 #include "applets.h"
@@ -171,19 +170,7 @@ static int session(void *ctx, const struct listener *l, int fd, const char *ip)
 {
 	struct smtpd *d = ctx;
 	size_t i = (size_t)(l - d->ls);
-	char real[64];
-	struct mail_err e;
 	nonblocking_if_socket(fd);
-	if (d->lopts[i].proxy) {
-		/* Only a listener marked proxy trusts the header: the address
-		 * it names replaces the balancer's for relay checks and logs. */
-		if (proxy_read(fd, 10000, real, sizeof real, &e) < 0) {
-			log_info(NULL, "client=%s event=proxy-failed error=\"%s\"", ip, e.msg);
-			return 1;
-		}
-		if (real[0])
-			ip = real;
-	}
 	return smtp_session(&d->srv, &d->lopts[i], fd, fd, ip);
 }
 
@@ -241,16 +228,6 @@ static int inetd_session(struct smtpd *d, const char *opts)
 	nonblocking_if_socket(0);
 	nonblocking_if_socket(1);
 	signal(SIGPIPE, SIG_IGN);
-	if (o.proxy) {
-		char real[64];
-		struct mail_err e;
-		if (proxy_read(0, 10000, real, sizeof real, &e) < 0) {
-			log_info(NULL, "client=%s event=proxy-failed error=\"%s\"", ip, e.msg);
-			return 1;
-		}
-		if (real[0])
-			str_copy(ip, sizeof ip, real, strlen(real));
-	}
 	return smtp_session(&d->srv, &o, 0, 1, ip);
 }
 

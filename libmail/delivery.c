@@ -26,6 +26,7 @@ void delivery_opts_init(struct delivery_opts *o, const struct config *cfg)
 	o->quota = config_num(cfg, CFG_MAILBOX_QUOTA);
 	o->quota_defer = !strcasecmp(config_str(cfg, CFG_QUOTA_ACTION), "defer");
 	o->default_user = config_str(cfg, CFG_DEFAULT_USER);
+	o->detail_folders = (int)config_num(cfg, CFG_DETAIL_FOLDERS);
 }
 
 int message_read(int fd, long long max, struct buf *msg, char *postmark, size_t cap,
@@ -117,32 +118,6 @@ struct ident {
 	int active;   /* effective ids were changed */
 };
 
-/* The owner of path, or of its nearest existing parent. */
-static int owner_of(const char *path, uid_t *uid, gid_t *gid)
-{
-	char p[4096];
-	if (str_copy(p, sizeof p, path, strlen(path)) < 0)
-		return -1;
-	for (;;) {
-		size_t n = strlen(p);
-		while (n > 1 && p[n - 1] == '/')
-			p[--n] = '\0';
-		struct stat st;
-		if (lstat(p, &st) == 0) {
-			*uid = st.st_uid;
-			*gid = st.st_gid;
-			return 0;
-		}
-		char *slash = strrchr(p, '/');
-		if (!slash || errno != ENOENT)
-			return -1;
-		if (slash == p)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-	}
-}
-
 static int become(struct ident *id, uid_t uid, gid_t gid, struct mail_err *e)
 {
 	id->active = 0;
@@ -210,8 +185,9 @@ static int over_quota(const struct delivery_opts *o, long long used, long long s
 		       o->quota);
 }
 
-static int to_maildir(const struct delivery_opts *o, const char *path, const struct iovec *parts,
-		      int nparts, char *where, size_t cap, struct mail_err *e)
+static int to_maildir(const struct delivery_opts *o, const char *path, const char *detail,
+		      const struct iovec *parts, int nparts, char *where, size_t cap,
+		      struct mail_err *e)
 {
 	struct maildir root, folder;
 	if (maildir_open(&root, path, 1, e) < 0)
@@ -223,6 +199,12 @@ static int to_maildir(const struct delivery_opts *o, const char *path, const str
 			return -1;
 		}
 		m = &folder;
+	} else if (o->detail_folders && detail && detail[0] && maildir_folder_valid(detail)) {
+		/* Only a folder the owner made: an address never creates one,
+		 * and anything odd there (a symlink) means the inbox. */
+		struct mail_err ignored;
+		if (maildir_open_folder(&folder, &root, detail, 0, &ignored) == 0)
+			m = &folder;
 	}
 	char name[MAILDIR_NAME_MAX];
 	int rc = 0;
@@ -294,7 +276,7 @@ int delivery_to(const struct delivery_opts *o, const struct dest *d, const char 
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
 	int root = geteuid() == 0, rc = 0;
-	if (root && d->kind == DEST_MAILBOX && owner_of(d->target, &uid, &gid) < 0)
+	if (root && d->kind == DEST_MAILBOX && path_owner(d->target, &uid, &gid) < 0)
 		rc = target_err(e, "%s", d->target);
 	else if (root && d->kind != DEST_MAILBOX)
 		rc = alias_identity(o, d, &uid, &gid, e);
@@ -306,7 +288,7 @@ int delivery_to(const struct delivery_opts *o, const struct dest *d, const char 
 		struct ident id;
 		rc = become(&id, root ? uid : 0, root ? gid : 0, e);
 		if (rc == 0) {
-			rc = d->maildir ? to_maildir(o, d->target, parts, 2, where, cap, e)
+			rc = d->maildir ? to_maildir(o, d->target, d->detail, parts, 2, where, cap, e)
 					: to_mbox(o, d->target, parts, 2, where, cap, e);
 			restore(&id);
 		}

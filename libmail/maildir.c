@@ -305,3 +305,29 @@ long long maildir_usage(const struct maildir *m, struct mail_err *e)
 		return err_sys(e, "%s: cannot list", m->path);
 	return total;
 }
+
+/* The owner of path, or of its nearest existing parent. */
+int path_owner(const char *path, uid_t *uid, gid_t *gid)
+{
+	char p[4096];
+	if (str_copy(p, sizeof p, path, strlen(path)) < 0)
+		return -1;
+	for (;;) {
+		size_t n = strlen(p);
+		while (n > 1 && p[n - 1] == '/')
+			p[--n] = '\0';
+		struct stat st;
+		if (lstat(p, &st) == 0) {
+			*uid = st.st_uid;
+			*gid = st.st_gid;
+			return 0;
+		}
+		char *slash = strrchr(p, '/');
+		if (!slash || errno != ENOENT)
+			return -1;
+		if (slash == p)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}

@@ -18,6 +18,7 @@
 #define POSTBOX_MAILDIR_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include "err.h"
@@ -51,6 +52,10 @@ int maildir_deliver(struct maildir *m, const struct iovec *parts, int nparts, ch
 /* Bytes used by messages in new/ and cur/ (from ,S= when present, else
  * stat), for quotas. -1 with e on error. */
 long long maildir_usage(const struct maildir *m, struct mail_err *e);
+
+/* The owner of path, or of its nearest existing parent directory (for a
+ * mailbox that does not exist yet). -1 with errno. */
+int path_owner(const char *path, uid_t *uid, gid_t *gid);
 
 /* Map an errno after a failed open/create at a delivery target onto the
  * deliver exit classes: EACCES/EPERM → EX_NOPERM, ELOOP/ENOTDIR/EMLINK/

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "net.h"
+#include "proxyproto.h"
 #include "smtp_data.h"
 #include "smtp_session.h"
 
@@ -450,26 +451,33 @@ static void reverse_name(const char *ip, char *out, size_t cap)
 	freeaddrinfo(fwd);
 }
 
+/* Who the client is: its address, whether it may relay, its name. */
+static void set_client(struct session *s, const char *client)
+{
+	struct mail_err e;
+	str_copy(s->client, sizeof s->client, client, strlen(client));
+	int r = net_list_match(config_str(s->cfg, CFG_RELAY_NETWORKS), client, &e);
+	if (r < 0)
+		log_err(NULL, "client=%s %s", client, e.msg);
+	s->relay_ok = !strcmp(client, "local") || r == 1;
+	s->client_name[0] = '\0';
+	if (config_num(s->cfg, CFG_SMTPD_REVERSE_DNS) && strcmp(client, "local"))
+		reverse_name(client, s->client_name, sizeof s->client_name);
+}
+
 static void session_init(struct session *s, const struct smtp_server *srv,
 			 const struct smtp_listen_opts *lo, int rfd, int wfd, const char *client)
 {
-	struct mail_err e;
 	memset(s, 0, sizeof *s);
 	s->srv = srv;
 	s->cfg = srv->cfg;
 	s->lo = *lo;
-	str_copy(s->client, sizeof s->client, client, strlen(client));
+	set_client(s, client);
 	io_init(&s->io, rfd, wfd, (int)config_num(s->cfg, CFG_SMTPD_TIMEOUT) * 1000, s->client);
 	buf_init(&s->line, 0);
 	buf_init(&s->data, 0);
 	envelope_init(&s->env);
 	s->state = ST_GREET;
-	int r = net_list_match(config_str(s->cfg, CFG_RELAY_NETWORKS), client, &e);
-	if (r < 0)
-		log_err(NULL, "client=%s %s", client, e.msg);
-	s->relay_ok = !strcmp(client, "local") || r == 1;
-	if (config_num(s->cfg, CFG_SMTPD_REVERSE_DNS) && strcmp(client, "local"))
-		reverse_name(client, s->client_name, sizeof s->client_name);
 }
 
 static void session_free(struct session *s)
@@ -495,7 +503,18 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 	long long max_errors = config_num(s->cfg, CFG_SMTPD_MAX_ERRORS);
 	log_info(NULL, "client=%s event=connect tls=%s role=%s", s->client, lo->implicit_tls ? "implicit" : "no",
 		 lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta");
-	if (lo->implicit_tls) {
+	if (lo->proxy) {
+		/* Only a listener marked proxy trusts the header: the address it
+		 * names replaces the balancer's for relay checks and logs. */
+		struct proxy_info pi;
+		if (proxyproto_read(&s->io, &pi, &e) < 0) {
+			log_info(NULL, "client=%s event=proxy-failed error=\"%s\"", s->client, e.msg);
+			s->quit = 1;
+		} else if (!pi.local) {
+			set_client(s, pi.src);
+		}
+	}
+	if (!s->quit && lo->implicit_tls) {
 		if (!srv->tls || tls_accept(&s->io, srv->tls, &e) < 0) {
 			log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->client,
 				 srv->tls ? e.msg : "no certificate configured");
