@@ -157,11 +157,15 @@ static void run_child(struct listener *ls, size_t n, int fd, const char *ip, dae
 {
 	for (size_t i = 0; i < n; i++)
 		close(ls[i].fd);
-	close(sig_pipe[0]);
-	close(sig_pipe[1]);
+	/* Every handler of the parent goes first: on_signal would write into
+	 * whatever descriptor now has the pipe's number. */
+	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
 	signal(SIGPIPE, SIG_IGN);
 	sigset_t none;
 	sigemptyset(&none);
@@ -205,7 +209,15 @@ static int accept_one(struct listener *ls, size_t n, struct listener *l, struct 
 		t->c = c;
 		t->cap = cap;
 	}
+	/* Signals stay blocked across fork until the child has put the
+	 * parent's handlers away (a SIGTERM meant for the child must not
+	 * reach the parent's pipe). */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	pid_t pid = fork();
+	if (pid != 0)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		log_warn(NULL, "client=%s event=fork-failed error=\"%s\"", ip, strerror(errno));
 		refuse(fd, lim->busy_reply, ip);
