@@ -32,11 +32,14 @@ struct command {
 void smtp_reply(struct session *s, const char *fmt, ...)
 {
 	va_list ap;
+	size_t start = s->io.out.len;
 	va_start(ap, fmt);
 	buf_vaddf(&s->io.out, fmt, ap);
 	va_end(ap);
 	buf_adds(&s->io.out, "\r\n");
-	if (fmt[0] == '4' || fmt[0] == '5')
+	/* Count what was said, not how it was formatted ("%d %s ..."). */
+	char code = s->io.out.len > start ? s->io.out.ptr[start] : '\0';
+	if (code == '4' || code == '5')
 		s->errors++;
 }
 

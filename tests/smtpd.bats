@@ -363,3 +363,11 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$PB" "$T/in"
 	has_reply "$QUEUED"
 	[ "$(stat -c %U "$SPOOL"/queue/*.msg)" = nobody ]
 }
+
+@test "every 4xx/5xx counts toward smtpd_max_errors, whatever the command" {
+	conf smtpd_max_errors 4
+	smtp_stdin "${HELLO}MAIL FROM:<bad@@x>\r\nMAIL FROM:<a@b.example> FOO=1\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example.>\r\nRCPT TO:<u@test.example> NOTIFY=BAD\r\nNOOP\r\n"
+	[ "$status" -eq 1 ]
+	has_reply '421 4.7.0 test.example Error: too many errors'
+	! has_reply '250 2.0.0 Ok' 2>/dev/null
+}
