@@ -18,6 +18,7 @@
 int config_main(int argc, char **argv);
 int mailq_main(int argc, char **argv);
 int sendmail_main(int argc, char **argv);
+int smtp_chat_main(int argc, char **argv);
 
 /* --- cli.c: what every applet needs at its edge --- */
 

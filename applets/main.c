@@ -29,6 +29,7 @@ static const struct applet applets[] = {
 	{ "config", config_main, 0, "print the effective configuration" },
 	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
+	{ "smtp-chat", smtp_chat_main, 1, "scripted SMTP client, probes and load generator" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])
 

@@ -1,0 +1,394 @@
+#!/usr/bin/env bats
+# smtp-chat and libmail/smtp_client against real servers: aiosmtpd,
+# Postfix's smtp-sink, openssl s_server, and the deliberately vulnerable or
+# hostile server of tests/chat_server.py.
+
+load helpers
+load chat_helpers
+
+setup_file() {
+	export CERTS="$BATS_FILE_TMPDIR/certs"
+	chat_make_certs "$CERTS"
+}
+
+# --- a plain message --------------------------------------------------------
+
+@test "smtp-chat sends a message to aiosmtpd: exit 0, bytes arrive CRLF and unstuffed" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got"
+	printf 'Subject: dots\n\n.leading dot\n..two dots\n.\nlast\n' >"$T/msg"
+	run chat -s "127.0.0.1:$port" -f a@chat.test -t b@chat.test --data "@$T/msg"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" -> ..leading dot"* ]]
+	[[ "$output" == *"=== message accepted: 250 2.0.0 Message accepted"* ]]
+	printf 'Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nlast\r\n' >"$T/want"
+	cmp "$T/want" "$T/got/1.eml"
+	grep -qx 'MAIL FROM:<a@chat.test>' "$T/got/1.env"
+	grep -qx 'RCPT TO:<b@chat.test>' "$T/got/1.env"
+}
+
+@test "smtp-chat builds a message: headers, --header replaces, --subject, --body, --size" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got"
+	run chat -s "127.0.0.1:$port" -f a@chat.test -t b@chat.test -t c@chat.test \
+		--subject 'hello %SEQ%' --header 'X-Test: yes' --header 'From: Boss <a@chat.test>' \
+		--body 'line one' --quiet
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	grep -q $'^Subject: hello 1\r$' "$T/got/1.eml"
+	grep -q $'^X-Test: yes\r$' "$T/got/1.eml"
+	[ "$(grep -c '^From:' "$T/got/1.eml")" -eq 1 ]
+	grep -q $'^From: Boss <a@chat.test>\r$' "$T/got/1.eml"
+	grep -q $'^To: b@chat.test, c@chat.test\r$' "$T/got/1.eml"
+	grep -q '^Message-Id: <' "$T/got/1.eml"
+	grep -q '^Date: ' "$T/got/1.eml"
+	grep -q $'^line one\r$' "$T/got/1.eml"
+	[ "$(grep -c '^RCPT' "$T/got/1.env")" -eq 2 ]
+	run chat -s "127.0.0.1:$port" -t b@chat.test --size 5000 --quiet
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %s "$T/got/2.eml")" -eq 5000 ]
+}
+
+@test "smtp-chat --attach makes multipart/mixed with base64 the server can decode" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got"
+	head -c 3000 /dev/urandom >"$T/blob.pdf"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --attach "@$T/blob.pdf" --body hi --quiet
+	[ "$status" -eq 0 ]
+	/usr/bin/python3 - "$T/got/1.eml" "$T/blob.pdf" <<'PY'
+import email, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read())
+assert m.get_content_type() == "multipart/mixed", m.get_content_type()
+parts = m.get_payload()
+assert parts[0].get_payload().strip() == "hi"
+assert parts[1].get_content_type() == "application/pdf"
+assert parts[1].get_filename() == "blob.pdf"
+assert parts[1].get_payload(decode=True) == open(sys.argv[2], "rb").read()
+PY
+}
+
+# --- smuggling: the client never carries a smuggled message onward ----------
+
+@test "smtp-chat never ends DATA early: smuggling forms reach even a broken server as one message" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_vuln "$port" --save "$T/got"
+	for form in '\n.\n' '\n.\r\n' '\r\n.\n' '\r.\r\n' '\r.\n' '\n..\n'; do
+		printf "Subject: s\n\nbody$form""MAIL FROM:<evil@x>\r\nRCPT TO:<victim@x>\r\nDATA\r\nsmuggled\r\n" >"$T/msg"
+		run chat -s "127.0.0.1:$port" -t b@chat.test --data "@$T/msg" --quiet
+		[ "$status" -eq 0 ]
+	done
+	# six sessions, six messages: no smuggled second message anywhere
+	[ "$(ls "$T/got"/*.eml | wc -l)" -eq 6 ]
+	[ -z "$(grep -l 'evil' "$T/got"/*.env)" ]
+	for f in "$T/got"/*.eml; do grep -q '^MAIL FROM:<evil@x>' "$f"; done
+}
+
+@test "smtp-chat sends only CRLF: bare CR and bare LF in the input become CRLF" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got"
+	printf 'Subject: x\n\na\rb\nc\r\nd' >"$T/msg"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --data "@$T/msg" --quiet
+	[ "$status" -eq 0 ]
+	printf 'Subject: x\r\n\r\na\r\nb\r\nc\r\nd\r\n' >"$T/want"
+	cmp "$T/want" "$T/got/1.eml"
+}
+
+# --- stages and their exit codes (smtp-sink failing at a chosen command) ----
+
+@test "smtp-chat exit codes per failing stage against smtp-sink" {
+	local cmd code
+	for pair in CONNECT:21 MAIL:23 RCPT:24 DATA:25 .:26; do
+		cmd=${pair%%:*} code=${pair##*:}
+		port=$(free_port)
+		start_sink "$port" -f "$cmd"
+		run chat -s "127.0.0.1:$port" -t b@chat.test --quiet
+		echo "$cmd: $status $output"
+		[ "$status" -eq "$code" ]
+		[[ "$output" == *"500 5.3.0 Error: command failed"* ]]
+	done
+	port=$(free_port)
+	start_sink "$port" -f EHLO,HELO
+	run chat -s "127.0.0.1:$port" -t b@chat.test --quiet
+	[ "$status" -eq 22 ]
+	port=$(free_port)
+	start_sink "$port" -q RCPT
+	run chat -s "127.0.0.1:$port" -t b@chat.test --quiet
+	[ "$status" -eq 24 ]
+	[[ "$output" == *"connection closed"* ]]
+	run chat -s "127.0.0.1:$(free_port)" -t b@chat.test --quiet
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cannot connect: Connection refused"* ]]
+}
+
+@test "smtp-chat falls back to HELO when EHLO is refused" {
+	port=$(free_port)
+	start_sink "$port" -f EHLO
+	run chat -s "127.0.0.1:$port" -t b@chat.test --hide-data
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" -> HELO "* ]]
+}
+
+@test "smtp-chat --quit-after and --drop-after stop where asked" {
+	port=$(free_port)
+	start_sink "$port"
+	run chat -s "127.0.0.1:$port" --quit-after ehlo
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" -> QUIT"* ]]
+	[[ "$output" != *"MAIL FROM"* ]]
+	run chat -s "127.0.0.1:$port" -t b@chat.test --drop-after rcpt
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"RCPT TO:<b@chat.test>"* ]]
+	[[ "$output" != *"QUIT"* && "$output" != *" -> DATA"* ]]
+	[[ "$output" == *"dropping the connection after rcpt"* ]]
+}
+
+@test "smtp-chat refuses a partly accepted recipient list with exit 24 after sending" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got" --local-domain chat.test
+	run chat -s "127.0.0.1:$port" -t a@chat.test -t b@elsewhere.test --quiet
+	[ "$status" -eq 24 ]
+	[[ "$output" == *"RCPT TO:<b@elsewhere.test> refused: 550 5.7.1 Relaying denied"* ]]
+	[ -f "$T/got/1.eml" ]
+}
+
+# --- hostile replies -----------------------------------------------------------
+
+@test "smtp-chat survives hostile banners: endless, no code, EOF mid-reply, one byte at a time" {
+	port=$(free_port)
+	start_vuln "$port" --hostile endless
+	run chat -s "127.0.0.1:$port" -t b@x --quiet
+	[ "$status" -eq 21 ]
+	[[ "$output" == *"reply longer than 200 lines"* ]]
+	port=$(free_port)
+	start_vuln "$port" --hostile nocode
+	run chat -s "127.0.0.1:$port" -t b@x --quiet
+	[ "$status" -eq 21 ]
+	[[ "$output" == *"reply without a valid code"* ]]
+	port=$(free_port)
+	start_vuln "$port" --hostile eofmid
+	run chat -s "127.0.0.1:$port" -t b@x --quiet
+	[ "$status" -eq 21 ]
+	[[ "$output" == *"connection closed mid-reply"* ]]
+	port=$(free_port)
+	start_vuln "$port" --hostile slow
+	start=$(date +%s%N)
+	run chat -s "127.0.0.1:$port" -t b@x --quiet --timeout 1
+	took=$((($(date +%s%N) - start) / 1000000))
+	[ "$status" -eq 21 ]
+	[[ "$output" == *"timed out waiting for a reply"* ]]
+	[ "$took" -lt 2500 ]
+}
+
+# --- TLS ------------------------------------------------------------------------
+
+@test "smtp-chat --starttls verifies the certificate by default" {
+	port=$(free_port)
+	start_aio "$port" --tls "$CERTS/good.pem" "$CERTS/good.key"
+	run chat -s "localhost:$port" -t b@chat.test --starttls --tls-ca "$CERTS/ca.pem" --hide-data
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"=== TLS started: TLSv1."* ]]
+	[[ "$output" == *" ~> MAIL FROM:"* ]]
+	run chat -s "localhost:$port" -t b@chat.test --starttls --quiet
+	[ "$status" -eq 29 ]
+	[[ "$output" == *"certificate verification failed"* ]]
+	run chat -s "localhost:$port" -t b@chat.test --starttls --insecure --quiet
+	[ "$status" -eq 0 ]
+}
+
+@test "smtp-chat --starttls aborts when STARTTLS is not offered; --tls-optional goes on" {
+	port=$(free_port)
+	start_sink "$port"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --starttls --quiet
+	[ "$status" -eq 29 ]
+	[[ "$output" == *"STARTTLS not offered"* ]]
+	run chat -s "127.0.0.1:$port" -t b@chat.test --tls-optional --hide-data
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"STARTTLS not offered; going on in plain text"* ]]
+}
+
+@test "smtp-chat refuses bytes after the 220 to STARTTLS (response injection, CVE-2021-38371)" {
+	port=$(free_port)
+	start_vuln "$port" --tls "$CERTS/good.pem" "$CERTS/good.key" --hostile inject
+	run chat -s "localhost:$port" -t b@chat.test --starttls --tls-ca "$CERTS/ca.pem" --quiet
+	echo "$output"
+	[ "$status" -eq 29 ]
+	[[ "$output" == *"bytes received after the 220 reply to STARTTLS (response injection)"* ]]
+}
+
+@test "smtp-chat --tls-on-connect against openssl s_server: bad certificates fail, --insecure passes" {
+	for kind in self expired wrong; do
+		port=$(free_port)
+		openssl s_server -quiet -rev -accept "127.0.0.1:$port" -cert "$CERTS/$kind.pem" \
+			-key "$CERTS/$kind.key" >>"$T/s_server.log" 2>&1 &
+		track $!
+		wait_port "$port"
+		run chat -s "localhost:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --drop-after connect --quiet
+		echo "$kind: $output"
+		[ "$status" -eq 29 ]
+		[[ "$output" == *"certificate verification failed"* ]]
+		run chat -s "localhost:$port" --tls-on-connect --insecure --drop-after connect --quiet
+		[ "$status" -eq 0 ]
+	done
+	port=$(free_port)
+	openssl s_server -quiet -rev -accept "127.0.0.1:$port" -cert "$CERTS/good.pem" \
+		-key "$CERTS/good.key" >>"$T/s_server.log" 2>&1 &
+	track $!
+	wait_port "$port"
+	run chat -s "localhost:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --drop-after connect --tls-show-cert
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"subject: /CN=localhost"* ]]
+	[[ "$output" == *"sha256: "* ]]
+	run chat -s "127.0.0.1:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --drop-after connect --quiet
+	[ "$status" -eq 0 ]
+}
+
+@test "smtp-chat --tls-on-connect to aiosmtpd on implicit TLS" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --tls "$CERTS/good.pem" "$CERTS/good.key" --implicit-tls --save "$T/got"
+	run chat -s "localhost:$port" -t b@chat.test --tls-on-connect --tls-ca "$CERTS/ca.pem" --hide-data
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"<~  220 "* ]]
+	[ -f "$T/got/1.eml" ]
+}
+
+# --- AUTH -------------------------------------------------------------------------
+
+@test "smtp-chat AUTH PLAIN, LOGIN and CRAM-MD5 against aiosmtpd; the password never shows" {
+	port=$(free_port)
+	start_aio "$port" --auth alice:s3cret-pw
+	printf 's3cret-pw\n' >"$T/pw"
+	for mech in PLAIN LOGIN CRAM-MD5; do
+		run chat -s "127.0.0.1:$port" -t b@chat.test --auth-user alice --auth "$mech" \
+			--auth-password-file "$T/pw" --hide-data
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"AUTH $mech"* ]]
+		[[ "$output" == *"<-  235 "* ]]
+		[[ "$output" == *"<redacted"* ]]
+		[[ "$output" != *"s3cret"* ]]
+		# neither the password nor any base64 of it appears
+		[[ "$output" != *"$(printf '\0alice\0s3cret-pw' | base64)"* ]]
+		[[ "$output" != *"$(printf 's3cret-pw' | base64)"* ]]
+	done
+	run env PW=s3cret-pw "$PB" smtp-chat -s "127.0.0.1:$port" -t b@chat.test --auth-user alice \
+		--auth-password-env PW --json
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"s3cret"* ]]
+	run chat -s "127.0.0.1:$port" -t b@chat.test --auth-user alice --auth-password-fd 3 --quiet 3<"$T/pw"
+	[ "$status" -eq 0 ]
+	printf 'wrong\n' >"$T/bad"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --auth-user alice --auth-password-file "$T/bad" --quiet
+	[ "$status" -eq 28 ]
+	[[ "$output" == *"535"* ]]
+}
+
+@test "smtp-chat: AUTH not offered is exit 28; no password on the command line at all" {
+	port=$(free_port)
+	start_sink "$port" -a
+	printf 'pw\n' >"$T/pw"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --auth-user u --auth-password-file "$T/pw" --quiet
+	[ "$status" -eq 28 ]
+	[[ "$output" == *"AUTH not offered"* ]]
+	run chat -s "127.0.0.1:$port" -t b@chat.test --auth-password pw
+	[ "$status" -eq 64 ]
+}
+
+# --- pipelining, BDAT, JSON ---------------------------------------------------------
+
+@test "smtp-chat --pipeline sends MAIL, RCPT and DATA in one go (JSON order shows it)" {
+	port=$(free_port)
+	start_sink "$port"
+	run chat -s "127.0.0.1:$port" -t b@chat.test -t c@chat.test --pipeline --json
+	[ "$status" -eq 0 ]
+	echo "$output" | /usr/bin/python3 -c '
+import json, sys
+objs = [json.loads(l) for l in sys.stdin]
+seq = [(o["type"], o.get("text", "")[:4], o.get("code")) for o in objs if o["type"] in ("send", "recv")]
+i = seq.index(("send", "MAIL", None))
+assert [s[0] for s in seq[i:i+4]] == ["send"] * 4, seq
+assert [s[2] for s in seq[i+4:i+8]] == [250, 250, 250, 354], seq
+assert objs[-1]["type"] == "summary" and objs[-1]["exit"] == 0 and objs[-1]["ok"] is True
+'
+}
+
+@test "smtp-chat --bdat sends CHUNKING chunks; the server gets the exact message" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_vuln "$port" --save "$T/got"
+	printf 'Subject: b\n\n.dot stays single in BDAT\nline\n' >"$T/msg"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --data "@$T/msg" --bdat --chunk-size 10 --hide-data
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" -> BDAT 10"$'\n'* ]]
+	[[ "$output" == *" LAST"* ]]
+	printf 'Subject: b\r\n\r\n.dot stays single in BDAT\r\nline\r\n' >"$T/want"
+	cmp "$T/want" "$T/got/1.eml"
+	port=$(free_port)
+	start_sink "$port"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --bdat --quiet
+	[ "$status" -eq 25 ]
+	[[ "$output" == *"CHUNKING (BDAT) not offered"* ]]
+}
+
+@test "smtp-chat --json is valid JSON per line with a summary, also on failure" {
+	port=$(free_port)
+	start_sink "$port" -f RCPT
+	run chat -s "127.0.0.1:$port" -t b@chat.test --json
+	[ "$status" -eq 24 ]
+	echo "$output" | /usr/bin/python3 -c '
+import json, sys
+objs = [json.loads(l) for l in sys.stdin]
+s = objs[-1]
+assert s["type"] == "summary" and s["exit"] == 24 and s["ok"] is False and s["stage"] == "rcpt", s
+assert "500 5.3.0" in s["reason"]
+r = [o for o in objs if o["type"] == "recv" and o["code"] == 500][0]
+assert r["status"] == "5.3.0" and isinstance(r["elapsed_ms"], float)
+'
+}
+
+# --- connections ------------------------------------------------------------------
+
+@test "smtp-chat --local-interface binds the local address; -4 and --socket and --pipe work" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --local-interface 127.0.0.2 --quiet
+	[ "$status" -eq 0 ]
+	grep -qx 'PEER 127.0.0.2' "$T/got/1.env"
+	run chat -4 -s "localhost:$port" -t b@chat.test --quiet
+	[ "$status" -eq 0 ]
+	/usr/sbin/smtp-sink -u nobody "unix:$T/sock" 8 >>"$T/sink.log" 2>&1 &
+	track $!
+	for i in $(seq 50); do [ -S "$T/sock" ] && break; sleep 0.05; done
+	run chat --socket "$T/sock" -t b@chat.test --quiet
+	[ "$status" -eq 0 ]
+	run chat --pipe "/usr/bin/python3 -c 'import sys; sys.stdout.write(\"554 go away\\r\\n\"); sys.stdout.flush()'" -t b@chat.test --quiet
+	[ "$status" -eq 21 ]
+	[[ "$output" == *"554 go away"* ]]
+}
+
+@test "smtp-chat over IPv6 when the host has ::1" {
+	if ! /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
+		skip "no IPv6 loopback"
+	fi
+	port=$(free_port)
+	/usr/sbin/smtp-sink -u nobody "[::1]:$port" 8 >>"$T/sink.log" 2>&1 &
+	track $!
+	sleep 0.3
+	run chat -6 -s "[::1]:$port" -t b@chat.test
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"connected to ::1[::1]:$port"* ]]
+}
