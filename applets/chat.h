@@ -112,14 +112,21 @@ void chat_out_note(struct chat_out *o, const char *fmt, ...) __attribute__((form
 /* The closing line or summary object: exit code, stage, reason. */
 void chat_out_summary(struct chat_out *o, int code, const char *stage, const char *reason,
 		      const char *extra_json);
+/* The result of a script's expect (JSON: always; text: failures only). */
+void chat_out_expect(struct chat_out *o, int line, const char *spec, int ok, const char *got);
 /* Escape bytes for a transcript line (controls as \r \n \xHH). */
 void chat_escape(struct buf *out, const char *p, size_t n);
 
-/* --- sessions (smtp-chat.c) --- */
+/* --- sessions (smtp-chat.c, chat_session.c) --- */
+
+/* Read a whole file ("-" is stdin) into b, or die naming it. */
+void chat_slurp(struct buf *b, const char *path, const char *what);
 
 /* Connect (socket, unix socket or pipe), implicit TLS if asked. */
 int chat_connect(struct chat_opts *o, struct smtp_client *c, struct chat_out *out,
 		 struct mail_err *e);
+/* End a session: close the connection, reap a --pipe child. */
+void chat_finish(struct chat_opts *o, struct smtp_client *c);
 /* The TLS context from the options (verification on unless --insecure). */
 struct tls_ctx *chat_tls_ctx(struct chat_opts *o, struct mail_err *e);
 const char *chat_stage_name(enum chat_stage s);

@@ -245,3 +245,20 @@ void chat_out_summary(struct chat_out *o, int code, const char *stage, const cha
 	}
 	fflush(o->f);
 }
+
+void chat_out_expect(struct chat_out *o, int line, const char *spec, int ok, const char *got)
+{
+	flush_data(o);
+	if (o->format == OUT_JSON) {
+		struct buf b = BUF_INIT;
+		json_head(o, &b, "expect");
+		buf_addf(&b, ",\"line\":%d,\"spec\":", line);
+		json_cstring(&b, spec);
+		buf_addf(&b, ",\"ok\":%s,\"got\":", ok ? "true" : "false");
+		json_cstring(&b, got);
+		json_emit(o, &b);
+	} else if (o->format == OUT_TEXT && !ok) {
+		fprintf(o->f, "=== line %d: expected %s, got %s\n", line, spec, got);
+	}
+	fflush(o->f);
+}

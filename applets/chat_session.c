@@ -107,7 +107,7 @@ int chat_connect(struct chat_opts *o, struct smtp_client *c, struct chat_out *ou
 }
 
 /* The end of every session: close, reap a --pipe child. */
-static void finish(struct chat_opts *o, struct smtp_client *c)
+void chat_finish(struct chat_opts *o, struct smtp_client *c)
 {
 	smtp_close(c);
 	if (o->pipe_pid > 0) {
@@ -330,7 +330,7 @@ int chat_flags_main(struct chat_opts *o, struct chat_out *out)
 		reason = why;
 	}
 done:
-	finish(o, &c);
+	chat_finish(o, &c);
 out:
 	buf_free(&params);
 	if (rc && !reason)

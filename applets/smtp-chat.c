@@ -240,7 +240,7 @@ static void parse_options(struct chat_opts *o, int argc, char **argv, const char
 }
 
 /* Read a whole file ("-" is stdin) into b. */
-static void slurp(struct buf *b, const char *path, const char *what)
+void chat_slurp(struct buf *b, const char *path, const char *what)
 {
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
 	if (fd < 0)
@@ -263,9 +263,9 @@ static void slurp(struct buf *b, const char *path, const char *what)
 static void text_arg(struct buf *b, const char *arg, const char *what)
 {
 	if (!strcmp(arg, "-"))
-		slurp(b, "-", what);
+		chat_slurp(b, "-", what);
 	else if (arg[0] == '@')
-		slurp(b, arg + 1, what);
+		chat_slurp(b, arg + 1, what);
 	else
 		buf_adds(b, arg);
 }
@@ -286,7 +286,7 @@ static void build_message(struct chat_opts *o)
 	for (size_t i = 0; i < o->nattach; i++) {
 		const char *name = o->attach_arg[i][0] == '@' ? o->attach_arg[i] + 1 : o->attach_arg[i];
 		buf_init(&files[i], 0);
-		slurp(&files[i], name, "--attach");
+		chat_slurp(&files[i], name, "--attach");
 		att[i] = (struct chat_attach){ name, files[i].ptr ? files[i].ptr : "", files[i].len, NULL };
 	}
 	struct chat_msg_opts m = {
@@ -309,11 +309,11 @@ static void read_password(struct chat_opts *o)
 {
 	struct buf pw = BUF_INIT;
 	if (o->pw_file) {
-		slurp(&pw, o->pw_file, "--auth-password-file");
+		chat_slurp(&pw, o->pw_file, "--auth-password-file");
 	} else if (o->pw_fd > 0) {
 		char fdname[32];
 		snprintf(fdname, sizeof fdname, "/dev/fd/%d", o->pw_fd);
-		slurp(&pw, fdname, "--auth-password-fd");
+		chat_slurp(&pw, fdname, "--auth-password-fd");
 	} else if (o->pw_env) {
 		const char *v = getenv(o->pw_env);
 		if (!v)

@@ -392,3 +392,149 @@ assert r["status"] == "5.3.0" and isinstance(r["elapsed_ms"], float)
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"connected to ::1[::1]:$port"* ]]
 }
+
+# --- chat scripts -------------------------------------------------------------------
+
+@test "smtp-chat --script: a whole conversation with expectations against aiosmtpd" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got"
+	cat >"$T/s.chat" <<'CHAT'
+# a full transaction, step by step
+expect 220
+ehlo
+send MAIL FROM:<${FROM}>
+expect 250 /^OK$/
+send RCPT TO:<${TO}>
+expect 2xx
+send DATA
+expect 354
+message
+expect 250 accepted
+send QUIT
+expect 221
+expect closed
+CHAT
+	run chat -s "127.0.0.1:$port" -f a@chat.test -t b@chat.test --script "$T/s.chat" --hide-data
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"=== every expectation held"* ]]
+	[ -f "$T/got/1.eml" ]
+	grep -qx 'MAIL FROM:<a@chat.test>' "$T/got/1.env"
+}
+
+@test "smtp-chat --script: the first failed expect exits 1 naming line, expectation and reply" {
+	port=$(free_port)
+	start_sink "$port"
+	printf 'expect 220\nsend EHLO x\nexpect 250\nsend MAIL FROM:<a@b>\nexpect 5xx\nsend QUIT\nexpect 221\n' >"$T/s.chat"
+	run chat -s "127.0.0.1:$port" --script "$T/s.chat" --quiet
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"s.chat:5: expected 5xx, got 250 2.1.0 Ok"* ]]
+	printf 'expect 220\nsend EHLO x\nexpect 250 NOSUCHEXT\n' >"$T/s.chat"
+	run chat -s "127.0.0.1:$port" --script "$T/s.chat" --json
+	[ "$status" -eq 1 ]
+	echo "$output" | /usr/bin/python3 -c '
+import json, sys
+objs = [json.loads(l) for l in sys.stdin]
+ex = [o for o in objs if o["type"] == "expect"]
+assert [(e["line"], e["ok"]) for e in ex] == [(1, True), (3, False)], ex
+assert objs[-1]["type"] == "summary" and objs[-1]["exit"] == 1
+'
+}
+
+@test "smtp-chat --script: bad scripts exit 65, a missing script 66, unreachable server 75" {
+	printf 'expect 220\nfrobnicate\n' >"$T/bad.chat"
+	run chat -s 127.0.0.1:1 --script "$T/bad.chat"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"line 2: unknown verb \"frobnicate\""* ]]
+	printf 'repeat 2\nsend x\n' >"$T/bad.chat"
+	run chat -s 127.0.0.1:1 --script "$T/bad.chat"
+	[ "$status" -eq 65 ]
+	run chat -s 127.0.0.1:1 --script "$T/none.chat"
+	[ "$status" -eq 66 ]
+	printf 'expect 220\n' >"$T/ok.chat"
+	run chat -s "127.0.0.1:$(free_port)" --script "$T/ok.chat" --quiet
+	[ "$status" -eq 75 ]
+	printf 'auth\n' >"$T/auth.chat"
+	run chat -s 127.0.0.1:1 --script "$T/auth.chat"
+	[ "$status" -eq 64 ]
+}
+
+@test "smtp-chat --script: repeat, variables, --var, sleep, script on stdin" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got"
+	run chat -s "127.0.0.1:$port" --var WHO=carol --var TIMES=3 --script - --hide-data <<'CHAT'
+expect 220
+ehlo test.example
+repeat ${TIMES}
+  send MAIL FROM:<${WHO}+${N}@chat.test>
+  expect 250
+  repeat 2
+    send RCPT TO:<r${N}@chat.test>
+    expect 250
+  end
+  send DATA
+  expect 354
+  send-raw Subject: msg\r\n\r\nbody\r\n.\r\n
+  sleep 0.05
+  expect 250
+end
+set BYE QUIT
+send ${BYE}
+expect 221
+CHAT
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(ls "$T/got"/*.eml | wc -l)" -eq 3 ]
+	grep -qx 'MAIL FROM:<carol+3@chat.test>' "$T/got/3.env"
+	grep -qx 'RCPT TO:<r2@chat.test>' "$T/got/3.env"
+}
+
+@test "smtp-chat --script: send-raw shows a server ending DATA at a bare LF (smuggling by hand)" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_vuln "$port" --save "$T/got"
+	cat >"$T/s.chat" <<'CHAT'
+expect 220
+send EHLO x
+expect 250
+send MAIL FROM:<a@b>
+expect 250
+send RCPT TO:<c@d>
+expect 250
+send DATA
+expect 354
+send-raw Subject: x\r\n\r\nhello\n.\nNOOP\r\n
+expect 250 queued
+expect 250 ok
+CHAT
+	run chat -s "127.0.0.1:$port" --script "$T/s.chat"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *' -> Subject: x'* ]]
+	[[ "$output" == *' -> hello\n'* ]]
+}
+
+@test "smtp-chat --script: starttls and auth verbs over aiosmtpd with TLS and AUTH" {
+	port=$(free_port)
+	start_aio "$port" --tls "$CERTS/good.pem" "$CERTS/good.key" --auth alice:pw
+	printf 'pw\n' >"$T/pw"
+	cat >"$T/s.chat" <<'CHAT'
+expect 220
+ehlo
+starttls
+ehlo
+expect-less-line-is-a-comment-only-if-hashed
+CHAT
+	run chat -s "localhost:$port" --tls-ca "$CERTS/ca.pem" --script "$T/s.chat"
+	[ "$status" -eq 65 ]
+	printf 'expect 220\nehlo\nstarttls\nehlo\nauth PLAIN\nsend QUIT\nexpect 221\n' >"$T/s.chat"
+	run chat -s "localhost:$port" --tls-ca "$CERTS/ca.pem" --auth-user alice \
+		--auth-password-file "$T/pw" --script "$T/s.chat"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"<~  235 "* ]]
+	[[ "$output" != *"AGFsaWNlAHB3"* && "$output" == *"AUTH PLAIN <redacted>"* ]]
+}
