@@ -538,3 +538,87 @@ CHAT
 	[[ "$output" == *"<~  235 "* ]]
 	[[ "$output" != *"AGFsaWNlAHB3"* && "$output" == *"AUTH PLAIN <redacted>"* ]]
 }
+
+# --- probes ---------------------------------------------------------------------------
+
+@test "smtp-chat --probe smuggling finds the vulnerable server's bare-LF endings, exit 1" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_vuln "$port" --save "$T/got"
+	run chat -s "127.0.0.1:$port" -t victim@chat.test --probe smuggling --json
+	[ "$status" -eq 1 ]
+	echo "$output" | /usr/bin/python3 -c '
+import json, sys
+objs = [json.loads(l) for l in sys.stdin]
+cases = {o["case"]: o["vulnerable"] for o in objs if o["type"] == "probe"}
+bad = sorted(k for k, v in cases.items() if v)
+assert bad == sorted(["\\n.\\n", "\\n.\\r\\n", "\\r\\n.\\n"]), bad
+assert len(cases) == 8 and cases["\\r.\\r\\n"] is False
+s = objs[-1]
+assert s["type"] == "summary" and s["exit"] == 1 and s["findings"] == 3 and s["cases"] == 8
+'
+	# the smuggled message really was delivered as a second message
+	grep -l 'smuggled by smtp-chat probe' "$T/got"/*.eml
+}
+
+@test "smtp-chat --probe smuggling passes aiosmtpd and smtp-sink, exit 0" {
+	port=$(free_port)
+	start_aio "$port"
+	run chat -s "127.0.0.1:$port" -t victim@chat.test --probe smuggling
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^ok   smuggling' <<<"$output")" -eq 8 ]
+	[[ "$output" == *"=== smuggling: 8 cases, 0 findings"* ]]
+	port=$(free_port)
+	start_sink "$port"
+	run chat -s "127.0.0.1:$port" -t victim@chat.test --probe smuggling --quiet
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "smtp-chat --probe starttls-injection: vulnerable server exit 1, aiosmtpd exit 0" {
+	port=$(free_port)
+	start_vuln "$port" --tls "$CERTS/good.pem" "$CERTS/good.key"
+	run chat -s "127.0.0.1:$port" --probe starttls-injection
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAIL starttls-injection"*"VULNERABLE: ran the plain-text command inside TLS (250 2.0.0 ok)"* ]]
+	port=$(free_port)
+	start_aio "$port" --tls "$CERTS/good.pem" "$CERTS/good.key"
+	run chat -s "127.0.0.1:$port" --probe starttls-injection
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ok   starttls-injection"* ]]
+	port=$(free_port)
+	start_sink "$port"
+	run chat -s "127.0.0.1:$port" --probe starttls-injection
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"STARTTLS not offered"* ]]
+}
+
+@test "smtp-chat --probe open-relay: an open server is reported, a closed one passes" {
+	port=$(free_port)
+	start_aio "$port"
+	run chat -s "127.0.0.1:$port" -t postmaster@chat.test --probe open-relay --json
+	[ "$status" -eq 1 ]
+	echo "$output" | /usr/bin/python3 -c '
+import json, sys
+objs = [json.loads(l) for l in sys.stdin]
+p = [o for o in objs if o["type"] == "probe"]
+assert len(p) == 11, p
+# aiosmtpd takes every well-formed recipient; it refuses the two malformed forms
+assert sorted(o["case"] for o in p if not o["vulnerable"]) == [
+    "relaytest@smtp-chat.invalid.", "relaytest@smtp-chat.invalid@chat.test"], p
+assert any(o["case"] == "relaytest%smtp-chat.invalid@chat.test" for o in p)
+'
+	port=$(free_port)
+	start_aio "$port" --local-domain chat.test
+	run chat -s "127.0.0.1:$port" --probe-domain chat.test --probe open-relay
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^ok   open-relay' <<<"$output")" -eq 11 ]
+	run chat -s "127.0.0.1:$port" --probe nonsense
+	[ "$status" -eq 64 ]
+	run chat -s "127.0.0.1:$(free_port)" --probe open-relay --quiet
+	[ "$status" -eq 2 ]
+}
