@@ -6,7 +6,8 @@
       aiosmtpd (python3-aiosmtpd), a real server nobody here wrote. Saves each
       message as DIR/N.eml (bytes as received, after un-stuffing) and
       DIR/N.env (MAIL FROM and RCPT TO lines). AUTH PLAIN, LOGIN and CRAM-MD5.
-      --local-domain: refuse RCPT to any other domain (a closed relay).
+      --local-domain: refuse RCPT to any other domain, and local parts that
+      are not plain user names (a closed relay with a user table).
 
   vuln PORT [--tls CERT KEY] [--save DIR] [--hostile MODE]
       A deliberately broken server, written here for the probes and for the
@@ -26,6 +27,7 @@
 import base64
 import hmac
 import os
+import re
 import signal
 import socket
 import ssl
@@ -93,6 +95,9 @@ def run_aio(o):
             dom = address.rsplit("@", 1)[-1].lower()
             if o["local_domain"] and dom != o["local_domain"]:
                 return "550 5.7.1 Relaying denied"
+            local = address.rsplit("@", 1)[0]
+            if o["local_domain"] and not re.fullmatch(r"[A-Za-z0-9._+-]+", local):
+                return "550 5.1.1 No such user here"
             envelope.rcpt_tos.append(address)
             return "250 2.1.5 OK"
 
