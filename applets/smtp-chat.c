@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,6 +360,8 @@ int smtp_chat_main(int argc, char **argv)
 	const char *conf = NULL;
 	cli_init("smtp-chat");
 	cli_help_version(argc, argv, usage_text);
+	/* A server that hangs up must show as an error, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	parse_options(&o, argc, argv, &conf);
 	cli_load_config(&cfg, conf);
 	o.hostname = config_str(&cfg, CFG_HOSTNAME);

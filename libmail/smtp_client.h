@@ -24,6 +24,9 @@
  * start of every line, so no byte sequence in a message can end DATA early
  * at any server, whatever it counts as a line end.
  *
+ * SIGPIPE: writes go through write(2) (and OpenSSL's socket BIO); a caller
+ * must ignore SIGPIPE so that a peer that hangs up is an EPIPE error.
+ *
  * Ownership: the client owns its socket and io; strings passed in are only
  * read during the call. No call prints; transcripts go through the trace
  * hook, which never sees a password or an AUTH response (a redacted text is

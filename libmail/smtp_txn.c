@@ -175,12 +175,26 @@ static void queue_rcpts(struct smtp_client *c, const struct smtp_txn *t, size_t 
 	}
 }
 
-/* After a rejection the session goes on with RSET; a failed RSET breaks it. */
+/* After a rejection the session goes on with RSET; a failed RSET breaks it.
+ * e describes the reply that decided it: for RCPT the first refused
+ * recipient's (not the 503/554 a pipelined DATA then gets). */
 static int reject(struct smtp_client *c, struct smtp_txn *t, enum smtp_stage stage,
 		  const char *what, struct mail_err *e)
 {
+	const struct smtp_result *res = stage == SMTP_STAGE_MAIL ? &t->mail
+					: stage == SMTP_STAGE_DATA ? &t->data
+					: stage == SMTP_STAGE_DOT ? &t->dot : NULL;
 	t->stage = stage;
-	smtp_reply_error(c, what, e);
+	for (size_t i = 0; stage == SMTP_STAGE_RCPT && i < t->nrcpt && !res; i++)
+		if (t->rcpt_res[i].code / 100 != 2)
+			res = &t->rcpt_res[i];
+	if (res && res->code) {
+		int code = res->code;
+		err_set(e, code >= 500 ? EX_UNAVAILABLE : EX_TEMPFAIL, code, res->status,
+			"%s: %s: %s", c->peer, what, res->text);
+	} else {
+		smtp_reply_error(c, what, e);
+	}
 	struct mail_err ignored;
 	int code = smtp_command(c, &ignored, "RSET");
 	if (code / 100 != 2)

@@ -622,3 +622,63 @@ assert any(o["case"] == "relaytest%smtp-chat.invalid@chat.test" for o in p)
 	run chat -s "127.0.0.1:$(free_port)" --probe open-relay --quiet
 	[ "$status" -eq 2 ]
 }
+
+# --- load mode ------------------------------------------------------------------------
+
+@test "smtp-chat load mode: N messages over K sessions arrive exactly N times" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --count 60 --concurrency 4 --per-session 7 --json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(ls "$T/got"/*.eml | wc -l)" -eq 60 ]
+	echo "$output" | /usr/bin/python3 -c '
+import json, sys
+s = json.loads(sys.stdin.read())
+assert s["mode"] == "load" and s["exit"] == 0 and s["accepted"] == 60, s
+assert s["replies"] == {"2xx": 60, "4xx": 0, "5xx": 0, "errors": 0}, s
+assert s["sessions"] == 4 * 2 + 1 or s["sessions"] >= 9, s   # ceil(60/7) = 9 sessions
+assert s["transaction_ms"]["n"] == 60 and s["connect_ms"]["n"] == s["sessions"]
+assert 0 < s["transaction_ms"]["p50"] <= s["transaction_ms"]["p99"] <= s["transaction_ms"]["max"]
+'
+}
+
+@test "smtp-chat load mode against smtp-sink: text summary, and failures counted by class" {
+	port=$(free_port)
+	start_sink "$port"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --count 500 --concurrency 8 --per-session 50
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"=== load: 500 messages in "* ]]
+	[[ "$output" == *"=== replies:    2xx 500  4xx 0  5xx 0  errors 0"* ]]
+	[[ "$output" == *"=== transaction  p50 "* ]]
+	port=$(free_port)
+	start_sink "$port" -r RCPT
+	run chat -s "127.0.0.1:$port" -t b@chat.test --count 20 --concurrency 2 --per-session 5
+	echo "$output"
+	[ "$status" -eq 24 ]
+	[[ "$output" == *"2xx 0  4xx 20  5xx 0  errors 0"* ]]
+	[[ "$output" == *"first failure: "*"450 4.3.0"* ]]
+	run chat -s "127.0.0.1:$(free_port)" -t b@chat.test --count 3 --quiet
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Connection refused"* ]]
+}
+
+@test "smtp-chat load mode with --data @FILE sends from a descriptor (the queue runner's path)" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got"
+	# LF-only text as in the spool, with dot lines and a last line without LF
+	{ printf 'Subject: fd\n\n.one\n..two\n.\n'; for i in $(seq 3000); do printf '.line %06d of a long message, long enough to span many reads of 64 KiB\n' "$i"; done; printf 'end'; } >"$T/spool-msg"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --data "@$T/spool-msg" --count 3 --concurrency 2 --quiet
+	[ "$status" -eq 0 ]
+	{ sed 's/$/\r/' "$T/spool-msg"; printf '\n'; } >"$T/want"
+	for i in 1 2 3; do cmp "$T/want" "$T/got/$i.eml"; done
+	port=$(free_port)
+	mkdir "$T/got2"
+	start_vuln "$port" --save "$T/got2"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --data "@$T/spool-msg" --count 2 --bdat --chunk-size 70000 --quiet
+	[ "$status" -eq 0 ]
+	for i in 1 2; do cmp "$T/want" "$T/got2/$i.eml"; done
+}

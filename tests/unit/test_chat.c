@@ -5,6 +5,7 @@
 
 #include "../../libmail/chat_msg.h"
 #include "../../libmail/chat_script.h"
+#include "../../libmail/latency.h"
 #include "unit.h"
 
 UNIT_TEST(chat_script_parse_and_repeat)
@@ -147,4 +148,24 @@ UNIT_TEST(chat_msg_build_defaults_and_size)
 	CHECK_STR(chat_msg_type("a/b/Report.PDF"), "application/pdf");
 	CHECK_STR(chat_msg_type("noext"), "application/octet-stream");
 	buf_free(&b);
+}
+
+UNIT_TEST(latency_percentiles)
+{
+	struct latency a = { 0 }, b = { 0 };
+	CHECK(latency_pct(&a, 50) == 0);
+	for (long long i = 100; i >= 1; i--)
+		CHECK(latency_add(&a, i) == 0);
+	CHECK(latency_pct(&a, 50) == 50 && latency_pct(&a, 90) == 90);
+	CHECK(latency_pct(&a, 99) == 99 && latency_max(&a) == 100);
+	CHECK(latency_pct(&a, 0.1) == 1);
+	latency_add(&b, 1000);
+	CHECK(latency_merge(&a, &b) == 0 && latency_max(&a) == 1000 && a.n == 101);
+	struct latency c = { 0 };
+	for (long long i = 1; i <= 4; i++)
+		latency_add(&c, i);
+	CHECK(latency_pct(&c, 50) == 2);
+	latency_free(&a);
+	latency_free(&b);
+	latency_free(&c);
 }
