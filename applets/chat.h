@@ -86,6 +86,7 @@ struct chat_opts {
 	enum chat_format format;
 	int timing;
 	int hide_data;
+	int interactive;
 };
 
 /* --- the transcript (chat_out.c) --- */
@@ -95,6 +96,7 @@ struct chat_out {
 	FILE *f;
 	int timing;
 	int hide_data;
+	int color;                 /* colour reply codes (a terminal) */
 	int tls;                   /* the session is under TLS now */
 	long long t0, last_send;   /* ms, monotonic */
 	struct smtp_reply reply;   /* lines gathered for one JSON object */
@@ -136,5 +138,6 @@ int chat_flags_main(struct chat_opts *o, struct chat_out *out);    /* chat_sessi
 int chat_script_main(struct chat_opts *o, struct chat_out *out);   /* chat_exec.c */
 int chat_probe_main(struct chat_opts *o, struct chat_out *out);    /* chat_probe.c */
 int chat_load_main(struct chat_opts *o);                           /* chat_load.c */
+int chat_interactive_main(struct chat_opts *o, struct chat_out *out); /* chat_interactive.c */
 
 #endif

@@ -132,6 +132,13 @@ static void received(struct chat_out *o, const char *p, size_t n)
 		char suffix[48] = "";
 		if (o->timing && done != 0)
 			snprintf(suffix, sizeof suffix, "   [%.3f ms]", ms(chat_now_us() - o->last_send));
+		if (o->color && n >= 3) {
+			/* the code in colour: 2xx green, 3xx cyan, 4xx yellow, 5xx red */
+			const char *col = p[0] == '2' ? "32" : p[0] == '3' ? "36" : p[0] == '4' ? "33" : "1;31";
+			fprintf(o->f, "%s\033[%sm%.3s\033[0m", o->tls ? "<~  " : "<-  ", col, p);
+			put_line(o, "", p + 3, n - 3, suffix);
+			return;
+		}
 		put_line(o, o->tls ? "<~  " : "<-  ", p, n, suffix);
 		return;
 	}

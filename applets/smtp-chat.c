@@ -76,6 +76,7 @@ static const char usage_text[] =
 	"  --script FILE|-  --var NAME=VALUE   run a chat script (see docs)\n"
 	"  --probe smuggling|starttls-injection|open-relay  [--probe-domain D]\n"
 	"  --count N  --concurrency K  --per-session M      load mode\n"
+	"  --interactive  type SMTP by hand (default on a terminal without --to)\n"
 	"Output:\n"
 	"  --json        one JSON object per step and a summary\n"
 	"  --quiet       nothing but the reason of a failure\n"
@@ -93,7 +94,7 @@ enum {
 	O_PWFILE, O_PWFD, O_PWENV, O_HEADER, O_SUBJECT, O_BODY, O_DATA, O_ATTACH, O_SIZE,
 	O_NODATE, O_NOMSGID, O_MAILPAR, O_NOTIFY, O_RET, O_ENVID, O_PIPELINE, O_BDAT, O_CHUNK,
 	O_QUIT_AFTER, O_DROP_AFTER, O_SCRIPT, O_VAR, O_PROBE, O_PROBE_DOMAIN, O_COUNT,
-	O_CONC, O_PER, O_JSON, O_QUIET, O_TIMING, O_HIDE,
+	O_CONC, O_PER, O_JSON, O_QUIET, O_TIMING, O_HIDE, O_INTERACTIVE,
 };
 
 static const struct option long_opts[] = {
@@ -118,6 +119,7 @@ static const struct option long_opts[] = {
 	{ "probe-domain", 1, 0, O_PROBE_DOMAIN }, { "count", 1, 0, O_COUNT },
 	{ "concurrency", 1, 0, O_CONC }, { "per-session", 1, 0, O_PER }, { "json", 0, 0, O_JSON },
 	{ "quiet", 0, 0, O_QUIET }, { "timing", 0, 0, O_TIMING }, { "hide-data", 0, 0, O_HIDE },
+	{ "interactive", 0, 0, O_INTERACTIVE },
 	{ 0, 0, 0, 0 },
 };
 
@@ -233,6 +235,7 @@ static void parse_options(struct chat_opts *o, int argc, char **argv, const char
 		case O_QUIET: o->format = OUT_QUIET; break;
 		case O_TIMING: o->timing = 1; break;
 		case O_HIDE: o->hide_data = 1; break;
+		case O_INTERACTIVE: o->interactive = 1; break;
 		default: fputs(usage_text, stderr); exit(EX_USAGE);
 		}
 	}
@@ -392,6 +395,8 @@ int smtp_chat_main(int argc, char **argv)
 	} else if (o.script) {
 		build_message(&o);
 		rc = chat_script_main(&o, &out);
+	} else if (o.interactive || (!o.nto && !o.quit_after && !o.drop_after && isatty(0))) {
+		rc = chat_interactive_main(&o, &out);
 	} else {
 		if (!o.nto && o.quit_after < ST_RCPT && o.drop_after < ST_RCPT &&
 		    !(o.quit_after || o.drop_after))

@@ -682,3 +682,38 @@ assert 0 < s["transaction_ms"]["p50"] <= s["transaction_ms"]["p99"] <= s["transa
 	[ "$status" -eq 0 ]
 	for i in 1 2; do cmp "$T/want" "$T/got2/$i.eml"; done
 }
+
+# --- interactive ------------------------------------------------------------------------
+
+@test "smtp-chat --interactive: typed lines get CRLF, message text is dot-stuffed, :starttls and :auth work" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got" --tls "$CERTS/good.pem" "$CERTS/good.key" --auth alice:pw
+	printf 'pw\n' >"$T/pw"
+	run chat -s "localhost:$port" --tls-ca "$CERTS/ca.pem" --auth-user alice --auth-password-file "$T/pw" \
+		--interactive <<'TYPED'
+EHLO me.test
+:starttls
+EHLO me.test
+:auth PLAIN
+MAIL FROM:<a@chat.test>
+RCPT TO:<b@chat.test>
+DATA
+Subject: typed
+
+.a line typed with a leading dot
+.
+:raw NOOP\r\n
+:bogus
+QUIT
+TYPED
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"=== TLS started"* ]]
+	[[ "$output" == *"<~  235 "* ]]
+	[[ "$output" == *" ~> ..a line typed with a leading dot"* ]]
+	[[ "$output" == *"unknown local command"* ]]
+	[[ "$output" == *"<~  221 "* ]]
+	printf 'Subject: typed\r\n\r\n.a line typed with a leading dot\r\n' >"$T/want"
+	cmp "$T/want" "$T/got/1.eml"
+}
