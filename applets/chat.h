@@ -9,6 +9,7 @@
 
 #include "../libmail/buf.h"
 #include "../libmail/chat_msg.h"
+#include "../libmail/chat_mx.h"
 #include "../libmail/smtp_client.h"
 #include "../libmail/tls.h"
 
@@ -36,6 +37,8 @@ enum chat_format { OUT_TEXT, OUT_JSON, OUT_QUIET };
 struct chat_opts {
 	/* where */
 	const char *server;        /* HOST[:PORT] */
+	struct chat_mx_host mx[CHAT_MX_MAX]; /* without --server: the MX hosts */
+	size_t nmx;
 	char host[256];
 	char port[16];
 	int family;

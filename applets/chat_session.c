@@ -84,8 +84,21 @@ int chat_connect(struct chat_opts *o, struct smtp_client *c, struct chat_out *ou
 {
 	c->trace = out ? chat_out_trace : NULL;
 	c->trace_arg = out;
-	int r;
-	if (o->pipe_cmd)
+	int r = -1;
+	if (o->nmx) {
+		/* MX hosts in preference order, each address in turn */
+		for (size_t i = 0; i < o->nmx && r < 0; i++) {
+			if (out)
+				chat_out_note(out, "MX %s (preference %d)", o->mx[i].name, o->mx[i].pref);
+			if (!o->mx[i].naddr)
+				err_set(e, EX_NOHOST, 0, "", "%s: no address", o->mx[i].name);
+			for (size_t j = 0; j < o->mx[i].naddr && r < 0; j++)
+				r = smtp_connect(c, o->mx[i].addr[j], o->port, o->family, o->local,
+						 o->timeout_ms, e);
+			if (r == 0) /* TLS checks the MX host's name, not its address */
+				str_copy(c->host, sizeof c->host, o->mx[i].name, strlen(o->mx[i].name));
+		}
+	} else if (o->pipe_cmd)
 		r = connect_pipe(o, c, e);
 	else if (o->socket_path)
 		r = smtp_connect_unix(c, o->socket_path, o->timeout_ms, e);
@@ -195,7 +208,7 @@ int chat_flags_main(struct chat_opts *o, struct chat_out *out)
 	int rc = 0, code, refused = 0;
 	enum chat_stage stage = ST_CONNECT;
 	err_clear(&e);
-	if (!o->pipe_cmd && !o->socket_path)
+	if (!o->pipe_cmd && !o->socket_path && !o->nmx)
 		chat_out_note(out, "Trying %s:%s...", o->host, o->port);
 	if (chat_connect(o, &c, out, &e) < 0) {
 		rc = e.ex == CHAT_EX_TLS ? CHAT_EX_TLS : CHAT_EX_CONNECT;

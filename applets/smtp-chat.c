@@ -38,7 +38,8 @@ static const char usage_text[] =
 	"Usage: smtp-chat --server HOST[:PORT] [OPTIONS]\n"
 	"Talk SMTP to a server: send a test message, run a chat script, probe, load.\n\n"
 	"Connection:\n"
-	"  -s, --server HOST[:PORT]  server (port 25, 465 with --tls-on-connect)\n"
+	"  -s, --server HOST[:PORT]  server (port 25, 465 with --tls-on-connect);\n"
+	"                            without it, the MX of the last --to's domain\n"
 	"  -p, --port PORT           port\n"
 	"  -4, -6                    IPv4 or IPv6 only\n"
 	"  --local-interface ADDR    bind this local address\n"
@@ -356,6 +357,22 @@ static void read_password(struct chat_opts *o)
 	buf_free(&pw);
 }
 
+/* No --server: the MX hosts of the last recipient's domain (as swaks does);
+ * the port is smtp_port from the configuration unless --port says. */
+static void find_mx(struct chat_opts *o, const struct config *cfg)
+{
+	struct mail_err e;
+	const char *at = o->nto ? strrchr(o->to[o->nto - 1], '@') : NULL;
+	if (!at || !at[1])
+		die(EX_USAGE, "no --server, and no recipient domain to look up MX for");
+	if (chat_mx_lookup(at + 1, config_str(cfg, CFG_RESOLVER), o->mx, CHAT_MX_MAX, &o->nmx, &e) < 0)
+		die(CHAT_EX_CONNECT, "MX lookup for %s: %s", at + 1, e.msg);
+	if (!o->port[0])
+		str_copy(o->port, sizeof o->port, config_str(cfg, CFG_SMTP_PORT),
+			 strlen(config_str(cfg, CFG_SMTP_PORT)));
+	str_copy(o->host, sizeof o->host, o->mx[0].name, strlen(o->mx[0].name));
+}
+
 int smtp_chat_main(int argc, char **argv)
 {
 	struct chat_opts o = { .add_date = 1, .add_msgid = 1, .timeout_ms = 30000, .pw_fd = -1 };
@@ -370,10 +387,10 @@ int smtp_chat_main(int argc, char **argv)
 	o.hostname = config_str(&cfg, CFG_HOSTNAME);
 	if (!o.ehlo)
 		o.ehlo = o.hostname;
+	if (!o.server && !o.pipe_cmd && !o.socket_path)
+		find_mx(&o, &cfg);
 	if (!o.port[0])
 		str_copy(o.port, sizeof o.port, o.tls_on_connect ? "465" : "25", 3);
-	if (!o.server && !o.pipe_cmd && !o.socket_path)
-		die(EX_USAGE, "no --server (MX lookup of the recipient's domain is not built yet)");
 	if (o.starttls + o.tls_optional + o.tls_on_connect > 1)
 		die(EX_USAGE, "--starttls, --tls-optional and --tls-on-connect exclude each other");
 	if (!o.from)

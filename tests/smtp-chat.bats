@@ -717,3 +717,45 @@ TYPED
 	printf 'Subject: typed\r\n\r\n.a line typed with a leading dot\r\n' >"$T/want"
 	cmp "$T/want" "$T/got/1.eml"
 }
+
+# --- MX lookup -----------------------------------------------------------------------------
+
+dns_entry() { # qname qtype rcode [answer...]
+	local name=$1 type=$2 rcode=$3
+	shift 3
+	printf 'ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR AA %s\nSECTION QUESTION\n%s IN %s\nSECTION ANSWER\n' \
+		"$rcode" "$name" "$type"
+	local a
+	for a in "$@"; do printf '%s\n' "$a"; done
+	printf 'ENTRY_END\n\n'
+}
+
+@test "smtp-chat without --server tries the MX hosts of the recipient's domain in preference order" {
+	port=$(free_port)
+	dnsport=$(free_port)
+	{
+		dns_entry chat.test. MX NOERROR "chat.test. 60 IN MX 20 mx2.chat.test." "chat.test. 60 IN MX 10 mx1.chat.test."
+		dns_entry mx1.chat.test. A NOERROR "mx1.chat.test. 60 IN A 127.0.0.2"
+		dns_entry mx1.chat.test. AAAA NOERROR
+		dns_entry mx2.chat.test. A NOERROR "mx2.chat.test. 60 IN A 127.0.0.1"
+		dns_entry mx2.chat.test. AAAA NOERROR
+		dns_entry nomx.test. MX NOERROR "nomx.test. 60 IN MX 0 ."
+		dns_entry gone.test. MX NXDOMAIN
+	} >"$T/zone"
+	ldns-testns -p "$dnsport" "$T/zone" >>"$T/dns.log" 2>&1 &
+	track $!
+	sleep 0.3
+	conf resolver "127.0.0.1:$dnsport"
+	conf smtp_port "$port"
+	start_sink "$port"
+	run chat -t user@chat.test --hide-data
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"=== MX mx1.chat.test (preference 10)"*"=== MX mx2.chat.test (preference 20)"*"connected to 127.0.0.1[127.0.0.1]:$port"* ]]
+	run chat -t user@nomx.test --quiet
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"null MX"* ]]
+	run chat -t user@gone.test --quiet
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"gone.test: no such domain"* ]]
+}
