@@ -48,6 +48,9 @@ struct chat_opts {
 	const char *socket_path;
 	int timeout_ms;
 	const char *ehlo;
+	int proxy;                 /* PROXY protocol version to send first, 0 none */
+	const char *proxy_src, *proxy_dst;
+	const char *xclient;       /* XCLIENT attributes after EHLO */
 	/* TLS */
 	int starttls, tls_on_connect, tls_optional, insecure, show_cert;
 	const char *tls_ca, *tls_cert, *tls_key, *tls_protocol, *tls_cipher;

@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../libmail/proxy_out.h"
 #include "applets.h"
 #include "chat.h"
 
@@ -79,6 +82,50 @@ static int connect_pipe(struct chat_opts *o, struct smtp_client *c, struct mail_
 	return 0;
 }
 
+static void endpoint(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN] = "0.0.0.0";
+	unsigned port = 0;
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof a);
+		port = ntohs(s6->sin6_port);
+		snprintf(out, cap, "[%s]:%u", a, port);
+		return;
+	}
+	const struct sockaddr_in *s4 = (const void *)ss;
+	inet_ntop(AF_INET, &s4->sin_addr, a, sizeof a);
+	snprintf(out, cap, "%s:%u", a, (unsigned)ntohs(s4->sin_port));
+}
+
+/* The PROXY header, before anything else (and before implicit TLS). */
+static int send_proxy(struct chat_opts *o, struct smtp_client *c, struct mail_err *e)
+{
+	char src[80], dst[80];
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	if (!o->proxy_src || !o->proxy_dst) {
+		if (c->fd < 0)
+			return err_set(e, EX_USAGE, 0, "", "--proxy over --pipe needs --proxy-source and --proxy-dest");
+		if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) < 0)
+			return err_sys(e, "getsockname");
+		endpoint(&ss, src, sizeof src);
+		sl = sizeof ss;
+		if (getpeername(c->fd, (struct sockaddr *)&ss, &sl) < 0)
+			return err_sys(e, "getpeername");
+		endpoint(&ss, dst, sizeof dst);
+	}
+	struct buf h = BUF_INIT;
+	int r = proxy_out_header(&h, o->proxy, o->proxy_src ? o->proxy_src : src,
+				 o->proxy_dst ? o->proxy_dst : dst, e);
+	if (r == 0) {
+		smtp_queue_raw(c, h.ptr, h.len);
+		r = smtp_flush(c, e);
+	}
+	buf_free(&h);
+	return r;
+}
+
 int chat_connect(struct chat_opts *o, struct smtp_client *c, struct chat_out *out,
 		 struct mail_err *e)
 {
@@ -106,6 +153,10 @@ int chat_connect(struct chat_opts *o, struct smtp_client *c, struct chat_out *ou
 		r = smtp_connect(c, o->host, o->port, o->family, o->local, o->timeout_ms, e);
 	if (r < 0)
 		return -1;
+	if (o->proxy && send_proxy(o, c, e) < 0) {
+		smtp_close(c);
+		return -1;
+	}
 	if (o->tls_on_connect) {
 		struct tls_ctx *ctx = chat_tls_ctx(o, e);
 		if (!ctx || smtp_tls_on_connect(c, ctx, e) < 0) {
@@ -245,6 +296,22 @@ int chat_flags_main(struct chat_opts *o, struct chat_out *out)
 		STAGE(ST_TLS);
 	} else if (o->tls_optional) {
 		chat_out_note(out, "STARTTLS not offered; going on in plain text (--tls-optional)");
+	}
+	if (o->xclient) {
+		/* Postfix XCLIENT: smtpd answers with a new 220 greeting (smtp-sink
+		 * with 250); either way the session starts over with EHLO */
+		if (!(c.ext.flags & SMTP_EXT_XCLIENT)) {
+			snprintf(why, sizeof why, "%s: XCLIENT not offered", c.peer);
+			FAIL(CHAT_EX_EHLO, why);
+		}
+		if ((code = smtp_command(&c, &e, "XCLIENT %s", o->xclient)) < 0)
+			FAIL(CHAT_EX_EHLO, e.msg);
+		if (code / 100 != 2) {
+			smtp_reply_error(&c, "XCLIENT", &e);
+			FAIL(CHAT_EX_EHLO, e.msg);
+		}
+		if (smtp_ehlo(&c, o->ehlo, &e) < 0)
+			FAIL(CHAT_EX_EHLO, e.msg);
 	}
 	stage = ST_AUTH;
 	if (o->auth_user) {

@@ -47,6 +47,9 @@ static const char usage_text[] =
 	"  --socket PATH             talk over a Unix-domain socket\n"
 	"  --timeout SECONDS         per reply and per connect (default 30)\n"
 	"  --ehlo NAME               EHLO name (default: hostname from config)\n"
+	"  --proxy 1|2               send a PROXY protocol header first\n"
+	"  --proxy-source ADDR:PORT  --proxy-dest ADDR:PORT  (default: the real ones)\n"
+	"  --xclient 'NAME=V ...'    XCLIENT after EHLO (Postfix), then EHLO again\n"
 	"TLS (certificates are verified unless --insecure):\n"
 	"  --starttls                STARTTLS, abort if not offered\n"
 	"  --tls-optional            STARTTLS when offered\n"
@@ -95,7 +98,8 @@ enum {
 	O_PWFILE, O_PWFD, O_PWENV, O_HEADER, O_SUBJECT, O_BODY, O_DATA, O_ATTACH, O_SIZE,
 	O_NODATE, O_NOMSGID, O_MAILPAR, O_NOTIFY, O_RET, O_ENVID, O_PIPELINE, O_BDAT, O_CHUNK,
 	O_QUIT_AFTER, O_DROP_AFTER, O_SCRIPT, O_VAR, O_PROBE, O_PROBE_DOMAIN, O_COUNT,
-	O_CONC, O_PER, O_JSON, O_QUIET, O_TIMING, O_HIDE, O_INTERACTIVE,
+	O_CONC, O_PER, O_JSON, O_QUIET, O_TIMING, O_HIDE, O_INTERACTIVE, O_PROXY, O_PROXY_SRC,
+	O_PROXY_DST, O_XCLIENT,
 };
 
 static const struct option long_opts[] = {
@@ -120,7 +124,9 @@ static const struct option long_opts[] = {
 	{ "probe-domain", 1, 0, O_PROBE_DOMAIN }, { "count", 1, 0, O_COUNT },
 	{ "concurrency", 1, 0, O_CONC }, { "per-session", 1, 0, O_PER }, { "json", 0, 0, O_JSON },
 	{ "quiet", 0, 0, O_QUIET }, { "timing", 0, 0, O_TIMING }, { "hide-data", 0, 0, O_HIDE },
-	{ "interactive", 0, 0, O_INTERACTIVE },
+	{ "interactive", 0, 0, O_INTERACTIVE }, { "proxy", 1, 0, O_PROXY },
+	{ "proxy-source", 1, 0, O_PROXY_SRC }, { "proxy-dest", 1, 0, O_PROXY_DST },
+	{ "xclient", 1, 0, O_XCLIENT },
 	{ 0, 0, 0, 0 },
 };
 
@@ -237,6 +243,12 @@ static void parse_options(struct chat_opts *o, int argc, char **argv, const char
 		case O_TIMING: o->timing = 1; break;
 		case O_HIDE: o->hide_data = 1; break;
 		case O_INTERACTIVE: o->interactive = 1; break;
+		case O_PROXY: o->proxy = (int)number(optarg, "--proxy", 2);
+			if (!o->proxy) die(EX_USAGE, "--proxy: version 1 or 2");
+			break;
+		case O_PROXY_SRC: o->proxy_src = optarg; break;
+		case O_PROXY_DST: o->proxy_dst = optarg; break;
+		case O_XCLIENT: o->xclient = optarg; break;
 		default: fputs(usage_text, stderr); exit(EX_USAGE);
 		}
 	}

@@ -2,10 +2,11 @@
 """chat_server.py — SMTP servers for tests/smtp-chat.bats.
 
   aio PORT [--tls CERT KEY] [--implicit-tls] [--auth USER:PASS] [--save DIR]
-           [--local-domain D]
+           [--local-domain D] [--proxy]
       aiosmtpd (python3-aiosmtpd), a real server nobody here wrote. Saves each
       message as DIR/N.eml (bytes as received, after un-stuffing) and
-      DIR/N.env (MAIL FROM and RCPT TO lines). AUTH PLAIN, LOGIN and CRAM-MD5.
+      DIR/N.env (PEER, PROXIED, MAIL-OPTIONS, MAIL FROM and RCPT TO lines).
+      AUTH PLAIN, LOGIN and CRAM-MD5. --proxy: expect a PROXY header.
       --local-domain: refuse RCPT to any other domain, and local parts that
       are not plain user names (a closed relay with a user table).
 
@@ -38,7 +39,8 @@ import time
 
 def parse(argv):
     opts = {"mode": argv[1], "port": int(argv[2]), "tls": None, "auth": None,
-            "save": None, "local_domain": None, "hostile": None, "implicit": False}
+            "save": None, "local_domain": None, "hostile": None, "implicit": False,
+            "proxy": False}
     i = 3
     while i < len(argv):
         a = argv[i]
@@ -46,6 +48,8 @@ def parse(argv):
             opts["tls"] = (argv[i + 1], argv[i + 2]); i += 3; continue
         if a == "--implicit-tls":
             opts["implicit"] = True
+        elif a == "--proxy":
+            opts["proxy"] = True
         elif a == "--auth":
             opts["auth"] = argv[i + 1].split(":", 1); i += 1
         elif a == "--save":
@@ -64,7 +68,7 @@ class Saver:
     def __init__(self, d):
         self.dir, self.n, self.lock = d, 0, threading.Lock()
 
-    def save(self, mail_from, rcpts, content, peer=""):
+    def save(self, mail_from, rcpts, content, peer="", proxied="", options=""):
         if not self.dir:
             return
         with self.lock:
@@ -75,6 +79,8 @@ class Saver:
             f.write(content)
         with open(base + ".env", "w") as f:
             f.write("PEER %s\n" % peer)
+            f.write("PROXIED %s\n" % proxied)
+            f.write("MAIL-OPTIONS %s\n" % options)
             f.write("MAIL FROM:<%s>\n" % mail_from)
             for r in rcpts:
                 f.write("RCPT TO:<%s>\n" % r)
@@ -101,9 +107,14 @@ def run_aio(o):
             envelope.rcpt_tos.append(address)
             return "250 2.1.5 OK"
 
+        async def handle_PROXY(self, server, session, envelope, proxy_data):
+            session.proxied = "%s:%s" % (proxy_data.src_addr, proxy_data.src_port)
+            return True
+
         async def handle_DATA(self, server, session, envelope):
             saver.save(envelope.mail_from, envelope.rcpt_tos, envelope.original_content,
-                       session.peer[0])
+                       session.peer[0], getattr(session, "proxied", ""),
+                       " ".join(envelope.mail_options))
             return "250 2.0.0 Message accepted"
 
     def authenticator(server, session, envelope, mechanism, data):
@@ -135,6 +146,8 @@ def run_aio(o):
             kw["ssl_context"] = ctx
         else:
             kw["tls_context"] = ctx
+    if o["proxy"]:
+        kw["proxy_protocol_timeout"] = 5
     if o["auth"]:
         kw["authenticator"] = authenticator
         kw["auth_require_tls"] = False

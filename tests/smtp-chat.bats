@@ -759,3 +759,53 @@ dns_entry() { # qname qtype rcode [answer...]
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"gone.test: no such domain"* ]]
 }
+
+# --- extensions: PROXY, XCLIENT, DSN, SIZE, 8BITMIME, SMTPUTF8 ----------------------------
+
+@test "smtp-chat --proxy 1 and 2 tell aiosmtpd the claimed client address" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got" --proxy
+	run chat -s "127.0.0.1:$port" -t b@chat.test --proxy 1 --proxy-source 192.0.2.7:4711 \
+		--proxy-dest 127.0.0.1:25 --quiet
+	[ "$status" -eq 0 ]
+	grep -qx 'PROXIED 192.0.2.7:4711' "$T/got/1.env"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --proxy 2 --proxy-source '[2001:db8::5]:25000' \
+		--proxy-dest '[::1]:25' --quiet
+	[ "$status" -eq 0 ]
+	grep -qx 'PROXIED 2001:db8::5:25000' "$T/got/2.env"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --proxy 1 --quiet
+	[ "$status" -eq 0 ]
+	grep -qx 'PROXIED 127.0.0.1:[0-9]*' "$T/got/3.env"
+}
+
+@test "smtp-chat --xclient and DSN parameters against smtp-sink" {
+	port=$(free_port)
+	start_sink "$port"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --xclient NAME=spike.example --hide-data \
+		--dsn-notify SUCCESS,FAILURE --dsn-ret HDRS --envid abc123
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" -> XCLIENT NAME=spike.example"* ]]
+	[ "$(grep -c -- ' -> EHLO ' <<<"$output")" -eq 2 ]
+	[[ "$output" == *"MAIL FROM:<smtp-chat@localhost> RET=HDRS ENVID=abc123"* ]]
+	[[ "$output" == *"RCPT TO:<b@chat.test> NOTIFY=SUCCESS,FAILURE"* ]]
+	port=$(free_port)
+	start_aio "$port"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --xclient NAME=x --quiet
+	[ "$status" -eq 22 ]
+	[[ "$output" == *"XCLIENT not offered"* ]]
+}
+
+@test "smtp-chat sends SIZE, BODY=8BITMIME and SMTPUTF8 when offered and needed" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got"
+	run chat -s "127.0.0.1:$port" -f 'jörg@chat.test' -t b@chat.test --body 'grüße' --hide-data
+	echo "$output"
+	[ "$status" -eq 0 ]
+	size=$(stat -c %s "$T/got/1.eml")
+	[[ "$output" == *"MAIL FROM:<jörg@chat.test> SIZE=$size BODY=8BITMIME SMTPUTF8"* ]]
+	grep -qx 'MAIL-OPTIONS SIZE='"$size"' BODY=8BITMIME SMTPUTF8' "$T/got/1.env"
+	grep -q 'grüße' "$T/got/1.eml"
+}

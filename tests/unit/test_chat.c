@@ -6,6 +6,7 @@
 #include "../../libmail/chat_msg.h"
 #include "../../libmail/chat_script.h"
 #include "../../libmail/latency.h"
+#include "../../libmail/proxy_out.h"
 #include "unit.h"
 
 UNIT_TEST(chat_script_parse_and_repeat)
@@ -168,4 +169,26 @@ UNIT_TEST(latency_percentiles)
 	latency_free(&a);
 	latency_free(&b);
 	latency_free(&c);
+}
+
+UNIT_TEST(proxy_out_v1_v2)
+{
+	struct buf b = BUF_INIT;
+	struct mail_err e;
+	CHECK(proxy_out_header(&b, 1, "192.0.2.1:5000", "127.0.0.1:25", &e) == 0);
+	CHECK_STR(buf_cstr(&b), "PROXY TCP4 192.0.2.1 127.0.0.1 5000 25\r\n");
+	buf_reset(&b);
+	CHECK(proxy_out_header(&b, 1, "[2001:db8::1]:1", "[::1]:25", &e) == 0);
+	CHECK_STR(buf_cstr(&b), "PROXY TCP6 2001:db8::1 ::1 1 25\r\n");
+	buf_reset(&b);
+	CHECK(proxy_out_header(&b, 2, "192.0.2.1:5000", "127.0.0.1:25", &e) == 0);
+	CHECK(b.len == 28 && !memcmp(b.ptr, "\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c", 16));
+	CHECK(!memcmp(b.ptr + 16, "\xc0\x00\x02\x01\x7f\x00\x00\x01\x13\x88\x00\x19", 12));
+	buf_reset(&b);
+	CHECK(proxy_out_header(&b, 2, "[::1]:1", "[::1]:2", &e) == 0 && b.len == 16 + 36);
+	CHECK(proxy_out_header(&b, 1, "192.0.2.1:1", "[::1]:2", &e) < 0);
+	CHECK(proxy_out_header(&b, 1, "host:1", "127.0.0.1:2", &e) < 0);
+	CHECK(proxy_out_header(&b, 3, "192.0.2.1:1", "127.0.0.1:2", &e) < 0);
+	CHECK(proxy_out_header(&b, 1, "192.0.2.1:99999", "127.0.0.1:2", &e) < 0);
+	buf_free(&b);
 }
