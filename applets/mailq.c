@@ -80,16 +80,17 @@ static void print_text(const struct envelope *env)
 	struct tm tm;
 	localtime_r(&t, &tm);
 	strftime(when, sizeof when, "%a %b %e %H:%M:%S", &tm);
-	log_value(shown, sizeof shown, env->sender, strlen(env->sender));
-	printf("%-24s%c %8lld %s  %s\n", env->id, env->held ? '!' : ' ', env->size, when,
-	       env->sender[0] ? shown : "MAILER-DAEMON");
+	log_text(shown, sizeof shown, env->sender, strlen(env->sender));
+	char id[QID_MAX + 2];
+	snprintf(id, sizeof id, "%s%s", env->id, env->held ? "!" : "");
+	printf("%-25s %8lld %s  %s\n", id, env->size, when, env->sender[0] ? shown : "MAILER-DAEMON");
 	for (size_t i = 0; i < env->nrcpt; i++) {
 		const struct rcpt *r = &env->rcpt[i];
 		if (!rcpt_pending(r))
 			continue;
 		if (r->error[0])
-			printf("%58s(%s)\n", "", log_value(why, sizeof why, r->error, strlen(r->error)));
-		printf("%58s%s\n", "", log_value(shown, sizeof shown, r->addr, strlen(r->addr)));
+			printf("%58s(%s)\n", "", log_text(why, sizeof why, r->error, strlen(r->error)));
+		printf("%58s%s\n", "", log_text(shown, sizeof shown, r->addr, strlen(r->addr)));
 	}
 	printf("\n");
 }
@@ -121,6 +122,8 @@ int mailq_main(int argc, char **argv)
 	}
 	if (spool_open(&spool, dir, 0, &e) < 0)
 		die(EX_TEMPFAIL, "%s", e.msg);
+	if (spool.queue_fd < 0)
+		die(EX_NOPERM, "%s/queue: only root and the spool's owner may list this queue", dir);
 	uid_t uid = getuid();
 	int sees_all = uid == 0 || st.st_uid == uid;
 
@@ -144,7 +147,7 @@ int mailq_main(int argc, char **argv)
 		}
 		if (sees_all || env.uid == (long long)uid) {
 			if (!json && shown == 0)
-				printf("%-24s  %8s %-20s  %s\n", "-Queue ID-", "--Size--",
+				printf("%-25s %8s %-20s  %s\n", "-Queue ID-", "--Size--",
 				       "----Arrival Time----", "-Sender/Recipient-------");
 			if (json)
 				print_json(&env);
