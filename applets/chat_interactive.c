@@ -89,7 +89,7 @@ static int local_command(struct tty *t, const char *line)
 		else if (smtp_queue_raw(&t->c, raw.ptr ? raw.ptr : "", raw.len) < 0 ||
 			 smtp_flush(&t->c, &e) < 0)
 			chat_out_note(t->out, "%s", e.msg);
-		else if (raw.len && raw.ptr[raw.len - 1] == '\n')
+		else if (raw.len && raw.ptr && raw.ptr[raw.len - 1] == '\n')
 			reply(t); /* a whole line: its reply, as for a typed one */
 		buf_free(&raw);
 	} else {

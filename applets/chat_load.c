@@ -185,7 +185,7 @@ int chat_load_main(struct chat_opts *o)
 	if (!o->per_session)
 		o->per_session = 1;
 	if (o->concurrency > o->count)
-		o->concurrency = o->count;
+		o->concurrency = o->count ? o->count : 1;
 	if ((o->starttls || o->tls_on_connect) && !chat_tls_ctx(o, &e))
 		die(CHAT_EX_TLS, "%s", e.msg);
 	if (o->pipe_cmd)

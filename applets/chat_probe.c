@@ -309,7 +309,7 @@ static int relay(struct probe *p)
 int chat_probe_main(struct chat_opts *o, struct chat_out *out)
 {
 	struct probe p = { .o = o, .out = out };
-	int rc;
+	int rc = 0;
 	if (!strcmp(o->probe, "smuggling")) {
 		rc = 0;
 		for (size_t v = 0; v < sizeof variants / sizeof variants[0] && !rc; v++)

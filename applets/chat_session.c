@@ -93,16 +93,18 @@ static void endpoint(const struct sockaddr_storage *ss, char *out, size_t cap)
 		snprintf(out, cap, "[%s]:%u", a, port);
 		return;
 	}
-	const struct sockaddr_in *s4 = (const void *)ss;
-	inet_ntop(AF_INET, &s4->sin_addr, a, sizeof a);
-	snprintf(out, cap, "%s:%u", a, (unsigned)ntohs(s4->sin_port));
+	struct sockaddr_in s4;
+	memcpy(&s4, ss, sizeof s4);
+	inet_ntop(AF_INET, &s4.sin_addr, a, sizeof a);
+	port = ntohs(s4.sin_port);
+	snprintf(out, cap, "%s:%u", a, port);
 }
 
 /* The PROXY header, before anything else (and before implicit TLS). */
 static int send_proxy(struct chat_opts *o, struct smtp_client *c, struct mail_err *e)
 {
-	char src[80], dst[80];
-	struct sockaddr_storage ss;
+	char src[80] = "", dst[80] = "";
+	struct sockaddr_storage ss = { 0 };
 	socklen_t sl = sizeof ss;
 	if (!o->proxy_src || !o->proxy_dst) {
 		if (c->fd < 0)
@@ -202,7 +204,7 @@ static void mail_params(struct chat_opts *o, struct smtp_client *c, struct buf *
 		buf_addf(p, " SIZE=%llu", chat_msg_wire_size(o->message.ptr ? o->message.ptr : "",
 							     o->message.len));
 	int eight = 0;
-	for (size_t i = 0; i < o->message.len && !eight; i++)
+	for (size_t i = 0; o->message.ptr && i < o->message.len && !eight; i++)
 		eight = (unsigned char)o->message.ptr[i] >= 0x80;
 	if (eight && x->flags & SMTP_EXT_8BITMIME)
 		buf_adds(p, " BODY=8BITMIME");

@@ -44,7 +44,7 @@ int chat_msg_expand(struct buf *out, const char *s, size_t n, const struct chat_
 		buf_add(out, s + i, at - i);
 		const char *rest = s + at;
 		size_t left = n - at;
-#define TOKEN(t) (left >= sizeof t - 1 && !memcmp(rest, t, sizeof t - 1) ? sizeof t - 1 : 0)
+#define TOKEN(t) (left >= sizeof(t) - 1 && !memcmp(rest, (t), sizeof(t) - 1) ? sizeof(t) - 1 : 0)
 		size_t k;
 		if ((k = TOKEN("%DATE%"))) {
 			chat_msg_date(tmp, sizeof tmp, o->now);

@@ -60,7 +60,8 @@ static int add_step(struct chat_script *s, enum chat_verb v, int line, const cha
 
 int chat_script_parse(struct chat_script *s, const char *text, size_t n, struct mail_err *e)
 {
-	size_t stack[CHAT_SCRIPT_MAX_DEPTH];
+	size_t stack[CHAT_SCRIPT_MAX_DEPTH] = { 0 };
+	int stack_line[CHAT_SCRIPT_MAX_DEPTH] = { 0 };
 	size_t depth = 0;
 	int line = 0;
 	s->steps = NULL;
@@ -125,11 +126,12 @@ int chat_script_parse(struct chat_script *s, const char *text, size_t n, struct 
 					line, CHAT_SCRIPT_MAX_DEPTH);
 				goto fail;
 			}
+			stack_line[depth] = line;
 			stack[depth++] = s->n - 1;
 		}
 	}
 	if (depth) {
-		err_set(e, EX_DATAERR, 0, "", "line %d: repeat without end", s->steps[stack[depth - 1]].line);
+		err_set(e, EX_DATAERR, 0, "", "line %d: repeat without end", stack_line[depth - 1]);
 		goto fail;
 	}
 	return 0;

@@ -54,8 +54,8 @@ int smtp_send_data(struct smtp_client *c, const char *msg, size_t len, int msg_f
 {
 	struct source *s = malloc(sizeof *s);
 	struct smtp_dot d;
-	const char *p;
-	size_t n;
+	const char *p = NULL;
+	size_t n = 0;
 	int r, rc = -1;
 	if (!s)
 		return err_sys(e, "message buffer");
@@ -109,8 +109,8 @@ int smtp_send_bdat(struct smtp_client *c, const char *msg, size_t len, int msg_f
 	struct source *s = malloc(sizeof *s);
 	struct buf pend = BUF_INIT;
 	struct smtp_dot d;
-	const char *p;
-	size_t n;
+	const char *p = NULL;
+	size_t n = 0;
 	int r, rc = -1, more = 1;
 	if (!s)
 		return err_sys(e, "message buffer");
