@@ -809,3 +809,25 @@ dns_entry() { # qname qtype rcode [answer...]
 	grep -qx 'MAIL-OPTIONS SIZE='"$size"' BODY=8BITMIME SMTPUTF8' "$T/got/1.env"
 	grep -q 'grüße' "$T/got/1.eml"
 }
+
+@test "smtp-chat TLS options: client certificate, minimum protocol, ciphers (openssl s_server)" {
+	port=$(free_port)
+	openssl s_server -quiet -rev -accept "127.0.0.1:$port" -cert "$CERTS/good.pem" -key "$CERTS/good.key" \
+		-Verify 1 -CAfile "$CERTS/ca.pem" -tls1_2 >>"$T/s_server.log" 2>&1 &
+	track $!
+	wait_port "$port"
+	# the server demands a client certificate: without one the session fails
+	run chat -s "localhost:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --quit-after banner --timeout 2 --quiet
+	[ "$status" -ne 0 ]
+	run chat -s "localhost:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --tls-cert "$CERTS/wrong.pem" \
+		--tls-key "$CERTS/wrong.key" --tls-cipher ECDHE-ECDSA-AES128-GCM-SHA256 --drop-after connect --json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"TLS started: TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256"* ]]
+	run chat -s "localhost:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --tls-cert "$CERTS/wrong.pem" \
+		--tls-key "$CERTS/wrong.key" --tls-protocol TLSv1.3 --drop-after connect --quiet
+	[ "$status" -eq 29 ]
+	run chat -s "localhost:$port" --tls-on-connect --tls-protocol SSLv3 --drop-after connect --quiet
+	[ "$status" -eq 29 ]
+	[[ "$output" == *"unknown protocol version"* ]]
+}
