@@ -76,6 +76,7 @@ struct chat_opts {
 	const char *mail_params;   /* extra MAIL FROM parameters */
 	const char *dsn_notify, *dsn_ret, *envid;
 	int pipeline, bdat;
+	int requiretls;            /* RFC 8689 REQUIRETLS on MAIL FROM */
 	size_t chunk;
 	struct buf message;        /* the built or raw message (LF or CRLF text) */
 	const char *hostname;

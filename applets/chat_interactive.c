@@ -10,6 +10,8 @@
  *   :auth [MECH]     authenticate as --auth-user without typing base64
  *   :raw TEXT        send exact bytes (escapes \r \n \t \\ \0 \xHH); when
  *                    they end with a line end, wait for the reply
+ *   :history         the commands typed so far, numbered
+ *   !N, !!           send command N (or the last one) again
  *   :quit            QUIT and leave        :help   this list
  * End of input leaves without QUIT. Works over plain, STARTTLS and
  * implicit TLS connections alike. Exit: 0, or 2 (connect) / 29 (TLS).
@@ -27,7 +29,7 @@
 #include "chat.h"
 
 static const char help_text[] =
-	"local commands: :starttls  :auth [MECH]  :raw TEXT  :quit  :help\n"
+	"local commands: :starttls  :auth [MECH]  :raw TEXT  :history  !N  !!  :quit  :help\n"
 	"after a 354 reply, lines are message text until a line with a lone \".\"\n";
 
 struct tty {
@@ -36,6 +38,8 @@ struct tty {
 	struct smtp_client c;
 	int data;                /* typing message text */
 	char *last_cmd;          /* verb of the last command, to spot DATA / EHLO */
+	char *history[256];      /* commands typed (not message text) */
+	size_t nhistory;
 };
 
 /* Read and show one reply; learn the extensions after EHLO. */
@@ -82,6 +86,9 @@ static int local_command(struct tty *t, const char *line)
 			chat_out_note(t->out, "unknown mechanism \"%s\"", arg);
 		else if (smtp_auth(&t->c, mech, t->o->auth_user, t->o->password, &e) < 0)
 			chat_out_note(t->out, "%s", e.msg);
+	} else if (!strncmp(line, ":history", 8)) {
+		for (size_t i = 0; i < t->nhistory; i++)
+			fprintf(t->out->f, "%4zu  %s\n", i + 1, t->history[i]);
 	} else if (!strncmp(line, ":raw", 4)) {
 		struct buf raw = BUF_INIT;
 		if (chat_unescape(arg, strlen(arg), &raw, &e) < 0)
@@ -127,6 +134,20 @@ static int typed(struct tty *t, char *line)
 		return local_command(t, line);
 	if (!n)
 		return 0;
+	if (line[0] == '!') {
+		/* !N or !!: a command from the history, sent again */
+		size_t k = !strcmp(line, "!!") ? t->nhistory : (size_t)strtoul(line + 1, NULL, 10);
+		if (k < 1 || k > t->nhistory) {
+			chat_out_note(t->out, "no command %s in the history (:history lists them)", line);
+			return 0;
+		}
+		line = t->history[k - 1];
+		n = strlen(line);
+	} else if (t->nhistory < sizeof t->history / sizeof t->history[0]) {
+		t->history[t->nhistory] = strdup(line);
+		if (t->history[t->nhistory])
+			t->nhistory++;
+	}
 	free(t->last_cmd);
 	t->last_cmd = strndup(line, strcspn(line, " "));
 	smtp_queue_cmd(&t->c, "%s", line);
@@ -189,6 +210,8 @@ done:
 	buf_free(&line);
 	io_free(&in);
 	free(t.last_cmd);
+	for (size_t i = 0; i < t.nhistory; i++)
+		free(t.history[i]);
 	chat_out_summary(out, rc, "interactive", "session ended", NULL);
 	return rc;
 }

@@ -217,6 +217,8 @@ static void mail_params(struct chat_opts *o, struct smtp_client *c, struct buf *
 		buf_addf(p, " RET=%s", o->dsn_ret);
 	if (o->envid)
 		buf_addf(p, " ENVID=%s", o->envid);
+	if (o->requiretls)
+		buf_adds(p, " REQUIRETLS");
 	if (o->mail_params)
 		buf_addf(p, " %s", o->mail_params);
 }
@@ -327,6 +329,14 @@ int chat_flags_main(struct chat_opts *o, struct chat_out *out)
 		STAGE(ST_AUTH);
 	}
 	stage = ST_MAIL;
+	if (o->requiretls && !tls_active(&c.io)) {
+		snprintf(why, sizeof why, "%s: --requiretls needs TLS (--starttls or --tls-on-connect)", c.peer);
+		FAIL(CHAT_EX_TLS, why);
+	}
+	if (o->requiretls && !(c.ext.flags & SMTP_EXT_REQUIRETLS)) {
+		snprintf(why, sizeof why, "%s: REQUIRETLS not offered", c.peer);
+		FAIL(CHAT_EX_MAIL, why);
+	}
 	mail_params(o, &c, &params);
 	int pipe = o->pipeline && (c.ext.flags & SMTP_EXT_PIPELINING) && !o->quit_after &&
 		   !o->drop_after;

@@ -69,9 +69,10 @@ static const char usage_text[] =
 	"  --subject TEXT  --body TEXT|@FILE|-  --attach @FILE (repeatable)\n"
 	"  --data TEXT|@FILE|-       send this complete message instead\n"
 	"  --size N                  pad the message to N bytes\n"
-	"  --no-date  --no-message-id\n"
+	"  --no-date  --no-message-id  (--add-date, --add-message-id: the default)\n"
 	"  --mail-params 'P=V ...'   extra MAIL FROM parameters\n"
 	"  --dsn-notify LIST  --dsn-ret full|hdrs  --envid ID\n"
+	"  --requiretls              REQUIRETLS (RFC 8689); needs TLS and the offer\n"
 	"  --pipeline                pipeline MAIL, RCPT and DATA (when offered)\n"
 	"  --bdat  --chunk-size N    send with BDAT (CHUNKING)\n"
 	"  --quit-after STAGE  --drop-after STAGE\n"
@@ -99,7 +100,7 @@ enum {
 	O_NODATE, O_NOMSGID, O_MAILPAR, O_NOTIFY, O_RET, O_ENVID, O_PIPELINE, O_BDAT, O_CHUNK,
 	O_QUIT_AFTER, O_DROP_AFTER, O_SCRIPT, O_VAR, O_PROBE, O_PROBE_DOMAIN, O_COUNT,
 	O_CONC, O_PER, O_JSON, O_QUIET, O_TIMING, O_HIDE, O_INTERACTIVE, O_PROXY, O_PROXY_SRC,
-	O_PROXY_DST, O_XCLIENT,
+	O_PROXY_DST, O_XCLIENT, O_REQUIRETLS, O_ADDDATE, O_ADDMSGID,
 };
 
 static const struct option long_opts[] = {
@@ -126,7 +127,8 @@ static const struct option long_opts[] = {
 	{ "quiet", 0, 0, O_QUIET }, { "timing", 0, 0, O_TIMING }, { "hide-data", 0, 0, O_HIDE },
 	{ "interactive", 0, 0, O_INTERACTIVE }, { "proxy", 1, 0, O_PROXY },
 	{ "proxy-source", 1, 0, O_PROXY_SRC }, { "proxy-dest", 1, 0, O_PROXY_DST },
-	{ "xclient", 1, 0, O_XCLIENT },
+	{ "xclient", 1, 0, O_XCLIENT }, { "requiretls", 0, 0, O_REQUIRETLS },
+	{ "add-date", 0, 0, O_ADDDATE }, { "add-message-id", 0, 0, O_ADDMSGID },
 	{ 0, 0, 0, 0 },
 };
 
@@ -249,6 +251,9 @@ static void parse_options(struct chat_opts *o, int argc, char **argv, const char
 		case O_PROXY_SRC: o->proxy_src = optarg; break;
 		case O_PROXY_DST: o->proxy_dst = optarg; break;
 		case O_XCLIENT: o->xclient = optarg; break;
+		case O_REQUIRETLS: o->requiretls = 1; break;
+		case O_ADDDATE: o->add_date = 1; break;
+		case O_ADDMSGID: o->add_msgid = 1; break;
 		default: fputs(usage_text, stderr); exit(EX_USAGE);
 		}
 	}

@@ -393,7 +393,18 @@ static int tls_done(struct smtp_client *c)
 	return 0;
 }
 
+static int default_handshake(struct io *io, const char *host, void *arg, struct mail_err *e)
+{
+	return tls_connect(io, arg, host, e);
+}
+
 int smtp_starttls(struct smtp_client *c, struct tls_ctx *ctx, struct mail_err *e)
+{
+	return smtp_starttls_with(c, default_handshake, ctx, e);
+}
+
+int smtp_starttls_with(struct smtp_client *c, smtp_handshake_fn handshake, void *arg,
+		       struct mail_err *e)
 {
 	int code = smtp_command(c, e, "STARTTLS");
 	if (code < 0)
@@ -410,7 +421,7 @@ int smtp_starttls(struct smtp_client *c, struct tls_ctx *ctx, struct mail_err *e
 			c->peer, extra);
 		return broken(c);
 	}
-	if (tls_connect(&c->io, ctx, c->host, e) < 0) {
+	if (handshake(&c->io, c->host, arg, e) < 0) {
 		err_wrap(e, "STARTTLS");
 		e->smtp = 0;
 		return broken(c);

@@ -192,6 +192,13 @@ int smtp_ehlo(struct smtp_client *c, const char *name, struct mail_err *e);
  * an error (response injection, CVE-2021-38371), EX_PROTOCOL. Afterwards
  * c->ext and c->esmtp are cleared: send EHLO again. */
 int smtp_starttls(struct smtp_client *c, struct tls_ctx *ctx, struct mail_err *e);
+/* The same with the caller's handshake, for DANE or other checks that must
+ * be set on the connection before it starts: after the 220 and the
+ * injection check, handshake(&c->io, c->host, arg, e) must start TLS on the
+ * io (tls_connect or its own) and return 0, or -1 with e. */
+typedef int (*smtp_handshake_fn)(struct io *io, const char *host, void *arg, struct mail_err *e);
+int smtp_starttls_with(struct smtp_client *c, smtp_handshake_fn handshake, void *arg,
+		       struct mail_err *e);
 /* Start TLS right away (port 465, implicit TLS), before the banner. */
 int smtp_tls_on_connect(struct smtp_client *c, struct tls_ctx *ctx, struct mail_err *e);
 /* AUTH with mech (SMTP_AUTH_*), or 0 for the best one offered (CRAM-MD5,

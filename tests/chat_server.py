@@ -229,6 +229,8 @@ class Conn:
                        b"250-8BITMIME", b"250-CHUNKING", b"250-AUTH PLAIN LOGIN"]
                 if self.tlsctx and not isinstance(self.s, ssl.SSLSocket):
                     ext.append(b"250-STARTTLS")
+                if isinstance(self.s, ssl.SSLSocket):
+                    ext.append(b"250-REQUIRETLS")
                 self.send(b"\r\n".join(ext) + b"\r\n250 DSN\r\n")
             elif verb == "HELO":
                 self.send(b"250 vuln.chat.test\r\n")
@@ -240,7 +242,8 @@ class Conn:
                 # The bug: self.buf (read ahead in plain text) is kept.
                 self.s = self.tlsctx.wrap_socket(self.s, server_side=True)
             elif verb == "MAIL":
-                frm, rcpts = cmd[10:].strip("<>"), []
+                frm, rcpts = cmd[10:].split(">")[0].strip("<"), []
+                self.mail_cmd = cmd
                 self.send(b"250 2.1.0 ok\r\n")
             elif verb == "RCPT":
                 rcpts.append(cmd[8:].split(">")[0].strip("<"))
@@ -260,7 +263,7 @@ class Conn:
                     if ln.startswith(b"."):
                         ln = ln[1:]
                     data += ln
-                self.saver.save(frm, rcpts, data)
+                self.saver.save(frm, rcpts, data, options=self.mail_cmd.partition(">")[2].strip())
                 self.send(b"250 2.0.0 queued\r\n")
             elif verb == "BDAT":
                 parts = cmd.split()

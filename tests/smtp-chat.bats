@@ -705,6 +705,10 @@ Subject: typed
 .
 :raw NOOP\r\n
 :bogus
+RSET
+!!
+:history
+!9
 QUIT
 TYPED
 	echo "$output"
@@ -713,6 +717,9 @@ TYPED
 	[[ "$output" == *"<~  235 "* ]]
 	[[ "$output" == *" ~> ..a line typed with a leading dot"* ]]
 	[[ "$output" == *"unknown local command"* ]]
+	[ "$(grep -c -- ' ~> RSET' <<<"$output")" -eq 2 ]
+	[[ "$output" == *"   3  MAIL FROM:<a@chat.test>"* ]]
+	[[ "$output" == *"no command !9 in the history"* ]]
 	[[ "$output" == *"<~  221 "* ]]
 	printf 'Subject: typed\r\n\r\n.a line typed with a leading dot\r\n' >"$T/want"
 	cmp "$T/want" "$T/got/1.eml"
@@ -830,4 +837,34 @@ dns_entry() { # qname qtype rcode [answer...]
 	run chat -s "localhost:$port" --tls-on-connect --tls-protocol SSLv3 --drop-after connect --quiet
 	[ "$status" -eq 29 ]
 	[[ "$output" == *"unknown protocol version"* ]]
+}
+
+@test "smtp-chat --requiretls: only over TLS, only when offered, then REQUIRETLS on MAIL" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_vuln "$port" --tls "$CERTS/good.pem" "$CERTS/good.key" --save "$T/got"
+	run chat -s "localhost:$port" -t b@chat.test --starttls --tls-ca "$CERTS/ca.pem" --requiretls --quiet
+	[ "$status" -eq 0 ]
+	grep -qx 'MAIL-OPTIONS SIZE=[0-9]* REQUIRETLS' "$T/got/1.env"
+	run chat -s "localhost:$port" -t b@chat.test --requiretls --quiet
+	[ "$status" -eq 29 ]
+	[[ "$output" == *"--requiretls needs TLS"* ]]
+	port=$(free_port)
+	start_aio "$port" --tls "$CERTS/good.pem" "$CERTS/good.key"
+	run chat -s "localhost:$port" -t b@chat.test --starttls --tls-ca "$CERTS/ca.pem" --requiretls --quiet
+	[ "$status" -eq 23 ]
+	[[ "$output" == *"REQUIRETLS not offered"* ]]
+}
+
+@test "smtp-chat load mode over STARTTLS with AUTH" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_aio "$port" --save "$T/got" --tls "$CERTS/good.pem" "$CERTS/good.key" --auth alice:pw
+	printf 'pw\n' >"$T/pw"
+	run chat -s "localhost:$port" -t b@chat.test --starttls --tls-ca "$CERTS/ca.pem" --auth-user alice \
+		--auth-password-file "$T/pw" --count 12 --concurrency 3 --per-session 2 --json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(ls "$T/got"/*.eml | wc -l)" -eq 12 ]
+	[[ "$output" == *'"sessions":6'* ]]
 }
