@@ -30,6 +30,8 @@
 
 struct shared {
 	struct chat_opts *o;
+	unsigned long long size;   /* the message on the wire */
+	int eight_bit, smtputf8;
 	atomic_ulong claimed, done, sessions;
 	atomic_ulong c2, c4, c5, errors;
 	atomic_int first_fail;
@@ -132,6 +134,8 @@ static void *work(void *arg)
 				.from = o->from, .nrcpt = o->nto, .rcpt = o->to,
 				.msg = o->message.ptr ? o->message.ptr : "", .msg_len = o->message.len,
 				.msg_fd = fd, .bdat = o->bdat, .chunk = o->chunk, .rcpt_res = res,
+				.size = w->sh->size, .eight_bit = w->sh->eight_bit,
+				.smtputf8 = w->sh->smtputf8,
 			};
 			long long t0 = chat_now_us();
 			int r = c.broken ? -1 : smtp_transaction(&c, &t, &e);
@@ -180,6 +184,14 @@ int chat_load_main(struct chat_opts *o)
 	struct mail_err e;
 	struct shared sh = { .o = o };
 	pthread_mutex_init(&sh.lock, NULL);
+	sh.size = chat_msg_wire_size(o->message.ptr ? o->message.ptr : "", o->message.len);
+	for (size_t i = 0; i < o->message.len && !sh.eight_bit; i++)
+		sh.eight_bit = (unsigned char)o->message.ptr[i] >= 0x80;
+	for (const char *p = o->from; *p && !sh.smtputf8; p++)
+		sh.smtputf8 = (unsigned char)*p >= 0x80;
+	for (size_t i = 0; i < o->nto; i++)
+		for (const char *p = o->to[i]; *p && !sh.smtputf8; p++)
+			sh.smtputf8 = (unsigned char)*p >= 0x80;
 	if (!o->concurrency)
 		o->concurrency = 1;
 	if (!o->per_session)

@@ -92,9 +92,11 @@ const char *chat_msg_type(const char *name)
 
 unsigned long long chat_msg_wire_size(const char *p, size_t n)
 {
+	/* every line end becomes CRLF on the wire: LF and bare CR grow by one */
 	unsigned long long s = n;
 	for (size_t i = 0; i < n; i++)
-		s += p[i] == '\n';
+		s += (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) ||
+		     (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n'));
 	return s;
 }
 

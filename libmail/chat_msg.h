@@ -57,7 +57,9 @@ const char *chat_msg_type(const char *name);
 /* An RFC 5322 date for t in local time. */
 void chat_msg_date(char *out, size_t cap, time_t t);
 
-/* Size of LF text on the wire: its bytes plus one CR per LF. */
+/* Size of text on the wire once every line end is CRLF (RFC 1870 SIZE:
+ * no dot-stuffing, no final dot). A last line without its end is not
+ * counted as getting one. */
 unsigned long long chat_msg_wire_size(const char *p, size_t n);
 
 #endif

@@ -231,6 +231,9 @@ struct smtp_txn {
 	int msg_fd;                   /* ... or read from this fd to EOF when >= 0 */
 	int bdat;                     /* use BDAT (needs CHUNKING) instead of DATA */
 	size_t chunk;                 /* BDAT chunk size, 0 = 64 KiB */
+	unsigned long long size;      /* the message's size on the wire, 0 = unknown */
+	int eight_bit;                /* the text has 8-bit bytes (BODY=8BITMIME) */
+	int smtputf8;                 /* an address or header needs SMTPUTF8 */
 	/* out */
 	struct smtp_result mail;
 	struct smtp_result *rcpt_res; /* caller's array of nrcpt */
@@ -242,7 +245,13 @@ struct smtp_txn {
 };
 
 /* One transaction. MAIL, every RCPT and DATA go in one write when the
- * server offers PIPELINING. 0 when the server accepted the message (for
+ * server offers PIPELINING. From the server's extensions it adds SIZE=size
+ * (when size is known and SIZE offered), BODY=8BITMIME (eight_bit and
+ * 8BITMIME offered) and SMTPUTF8 to mail_params; it sends nothing and
+ * fails at stage MAIL with 552 5.3.4 (EX_UNAVAILABLE) when size exceeds the
+ * server's announced SIZE, and with 553 5.6.7 when smtputf8 is needed but
+ * not offered (RFC 6531 §3.4: no downgrade). DSN parameters are the
+ * caller's to pass only when c->ext has SMTP_EXT_DSN. 0 when the server accepted the message (for
  * t->accepted recipients; the others have their rejection in rcpt_res).
  * -1 when it did not: t->stage says where, e says why (a server reply or
  * a connection error, see above). After a server rejection the session is

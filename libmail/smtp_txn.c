@@ -218,8 +218,24 @@ int smtp_transaction(struct smtp_client *c, struct smtp_txn *t, struct mail_err 
 	for (size_t i = 0; i < t->nrcpt; i++)
 		memset(&t->rcpt_res[i], 0, sizeof t->rcpt_res[i]);
 
-	smtp_queue_cmd(c, "MAIL FROM:<%s>%s%s", t->from, t->mail_params && *t->mail_params ? " " : "",
-		       t->mail_params ? t->mail_params : "");
+	if (t->size && c->ext.size && t->size > c->ext.size)
+		return err_set(e, EX_UNAVAILABLE, 552, "5.3.4",
+			       "%s: message of %llu bytes exceeds the server's SIZE limit of %llu",
+			       c->peer, t->size, c->ext.size);
+	if (t->smtputf8 && !(c->ext.flags & SMTP_EXT_SMTPUTF8))
+		return err_set(e, EX_UNAVAILABLE, 553, "5.6.7",
+			       "%s: the message needs SMTPUTF8, which the server does not offer",
+			       c->peer);
+	char ext[96] = "";
+	size_t el = 0;
+	if (t->size && c->ext.flags & SMTP_EXT_SIZE)
+		el += (size_t)snprintf(ext + el, sizeof ext - el, " SIZE=%llu", t->size);
+	if (t->eight_bit && c->ext.flags & SMTP_EXT_8BITMIME)
+		el += (size_t)snprintf(ext + el, sizeof ext - el, " BODY=8BITMIME");
+	if (t->smtputf8)
+		snprintf(ext + el, sizeof ext - el, " SMTPUTF8");
+	smtp_queue_cmd(c, "MAIL FROM:<%s>%s%s%s", t->from, ext,
+		       t->mail_params && *t->mail_params ? " " : "", t->mail_params ? t->mail_params : "");
 	if (pipe) {
 		queue_rcpts(c, t, 0, t->nrcpt);
 		if (!bdat)

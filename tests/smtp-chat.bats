@@ -868,3 +868,21 @@ dns_entry() { # qname qtype rcode [answer...]
 	[ "$(ls "$T/got"/*.eml | wc -l)" -eq 12 ]
 	[[ "$output" == *'"sessions":6'* ]]
 }
+
+@test "smtp_transaction (load mode) refuses what the server's SIZE or missing SMTPUTF8 rules out, sending nothing" {
+	port=$(free_port)
+	mkdir "$T/got"
+	start_vuln "$port" --save "$T/got"
+	run chat -s "127.0.0.1:$port" -t b@chat.test --size 1500000 --count 2
+	echo "$output"
+	[ "$status" -eq 23 ]
+	[[ "$output" == *"5xx 2"* ]]
+	[[ "$output" == *"exceeds the server's SIZE limit of 1000000"* ]]
+	run chat -s "127.0.0.1:$port" -f 'jörg@chat.test' -t b@chat.test --count 1 --quiet
+	[ "$status" -eq 23 ]
+	[[ "$output" == *"needs SMTPUTF8"* ]]
+	[ -z "$(ls "$T/got")" ]
+	run chat -s "127.0.0.1:$port" -t b@chat.test --size 5000 --count 1 --quiet
+	[ "$status" -eq 0 ]
+	grep -qx 'MAIL-OPTIONS SIZE=5000' "$T/got/1.env"
+}
