@@ -28,9 +28,11 @@
  * must ignore SIGPIPE so that a peer that hangs up is an EPIPE error.
  *
  * Ownership: the client owns its socket and io; strings passed in are only
- * read during the call. No call prints; transcripts go through the trace
- * hook, which never sees a password or an AUTH response (a redacted text is
- * traced instead).
+ * read during the call. A client is not copied once connected (its io
+ * points at its own peer name); start from a zeroed struct, set trace and
+ * trace_arg if wanted, then smtp_connect*(). One client per thread. No
+ * call prints; transcripts go through the trace hook, which never sees a
+ * password or an AUTH response (a redacted text is traced instead).
  */
 #ifndef POSTBOX_SMTP_CLIENT_H
 #define POSTBOX_SMTP_CLIENT_H
