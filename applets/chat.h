@@ -109,6 +109,7 @@ struct chat_out {
 	struct smtp_reply reply;   /* lines gathered for one JSON object */
 	struct buf lines;          /* JSON array items of the reply's lines */
 	unsigned long long data_bytes;
+	size_t reply_bytes;        /* of the reply being gathered */
 };
 
 long long chat_now_us(void);

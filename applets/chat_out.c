@@ -7,7 +7,7 @@
  * JSON:  one object per line of the conversation:
  *        {"type":"send","ms":..,"tls":..,"bytes":..,"text":".."}
  *        {"type":"recv","ms":..,"tls":..,"code":..,"status":"..","lines":[..],
- *         "elapsed_ms":..,"bytes":..}
+ *         "bytes":..,"elapsed_ms":..}
  *        {"type":"data","ms":..,"tls":..,"bytes":..}  (message text, counted)
  *        {"type":"info","ms":..,"text":".."}
  *        and last {"type":"summary","exit":..,"ok":..,"stage":..,"reason":..,"ms":..}
@@ -151,6 +151,7 @@ static void received(struct chat_out *o, const char *p, size_t n)
 		buf_addc(&o->lines, ',');
 	json_string(&o->lines, p, len);
 	o->data_bytes = 0;
+	o->reply_bytes += n;
 	if (done == 0)
 		return;
 	struct buf b = BUF_INIT;
@@ -162,9 +163,10 @@ static void received(struct chat_out *o, const char *p, size_t n)
 		buf_adds(&b, ",\"code\":null,\"error\":");
 		json_cstring(&b, e.msg);
 	}
-	buf_addf(&b, ",\"lines\":[%.*s],\"elapsed_ms\":%.3f", (int)o->lines.len,
-		 o->lines.ptr ? o->lines.ptr : "", ms(chat_now_us() - o->last_send));
+	buf_addf(&b, ",\"lines\":[%.*s],\"bytes\":%zu,\"elapsed_ms\":%.3f", (int)o->lines.len,
+		 o->lines.ptr ? o->lines.ptr : "", o->reply_bytes, ms(chat_now_us() - o->last_send));
 	json_emit(o, &b);
+	o->reply_bytes = 0;
 	buf_reset(&o->lines);
 	smtp_reply_reset(&o->reply);
 }

@@ -355,6 +355,7 @@ assert s["type"] == "summary" and s["exit"] == 24 and s["ok"] is False and s["st
 assert "500 5.3.0" in s["reason"]
 r = [o for o in objs if o["type"] == "recv" and o["code"] == 500][0]
 assert r["status"] == "5.3.0" and isinstance(r["elapsed_ms"], float)
+assert r["bytes"] == len("500 5.3.0 Error: command failed\r\n"), r
 '
 }
 
