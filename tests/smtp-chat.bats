@@ -887,3 +887,47 @@ dns_entry() { # qname qtype rcode [answer...]
 	[ "$status" -eq 0 ]
 	grep -qx 'MAIL-OPTIONS SIZE=5000' "$T/got/1.env"
 }
+
+# --- our own smtpd -------------------------------------------------------------------------
+# Runs once smtpd is in the binary (after the branches meet); CHAT_SMTPD=PATH
+# points these tests at another build's postbox for smtpd.
+
+start_our_smtpd() { # port [listener options]
+	local bin=${CHAT_SMTPD:-$PB}
+	"$bin" --list 2>/dev/null | grep -qx smtpd || skip "no smtpd applet in this build"
+	mkdir -p "$SPOOL"
+	conf tls_cert "$CERTS/good.pem"
+	conf tls_key "$CERTS/good.key"
+	"$bin" smtpd -l "127.0.0.1:$1${2:+,$2}" 2>>"$T/smtpd.log" &
+	track $!
+	wait_port "$1"
+}
+
+@test "our smtpd passes every smtp-chat probe (as an outside client through PROXY)" {
+	port=$(free_port)
+	start_our_smtpd "$port" proxy
+	px=(--proxy 2 --proxy-source 192.0.2.9:4000 --proxy-dest 127.0.0.1:25)
+	run chat -s "localhost:$port" "${px[@]}" -t postmaster@test.example --probe smuggling
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^ok   smuggling' <<<"$output")" -eq 8 ]
+	run chat -s "localhost:$port" "${px[@]}" --probe starttls-injection
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"discarded (safe)"* ]]
+	run chat -s "localhost:$port" "${px[@]}" --probe-domain test.example --probe open-relay
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^ok   open-relay' <<<"$output")" -eq 11 ]
+	[ "$(queue_count)" -eq 0 ]
+}
+
+@test "smtp-chat delivers into our smtpd over STARTTLS, and load mode counts match the queue" {
+	port=$(free_port)
+	start_our_smtpd "$port"
+	run chat -s "localhost:$port" -t postmaster@test.example --starttls --tls-ca "$CERTS/ca.pem" --quiet
+	[ "$status" -eq 0 ]
+	run chat -s "localhost:$port" -t postmaster@test.example --count 40 --concurrency 4 --per-session 5 --quiet
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 41 ]
+}
