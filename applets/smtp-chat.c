@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,8 @@ static const char usage_text[] =
 	"  --auth-password-file F | --auth-password-fd N | --auth-password-env VAR\n"
 	"                            (default: asked on the terminal, echo off)\n"
 	"Envelope and message:\n"
-	"  -f, --from ADDR           envelope sender (\"\" or \"<>\" for none)\n"
+	"  -f, --from ADDR           envelope sender (\"\" or \"<>\" for none;\n"
+	"                            default USER@hostname)\n"
 	"  -t, --to ADDR             recipient (repeatable)\n"
 	"  --header 'Name: value'    add or replace a header (repeatable)\n"
 	"  --subject TEXT  --body TEXT|@FILE|-  --attach @FILE (repeatable)\n"
@@ -410,8 +412,12 @@ int smtp_chat_main(int argc, char **argv)
 		str_copy(o.port, sizeof o.port, o.tls_on_connect ? "465" : "25", 3);
 	if (o.starttls + o.tls_optional + o.tls_on_connect > 1)
 		die(EX_USAGE, "--starttls, --tls-optional and --tls-on-connect exclude each other");
-	if (!o.from)
-		o.from = "smtp-chat@localhost";
+	char from_buf[320];
+	if (!o.from) { /* as swaks: the user at this host */
+		const struct passwd *pw = getpwuid(getuid());
+		snprintf(from_buf, sizeof from_buf, "%s@%s", pw ? pw->pw_name : "smtp-chat", o.hostname);
+		o.from = from_buf;
+	}
 	if (o.insecure && o.format != OUT_QUIET)
 		warn("--insecure: the server's certificate is not verified");
 	if (o.auth_user)

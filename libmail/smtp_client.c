@@ -166,7 +166,9 @@ int smtp_connect(struct smtp_client *c, const char *host, const char *port, int 
 	freeaddrinfo(res);
 	if (fd < 0) {
 		errno = saved;
-		return err_sys(e, "%s[%s]:%s: cannot connect", name, addr, port);
+		err_sys(e, "%s[%s]:%s: cannot connect", name, addr, port);
+		e->smtp = 0; /* not a server's reply */
+		return -1;
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -187,6 +189,7 @@ int smtp_connect_unix(struct smtp_client *c, const char *path, int timeout_ms, s
 		return err_sys(e, "%s: socket", path);
 	if (nonblocking(fd) < 0 || connect_wait(fd, (struct sockaddr *)&sun, sizeof sun, timeout_ms) < 0) {
 		err_sys(e, "%s: cannot connect", path);
+		e->smtp = 0;
 		close(fd);
 		return -1;
 	}
@@ -284,6 +287,8 @@ int smtp_read_reply(struct smtp_client *c, struct mail_err *e)
 	}
 	c->io.timeout_ms = c->timeout_ms;
 	buf_free(&line);
+	if (rc < 0 && e)
+		e->smtp = 0; /* the connection failed, no server said so */
 	return rc < 0 ? broken(c) : rc;
 }
 

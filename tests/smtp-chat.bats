@@ -796,7 +796,7 @@ dns_entry() { # qname qtype rcode [answer...]
 	[ "$status" -eq 0 ]
 	[[ "$output" == *" -> XCLIENT NAME=spike.example"* ]]
 	[ "$(grep -c -- ' -> EHLO ' <<<"$output")" -eq 2 ]
-	[[ "$output" == *"MAIL FROM:<smtp-chat@localhost> RET=HDRS ENVID=abc123"* ]]
+	[[ "$output" == *"MAIL FROM:<$(id -un)@test.example> RET=HDRS ENVID=abc123"* ]]
 	[[ "$output" == *"RCPT TO:<b@chat.test> NOTIFY=SUCCESS,FAILURE"* ]]
 	port=$(free_port)
 	start_aio "$port"
