@@ -297,10 +297,10 @@ int chat_flags_main(struct chat_opts *o, struct chat_out *out)
 		show_cert(o, &c, out);
 		if (smtp_ehlo(&c, o->ehlo, &e) < 0)
 			FAIL(CHAT_EX_EHLO, e.msg);
-		STAGE(ST_TLS);
 	} else if (o->tls_optional) {
 		chat_out_note(out, "STARTTLS not offered; going on in plain text (--tls-optional)");
 	}
+	STAGE(ST_TLS); /* also when there was nothing to do: stop at this point */
 	if (o->xclient) {
 		/* Postfix XCLIENT: smtpd answers with a new 220 greeting (smtp-sink
 		 * with 250); either way the session starts over with EHLO */
@@ -326,8 +326,8 @@ int chat_flags_main(struct chat_opts *o, struct chat_out *out)
 		}
 		if (smtp_auth(&c, o->auth_mech, o->auth_user, o->password, &e) < 0)
 			FAIL(CHAT_EX_AUTH, e.msg);
-		STAGE(ST_AUTH);
 	}
+	STAGE(ST_AUTH);
 	stage = ST_MAIL;
 	if (o->requiretls && !tls_active(&c.io)) {
 		snprintf(why, sizeof why, "%s: --requiretls needs TLS (--starttls or --tls-on-connect)", c.peer);
@@ -400,6 +400,12 @@ int chat_flags_main(struct chat_opts *o, struct chat_out *out)
 		if (code != 354) {
 			smtp_reply_error(&c, "DATA", &e);
 			FAIL(CHAT_EX_DATA, e.msg);
+		}
+		if (o->quit_after == ST_DATA) {
+			/* inside DATA a QUIT would be message text: hang up instead */
+			chat_out_note(out, "no QUIT inside DATA: dropping the connection after data");
+			o->drop_after = ST_DATA;
+			o->quit_after = ST_NONE;
 		}
 		STAGE(ST_DATA);
 		stage = ST_DOT;

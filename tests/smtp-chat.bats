@@ -147,6 +147,18 @@ PY
 	[[ "$output" == *"RCPT TO:<b@chat.test>"* ]]
 	[[ "$output" != *"QUIT"* && "$output" != *" -> DATA"* ]]
 	[[ "$output" == *"dropping the connection after rcpt"* ]]
+	# a stage with nothing to do still stops there
+	run chat -s "127.0.0.1:$port" -t b@chat.test --quit-after tls
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" -> QUIT"* && "$output" != *"MAIL FROM"* ]]
+	run chat -s "127.0.0.1:$port" -t b@chat.test --quit-after auth
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"MAIL FROM"* ]]
+	# no QUIT inside DATA (it would be message text): a hang-up instead
+	run chat -s "127.0.0.1:$port" -t b@chat.test --quit-after data --timeout 3
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"no QUIT inside DATA"* && "$output" != *" -> QUIT"* ]]
 }
 
 @test "smtp-chat refuses a partly accepted recipient list with exit 24 after sending" {
