@@ -943,3 +943,30 @@ start_our_smtpd() { # port [listener options]
 	[ "$status" -eq 0 ]
 	[ "$(queue_count)" -eq 41 ]
 }
+
+@test "smtp-chat --script: close drops the connection; a send after it fails naming the line" {
+	port=$(free_port)
+	start_sink "$port"
+	printf 'expect /^smtp-sink/\nsend NOOP\nexpect 250\nclose\n' >"$T/s.chat"
+	run chat -s "127.0.0.1:$port" --script "$T/s.chat"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"=== connection closed by the script"* ]]
+	printf 'expect 220\nclose\nsleep 0\nsend NOOP\nexpect 250\n' >"$T/s.chat"
+	run chat -s "127.0.0.1:$port" --script "$T/s.chat" --quiet
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"s.chat:4: send: not connected (after close)"* ]]
+}
+
+@test "smtp-chat --interactive over implicit TLS" {
+	port=$(free_port)
+	start_aio "$port" --tls "$CERTS/good.pem" "$CERTS/good.key" --implicit-tls
+	run chat -s "localhost:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --interactive <<'TYPED'
+EHLO me.test
+NOOP
+QUIT
+TYPED
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"<~  220 "* && "$output" == *" ~> NOOP"* && "$output" == *"<~  221 "* ]]
+}
