@@ -47,6 +47,7 @@ struct chat_opts {
 	int pipe_pid;              /* the --pipe child, 0 if none */
 	const char *socket_path;
 	int timeout_ms;
+	int dot_timeout_ms;        /* the reply after the message; 0: timeout_ms */
 	const char *ehlo;
 	int proxy;                 /* PROXY protocol version to send first, 0 none */
 	const char *proxy_src, *proxy_dst;

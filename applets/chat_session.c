@@ -133,6 +133,7 @@ int chat_connect(struct chat_opts *o, struct smtp_client *c, struct chat_out *ou
 {
 	c->trace = out ? chat_out_trace : NULL;
 	c->trace_arg = out;
+	c->dot_timeout_ms = o->dot_timeout_ms;
 	int r = -1;
 	if (o->nmx) {
 		/* MX hosts in preference order, each address in turn */

@@ -47,6 +47,7 @@ static const char usage_text[] =
 	"  --pipe 'COMMAND'          talk to a program on its stdin/stdout\n"
 	"  --socket PATH             talk over a Unix-domain socket\n"
 	"  --timeout SECONDS         per reply and per connect (default 30)\n"
+	"  --dot-timeout SECONDS     for the reply after the message (default: --timeout)\n"
 	"  --ehlo NAME               EHLO name (default: hostname from config)\n"
 	"  --proxy 1|2               send a PROXY protocol header first\n"
 	"  --proxy-source ADDR:PORT  --proxy-dest ADDR:PORT  (default: the real ones)\n"
@@ -102,7 +103,7 @@ enum {
 	O_NODATE, O_NOMSGID, O_MAILPAR, O_NOTIFY, O_RET, O_ENVID, O_PIPELINE, O_BDAT, O_CHUNK,
 	O_QUIT_AFTER, O_DROP_AFTER, O_SCRIPT, O_VAR, O_PROBE, O_PROBE_DOMAIN, O_COUNT,
 	O_CONC, O_PER, O_JSON, O_QUIET, O_TIMING, O_HIDE, O_INTERACTIVE, O_PROXY, O_PROXY_SRC,
-	O_PROXY_DST, O_XCLIENT, O_REQUIRETLS, O_ADDDATE, O_ADDMSGID,
+	O_PROXY_DST, O_XCLIENT, O_REQUIRETLS, O_ADDDATE, O_ADDMSGID, O_DOT_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -130,6 +131,7 @@ static const struct option long_opts[] = {
 	{ "interactive", 0, 0, O_INTERACTIVE }, { "proxy", 1, 0, O_PROXY },
 	{ "proxy-source", 1, 0, O_PROXY_SRC }, { "proxy-dest", 1, 0, O_PROXY_DST },
 	{ "xclient", 1, 0, O_XCLIENT }, { "requiretls", 0, 0, O_REQUIRETLS },
+	{ "dot-timeout", 1, 0, O_DOT_TIMEOUT },
 	{ "add-date", 0, 0, O_ADDDATE }, { "add-message-id", 0, 0, O_ADDMSGID },
 	{ 0, 0, 0, 0 },
 };
@@ -197,6 +199,9 @@ static void parse_options(struct chat_opts *o, int argc, char **argv, const char
 		case O_PIPE: o->pipe_cmd = optarg; break;
 		case O_SOCKET: o->socket_path = optarg; break;
 		case O_TIMEOUT: o->timeout_ms = (int)number(optarg, "--timeout", 86400) * 1000; break;
+		case O_DOT_TIMEOUT:
+			o->dot_timeout_ms = (int)number(optarg, "--dot-timeout", 86400) * 1000;
+			break;
 		case O_EHLO: o->ehlo = optarg; break;
 		case O_STARTTLS: o->starttls = 1; break;
 		case O_TLS_OPT: o->tls_optional = 1; break;

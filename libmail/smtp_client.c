@@ -60,11 +60,14 @@ static int broken(struct smtp_client *c)
 
 static void client_init(struct smtp_client *c, int fd, int timeout_ms)
 {
+	/* what the caller set before connecting survives */
 	smtp_trace_fn t = c->trace;
 	void *ta = c->trace_arg;
+	int dot = c->dot_timeout_ms;
 	memset(c, 0, sizeof *c);
 	c->trace = t;
 	c->trace_arg = ta;
+	c->dot_timeout_ms = dot;
 	c->fd = fd;
 	c->own_fds = 1;
 	c->timeout_ms = timeout_ms;

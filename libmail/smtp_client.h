@@ -29,8 +29,8 @@
  *
  * Ownership: the client owns its socket and io; strings passed in are only
  * read during the call. A client is not copied once connected (its io
- * points at its own peer name); start from a zeroed struct, set trace and
- * trace_arg if wanted, then smtp_connect*(). One client per thread. No
+ * points at its own peer name); start from a zeroed struct, set trace,
+ * trace_arg and dot_timeout_ms if wanted, then smtp_connect*(). One client per thread. No
  * call prints; transcripts go through the trace hook, which never sees a
  * password or an AUTH response (a redacted text is traced instead).
  */
@@ -144,6 +144,8 @@ struct smtp_client {
 	char peer[320];          /* "host[addr]:port" for messages */
 	char host[256];          /* the name TLS verifies (SNI) */
 	int timeout_ms;          /* per reply and per write, total */
+	int dot_timeout_ms;      /* for the reply after the message; 0: timeout_ms
+				  * (RFC 5321 §4.5.3.2 suggests 10 minutes) */
 	int broken;              /* the connection can no longer be used */
 	int esmtp;               /* EHLO was accepted */
 	struct smtp_ext ext;     /* from the last EHLO */

@@ -49,6 +49,18 @@ static int source_next(struct source *s, const char **p, size_t *n, struct mail_
 	}
 }
 
+/* The reply that says whether the server took the message: it may take
+ * longer (the server is committing it), so it has its own timeout. */
+static int final_reply(struct smtp_client *c, struct mail_err *e)
+{
+	int saved = c->timeout_ms;
+	if (c->dot_timeout_ms > 0)
+		c->timeout_ms = c->dot_timeout_ms;
+	int rc = smtp_read_reply(c, e);
+	c->timeout_ms = saved;
+	return rc;
+}
+
 int smtp_send_data(struct smtp_client *c, const char *msg, size_t len, int msg_fd,
 		   unsigned long long *bytes, struct mail_err *e)
 {
@@ -93,7 +105,7 @@ int smtp_send_data(struct smtp_client *c, const char *msg, size_t len, int msg_f
 		*bytes += c->io.out.len - before;
 	if (smtp_flush(c, e) < 0)
 		goto out;
-	rc = smtp_read_reply(c, e);
+	rc = final_reply(c, e);
 	goto out;
 oom:
 	c->broken = 1;
@@ -155,7 +167,7 @@ int smtp_send_bdat(struct smtp_client *c, const char *msg, size_t len, int msg_f
 			if (bytes)
 				*bytes += take;
 			buf_consume(&pend, take);
-			rc = smtp_read_reply(c, e);
+			rc = last ? final_reply(c, e) : smtp_read_reply(c, e);
 			if (rc < 0 || rc / 100 != 2 || last)
 				goto out;
 		} while (!more && pend.len > 0);

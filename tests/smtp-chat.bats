@@ -970,3 +970,15 @@ TYPED
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"<~  220 "* && "$output" == *" ~> NOOP"* && "$output" == *"<~  221 "* ]]
 }
+
+@test "smtp-chat --dot-timeout: the reply after the message has its own deadline (smtp-sink -W)" {
+	port=$(free_port)
+	start_sink "$port" -W .:2
+	run chat -s "127.0.0.1:$port" -t b@chat.test --timeout 1 --quiet
+	[ "$status" -eq 26 ]
+	[[ "$output" == *"timed out waiting for a reply"* ]]
+	run chat -s "127.0.0.1:$port" -t b@chat.test --timeout 1 --dot-timeout 5 --quiet
+	[ "$status" -eq 0 ]
+	run chat -s "127.0.0.1:$port" -t b@chat.test --timeout 1 --dot-timeout 5 --count 2 --quiet
+	[ "$status" -eq 0 ]
+}
