@@ -142,7 +142,6 @@ static int typed(struct tty *t, char *line)
 			return 0;
 		}
 		line = t->history[k - 1];
-		n = strlen(line);
 	} else if (t->nhistory < sizeof t->history / sizeof t->history[0]) {
 		t->history[t->nhistory] = strdup(line);
 		if (t->history[t->nhistory])

@@ -185,7 +185,7 @@ int chat_load_main(struct chat_opts *o)
 	struct shared sh = { .o = o };
 	pthread_mutex_init(&sh.lock, NULL);
 	sh.size = chat_msg_wire_size(o->message.ptr ? o->message.ptr : "", o->message.len);
-	for (size_t i = 0; i < o->message.len && !sh.eight_bit; i++)
+	for (size_t i = 0; o->message.ptr && i < o->message.len && !sh.eight_bit; i++)
 		sh.eight_bit = (unsigned char)o->message.ptr[i] >= 0x80;
 	for (const char *p = o->from; *p && !sh.smtputf8; p++)
 		sh.smtputf8 = (unsigned char)*p >= 0x80;
