@@ -24,6 +24,8 @@
       of a multi-line banner), slow (a banner at one byte per 0.3 s),
       inject (answers STARTTLS with "220" and "250 injected" in one write),
       noehlo (EHLO refused with 502, HELO works).
+      --reject MAIL,RCPT,DATA,. answers those commands (or the end of data)
+      with 550/554 — with PIPELINING on, unlike smtp-sink's -f.
 """
 import base64
 import hmac
@@ -40,7 +42,7 @@ import time
 def parse(argv):
     opts = {"mode": argv[1], "port": int(argv[2]), "tls": None, "auth": None,
             "save": None, "local_domain": None, "hostile": None, "implicit": False,
-            "proxy": False}
+            "proxy": False, "reject": set()}
     i = 3
     while i < len(argv):
         a = argv[i]
@@ -56,6 +58,8 @@ def parse(argv):
             opts["save"] = argv[i + 1]; i += 1
         elif a == "--local-domain":
             opts["local_domain"] = argv[i + 1].lower(); i += 1
+        elif a == "--reject":
+            opts["reject"] = set(argv[i + 1].upper().split(",")); i += 1
         elif a == "--hostile":
             opts["hostile"] = argv[i + 1]; i += 1
         else:
@@ -241,6 +245,8 @@ class Conn:
                     self.send(b"220 2.0.0 go ahead\r\n")
                 # The bug: self.buf (read ahead in plain text) is kept.
                 self.s = self.tlsctx.wrap_socket(self.s, server_side=True)
+            elif verb in self.o["reject"]:
+                self.send(b"550 5.7.1 %s refused by request\r\n" % verb.encode())
             elif verb == "MAIL":
                 frm, rcpts = cmd[10:].split(">")[0].strip("<"), []
                 self.mail_cmd = cmd
@@ -263,6 +269,9 @@ class Conn:
                     if ln.startswith(b"."):
                         ln = ln[1:]
                     data += ln
+                if "." in self.o["reject"]:
+                    self.send(b"554 5.7.1 message refused by request\r\n")
+                    continue
                 self.saver.save(frm, rcpts, data, options=self.mail_cmd.partition(">")[2].strip())
                 self.send(b"250 2.0.0 queued\r\n")
             elif verb == "BDAT":

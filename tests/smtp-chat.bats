@@ -982,3 +982,29 @@ TYPED
 	run chat -s "127.0.0.1:$port" -t b@chat.test --timeout 1 --dot-timeout 5 --count 2 --quiet
 	[ "$status" -eq 0 ]
 }
+
+@test "smtp_transaction pipelined rejections: the right stage and reply, RSET, the session goes on" {
+	local pair what code
+	for pair in MAIL:23 RCPT:24 DATA:25 .:26; do
+		what=${pair%%:*} code=${pair##*:}
+		port=$(free_port)
+		start_vuln "$port" --reject "$what"
+		run chat -s "127.0.0.1:$port" -t b@chat.test --count 3 --per-session 3 --json
+		echo "$what: $output"
+		[ "$status" -eq "$code" ]
+		echo "$output" | /usr/bin/python3 -c '
+import json, sys
+s = json.loads(sys.stdin.read())
+assert s["sessions"] == 1 and s["replies"] == {"2xx": 0, "4xx": 0, "5xx": 3, "errors": 0}, s
+what = sys.argv[1]
+want = {"MAIL": "MAIL FROM: 550 5.7.1 MAIL refused", "RCPT": "RCPT TO: 550 5.7.1 RCPT refused",
+        "DATA": "DATA: 550 5.7.1 DATA refused", ".": "end of data: 554 5.7.1 message refused"}[what]
+assert want in s["reason"], s["reason"]
+' "$what"
+	done
+	port=$(free_port)
+	start_vuln "$port" --reject RCPT
+	run chat -s "127.0.0.1:$port" -t b@chat.test -t c@chat.test --pipeline --quiet
+	[ "$status" -eq 24 ]
+	[[ "$output" == *"RCPT TO:<c@chat.test> refused: 550 5.7.1 RCPT refused by request"* ]]
+}
