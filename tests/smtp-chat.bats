@@ -1008,3 +1008,15 @@ assert want in s["reason"], s["reason"]
 	[ "$status" -eq 24 ]
 	[[ "$output" == *"RCPT TO:<c@chat.test> refused: 550 5.7.1 RCPT refused by request"* ]]
 }
+
+@test "smtp_transaction: a server that hangs up after the dot is an error, not a delivery" {
+	port=$(free_port)
+	start_sink "$port" -q .
+	run chat -s "127.0.0.1:$port" -t b@chat.test --count 2 --per-session 2
+	echo "$output"
+	[ "$status" -eq 26 ]
+	[[ "$output" == *"2xx 0  4xx 0  5xx 0  errors 2"* ]]
+	[[ "$output" == *"connection closed"* ]]
+	run chat -s "127.0.0.1:$port" -t b@chat.test --quiet
+	[ "$status" -eq 26 ]
+}
