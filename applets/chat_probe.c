@@ -17,6 +17,7 @@
  *                       path, quoted @, trailing dot, address literal, a
  *                       spoofed local sender); any 2xx is reported.
  *
+ * --probe all runs the three in this order.
  * Exit: 0 nothing found, 1 a finding, else the stage that failed (2, 21,
  * 22, 23, 25, 29) as in flag mode.
  */
@@ -309,19 +310,18 @@ static int relay(struct probe *p)
 int chat_probe_main(struct chat_opts *o, struct chat_out *out)
 {
 	struct probe p = { .o = o, .out = out };
-	int rc = 0;
-	if (!strcmp(o->probe, "smuggling")) {
-		rc = 0;
+	int rc = 0, all = !strcmp(o->probe, "all");
+	if (!all && strcmp(o->probe, "smuggling") && strcmp(o->probe, "starttls-injection") &&
+	    strcmp(o->probe, "open-relay"))
+		die(EX_USAGE, "--probe: unknown probe \"%s\" (smuggling, starttls-injection, "
+			      "open-relay, all)", o->probe);
+	if (all || !strcmp(o->probe, "smuggling"))
 		for (size_t v = 0; v < sizeof variants / sizeof variants[0] && !rc; v++)
 			rc = smuggle_case(&p, v);
-	} else if (!strcmp(o->probe, "starttls-injection")) {
+	if (!rc && (all || !strcmp(o->probe, "starttls-injection")))
 		rc = injection(&p);
-	} else if (!strcmp(o->probe, "open-relay")) {
+	if (!rc && (all || !strcmp(o->probe, "open-relay")))
 		rc = relay(&p);
-	} else {
-		die(EX_USAGE, "--probe: unknown probe \"%s\" (smuggling, starttls-injection, open-relay)",
-		    o->probe);
-	}
 	tls_ctx_free(p.ctx);
 	if (!rc && p.findings)
 		rc = CHAT_EX_EXPECT;

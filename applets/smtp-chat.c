@@ -82,7 +82,7 @@ static const char usage_text[] =
 	"                            connect banner ehlo tls auth mail rcpt data dot\n"
 	"Modes:\n"
 	"  --script FILE|-  --var NAME=VALUE   run a chat script (see docs)\n"
-	"  --probe smuggling|starttls-injection|open-relay  [--probe-domain D]\n"
+	"  --probe smuggling|starttls-injection|open-relay|all  [--probe-domain D]\n"
 	"  --count N  --concurrency K  --per-session M      load mode\n"
 	"  --interactive  type SMTP by hand (default on a terminal without --to)\n"
 	"Output:\n"

@@ -632,6 +632,16 @@ assert any(o["case"] == "relaytest%smtp-chat.invalid@chat.test" for o in p)
 	[ "$(grep -c '^ok   open-relay' <<<"$output")" -eq 11 ]
 	run chat -s "127.0.0.1:$port" --probe nonsense
 	[ "$status" -eq 64 ]
+	run chat -s "127.0.0.1:$port" --probe-domain chat.test -t postmaster@chat.test --probe all --json
+	[ "$status" -eq 0 ]
+	echo "$output" | /usr/bin/python3 -c '
+import json, sys
+objs = [json.loads(l) for l in sys.stdin]
+probes = {o["probe"] for o in objs if o["type"] == "probe"}
+assert probes == {"smuggling", "starttls-injection", "open-relay"}, probes
+assert objs[-1]["cases"] == 8 + 1 + 11 and objs[-1]["findings"] == 0, objs[-1]
+'
+
 	run chat -s "127.0.0.1:$(free_port)" --probe open-relay --quiet
 	[ "$status" -eq 2 ]
 }
