@@ -443,9 +443,9 @@ int smtp_chat_main(int argc, char **argv)
 	} else if (o.interactive || (!o.nto && !o.quit_after && !o.drop_after && isatty(0))) {
 		rc = chat_interactive_main(&o, &out);
 	} else {
-		if (!o.nto && o.quit_after < ST_RCPT && o.drop_after < ST_RCPT &&
-		    !(o.quit_after || o.drop_after))
-			die(EX_USAGE, "no --to (or --quit-after a stage before rcpt)");
+		enum chat_stage stop = o.quit_after ? o.quit_after : o.drop_after;
+		if (!o.nto && (!stop || stop >= ST_RCPT))
+			die(EX_USAGE, "no --to (or --quit-after/--drop-after a stage before rcpt)");
 		build_message(&o);
 		rc = chat_flags_main(&o, &out);
 	}
