@@ -1030,3 +1030,13 @@ assert want in s["reason"], s["reason"]
 	run chat -s "127.0.0.1:$port" -t b@chat.test --quiet
 	[ "$status" -eq 26 ]
 }
+
+@test "smtp-chat --pipe runs our smtpd in inetd mode, STARTTLS included" {
+	start_our_smtpd "$(free_port)"
+	bin=${CHAT_SMTPD:-$PB}
+	run chat --pipe "$bin smtpd 2>>$T/pipe.log" -t postmaster@test.example --starttls --insecure --hide-data
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"=== TLS started"* && "$output" == *"=== message accepted: 250 "* ]]
+	[ "$(queue_count)" -eq 1 ]
+}
