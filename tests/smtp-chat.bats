@@ -1040,3 +1040,15 @@ assert want in s["reason"], s["reason"]
 	[[ "$output" == *"=== TLS started"* && "$output" == *"=== message accepted: 250 "* ]]
 	[ "$(queue_count)" -eq 1 ]
 }
+
+@test "smtp-chat on a terminal without --to is interactive, with reply codes in colour" {
+	command -v script >/dev/null || skip "no script(1)"
+	port=$(free_port)
+	start_sink "$port"
+	run bash -c "printf 'EHLO x\r\nMAIL FROM:<a@b>\r\nQUIT\r\n' | timeout 10 script -q -c '$PB smtp-chat -s 127.0.0.1:$port' /dev/null"
+	echo "$output" | cat -v
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"local commands: "* ]]
+	[[ "$output" == *$'<-  \e[32m250\e[0m 2.1.0 Ok'* ]]
+	[[ "$output" == *$'<-  \e[32m221\e[0m Bye'* ]]
+}
