@@ -1052,3 +1052,14 @@ assert want in s["reason"], s["reason"]
 	[[ "$output" == *$'<-  \e[32m250\e[0m 2.1.0 Ok'* ]]
 	[[ "$output" == *$'<-  \e[32m221\e[0m Bye'* ]]
 }
+
+@test "smtp-chat load mode shows a progress line on a terminal" {
+	command -v script >/dev/null || skip "no script(1)"
+	port=$(free_port)
+	start_sink "$port"
+	run timeout 20 script -q -c "$PB smtp-chat -s 127.0.0.1:$port -t b@chat.test --count 50 --concurrency 2" /dev/null
+	echo "$output" | cat -v
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\r50/50 messages, '* ]]
+	[[ "$output" == *"=== replies:    2xx 50  4xx 0  5xx 0  errors 0"* ]]
+}
