@@ -1063,3 +1063,15 @@ assert want in s["reason"], s["reason"]
 	[[ "$output" == *$'\r50/50 messages, '* ]]
 	[[ "$output" == *"=== replies:    2xx 50  4xx 0  5xx 0  errors 0"* ]]
 }
+
+@test "smtp-chat asks for the password on the terminal with echo off" {
+	command -v script >/dev/null || skip "no script(1)"
+	port=$(free_port)
+	start_aio "$port" --auth alice:s3cret-pw
+	run bash -c "(sleep 1; printf 's3cret-pw\n') | timeout 20 script -q -c '$PB smtp-chat -s 127.0.0.1:$port -t b@chat.test --auth-user alice --auth PLAIN --hide-data' /dev/null"
+	echo "$output" | cat -v
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Password: "* ]]
+	[[ "$output" == *"<-  235 "* ]]
+	[[ "$output" != *"s3cret"* ]]
+}
