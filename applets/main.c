@@ -27,8 +27,11 @@ struct applet {
 /* Sorted by name. */
 static const struct applet applets[] = {
 	{ "config", config_main, 0, "print the effective configuration" },
+	{ "deliver", deliver_main, 1, "deliver one message into a Maildir, an mbox or a program" },
 	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
+	{ "passwd", passwd_main, 0, "make a password hash for the users file" },
 	{ "pickup", pickup_main, 0, "move users' submissions from incoming/ into the queue" },
+	{ "pop3d", pop3d_main, 1, "POP3 server for the users' Maildirs" },
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
 	{ "smtp-chat", smtp_chat_main, 1, "scripted SMTP client, probes and load generator" },
 };

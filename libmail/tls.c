@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,7 @@ static ssize_t tls_recv(struct io *io, void *p, size_t n)
 {
 	SSL *ssl = io->ctx;
 	size_t got = 0;
+	errno = 0; /* SSL_ERROR_SYSCALL with errno 0 means EOF: no stale value */
 	int r = SSL_read_ex(ssl, p, n, &got);
 	if (r == 1)
 		return (ssize_t)got;
@@ -155,6 +157,7 @@ static ssize_t tls_send(struct io *io, const void *p, size_t n)
 {
 	SSL *ssl = io->ctx;
 	size_t put = 0;
+	errno = 0;
 	int r = SSL_write_ex(ssl, p, n, &put);
 	if (r == 1)
 		return (ssize_t)put;
@@ -204,6 +207,13 @@ static int handshake(struct io *io, SSL *ssl, int server, struct mail_err *e)
 	}
 }
 
+static void set_nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
 static int tls_start(struct io *io, struct tls_ctx *c, const char *host, int server, struct mail_err *e)
 {
 	SSL *ssl = SSL_new(c->ctx);
@@ -213,6 +223,14 @@ static int tls_start(struct io *io, struct tls_ctx *c, const char *host, int ser
 	 * attacker's (command injection): never let them be read as if they
 	 * came through TLS. */
 	io_discard_input(io);
+	/* OpenSSL on a blocking descriptor waits inside SSL_accept/SSL_read for
+	 * as long as the peer likes (a stalled handshake, half a record),
+	 * past every deadline. Non-blocking, it returns WANT_READ/WANT_WRITE
+	 * and the waits happen in poll() with io->timeout_ms. The io layer
+	 * handles EAGAIN, so the descriptors stay non-blocking from here on. */
+	set_nonblocking(io->rfd);
+	if (io->wfd != io->rfd)
+		set_nonblocking(io->wfd);
 	if (SSL_set_rfd(ssl, io->rfd) != 1 || SSL_set_wfd(ssl, io->wfd) != 1) {
 		SSL_free(ssl);
 		return ssl_fail(e, "tls");
