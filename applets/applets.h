@@ -24,6 +24,7 @@ int passwd_main(int argc, char **argv);
 int pickup_main(int argc, char **argv);
 int pop3d_main(int argc, char **argv);
 int sendmail_main(int argc, char **argv);
+int smtp_chat_main(int argc, char **argv);
 int smtpd_main(int argc, char **argv);
 
 /* --- cli.c: what every applet needs at its edge --- */

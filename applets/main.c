@@ -33,6 +33,7 @@ static const struct applet applets[] = {
 	{ "pickup", pickup_main, 0, "move users' submissions from incoming/ into the queue" },
 	{ "pop3d", pop3d_main, 1, "POP3 server for the users' Maildirs" },
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
+	{ "smtp-chat", smtp_chat_main, 1, "scripted SMTP client, probes and load generator" },
 	{ "smtpd", smtpd_main, 1, "ESMTP server: inetd or standalone, MTA and submission" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])

@@ -32,11 +32,11 @@ static int challenge(struct session *s, const char *text, struct buf *out)
 	 * here was pipelined behind AUTH and is not an answer. */
 	if (io_pending(&s->io)) {
 		io_discard_input(&s->io);
-		smtp_reply(s, "501 5.5.0 AUTH may not be pipelined");
+		smtpd_reply(s, "501 5.5.0 AUTH may not be pipelined");
 		return -1;
 	}
-	smtp_reply(s, "334 %s", text);
-	if (smtp_flush(s) < 0)
+	smtpd_reply(s, "334 %s", text);
+	if (smtpd_flush(s) < 0)
 		return -1;
 	int got = io_getline(&s->io, &s->line, SMTP_AUTH_LINE_MAX, &e);
 	if (got == IO_EOF || got == IO_ERR) {
@@ -44,7 +44,7 @@ static int challenge(struct session *s, const char *text, struct buf *out)
 		return -1;
 	}
 	if (got == IO_TOOLONG) {
-		smtp_reply(s, "500 5.5.6 Authentication exchange line is too long");
+		smtpd_reply(s, "500 5.5.6 Authentication exchange line is too long");
 		return -1;
 	}
 	size_t n = s->line.len;
@@ -55,7 +55,7 @@ static int challenge(struct session *s, const char *text, struct buf *out)
 		bad = 2;
 	memset(s->line.ptr, 0, s->line.len);
 	if (bad) {
-		smtp_reply(s, bad == 1 ? "501 5.7.0 Authentication cancelled"
+		smtpd_reply(s, bad == 1 ? "501 5.7.0 Authentication cancelled"
 				       : "501 5.5.2 Cannot decode the response");
 		return -1;
 	}
@@ -83,17 +83,17 @@ static int check(struct session *s, const char *user, const char *pass, int allo
 	if (ok) {
 		str_copy(s->user, sizeof s->user, user, strlen(user));
 		log_info(NULL, "client=%s event=auth user=%s result=ok", s->client, shown);
-		smtp_reply(s, "235 2.7.0 Authentication successful");
+		smtpd_reply(s, "235 2.7.0 Authentication successful");
 		return 0;
 	}
 	s->auth_failures++;
 	log_info(NULL, "client=%s event=auth user=%s result=failed failures=%d", s->client, shown,
 		 s->auth_failures);
 	fail_delay(s->auth_failures);
-	smtp_reply(s, "535 5.7.8 Authentication credentials invalid");
+	smtpd_reply(s, "535 5.7.8 Authentication credentials invalid");
 	long long max = config_num(s->cfg, CFG_SMTPD_AUTH_MAX_FAILURES);
 	if (max > 0 && s->auth_failures >= max) {
-		smtp_reply(s, "421 4.7.0 %s Too many authentication failures", config_str(s->cfg, CFG_HOSTNAME));
+		smtpd_reply(s, "421 4.7.0 %s Too many authentication failures", config_str(s->cfg, CFG_HOSTNAME));
 		s->quit = 1;
 	}
 	return 0;
@@ -107,7 +107,7 @@ static int mech_plain(struct session *s, const char *ir, size_t irlen)
 		if (irlen == 1 && ir[0] == '=') {
 			/* an empty initial response */
 		} else if (base64_decode(&in, ir, irlen) < 0) {
-			smtp_reply(s, "501 5.5.2 Cannot decode the initial response");
+			smtpd_reply(s, "501 5.5.2 Cannot decode the initial response");
 			return 0;
 		}
 	} else if (challenge(s, "", &in) < 0) {
@@ -118,7 +118,7 @@ static int mech_plain(struct session *s, const char *ir, size_t irlen)
 	buf_addc(&in, '\0'); /* in.ptr is final from here on */
 	if (!buf_ok(&in)) {
 		wipe(&in);
-		smtp_reply(s, "454 4.7.0 Temporary authentication failure");
+		smtpd_reply(s, "454 4.7.0 Temporary authentication failure");
 		return 0;
 	}
 	const char *p = in.ptr;
@@ -126,7 +126,7 @@ static int mech_plain(struct session *s, const char *ir, size_t irlen)
 	const char *nul2 = nul1 ? memchr(nul1 + 1, '\0', len - (size_t)(nul1 + 1 - p)) : NULL;
 	if (!nul2 || memchr(nul2 + 1, '\0', len - (size_t)(nul2 + 1 - p))) {
 		wipe(&in);
-		smtp_reply(s, "501 5.5.2 Malformed PLAIN response");
+		smtpd_reply(s, "501 5.5.2 Malformed PLAIN response");
 		return 0;
 	}
 	const char *authz = p, *user = nul1 + 1, *pass = nul2 + 1;
@@ -142,7 +142,7 @@ static int mech_login(struct session *s, const char *ir, size_t irlen)
 	struct buf user = BUF_INIT, pass = BUF_INIT;
 	if (irlen) {
 		if (base64_decode(&user, ir, irlen) < 0) {
-			smtp_reply(s, "501 5.5.2 Cannot decode the initial response");
+			smtpd_reply(s, "501 5.5.2 Cannot decode the initial response");
 			return 0;
 		}
 	} else if (challenge(s, "VXNlcm5hbWU6", &user) < 0) {
@@ -154,7 +154,7 @@ static int mech_login(struct session *s, const char *ir, size_t irlen)
 	buf_addc(&pass, '\0');
 	if (!buf_ok(&user) || !buf_ok(&pass) || strlen(user.ptr) + 1 != user.len ||
 	    strlen(pass.ptr) + 1 != pass.len) {
-		smtp_reply(s, "501 5.5.2 Malformed LOGIN response");
+		smtpd_reply(s, "501 5.5.2 Malformed LOGIN response");
 		goto done;
 	}
 	check(s, user.ptr, pass.ptr, 1);
@@ -164,22 +164,22 @@ done:
 	return 0;
 }
 
-int smtp_cmd_auth(struct session *s, const char *arg, size_t n)
+int smtpd_cmd_auth(struct session *s, const char *arg, size_t n)
 {
 	if (!s->srv->auth) {
-		smtp_reply(s, "502 5.5.1 AUTH not available");
+		smtpd_reply(s, "502 5.5.1 AUTH not available");
 		return 0;
 	}
 	if (s->user[0]) {
-		smtp_reply(s, "503 5.5.1 Already authenticated");
+		smtpd_reply(s, "503 5.5.1 Already authenticated");
 		return 0;
 	}
 	if (!s->esmtp) {
-		smtp_reply(s, "503 5.5.1 Send EHLO first");
+		smtpd_reply(s, "503 5.5.1 Send EHLO first");
 		return 0;
 	}
 	if (!tls_active(&s->io) && !config_num(s->cfg, CFG_SMTPD_AUTH_PLAINTEXT)) {
-		smtp_reply(s, "538 5.7.11 Encryption required for requested authentication mechanism");
+		smtpd_reply(s, "538 5.7.11 Encryption required for requested authentication mechanism");
 		return 0;
 	}
 	const char *sp = memchr(arg, ' ', n);
@@ -190,6 +190,6 @@ int smtp_cmd_auth(struct session *s, const char *arg, size_t n)
 		return mech_plain(s, ir, irlen);
 	if (mlen == 5 && !strncasecmp(arg, "LOGIN", 5))
 		return mech_login(s, ir, irlen);
-	smtp_reply(s, "504 5.5.4 Unrecognized authentication type");
+	smtpd_reply(s, "504 5.5.4 Unrecognized authentication type");
 	return 0;
 }

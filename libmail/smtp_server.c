@@ -29,7 +29,7 @@ struct command {
 	const char *wrong_state; /* the 503 text */
 };
 
-void smtp_reply(struct session *s, const char *fmt, ...)
+void smtpd_reply(struct session *s, const char *fmt, ...)
 {
 	va_list ap;
 	size_t start = s->io.out.len;
@@ -43,7 +43,7 @@ void smtp_reply(struct session *s, const char *fmt, ...)
 		s->errors++;
 }
 
-int smtp_flush(struct session *s)
+int smtpd_flush(struct session *s)
 {
 	struct mail_err e;
 	if (io_flush(&s->io, &e) < 0) {
@@ -54,7 +54,7 @@ int smtp_flush(struct session *s)
 	return 0;
 }
 
-void smtp_reset_tx(struct session *s)
+void smtpd_reset_tx(struct session *s)
 {
 	envelope_free(&s->env);
 	envelope_init(&s->env);
@@ -74,7 +74,7 @@ void smtp_reset_tx(struct session *s)
 static int needs_no_arg(struct session *s, size_t n, const char *verb)
 {
 	if (n) {
-		smtp_reply(s, "501 5.5.4 Syntax: %s (no parameters)", verb);
+		smtpd_reply(s, "501 5.5.4 Syntax: %s (no parameters)", verb);
 		return 0;
 	}
 	return 1;
@@ -89,17 +89,17 @@ static int greet(struct session *s, const char *arg, size_t n, int esmtp)
 	const char *sp = memchr(arg, ' ', n);
 	size_t len = sp ? (size_t)(sp - arg) : n; /* some clients add text */
 	if (!smtp_helo_valid(arg, len)) {
-		smtp_reply(s, "501 5.5.4 Syntax: %s hostname", esmtp ? "EHLO" : "HELO");
+		smtpd_reply(s, "501 5.5.4 Syntax: %s hostname", esmtp ? "EHLO" : "HELO");
 		return 0;
 	}
-	smtp_reset_tx(s);
+	smtpd_reset_tx(s);
 	memcpy(s->helo, arg, len);
 	s->helo[len] = '\0';
 	s->esmtp = esmtp;
 	s->state = ST_READY;
 	const char *host = config_str(s->cfg, CFG_HOSTNAME);
 	if (!esmtp) {
-		smtp_reply(s, "250 %s", host);
+		smtpd_reply(s, "250 %s", host);
 		return 0;
 	}
 	int tls = tls_active(&s->io);
@@ -118,9 +118,9 @@ static int greet(struct session *s, const char *arg, size_t n, int esmtp)
 		ext[k++] = "STARTTLS";
 	if (s->srv->auth && !s->user[0] && (tls || config_num(s->cfg, CFG_SMTPD_AUTH_PLAINTEXT)))
 		ext[k++] = "AUTH PLAIN LOGIN";
-	smtp_reply(s, "250-%s Hello [%s]", host, s->client);
+	smtpd_reply(s, "250-%s Hello [%s]", host, s->client);
 	for (size_t i = 0; i < k; i++)
-		smtp_reply(s, "250%c%s", i + 1 == k ? ' ' : '-', ext[i]);
+		smtpd_reply(s, "250%c%s", i + 1 == k ? ' ' : '-', ext[i]);
 	return 0;
 }
 
@@ -138,7 +138,7 @@ static int cmd_noop(struct session *s, const char *arg, size_t n)
 {
 	(void)arg;
 	(void)n;
-	smtp_reply(s, "250 2.0.0 Ok");
+	smtpd_reply(s, "250 2.0.0 Ok");
 	return 0;
 }
 
@@ -146,8 +146,8 @@ static int cmd_rset(struct session *s, const char *arg, size_t n)
 {
 	(void)arg;
 	if (needs_no_arg(s, n, "RSET")) {
-		smtp_reset_tx(s);
-		smtp_reply(s, "250 2.0.0 Ok");
+		smtpd_reset_tx(s);
+		smtpd_reply(s, "250 2.0.0 Ok");
 	}
 	return 0;
 }
@@ -156,7 +156,7 @@ static int cmd_quit(struct session *s, const char *arg, size_t n)
 {
 	(void)arg;
 	(void)n;
-	smtp_reply(s, "221 2.0.0 %s closing connection", config_str(s->cfg, CFG_HOSTNAME));
+	smtpd_reply(s, "221 2.0.0 %s closing connection", config_str(s->cfg, CFG_HOSTNAME));
 	s->quit = 2;
 	return 0;
 }
@@ -165,9 +165,9 @@ static int cmd_vrfy(struct session *s, const char *arg, size_t n)
 {
 	(void)arg;
 	if (!n)
-		smtp_reply(s, "501 5.5.4 Syntax: VRFY address");
+		smtpd_reply(s, "501 5.5.4 Syntax: VRFY address");
 	else
-		smtp_reply(s, "252 2.5.0 Cannot VRFY user; send mail and delivery will be attempted");
+		smtpd_reply(s, "252 2.5.0 Cannot VRFY user; send mail and delivery will be attempted");
 	return 0;
 }
 
@@ -175,7 +175,7 @@ static int cmd_expn(struct session *s, const char *arg, size_t n)
 {
 	(void)arg;
 	(void)n;
-	smtp_reply(s, "502 5.5.1 EXPN is not available");
+	smtpd_reply(s, "502 5.5.1 EXPN is not available");
 	return 0;
 }
 
@@ -183,9 +183,9 @@ static int cmd_help(struct session *s, const char *arg, size_t n)
 {
 	(void)arg;
 	(void)n;
-	smtp_reply(s, "214-2.0.0 Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP%s%s",
+	smtpd_reply(s, "214-2.0.0 Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP%s%s",
 		   s->srv->tls ? " STARTTLS" : "", s->srv->auth ? " AUTH" : "");
-	smtp_reply(s, "214 2.0.0 See RFC 5321");
+	smtpd_reply(s, "214 2.0.0 See RFC 5321");
 	return 0;
 }
 
@@ -194,17 +194,17 @@ static int cmd_starttls(struct session *s, const char *arg, size_t n)
 	(void)arg;
 	struct mail_err e;
 	if (!s->srv->tls) {
-		smtp_reply(s, "502 5.5.1 STARTTLS not available");
+		smtpd_reply(s, "502 5.5.1 STARTTLS not available");
 		return 0;
 	}
 	if (tls_active(&s->io)) {
-		smtp_reply(s, "503 5.5.1 TLS already active");
+		smtpd_reply(s, "503 5.5.1 TLS already active");
 		return 0;
 	}
 	if (!needs_no_arg(s, n, "STARTTLS"))
 		return 0;
-	smtp_reply(s, "220 2.0.0 Ready to start TLS");
-	if (smtp_flush(s) < 0)
+	smtpd_reply(s, "220 2.0.0 Ready to start TLS");
+	if (smtpd_flush(s) < 0)
 		return 0;
 	/* Anything the client sent after STARTTLS in plain text is an
 	 * attacker's injection (CVE-2011-0411): tls_accept throws it away,
@@ -217,7 +217,7 @@ static int cmd_starttls(struct session *s, const char *arg, size_t n)
 		s->quit = 1;
 		return 0;
 	}
-	smtp_reset_tx(s);
+	smtpd_reset_tx(s);
 	s->state = ST_GREET;
 	s->helo[0] = '\0';
 	s->user[0] = '\0';
@@ -236,32 +236,32 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 	struct smtp_mail_params mp;
 	char addr[ADDR_TEXT_MAX + 1];
 	if (s->lo.role == SMTP_ROLE_SUBMISSION && !tls_active(&s->io)) {
-		smtp_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
+		smtpd_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
 		return 0;
 	}
 	if (s->lo.role == SMTP_ROLE_SUBMISSION && !s->user[0]) {
-		smtp_reply(s, "530 5.7.0 Authentication required");
+		smtpd_reply(s, "530 5.7.0 Authentication required");
 		return 0;
 	}
 	if (smtp_parse_mail(arg, n, &m, &mp, &e) < 0) {
-		smtp_reply(s, "%d %s %s", e.smtp, e.status, e.msg);
+		smtpd_reply(s, "%d %s %s", e.smtp, e.status, e.msg);
 		return 0;
 	}
 	long long max = config_num(s->cfg, CFG_MAX_MESSAGE_SIZE);
 	if (max && mp.size > max) {
-		smtp_reply(s, "552 5.3.4 Message size exceeds fixed limit of %lld octets", max);
+		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed limit of %lld octets", max);
 		return 0;
 	}
 	if (mp.body == BODY_BINARYMIME) {
-		smtp_reply(s, "555 5.5.4 BINARYMIME is not supported");
+		smtpd_reply(s, "555 5.5.4 BINARYMIME is not supported");
 		return 0;
 	}
 	addr_format(&m, addr, sizeof addr);
 	if (s->user[0] && s->srv->owns && !(m.flags & MBOX_NULL) && s->srv->owns(s->srv->ctx, s->user, addr) != 1) {
-		smtp_reply(s, "553 5.7.1 Sender address <%s> is not owned by user %s", addr, s->user);
+		smtpd_reply(s, "553 5.7.1 Sender address <%s> is not owned by user %s", addr, s->user);
 		return 0;
 	}
-	smtp_reset_tx(s);
+	smtpd_reset_tx(s);
 	s->mail = mp;
 	str_copy(s->env.sender, sizeof s->env.sender, addr, strlen(addr));
 	str_copy(s->env.client, sizeof s->env.client, s->client, strlen(s->client));
@@ -272,7 +272,7 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 	s->env.body = s->mail.body;
 	s->env.smtputf8 = s->mail.smtputf8;
 	s->state = ST_MAIL;
-	smtp_reply(s, "250 2.1.0 Ok");
+	smtpd_reply(s, "250 2.1.0 Ok");
 	return 0;
 }
 
@@ -295,46 +295,46 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 	struct mail_err e;
 	char addr[ADDR_TEXT_MAX + 1];
 	if (smtp_parse_rcpt(arg, n, &m, &p, &e) < 0) {
-		smtp_reply(s, "%d %s %s", e.smtp, e.status, e.msg);
+		smtpd_reply(s, "%d %s %s", e.smtp, e.status, e.msg);
 		return 0;
 	}
 	if ((m.flags & MBOX_UTF8) && !s->mail.smtputf8) {
-		smtp_reply(s, "553 5.6.7 Non-ASCII address needs MAIL FROM with SMTPUTF8");
+		smtpd_reply(s, "553 5.6.7 Non-ASCII address needs MAIL FROM with SMTPUTF8");
 		return 0;
 	}
 	if ((long long)s->env.nrcpt >= config_num(s->cfg, CFG_MAX_RECIPIENTS)) {
-		smtp_reply(s, "452 4.5.3 Too many recipients");
+		smtpd_reply(s, "452 4.5.3 Too many recipients");
 		return 0;
 	}
 	addr_format(&m, addr, sizeof addr);
 	if (is_local_domain(s, &m)) {
 		if (routing_local_part(&m)) {
-			smtp_reply(s, "550 5.7.1 <%s>: address form not accepted (%%, ! or @ in the local part)", addr);
+			smtpd_reply(s, "550 5.7.1 <%s>: address form not accepted (%%, ! or @ in the local part)", addr);
 			return 0;
 		}
 		int known = s->srv->local ? s->srv->local(s->srv->ctx, addr) : 1;
 		if (known < 0) {
-			smtp_reply(s, "451 4.3.0 <%s>: cannot look up the recipient now", addr);
+			smtpd_reply(s, "451 4.3.0 <%s>: cannot look up the recipient now", addr);
 			return 0;
 		}
 		if (!known) {
-			smtp_reply(s, "550 5.1.1 <%s>: no such user here", addr);
+			smtpd_reply(s, "550 5.1.1 <%s>: no such user here", addr);
 			return 0;
 		}
 	} else if (!s->relay_ok && !s->user[0]) {
 		log_info(NULL, "client=%s event=relay-denied rcpt=<%s>", s->client, addr);
-		smtp_reply(s, "554 5.7.1 <%s>: Relay access denied", addr);
+		smtpd_reply(s, "554 5.7.1 <%s>: Relay access denied", addr);
 		return 0;
 	}
 	for (size_t i = 0; i < s->env.nrcpt; i++) {
 		if (!strcmp(s->env.rcpt[i].addr, addr)) {
-			smtp_reply(s, "250 2.1.5 Ok (duplicate recipient)");
+			smtpd_reply(s, "250 2.1.5 Ok (duplicate recipient)");
 			return 0;
 		}
 	}
 	struct rcpt *r = envelope_add_rcpt(&s->env, addr);
 	if (!r) {
-		smtp_reply(s, "452 4.3.1 Out of memory");
+		smtpd_reply(s, "452 4.3.1 Out of memory");
 		return 0;
 	}
 	r->notify = p.notify;
@@ -342,19 +342,19 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 	if (m.flags & MBOX_UTF8)
 		s->env.smtputf8 = 1;
 	s->state = ST_RCPT;
-	smtp_reply(s, "250 2.1.5 Ok");
+	smtpd_reply(s, "250 2.1.5 Ok");
 	return 0;
 }
 
-int smtp_cmd_data(struct session *s, const char *arg, size_t n);
-int smtp_cmd_bdat(struct session *s, const char *arg, size_t n);
+int smtpd_cmd_data(struct session *s, const char *arg, size_t n);
+int smtpd_cmd_bdat(struct session *s, const char *arg, size_t n);
 
 /* Sorted by how often they come, not by name: the loop is linear. */
 static const struct command commands[] = {
 	{ "RCPT", ST_MAIL | ST_RCPT, cmd_rcpt, "503 5.5.1 Need MAIL before RCPT" },
 	{ "MAIL", ST_READY, cmd_mail, NULL },
-	{ "DATA", ST_MAIL | ST_RCPT, smtp_cmd_data, "503 5.5.1 Need RCPT before DATA" },
-	{ "BDAT", ST_MAIL | ST_RCPT, smtp_cmd_bdat, "503 5.5.1 Need RCPT before BDAT" },
+	{ "DATA", ST_MAIL | ST_RCPT, smtpd_cmd_data, "503 5.5.1 Need RCPT before DATA" },
+	{ "BDAT", ST_MAIL | ST_RCPT, smtpd_cmd_bdat, "503 5.5.1 Need RCPT before BDAT" },
 	{ "EHLO", ST_ANY, cmd_ehlo, NULL },
 	{ "HELO", ST_ANY, cmd_helo, NULL },
 	{ "RSET", ST_ANY, cmd_rset, NULL },
@@ -364,19 +364,19 @@ static const struct command commands[] = {
 	{ "EXPN", ST_ANY, cmd_expn, NULL },
 	{ "HELP", ST_ANY, cmd_help, NULL },
 	{ "STARTTLS", ST_GREET | ST_READY, cmd_starttls, "503 5.5.1 STARTTLS not allowed during a mail transaction" },
-	{ "AUTH", ST_READY, smtp_cmd_auth, NULL },
+	{ "AUTH", ST_READY, smtpd_cmd_auth, NULL },
 };
 
 static void wrong_state(struct session *s, const struct command *c)
 {
 	if (s->state == ST_GREET)
-		smtp_reply(s, "503 5.5.1 Send EHLO or HELO first");
+		smtpd_reply(s, "503 5.5.1 Send EHLO or HELO first");
 	else if (!strcmp(c->verb, "MAIL"))
-		smtp_reply(s, "503 5.5.1 Nested MAIL command");
+		smtpd_reply(s, "503 5.5.1 Nested MAIL command");
 	else if (!strcmp(c->verb, "AUTH"))
-		smtp_reply(s, "503 5.5.1 AUTH not allowed during a mail transaction");
+		smtpd_reply(s, "503 5.5.1 AUTH not allowed during a mail transaction");
 	else
-		smtp_reply(s, "%s", c->wrong_state ? c->wrong_state : "503 5.5.1 Bad sequence of commands");
+		smtpd_reply(s, "%s", c->wrong_state ? c->wrong_state : "503 5.5.1 Bad sequence of commands");
 }
 
 /* One command line: checks, the table, the handler. */
@@ -386,7 +386,7 @@ static void dispatch(struct session *s, int got)
 	const char *arg;
 	size_t n, arglen;
 	if (got == IO_TOOLONG) {
-		smtp_reply(s, "500 5.5.2 Line too long (RFC 5321 4.5.3.1.4)");
+		smtpd_reply(s, "500 5.5.2 Line too long (RFC 5321 4.5.3.1.4)");
 		return;
 	}
 	n = s->line.len;
@@ -395,11 +395,11 @@ static void dispatch(struct session *s, int got)
 	if (n && s->line.ptr[n - 1] == '\r')
 		n--;
 	if (memchr(s->line.ptr, '\0', n) || memchr(s->line.ptr, '\r', n)) {
-		smtp_reply(s, "500 5.5.2 NUL or bare CR in a command");
+		smtpd_reply(s, "500 5.5.2 NUL or bare CR in a command");
 		return;
 	}
 	if (smtp_split_verb(s->line.ptr, n, verb, sizeof verb, &arg, &arglen) < 0) {
-		smtp_reply(s, "500 5.5.2 Syntax error, command unrecognized");
+		smtpd_reply(s, "500 5.5.2 Syntax error, command unrecognized");
 		return;
 	}
 	const struct command *c = NULL;
@@ -407,7 +407,7 @@ static void dispatch(struct session *s, int got)
 		if (!strcmp(commands[i].verb, verb))
 			c = &commands[i];
 	if (!c) {
-		smtp_reply(s, "500 5.5.1 Command unrecognized");
+		smtpd_reply(s, "500 5.5.1 Command unrecognized");
 		return;
 	}
 	/* 512 octets (§4.5.3.1.4); MAIL and RCPT may grow by DSN's ENVID and
@@ -415,10 +415,10 @@ static void dispatch(struct session *s, int got)
 	size_t limit = SMTP_CMD_MAX;
 	if (c->fn == cmd_mail || c->fn == cmd_rcpt)
 		limit = SMTP_CMD_MAX_DSN;
-	else if (c->fn == smtp_cmd_auth)
+	else if (c->fn == smtpd_cmd_auth)
 		limit = SMTP_AUTH_LINE_MAX;
 	if (n + 2 > limit) {
-		smtp_reply(s, "500 5.5.2 Line too long (RFC 5321 4.5.3.1.4)");
+		smtpd_reply(s, "500 5.5.2 Line too long (RFC 5321 4.5.3.1.4)");
 		return;
 	}
 	if (!(c->states & (unsigned)s->state)) {
@@ -485,7 +485,7 @@ static void session_init(struct session *s, const struct smtp_server *srv,
 
 static void session_free(struct session *s)
 {
-	smtp_reset_tx(s);
+	smtpd_reset_tx(s);
 	if (tls_active(&s->io))
 		tls_end(&s->io);
 	envelope_free(&s->env);
@@ -525,13 +525,13 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		}
 	}
 	if (!s->quit)
-		smtp_reply(s, "220 %s ESMTP postbox", host);
+		smtpd_reply(s, "220 %s ESMTP postbox", host);
 	while (!s->quit) {
 		/* PIPELINING (RFC 2920): answer a whole group at once, when
 		 * the client has nothing more in flight — or when the replies
 		 * pile up, so that a client that never reads cannot make us
 		 * buffer without bound. */
-		if ((!io_pending(&s->io) || s->io.out.len > SMTP_REPLY_BUFFER) && smtp_flush(s) < 0)
+		if ((!io_pending(&s->io) || s->io.out.len > SMTP_REPLY_BUFFER) && smtpd_flush(s) < 0)
 			break;
 		int got = io_getline(&s->io, &s->line, SMTP_AUTH_LINE_MAX, &e);
 		if (got == IO_EOF) {
@@ -540,19 +540,19 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		}
 		if (got == IO_ERR) {
 			if (e.sys == ETIMEDOUT || e.smtp == 421)
-				smtp_reply(s, "421 4.4.2 %s Error: timeout exceeded", host);
+				smtpd_reply(s, "421 4.4.2 %s Error: timeout exceeded", host);
 			log_info(NULL, "client=%s event=read-failed error=\"%s\"", s->client, e.msg);
 			s->quit = 1;
 			break;
 		}
 		dispatch(s, got);
 		if (!s->quit && max_errors > 0 && s->errors >= max_errors) {
-			smtp_reply(s, "421 4.7.0 %s Error: too many errors", host);
+			smtpd_reply(s, "421 4.7.0 %s Error: too many errors", host);
 			log_info(NULL, "client=%s event=too-many-errors errors=%d", s->client, s->errors);
 			s->quit = 1;
 		}
 	}
-	smtp_flush(s);
+	smtpd_flush(s);
 	int rc = s->quit == 2 ? 0 : 1;
 	log_info(NULL, "client=%s event=disconnect errors=%d", s->client, s->errors);
 	session_free(s);

@@ -53,10 +53,10 @@ struct session {
 
 /* Queue one reply line ("250 2.0.0 Ok"); CRLF is added. Replies of 4xx
  * and 5xx count toward the error limit. */
-void smtp_reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int smtp_flush(struct session *s);
-void smtp_reset_tx(struct session *s);
+void smtpd_reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int smtpd_flush(struct session *s);
+void smtpd_reset_tx(struct session *s);
 
-int smtp_cmd_auth(struct session *s, const char *arg, size_t n);
+int smtpd_cmd_auth(struct session *s, const char *arg, size_t n);
 
 #endif

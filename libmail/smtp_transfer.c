@@ -67,7 +67,7 @@ static int begin_message(struct session *s)
 	struct mail_err e;
 	if (spool_begin(s->srv->spool, &s->tx, &e) < 0) {
 		log_err(NULL, "client=%s event=spool-failed error=\"%s\"", s->client, e.msg);
-		smtp_reply(s, "%d %s Cannot accept the message now, try again later",
+		smtpd_reply(s, "%d %s Cannot accept the message now, try again later",
 			   e.smtp >= 400 && e.smtp < 500 ? e.smtp : 451, e.smtp == 452 ? "4.3.1" : "4.3.0");
 		return -1;
 	}
@@ -112,26 +112,26 @@ static void finish_message(struct session *s, const struct smtp_data *d)
 	const char *bad = smtp_data_error(d);
 	if (bad) {
 		log_info(NULL, "client=%s event=message-refused reason=\"%s\"", s->client, bad);
-		smtp_reply(s, "%s", bad);
+		smtpd_reply(s, "%s", bad);
 	} else if (s->tx_failed || !s->tx_open) {
 		log_err(NULL, "client=%s event=spool-failed error=\"%s\"", s->client, s->tx_err.msg);
 		int code = s->tx_err.smtp == 452 ? 452 : 451;
-		smtp_reply(s, "%d %s Cannot accept the message now, try again later", code,
+		smtpd_reply(s, "%d %s Cannot accept the message now, try again later", code,
 			   code == 452 ? "4.3.1" : "4.3.0");
 	} else if (spool_commit(&s->tx, &s->env, &e) < 0) {
 		s->tx_open = 0;
 		log_err(NULL, "client=%s event=commit-failed error=\"%s\"", s->client, e.msg);
 		int code = e.smtp == 452 ? 452 : 451;
-		smtp_reply(s, "%d %s Cannot accept the message now, try again later", code,
+		smtpd_reply(s, "%d %s Cannot accept the message now, try again later", code,
 			   code == 452 ? "4.3.1" : "4.3.0");
 	} else {
 		/* Committed and fsynced: now, and only now, the promise. */
 		s->tx_open = 0;
 		log_info(s->env.id, "client=%s event=queued from=<%s> nrcpt=%zu size=%lld", s->client,
 			 s->env.sender, s->env.nrcpt, s->env.size);
-		smtp_reply(s, "250 2.0.0 Ok: queued as %s", s->env.id);
+		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->env.id);
 	}
-	smtp_reset_tx(s);
+	smtpd_reset_tx(s);
 }
 
 static void set_data_timeout(struct session *s, int on)
@@ -144,32 +144,32 @@ static void lost_client(struct session *s, const struct mail_err *e, int r)
 {
 	log_info(NULL, "client=%s event=lost-during-data error=\"%s\"", s->client, r == 0 ? "EOF" : e->msg);
 	if (r < 0 && e->smtp == 421)
-		smtp_reply(s, "421 4.4.2 %s Error: timeout exceeded", config_str(s->cfg, CFG_HOSTNAME));
-	smtp_reset_tx(s);
+		smtpd_reply(s, "421 4.4.2 %s Error: timeout exceeded", config_str(s->cfg, CFG_HOSTNAME));
+	smtpd_reset_tx(s);
 	s->quit = 1;
 }
 
-int smtp_cmd_data(struct session *s, const char *arg, size_t n)
+int smtpd_cmd_data(struct session *s, const char *arg, size_t n)
 {
 	struct smtp_data d;
 	struct mail_err e;
 	(void)arg;
 	if (n) {
-		smtp_reply(s, "501 5.5.4 Syntax: DATA (no parameters)");
+		smtpd_reply(s, "501 5.5.4 Syntax: DATA (no parameters)");
 		return 0;
 	}
 	if (s->state != ST_RCPT) {
-		smtp_reply(s, "554 5.5.1 No valid recipients");
+		smtpd_reply(s, "554 5.5.1 No valid recipients");
 		return 0;
 	}
 	if (s->dec || s->bdat_failed) {
-		smtp_reply(s, "503 5.5.1 DATA not allowed after BDAT");
+		smtpd_reply(s, "503 5.5.1 DATA not allowed after BDAT");
 		return 0;
 	}
 	if (begin_message(s) < 0)
 		return 0;
-	smtp_reply(s, "354 End data with <CR><LF>.<CR><LF>");
-	if (smtp_flush(s) < 0)
+	smtpd_reply(s, "354 End data with <CR><LF>.<CR><LF>");
+	if (smtpd_flush(s) < 0)
 		return 0;
 	smtp_data_init(&d, (size_t)config_num(s->cfg, CFG_MAX_LINE_LENGTH),
 		       config_num(s->cfg, CFG_MAX_MESSAGE_SIZE));
@@ -217,14 +217,14 @@ static int parse_bdat(const char *arg, size_t n, long long *size, int *last)
 	return 0;
 }
 
-int smtp_cmd_bdat(struct session *s, const char *arg, size_t n)
+int smtpd_cmd_bdat(struct session *s, const char *arg, size_t n)
 {
 	long long size;
 	int last;
 	struct mail_err e;
 	if (parse_bdat(arg, n, &size, &last) < 0) {
 		/* The chunk's length is unknown: the stream cannot be trusted. */
-		smtp_reply(s, "501 5.5.4 Syntax: BDAT size [LAST]");
+		smtpd_reply(s, "501 5.5.4 Syntax: BDAT size [LAST]");
 		s->quit = 1;
 		return 0;
 	}
@@ -233,9 +233,9 @@ int smtp_cmd_bdat(struct session *s, const char *arg, size_t n)
 		s->dec = malloc(sizeof *s->dec);
 		if (!s->dec || s->state != ST_RCPT || begin_message(s) < 0) {
 			if (s->dec && s->state != ST_RCPT)
-				smtp_reply(s, "554 5.5.1 No valid recipients");
+				smtpd_reply(s, "554 5.5.1 No valid recipients");
 			else if (!s->dec)
-				smtp_reply(s, "452 4.3.1 Out of memory");
+				smtpd_reply(s, "452 4.3.1 Out of memory");
 			free(s->dec);
 			s->dec = NULL;
 			s->bdat_failed = 1;
@@ -244,7 +244,7 @@ int smtp_cmd_bdat(struct session *s, const char *arg, size_t n)
 				       config_num(s->cfg, CFG_MAX_MESSAGE_SIZE));
 		}
 	} else if (s->bdat_failed) {
-		smtp_reply(s, "503 5.5.1 Earlier BDAT failed; send RSET");
+		smtpd_reply(s, "503 5.5.1 Earlier BDAT failed; send RSET");
 	}
 	/* The chunk is read whatever happens: it is not commands. */
 	set_data_timeout(s, 1);
@@ -266,7 +266,7 @@ int smtp_cmd_bdat(struct session *s, const char *arg, size_t n)
 	set_data_timeout(s, 0);
 	if (!s->dec) {
 		if (last && s->state == ST_RCPT)
-			smtp_reset_tx(s);
+			smtpd_reset_tx(s);
 		else if (last)
 			s->bdat_failed = 0;
 		return 0;
@@ -281,14 +281,14 @@ int smtp_cmd_bdat(struct session *s, const char *arg, size_t n)
 	if (bad || s->tx_failed) {
 		spill(s, s->dec, 1);
 		if (bad)
-			smtp_reply(s, "%s", bad);
+			smtpd_reply(s, "%s", bad);
 		else
-			smtp_reply(s, "451 4.3.0 Cannot accept the message now, try again later");
+			smtpd_reply(s, "451 4.3.0 Cannot accept the message now, try again later");
 		free(s->dec);
 		s->dec = NULL;
 		s->bdat_failed = 1;
 		return 0;
 	}
-	smtp_reply(s, "250 2.0.0 Ok: %lld octets", s->dec->size);
+	smtpd_reply(s, "250 2.0.0 Ok: %lld octets", s->dec->size);
 	return 0;
 }
