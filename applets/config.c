@@ -1,9 +1,11 @@
 /* config.c — `postbox config`: the effective configuration and its origins.
  *
  * Usage: postbox config [-C FILE] [KEY...]
+ *        postbox config --keys
  * Prints `key = value   # origin` for every key (or the named ones; with
- * one KEY, just the value, for scripts). Exit 78 (EX_CONFIG) on a bad file,
- * 64 on an unknown key.
+ * one KEY, just the value, for scripts). --keys lists every key with its
+ * built-in default and meaning, as a Markdown table. Exit 78 (EX_CONFIG)
+ * on a bad file, 64 on an unknown key.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,13 +14,28 @@
 
 static const char usage_text[] =
 	"Usage: postbox config [-C FILE] [KEY...]\n"
+	"       postbox config --keys\n"
 	"Print the effective configuration: every key, its value and where the\n"
 	"value came from (default, built-in, or FILE:LINE). With one KEY, print\n"
-	"only its value.\n";
+	"only its value. --keys lists every key, its default and its meaning.\n";
+
+static int list_keys(void)
+{
+	printf("| key | default | meaning |\n| --- | --- | --- |\n");
+	for (int k = 0; k < CFG_NKEYS; k++) {
+		const char *def = config_key_default((enum config_key)k);
+		printf("| `%s` | %s%s%s | %s |\n", config_key_name((enum config_key)k),
+		       def && *def ? "`" : "", def ? (*def ? def : "(none)") : "(computed)",
+		       def && *def ? "`" : "", config_key_help((enum config_key)k));
+	}
+	return 0;
+}
 
 int config_main(int argc, char **argv)
 {
 	cli_help_version(argc, argv, usage_text);
+	if (argc == 2 && !strcmp(argv[1], "--keys"))
+		return list_keys();
 	const char *path = NULL;
 	int i = 1;
 	if (i + 1 < argc && !strcmp(argv[i], "-C")) {

@@ -65,6 +65,11 @@ const char *config_key_name(enum config_key k)
 	return keys[k].name;
 }
 
+const char *config_key_default(enum config_key k)
+{
+	return keys[k].def;
+}
+
 const char *config_key_help(enum config_key k)
 {
 	return keys[k].help;

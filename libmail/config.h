@@ -88,5 +88,7 @@ int config_list_has(const struct config *cfg, enum config_key k, const char *ite
 /* For `postbox config`: the key's name, type and help line. */
 const char *config_key_name(enum config_key k);
 const char *config_key_help(enum config_key k);
+/* The built-in default as written in the table; NULL when computed at load. */
+const char *config_key_default(enum config_key k);
 
 #endif
