@@ -17,7 +17,14 @@
 
 int config_main(int argc, char **argv);
 int mailq_main(int argc, char **argv);
+int runq_main(int argc, char **argv);
 int sendmail_main(int argc, char **argv);
+
+/* runq.c: one queue run (or one every `interval`, "5m"; NULL for once),
+ * shared by runq and sendmail -q. Returns an exit code. */
+struct runner_filter;
+int runq_run(const struct config *cfg, const struct runner_filter *filter, const char *interval);
+long long runq_parse_interval(const char *s);
 
 /* --- cli.c: what every applet needs at its edge --- */
 

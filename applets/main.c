@@ -28,6 +28,7 @@ struct applet {
 static const struct applet applets[] = {
 	{ "config", config_main, 0, "print the effective configuration" },
 	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
+	{ "runq", runq_main, 1, "run the mail queue now (sendmail -q)" },
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])

@@ -21,13 +21,17 @@ struct key_def {
 /* Indexed by enum config_key; keep both in the same (sorted) order. */
 static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_ALIASES] = { "aliases", CT_STRING, "", "aliases file in /etc/aliases syntax (empty: none)" },
+	[CFG_DNS_TIMEOUT] = { "dns_timeout", CT_DURATION, "5s", "wait for one DNS answer (per try; two tries per nameserver)" },
 	[CFG_HOSTNAME] = { "hostname", CT_STRING, NULL, "this host's name in greetings, Received and Message-ID" },
+	[CFG_IMMEDIATE_DELIVERY] = { "immediate_delivery", CT_BOOL, "yes", "sendmail tries to deliver a message right after queueing it" },
 	[CFG_LOCAL_DOMAINS] = { "local_domains", CT_LIST, NULL, "domains delivered here" },
 	[CFG_MAX_LINE_LENGTH] = { "max_line_length", CT_NUMBER, "1000", "longest text line in octets, CRLF included (RFC 5321 4.5.3.1.6)" },
 	[CFG_MAX_MESSAGE_SIZE] = { "max_message_size", CT_SIZE, "64M", "largest message accepted (K, M, G suffixes)" },
 	[CFG_MAX_RECIPIENTS] = { "max_recipients", CT_NUMBER, "1000", "most recipients of one message" },
+	[CFG_QUEUE_LIFETIME] = { "queue_lifetime", CT_DURATION, "5d", "undelivered mail bounces after this long in the queue" },
 	[CFG_RELAY_NETWORKS] = { "relay_networks", CT_LIST, "127.0.0.0/8, ::1/128", "client networks allowed to relay" },
 	[CFG_RESOLVER] = { "resolver", CT_STRING, "", "nameserver ADDR[:PORT] instead of resolv.conf" },
+	[CFG_RETRY_SCHEDULE] = { "retry_schedule", CT_STRING, "5m, 10m, 20m, 40m, 1h", "waits between delivery attempts; the last one repeats" },
 	[CFG_SMARTHOST] = { "smarthost", CT_LIST, "", "relay all outgoing mail through [host]:port, tried in order" },
 	[CFG_SMTP_PORT] = { "smtp_port", CT_PORT, "25", "port of outgoing MX connections" },
 	[CFG_SPOOL] = { "spool", CT_STRING, NULL, "the queue directory" },

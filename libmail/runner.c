@@ -1,0 +1,257 @@
+/* runner.c — one pass of the queue runner; see runner.h. */
+#include "runner.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dsn.h"
+#include "log.h"
+
+int runner_init(struct runner *r, struct spool *s, const struct config *cfg, struct mail_err *e)
+{
+	memset(r, 0, sizeof *r);
+	r->spool = s;
+	r->cfg = cfg;
+	r->lifetime = config_num(cfg, CFG_QUEUE_LIFETIME);
+	if (retry_parse_schedule(config_str(cfg, CFG_RETRY_SCHEDULE), r->schedule, RETRY_SCHEDULE_MAX,
+				 &r->nschedule) < 0)
+		return err_set(e, EX_CONFIG, 451, "4.3.5",
+			       "retry_schedule: expected a list of durations such as \"5m, 10m, 1h\", got \"%s\"",
+			       config_str(cfg, CFG_RETRY_SCHEDULE));
+	return 0;
+}
+
+int runner_filter_add_id(struct runner_filter *f, const char *id)
+{
+	if (!spool_id_valid(id))
+		return -1;
+	char **grown = realloc(f->ids, (f->nids + 1) * sizeof *grown);
+	if (!grown)
+		return -1;
+	f->ids = grown;
+	if (!(f->ids[f->nids] = strdup(id)))
+		return -1;
+	f->nids++;
+	return 0;
+}
+
+void runner_filter_free(struct runner_filter *f)
+{
+	for (size_t i = 0; i < f->nids; i++)
+		free(f->ids[i]);
+	free(f->ids);
+	f->ids = NULL;
+	f->nids = 0;
+}
+
+int runner_filter_match(const struct runner_filter *f, const struct envelope *env)
+{
+	if (!f)
+		return 1;
+	if (f->nids) {
+		size_t i = 0;
+		while (i < f->nids && strcmp(f->ids[i], env->id))
+			i++;
+		if (i == f->nids)
+			return 0;
+	}
+	if (f->sender && !strcasestr(env->sender, f->sender))
+		return 0;
+	if (f->rcpt) {
+		for (size_t i = 0; i < env->nrcpt; i++)
+			if (rcpt_pending(&env->rcpt[i]) && strcasestr(env->rcpt[i].addr, f->rcpt))
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+int runner_filter_rcpt(const struct runner_filter *f, const struct rcpt *r)
+{
+	return !f || !f->rcpt || strcasestr(r->addr, f->rcpt);
+}
+
+static const char *domain_of(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	return at ? at + 1 : "";
+}
+
+static void log_result(const char *id, const struct rcpt *r, long long arrival, long long now)
+{
+	char to[ADDR_TEXT_MAX * 4 + 1], said[ENV_ERROR_MAX * 4 + 1];
+	log_value(to, sizeof to, r->addr, strlen(r->addr));
+	log_value(said, sizeof said, r->error, strlen(r->error));
+	log_info(id, "to=<%s> status=%s attempts=%d delay=%llds said=%s", to, rcpt_state_name(r->state),
+		 r->attempts, now - arrival, said);
+}
+
+/* Attempt the due recipients of one domain (all indices in idx share it). */
+static void attempt_domain(struct runner *r, struct envelope *env, int msg_fd, const char *domain,
+			   const size_t *idx, size_t n, long long now)
+{
+	struct rcpt_result *res = calloc(n, sizeof *res);
+	int local = config_list_has(r->cfg, CFG_LOCAL_DOMAINS, domain);
+	const struct transport *t = local ? &r->local : &r->remote;
+	if (!res)
+		return; /* out of memory: nothing changes, a later run tries again */
+	if (!t->deliver) {
+		for (size_t i = 0; i < n; i++) {
+			res[i].code = 451;
+			str_copy(res[i].status, sizeof res[i].status, "4.3.0", 5);
+			snprintf(res[i].text, sizeof res[i].text, "%s delivery is not available in this build",
+				 local ? "local" : "remote");
+		}
+	} else {
+		t->deliver(t->ctx, env, msg_fd, domain, idx, n, res);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct rcpt *rc = &env->rcpt[idx[i]];
+		retry_apply(rc, &res[i], env->arrival, now, r->lifetime, r->schedule, r->nschedule);
+		r->stats.sent += rc->state == RCPT_SENT;
+		r->stats.deferred += rc->state == RCPT_DEFERRED;
+		r->stats.bounced += rc->state == RCPT_BOUNCED;
+		log_result(env->id, rc, env->arrival, now);
+	}
+	free(res);
+}
+
+/* The claimed message: expire, attempt, report, then commit the outcome. */
+static int process(struct runner *r, struct envelope *env, struct mail_err *e)
+{
+	long long now = r->now ? r->now : (long long)time(NULL);
+	size_t n = env->nrcpt;
+	enum rcpt_state *before = calloc(n, sizeof *before);
+	size_t *idx = calloc(n, sizeof *idx);
+	char *done = calloc(n, 1);
+	enum dsn_action *actions = calloc(n, sizeof *actions);
+	int msg_fd = -1, rv = -1, force = r->filter && (r->filter->force || r->filter->nids || r->filter->rcpt ||
+							r->filter->sender);
+	if (!before || !idx || !done || !actions) {
+		err_sys(e, "runner: %s", env->id);
+		goto out;
+	}
+	if ((msg_fd = spool_open_message(r->spool, env->id, e)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct rcpt *rc = &env->rcpt[i];
+		before[i] = rc->state;
+		if (retry_expire(rc, env->arrival, now, r->lifetime)) {
+			r->stats.bounced++;
+			log_result(env->id, rc, env->arrival, now);
+		}
+		/* not due, not selected: leave it for a later run */
+		if (!rcpt_pending(rc) || !runner_filter_rcpt(r->filter, rc) || (!force && rc->next_try > now))
+			done[i] = 1;
+	}
+	/* Group the due recipients by domain: one transaction per domain. */
+	for (size_t i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		const char *domain = domain_of(env->rcpt[i].addr);
+		size_t k = 0;
+		for (size_t j = i; j < n; j++)
+			if (!done[j] && !strcasecmp(domain_of(env->rcpt[j].addr), domain)) {
+				idx[k++] = j;
+				done[j] = 1;
+			}
+		attempt_domain(r, env, msg_fd, domain, idx, k, now);
+	}
+
+	int any_report = 0, all_final = 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct rcpt *rc = &env->rcpt[i];
+		if (before[i] != rc->state && rc->state == RCPT_BOUNCED)
+			actions[i] = DSN_FAILED;
+		else if (before[i] != rc->state && rc->state == RCPT_SENT)
+			actions[i] = DSN_RELAYED;
+		any_report |= dsn_wanted(env, rc, actions[i]);
+		all_final &= !rcpt_pending(rc);
+	}
+	/* The bounce is committed before the original changes or leaves, so a
+	 * crash in between can only repeat it, never lose it. */
+	if (any_report) {
+		char bid[QID_MAX];
+		const char *host = config_str(r->cfg, CFG_HOSTNAME);
+		if (dsn_enqueue(r->spool, env, actions, msg_fd, host, bid, sizeof bid, e) < 0) {
+			err_wrap(e, "runner: %s: cannot queue the delivery report", env->id);
+			goto out;
+		}
+		r->stats.reports++;
+		log_info(env->id, "report=%s to=<%s>", bid, env->sender);
+	}
+	if (all_final) {
+		if (spool_remove(r->spool, env->id, e) < 0)
+			goto out;
+		log_info(env->id, "removed");
+	} else if (spool_rewrite_envelope(r->spool, env, e) < 0) {
+		goto out;
+	}
+	rv = 1;
+out:
+	if (msg_fd >= 0)
+		close(msg_fd);
+	free(before);
+	free(idx);
+	free(done);
+	free(actions);
+	return rv;
+}
+
+int runner_message(struct runner *r, const char *id, struct mail_err *e)
+{
+	int lock_fd = -1;
+	struct envelope env;
+	int got = spool_lock(r->spool, id, &lock_fd, e);
+	if (got < 0)
+		return e->sys == ENOENT ? 0 : -1; /* delivered and removed meanwhile */
+	if (got == 0) {
+		r->stats.busy++;
+		return 0;
+	}
+	int rv = 0;
+	/* Read under the claim: another runner may have changed it since. */
+	if (spool_read_envelope(r->spool, id, &env, e) < 0) {
+		if (e->sys == ENOENT) {
+			rv = 0;
+		} else if (e->ex == EX_DATAERR) {
+			char why[sizeof e->msg];
+			str_copy(why, sizeof why, e->msg, strlen(e->msg));
+			log_err(id, "corrupt envelope: %s; moved to corrupt/", why);
+			r->stats.corrupt++;
+			rv = spool_quarantine(r->spool, id, why, e) < 0 ? -1 : 0;
+		} else {
+			rv = -1;
+		}
+		close(lock_fd);
+		return rv;
+	}
+	if (!env.held && runner_filter_match(r->filter, &env)) {
+		r->stats.messages++;
+		rv = process(r, &env, e);
+	}
+	envelope_free(&env);
+	close(lock_fd); /* the claim ends after the envelope is durable */
+	return rv;
+}
+
+int runner_run(struct runner *r, struct mail_err *e)
+{
+	char **ids;
+	size_t n;
+	if (spool_list(r->spool, &ids, &n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct mail_err e2;
+		err_clear(&e2);
+		if (runner_message(r, ids[i], &e2) < 0)
+			log_err(ids[i], "%s", e2.msg);
+	}
+	spool_ids_free(ids, n);
+	return 0;
+}

@@ -1,0 +1,47 @@
+# tests/queue_helpers.bash — a real DNS server (ldns-testns) and real SMTP
+# receivers on loopback for the queue suites. Load after helpers.
+
+DNS_DATA=""
+
+# dns_answer NAME TYPE RCODE [RR...] — one answer: RRs in zone-file syntax
+# ("example.org. IN MX 10 mx1.example.org."). Names are absolute.
+dns_answer() {
+	local name=$1 type=$2 rcode=$3 rr
+	shift 3
+	DNS_DATA="$T/dns.data"
+	{
+		echo "ENTRY_BEGIN"
+		echo "MATCH opcode qtype qname"
+		echo "ADJUST copy_id"
+		echo "REPLY QR AA $rcode"
+		echo "SECTION QUESTION"
+		echo "$name IN $type"
+		echo "SECTION ANSWER"
+		for rr in "$@"; do echo "$rr"; done
+		echo "ENTRY_END"
+	} >> "$DNS_DATA"
+}
+
+# dns_truncated NAME TYPE — over UDP this question gets an empty answer with
+# TC set (put it before the full answer, which TCP then gets).
+dns_truncated() {
+	DNS_DATA="$T/dns.data"
+	printf '%s\n' ENTRY_BEGIN "MATCH opcode qtype qname UDP" "ADJUST copy_id" "REPLY QR AA TC NOERROR" \
+		"SECTION QUESTION" "$1 IN $2" ENTRY_END >> "$DNS_DATA"
+}
+
+# Start ldns-testns on the data written so far; point the resolver at it.
+dns_start() {
+	local port i
+	port=$(free_port)
+	: >> "$T/dns.data"
+	ldns-testns -p "$port" "$T/dns.data" > "$T/dns.log" 2>&1 &
+	track $!
+	for i in $(seq 1 100); do
+		grep -q "Listening on port" "$T/dns.log" && break
+		sleep 0.05
+	done
+	conf resolver "127.0.0.1:$port"
+	conf dns_timeout 1s
+	DNS_PORT=$port
+}
