@@ -25,6 +25,9 @@ int sendmail_main(int argc, char **argv);
 struct runner_filter;
 int runq_run(const struct config *cfg, const struct runner_filter *filter, const char *interval);
 long long runq_parse_interval(const char *s);
+/* After a commit: try to deliver message `id` now in a detached child
+ * (immediate_delivery), so mail does not wait for the next queue run. */
+void runq_kick(const struct config *cfg, const char *id);
 
 /* --- cli.c: what every applet needs at its edge --- */
 

@@ -73,6 +73,21 @@ static void print_json(const struct envelope *env)
 	buf_free(&b);
 }
 
+/* An error text for the listing: spaces kept, control bytes as \xHH. */
+static char *printable(char *out, size_t cap, const char *s)
+{
+	size_t o = 0;
+	for (; *s && o + 5 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void print_text(const struct envelope *env)
 {
 	char when[64], shown[ADDR_TEXT_MAX * 4 + 1], why[ENV_ERROR_MAX * 4 + 1];
@@ -88,7 +103,7 @@ static void print_text(const struct envelope *env)
 		if (!rcpt_pending(r))
 			continue;
 		if (r->error[0])
-			printf("%58s(%s)\n", "", log_value(why, sizeof why, r->error, strlen(r->error)));
+			printf("%58s(%s)\n", "", printable(why, sizeof why, r->error));
 		printf("%58s%s\n", "", log_value(shown, sizeof shown, r->addr, strlen(r->addr)));
 	}
 	printf("\n");

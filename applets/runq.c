@@ -23,7 +23,9 @@
  * 78 bad configuration.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -32,6 +34,7 @@
 
 #include "../libmail/dns.h"
 #include "../libmail/log.h"
+#include "../libmail/remote.h"
 #include "../libmail/retry.h"
 #include "../libmail/runner.h"
 #include "applets.h"
@@ -128,6 +131,11 @@ int runq_run(const struct config *cfg, const struct runner_filter *filter, const
 		die(EX_TEMPFAIL, "%s", e.msg);
 	if (runner_init(&r, &spool, cfg, &e) < 0)
 		die(EX_CONFIG, "%s", e.msg);
+	struct remote remote;
+	if (remote_init(&remote, cfg, &e) < 0)
+		die(EX_CONFIG, "%s", e.msg);
+	r.remote.deliver = remote_deliver;
+	r.remote.ctx = &remote;
 	r.filter = filter;
 	/* Leftovers of crashed writers: temp files older than a day. */
 	if (spool_recover(&spool, 86400, &e) < 0)
@@ -154,8 +162,39 @@ int runq_run(const struct config *cfg, const struct runner_filter *filter, const
 		for (long long slept = 0; every && !stopping && slept < every; slept++)
 			sleep(1);
 	} while (every && !stopping);
+	remote_free(&remote);
 	spool_close(&spool);
 	return rv;
+}
+
+void runq_kick(const struct config *cfg, const char *id)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return; /* the next queue run will do */
+	if (pid > 0) {
+		waitpid(pid, NULL, 0);
+		return;
+	}
+	/* The child forks again and exits, so the grandchild is nobody's to
+	 * wait for and the caller's pipes are not held open. */
+	if (fork() != 0)
+		_exit(0);
+	setsid();
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	struct runner_filter f;
+	memset(&f, 0, sizeof f);
+	if (runner_filter_add_id(&f, id) < 0)
+		_exit(EX_SOFTWARE);
+	f.force = 0;
+	_exit(runq_run(cfg, &f, NULL));
 }
 
 int runq_main(int argc, char **argv)

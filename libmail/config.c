@@ -23,7 +23,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_ALIASES] = { "aliases", CT_STRING, "", "aliases file in /etc/aliases syntax (empty: none)" },
 	[CFG_DNS_TIMEOUT] = { "dns_timeout", CT_DURATION, "5s", "wait for one DNS answer (per try; two tries per nameserver)" },
 	[CFG_HOSTNAME] = { "hostname", CT_STRING, NULL, "this host's name in greetings, Received and Message-ID" },
-	[CFG_IMMEDIATE_DELIVERY] = { "immediate_delivery", CT_BOOL, "yes", "sendmail tries to deliver a message right after queueing it" },
+	[CFG_IMMEDIATE_DELIVERY] = { "immediate_delivery", CT_BOOL, "no", "sendmail tries to deliver a message right after queueing it" },
 	[CFG_LOCAL_DOMAINS] = { "local_domains", CT_LIST, NULL, "domains delivered here" },
 	[CFG_MAX_LINE_LENGTH] = { "max_line_length", CT_NUMBER, "1000", "longest text line in octets, CRLF included (RFC 5321 4.5.3.1.6)" },
 	[CFG_MAX_MESSAGE_SIZE] = { "max_message_size", CT_SIZE, "64M", "largest message accepted (K, M, G suffixes)" },
@@ -34,9 +34,11 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_RETRY_SCHEDULE] = { "retry_schedule", CT_STRING, "5m, 10m, 20m, 40m, 1h", "waits between delivery attempts; the last one repeats" },
 	[CFG_SMARTHOST] = { "smarthost", CT_LIST, "", "relay all outgoing mail through [host]:port, tried in order" },
 	[CFG_SMTP_PORT] = { "smtp_port", CT_PORT, "25", "port of outgoing MX connections" },
+	[CFG_SMTP_TIMEOUT] = { "smtp_timeout", CT_DURATION, "5m", "outgoing SMTP: wait for a connection or one reply at most this long" },
 	[CFG_SPOOL] = { "spool", CT_STRING, NULL, "the queue directory" },
 	[CFG_TLS_CERT] = { "tls_cert", CT_STRING, "", "PEM certificate chain for servers" },
 	[CFG_TLS_KEY] = { "tls_key", CT_STRING, "", "PEM private key for servers" },
+	[CFG_TLS_REQUIRED] = { "tls_required", CT_LIST, "", "destination domains that outgoing mail reaches only over STARTTLS" },
 	[CFG_USERS] = { "users", CT_STRING, "", "users file: address, password hash, mailbox (empty: none)" },
 };
 

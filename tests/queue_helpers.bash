@@ -45,3 +45,46 @@ dns_start() {
 	conf dns_timeout 1s
 	DNS_PORT=$port
 }
+
+# Start the aiosmtpd sink on 127.0.0.1:PORT writing to $T/sink (or DIR).
+sink_start() {
+	local port=$1 dir=${2:-$T/sink} i
+	/usr/bin/python3 "$ROOT/tests/queue_sink.py" 127.0.0.1 "$port" "$dir" 2> "$dir.log" &
+	track $!
+	for i in $(seq 1 100); do
+		[ -e "$dir/ready" ] && return 0
+		sleep 0.05
+	done
+	echo "the sink did not start" >&2
+	cat "$dir.log" >&2
+	return 1
+}
+
+# Messages the sink received.
+sink_count() { ls "${1:-$T/sink}" | grep -c '\.eml$'; }
+
+# Postfix's smtp-sink on 127.0.0.1:PORT with extra options (-r RCPT ...).
+smtp_sink_start() {
+	local port=$1
+	shift
+	smtp-sink -u nobody "$@" "127.0.0.1:$port" 100 > "$T/smtp-sink.log" 2>&1 &
+	track $!
+	wait_port "$port"
+}
+
+# One MX setup: domain $1 has MX records "PREF HOST ADDR" ...; every host
+# gets an A record and an empty AAAA answer.
+dns_mx() {
+	local domain=$1 rrs=() hosts=() spec pref host addr
+	shift
+	for spec in "$@"; do
+		read -r pref host addr <<< "$spec"
+		rrs+=("$domain. IN MX $pref $host.")
+		dns_answer "$host." A NOERROR "$host. IN A $addr"
+		dns_answer "$host." AAAA NOERROR
+	done
+	dns_answer "$domain." MX NOERROR "${rrs[@]}"
+}
+
+# The envelope line of recipient $2 in message $1.
+rcpt_line() { grep "^rcpt $2 " "$SPOOL/queue/$1.env"; }

@@ -1,0 +1,336 @@
+/* remote.c — SMTP delivery to a domain's mail exchangers; see remote.h. */
+#include "remote.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "smtp_client.h"
+#include "tls.h"
+
+enum outcome { NEXT, DONE, RETRY_PLAIN };
+
+int remote_init(struct remote *rm, const struct config *cfg, struct mail_err *e)
+{
+	memset(rm, 0, sizeof *rm);
+	rm->cfg = cfg;
+	rm->timeout_ms = (int)config_num(cfg, CFG_SMTP_TIMEOUT) * 1000;
+	snprintf(rm->port, sizeof rm->port, "%lld", config_num(cfg, CFG_SMTP_PORT));
+	return dns_init(&rm->dns, config_str(cfg, CFG_RESOLVER), (int)config_num(cfg, CFG_DNS_TIMEOUT) * 1000,
+			e);
+}
+
+void remote_free(struct remote *rm)
+{
+	if (rm->tls)
+		tls_ctx_free(rm->tls);
+	rm->tls = NULL;
+}
+
+static void fill(struct rcpt_result *res, int code, const char *status, const char *mta, const char *text)
+{
+	res->code = code;
+	str_copy(res->status, sizeof res->status, status, strlen(status));
+	str_copy(res->mta, sizeof res->mta, mta, strlen(mta));
+	str_copy(res->text, sizeof res->text, text, strlen(text));
+}
+
+static void fill_all(struct rcpt_result *res, size_t n, int code, const char *status, const char *mta,
+		     const char *text)
+{
+	for (size_t i = 0; i < n; i++)
+		fill(&res[i], code, status, mta, text);
+}
+
+/* A failure described by e: the server's reply when there was one, else
+ * a temporary network error (4.4.1 no answer, 4.4.2 connection lost). */
+static void fill_err(struct rcpt_result *res, size_t n, const struct mail_err *e, const char *mta,
+		     const char *dflt_status)
+{
+	int code = e->smtp ? e->smtp : 451;
+	const char *status = e->status[0] ? e->status : e->smtp ? (code >= 500 ? "5.0.0" : "4.0.0") : dflt_status;
+	fill_all(res, n, code, status, mta, e->msg);
+}
+
+static void from_reply(struct rcpt_result *res, const struct smtp_result *r, const char *mta)
+{
+	const char *text = r->text;
+	/* the summary starts with "CODE [STATUS] ": keep the text after them */
+	if (strlen(text) > 4 && text[3] == ' ')
+		text += 4;
+	if (r->status[0] && !strncmp(text, r->status, strlen(r->status)))
+		text += strlen(r->status) + (text[strlen(r->status)] == ' ');
+	fill(res, r->code, r->status, mta, text);
+}
+
+/* MAIL parameters for this server (RFC 1870, 6152, 6531, 3461). */
+static void mail_params(struct buf *b, const struct envelope *env, const struct smtp_ext *x)
+{
+	if (x->flags & SMTP_EXT_SIZE)
+		buf_addf(b, " SIZE=%lld", env->size);
+	if (env->body == BODY_8BITMIME && (x->flags & SMTP_EXT_8BITMIME))
+		buf_adds(b, " BODY=8BITMIME");
+	if (env->smtputf8 && (x->flags & SMTP_EXT_SMTPUTF8))
+		buf_adds(b, " SMTPUTF8");
+	if (x->flags & SMTP_EXT_DSN) {
+		if (env->ret != RET_UNSET)
+			buf_adds(b, env->ret == RET_FULL ? " RET=FULL" : " RET=HDRS");
+		if (env->envid[0] && !strpbrk(env->envid, "+= "))
+			buf_addf(b, " ENVID=%s", env->envid);
+	}
+}
+
+static void rcpt_params(struct buf *b, const struct rcpt *r, const struct smtp_ext *x)
+{
+	static const char *const names[] = { "NEVER", "SUCCESS", "FAILURE", "DELAY" };
+	if (!(x->flags & SMTP_EXT_DSN))
+		return;
+	if (r->notify) {
+		const char *sep = "NOTIFY=";
+		for (int bit = 0; bit < 4; bit++)
+			if (r->notify & (1u << bit)) {
+				buf_addf(b, "%s%s", sep, names[bit]);
+				sep = ",";
+			}
+	}
+	if (r->orcpt[0] && !strpbrk(r->orcpt, " "))
+		buf_addf(b, "%sORCPT=%s", r->notify ? " " : "", r->orcpt);
+}
+
+/* One SMTP session with one address of one MX host. */
+static enum outcome try_address(struct remote *rm, const struct envelope *env, int msg_fd, const char *host,
+				const char *addr, const size_t *idx, size_t n, struct rcpt_result *res,
+				int tls_required, int use_tls)
+{
+	struct smtp_client c;
+	struct mail_err e;
+	char mta[300];
+	enum outcome out = NEXT;
+	memset(&c, 0, sizeof c);
+	err_clear(&e);
+	snprintf(mta, sizeof mta, "%s[%s]", host, addr);
+	if (smtp_connect(&c, addr, rm->port, SMTP_ANY_FAMILY, NULL, rm->timeout_ms, &e) < 0) {
+		fill_err(res, n, &e, "", "4.4.1");
+		return NEXT;
+	}
+	str_copy(c.host, sizeof c.host, host, strlen(host)); /* the name TLS checks and SNI */
+	int code = smtp_read_reply(&c, &e);
+	if (code < 0) {
+		fill_err(res, n, &e, mta, "4.4.2");
+		goto quit;
+	}
+	if (code != 220) {
+		smtp_reply_error(&c, "greeting", &e);
+		fill_err(res, n, &e, mta, "4.4.2");
+		goto quit;
+	}
+	const char *helo = config_str(rm->cfg, CFG_HOSTNAME);
+	if (smtp_ehlo(&c, helo, &e) < 0) {
+		fill_err(res, n, &e, mta, "4.4.2");
+		goto quit;
+	}
+	if ((c.ext.flags & SMTP_EXT_STARTTLS) && use_tls) {
+		if (!rm->tls && !(rm->tls = tls_client_ctx(TLS_NO_VERIFY, NULL, NULL, NULL, &e))) {
+			fill_err(res, n, &e, mta, "4.7.5");
+			goto quit;
+		}
+		if (smtp_starttls(&c, rm->tls, &e) < 0 || smtp_ehlo(&c, helo, &e) < 0) {
+			fill_all(res, n, 451, "4.7.5", mta, e.msg);
+			out = tls_required ? NEXT : RETRY_PLAIN;
+			goto quit;
+		}
+		log_info(env->id, "tls=%s cipher=%s relay=%s", tls_version(&c.io), tls_cipher(&c.io), mta);
+	} else if (tls_required) {
+		fill_all(res, n, 451, "4.7.5", mta, "STARTTLS is required for this domain (tls_required) but not offered");
+		goto quit;
+	}
+	if (c.ext.size && (unsigned long long)env->size > c.ext.size) {
+		char why[128];
+		snprintf(why, sizeof why, "message of %lld octets exceeds the server's SIZE limit of %llu", env->size,
+			 c.ext.size);
+		fill_all(res, n, 552, "5.3.4", mta, why);
+		out = DONE;
+		goto quit;
+	}
+	if (env->smtputf8 && !(c.ext.flags & SMTP_EXT_SMTPUTF8)) {
+		fill_all(res, n, 553, "5.6.7", mta, "the message needs SMTPUTF8, which the server does not offer");
+		out = DONE;
+		goto quit;
+	}
+
+	struct buf mp = BUF_INIT;
+	const char **rcpt = calloc(n, sizeof *rcpt);
+	const char **rp = calloc(n, sizeof *rp);
+	struct buf *rpb = calloc(n, sizeof *rpb);
+	struct smtp_result *rr = calloc(n, sizeof *rr);
+	if (!rcpt || !rp || !rpb || !rr) {
+		fill_all(res, n, 451, "4.3.0", "", "out of memory");
+		goto txn_done;
+	}
+	mail_params(&mp, env, &c.ext);
+	for (size_t i = 0; i < n; i++) {
+		rcpt[i] = env->rcpt[idx[i]].addr;
+		rcpt_params(&rpb[i], &env->rcpt[idx[i]], &c.ext);
+		rp[i] = rpb[i].len ? buf_cstr(&rpb[i]) : NULL;
+	}
+	struct smtp_txn t;
+	memset(&t, 0, sizeof t);
+	t.from = env->sender;
+	t.mail_params = mp.len ? buf_cstr(&mp) + 1 : NULL;
+	t.nrcpt = n;
+	t.rcpt = rcpt;
+	t.rcpt_params = rp;
+	t.msg_fd = msg_fd;
+	t.rcpt_res = rr;
+	lseek(msg_fd, 0, SEEK_SET);
+	int r = smtp_transaction(&c, &t, &e);
+	if (r == 0 || t.stage >= SMTP_STAGE_RCPT) {
+		/* Each recipient: its RCPT reply if refused, else the reply to
+		 * the message (DATA or the final dot). */
+		const struct smtp_result *after = t.stage == SMTP_STAGE_DOT ? &t.dot : &t.data;
+		for (size_t i = 0; i < n; i++) {
+			if (rr[i].code && rr[i].code / 100 != 2)
+				from_reply(&res[i], &rr[i], mta);
+			else if (after->code)
+				from_reply(&res[i], after, mta);
+			else
+				fill_err(&res[i], 1, &e, mta, "4.4.2");
+		}
+		/* Nothing sent yet and the connection failed: another host may do. */
+		out = c.broken && t.stage < SMTP_STAGE_DOT ? NEXT : DONE;
+	} else if (t.mail.code) { /* MAIL refused */
+		for (size_t i = 0; i < n; i++)
+			from_reply(&res[i], &t.mail, mta);
+		out = t.mail.code >= 500 ? DONE : NEXT;
+	} else {
+		fill_err(res, n, &e, mta, "4.4.2");
+	}
+	if (r == 0)
+		log_info(env->id, "relay=%s accepted=%zu/%zu bytes=%llu", mta, t.accepted, n, t.bytes);
+txn_done:
+	buf_free(&mp);
+	for (size_t i = 0; rpb && i < n; i++)
+		buf_free(&rpb[i]);
+	free(rcpt);
+	free(rp);
+	free(rpb);
+	free(rr);
+quit:
+	if (!c.broken)
+		smtp_quit(&c);
+	smtp_close(&c);
+	return out;
+}
+
+static void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+	const void *a = ss->ss_family == AF_INET ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+						 : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	if (!inet_ntop(ss->ss_family, a, out, (socklen_t)cap))
+		str_copy(out, cap, "?", 1);
+}
+
+/* Try one host at each of its addresses. */
+static enum outcome try_host(struct remote *rm, const struct envelope *env, int msg_fd, const char *host,
+			     const char *literal, const size_t *idx, size_t n, struct rcpt_result *res,
+			     int tls_required, int implicit)
+{
+	struct dns_addr_list addrs;
+	struct mail_err e;
+	char text[INET6_ADDRSTRLEN + 1];
+	size_t count = 1;
+	if (!literal) {
+		if (dns_addr_lookup(&rm->dns, host, &addrs, &e) < 0) {
+			/* A named MX without an address is a broken zone that may
+			 * be fixed: only the implicit MX's absence is final. */
+			if (!implicit && e.smtp >= 500)
+				err_set(&e, EX_TEMPFAIL, 451, "4.4.3", "MX host %s has no address", host);
+			fill_err(res, n, &e, "", "4.4.3");
+			return NEXT;
+		}
+		count = addrs.n;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (literal)
+			str_copy(text, sizeof text, literal, strlen(literal));
+		else
+			addr_text(&addrs.addr[i], text, sizeof text);
+		enum outcome o = try_address(rm, env, msg_fd, host, text, idx, n, res, tls_required, 1);
+		if (o == RETRY_PLAIN) {
+			log_warn(env->id, "relay=%s[%s] STARTTLS failed, retrying without TLS", host, text);
+			o = try_address(rm, env, msg_fd, host, text, idx, n, res, 0, 0);
+		}
+		if (o == DONE)
+			return DONE;
+	}
+	return NEXT;
+}
+
+/* "[192.0.2.1]" or "[IPv6:2001:db8::1]" → the address text, else NULL. */
+static const char *literal_addr(const char *domain, char *out, size_t cap)
+{
+	size_t n = strlen(domain);
+	if (n < 3 || domain[0] != '[' || domain[n - 1] != ']')
+		return NULL;
+	const char *p = domain + 1;
+	n -= 2;
+	if (n > 5 && !strncasecmp(p, "IPv6:", 5)) {
+		p += 5;
+		n -= 5;
+	}
+	if (str_copy(out, cap, p, n) < 0)
+		return NULL;
+	unsigned char buf[16];
+	if (inet_pton(AF_INET, out, buf) != 1 && inet_pton(AF_INET6, out, buf) != 1)
+		return NULL;
+	return out;
+}
+
+int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char *domain, const size_t *idx,
+		   size_t n, struct rcpt_result *res)
+{
+	struct remote *rm = ctx;
+	struct mail_err e;
+	char lit[INET6_ADDRSTRLEN + 8];
+	int tls_required = config_list_has(rm->cfg, CFG_TLS_REQUIRED, domain);
+	if (literal_addr(domain, lit, sizeof lit)) {
+		try_host(rm, env, msg_fd, domain, lit, idx, n, res, tls_required, 1);
+		return 0;
+	}
+	struct dns_mx_list *mx = malloc(sizeof *mx);
+	if (!mx) {
+		fill_all(res, n, 451, "4.3.0", "", "out of memory");
+		return 0;
+	}
+	if (dns_mx_lookup(&rm->dns, domain, mx, &e) < 0) {
+		fill_err(res, n, &e, "", "4.4.3");
+		free(mx);
+		return 0;
+	}
+	/* §5.1: if we are one of the MX hosts, only better ones may be tried. */
+	const char *me = config_str(rm->cfg, CFG_HOSTNAME);
+	for (size_t i = 0; i < mx->n; i++)
+		if (!strcasecmp(mx->mx[i].host, me)) {
+			unsigned ours = mx->mx[i].pref;
+			size_t k = 0;
+			while (k < mx->n && mx->mx[k].pref < ours)
+				k++;
+			mx->n = k;
+			if (k == 0) {
+				fill_all(res, n, 554, "5.4.6", "", "mail for this domain loops back to myself (MX)");
+				free(mx);
+				return 0;
+			}
+			break;
+		}
+	for (size_t i = 0; i < mx->n; i++)
+		if (try_host(rm, env, msg_fd, mx->mx[i].host, NULL, idx, n, res, tls_required, mx->implicit) == DONE)
+			break;
+	free(mx);
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* remote.h — the remote transport of the queue runner: SMTP to the
+ * recipient domain's mail exchangers (RFC 5321 §5.1, §4.5.4).
+ *
+ * For one domain's recipients of one message: the MX list (dns.h), or the
+ * address of a literal domain ("[192.0.2.1]"); then each host in order and
+ * each of its addresses (IPv6 and IPv4) until one gives an answer that
+ * decides: connect to smtp_port, 220 greeting, EHLO, STARTTLS when offered
+ * (opportunistic: certificates are not checked, and a failed handshake is
+ * retried once in plain text — unless the domain is listed in tls_required,
+ * where no STARTTLS or a failed handshake defers the mail with 4.7.5), SIZE
+ * checked against the server's limit (too large: 552 5.3.4), a message that
+ * needs SMTPUTF8 to a server without it bounces with 553 5.6.7, then one
+ * transaction for all the recipients (MAIL, RCPT..., DATA pipelined when
+ * offered), DSN parameters passed on when the server offers DSN.
+ *
+ * A greeting, EHLO or MAIL rejection with 4xx, or a connection that fails
+ * before DATA, moves on to the next address or host; 5xx to MAIL bounces
+ * every recipient; each RCPT's reply decides that recipient; the reply to
+ * the final dot decides the recipients RCPT accepted. A connection lost
+ * after the message was sent defers (a duplicate is possible, a loss not).
+ * An MX that is this host (hostname) ends the list: preferences equal or
+ * above ours are not tried (§5.1); if that leaves none, the mail loops and
+ * bounces with 554 5.4.6.
+ */
+#ifndef POSTBOX_REMOTE_H
+#define POSTBOX_REMOTE_H
+
+#include "config.h"
+#include "dns.h"
+#include "runner.h"
+
+struct tls_ctx;
+
+struct remote {
+	const struct config *cfg;
+	struct dns dns;
+	struct tls_ctx *tls;         /* opportunistic client context (no verification) */
+	char port[8];
+	int timeout_ms;
+};
+
+int remote_init(struct remote *rm, const struct config *cfg, struct mail_err *e);
+void remote_free(struct remote *rm);
+/* A transport_fn (runner.h); ctx is a struct remote. */
+int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char *domain,
+		   const size_t *idx, size_t n, struct rcpt_result *res);
+
+#endif

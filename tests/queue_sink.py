@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""A receiving SMTP server for the queue tests (aiosmtpd, nobody's code here).
+
+Usage: queue_sink.py HOST PORT DIR
+
+Each accepted message is written to DIR/<n>.eml: "X-Sink-From: <sender>",
+one "X-Sink-To: <rcpt>" per recipient, "X-Sink-Params: ..." then the data
+exactly as received (CRLF, after dot-unstuffing by aiosmtpd). RCPT to a
+local part starting with "reject" gets 550 5.1.1, with "defer" 451 4.3.0;
+a local part starting with "slow" makes DATA wait 30 s (for kill tests).
+The file DIR/ready appears once it listens.
+"""
+import asyncio, os, sys, time
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+host, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+os.makedirs(out, exist_ok=True)
+count = [0]
+
+class Handler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@")[0].lower()
+        if local.startswith("reject"):
+            return "550 5.1.1 <%s>: no such user here" % address
+        if local.startswith("defer"):
+            return "451 4.3.0 <%s>: try again later" % address
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.append(rcpt_options)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if any(r.split("@")[0].lower().startswith("slow") for r in envelope.rcpt_tos):
+            await asyncio.sleep(30)
+        count[0] += 1
+        name = os.path.join(out, "%d-%d.eml" % (os.getpid(), count[0]))
+        with open(name + ".tmp", "wb") as f:
+            f.write(b"X-Sink-From: <%s>\r\n" % envelope.mail_from.encode())
+            for r in envelope.rcpt_tos:
+                f.write(b"X-Sink-To: <%s>\r\n" % r.encode())
+            f.write(b"X-Sink-Params: %s\r\n" % " ".join(envelope.mail_options).encode())
+            f.write(envelope.original_content)
+        os.rename(name + ".tmp", name)
+        return "250 2.0.0 OK queued as %d" % count[0]
+
+class Sink(Controller):
+    def factory(self):
+        return SMTP(self.handler, decode_data=False, enable_SMTPUTF8=True, ident="queue-sink")
+
+c = Sink(Handler(), hostname=host, port=port, ready_timeout=10)
+c.start()
+open(os.path.join(out, "ready"), "w").close()
+try:
+    while True:
+        time.sleep(3600)
+finally:
+    c.stop()
