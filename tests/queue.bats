@@ -306,3 +306,57 @@ PY
 	[ "$status" -eq 78 ]
 	[[ "$output" == *retry_schedule* ]]
 }
+
+@test "three concurrent runners over 1000 messages deliver each exactly once" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	seq 1 1000 | xargs -P 4 -I N sh -c "printf 'Subject: n N\n\nbody N\n' | '$PB' sendmail m@example.org"
+	[ "$(queue_count)" -eq 1000 ]
+	for r in 1 2 3; do
+		"$PB" runq > "$T/runner$r.log" 2>&1 3>&- &
+		pids[$r]=$!
+		track $!
+	done
+	for r in 1 2 3; do
+		timeout 120 tail --pid="${pids[$r]}" -f /dev/null
+		wait "${pids[$r]}"
+	done
+	cat "$T"/runner*.log | grep 'queue run' >&2
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(sink_count)" -eq 1000 ]
+	[ "$(cat "$T"/sink/*.eml | grep -a '^Subject: n ' | sort -u | wc -l)" -eq 1000 ]
+	# every runner took part, and none delivered what another had
+	total=0
+	for r in 1 2 3; do
+		n=$(grep -o 'sent=[0-9]*' "$T/runner$r.log" | tail -n1 | cut -d= -f2)
+		total=$((total + n))
+	done
+	[ "$total" -eq 1000 ]
+}
+
+@test "kill -9 of a runner mid-delivery loses nothing and leaves nothing locked" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 20 slow@example.org
+	id=$(queue_ids)
+	cp "$SPOOL/queue/$id.env" "$T/before.env"
+	"$PB" runq > "$T/runner.log" 2>&1 3>&- &
+	pid=$!
+	track $pid
+	# wait until the runner holds the claim (the sink stalls the DATA)
+	for i in $(seq 1 100); do
+		flock -n -x "$SPOOL/queue/$id.msg" true || break
+		sleep 0.05
+	done
+	! flock -n -x "$SPOOL/queue/$id.msg" true
+	sleep 0.3
+	kill -9 $pid
+	wait $pid 2>/dev/null || true
+	# the message and its envelope are intact, and free to claim
+	cmp "$T/before.env" "$SPOOL/queue/$id.env"
+	flock -n -x "$SPOOL/queue/$id.msg" true
+	run pb mailq
+	[[ "$output" == *"$id"* ]]
+}
