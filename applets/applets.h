@@ -16,7 +16,10 @@
 #define EXIT_UNKNOWN_APPLET EX_USAGE
 
 int config_main(int argc, char **argv);
+int deliver_main(int argc, char **argv);
 int mailq_main(int argc, char **argv);
+int passwd_main(int argc, char **argv);
+int pop3d_main(int argc, char **argv);
 int runq_main(int argc, char **argv);
 int sendmail_main(int argc, char **argv);
 

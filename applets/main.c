@@ -27,7 +27,10 @@ struct applet {
 /* Sorted by name. */
 static const struct applet applets[] = {
 	{ "config", config_main, 0, "print the effective configuration" },
+	{ "deliver", deliver_main, 1, "deliver one message into a Maildir, an mbox or a program" },
 	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
+	{ "passwd", passwd_main, 0, "make a password hash for the users file" },
+	{ "pop3d", pop3d_main, 1, "POP3 server for the users' Maildirs" },
 	{ "runq", runq_main, 1, "run the mail queue now (sendmail -q)" },
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
 };

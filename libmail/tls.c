@@ -129,6 +129,7 @@ static ssize_t tls_recv(struct io *io, void *p, size_t n)
 {
 	SSL *ssl = io->ctx;
 	size_t got = 0;
+	errno = 0; /* SSL_ERROR_SYSCALL with errno 0 means EOF: no stale value */
 	int r = SSL_read_ex(ssl, p, n, &got);
 	if (r == 1)
 		return (ssize_t)got;
@@ -154,6 +155,7 @@ static ssize_t tls_send(struct io *io, const void *p, size_t n)
 {
 	SSL *ssl = io->ctx;
 	size_t put = 0;
+	errno = 0;
 	int r = SSL_write_ex(ssl, p, n, &put);
 	if (r == 1)
 		return (ssize_t)put;

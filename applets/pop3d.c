@@ -1,0 +1,134 @@
+/* pop3d.c — the POP3 server: serves the Maildirs that deliver fills.
+ *
+ * Usage: pop3d [-l ADDR:PORT]... [-s ADDR:PORT]... [-t] [-P] [-C FILE]
+ *
+ * RFC 1939 (POP3), RFC 2449 (CAPA, RESP-CODES), RFC 2595 (STLS), RFC 5034
+ * (AUTH PLAIN), RFC 3206 (SYS and AUTH response codes), RFC 8314 (implicit
+ * TLS). APOP is not offered. Without -l/-s it speaks on stdin/stdout
+ * (inetd, xinetd, tcpserver, systemd Accept=yes); the client address is
+ * getpeername() of fd 0 or $TCPREMOTEIP. With -l (plain, STLS offered when
+ * tls_cert is set) and -s (TLS from the first byte, "pop3s") it listens
+ * itself, one process per session (pop3_server.h). -t asks implicit TLS in
+ * inetd mode; -P expects a PROXY protocol v1/v2 header on every
+ * connection. Users, passwords and mailboxes come from the users file;
+ * only Maildir mailboxes are served (pop3_session.h, maildrop.h).
+ *
+ * Exit codes: 0 after a session ended by QUIT, or when a standalone server
+ * was stopped by SIGTERM; 76 (EX_PROTOCOL) for an inetd session that ended
+ * otherwise (EOF, timeout, too many errors); 64 usage; 69 a listener cannot
+ * be opened; 75 the users file cannot be read; 77 permission denied
+ * (binding a privileged port); 78 bad configuration (TLS key or
+ * certificate).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../libmail/log.h"
+#include "../libmail/pop3_server.h"
+#include "applets.h"
+
+static const char usage_text[] =
+	"Usage: pop3d [-l ADDR:PORT]... [-s ADDR:PORT]... [-t] [-P] [-C FILE]\n"
+	"Serve the users' Maildirs over POP3 (RFC 1939).\n\n"
+	"  -l ADDR:PORT  listen (STLS offered when tls_cert is set); repeatable\n"
+	"  -s ADDR:PORT  listen with implicit TLS (pop3s, port 995); repeatable\n"
+	"  -t            inetd mode with implicit TLS\n"
+	"  -P            a PROXY protocol (v1/v2) header starts every connection\n"
+	"  -C FILE       configuration file\n"
+	"Without -l or -s: one session on stdin/stdout (inetd mode).\n\n"
+	"Exit: 0 ended by QUIT (or SIGTERM), 64 usage, 69 cannot listen,\n"
+	"75 users file unreadable, 76 session ended without QUIT, 77 permission,\n"
+	"78 bad configuration.\n";
+
+static int load_users(struct users *u, void *ctx, struct mail_err *e)
+{
+	const struct config *cfg = ctx;
+	return users_load(u, config_str(cfg, CFG_USERS), e);
+}
+
+int pop3d_main(int argc, char **argv)
+{
+	cli_help_version(argc, argv, usage_text);
+	const char *config = NULL;
+	const char *specs[16];
+	int tls_spec[16];
+	size_t nspecs = 0;
+	struct pop3_listen_opts inetd = { 0, 0 };
+	int proxy = 0, c;
+	while ((c = getopt(argc, argv, "C:l:s:tP")) != -1) {
+		switch (c) {
+		case 'C': config = optarg; break;
+		case 'l':
+		case 's':
+			if (nspecs == 16)
+				die(EX_USAGE, "at most 16 listeners");
+			tls_spec[nspecs] = c == 's';
+			specs[nspecs++] = optarg;
+			break;
+		case 't': inetd.implicit_tls = 1; break;
+		case 'P': proxy = 1; break;
+		default: die(EX_USAGE, "see pop3d --help");
+		}
+	}
+	if (optind != argc)
+		die(EX_USAGE, "unexpected argument \"%s\"", argv[optind]);
+	struct config cfg;
+	cli_load_config(&cfg, config);
+	struct mail_err e;
+	err_clear(&e);
+
+	struct pop3_server srv;
+	memset(&srv, 0, sizeof srv);
+	srv.cfg = &cfg;
+	srv.plaintext_auth = (int)config_num(&cfg, CFG_POP3_PLAINTEXT_AUTH);
+	srv.keep = (int)config_num(&cfg, CFG_POP3_KEEP_MAIL);
+	srv.timeout_ms = (int)config_num(&cfg, CFG_POP3_TIMEOUT) * 1000;
+	srv.auth_delay_ms = 500;
+	const char *cert = config_str(&cfg, CFG_TLS_CERT), *key = config_str(&cfg, CFG_TLS_KEY);
+	if (cert[0]) {
+		srv.tls = tls_server_ctx(cert, key[0] ? key : cert, &e);
+		if (!srv.tls)
+			die(EX_CONFIG, "%s", e.msg);
+	}
+	int want_tls = inetd.implicit_tls;
+	for (size_t i = 0; i < nspecs; i++)
+		want_tls |= tls_spec[i];
+	if (want_tls && !srv.tls)
+		die(EX_CONFIG, "implicit TLS needs tls_cert and tls_key in the configuration");
+
+	if (nspecs == 0) {
+		char ip[64];
+		struct users users;
+		peer_name(0, ip, sizeof ip);
+		inetd.proxy = proxy;
+		if (users_load(&users, config_str(&cfg, CFG_USERS), &e) < 0) {
+			printf("-ERR [SYS/TEMP] the server is not available\r\n");
+			die(EX_TEMPFAIL, "%s", e.msg);
+		}
+		srv.users = &users;
+		int r = pop3_session(&srv, &inetd, 0, 1, ip);
+		users_free(&users);
+		tls_ctx_free(srv.tls);
+		config_free(&cfg);
+		return r == 0 ? 0 : EX_PROTOCOL;
+	}
+
+	struct pop3_listener ls[16];
+	for (size_t i = 0; i < nspecs; i++) {
+		if (pop3_listen(specs[i], &ls[i], &e) < 0)
+			die(e.ex, "%s", e.msg);
+		ls[i].opts.implicit_tls = tls_spec[i];
+		ls[i].opts.proxy = proxy;
+		log_info(NULL, "pop3d listening on %s%s%s", ls[i].name, tls_spec[i] ? " (TLS)" : "",
+			 proxy ? " (PROXY)" : "");
+	}
+	int r = pop3_serve(&srv, ls, nspecs, config_num(&cfg, CFG_POP3_MAX_SESSIONS),
+			   config_num(&cfg, CFG_POP3_MAX_PER_IP), load_users, &cfg, &e);
+	if (r < 0)
+		die(e.ex ? e.ex : EX_OSERR, "%s", e.msg);
+	tls_ctx_free(srv.tls);
+	config_free(&cfg);
+	return 0;
+}
