@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "../libmail/dns.h"
+#include "../libmail/local.h"
 #include "../libmail/log.h"
 #include "../libmail/remote.h"
 #include "../libmail/retry.h"
@@ -136,6 +137,11 @@ int runq_run(const struct config *cfg, const struct runner_filter *filter, const
 		die(EX_CONFIG, "%s", e.msg);
 	r.remote.deliver = remote_deliver;
 	r.remote.ctx = &remote;
+	struct local local;
+	if (local_init(&local, cfg, &e) < 0)
+		die(EX_OSERR, "%s", e.msg);
+	r.local.deliver = local_deliver;
+	r.local.ctx = &local;
 	r.filter = filter;
 	/* Leftovers of crashed writers: temp files older than a day. */
 	if (spool_recover(&spool, 86400, &e) < 0)

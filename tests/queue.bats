@@ -360,3 +360,50 @@ PY
 	run pb mailq
 	[[ "$output" == *"$id"* ]]
 }
+
+@test "local recipients go through deliver; a bounce reaches the sender's mailbox" {
+	printf '%s\n' "root@test.example:*:$T/mail/root/Maildir/" "ann@test.example:*:$T/mail/ann/Maildir/" > "$T/users"
+	conf users "$T/users"
+	dns_answer nomail.example. MX NOERROR "nomail.example. IN MX 0 ."
+	dns_start
+	send 30 ann@test.example ghost@test.example dave@nomail.example
+	id=$(queue_ids)
+	run pb runq
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(ls "$T/mail/ann/Maildir/new" | wc -l)" -eq 1 ]
+	grep -q '^Subject: test 30$' "$T"/mail/ann/Maildir/new/*
+	grep -qx 'Delivered-To: ann@test.example' "$T"/mail/ann/Maildir/new/*
+	# the original left; its bounce (ghost: unknown user; dave: null MX)
+	# was queued and, being local, delivered by the same run or the next
+	[ ! -e "$SPOOL/queue/$id.env" ]
+	run pb runq
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(ls "$T/mail/root/Maildir/new" | wc -l)" -eq 1 ]
+	b=$(ls "$T"/mail/root/Maildir/new/*)
+	grep -qx 'Return-Path: <>' "$b"
+	/usr/bin/python3 - "$b" <<'PY'
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+groups = list(m.iter_parts())[1].get_payload()
+got = sorted((g["Final-Recipient"], g["Action"], g["Status"]) for g in groups[1:])
+assert got == [("rfc822; dave@nomail.example", "failed", "5.1.10"),
+               ("rfc822; ghost@test.example", "failed", "5.1.1")], got
+PY
+}
+
+@test "a local delivery that fails temporarily (deliver exits 75) is deferred" {
+	printf '#!/bin/sh\necho "mailbox locked" >&2\nexit 75\n' > "$T/tempfail"
+	chmod 755 "$T/tempfail" "$T"
+	printf 'ann: |%s\n' "$T/tempfail" > "$T/aliases"
+	conf aliases "$T/aliases"
+	send 31 ann@test.example
+	id=$(queue_ids)
+	run pb runq
+	echo "$output"
+	line=$(rcpt_line "$id" ann@test.example)
+	echo "$line"
+	[[ "$line" == *"state=deferred attempts=1"*"error=451%204.3.0%20"* ]]
+	[ "$(queue_count)" -eq 1 ]
+}
