@@ -407,3 +407,45 @@ PY
 	[[ "$line" == *"state=deferred attempts=1"*"error=451%204.3.0%20"* ]]
 	[ "$(queue_count)" -eq 1 ]
 }
+
+@test "STARTTLS is used when offered (opportunistic, self-signed certificate)" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	make_cert mx.example.org
+	SINK_TLS_CERT="$T/mx.example.org.crt" SINK_TLS_KEY="$T/mx.example.org.key" sink_start "$PORT"
+	send 40 tls@example.org
+	run pb runq
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 0 ]
+	grep -q $'^X-Sink-TLS: yes\r$' "$T"/sink/*.eml
+	[[ "$output" == *"tls=TLSv1."* ]]
+}
+
+@test "tls_required: a server without STARTTLS gets nothing; plaintext elsewhere still works" {
+	conf tls_required example.org
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_mx example.net "10 mx.example.net 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 41 must@example.org any@example.net
+	id=$(queue_ids)
+	run pb runq
+	echo "$output"
+	rcpt_line "$id" must@example.org | grep -q 'state=deferred attempts=1.*451%204.7.5%20STARTTLS%20is%20required'
+	rcpt_line "$id" any@example.net | grep -q 'state=sent'
+	[ "$(sink_count)" -eq 1 ]
+	! grep -q 'must@example.org' "$T"/sink/*.eml
+}
+
+@test "tls_required: delivered once the server offers STARTTLS" {
+	conf tls_required example.org
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	make_cert mx.example.org
+	SINK_TLS_CERT="$T/mx.example.org.crt" SINK_TLS_KEY="$T/mx.example.org.key" sink_start "$PORT"
+	send 42 must@example.org
+	run pb runq
+	[ "$(queue_count)" -eq 0 ]
+	grep -q $'^X-Sink-TLS: yes\r$' "$T"/sink/*.eml
+}

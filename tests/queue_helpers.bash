@@ -88,3 +88,10 @@ dns_mx() {
 
 # The envelope line of recipient $2 in message $1.
 rcpt_line() { grep "^rcpt $2 " "$SPOOL/queue/$1.env"; }
+
+# A self-signed certificate for NAME in $T/NAME.crt and $T/NAME.key.
+make_cert() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj "/CN=$1" -addext "subjectAltName=DNS:$1" \
+		-keyout "$T/$1.key" -out "$T/$1.crt" 2>/dev/null
+}

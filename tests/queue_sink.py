@@ -8,9 +8,11 @@ one "X-Sink-To: <rcpt>" per recipient, "X-Sink-Params: ..." then the data
 exactly as received (CRLF, after dot-unstuffing by aiosmtpd). RCPT to a
 local part starting with "reject" gets 550 5.1.1, with "defer" 451 4.3.0;
 a local part starting with "slow" makes DATA wait 30 s (for kill tests).
+With SINK_TLS_CERT and SINK_TLS_KEY in the environment it offers STARTTLS
+and notes "X-Sink-TLS: yes" in messages that came over TLS.
 The file DIR/ready appears once it listens.
 """
-import asyncio, os, sys, time
+import asyncio, os, ssl, sys, time
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
@@ -39,13 +41,20 @@ class Handler:
             for r in envelope.rcpt_tos:
                 f.write(b"X-Sink-To: <%s>\r\n" % r.encode())
             f.write(b"X-Sink-Params: %s\r\n" % " ".join(envelope.mail_options).encode())
+            f.write(b"X-Sink-TLS: %s\r\n" % (b"yes" if session.ssl else b"no"))
             f.write(envelope.original_content)
         os.rename(name + ".tmp", name)
         return "250 2.0.0 OK queued as %d" % count[0]
 
+tls = None
+if os.environ.get("SINK_TLS_CERT"):
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(os.environ["SINK_TLS_CERT"], os.environ["SINK_TLS_KEY"])
+
 class Sink(Controller):
     def factory(self):
-        return SMTP(self.handler, decode_data=False, enable_SMTPUTF8=True, ident="queue-sink")
+        return SMTP(self.handler, decode_data=False, enable_SMTPUTF8=True, ident="queue-sink",
+                    tls_context=tls)
 
 c = Sink(Handler(), hostname=host, port=port, ready_timeout=10)
 c.start()
