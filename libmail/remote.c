@@ -2,6 +2,8 @@
 #include "remote.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +17,129 @@
 
 enum outcome { NEXT, DONE, RETRY_PLAIN };
 
+enum tls_mode { TLS_OPPORTUNISTIC, TLS_MANDATORY, TLS_IMPLICIT, TLS_OFF };
+
+/* How to talk to one host: MX hosts are opportunistic (or mandatory under
+ * tls_required); smarthosts verify certificates and may log in. */
+struct hop {
+	const char *host;            /* name for SNI, certificate checks, logs */
+	const char *port;
+	enum tls_mode tls;
+	struct tls_ctx *ctx;         /* NULL: the opportunistic context */
+	const char *user, *pass;     /* AUTH, or NULL */
+	const char *sender;          /* MAIL FROM, after rewriting */
+};
+
+/* "[host]:port", "host:port", "host", "[2001:db8::1]:587" → one entry. */
+static int parse_smarthost(const char *s, size_t n, struct smarthost *h)
+{
+	char text[300];
+	if (str_copy(text, sizeof text, s, n) < 0)
+		return -1;
+	const char *host = text, *port = "25";
+	char *end;
+	if (text[0] == '[') {
+		end = strchr(text, ']');
+		if (!end)
+			return -1;
+		*end = '\0';
+		host = text + 1;
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1])
+			return -1;
+	} else if ((end = strchr(text, ':')) && !strchr(end + 1, ':')) {
+		*end = '\0';
+		port = end + 1;
+	}
+	long p = strtol(port, &end, 10);
+	if (!host[0] || *end || p < 1 || p > 65535 || str_copy(h->host, sizeof h->host, host, strlen(host)) < 0)
+		return -1;
+	snprintf(h->port, sizeof h->port, "%ld", p);
+	return 0;
+}
+
+/* "USER PASSWORD" from a file only its owner may read. */
+static int read_credentials(struct remote *rm, const char *path, struct mail_err *e)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	char text[600];
+	if (fd < 0)
+		return err_sys(e, "smarthost_auth_file %s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		close(fd);
+		return err_set(e, EX_CONFIG, 451, "4.3.5",
+			       "smarthost_auth_file %s: must be a regular file owned by uid %u and readable by "
+			       "its owner only (chmod 600)", path, (unsigned)geteuid());
+	}
+	ssize_t n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n < 0)
+		return err_sys(e, "smarthost_auth_file %s", path);
+	text[n] = '\0';
+	text[strcspn(text, "\r\n")] = '\0';
+	size_t ul = strcspn(text, " \t");
+	const char *pw = text + ul + strspn(text + ul, " \t");
+	if (ul == 0 || !*pw || str_copy(rm->user, sizeof rm->user, text, ul) < 0 ||
+	    str_copy(rm->pass, sizeof rm->pass, pw, strlen(pw)) < 0) {
+		explicit_bzero(text, sizeof text);
+		return err_set(e, EX_CONFIG, 451, "4.3.5", "smarthost_auth_file %s: expected \"USER PASSWORD\"", path);
+	}
+	explicit_bzero(text, sizeof text);
+	return 0;
+}
+
+static int smarthost_init(struct remote *rm, const struct config *cfg, struct mail_err *e)
+{
+	const char *list = config_str(cfg, CFG_SMARTHOST), *mode = config_str(cfg, CFG_SMARTHOST_TLS);
+	if (strcmp(mode, "auto") && strcmp(mode, "starttls") && strcmp(mode, "implicit") && strcmp(mode, "none"))
+		return err_set(e, EX_CONFIG, 451, "4.3.5",
+			       "smarthost_tls: expected auto, starttls, implicit or none, got \"%s\"", mode);
+	while (*list) {
+		list += strspn(list, ", \t");
+		size_t len = strcspn(list, ", \t");
+		if (!len)
+			break;
+		if (rm->nsmart == SMARTHOST_MAX)
+			return err_set(e, EX_CONFIG, 451, "4.3.5", "smarthost: at most %d hosts", SMARTHOST_MAX);
+		struct smarthost *h = &rm->smart[rm->nsmart];
+		if (parse_smarthost(list, len, h) < 0)
+			return err_set(e, EX_CONFIG, 451, "4.3.5", "smarthost: expected [host]:port, got \"%.*s\"",
+				       (int)len, list);
+		h->tls = !strcmp(mode, "none")       ? TLS_OFF
+			 : !strcmp(mode, "implicit") ? TLS_IMPLICIT
+			 : !strcmp(mode, "starttls") ? TLS_MANDATORY
+			 : !strcmp(h->port, "465")   ? TLS_IMPLICIT : TLS_MANDATORY;
+		rm->nsmart++;
+		list += len;
+	}
+	if (!rm->nsmart)
+		return 0;
+	const char *ca = config_str(cfg, CFG_SMARTHOST_CA_FILE);
+	int verify = config_num(cfg, CFG_SMARTHOST_VERIFY) ? TLS_VERIFY : TLS_NO_VERIFY;
+	if (!(rm->smart_tls = tls_client_ctx(verify, ca[0] ? ca : NULL, NULL, NULL, e)))
+		return -1;
+	const char *auth = config_str(cfg, CFG_SMARTHOST_AUTH_FILE);
+	if (auth[0]) {
+		if (!strcmp(mode, "none"))
+			return err_set(e, EX_CONFIG, 451, "4.3.5",
+				       "smarthost_auth_file needs TLS: a password is never sent in plain text");
+		return read_credentials(rm, auth, e);
+	}
+	return 0;
+}
+
 int remote_init(struct remote *rm, const struct config *cfg, struct mail_err *e)
 {
 	memset(rm, 0, sizeof *rm);
 	rm->cfg = cfg;
 	rm->timeout_ms = (int)config_num(cfg, CFG_SMTP_TIMEOUT) * 1000;
 	snprintf(rm->port, sizeof rm->port, "%lld", config_num(cfg, CFG_SMTP_PORT));
+	if (smarthost_init(rm, cfg, e) < 0) {
+		remote_free(rm);
+		return -1;
+	}
 	return dns_init(&rm->dns, config_str(cfg, CFG_RESOLVER), (int)config_num(cfg, CFG_DNS_TIMEOUT) * 1000,
 			e);
 }
@@ -29,7 +148,10 @@ void remote_free(struct remote *rm)
 {
 	if (rm->tls)
 		tls_ctx_free(rm->tls);
-	rm->tls = NULL;
+	if (rm->smart_tls)
+		tls_ctx_free(rm->smart_tls);
+	rm->tls = rm->smart_tls = NULL;
+	explicit_bzero(rm->pass, sizeof rm->pass);
 }
 
 static void fill(struct rcpt_result *res, int code, const char *status, const char *mta, const char *text)
@@ -103,22 +225,39 @@ static void rcpt_params(struct buf *b, const struct rcpt *r, const struct smtp_e
 }
 
 /* One SMTP session with one address of one MX host. */
-static enum outcome try_address(struct remote *rm, const struct envelope *env, int msg_fd, const char *host,
-				const char *addr, const size_t *idx, size_t n, struct rcpt_result *res,
-				int tls_required, int use_tls)
+static enum outcome try_address(struct remote *rm, const struct envelope *env, int msg_fd,
+				const struct hop *hop, const char *addr, const size_t *idx, size_t n,
+				struct rcpt_result *res, int use_tls)
 {
+	const char *host = hop->host;
+	int tls_required = hop->tls == TLS_MANDATORY || hop->tls == TLS_IMPLICIT;
 	struct smtp_client c;
 	struct mail_err e;
 	char mta[300];
 	enum outcome out = NEXT;
 	memset(&c, 0, sizeof c);
 	err_clear(&e);
-	snprintf(mta, sizeof mta, "%s[%s]", host, addr);
-	if (smtp_connect(&c, addr, rm->port, SMTP_ANY_FAMILY, NULL, rm->timeout_ms, &e) < 0) {
+	if (!strcmp(host, addr))
+		snprintf(mta, sizeof mta, "%s", host);
+	else
+		snprintf(mta, sizeof mta, "%s[%s]", host, addr);
+	if (smtp_connect(&c, addr, hop->port, SMTP_ANY_FAMILY, NULL, rm->timeout_ms, &e) < 0) {
 		fill_err(res, n, &e, "", "4.4.1");
 		return NEXT;
 	}
 	str_copy(c.host, sizeof c.host, host, strlen(host)); /* the name TLS checks and SNI */
+	struct tls_ctx *ctx = hop->ctx;
+	if (!ctx && hop->tls != TLS_OFF) {
+		if (!rm->tls && !(rm->tls = tls_client_ctx(TLS_NO_VERIFY, NULL, NULL, NULL, &e))) {
+			fill_err(res, n, &e, mta, "4.7.5");
+			goto quit;
+		}
+		ctx = rm->tls;
+	}
+	if (hop->tls == TLS_IMPLICIT && smtp_tls_on_connect(&c, ctx, &e) < 0) {
+		fill_all(res, n, 451, "4.7.5", mta, e.msg);
+		goto quit;
+	}
 	int code = smtp_read_reply(&c, &e);
 	if (code < 0) {
 		fill_err(res, n, &e, mta, "4.4.2");
@@ -134,19 +273,28 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 		fill_err(res, n, &e, mta, "4.4.2");
 		goto quit;
 	}
-	if ((c.ext.flags & SMTP_EXT_STARTTLS) && use_tls) {
-		if (!rm->tls && !(rm->tls = tls_client_ctx(TLS_NO_VERIFY, NULL, NULL, NULL, &e))) {
-			fill_err(res, n, &e, mta, "4.7.5");
-			goto quit;
-		}
-		if (smtp_starttls(&c, rm->tls, &e) < 0 || smtp_ehlo(&c, helo, &e) < 0) {
+	if (hop->tls == TLS_IMPLICIT) {
+		log_info(env->id, "tls=%s cipher=%s relay=%s", tls_version(&c.io), tls_cipher(&c.io), mta);
+	} else if ((c.ext.flags & SMTP_EXT_STARTTLS) && use_tls && hop->tls != TLS_OFF) {
+		if (smtp_starttls(&c, ctx, &e) < 0 || smtp_ehlo(&c, helo, &e) < 0) {
 			fill_all(res, n, 451, "4.7.5", mta, e.msg);
 			out = tls_required ? NEXT : RETRY_PLAIN;
 			goto quit;
 		}
 		log_info(env->id, "tls=%s cipher=%s relay=%s", tls_version(&c.io), tls_cipher(&c.io), mta);
 	} else if (tls_required) {
-		fill_all(res, n, 451, "4.7.5", mta, "STARTTLS is required for this domain (tls_required) but not offered");
+		fill_all(res, n, 451, "4.7.5", mta, "STARTTLS is required for this destination but not offered");
+		goto quit;
+	}
+	if (hop->user && smtp_auth(&c, 0, hop->user, hop->pass, &e) < 0) {
+		/* 535 and the like: the credentials are the administrator's to
+		 * fix; the mail waits for it rather than bounce. */
+		int perm = e.smtp >= 500;
+		fill_err(res, n, &e, mta, "4.7.0");
+		for (size_t i = 0; perm && i < n; i++) {
+			res[i].code = 454;
+			str_copy(res[i].status, sizeof res[i].status, "4.7.0", 5);
+		}
 		goto quit;
 	}
 	if (c.ext.size && (unsigned long long)env->size > c.ext.size) {
@@ -180,7 +328,7 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 	}
 	struct smtp_txn t;
 	memset(&t, 0, sizeof t);
-	t.from = env->sender;
+	t.from = hop->sender;
 	t.mail_params = mp.len ? buf_cstr(&mp) + 1 : NULL;
 	t.nrcpt = n;
 	t.rcpt = rcpt;
@@ -236,10 +384,11 @@ static void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
 }
 
 /* Try one host at each of its addresses. */
-static enum outcome try_host(struct remote *rm, const struct envelope *env, int msg_fd, const char *host,
+static enum outcome try_host(struct remote *rm, const struct envelope *env, int msg_fd, const struct hop *hop,
 			     const char *literal, const size_t *idx, size_t n, struct rcpt_result *res,
-			     int tls_required, int implicit)
+			     int implicit)
 {
+	const char *host = hop->host;
 	struct dns_addr_list addrs;
 	struct mail_err e;
 	char text[INET6_ADDRSTRLEN + 1];
@@ -260,10 +409,10 @@ static enum outcome try_host(struct remote *rm, const struct envelope *env, int 
 			str_copy(text, sizeof text, literal, strlen(literal));
 		else
 			addr_text(&addrs.addr[i], text, sizeof text);
-		enum outcome o = try_address(rm, env, msg_fd, host, text, idx, n, res, tls_required, 1);
+		enum outcome o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 1);
 		if (o == RETRY_PLAIN) {
 			log_warn(env->id, "relay=%s[%s] STARTTLS failed, retrying without TLS", host, text);
-			o = try_address(rm, env, msg_fd, host, text, idx, n, res, 0, 0);
+			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 0);
 		}
 		if (o == DONE)
 			return DONE;
@@ -291,15 +440,36 @@ static const char *literal_addr(const char *domain, char *out, size_t cap)
 	return out;
 }
 
+/* Everything through the smarthosts, in order (the null client). */
+static int smarthost_deliver(struct remote *rm, const struct envelope *env, int msg_fd, const size_t *idx,
+			     size_t n, struct rcpt_result *res)
+{
+	const char *sender = env->sender, *masq = config_str(rm->cfg, CFG_SMARTHOST_SENDER);
+	const char *at = strrchr(env->sender, '@');
+	if (masq[0] && at && config_list_has(rm->cfg, CFG_LOCAL_DOMAINS, at + 1))
+		sender = masq;
+	for (size_t i = 0; i < rm->nsmart; i++) {
+		struct hop hop = { rm->smart[i].host, rm->smart[i].port, (enum tls_mode)rm->smart[i].tls,
+				   rm->smart_tls, rm->user[0] ? rm->user : NULL, rm->pass, sender };
+		if (try_host(rm, env, msg_fd, &hop, rm->smart[i].host, idx, n, res, 0) == DONE)
+			break;
+	}
+	return 0;
+}
+
 int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char *domain, const size_t *idx,
 		   size_t n, struct rcpt_result *res)
 {
 	struct remote *rm = ctx;
 	struct mail_err e;
 	char lit[INET6_ADDRSTRLEN + 8];
-	int tls_required = config_list_has(rm->cfg, CFG_TLS_REQUIRED, domain);
+	if (rm->nsmart)
+		return smarthost_deliver(rm, env, msg_fd, idx, n, res);
+	struct hop hop = { domain, rm->port, TLS_OPPORTUNISTIC, NULL, NULL, NULL, env->sender };
+	if (config_list_has(rm->cfg, CFG_TLS_REQUIRED, domain))
+		hop.tls = TLS_MANDATORY;
 	if (literal_addr(domain, lit, sizeof lit)) {
-		try_host(rm, env, msg_fd, domain, lit, idx, n, res, tls_required, 1);
+		try_host(rm, env, msg_fd, &hop, lit, idx, n, res, 1);
 		return 0;
 	}
 	struct dns_mx_list *mx = malloc(sizeof *mx);
@@ -328,9 +498,11 @@ int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char
 			}
 			break;
 		}
-	for (size_t i = 0; i < mx->n; i++)
-		if (try_host(rm, env, msg_fd, mx->mx[i].host, NULL, idx, n, res, tls_required, mx->implicit) == DONE)
+	for (size_t i = 0; i < mx->n; i++) {
+		hop.host = mx->mx[i].host;
+		if (try_host(rm, env, msg_fd, &hop, NULL, idx, n, res, mx->implicit) == DONE)
 			break;
+	}
 	free(mx);
 	return 0;
 }

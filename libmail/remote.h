@@ -18,6 +18,16 @@
  * every recipient; each RCPT's reply decides that recipient; the reply to
  * the final dot decides the recipients RCPT accepted. A connection lost
  * after the message was sent defers (a duplicate is possible, a loss not).
+ * Smarthost mode (smarthost = [host]:port, ...): every non-local recipient
+ * goes to the first smarthost that answers, in order, with no DNS of our
+ * own (the system resolver finds the host); TLS is mandatory (implicit on
+ * port 465, else STARTTLS; smarthost_tls = none turns it off), certificates
+ * and names are verified (smarthost_verify, smarthost_ca_file), AUTH uses
+ * "USER PASSWORD" from smarthost_auth_file, which must be readable by its
+ * owner only. The one rewriting rule: when smarthost_sender is set, an
+ * envelope sender in a local domain (root@localhost, you@laptop) becomes
+ * that address in MAIL FROM; headers are not rewritten.
+ *
  * An MX that is this host (hostname) ends the list: preferences equal or
  * above ours are not tried (§5.1); if that leaves none, the mail loops and
  * bounces with 554 5.4.6.
@@ -31,12 +41,25 @@
 
 struct tls_ctx;
 
+#define SMARTHOST_MAX 8
+
+struct smarthost {
+	char host[256];
+	char port[8];
+	int tls;                     /* enum tls_mode in remote.c */
+};
+
 struct remote {
 	const struct config *cfg;
 	struct dns dns;
 	struct tls_ctx *tls;         /* opportunistic client context (no verification) */
 	char port[8];
 	int timeout_ms;
+	/* smarthost mode (the null client) */
+	struct smarthost smart[SMARTHOST_MAX];
+	size_t nsmart;
+	struct tls_ctx *smart_tls;   /* verifying context */
+	char user[256], pass[256];   /* from smarthost_auth_file */
 };
 
 int remote_init(struct remote *rm, const struct config *cfg, struct mail_err *e);

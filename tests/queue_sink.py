@@ -9,7 +9,9 @@ exactly as received (CRLF, after dot-unstuffing by aiosmtpd). RCPT to a
 local part starting with "reject" gets 550 5.1.1, with "defer" 451 4.3.0;
 a local part starting with "slow" makes DATA wait 30 s (for kill tests).
 With SINK_TLS_CERT and SINK_TLS_KEY in the environment it offers STARTTLS
-and notes "X-Sink-TLS: yes" in messages that came over TLS.
+and notes "X-Sink-TLS: yes" in messages that came over TLS; SINK_IMPLICIT=1
+makes it TLS from the first byte (port 465 style). SINK_AUTH=user:password
+requires AUTH (PLAIN/LOGIN) and notes "X-Sink-Auth: user".
 The file DIR/ready appears once it listens.
 """
 import asyncio, os, ssl, sys, time
@@ -41,7 +43,9 @@ class Handler:
             for r in envelope.rcpt_tos:
                 f.write(b"X-Sink-To: <%s>\r\n" % r.encode())
             f.write(b"X-Sink-Params: %s\r\n" % " ".join(envelope.mail_options).encode())
-            f.write(b"X-Sink-TLS: %s\r\n" % (b"yes" if session.ssl else b"no"))
+            f.write(b"X-Sink-TLS: %s\r\n" % (b"yes" if session.ssl or implicit else b"no"))
+            if session.authenticated:
+                f.write(b"X-Sink-Auth: %s\r\n" % str(session.auth_data.login, "ascii").encode())
             f.write(envelope.original_content)
         os.rename(name + ".tmp", name)
         return "250 2.0.0 OK queued as %d" % count[0]
@@ -51,12 +55,26 @@ if os.environ.get("SINK_TLS_CERT"):
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(os.environ["SINK_TLS_CERT"], os.environ["SINK_TLS_KEY"])
 
+auth = os.environ.get("SINK_AUTH")  # "user:password": AUTH offered (after TLS) and required
+implicit = os.environ.get("SINK_IMPLICIT") == "1"
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+    ok = isinstance(auth_data, LoginPassword) and auth and \
+        (auth_data.login + b":" + auth_data.password) == auth.encode()
+    return AuthResult(success=bool(ok), handled=False, auth_data=auth_data)
+
 class Sink(Controller):
     def factory(self):
+        kw = {}
+        if auth:
+            kw = dict(authenticator=authenticator, auth_required=True,
+                      auth_require_tls=not implicit)
         return SMTP(self.handler, decode_data=False, enable_SMTPUTF8=True, ident="queue-sink",
-                    tls_context=tls)
+                    tls_context=None if implicit else tls, **kw)
 
-c = Sink(Handler(), hostname=host, port=port, ready_timeout=10)
+c = Sink(Handler(), hostname=host, port=port, ready_timeout=10,
+         ssl_context=tls if implicit else None)
 c.start()
 open(os.path.join(out, "ready"), "w").close()
 try:
