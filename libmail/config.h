@@ -19,6 +19,7 @@
 
 enum config_key {
 	CFG_ALIASES,
+	CFG_DANE,
 	CFG_DEFAULT_USER,
 	CFG_DNS_TIMEOUT,
 	CFG_HOP_LIMIT,

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "dane.h"
 #include "log.h"
 #include "smtp_client.h"
 #include "tls.h"
@@ -28,6 +29,7 @@ struct hop {
 	struct tls_ctx *ctx;         /* NULL: the opportunistic context */
 	const char *user, *pass;     /* AUTH, or NULL */
 	const char *sender;          /* MAIL FROM, after rewriting */
+	const struct dns_reply *dane; /* validated TLSA records of this host, or NULL */
 };
 
 /* "[host]:port", "host:port", "host", "[2001:db8::1]:587" → one entry. */
@@ -281,7 +283,15 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 			out = tls_required ? NEXT : RETRY_PLAIN;
 			goto quit;
 		}
-		log_info(env->id, "tls=%s cipher=%s relay=%s", tls_version(&c.io), tls_cipher(&c.io), mta);
+		/* DANE: checked before anything is sent over the new session. */
+		if (hop->dane && dane_usable(hop->dane) && dane_check(tls_ssl(&c.io), hop->dane, host, &e) < 0) {
+			fill_err(res, n, &e, mta, "4.7.5");
+			log_warn(env->id, "relay=%s dane=failed", mta);
+			goto quit;
+		}
+		log_info(env->id, "tls=%s cipher=%s relay=%s%s", tls_version(&c.io), tls_cipher(&c.io), mta,
+			 hop->dane ? (dane_usable(hop->dane) ? " dane=verified" : " dane=unusable-records")
+				   : "");
 	} else if (tls_required) {
 		fill_all(res, n, 451, "4.7.5", mta, "STARTTLS is required for this destination but not offered");
 		goto quit;
@@ -450,7 +460,7 @@ static int smarthost_deliver(struct remote *rm, const struct envelope *env, int 
 		sender = masq;
 	for (size_t i = 0; i < rm->nsmart; i++) {
 		struct hop hop = { rm->smart[i].host, rm->smart[i].port, (enum tls_mode)rm->smart[i].tls,
-				   rm->smart_tls, rm->user[0] ? rm->user : NULL, rm->pass, sender };
+				   rm->smart_tls, rm->user[0] ? rm->user : NULL, rm->pass, sender, NULL };
 		if (try_host(rm, env, msg_fd, &hop, rm->smart[i].host, idx, n, res, 0) == DONE)
 			break;
 	}
@@ -465,7 +475,7 @@ int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char
 	char lit[INET6_ADDRSTRLEN + 8];
 	if (rm->nsmart)
 		return smarthost_deliver(rm, env, msg_fd, idx, n, res);
-	struct hop hop = { domain, rm->port, TLS_OPPORTUNISTIC, NULL, NULL, NULL, env->sender };
+	struct hop hop = { domain, rm->port, TLS_OPPORTUNISTIC, NULL, NULL, NULL, env->sender, NULL };
 	if (config_list_has(rm->cfg, CFG_TLS_REQUIRED, domain))
 		hop.tls = TLS_MANDATORY;
 	if (literal_addr(domain, lit, sizeof lit)) {
@@ -498,11 +508,30 @@ int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char
 			}
 			break;
 		}
+	struct dns_reply *tlsa = malloc(sizeof *tlsa);
+	int base_tls = hop.tls;
 	for (size_t i = 0; i < mx->n; i++) {
 		hop.host = mx->mx[i].host;
+		hop.tls = base_tls;
+		hop.dane = NULL;
+		/* DANE (RFC 7672): validated TLSA records make TLS mandatory and
+		 * the certificate must match them. Without the AD bit they are
+		 * not trusted. A failed TLSA lookup leaves the host
+		 * opportunistic (we cannot tell a signed zone from an unsigned
+		 * one without validating the MX and address lookups too). */
+		if (tlsa && config_num(rm->cfg, CFG_DANE)) {
+			struct mail_err te;
+			if (dns_tlsa_lookup(&rm->dns, hop.host, (unsigned)atoi(rm->port), tlsa, &te) < 0)
+				log_warn(env->id, "TLSA lookup for %s failed: %s", hop.host, te.msg);
+			else if (tlsa->ad && tlsa->n) {
+				hop.dane = tlsa;
+				hop.tls = TLS_MANDATORY;
+			}
+		}
 		if (try_host(rm, env, msg_fd, &hop, NULL, idx, n, res, mx->implicit) == DONE)
 			break;
 	}
+	free(tlsa);
 	free(mx);
 	return 0;
 }

@@ -34,7 +34,10 @@ dns_truncated() {
 dns_start() {
 	local port i
 	port=$(free_port)
-	: >> "$T/dns.data"
+	# Last entry: any TLSA question not answered above gets NXDOMAIN (no
+	# DANE), as from an unsigned zone, instead of silence.
+	printf '%s\n' ENTRY_BEGIN "MATCH opcode qtype" "ADJUST copy_id copy_query" "REPLY QR AA NXDOMAIN" \
+		"SECTION QUESTION" ". IN TLSA" ENTRY_END >> "$T/dns.data"
 	ldns-testns -p "$port" "$T/dns.data" > "$T/dns.log" 2>&1 &
 	track $!
 	for i in $(seq 1 100); do
@@ -95,3 +98,20 @@ make_cert() {
 		-subj "/CN=$1" -addext "subjectAltName=DNS:$1" \
 		-keyout "$T/$1.key" -out "$T/$1.crt" 2>/dev/null
 }
+
+# A CA ($T/ca.crt, ca.key) and a leaf for NAME signed by it; the chain the
+# server sends (leaf then CA) in $T/NAME.chain.
+make_ca_leaf() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj "/CN=Test CA" -keyout "$T/ca.key" -out "$T/ca.crt" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
+		-keyout "$T/$1.key" -out "$T/$1.csr" 2>/dev/null
+	printf 'subjectAltName=DNS:%s\n' "$1" > "$T/$1.ext"
+	openssl x509 -req -in "$T/$1.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
+		-extfile "$T/$1.ext" -out "$T/$1.crt" 2>/dev/null
+	cat "$T/$1.crt" "$T/ca.crt" > "$T/$1.chain"
+}
+
+# SHA-256 of a certificate's SubjectPublicKeyInfo / of the whole certificate.
+spki_sha256() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
+cert_sha256() { openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1; }
