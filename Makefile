@@ -4,6 +4,7 @@
 #   make test       install what is missing, build, run unit and bats tests
 #   make run        install what is missing, build, run the demo mail host
 #   make asan       the same binary with ASan + UBSan in build-asan/
+#   make test-asan  the whole suite against the ASan + UBSan build
 #   make lint       cppcheck, clang-tidy and the banned-function check
 #   make size       the binary's size
 #   make install    PREFIX=/usr/local DESTDIR= : binary plus applet links
@@ -26,6 +27,8 @@ SAN       := -fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sa
 CFLAGS    += $(if $(SANITIZE),$(SAN) -fPIE,$(HARDEN))
 LDFLAGS   += -pie -Wl,-z,relro,-z,now $(if $(SANITIZE),$(SAN))
 
+Q         := $(if $(V),,@)
+
 LIB_SRC    := $(sort $(wildcard libmail/*.c))
 APPLET_SRC := $(sort $(wildcard applets/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
@@ -33,23 +36,26 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
 APPLETS     = $(shell $(BUILD)/postbox --list 2>/dev/null)
 
-.PHONY: all test run asan lint size install clean deps unit fuzz
+.PHONY: all test test-asan run asan lint size install clean deps fuzz
 
 all: $(BUILD)/postbox $(BUILD)/unit-tests
 	@cd $(BUILD) && mkdir -p bin && for a in $$(./postbox --list); do ln -sf ../postbox bin/$$a; done
 
 $(BUILD)/%.o: %.c $(wildcard libmail/*.h applets/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libmail.a: $(LIB_OBJ)
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/postbox: $(APPLET_OBJ) $(BUILD)/libmail.a
-	$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a $(PKG_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a $(PKG_LIBS)
 
 $(BUILD)/unit-tests: $(UNIT_SRC) $(BUILD)/libmail.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -Ilibmail -o $@ $(UNIT_SRC) $(BUILD)/libmail.a $(PKG_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Ilibmail -o $@ $(UNIT_SRC) $(BUILD)/libmail.a $(PKG_LIBS)
 
 deps:
 	@scripts/deps
@@ -65,6 +71,9 @@ run: deps
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 OPT="-O1 -g" all
 
+test-asan: deps asan
+	@POSTBOX_BUILD=build-asan scripts/test
+
 lint:
 	@scripts/lint
 
@@ -75,8 +84,8 @@ size: $(BUILD)/postbox
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 $(BUILD)/postbox $(DESTDIR)$(PREFIX)/sbin/postbox
-	@for a in $$($(BUILD)/postbox --list); do \
-		[ "$$a" = config ] || ln -sf postbox $(DESTDIR)$(PREFIX)/sbin/$$a; done
+	@for a in $$($(BUILD)/postbox --list-links); do \
+		ln -sf postbox $(DESTDIR)$(PREFIX)/sbin/$$a; done
 
 fuzz:
 	@scripts/fuzz

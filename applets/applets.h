@@ -6,6 +6,8 @@
 #ifndef POSTBOX_APPLETS_H
 #define POSTBOX_APPLETS_H
 
+#include <stdlib.h>
+
 #include "../libmail/config.h"
 
 #ifndef POSTBOX_VERSION
@@ -19,6 +21,7 @@ int config_main(int argc, char **argv);
 int deliver_main(int argc, char **argv);
 int mailq_main(int argc, char **argv);
 int passwd_main(int argc, char **argv);
+int pickup_main(int argc, char **argv);
 int pop3d_main(int argc, char **argv);
 int runq_main(int argc, char **argv);
 int sendmail_main(int argc, char **argv);
@@ -37,8 +40,10 @@ void runq_kick(const struct config *cfg, const char *id);
 /* Name the program for messages and logs. */
 void cli_init(const char *applet);
 const char *cli_name(void);
-/* "APPLET: error: ..." on stderr and exit with a sysexits code. */
-_Noreturn void die(int ex, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "APPLET: error: ..." on stderr and exit with a sysexits code. A macro
+ * around exit() so that every reader (and analyser) sees it ends here. */
+#define die(ex, ...) (say_error(__VA_ARGS__), exit(ex))
+void say_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Load the configuration (-C path, $POSTBOX_CONFIG, default) or die. */
 void cli_load_config(struct config *cfg, const char *path);

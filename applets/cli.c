@@ -20,7 +20,7 @@ const char *cli_name(void)
 	return program;
 }
 
-void die(int ex, const char *fmt, ...)
+void say_error(const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "%s: error: ", program);
@@ -28,7 +28,6 @@ void die(int ex, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(ex);
 }
 
 void warn(const char *fmt, ...)

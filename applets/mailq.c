@@ -95,21 +95,6 @@ static void print_json(const struct envelope *env)
 	buf_free(&b);
 }
 
-/* An error text for the listing: spaces kept, control bytes as \xHH. */
-static char *printable(char *out, size_t cap, const char *s)
-{
-	size_t o = 0;
-	for (; *s && o + 5 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static void print_text(const struct envelope *env)
 {
 	char when[64], shown[ADDR_TEXT_MAX * 4 + 1], why[ENV_ERROR_MAX * 4 + 1];
@@ -117,16 +102,17 @@ static void print_text(const struct envelope *env)
 	struct tm tm;
 	localtime_r(&t, &tm);
 	strftime(when, sizeof when, "%a %b %e %H:%M:%S", &tm);
-	log_value(shown, sizeof shown, env->sender, strlen(env->sender));
-	printf("%-24s%c %8lld %s  %s\n", env->id, env->held ? '!' : ' ', env->size, when,
-	       env->sender[0] ? shown : "MAILER-DAEMON");
+	log_text(shown, sizeof shown, env->sender, strlen(env->sender));
+	char id[QID_MAX + 2];
+	snprintf(id, sizeof id, "%s%s", env->id, env->held ? "!" : "");
+	printf("%-25s %8lld %s  %s\n", id, env->size, when, env->sender[0] ? shown : "MAILER-DAEMON");
 	for (size_t i = 0; i < env->nrcpt; i++) {
 		const struct rcpt *r = &env->rcpt[i];
 		if (!rcpt_pending(r))
 			continue;
 		if (r->error[0])
-			printf("%58s(%s)\n", "", printable(why, sizeof why, r->error));
-		printf("%58s%s\n", "", log_value(shown, sizeof shown, r->addr, strlen(r->addr)));
+			printf("%58s(%s)\n", "", log_text(why, sizeof why, r->error, strlen(r->error)));
+		printf("%58s%s\n", "", log_text(shown, sizeof shown, r->addr, strlen(r->addr)));
 	}
 	printf("\n");
 }
@@ -246,7 +232,8 @@ static int show(struct spool *spool, const char *id, long long uid_only)
 	struct envelope env;
 	struct mail_err e;
 	if (spool_read_envelope(spool, id, &env, &e) < 0)
-		die(e.sys == ENOENT ? EX_NOINPUT : EX_TEMPFAIL, "%s: %s", id, e.sys == ENOENT ? "not in the queue" : e.msg);
+		die(e.sys == ENOENT ? EX_NOINPUT : e.sys == EACCES ? EX_NOPERM : EX_TEMPFAIL, "%s: %s", id,
+		    e.sys == ENOENT ? "not in the queue" : e.msg);
 	if (uid_only >= 0 && env.uid != uid_only)
 		die(EX_NOPERM, "%s: not your message", id);
 	struct buf b = BUF_INIT;
@@ -305,6 +292,11 @@ static int act(struct spool *spool, const struct config *cfg, struct args *a)
 				warn("%s: not your message", ids[i]);
 				rv = rv ? rv : EX_NOPERM;
 			}
+			continue;
+		}
+		if (e.sys == EACCES || e.sys == EPERM) {
+			warn("%s: not your message (%s)", ids[i], e.msg);
+			rv = rv ? rv : EX_NOPERM;
 			continue;
 		}
 		if (e.sys == ENOENT) {
@@ -379,6 +371,8 @@ int mailq_main(int argc, char **argv)
 	}
 	if (spool_open(&spool, dir, 0, &e) < 0)
 		die(EX_TEMPFAIL, "%s", e.msg);
+	if (spool.queue_fd < 0)
+		die(EX_NOPERM, "%s/queue: only root and the spool's owner may list this queue", dir);
 	uid_t uid = getuid();
 	int sees_all = uid == 0 || st.st_uid == uid;
 	if (!sees_all)
@@ -414,7 +408,7 @@ int mailq_main(int argc, char **argv)
 		}
 		if (queue_select_match(&a.sel, &env, now)) {
 			if (!json && shown == 0)
-				printf("%-24s  %8s %-20s  %s\n", "-Queue ID-", "--Size--",
+				printf("%-25s %8s %-20s  %s\n", "-Queue ID-", "--Size--",
 				       "----Arrival Time----", "-Sender/Recipient-------");
 			if (json)
 				print_json(&env);

@@ -1,7 +1,7 @@
 /* main.c — postbox: one binary, many applets (the busybox model).
  *
  * Usage: postbox APPLET [ARGS...]   or   APPLET [ARGS...] through a link
- *        postbox --list | --install [--force] DIR | --help | --version
+ *        postbox --list | --list-links | --install [--force] DIR | --help | --version
  *
  * The applet is basename(argv[0]) when that names one, else argv[1].
  * Exit codes: the applet's own; 64 (EX_USAGE) for an unknown applet;
@@ -30,6 +30,7 @@ static const struct applet applets[] = {
 	{ "deliver", deliver_main, 1, "deliver one message into a Maildir, an mbox or a program" },
 	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
 	{ "passwd", passwd_main, 0, "make a password hash for the users file" },
+	{ "pickup", pickup_main, 0, "move users' submissions from incoming/ into the queue" },
 	{ "pop3d", pop3d_main, 1, "POP3 server for the users' Maildirs" },
 	{ "runq", runq_main, 1, "run the mail queue now (sendmail -q)" },
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
@@ -47,7 +48,9 @@ static const struct applet *find_applet(const char *name)
 static void list_applets(FILE *f, int with_summary)
 {
 	for (size_t i = 0; i < NAPPLETS; i++) {
-		if (with_summary)
+		if (with_summary < 0 && !applets[i].link)
+			continue;
+		if (with_summary > 0)
 			fprintf(f, "  %-10s %s\n", applets[i].name, applets[i].summary);
 		else
 			fprintf(f, "%s\n", applets[i].name);
@@ -71,8 +74,8 @@ static int install_links(const char *dir, int force)
 {
 	char self[PATH_MAX], path[PATH_MAX], target[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n < 0)
-		die(EX_OSERR, "/proc/self/exe: %s", strerror(errno));
+	if (n < 0 || n >= (ssize_t)sizeof self - 1)
+		die(EX_OSERR, "/proc/self/exe: %s", n < 0 ? strerror(errno) : "path too long");
 	self[n] = '\0';
 	int failed = 0;
 	for (size_t i = 0; i < NAPPLETS; i++) {
@@ -126,6 +129,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(arg, "--list")) {
 			list_applets(stdout, 0);
+			return 0;
+		}
+		if (!strcmp(arg, "--list-links")) {
+			list_applets(stdout, -1); /* what --install links; for make install */
 			return 0;
 		}
 		if (!strcmp(arg, "--install")) {

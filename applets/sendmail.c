@@ -446,18 +446,15 @@ static unsigned parse_notify(const char *v)
 
 /* Root and the spool's owner may name any envelope sender; anyone else
  * only their own address, so no user can forge another's. */
-static void set_sender(struct submission *s, const char *spool_dir)
+static void set_sender(struct submission *s, const struct spool *spool)
 {
 	const char *host = config_str(s->cfg, CFG_HOSTNAME);
 	uid_t uid = getuid();
 	struct passwd *pw = getpwuid(uid);
 	char own[ADDR_TEXT_MAX + 1];
-	struct stat st;
-	int trusted = uid == 0 || (stat(spool_dir, &st) == 0 && st.st_uid == uid);
-	if (!pw)
-		die(EX_NOUSER, "uid %u has no passwd entry", (unsigned)uid);
-	if ((size_t)snprintf(own, sizeof own, "%s@%s", pw->pw_name, host) >= sizeof own)
-		die(EX_NOUSER, "login name or hostname too long");
+	int trusted = spool_trusted(spool, uid);
+	if (!pw || (size_t)snprintf(own, sizeof own, "%s@%s", pw->pw_name, host) >= sizeof own)
+		die(EX_NOUSER, "uid %u: no passwd entry, or login name too long", (unsigned)uid);
 	s->env.uid = uid;
 	str_copy(s->env.client, sizeof s->env.client, "local", 5);
 
@@ -555,7 +552,7 @@ int sendmail_main(int argc, char **argv)
 	struct mail_err e;
 	if (spool_open(&spool, spool_dir, 1, &e) < 0)
 		die(EX_TEMPFAIL, "%s", e.msg);
-	set_sender(&s, spool_dir);
+	set_sender(&s, &spool);
 	for (int i = 0; i < opt.nrcpts; i++) {
 		const char *r = opt.rcpts[i];
 		if (r[0] == '-')
@@ -564,7 +561,10 @@ int sendmail_main(int argc, char **argv)
 			die(EX_NOUSER, "bad recipient address \"%s\"", r);
 	}
 
-	if (spool_begin(&spool, &s.tx, &e) < 0)
+	/* Users who may not write the queue drop their mail into incoming/,
+	 * from where the queue runner picks it up (pickup.h). */
+	int direct = spool_trusted(&spool, getuid());
+	if ((direct ? spool_begin(&spool, &s.tx, &e) : spool_begin_incoming(&spool, &s.tx, &e)) < 0)
 		die(EX_TEMPFAIL, "%s", e.msg);
 	read_message(&s);
 	if (s.env.nrcpt == 0)

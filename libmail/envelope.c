@@ -84,6 +84,11 @@ int env_unescape(char *dst, size_t cap, const char *s, size_t n)
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
+		unsigned char u = (unsigned char)c;
+		/* What env_escape() escapes must never appear raw, and a NUL
+		 * cannot live in the C strings the fields become. */
+		if (u <= 0x20 || u == 0x7f)
+			return -1;
 		if (c == '%') {
 			if (i + 2 >= n)
 				return -1;
@@ -91,6 +96,8 @@ int env_unescape(char *dst, size_t cap, const char *s, size_t n)
 			if (h < 0 || l < 0)
 				return -1;
 			c = (char)(h * 16 + l);
+			if (!c)
+				return -1;
 			i += 2;
 		}
 		if (o + 1 >= cap)

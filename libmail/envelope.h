@@ -85,7 +85,8 @@ int rcpt_pending(const struct rcpt *r);
 
 /* %XX escaping used by the envelope, exposed for the tests and tools. */
 int env_escape(struct buf *out, const char *s, size_t n);
-/* Decode into dst (cap includes NUL). -1 on a bad escape or overflow. */
+/* Decode into dst (cap includes NUL). -1 on a bad escape, a raw byte that
+ * should have been escaped, an escaped NUL, or overflow. */
 int env_unescape(char *dst, size_t cap, const char *s, size_t n);
 
 #endif

@@ -45,7 +45,7 @@ void log_event(enum log_level lvl, const char *qid, const char *fmt, ...)
 		syslog(prio[lvl], "%s", line);
 }
 
-char *log_value(char *out, size_t cap, const char *s, size_t n)
+static char *escape(char *out, size_t cap, const char *s, size_t n, int keep_spaces)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
@@ -53,7 +53,8 @@ char *log_value(char *out, size_t cap, const char *s, size_t n)
 		return out;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		int plain = c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+		int plain = keep_spaces ? (c >= 0x20 && c != 0x7f && c != '\\')
+					: (c > 0x20 && c < 0x7f && c != '"' && c != '\\');
 		if (o + (plain ? 1 : 4) >= cap)
 			break;
 		if (plain) {
@@ -67,4 +68,14 @@ char *log_value(char *out, size_t cap, const char *s, size_t n)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+char *log_value(char *out, size_t cap, const char *s, size_t n)
+{
+	return escape(out, cap, s, n, 0);
+}
+
+char *log_text(char *out, size_t cap, const char *s, size_t n)
+{
+	return escape(out, cap, s, n, 1);
 }

@@ -23,5 +23,8 @@ void log_event(enum log_level lvl, const char *qid, const char *fmt, ...)
 /* Escape s[0..n) for a log field into out (always terminated): controls,
  * spaces, quotes and backslashes become \xHH. Returns out. */
 char *log_value(char *out, size_t cap, const char *s, size_t n);
+/* The same for text shown to a person: spaces and quotes stay, control
+ * characters and backslashes become \xHH. */
+char *log_text(char *out, size_t cap, const char *s, size_t n);
 
 #endif

@@ -56,7 +56,7 @@ static int make_dirs(const char *dir)
 
 int spool_open(struct spool *s, const char *dir, int create, struct mail_err *e)
 {
-	static const char *const subdirs[] = { "tmp", "queue", "corrupt" };
+	static const char *const subdirs[] = { "tmp", "queue", "corrupt", "incoming" };
 	char path[sizeof s->dir + 16];
 	memset(s, 0, sizeof *s);
 	s->queue_fd = -1;
@@ -71,16 +71,38 @@ int spool_open(struct spool *s, const char *dir, int create, struct mail_err *e)
 			else if (mkdir(path, 0700) < 0 && errno != EEXIST)
 				r = -1;
 		}
+		/* Others may reach incoming/ (and nothing else) to submit: the
+		 * spool is traversable, incoming/ is sticky and world-writable
+		 * like /tmp, and its files are 0600. */
+		if (r == 0 && path_in(path, sizeof path, s, "incoming", NULL) == 0) {
+			struct stat st;
+			if (stat(path, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 07777) != 01777)
+				r = chmod(path, 01777);
+			if (r == 0 && stat(s->dir, &st) == 0 && st.st_uid == geteuid() &&
+			    (st.st_mode & 0711) != 0711)
+				r = chmod(s->dir, (st.st_mode & 07777) | 0711);
+		}
 		umask(old);
 		if (r < 0)
 			return err_sys(e, "spool: cannot create %s", s->dir);
 	}
 	if (path_in(path, sizeof path, s, "queue", NULL) < 0)
 		return err_sys(e, "spool: %s", s->dir);
+	struct stat st;
+	if (stat(s->dir, &st) < 0)
+		return err_sys(e, "spool: %s", s->dir);
+	s->owner = st.st_uid;
 	s->queue_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->queue_fd < 0 && errno == EACCES && !spool_trusted(s, getuid()))
+		return 0; /* an unprivileged user: only incoming/ is theirs */
 	if (s->queue_fd < 0)
 		return err_sys(e, "spool: %s", path);
 	return 0;
+}
+
+int spool_trusted(const struct spool *s, uid_t uid)
+{
+	return uid == 0 || uid == s->owner;
 }
 
 void spool_close(struct spool *s)
@@ -125,15 +147,23 @@ static int tmp_path(char *out, size_t cap, struct spool *s, const char *id, cons
 	return path_in(out, cap, s, "tmp", name);
 }
 
-int spool_begin(struct spool *s, struct spool_tx *tx, struct mail_err *e)
+/* The temp file of a transaction: tmp/ID.msg, or incoming/.ID.msg. */
+static int tx_path(char *out, size_t cap, const struct spool_tx *tx, const char *suffix)
+{
+	char name[QID_MAX + 32];
+	int n = snprintf(name, sizeof name, "%s%s%s", tx->prefix, tx->id, suffix);
+	if (n < 0 || (size_t)n >= sizeof name)
+		return -1;
+	return path_in(out, cap, tx->spool, tx->area, name);
+}
+
+static int begin(struct spool *s, struct spool_tx *tx, struct mail_err *e)
 {
 	char path[sizeof s->dir + 64];
-	memset(tx, 0, sizeof *tx);
-	tx->spool = s;
 	tx->fd = -1;
 	for (int tries = 0; tries < 5; tries++) {
 		spool_new_id(tx->id, sizeof tx->id);
-		if (tmp_path(path, sizeof path, s, tx->id, ".msg") < 0)
+		if (tx_path(path, sizeof path, tx, ".msg") < 0)
 			return err_sys(e, "spool: %s", s->dir);
 		tx->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (tx->fd >= 0)
@@ -144,10 +174,50 @@ int spool_begin(struct spool *s, struct spool_tx *tx, struct mail_err *e)
 	return err_sys(e, "spool: cannot create %s", path);
 }
 
+int spool_begin(struct spool *s, struct spool_tx *tx, struct mail_err *e)
+{
+	memset(tx, 0, sizeof *tx);
+	tx->spool = s;
+	tx->area = "tmp";
+	tx->prefix = "";
+	tx->commit_fd = s->queue_fd;
+	if (s->queue_fd < 0)
+		return err_set(e, EX_NOPERM, 451, "4.3.0", "spool: %s/queue: Permission denied", s->dir);
+	return begin(s, tx, e);
+}
+
+int spool_begin_incoming(struct spool *s, struct spool_tx *tx, struct mail_err *e)
+{
+	char path[sizeof s->dir + 16];
+	memset(tx, 0, sizeof *tx);
+	tx->spool = s;
+	tx->area = "incoming";
+	tx->prefix = ".";
+	tx->fd = -1;
+	if (path_in(path, sizeof path, s, "incoming", NULL) < 0)
+		return err_sys(e, "spool: %s", s->dir);
+	tx->commit_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tx->commit_fd < 0)
+		return err_sys(e, "spool: %s", path);
+	if (begin(s, tx, e) < 0) {
+		close(tx->commit_fd);
+		tx->commit_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void tx_release(struct spool_tx *tx)
+{
+	if (tx->commit_fd >= 0 && tx->commit_fd != tx->spool->queue_fd)
+		close(tx->commit_fd);
+	tx->commit_fd = -1;
+}
+
 int spool_write(struct spool_tx *tx, const void *p, size_t n, struct mail_err *e)
 {
 	if (write_all(tx->fd, p, n) < 0)
-		return err_sys(e, "spool: write %s/tmp/%s.msg", tx->spool->dir, tx->id);
+		return err_sys(e, "spool: write %s/%s/%s%s.msg", tx->spool->dir, tx->area, tx->prefix, tx->id);
 	tx->size += (long long)n;
 	return 0;
 }
@@ -160,10 +230,11 @@ void spool_abort(struct spool_tx *tx)
 	if (tx->fd >= 0)
 		close(tx->fd);
 	tx->fd = -1;
-	if (tmp_path(path, sizeof path, tx->spool, tx->id, ".msg") == 0)
+	if (tx_path(path, sizeof path, tx, ".msg") == 0)
 		unlink(path);
-	if (tmp_path(path, sizeof path, tx->spool, tx->id, ".env") == 0)
+	if (tx_path(path, sizeof path, tx, ".env") == 0)
 		unlink(path);
+	tx_release(tx);
 }
 
 /* Write a whole file durably at path: O_EXCL create, write, fsync, close. */
@@ -186,11 +257,16 @@ static int write_durable(const char *path, const struct buf *b, struct mail_err 
 	return 0;
 }
 
+static int sync_dir(struct spool *s, int fd, const char *sub, struct mail_err *e)
+{
+	if (fsync(fd) < 0)
+		return err_sys(e, "spool: fsync %s/%s", s->dir, sub);
+	return 0;
+}
+
 static int sync_queue(struct spool *s, struct mail_err *e)
 {
-	if (fsync(s->queue_fd) < 0)
-		return err_sys(e, "spool: fsync %s/queue", s->dir);
-	return 0;
+	return sync_dir(s, s->queue_fd, "queue", e);
 }
 
 int spool_commit(struct spool_tx *tx, struct envelope *env, struct mail_err *e)
@@ -198,14 +274,13 @@ int spool_commit(struct spool_tx *tx, struct envelope *env, struct mail_err *e)
 	struct spool *s = tx->spool;
 	char msg_tmp[sizeof s->dir + 64], env_tmp[sizeof s->dir + 64], name[QID_MAX + 8];
 	struct buf b = BUF_INIT;
-	int linked = 0;
+	int linked = 0, dir = tx->commit_fd;
 
 	str_copy(env->id, sizeof env->id, tx->id, strlen(tx->id));
 	env->size = tx->size;
 	if (!env->arrival)
 		env->arrival = (long long)time(NULL);
-	if (tmp_path(msg_tmp, sizeof msg_tmp, s, tx->id, ".msg") < 0 ||
-	    tmp_path(env_tmp, sizeof env_tmp, s, tx->id, ".env") < 0) {
+	if (tx_path(msg_tmp, sizeof msg_tmp, tx, ".msg") < 0 || tx_path(env_tmp, sizeof env_tmp, tx, ".env") < 0) {
 		err_sys(e, "spool: %s", s->dir);
 		goto fail;
 	}
@@ -227,31 +302,33 @@ int spool_commit(struct spool_tx *tx, struct envelope *env, struct mail_err *e)
 		goto fail;
 
 	fname(name, sizeof name, tx->id, ".msg");
-	if (linkat(AT_FDCWD, msg_tmp, s->queue_fd, name, 0) < 0) {
-		err_sys(e, "spool: link %s into queue", msg_tmp);
+	if (linkat(AT_FDCWD, msg_tmp, dir, name, 0) < 0) {
+		err_sys(e, "spool: link %s into %s", msg_tmp, tx->area[0] == 't' ? "queue" : tx->area);
 		goto fail;
 	}
 	linked = 1;
 	fname(name, sizeof name, tx->id, ".env");
-	/* The commit point: once ID.env is in queue/, the message exists. */
-	if (renameat(AT_FDCWD, env_tmp, s->queue_fd, name) < 0) {
-		err_sys(e, "spool: rename %s into queue", env_tmp);
+	/* The commit point: once ID.env is in place, the message exists. */
+	if (renameat(AT_FDCWD, env_tmp, dir, name) < 0) {
+		err_sys(e, "spool: rename %s", env_tmp);
 		goto fail;
 	}
 	unlink(msg_tmp);
-	if (sync_queue(s, e) < 0) {
+	if (sync_dir(s, dir, tx->area[0] == 't' ? "queue" : tx->area, e) < 0) {
 		/* Not durable, so not promised: take it back; the sender retries. */
-		unlinkat(s->queue_fd, name, 0);
+		unlinkat(dir, name, 0);
 		fname(name, sizeof name, tx->id, ".msg");
-		unlinkat(s->queue_fd, name, 0);
+		unlinkat(dir, name, 0);
 		buf_free(&b);
+		tx_release(tx);
 		return -1;
 	}
 	buf_free(&b);
+	tx_release(tx);
 	return 0;
 fail:
 	if (linked && fname(name, sizeof name, tx->id, ".msg") == 0)
-		unlinkat(s->queue_fd, name, 0);
+		unlinkat(dir, name, 0);
 	buf_free(&b);
 	spool_abort(tx);
 	return -1;
@@ -301,7 +378,8 @@ int spool_list(struct spool *s, char ***ids_out, size_t *n_out, struct mail_err 
 		n++;
 	}
 	closedir(d);
-	qsort(ids, n, sizeof *ids, cmp_ids);
+	if (n > 1)
+		qsort(ids, n, sizeof *ids, cmp_ids);
 	*ids_out = ids;
 	*n_out = n;
 	return 0;
@@ -499,6 +577,15 @@ int spool_recover(struct spool *s, long long max_age, struct mail_err *e)
 		if (de->d_name[0] != '.' && older_than(dirfd(d), de->d_name, cutoff))
 			unlinkat(dirfd(d), de->d_name, 0);
 	closedir(d);
+
+	/* Unfinished submissions of users (dot files) in incoming/. */
+	if (path_in(path, sizeof path, s, "incoming", NULL) == 0 && (d = opendir(path))) {
+		while ((de = readdir(d)))
+			if (de->d_name[0] == '.' && de->d_name[1] && de->d_name[1] != '.' &&
+			    older_than(dirfd(d), de->d_name, cutoff))
+				unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+	}
 
 	int fd = dup(s->queue_fd);
 	d = fd >= 0 ? fdopendir(fd) : NULL;

@@ -4,6 +4,8 @@
  *
  *     tmp/       files being written; never part of the queue
  *     queue/     ID.msg (the message, immutable) and ID.env (its envelope)
+ *     incoming/  submissions of users who may not write queue/ (mode 1777,
+ *                files 0600): pickup.h moves them into the queue
  *     corrupt/   entries that could not be parsed, kept for a person
  *
  * The message file is RFC 5322 text with LF line endings (no CR, no NUL):
@@ -23,6 +25,7 @@
 #define POSTBOX_SPOOL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "buf.h"
 #include "envelope.h"
@@ -31,14 +34,18 @@
 struct spool {
 	char dir[3072];
 	int queue_fd;            /* open directory, for fsync */
+	uid_t owner;             /* owner of the spool directory */
 };
 
 /* A message being received, before its commit. */
 struct spool_tx {
 	struct spool *spool;
 	char id[QID_MAX];
-	int fd;                  /* tmp/ID.msg */
+	int fd;                  /* the temp message file */
 	long long size;
+	const char *area;        /* where temp files live: "tmp" or "incoming" */
+	const char *prefix;      /* temp name prefix: "" in tmp/, "." in incoming/ */
+	int commit_fd;           /* directory committed into: queue/ or incoming/ */
 };
 
 /* Open (and with create, make) the spool directories. */
@@ -49,6 +56,9 @@ void spool_close(struct spool *s);
 void spool_new_id(char *id, size_t cap);
 
 int spool_begin(struct spool *s, struct spool_tx *tx, struct mail_err *e);
+/* The same for a user who may not write queue/: the message is committed
+ * into incoming/ (same protocol, temp names start with "."). */
+int spool_begin_incoming(struct spool *s, struct spool_tx *tx, struct mail_err *e);
 int spool_write(struct spool_tx *tx, const void *p, size_t n, struct mail_err *e);
 /* Commit with this envelope (its id, arrival and size are filled in). */
 int spool_commit(struct spool_tx *tx, struct envelope *env, struct mail_err *e);
@@ -75,6 +85,9 @@ int spool_remove(struct spool *s, const char *id, struct mail_err *e);
 int spool_quarantine(struct spool *s, const char *id, const char *why, struct mail_err *e);
 /* Remove temp files and uncommitted messages older than max_age seconds. */
 int spool_recover(struct spool *s, long long max_age, struct mail_err *e);
+
+/* May this uid act on the whole spool (root, or the spool's owner)? */
+int spool_trusted(const struct spool *s, uid_t uid);
 
 /* Is this text a well-formed queue id? (guards paths built from user input) */
 int spool_id_valid(const char *id);

@@ -98,3 +98,15 @@ load helpers
 	[[ "$output" == *"someone@example.org"* ]]
 	ls "$home/.postbox/spool/queue" | grep -q '\.env$'
 }
+
+@test "make install puts the binary and one link per linkable applet under DESTDIR" {
+	run make -C "$ROOT" -s install PREFIX=/usr DESTDIR="$T/stage"
+	[ "$status" -eq 0 ]
+	[ -x "$T/stage/usr/sbin/postbox" ]
+	for a in $(pb --list-links); do
+		[ "$(readlink "$T/stage/usr/sbin/$a")" = postbox ] || { echo "no link for $a"; false; }
+	done
+	[ ! -e "$T/stage/usr/sbin/config" ]
+	run "$T/stage/usr/sbin/mailq" --version  # the default build, whatever POSTBOX_BUILD says
+	[[ "$output" == "mailq (postbox) "* ]]
+}

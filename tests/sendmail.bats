@@ -200,8 +200,10 @@ refused() { # EXPECTED-STATUS, then the command in "run"
 	refused 77
 	[[ "$output" == *"only root or the spool's owner may set another sender"* ]]
 	printf 'b\n' | as_nobody "$PB" sendmail -f nobody@test.example a@x.example
+	pb pickup    # users who do not own the spool submit through incoming/
 	grep -qx 'sender nobody@test.example' "$(env_file)"
 	printf 'b\n' | as_nobody "$PB" sendmail a@x.example
+	pb pickup
 	grep -qx 'sender nobody@test.example' "$(env_file)"
 	grep -qx 'uid 65534' "$(env_file)"
 }

@@ -134,3 +134,16 @@ UNIT_TEST(envelope_escape_round_trip_all_bytes)
 	CHECK(env_unescape(back, sizeof back, "%zz", 3) < 0);
 	buf_free(&out);
 }
+
+UNIT_TEST(envelope_raw_controls_refused)
+{
+	/* found by fuzz_envelope: a raw NUL made "<>" and "" differ on rewrite */
+	struct envelope b;
+	struct mail_err e;
+	const char text[] = "postbox-envelope 1\nid 6616470395303-1a35\nsender <>\0x\nrcpt a@b\nend\n";
+	CHECK(envelope_parse(text, sizeof text - 1, &b, &e) < 0);
+	const char tab[] = "postbox-envelope 1\nid 6616470395303-1a35\nsender a\tb@c\nrcpt a@b\nend\n";
+	CHECK(envelope_parse(tab, sizeof tab - 1, &b, &e) < 0);
+	const char nul[] = "postbox-envelope 1\nid 6616470395303-1a35\nsender a%00b@c\nrcpt a@b\nend\n";
+	CHECK(envelope_parse(nul, sizeof nul - 1, &b, &e) < 0);
+}
