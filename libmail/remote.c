@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dane.h"
@@ -16,7 +17,22 @@
 #include "smtp_client.h"
 #include "tls.h"
 
-enum outcome { NEXT, DONE, RETRY_PLAIN };
+enum outcome { NEXT, DONE, RETRY_PLAIN, RETRY_FRESH };
+
+/* A session kept for the next message to the same host is used again only
+ * within this many seconds (servers time idle clients out). */
+#define CACHE_IDLE_MAX 20
+
+static void cache_drop(struct remote *rm)
+{
+	if (!rm->cache)
+		return;
+	if (!rm->cache->broken)
+		smtp_quit(rm->cache);
+	smtp_close(rm->cache);
+	free(rm->cache);
+	rm->cache = NULL;
+}
 
 enum tls_mode { TLS_OPPORTUNISTIC, TLS_MANDATORY, TLS_IMPLICIT, TLS_OFF };
 
@@ -148,6 +164,7 @@ int remote_init(struct remote *rm, const struct config *cfg, struct mail_err *e)
 
 void remote_free(struct remote *rm)
 {
+	cache_drop(rm);
 	if (rm->tls)
 		tls_ctx_free(rm->tls);
 	if (rm->smart_tls)
@@ -233,21 +250,39 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 {
 	const char *host = hop->host;
 	int tls_required = hop->tls == TLS_MANDATORY || hop->tls == TLS_IMPLICIT;
-	struct smtp_client c;
+	struct smtp_client *c = NULL;
 	struct mail_err e;
 	char mta[300];
 	enum outcome out = NEXT;
-	memset(&c, 0, sizeof c);
+	int keep = 0;
 	err_clear(&e);
 	if (!strcmp(host, addr))
 		snprintf(mta, sizeof mta, "%s", host);
 	else
 		snprintf(mta, sizeof mta, "%s[%s]", host, addr);
-	if (smtp_connect(&c, addr, hop->port, SMTP_ANY_FAMILY, NULL, rm->timeout_ms, &e) < 0) {
-		fill_err(res, n, &e, "", "4.4.1");
+	char key[sizeof rm->cache_key];
+	snprintf(key, sizeof key, "%s|%s|%d|%d|%s", mta, hop->port, (int)hop->tls, use_tls,
+		 hop->user ? hop->user : "");
+	int reused = 0;
+	if (rm->cache && !strcmp(rm->cache_key, key) && time(NULL) - rm->cache_time < CACHE_IDLE_MAX) {
+		/* The session of the previous message to this host: no new
+		 * connection, greeting, EHLO, STARTTLS or AUTH. */
+		c = rm->cache;
+		rm->cache = NULL;
+		reused = 1;
+		goto ready;
+	}
+	cache_drop(rm);
+	if (!(c = calloc(1, sizeof *c))) {
+		fill_all(res, n, 451, "4.3.0", "", "out of memory");
 		return NEXT;
 	}
-	str_copy(c.host, sizeof c.host, host, strlen(host)); /* the name TLS checks and SNI */
+	if (smtp_connect(c, addr, hop->port, SMTP_ANY_FAMILY, NULL, rm->timeout_ms, &e) < 0) {
+		fill_err(res, n, &e, "", "4.4.1");
+		free(c);
+		return NEXT;
+	}
+	str_copy(c->host, sizeof c->host, host, strlen(host)); /* the name TLS checks and SNI */
 	struct tls_ctx *ctx = hop->ctx;
 	if (!ctx && hop->tls != TLS_OFF) {
 		if (!rm->tls && !(rm->tls = tls_client_ctx(TLS_NO_VERIFY, NULL, NULL, NULL, &e))) {
@@ -256,47 +291,47 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 		}
 		ctx = rm->tls;
 	}
-	if (hop->tls == TLS_IMPLICIT && smtp_tls_on_connect(&c, ctx, &e) < 0) {
+	if (hop->tls == TLS_IMPLICIT && smtp_tls_on_connect(c, ctx, &e) < 0) {
 		fill_all(res, n, 451, "4.7.5", mta, e.msg);
 		goto quit;
 	}
-	int code = smtp_read_reply(&c, &e);
+	int code = smtp_read_reply(c, &e);
 	if (code < 0) {
 		fill_err(res, n, &e, mta, "4.4.2");
 		goto quit;
 	}
 	if (code != 220) {
-		smtp_reply_error(&c, "greeting", &e);
+		smtp_reply_error(c, "greeting", &e);
 		fill_err(res, n, &e, mta, "4.4.2");
 		goto quit;
 	}
 	const char *helo = config_str(rm->cfg, CFG_HOSTNAME);
-	if (smtp_ehlo(&c, helo, &e) < 0) {
+	if (smtp_ehlo(c, helo, &e) < 0) {
 		fill_err(res, n, &e, mta, "4.4.2");
 		goto quit;
 	}
 	if (hop->tls == TLS_IMPLICIT) {
-		log_info(env->id, "tls=%s cipher=%s relay=%s", tls_version(&c.io), tls_cipher(&c.io), mta);
-	} else if ((c.ext.flags & SMTP_EXT_STARTTLS) && use_tls && hop->tls != TLS_OFF) {
-		if (smtp_starttls(&c, ctx, &e) < 0 || smtp_ehlo(&c, helo, &e) < 0) {
+		log_info(env->id, "tls=%s cipher=%s relay=%s", tls_version(&c->io), tls_cipher(&c->io), mta);
+	} else if ((c->ext.flags & SMTP_EXT_STARTTLS) && use_tls && hop->tls != TLS_OFF) {
+		if (smtp_starttls(c, ctx, &e) < 0 || smtp_ehlo(c, helo, &e) < 0) {
 			fill_all(res, n, 451, "4.7.5", mta, e.msg);
 			out = tls_required ? NEXT : RETRY_PLAIN;
 			goto quit;
 		}
 		/* DANE: checked before anything is sent over the new session. */
-		if (hop->dane && dane_usable(hop->dane) && dane_check(tls_ssl(&c.io), hop->dane, host, &e) < 0) {
+		if (hop->dane && dane_usable(hop->dane) && dane_check(tls_ssl(&c->io), hop->dane, host, &e) < 0) {
 			fill_err(res, n, &e, mta, "4.7.5");
 			log_warn(env->id, "relay=%s dane=failed", mta);
 			goto quit;
 		}
-		log_info(env->id, "tls=%s cipher=%s relay=%s%s", tls_version(&c.io), tls_cipher(&c.io), mta,
+		log_info(env->id, "tls=%s cipher=%s relay=%s%s", tls_version(&c->io), tls_cipher(&c->io), mta,
 			 hop->dane ? (dane_usable(hop->dane) ? " dane=verified" : " dane=unusable-records")
 				   : "");
 	} else if (tls_required) {
 		fill_all(res, n, 451, "4.7.5", mta, "STARTTLS is required for this destination but not offered");
 		goto quit;
 	}
-	if (hop->user && smtp_auth(&c, 0, hop->user, hop->pass, &e) < 0) {
+	if (hop->user && smtp_auth(c, 0, hop->user, hop->pass, &e) < 0) {
 		/* 535 and the like: the credentials are the administrator's to
 		 * fix; the mail waits for it rather than bounce. */
 		int perm = e.smtp >= 500;
@@ -307,15 +342,16 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 		}
 		goto quit;
 	}
-	if (c.ext.size && (unsigned long long)env->size > c.ext.size) {
+ready:
+	if (c->ext.size && (unsigned long long)env->size > c->ext.size) {
 		char why[128];
 		snprintf(why, sizeof why, "message of %lld octets exceeds the server's SIZE limit of %llu", env->size,
-			 c.ext.size);
+			 c->ext.size);
 		fill_all(res, n, 552, "5.3.4", mta, why);
 		out = DONE;
 		goto quit;
 	}
-	if (env->smtputf8 && !(c.ext.flags & SMTP_EXT_SMTPUTF8)) {
+	if (env->smtputf8 && !(c->ext.flags & SMTP_EXT_SMTPUTF8)) {
 		fill_all(res, n, 553, "5.6.7", mta, "the message needs SMTPUTF8, which the server does not offer");
 		out = DONE;
 		goto quit;
@@ -330,10 +366,10 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 		fill_all(res, n, 451, "4.3.0", "", "out of memory");
 		goto txn_done;
 	}
-	mail_params(&mp, env, &c.ext);
+	mail_params(&mp, env, &c->ext);
 	for (size_t i = 0; i < n; i++) {
 		rcpt[i] = env->rcpt[idx[i]].addr;
-		rcpt_params(&rpb[i], &env->rcpt[idx[i]], &c.ext);
+		rcpt_params(&rpb[i], &env->rcpt[idx[i]], &c->ext);
 		rp[i] = rpb[i].len ? buf_cstr(&rpb[i]) : NULL;
 	}
 	struct smtp_txn t;
@@ -346,7 +382,7 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 	t.msg_fd = msg_fd;
 	t.rcpt_res = rr;
 	lseek(msg_fd, 0, SEEK_SET);
-	int r = smtp_transaction(&c, &t, &e);
+	int r = smtp_transaction(c, &t, &e);
 	if (r == 0 || t.stage >= SMTP_STAGE_RCPT) {
 		/* Each recipient: its RCPT reply if refused, else the reply to
 		 * the message (DATA or the final dot). */
@@ -360,7 +396,12 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 				fill_err(&res[i], 1, &e, mta, "4.4.2");
 		}
 		/* Nothing sent yet and the connection failed: another host may do. */
-		out = c.broken && t.stage < SMTP_STAGE_DOT ? NEXT : DONE;
+		out = c->broken && t.stage < SMTP_STAGE_DOT ? NEXT : DONE;
+		if (out == DONE && !c->broken && t.stage == SMTP_STAGE_DOT)
+			keep = 1;
+	} else if (reused && c->broken) {
+		/* The cached session had gone stale: start afresh, once. */
+		out = RETRY_FRESH;
 	} else if (t.mail.code) { /* MAIL refused */
 		for (size_t i = 0; i < n; i++)
 			from_reply(&res[i], &t.mail, mta);
@@ -379,9 +420,16 @@ txn_done:
 	free(rpb);
 	free(rr);
 quit:
-	if (!c.broken)
-		smtp_quit(&c);
-	smtp_close(&c);
+	if (keep) {
+		rm->cache = c;
+		str_copy(rm->cache_key, sizeof rm->cache_key, key, strlen(key));
+		rm->cache_time = (long long)time(NULL);
+		return out;
+	}
+	if (!c->broken)
+		smtp_quit(c);
+	smtp_close(c);
+	free(c);
 	return out;
 }
 
@@ -420,6 +468,8 @@ static enum outcome try_host(struct remote *rm, const struct envelope *env, int 
 		else
 			addr_text(&addrs.addr[i], text, sizeof text);
 		enum outcome o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 1);
+		if (o == RETRY_FRESH)
+			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 1);
 		if (o == RETRY_PLAIN) {
 			log_warn(env->id, "relay=%s[%s] STARTTLS failed, retrying without TLS", host, text);
 			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 0);

@@ -28,6 +28,11 @@
  * envelope sender in a local domain (root@localhost, you@laptop) becomes
  * that address in MAIL FROM; headers are not rewritten.
  *
+ * A session that ended a transaction cleanly is kept open (one per runner)
+ * and used again for the next message to the same host, address, port and
+ * TLS mode within 20 seconds; a kept session found dead is replaced by a
+ * fresh connection once.
+ *
  * An MX that is this host (hostname) ends the list: preferences equal or
  * above ours are not tried (§5.1); if that leaves none, the mail loops and
  * bounces with 554 5.4.6.
@@ -40,6 +45,7 @@
 #include "runner.h"
 
 struct tls_ctx;
+struct smtp_client;
 
 #define SMARTHOST_MAX 8
 
@@ -60,6 +66,10 @@ struct remote {
 	size_t nsmart;
 	struct tls_ctx *smart_tls;   /* verifying context */
 	char user[256], pass[256];   /* from smarthost_auth_file */
+	/* the last session, kept open for the next message to the same host */
+	struct smtp_client *cache;
+	char cache_key[700];
+	long long cache_time;
 };
 
 int remote_init(struct remote *rm, const struct config *cfg, struct mail_err *e);

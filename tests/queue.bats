@@ -449,3 +449,16 @@ PY
 	[ "$(queue_count)" -eq 0 ]
 	grep -q $'^X-Sink-TLS: yes\r$' "$T"/sink/*.eml
 }
+
+@test "one session carries several messages to the same host" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	for i in 1 2 3 4 5; do send "c$i" "r$i@example.org"; done
+	before=$(wc -l < "$T/sink/connections")   # aiosmtpd probes itself once at start
+	run pb runq
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(sink_count)" -eq 5 ]
+	[ "$(wc -l < "$T/sink/connections")" -eq $((before + 1)) ]
+}

@@ -12,7 +12,8 @@ With SINK_TLS_CERT and SINK_TLS_KEY in the environment it offers STARTTLS
 and notes "X-Sink-TLS: yes" in messages that came over TLS; SINK_IMPLICIT=1
 makes it TLS from the first byte (port 465 style). SINK_AUTH=user:password
 requires AUTH (PLAIN/LOGIN) and notes "X-Sink-Auth: user".
-The file DIR/ready appears once it listens.
+The file DIR/ready appears once it listens; DIR/connections gets one line
+per connection.
 """
 import asyncio, os, ssl, sys, time
 from aiosmtpd.controller import Controller
@@ -66,6 +67,8 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 
 class Sink(Controller):
     def factory(self):
+        with open(os.path.join(out, "connections"), "a") as f:
+            f.write("1\n")
         kw = {}
         if auth:
             kw = dict(authenticator=authenticator, auth_required=True,
