@@ -143,6 +143,10 @@ int runq_run(const struct config *cfg, const struct runner_filter *filter, const
 	r.local.deliver = local_deliver;
 	r.local.ctx = &local;
 	r.filter = filter;
+	long long workers = config_num(cfg, CFG_QUEUE_WORKERS);
+	if (workers < 1 || workers > RUNNER_WORKERS_MAX)
+		die(EX_CONFIG, "queue_workers: expected 1 to %d, got %lld", RUNNER_WORKERS_MAX, workers);
+	r.workers = filter && filter->nids == 1 ? 1 : (int)workers;
 	/* Leftovers of crashed writers: temp files older than a day. */
 	if (spool_recover(&spool, 86400, &e) < 0)
 		warn("%s", e.msg);
@@ -157,6 +161,7 @@ int runq_run(const struct config *cfg, const struct runner_filter *filter, const
 	}
 	int rv = 0;
 	do {
+		remote_idle(&remote);
 		if (runner_run(&r, &e) < 0) {
 			warn("%s", e.msg);
 			rv = EX_TEMPFAIL;

@@ -40,6 +40,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_POP3_PLAINTEXT_AUTH] = { "pop3_plaintext_auth", CT_BOOL, "no", "pop3d: allow USER/PASS and AUTH without TLS" },
 	[CFG_POP3_TIMEOUT] = { "pop3_timeout", CT_DURATION, "10m", "pop3d: autologout after this much idle time (RFC 1939: at least 10m)" },
 	[CFG_QUEUE_LIFETIME] = { "queue_lifetime", CT_DURATION, "5d", "undelivered mail bounces after this long in the queue" },
+	[CFG_QUEUE_WORKERS] = { "queue_workers", CT_NUMBER, "4", "processes delivering in parallel during one queue run (1-64)" },
 	[CFG_QUOTA_ACTION] = { "quota_action", CT_STRING, "reject", "over quota: reject (552 5.2.2) or defer (452 4.2.2)" },
 	[CFG_RECIPIENT_DELIMITER] = { "recipient_delimiter", CT_STRING, "+", "separates user and extension: user+detail@domain (empty: none)" },
 	[CFG_RELAY_NETWORKS] = { "relay_networks", CT_LIST, "127.0.0.0/8, ::1/128", "client networks allowed to relay" },

@@ -19,20 +19,6 @@
 
 enum outcome { NEXT, DONE, RETRY_PLAIN, RETRY_FRESH };
 
-/* A session kept for the next message to the same host is used again only
- * within this many seconds (servers time idle clients out). */
-#define CACHE_IDLE_MAX 20
-
-static void cache_drop(struct remote *rm)
-{
-	if (!rm->cache)
-		return;
-	if (!rm->cache->broken)
-		smtp_quit(rm->cache);
-	smtp_close(rm->cache);
-	free(rm->cache);
-	rm->cache = NULL;
-}
 
 enum tls_mode { TLS_OPPORTUNISTIC, TLS_MANDATORY, TLS_IMPLICIT, TLS_OFF };
 
@@ -47,6 +33,21 @@ struct hop {
 	const char *sender;          /* MAIL FROM, after rewriting */
 	const struct dns_reply *dane; /* validated TLSA records of this host, or NULL */
 };
+
+/* A session kept for the next message to the same host is used again only
+ * within this many seconds (servers time idle clients out). */
+#define CACHE_IDLE_MAX 20
+
+static void cache_drop(struct remote *rm)
+{
+	if (!rm->cache)
+		return;
+	if (!rm->cache->broken)
+		smtp_quit(rm->cache);
+	smtp_close(rm->cache);
+	free(rm->cache);
+	rm->cache = NULL;
+}
 
 /* "[host]:port", "host:port", "host", "[2001:db8::1]:587" → one entry. */
 static int parse_smarthost(const char *s, size_t n, struct smarthost *h)
@@ -160,6 +161,11 @@ int remote_init(struct remote *rm, const struct config *cfg, struct mail_err *e)
 	}
 	return dns_init(&rm->dns, config_str(cfg, CFG_RESOLVER), (int)config_num(cfg, CFG_DNS_TIMEOUT) * 1000,
 			e);
+}
+
+void remote_idle(struct remote *rm)
+{
+	cache_drop(rm);
 }
 
 void remote_free(struct remote *rm)

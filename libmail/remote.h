@@ -74,6 +74,8 @@ struct remote {
 
 int remote_init(struct remote *rm, const struct config *cfg, struct mail_err *e);
 void remote_free(struct remote *rm);
+/* Close the kept session (before forking workers, or when idle). */
+void remote_idle(struct remote *rm);
 /* A transport_fn (runner.h); ctx is a struct remote. */
 int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char *domain,
 		   const size_t *idx, size_t n, struct rcpt_result *res);

@@ -2,6 +2,10 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,17 +244,75 @@ int runner_message(struct runner *r, const char *id, struct mail_err *e)
 	return rv;
 }
 
-int runner_run(struct runner *r, struct mail_err *e)
+/* The messages of one worker: every parts-th id, starting at part. */
+static void run_part(struct runner *r, char **ids, size_t n, size_t part, size_t parts)
 {
-	char **ids;
-	size_t n;
-	if (spool_list(r->spool, &ids, &n, e) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = part; i < n; i += parts) {
 		struct mail_err e2;
 		err_clear(&e2);
 		if (runner_message(r, ids[i], &e2) < 0)
 			log_err(ids[i], "%s", e2.msg);
+	}
+}
+
+static void add_stats(struct runner_stats *to, const struct runner_stats *s)
+{
+	to->messages += s->messages;
+	to->sent += s->sent;
+	to->deferred += s->deferred;
+	to->bounced += s->bounced;
+	to->busy += s->busy;
+	to->corrupt += s->corrupt;
+	to->reports += s->reports;
+}
+
+int runner_run(struct runner *r, struct mail_err *e)
+{
+	char **ids;
+	size_t n, parts = r->workers > 1 ? (size_t)r->workers : 1;
+	if (spool_list(r->spool, &ids, &n, e) < 0)
+		return -1;
+	if (parts > n)
+		parts = n ? n : 1;
+	pid_t pids[RUNNER_WORKERS_MAX];
+	int fds[RUNNER_WORKERS_MAX];
+	size_t started = 0;
+	/* Workers 1..parts-1 are children; the caller is worker 0. Each
+	 * reports its counters through a pipe; each dies with the caller
+	 * (PR_SET_PDEATHSIG), so killing a runner kills its workers. */
+	for (size_t k = 1; k < parts; k++) {
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) < 0)
+			break;
+		pid_t pid = fork();
+		if (pid < 0) {
+			close(p[0]);
+			close(p[1]);
+			break;
+		}
+		if (pid == 0) {
+			close(p[0]);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			memset(&r->stats, 0, sizeof r->stats);
+			run_part(r, ids, n, k, parts);
+			ssize_t w = write(p[1], &r->stats, sizeof r->stats);
+			_exit(w == (ssize_t)sizeof r->stats ? 0 : 1);
+		}
+		close(p[1]);
+		pids[started] = pid;
+		fds[started++] = p[0];
+	}
+	run_part(r, ids, n, 0, started + 1 < parts ? started + 1 : parts);
+	for (size_t k = 0; k < started; k++) {
+		struct runner_stats st;
+		ssize_t got;
+		while ((got = read(fds[k], &st, sizeof st)) < 0 && errno == EINTR)
+			;
+		if (got == (ssize_t)sizeof st)
+			add_stats(&r->stats, &st);
+		close(fds[k]);
+		while (waitpid(pids[k], NULL, 0) < 0 && errno == EINTR)
+			;
 	}
 	spool_ids_free(ids, n);
 	return 0;

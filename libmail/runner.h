@@ -57,12 +57,18 @@ struct runner {
 	long long lifetime;
 	long long schedule[RETRY_SCHEDULE_MAX];
 	size_t nschedule;
+	int workers;                          /* processes for one pass (queue_workers) */
 	struct runner_stats stats;
 };
 
+#define RUNNER_WORKERS_MAX 64
+
 /* Read lifetime and schedule from cfg; transports start unset. */
 int runner_init(struct runner *r, struct spool *s, const struct config *cfg, struct mail_err *e);
-/* One pass over the queue. -1 only when the spool cannot be listed. */
+/* One pass over the queue, split among r->workers processes (each takes
+ * every workers-th message; their counters are added to r->stats).
+ * Transports must hold no open session when it is called (they are
+ * inherited by the workers). -1 only when the spool cannot be listed. */
 int runner_run(struct runner *r, struct mail_err *e);
 /* One message: 1 processed, 0 skipped (busy, gone, held, filtered out),
  * -1 error (e says; the message stays as it was). */
