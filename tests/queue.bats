@@ -311,7 +311,7 @@ PY
 	dns_mx example.org "10 mx.example.org 127.0.0.1"
 	dns_start
 	sink_start "$PORT"
-	seq 1 1000 | xargs -P 4 -I N sh -c "printf 'Subject: n N\n\nbody N\n' | '$PB' sendmail m@example.org"
+	seq 1 1000 | xargs -P 4 -I @@ sh -c "printf 'Subject: n @@\n\nbody @@\n' | '$PB' sendmail m@example.org"
 	[ "$(queue_count)" -eq 1000 ]
 	for r in 1 2 3; do
 		"$PB" runq > "$T/runner$r.log" 2>&1 3>&- &
