@@ -447,6 +447,15 @@ static void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
 		str_copy(out, cap, "?", 1);
 }
 
+static int is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a) ||
+	       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+}
+
 /* Try one host at each of its addresses. */
 static enum outcome try_host(struct remote *rm, const struct envelope *env, int msg_fd, const struct hop *hop,
 			     const char *literal, const size_t *idx, size_t n, struct rcpt_result *res,
@@ -473,6 +482,17 @@ static enum outcome try_host(struct remote *rm, const struct envelope *env, int 
 			str_copy(text, sizeof text, literal, strlen(literal));
 		else
 			addr_text(&addrs.addr[i], text, sizeof text);
+		/* An MX on a loopback address at port 25 is this host's own
+		 * smtpd: mail that came here for that domain would loop. (Tests
+		 * point MX hosts at loopback with another smtp_port.) */
+		if (!literal && !strcmp(hop->port, "25") &&
+		    is_loopback(&addrs.addr[i])) {
+			char why[300];
+			snprintf(why, sizeof why, "MX host %s has the loopback address %s: mail would loop back to myself",
+				 host, text);
+			fill_all(res, n, 554, "5.4.6", "", why);
+			continue;
+		}
 		enum outcome o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 1);
 		if (o == RETRY_FRESH)
 			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 1);

@@ -465,3 +465,46 @@ PY
 	[ "$(sink_count)" -eq 5 ]
 	[ "$(wc -l < "$T/sink/connections")" -eq $((before + 1)) ]
 }
+
+@test "an MX on a loopback address at port 25 is a loop: bounced 5.4.6, nothing connects" {
+	sed -i '/^smtp_port/d' "$POSTBOX_CONFIG"
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	send 50 loop@example.org
+	id=$(queue_ids)
+	run pb runq
+	echo "$output"
+	[ ! -e "$SPOOL/queue/$id.env" ]
+	b=$(bounce_id)
+	run parse_bounce "$b"
+	echo "$output"
+	[[ "$output" == *"rcpt rfc822; loop@example.org | failed | 5.4.6 |"*"loopback"* ]]
+}
+
+@test "SIZE: a message over the server's limit bounces 5.3.4 without DATA; SIZE= is sent" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	SINK_SIZE=2000 sink_start "$PORT"
+	send 60 small@example.org
+	{ printf 'Subject: big\n\n'; head -c 3000 /dev/zero | tr '\0' x | fold -w 70; } | pb sendmail big@example.org
+	run pb runq
+	[ "$(sink_count)" -eq 1 ]
+	grep -q $'^X-Sink-Params: SIZE=[0-9]*\r$' "$T"/sink/*.eml
+	b=$(bounce_id)
+	run parse_bounce "$b"
+	echo "$output"
+	[[ "$output" == *"rcpt rfc822; big@example.org | failed | 5.3.4 | dns; mx.example.org |"* ]]
+}
+
+@test "SMTPUTF8: a message that needs it bounces 5.6.7 at a server without it" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	SINK_NO_UTF8=1 sink_start "$PORT"
+	printf 'Subject: utf8\n\nhi\n' | pb sendmail 'jörg@example.org'
+	run pb runq
+	[ "$(sink_count)" -eq 0 ]
+	b=$(bounce_id)
+	run parse_bounce "$b"
+	echo "$output"
+	[[ "$output" == *"| failed | 5.6.7 |"* ]]
+}

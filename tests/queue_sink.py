@@ -11,7 +11,8 @@ a local part starting with "slow" makes DATA wait 30 s (for kill tests).
 With SINK_TLS_CERT and SINK_TLS_KEY in the environment it offers STARTTLS
 and notes "X-Sink-TLS: yes" in messages that came over TLS; SINK_IMPLICIT=1
 makes it TLS from the first byte (port 465 style). SINK_AUTH=user:password
-requires AUTH (PLAIN/LOGIN) and notes "X-Sink-Auth: user".
+requires AUTH (PLAIN/LOGIN) and notes "X-Sink-Auth: user". SINK_SIZE sets
+the SIZE limit; SINK_NO_UTF8=1 turns SMTPUTF8 off.
 The file DIR/ready appears once it listens; DIR/connections gets one line
 per connection.
 """
@@ -73,7 +74,9 @@ class Sink(Controller):
         if auth:
             kw = dict(authenticator=authenticator, auth_required=True,
                       auth_require_tls=not implicit)
-        return SMTP(self.handler, decode_data=False, enable_SMTPUTF8=True, ident="queue-sink",
+        kw["data_size_limit"] = int(os.environ.get("SINK_SIZE", "33554432"))
+        return SMTP(self.handler, decode_data=False, ident="queue-sink",
+                    enable_SMTPUTF8=os.environ.get("SINK_NO_UTF8") != "1",
                     tls_context=None if implicit else tls, **kw)
 
 c = Sink(Handler(), hostname=host, port=port, ready_timeout=10,
