@@ -23,6 +23,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_ALIASES] = { "aliases", CT_STRING, "", "aliases file in /etc/aliases syntax (empty: none)" },
 	[CFG_DANE] = { "dane", CT_BOOL, "yes", "check MX certificates against DNSSEC-validated TLSA records (RFC 7672)" },
 	[CFG_DEFAULT_USER] = { "default_user", CT_STRING, "nobody", "identity for files and programs named in a root-owned aliases file" },
+	[CFG_DELAY_WARNING] = { "delay_warning", CT_DURATION, "0", "warn the sender once when mail is still undelivered after this long (0: never)" },
 	[CFG_DNS_TIMEOUT] = { "dns_timeout", CT_DURATION, "5s", "wait for one DNS answer (per try; two tries per nameserver)" },
 	[CFG_HOP_LIMIT] = { "hop_limit", CT_NUMBER, "50", "most Received: fields before a message is refused as a loop" },
 	[CFG_HOSTNAME] = { "hostname", CT_STRING, NULL, "this host's name in greetings, Received and Message-ID" },

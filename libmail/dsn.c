@@ -17,7 +17,9 @@ int dsn_wanted(const struct envelope *env, const struct rcpt *r, enum dsn_action
 {
 	if (!env->sender[0] || a == DSN_NONE || (r->notify & NOTIFY_NEVER))
 		return 0;
-	unsigned notify = r->notify ? r->notify : NOTIFY_FAILURE; /* RFC 3461 §4.1 default */
+	/* RFC 3461 §4.1: without NOTIFY, failures, and delays at the MTA's
+	 * discretion (delay_warning). */
+	unsigned notify = r->notify ? r->notify : NOTIFY_FAILURE | NOTIFY_DELAY;
 	switch (a) {
 	case DSN_FAILED:
 		return (notify & NOTIFY_FAILURE) != 0;
@@ -81,9 +83,16 @@ static void human_part(struct buf *b, const struct envelope *env, const enum dsn
 	for (size_t i = 0; i < env->nrcpt; i++)
 		failed |= actions[i] == DSN_FAILED;
 	buf_addf(b, "This is the mail system at host %s.\n\n", host);
+	int delayed = 0;
+	for (size_t i = 0; i < env->nrcpt; i++)
+		delayed |= actions[i] == DSN_DELAYED;
 	if (failed)
 		buf_adds(b, "I'm sorry to have to inform you that your message could not\n"
 			    "be delivered to one or more recipients. It's attached below.\n\n");
+	else if (delayed)
+		buf_adds(b, "This is a warning only; you do not need to resend your message.\n\n"
+			    "Your message could not be delivered yet to the recipients below.\n"
+			    "The mail system will keep trying, and tell you if it gives up.\n\n");
 	else
 		buf_adds(b, "Your message was successfully delivered to the destination(s)\n"
 			    "listed below, as you asked in the delivery status request.\n\n");
@@ -187,14 +196,19 @@ int dsn_build(struct buf *out, const struct envelope *env, const enum dsn_action
 {
 	char date[64], boundary[128];
 	unsigned rnd = 0;
-	int failed = 0;
+	int failed = 0, delayed = 0;
 	struct buf orig = BUF_INIT;
-	for (size_t i = 0; i < env->nrcpt; i++)
+	for (size_t i = 0; i < env->nrcpt; i++) {
 		failed |= actions[i] == DSN_FAILED;
+		delayed |= actions[i] == DSN_DELAYED;
+	}
 	if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
 		rnd = (unsigned)now;
 	snprintf(boundary, sizeof boundary, "=_postbox_%s_%08x", boundary_tag, rnd);
-	int full = env->ret == RET_FULL || (env->ret == RET_UNSET && env->size <= DSN_FULL_MAX);
+	/* A delay warning returns the header only: the message is still on
+	 * its way. */
+	int full = (failed || !delayed) &&
+		   (env->ret == RET_FULL || (env->ret == RET_UNSET && env->size <= DSN_FULL_MAX));
 	if (read_original(msg_fd, &orig, !full, e) < 0) {
 		buf_free(&orig);
 		return -1;
@@ -205,7 +219,10 @@ int dsn_build(struct buf *out, const struct envelope *env, const enum dsn_action
 	buf_addf(out, ">\nSubject: %s\nDate: %s\nMessage-ID: <%s.dsn@%s>\nAuto-Submitted: auto-replied\n"
 		      "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status;\n"
 		      "\tboundary=\"%s\"\n\nThis is a MIME-encapsulated message.\n\n",
-		 failed ? "Undelivered Mail Returned to Sender" : "Successful Mail Delivery Report", date,
+		 failed    ? "Undelivered Mail Returned to Sender"
+		 : delayed ? "Delayed Mail (still being retried)"
+			   : "Successful Mail Delivery Report",
+		 date,
 		 boundary_tag, host, boundary);
 	buf_addf(out, "--%s\nContent-Description: Notification\nContent-Type: text/plain; charset=us-ascii\n\n",
 		 boundary);

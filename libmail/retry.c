@@ -175,3 +175,17 @@ int retry_expire(struct rcpt *r, long long arrival, long long now, long long lif
 		snprintf(r->error, sizeof r->error, "451 4.4.7 not delivered within queue_lifetime");
 	return 1;
 }
+
+int retry_delay_warning_due(long long arrival, long long prev_attempt, long long now, long long threshold)
+{
+	if (threshold <= 0 || now - arrival < threshold)
+		return 0;
+	return prev_attempt <= 0 || prev_attempt - arrival < threshold;
+}
+
+long long retry_prev_attempt(const struct rcpt *r, const long long *sched, size_t n)
+{
+	if (r->attempts <= 0 || r->next_try <= 0)
+		return 0;
+	return r->next_try - retry_delay(sched, n, r->attempts);
+}

@@ -37,6 +37,15 @@ enum rcpt_state retry_apply(struct rcpt *r, const struct rcpt_result *res, long 
  * attempt, keeping its last error. Returns 1 if it expired. */
 int retry_expire(struct rcpt *r, long long arrival, long long now, long long lifetime);
 
+/* Is a delay warning due now? threshold > 0, the message is at least that
+ * old now, and was not yet at the previous attempt (prev_attempt, 0 when
+ * unknown or none): so one warning per message, give or take a forced
+ * retry. */
+int retry_delay_warning_due(long long arrival, long long prev_attempt, long long now, long long threshold);
+/* When the attempt before this one happened, from the recipient's state
+ * before it is applied (attempts and next_try), or 0 if unknown. */
+long long retry_prev_attempt(const struct rcpt *r, const long long *sched, size_t n);
+
 /* The error text kept in the envelope: "host MTA said: CODE STATUS TEXT"
  * or "CODE STATUS TEXT". */
 void retry_error_text(const struct rcpt_result *res, char *out, size_t cap);

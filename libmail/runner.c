@@ -22,6 +22,7 @@ int runner_init(struct runner *r, struct spool *s, const struct config *cfg, str
 	r->spool = s;
 	r->cfg = cfg;
 	r->lifetime = config_num(cfg, CFG_QUEUE_LIFETIME);
+	r->delay_warning = config_num(cfg, CFG_DELAY_WARNING);
 	if (retry_parse_schedule(config_str(cfg, CFG_RETRY_SCHEDULE), r->schedule, RETRY_SCHEDULE_MAX,
 				 &r->nschedule) < 0)
 		return err_set(e, EX_CONFIG, 451, "4.3.5",
@@ -97,7 +98,7 @@ static void log_result(const char *id, const struct rcpt *r, long long arrival, 
 
 /* Attempt the due recipients of one domain (all indices in idx share it). */
 static void attempt_domain(struct runner *r, struct envelope *env, int msg_fd, const char *domain,
-			   const size_t *idx, size_t n, long long now)
+			   const size_t *idx, size_t n, long long now, enum dsn_action *actions)
 {
 	struct rcpt_result *res = calloc(n, sizeof *res);
 	int local = config_list_has(r->cfg, CFG_LOCAL_DOMAINS, domain);
@@ -116,7 +117,10 @@ static void attempt_domain(struct runner *r, struct envelope *env, int msg_fd, c
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct rcpt *rc = &env->rcpt[idx[i]];
+		long long prev = retry_prev_attempt(rc, r->schedule, r->nschedule);
 		retry_apply(rc, &res[i], env->arrival, now, r->lifetime, r->schedule, r->nschedule);
+		if (rc->state == RCPT_DEFERRED && retry_delay_warning_due(env->arrival, prev, now, r->delay_warning))
+			actions[idx[i]] = DSN_DELAYED;
 		r->stats.sent += rc->state == RCPT_SENT;
 		r->stats.deferred += rc->state == RCPT_DEFERRED;
 		r->stats.bounced += rc->state == RCPT_BOUNCED;
@@ -164,7 +168,7 @@ static int process(struct runner *r, struct envelope *env, struct mail_err *e)
 				idx[k++] = j;
 				done[j] = 1;
 			}
-		attempt_domain(r, env, msg_fd, domain, idx, k, now);
+		attempt_domain(r, env, msg_fd, domain, idx, k, now, actions);
 	}
 
 	int any_report = 0, all_final = 1;

@@ -55,6 +55,7 @@ struct runner {
 	const struct runner_filter *filter;   /* may be NULL */
 	long long now;                        /* fixed clock for tests; 0 = time() */
 	long long lifetime;
+	long long delay_warning;              /* 0: no delay warnings */
 	long long schedule[RETRY_SCHEDULE_MAX];
 	size_t nschedule;
 	int workers;                          /* processes for one pass (queue_workers) */

@@ -508,3 +508,30 @@ PY
 	echo "$output"
 	[[ "$output" == *"| failed | 5.6.7 |"* ]]
 }
+
+@test "delay_warning: one RFC 3464 'delayed' report after the delay, not one per attempt" {
+	conf delay_warning 1s
+	conf retry_schedule 1s
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 70 defer-long@example.org
+	id=$(queue_ids)
+	run pb runq
+	[ -z "$(bounce_id)" ]              # too young for a warning
+	sleep 1.2
+	run pb runq
+	echo "$output"
+	b=$(bounce_id)
+	[ -n "$b" ]
+	run parse_bounce "$b"
+	echo "$output"
+	[[ "$output" == *"rcpt rfc822; defer-long@example.org | delayed | 4.3.0 | dns; mx.example.org |"* ]]
+	[[ "$output" == *"returned text/rfc822-headers"* ]]
+	grep -q '^Subject: Delayed Mail (still being retried)$' "$SPOOL/queue/$b.msg"
+	rcpt_line "$id" defer-long@example.org | grep -q 'state=deferred attempts=2'
+	sleep 1.2
+	run pb runq
+	rcpt_line "$id" defer-long@example.org | grep -q 'state=deferred attempts=3'
+	[[ "$output" != *"qid=$id report="* ]]
+}

@@ -156,3 +156,18 @@ UNIT_TEST(dsn_report_structure_and_notify)
 	close(fd);
 	envelope_free(&env);
 }
+
+UNIT_TEST(retry_delay_warning_once)
+{
+	long long s[] = { 300, 600, 3600 };
+	CHECK(!retry_delay_warning_due(1000, 0, 1000 + 100, 0));        /* off */
+	CHECK(!retry_delay_warning_due(1000, 0, 1000 + 100, 3600));     /* too young */
+	CHECK(retry_delay_warning_due(1000, 1000 + 3000, 1000 + 3700, 3600));
+	CHECK(!retry_delay_warning_due(1000, 1000 + 3700, 1000 + 7300, 3600)); /* already warned */
+	struct rcpt r;
+	memset(&r, 0, sizeof r);
+	CHECK(retry_prev_attempt(&r, s, 3) == 0);
+	r.attempts = 2;
+	r.next_try = 5000;
+	CHECK(retry_prev_attempt(&r, s, 3) == 4400);
+}
