@@ -11,7 +11,12 @@
  * itself, one process per session (pop3_server.h). -t asks implicit TLS in
  * inetd mode; -P expects a PROXY protocol v1/v2 header on every
  * connection. Users, passwords and mailboxes come from the users file;
- * only Maildir mailboxes are served (pop3_session.h, maildrop.h).
+ * only Maildir mailboxes are served (pop3_session.h, maildrop.h). Run as
+ * root, a session becomes its mailbox's owner after login; with pop3_user
+ * set, pop3d becomes that user as soon as its sockets and TLS key are open.
+ *
+ * Standalone, SIGTERM stops accepting (sessions finish) and SIGHUP reloads
+ * the configuration for the sessions that start afterwards.
  *
  * Exit codes: 0 after a session ended by QUIT, or when a standalone server
  * was stopped by SIGTERM; 76 (EX_PROTOCOL) for an inetd session that ended
@@ -20,6 +25,9 @@
  * (binding a privileged port); 78 bad configuration (TLS key or
  * certificate).
  */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +50,71 @@ static const char usage_text[] =
 	"75 users file unreadable, 76 session ended without QUIT, 77 permission,\n"
 	"78 bad configuration.\n";
 
+/* With pop3_user set, give up root once the sockets and the TLS key are
+ * open: every session then runs as that user (virtual mailboxes that all
+ * belong to it). */
+static void drop_privileges(const struct config *cfg)
+{
+	const char *name = config_str(cfg, CFG_POP3_USER);
+	if (!name[0] || geteuid() != 0)
+		return;
+	struct passwd *pw = getpwnam(name);
+	if (!pw)
+		die(EX_CONFIG, "pop3_user %s: no such user", name);
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0 || (pw->pw_uid != 0 && setuid(0) == 0))
+		die(EX_OSERR, "cannot become %s: %s", name, strerror(errno));
+}
+
+/* The configuration a standalone server serves with; SIGHUP replaces it. */
+struct app {
+	struct config *cfg;
+	const char *path;
+};
+
 static int load_users(struct users *u, void *ctx, struct mail_err *e)
 {
-	const struct config *cfg = ctx;
-	return users_load(u, config_str(cfg, CFG_USERS), e);
+	const struct app *app = ctx;
+	return users_load(u, config_str(app->cfg, CFG_USERS), e);
+}
+
+/* Server settings from a configuration: 0, or -1 with e (bad TLS files). */
+static int apply(struct pop3_server *srv, const struct config *cfg, struct mail_err *e)
+{
+	struct tls_ctx *tls = NULL;
+	const char *cert = config_str(cfg, CFG_TLS_CERT), *key = config_str(cfg, CFG_TLS_KEY);
+	if (cert[0] && !(tls = tls_server_ctx(cert, key[0] ? key : cert, e)))
+		return -1;
+	tls_ctx_free(srv->tls);
+	srv->tls = tls;
+	srv->cfg = cfg;
+	srv->plaintext_auth = (int)config_num(cfg, CFG_POP3_PLAINTEXT_AUTH);
+	srv->keep = (int)config_num(cfg, CFG_POP3_KEEP_MAIL);
+	srv->timeout_ms = (int)config_num(cfg, CFG_POP3_TIMEOUT) * 1000;
+	srv->auth_delay_ms = 500;
+	return 0;
+}
+
+/* SIGHUP: a configuration that does not load (or whose TLS files do not)
+ * leaves the running one in place. */
+static void reload(struct pop3_server *srv, void *ctx)
+{
+	struct app *app = ctx;
+	struct config *next = calloc(1, sizeof *next);
+	struct mail_err e;
+	err_clear(&e);
+	if (!next || config_load(next, app->path, &e) < 0 || apply(srv, next, &e) < 0) {
+		log_err(NULL, "pop3d reload: %s; keeping the running configuration",
+			next ? e.msg : "out of memory");
+		if (next)
+			config_free(next);
+		free(next);
+		return;
+	}
+	config_free(app->cfg);
+	free(app->cfg);
+	app->cfg = next;
+	log_info(NULL, "pop3d reloaded %s", next->path[0] ? next->path : "(defaults)");
 }
 
 int pop3d_main(int argc, char **argv)
@@ -74,24 +143,18 @@ int pop3d_main(int argc, char **argv)
 	}
 	if (optind != argc)
 		die(EX_USAGE, "unexpected argument \"%s\"", argv[optind]);
-	struct config cfg;
-	cli_load_config(&cfg, config);
+	struct config *cfgp = calloc(1, sizeof *cfgp);
+	if (!cfgp)
+		die(EX_OSERR, "out of memory");
+	cli_load_config(cfgp, config);
+	struct config *const cfg0 = cfgp;
 	struct mail_err e;
 	err_clear(&e);
 
 	struct pop3_server srv;
 	memset(&srv, 0, sizeof srv);
-	srv.cfg = &cfg;
-	srv.plaintext_auth = (int)config_num(&cfg, CFG_POP3_PLAINTEXT_AUTH);
-	srv.keep = (int)config_num(&cfg, CFG_POP3_KEEP_MAIL);
-	srv.timeout_ms = (int)config_num(&cfg, CFG_POP3_TIMEOUT) * 1000;
-	srv.auth_delay_ms = 500;
-	const char *cert = config_str(&cfg, CFG_TLS_CERT), *key = config_str(&cfg, CFG_TLS_KEY);
-	if (cert[0]) {
-		srv.tls = tls_server_ctx(cert, key[0] ? key : cert, &e);
-		if (!srv.tls)
-			die(EX_CONFIG, "%s", e.msg);
-	}
+	if (apply(&srv, cfgp, &e) < 0)
+		die(EX_CONFIG, "%s", e.msg);
 	int want_tls = inetd.implicit_tls;
 	for (size_t i = 0; i < nspecs; i++)
 		want_tls |= tls_spec[i];
@@ -103,15 +166,17 @@ int pop3d_main(int argc, char **argv)
 		struct users users;
 		peer_name(0, ip, sizeof ip);
 		inetd.proxy = proxy;
-		if (users_load(&users, config_str(&cfg, CFG_USERS), &e) < 0) {
+		drop_privileges(cfg0);
+		if (users_load(&users, config_str(cfg0, CFG_USERS), &e) < 0) {
 			printf("-ERR [SYS/TEMP] the server is not available\r\n");
 			die(EX_TEMPFAIL, "%s", e.msg);
 		}
 		srv.users = &users;
-		int r = pop3_session(&srv, &inetd, 0, 1, ip);
+		int r = pop3_session(&srv, &inetd, 0, 1, ip, NULL);
 		users_free(&users);
 		tls_ctx_free(srv.tls);
-		config_free(&cfg);
+		config_free(cfg0);
+		free(cfg0);
 		return r == 0 ? 0 : EX_PROTOCOL;
 	}
 
@@ -124,11 +189,14 @@ int pop3d_main(int argc, char **argv)
 		log_info(NULL, "pop3d listening on %s%s%s", ls[i].name, tls_spec[i] ? " (TLS)" : "",
 			 proxy ? " (PROXY)" : "");
 	}
-	int r = pop3_serve(&srv, ls, nspecs, config_num(&cfg, CFG_POP3_MAX_SESSIONS),
-			   config_num(&cfg, CFG_POP3_MAX_PER_IP), load_users, &cfg, &e);
+	drop_privileges(cfg0);
+	struct app app = { cfg0, config };
+	struct pop3_hooks hooks = { load_users, reload, &app };
+	int r = pop3_serve(&srv, ls, nspecs, &hooks, &e);
 	if (r < 0)
 		die(e.ex ? e.ex : EX_OSERR, "%s", e.msg);
 	tls_ctx_free(srv.tls);
-	config_free(&cfg);
+	config_free(app.cfg);
+	free(app.cfg);
 	return 0;
 }

@@ -26,6 +26,7 @@ void delivery_opts_init(struct delivery_opts *o, const struct config *cfg)
 	o->quota = config_num(cfg, CFG_MAILBOX_QUOTA);
 	o->quota_defer = !strcasecmp(config_str(cfg, CFG_QUOTA_ACTION), "defer");
 	o->default_user = config_str(cfg, CFG_DEFAULT_USER);
+	o->detail_folders = (int)config_num(cfg, CFG_DETAIL_FOLDERS);
 }
 
 int message_read(int fd, long long max, struct buf *msg, char *postmark, size_t cap,
@@ -184,8 +185,9 @@ static int over_quota(const struct delivery_opts *o, long long used, long long s
 		       o->quota);
 }
 
-static int to_maildir(const struct delivery_opts *o, const char *path, const struct iovec *parts,
-		      int nparts, char *where, size_t cap, struct mail_err *e)
+static int to_maildir(const struct delivery_opts *o, const char *path, const char *detail,
+		      const struct iovec *parts, int nparts, char *where, size_t cap,
+		      struct mail_err *e)
 {
 	struct maildir root, folder;
 	if (maildir_open(&root, path, 1, e) < 0)
@@ -197,6 +199,12 @@ static int to_maildir(const struct delivery_opts *o, const char *path, const str
 			return -1;
 		}
 		m = &folder;
+	} else if (o->detail_folders && detail && detail[0] && maildir_folder_valid(detail)) {
+		/* Only a folder the owner made: an address never creates one,
+		 * and anything odd there (a symlink) means the inbox. */
+		struct mail_err ignored;
+		if (maildir_open_folder(&folder, &root, detail, 0, &ignored) == 0)
+			m = &folder;
 	}
 	char name[MAILDIR_NAME_MAX];
 	int rc = 0;
@@ -280,7 +288,7 @@ int delivery_to(const struct delivery_opts *o, const struct dest *d, const char 
 		struct ident id;
 		rc = become(&id, root ? uid : 0, root ? gid : 0, e);
 		if (rc == 0) {
-			rc = d->maildir ? to_maildir(o, d->target, parts, 2, where, cap, e)
+			rc = d->maildir ? to_maildir(o, d->target, d->detail, parts, 2, where, cap, e)
 					: to_mbox(o, d->target, parts, 2, where, cap, e);
 			restore(&id);
 		}

@@ -41,12 +41,12 @@ void maildrop_uid(const char *name, char *uid, size_t cap)
 	uid[o] = '\0';
 }
 
-/* ,W=NNN in the name (before the flags), or -1. */
-static long long w_field(const char *name)
+/* ,K=NNN in the name (before the flags), or -1. */
+static long long size_field(const char *name, char key)
 {
 	size_t n = uid_part_len(name);
 	for (size_t i = 0; i + 3 < n; i++) {
-		if (name[i] != ',' || name[i + 1] != 'W' || name[i + 2] != '=')
+		if (name[i] != ',' || name[i + 1] != key || name[i + 2] != '=')
 			continue;
 		long long v = 0;
 		size_t k = i + 3;
@@ -97,7 +97,7 @@ static int list_dir(struct maildrop *d, int dirfd, int in_cur, size_t *cap, stru
 			continue;
 		if (in_cur && trashed(de->d_name))
 			continue;
-		long long size = w_field(de->d_name);
+		long long size = size_field(de->d_name, 'W');
 		if (size < 0 && (size = size_by_reading(dirfd, de->d_name)) < 0)
 			continue; /* gone meanwhile, or not a readable file */
 		if (d->n == *cap) {
@@ -118,6 +118,7 @@ static int list_dir(struct maildrop *d, int dirfd, int in_cur, size_t *cap, stru
 		}
 		m->in_cur = in_cur;
 		m->size = size;
+		m->disk_size = size_field(m->name, 'S');
 		maildrop_uid(m->name, m->uid, sizeof m->uid);
 		d->n++;
 	}
@@ -206,11 +207,22 @@ int maildrop_open_msg(struct maildrop *d, size_t i, struct mail_err *e)
 {
 	char name[MAILDIR_NAME_MAX + 64];
 	int dirfd;
-	if (i >= d->n || locate(d, i, &dirfd, name, sizeof name) < 0) {
+	if (i >= d->n) {
 		errno = ENOENT;
 		return err_sys(e, "message %zu", i + 1);
 	}
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	/* The common case first, in one system call: the file is where it
+	 * was listed. */
+	const struct maildrop_msg *m = &d->v[i];
+	int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+	int fd = openat(m->in_cur ? d->md.cur : d->md.new_, m->name, flags);
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : err_sys(e, "message %zu", i + 1);
+	if (locate(d, i, &dirfd, name, sizeof name) < 0) {
+		errno = ENOENT;
+		return err_sys(e, "message %zu", i + 1);
+	}
+	fd = openat(dirfd, name, flags);
 	if (fd < 0)
 		return err_sys(e, "message %zu", i + 1);
 	return fd;

@@ -37,6 +37,7 @@ struct maildrop_msg {
 	char *name;              /* file name as listed */
 	int in_cur;              /* listed in cur/ (else new/) */
 	long long size;          /* CRLF size */
+	long long disk_size;     /* from ,S= (-1 unknown): lets RETR stop reading */
 	char uid[MAILDROP_UID_MAX + 1];
 	int deleted;
 };

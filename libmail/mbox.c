@@ -180,6 +180,27 @@ static int append(int fd, off_t old, const char *sender, const struct iovec *par
 	return rc;
 }
 
+/* mkdir -p of the directories above path (mode 0700 under the umask). */
+static int make_parents(const char *path)
+{
+	char p[4096];
+	if (str_copy(p, sizeof p, path, strlen(path)) < 0)
+		return -1;
+	char *slash = strrchr(p, '/');
+	if (!slash || slash == p)
+		return -1;
+	*slash = '\0';
+	for (char *q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return -1;
+		*q = '/';
+	}
+	return mkdir(p, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 int mbox_deliver(const char *path, const char *sender, const struct iovec *parts, int nparts,
 		 int create, int lock_timeout_s, struct mail_err *e)
 {
@@ -196,6 +217,8 @@ int mbox_deliver(const char *path, const char *sender, const struct iovec *parts
 				       path);
 		mode_t old_mask = umask(077);
 		fd = open(path, flags | (!existed && create ? O_CREAT | O_EXCL : 0), 0600);
+		if (fd < 0 && errno == ENOENT && create && make_parents(path) == 0)
+			fd = open(path, flags | O_CREAT | O_EXCL, 0600);
 		umask(old_mask);
 		if (fd < 0 && (existed || errno != EEXIST))
 			break;

@@ -28,7 +28,7 @@
 #include "err.h"
 
 /* Append one message. sender "" is the null sender (written MAILER-DAEMON).
- * create: make the file (mode 0600) when missing. */
+ * create: make the file (mode 0600) and missing parent directories (0700). */
 int mbox_deliver(const char *path, const char *sender, const struct iovec *parts, int nparts,
 		 int create, int lock_timeout_s, struct mail_err *e);
 

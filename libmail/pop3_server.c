@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -62,6 +63,7 @@ void peer_name(int fd, char *out, size_t cap)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
+	memset(&ss, 0, sizeof ss);
 	const char *env = getenv("TCPREMOTEIP");
 	snprintf(out, cap, "local");
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
@@ -80,26 +82,68 @@ struct child {
 	char ip[64];
 };
 
-static volatile sig_atomic_t got_term, got_chld;
+static volatile sig_atomic_t got_term, got_chld, got_hup;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGCHLD)
 		got_chld = 1;
+	else if (sig == SIGHUP)
+		got_hup = 1;
 	else
 		got_term = 1;
 }
 
-static void reap(struct child *kids, size_t *n)
+/* Failed logins per client address, remembered for PENALTY_TTL seconds
+ * so that reconnecting does not reset the growing delay. A small table:
+ * the oldest entry makes room. */
+#define PENALTIES 256
+#define PENALTY_TTL 900
+
+struct penalty {
+	char ip[64];
+	int count;
+	time_t last;
+};
+
+static struct penalty *penalty_find(struct penalty *tab, const char *ip, int make)
+{
+	struct penalty *oldest = &tab[0];
+	time_t now = time(NULL);
+	for (size_t i = 0; i < PENALTIES; i++) {
+		if (tab[i].ip[0] && now - tab[i].last > PENALTY_TTL)
+			tab[i].ip[0] = '\0';
+		if (tab[i].ip[0] && !strcmp(tab[i].ip, ip))
+			return &tab[i];
+		if (tab[i].last < oldest->last)
+			oldest = &tab[i];
+	}
+	if (!make)
+		return NULL;
+	memset(oldest, 0, sizeof *oldest);
+	str_copy(oldest->ip, sizeof oldest->ip, ip, strlen(ip));
+	return oldest;
+}
+
+/* A session's exit status is its number of failed logins. */
+static void reap(struct child *kids, size_t *n, struct penalty *tab)
 {
 	pid_t pid;
 	int status;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (size_t i = 0; i < *n; i++) {
-			if (kids[i].pid == pid) {
-				kids[i] = kids[--*n];
-				break;
+			if (kids[i].pid != pid)
+				continue;
+			if (WIFEXITED(status) && WEXITSTATUS(status) > 0 &&
+			    WEXITSTATUS(status) < 64) {
+				struct penalty *p = penalty_find(tab, kids[i].ip, 1);
+				p->count += WEXITSTATUS(status);
+				if (p->count > 20)
+					p->count = 20;
+				p->last = time(NULL);
 			}
+			kids[i] = kids[--*n];
+			break;
 		}
 	}
 }
@@ -114,8 +158,8 @@ static void refuse(int fd, const char *why)
 	close(fd);
 }
 
-static void session_child(struct pop3_server *srv, struct pop3_listener *l, size_t nl,
-			  size_t which, int fd, const char *ip, pop3_users_fn load_users, void *ctx)
+static void session_child(const struct pop3_server *srv, struct pop3_listener *l, size_t nl,
+			  size_t which, int fd, const char *ip, int prior, const struct pop3_hooks *hooks)
 {
 	struct users users;
 	struct mail_err e;
@@ -123,20 +167,24 @@ static void session_child(struct pop3_server *srv, struct pop3_listener *l, size
 		close(l[i].fd);
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 	err_clear(&e);
-	if (load_users(&users, ctx, &e) < 0) {
+	if (hooks->load_users(&users, hooks->ctx, &e) < 0) {
 		log_err(NULL, "pop3 client=%s %s", ip, e.msg);
 		refuse(fd, "the users file cannot be read");
 		_exit(EX_TEMPFAIL);
 	}
-	srv->users = &users;
-	int r = pop3_session(srv, &l[which].opts, fd, fd, ip);
-	_exit(r == 0 ? 0 : 1);
+	struct pop3_server mine = *srv;
+	mine.users = &users;
+	mine.prior_failures = prior;
+	int failed = 0;
+	pop3_session(&mine, &l[which].opts, fd, fd, ip, &failed);
+	_exit(failed < 63 ? failed : 63);
 }
 
-int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n, long max_sessions,
-	       long max_per_ip, pop3_users_fn load_users, void *ctx, struct mail_err *e)
+int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n,
+	       const struct pop3_hooks *hooks, struct mail_err *e)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -145,21 +193,38 @@ int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n, long 
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (n > MAX_LISTENERS)
 		return err_set(e, EX_USAGE, 421, "4.3.5", "more than %d listeners", MAX_LISTENERS);
-	size_t cap = max_sessions > 0 ? (size_t)max_sessions : 1;
-	struct child *kids = calloc(cap, sizeof *kids);
-	if (!kids)
-		return err_sys(e, "pop3d");
-	size_t nkids = 0;
+	size_t cap = 0, nkids = 0;
+	struct child *kids = NULL;
+	static struct penalty penalties[PENALTIES];
 	struct pollfd pf[MAX_LISTENERS];
 	for (size_t i = 0; i < n; i++)
 		pf[i] = (struct pollfd){ .fd = l[i].fd, .events = POLLIN };
 	while (!got_term) {
+		if (got_hup) {
+			got_hup = 0;
+			if (hooks->reload)
+				hooks->reload(srv, hooks->ctx);
+		}
+		/* The caps may change with a reload: the table follows them. */
+		long max_sessions = config_num(srv->cfg, CFG_POP3_MAX_SESSIONS);
+		long max_per_ip = config_num(srv->cfg, CFG_POP3_MAX_PER_IP);
+		size_t want = max_sessions > 0 ? (size_t)max_sessions : 1;
+		if (want > cap) {
+			struct child *k = realloc(kids, want * sizeof *k);
+			if (!k) {
+				free(kids);
+				return err_sys(e, "pop3d");
+			}
+			kids = k;
+			cap = want;
+		}
 		if (got_chld) {
 			got_chld = 0;
-			reap(kids, &nkids);
+			reap(kids, &nkids, penalties);
 		}
 		int r = poll(pf, n, 1000);
 		if (r < 0 && errno != EINTR) {
@@ -174,11 +239,11 @@ int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n, long 
 				continue;
 			char ip[64];
 			peer_name(fd, ip, sizeof ip);
-			reap(kids, &nkids);
+			reap(kids, &nkids, penalties);
 			long same = 0;
 			for (size_t k = 0; k < nkids; k++)
 				same += !strcmp(kids[k].ip, ip);
-			if (nkids >= cap) {
+			if (nkids >= want) {
 				log_warn(NULL, "pop3 client=%s refused: %zu sessions", ip, nkids);
 				refuse(fd, "too many sessions");
 				continue;
@@ -188,9 +253,11 @@ int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n, long 
 				refuse(fd, "too many sessions from your address");
 				continue;
 			}
+			struct penalty *pen = penalty_find(penalties, ip, 0);
+			int prior = pen ? pen->count : 0;
 			pid_t pid = fork();
 			if (pid == 0)
-				session_child(srv, l, n, i, fd, ip, load_users, ctx);
+				session_child(srv, l, n, i, fd, ip, prior, hooks);
 			close(fd);
 			if (pid < 0) {
 				log_err(NULL, "pop3 fork: %s", strerror(errno));

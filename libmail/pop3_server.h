@@ -7,6 +7,10 @@
  * and runs pop3_session), and enforces the caps: past max_sessions in all,
  * or max_per_ip from one address, the client gets "-ERR [SYS/TEMP]" and is
  * closed at once. SIGTERM stops accepting; the sessions run to their end.
+ * SIGHUP reloads the configuration (hooks->reload) for the sessions that
+ * start afterwards; the listeners stay. Failed logins are remembered per
+ * client address for 15 minutes and handed to the next session from it
+ * (prior_failures), so reconnecting does not reset the growing delay.
  * The parent keeps its privileges so that each session can become its
  * mailbox's owner after login.
  */
@@ -26,12 +30,19 @@ struct pop3_listener {
 
 int pop3_listen(const char *spec, struct pop3_listener *l, struct mail_err *e);
 
-/* Load the users file for a session (called in the child). */
-typedef int (*pop3_users_fn)(struct users *u, void *ctx, struct mail_err *e);
+struct pop3_hooks {
+	/* Load the users file for a session (called in the child). */
+	int (*load_users)(struct users *u, void *ctx, struct mail_err *e);
+	/* SIGHUP: reload the configuration into srv (may be NULL). */
+	void (*reload)(struct pop3_server *srv, void *ctx);
+	void *ctx;
+};
 
-/* Serve until SIGTERM; returns 0 then, -1 on a fatal error. */
-int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n, long max_sessions,
-	       long max_per_ip, pop3_users_fn load_users, void *ctx, struct mail_err *e);
+/* Serve until SIGTERM; returns 0 then, -1 on a fatal error. The caps are
+ * read from srv->cfg (pop3_max_sessions, pop3_max_per_ip) before each
+ * accept, so a reload changes them. */
+int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n,
+	       const struct pop3_hooks *hooks, struct mail_err *e);
 
 /* The peer address of fd as text ("local" when it is not a socket). */
 void peer_name(int fd, char *out, size_t cap);

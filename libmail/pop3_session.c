@@ -21,6 +21,7 @@
 
 #define MAX_AUTH_FAILURES 3
 #define MAX_ERRORS 10
+#define MAX_AUTH_DELAY_MS 10000
 
 enum state { ST_AUTH = 1, ST_TRANS = 2 };
 
@@ -127,7 +128,9 @@ static void login(struct session *s, const char *name, const char *pass)
 		s->failures++;
 		log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d", addr, s->peer,
 			 s->failures);
-		sleep_ms((long)s->srv->auth_delay_ms * s->failures);
+		long n = s->failures + s->srv->prior_failures;
+		long ms = (long)s->srv->auth_delay_ms * n;
+		sleep_ms(ms < MAX_AUTH_DELAY_MS ? ms : MAX_AUTH_DELAY_MS);
 		if (s->failures >= MAX_AUTH_FAILURES) {
 			reply(s, "-ERR [AUTH] authentication failed; too many failures, goodbye");
 			s->fatal = 1;
@@ -365,7 +368,8 @@ static void send_message(struct session *s, long i, long long top)
 	struct pop3_stuffer st;
 	pop3_stuff_init(&st, top);
 	char chunk[65536];
-	for (;;) {
+	long long left = s->drop.v[i].disk_size; /* -1: read to EOF */
+	while (left != 0) {
 		ssize_t r = read(fd, chunk, sizeof chunk);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -379,6 +383,8 @@ static void send_message(struct session *s, long i, long long top)
 		}
 		if (r == 0 || st.done)
 			break;
+		if (left > 0)
+			left = (long long)r >= left ? 0 : left - r;
 		if (pop3_stuff(&st, chunk, (size_t)r, &s->io.out) < 0) {
 			s->fatal = 1;
 			close(fd);
@@ -522,7 +528,7 @@ static void dispatch(struct session *s, const char *line, size_t n)
 }
 
 int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd,
-		 int wfd, const char *client_ip)
+		 int wfd, const char *client_ip, int *failed)
 {
 	struct session s;
 	memset(&s, 0, sizeof s);
@@ -534,9 +540,10 @@ int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *l
 	buf_init(&s.line, 0);
 	/* Non-blocking descriptors, so that every wait (TLS handshakes too)
 	 * is bounded by the timeout. */
-	fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) | O_NONBLOCK);
+	int rflags = fcntl(rfd, F_GETFL), wflags = fcntl(wfd, F_GETFL);
+	fcntl(rfd, F_SETFL, rflags | O_NONBLOCK);
 	if (wfd != rfd)
-		fcntl(wfd, F_SETFL, fcntl(wfd, F_GETFL) | O_NONBLOCK);
+		fcntl(wfd, F_SETFL, wflags | O_NONBLOCK);
 	struct mail_err e;
 	err_clear(&e);
 	if (lo->proxy) {
@@ -584,5 +591,13 @@ out:
 		explicit_bzero(s.line.ptr, s.line.cap);
 	buf_free(&s.line);
 	io_free(&s.io);
+	/* The descriptors may be shared with whoever started us (a terminal,
+	 * a pipe): leave them as we found them. */
+	if (rflags >= 0)
+		fcntl(rfd, F_SETFL, rflags);
+	if (wfd != rfd && wflags >= 0)
+		fcntl(wfd, F_SETFL, wflags);
+	if (failed)
+		*failed = s.failures;
 	return s.quit ? 0 : 1;
 }

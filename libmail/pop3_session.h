@@ -4,7 +4,8 @@
  * AUTHORIZATION: CAPA, USER/PASS, AUTH PLAIN, STLS, QUIT. Credentials are
  * checked against the users file (users_check_password: the same reply
  * and time for an unknown user and a wrong password); each failure waits
- * longer (0.5 s times the count) and the third ends the session. USER,
+ * longer (0.5 s times the count, this session's and prior_failures, at most
+ * 10 s) and the third ends the session. USER,
  * PASS and AUTH are refused before TLS unless plaintext_auth is set; CAPA
  * advertises only what is allowed at that moment. STLS discards anything
  * pipelined behind it before the handshake (tls.h).
@@ -35,6 +36,9 @@ struct pop3_server {
 	int keep;                /* DELE moves to cur/ with S instead of removing */
 	int timeout_ms;          /* autologout */
 	int auth_delay_ms;       /* delay unit after a failed login */
+	int prior_failures;      /* failed logins from this address in recent
+				  * sessions (standalone mode): the delays go on
+				  * growing across reconnections */
 };
 
 struct pop3_listen_opts {
@@ -43,8 +47,9 @@ struct pop3_listen_opts {
 };
 
 /* Run one session to its end. client_ip: the peer's address as text (or
- * "local"). Returns 0 after QUIT, 1 otherwise. */
+ * "local"). Returns 0 after QUIT, 1 otherwise; *failed (if not NULL) gets
+ * the number of failed logins. */
 int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd,
-		 int wfd, const char *client_ip);
+		 int wfd, const char *client_ip, int *failed);
 
 #endif

@@ -13,10 +13,10 @@ struct rstate {
 	const struct resolver *r;
 	struct dests *out;
 	struct mail_err *e;
-	const char *stack[RESOLVE_DEPTH_MAX + 2];   /* addresses being expanded */
+	char stack[RESOLVE_DEPTH_MAX + 2][ADDR_TEXT_MAX + 1]; /* addresses being expanded */
 	const char *includes[RESOLVE_DEPTH_MAX + 2];
 	int depth, ninc;
-	const char *detail;     /* +detail of the alias being expanded */
+	char detail[ADDR_LOCAL_MAX + 1];   /* +detail of the alias being expanded */
 	uid_t alias_owner;
 	int has_alias_owner;
 };
@@ -240,11 +240,11 @@ static int expand_targets(struct rstate *st, const struct alias_target *t, size_
 			rc = expand_addr(st, t[i].text, ctx_domain, t[i].kind == ALIAS_LOCAL_ONLY);
 			break;
 		case ALIAS_FILE:
-			rc = add_dest(st, DEST_FILE, t[i].text, rcpt, st->detail, NULL, where,
+			rc = add_dest(st, DEST_FILE, t[i].text, rcpt, st->detail[0] ? st->detail : NULL, NULL, where,
 				      has_owner, owner);
 			break;
 		case ALIAS_PIPE:
-			rc = add_dest(st, DEST_PIPE, t[i].text, rcpt, st->detail, NULL, where,
+			rc = add_dest(st, DEST_PIPE, t[i].text, rcpt, st->detail[0] ? st->detail : NULL, NULL, where,
 				      has_owner, owner);
 			break;
 		case ALIAS_INCLUDE:
@@ -262,12 +262,15 @@ static int expand_alias(struct rstate *st, const struct alias *a, const struct p
 {
 	char where[600];
 	snprintf(where, sizeof where, "%s:%u", st->r->aliases->path, a->line);
-	st->stack[st->depth++] = p->addr;
-	const char *saved = st->detail;
-	st->detail = detail_used ? p->detail : NULL;
+	str_copy(st->stack[st->depth], sizeof st->stack[0], p->addr, strlen(p->addr));
+	st->depth++;
+	char saved[sizeof st->detail];
+	memcpy(saved, st->detail, sizeof saved);
+	const char *d = detail_used ? p->detail : "";
+	str_copy(st->detail, sizeof st->detail, d, strlen(d));
 	int rc = expand_targets(st, a->t, a->nt, p->addr, p->domain, where, st->has_alias_owner,
 				st->alias_owner);
-	st->detail = saved;
+	memcpy(st->detail, saved, sizeof saved);
 	st->depth--;
 	return rc;
 }

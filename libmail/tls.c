@@ -2,6 +2,7 @@
 #include "tls.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +206,13 @@ static int handshake(struct io *io, SSL *ssl, int server, struct mail_err *e)
 	}
 }
 
+static void set_nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
 static int tls_start(struct io *io, struct tls_ctx *c, const char *host, int server, struct mail_err *e)
 {
 	SSL *ssl = SSL_new(c->ctx);
@@ -214,6 +222,14 @@ static int tls_start(struct io *io, struct tls_ctx *c, const char *host, int ser
 	 * attacker's (command injection): never let them be read as if they
 	 * came through TLS. */
 	io_discard_input(io);
+	/* OpenSSL on a blocking descriptor waits inside SSL_accept/SSL_read for
+	 * as long as the peer likes (a stalled handshake, half a record),
+	 * past every deadline. Non-blocking, it returns WANT_READ/WANT_WRITE
+	 * and the waits happen in poll() with io->timeout_ms. The io layer
+	 * handles EAGAIN, so the descriptors stay non-blocking from here on. */
+	set_nonblocking(io->rfd);
+	if (io->wfd != io->rfd)
+		set_nonblocking(io->wfd);
 	if (SSL_set_rfd(ssl, io->rfd) != 1 || SSL_set_wfd(ssl, io->wfd) != 1) {
 		SSL_free(ssl);
 		return ssl_fail(e, "tls");

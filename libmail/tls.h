@@ -33,7 +33,9 @@ int tls_ctx_set_ciphers(struct tls_ctx *c, const char *ciphers, struct mail_err 
 void tls_ctx_free(struct tls_ctx *c);
 
 /* Handshakes, bounded by io->timeout_ms. The io must have no unread plain
- * bytes that matter: they are discarded. */
+ * bytes that matter: they are discarded. The descriptors are made
+ * non-blocking (and stay so), so that no OpenSSL call can wait past the
+ * deadline for a stalled peer. */
 int tls_accept(struct io *io, struct tls_ctx *c, struct mail_err *e);
 /* host: SNI and the name checked against the certificate (when verifying). */
 int tls_connect(struct io *io, struct tls_ctx *c, const char *host, struct mail_err *e);

@@ -43,6 +43,8 @@ msg() { printf 'From: a@x.example\nSubject: %s\n\nbody of %s\n' "$1" "$1"; }
 	printf 'Subject: 1\n\nFrom here\n>From there\n>>From x\nFromage\nno newline' |
 		pb deliver -f s@x.example "$T/box"
 	printf 'Subject: 2\n\nsecond\n' | pb deliver -f '<>' "$T/box"
+	printf 'x\n' | pb deliver "$T/new/dirs/box"       # parents are made, as for a Maildir
+	[ "$(stat -c %a "$T/new/dirs")" = 700 ] && grep -qx x "$T/new/dirs/box"
 	mapfile -t L < "$T/box"
 	[[ "${L[0]}" == "From s@x.example "* ]]
 	[ "${L[1]}" = "Return-Path: <s@x.example>" ] && [ "${L[2]}" = "Subject: 1" ] && [ "${L[3]}" = "" ]
@@ -334,7 +336,8 @@ f = open(sys.argv[1], "r+"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w
 	track $pid
 	for i in $(seq 100); do [ "$(tmp_count "$T/md")" -eq 1 ] && break; sleep 0.05; done
 	[ "$(tmp_count "$T/md")" -eq 1 ]
-	pkill -9 -P "$pid" postbox 2>/dev/null || kill -9 $(pgrep -P "$pid") 2>/dev/null
+	child=$(pgrep -P "$pid" | head -n1)     # strace's child: deliver itself
+	[ -n "$child" ] && kill -9 "$child"
 	wait "$pid" 2>/dev/null || true
 	[ "$(new_count "$T/md")" -eq 0 ]
 	# random moments, many times: new/ only ever holds whole messages
@@ -371,4 +374,62 @@ f = open(sys.argv[1], "r+"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w
 		sed '1d;$d' "$f" | cmp -s - "$T/in/$n" || { echo "mbox $n differs"; false; }
 	done
 	[ "$(ls "$T/split" | wc -l)" -eq 40 ]
+}
+
+@test "Maildir: fsync of the file and of new/ come before exit 0; injected failures give 75" {
+	command -v strace >/dev/null || skip "strace not installed"
+	mkdir -p "$T/md"
+	printf 'Subject: s\n\nx\n' > "$T/in"
+	pb deliver "$T/md/" < "$T/in"          # the Maildir exists: only the delivery is traced
+	strace -f -o "$T/trace" -e trace=fsync,linkat,unlinkat,exit_group "$PB" deliver "$T/md/" < "$T/in"
+	seq=$(grep -oE '^[0-9]+ +(fsync|linkat|unlinkat|exit_group)' "$T/trace" | awk '{print $2}' | tr '\n' ' ')
+	[ "$seq" = "fsync linkat fsync unlinkat exit_group " ] || { echo "order: $seq"; false; }
+	for inject in "fsync:error=EIO:when=1" "fsync:error=EIO:when=2" "linkat:error=EIO" "write:error=ENOSPC"; do
+		run strace -f -o /dev/null -e inject="$inject" "$PB" deliver "$T/md/" < "$T/in"
+		status_is 75
+		[ "$(tmp_count "$T/md")" -eq 0 ] || { echo "$inject left a tmp file"; false; }
+	done
+	[ "$(new_count "$T/md")" -eq 2 ]
+}
+
+@test "mbox: an injected write or fsync failure gives 75 and the old size" {
+	command -v strace >/dev/null || skip "strace not installed"
+	printf 'first\n' | pb deliver "$T/box"
+	cp "$T/box" "$T/box.before"
+	head -c 300000 /dev/urandom | base64 > "$T/big"
+	for inject in "write:error=EIO:when=3" "fsync:error=EIO"; do
+		run strace -f -o /dev/null -e trace=write,fsync -e inject="$inject" "$PB" deliver "$T/box" < "$T/big"
+		status_is 75
+		cmp "$T/box" "$T/box.before" || { echo "$inject changed the mbox"; false; }
+		[ ! -e "$T/box.lock" ]
+	done
+}
+
+@test "mbox in a directory we cannot write: fcntl alone, no dotlock" {
+	chmod 755 "$T"
+	mkdir -p "$T/spool" && chmod 755 "$T/spool"
+	touch "$T/spool/nobody" && chown nobody "$T/spool/nobody"
+	run as_nobody bash -c "printf 'Subject: n\n\nx\n' | '$PB' deliver -C '$POSTBOX_CONFIG' '$T/spool/nobody'"
+	status_is 0
+	grep -qx 'Subject: n' "$T/spool/nobody"
+	[ -z "$(ls "$T/spool" | grep -v '^nobody$')" ]
+}
+
+@test "detail_folders: user+detail goes to an existing .detail folder, never makes one" {
+	make_users
+	conf detail_folders yes
+	msg a | pb deliver -d ann+lists@test.example           # no folder yet: the inbox
+	[ "$(new_count "$T/mail/ann/Maildir")" -eq 1 ] && [ ! -e "$T/mail/ann/Maildir/.lists" ]
+	mkdir -p "$T/mail/ann/Maildir/.lists"/{new,cur,tmp}
+	msg b | pb deliver -d ann+lists@test.example
+	[ "$(new_count "$T/mail/ann/Maildir/.lists")" -eq 1 ]
+	run bash -c "printf 'x\n' | '$PB' deliver -d 'ann+..@test.example'"
+	status_is 67                                              # not even an address
+	msg d | pb deliver -d ann+nothere@test.example
+	[ "$(new_count "$T/mail/ann/Maildir")" -eq 2 ]
+	ln -s /tmp "$T/mail/ann/Maildir/.evil"
+	msg e | pb deliver -d ann+evil@test.example
+	[ -z "$(find /tmp/new -newer "$T/users" -name '*,S=*' 2>/dev/null)" ]
+	[ "$(grep -l 'Subject: e' "$T"/mail/ann/Maildir/new/* | wc -l)" -eq 1 ]
+	[ "$(new_count "$T/mail/ann/Maildir")" -eq 3 ]
 }

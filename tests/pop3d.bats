@@ -70,6 +70,9 @@ inetd() {
 	start_pop3d
 	run pyp login-time "$PORT" ann@test.example wrong
 	read -r t1 r1 <<< "$output"
+	# a fresh server, so that both are a first failure from this address
+	kill "$POP3D_PID"; wait "$POP3D_PID" 2>/dev/null || true
+	start_pop3d
 	run pyp login-time "$PORT" nobody@test.example wrong
 	read -r t2 r2 <<< "$output"
 	[ "$r1" = "$r2" ] && [ "$r1" = "-ERR [AUTH] authentication failed" ]
@@ -144,6 +147,13 @@ inetd() {
 	status_is 0
 	[ "${lines[0]}" = "+OK begin TLS negotiation" ]
 	[ "${lines[1]}" = "+OK bye" ] && [ "${#lines[@]}" -eq 2 ]
+	# and OpenSSL's own STLS client, verifying the certificate
+	run bash -c "printf 'CAPA\r\nQUIT\r\n' | timeout 10 openssl s_client -quiet -verify_return_error \
+		-starttls pop3 -connect 127.0.0.1:$PORT -servername localhost -CAfile '$T/cert.pem' 2>/dev/null | tr -d '\r'"
+	[ "${lines[0]}" = "+OK capability list follows" ] || { printf '%s\n' "${lines[@]}"; false; }
+	printf '%s\n' "${lines[@]}" | grep -qx USER          # allowed now: TLS is on
+	! printf '%s\n' "${lines[@]}" | grep -qx STLS
+	[ "${lines[-1]}" = "+OK bye" ]
 }
 
 @test "curl's POP3 client: list and retrieve over STLS and pop3s" {
@@ -331,4 +341,158 @@ assert session(b"PROXY TCP4 999.0.0.1 192.0.2.1 1 2\r\n") == b""
 PY
 	grep -q 'client=203.0.113.7' "$T/pop3d.log"
 	grep -q 'client=198.51.100.9' "$T/pop3d.log"
+}
+
+@test "inetd mode under a real super-server (tcpserver): poplib fetches, the peer is known" {
+	command -v tcpserver >/dev/null || skip "ucspi-tcp not installed"
+	conf pop3_plaintext_auth yes
+	fill 2
+	PORT=$(free_port)
+	tcpserver -q 127.0.0.1 "$PORT" "$PB" pop3d -C "$POSTBOX_CONFIG" 2>>"$T/pop3d.log" &
+	track $!
+	wait_port "$PORT"
+	mkdir "$T/got"
+	run pyp fetch-all "$PORT" plain "$T/got"
+	status_is 0
+	[ "${lines[1]}" = 2 ]
+	[ "$(new_count "$MD")" -eq 0 ]
+	grep -q 'pop3 login user=ann@test.example client=127.0.0.1 ' "$T/pop3d.log"
+	# implicit TLS in inetd mode (-t)
+	make_cert
+	fill 1
+	SPORT=$(free_port)
+	tcpserver -q 127.0.0.1 "$SPORT" "$PB" pop3d -t -C "$POSTBOX_CONFIG" 2>>"$T/pop3d.log" &
+	track $!
+	wait_port "$SPORT"
+	run pyp uidl "$SPORT" ssl
+	status_is 0
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "getmail retrieves over implicit TLS into a Maildir, deleting on the server" {
+	command -v getmail >/dev/null || skip "getmail not installed"
+	make_cert
+	fill 3
+	start_pop3d_tls
+	mkdir -p "$T/gm/Maildir"/{new,cur,tmp}
+	cat > "$T/gm/rc" <<RC
+[retriever]
+type = SimplePOP3SSLRetriever
+server = localhost
+port = $SPORT
+username = ann@test.example
+password = secret
+ca_certs = $T/cert.pem
+ssl_cert_hostname = localhost
+
+[destination]
+type = Maildir
+path = $T/gm/Maildir/
+
+[options]
+delete = true
+read_all = true
+RC
+	# getmail will not deliver as root
+	chmod 755 "$T" && chmod 644 "$T/cert.pem" && chown -R nobody "$T/gm"
+	run as_nobody getmail --getmaildir "$T/gm" --rcfile "$T/gm/rc"
+	status_is 0
+	[ "$(new_count "$T/gm/Maildir")" -eq 3 ]
+	[ "$(new_count "$MD")" -eq 0 ]
+	grep -l 'Subject: m2' "$T"/gm/Maildir/new/* | xargs grep -qx '.leading dot'
+}
+
+@test "pop3_user: the server gives up root once listening; sessions run as that user" {
+	conf pop3_plaintext_auth yes
+	conf pop3_user nobody
+	fill 1
+	chmod 755 "$T" "$T/mail"
+	chown -R nobody "$T/mail/ann"
+	chmod 644 "$T/users"
+	start_pop3d
+	for i in $(seq 50); do grep -q '^Uid:[[:space:]]*65534' "/proc/$POP3D_PID/status" && break; sleep 0.02; done
+	grep -q '^Uid:[[:space:]]*65534' "/proc/$POP3D_PID/status"
+	run pyp uidl "$PORT" plain
+	status_is 0
+	[ "${#lines[@]}" -eq 1 ]
+	# a mailbox that user may not read: a clean -ERR, not a crash
+	chown -R root "$T/mail/ann" && chmod 700 "$T/mail/ann/Maildir"
+	run pyp raw "$PORT" "USER ann@test.example" "PASS secret" QUIT
+	[ "${lines[2]}" = "-ERR [SYS/TEMP] cannot open the mailbox" ]
+}
+
+@test "SIGHUP reloads the configuration for new sessions; a broken one is not taken" {
+	start_pop3d
+	run pyp raw "$PORT" CAPA QUIT
+	! printf '%s\n' "${lines[@]}" | grep -qx USER
+	conf pop3_plaintext_auth yes
+	kill -HUP "$POP3D_PID"
+	for i in $(seq 50); do grep -q 'pop3d reloaded' "$T/pop3d.log" && break; sleep 0.1; done
+	run pyp raw "$PORT" CAPA QUIT
+	printf '%s\n' "${lines[@]}" | grep -qx USER
+	echo 'no_such_key = 1' >> "$POSTBOX_CONFIG"
+	kill -HUP "$POP3D_PID"
+	for i in $(seq 50); do grep -q 'keeping the running configuration' "$T/pop3d.log" && break; sleep 0.1; done
+	grep -q 'no_such_key' "$T/pop3d.log"
+	run pyp raw "$PORT" CAPA QUIT
+	printf '%s\n' "${lines[@]}" | grep -qx USER
+}
+
+@test "the login delay keeps growing across reconnections from one address" {
+	conf pop3_plaintext_auth yes
+	start_pop3d
+	times=()
+	for i in 1 2 3; do
+		run pyp login-time "$PORT" ann@test.example wrong
+		read -r t r <<< "$output"
+		[ "$r" = "-ERR [AUTH] authentication failed" ]
+		times+=("$t")
+		sleep 0.2   # the listener learns of the finished session
+	done
+	/usr/bin/python3 -c '
+import sys
+a, b, c = map(float, sys.argv[1:])
+sys.exit(0 if 0.45 <= a < 0.9 and 0.95 <= b < 1.4 and 1.45 <= c < 1.9 else 1)' "${times[@]}" || { echo "delays ${times[*]}"; false; }
+}
+
+@test "inetd mode under xinetd, configured like scripts/examples/pop3d.xinetd" {
+	command -v xinetd >/dev/null || skip "xinetd not installed"
+	conf pop3_plaintext_auth yes
+	fill 2
+	PORT=$(free_port)
+	# the example's service block, on a test port; no environment is passed
+	sed -n '/^service pop3$/,/^}/p' "$ROOT/scripts/examples/pop3d.xinetd" |
+		sed "s|^service pop3|service pop3test|; s|^{|{\n\ttype = UNLISTED\n\tport = $PORT\n\tbind = 127.0.0.1\n\tpassenv =|;
+		     s|/usr/local/sbin/postbox|$PB|; s|/etc/postbox.conf|$POSTBOX_CONFIG|" > "$T/xinetd.conf"
+	grep -q "server_args = pop3d -C $POSTBOX_CONFIG" "$T/xinetd.conf"
+	xinetd -f "$T/xinetd.conf" -dontfork -pidfile "$T/xinetd.pid" 2>"$T/xinetd.log" &
+	track $!
+	wait_port "$PORT"
+	mkdir "$T/got"
+	run pyp fetch-all "$PORT" plain "$T/got"
+	status_is 0
+	[ "${lines[1]}" = 2 ] && [ "$(new_count "$MD")" -eq 0 ]
+}
+
+@test "a stalled TLS handshake or a silent client is dropped at the timeout" {
+	make_cert
+	conf pop3_timeout 1s
+	start_pop3d_tls
+	SECONDS=0
+	/usr/bin/python3 - "$SPORT" "$PORT" <<'PY'
+import socket, sys
+# implicit TLS: half a ClientHello, then silence
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+assert s.recv(100) == b""
+# STLS accepted, then no handshake at all
+s = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"STLS\r\n")
+assert f.readline().startswith(b"+OK")
+assert s.recv(100) == b""
+PY
+	[ "$SECONDS" -lt 8 ]
+	grep -q 'TLS handshake timed out' "$T/pop3d.log"
 }
