@@ -34,6 +34,7 @@ static const struct applet applets[] = {
 	{ "pop3d", pop3d_main, 1, "POP3 server for the users' Maildirs" },
 	{ "runq", runq_main, 1, "run the mail queue now (sendmail -q)" },
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
+	{ "smtp-chat", smtp_chat_main, 1, "scripted SMTP client, probes and load generator" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])
 

@@ -60,22 +60,19 @@ static int broken(struct smtp_client *c)
 
 static void client_init(struct smtp_client *c, int fd, int timeout_ms)
 {
+	/* what the caller set before connecting survives */
 	smtp_trace_fn t = c->trace;
 	void *ta = c->trace_arg;
+	int dot = c->dot_timeout_ms;
 	memset(c, 0, sizeof *c);
 	c->trace = t;
 	c->trace_arg = ta;
+	c->dot_timeout_ms = dot;
 	c->fd = fd;
 	c->own_fds = 1;
 	c->timeout_ms = timeout_ms;
 	smtp_reply_init(&c->reply);
 	io_init(&c->io, fd, fd, timeout_ms, c->peer);
-}
-
-static int nonblocking(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 /* Connect fd to sa within timeout_ms; 0 or -1 with errno. */
@@ -132,11 +129,18 @@ int smtp_connect(struct smtp_client *c, const char *host, const char *port, int 
 	}
 	if (str_copy(name, sizeof name, host, hl) < 0)
 		return err_set(e, EX_USAGE, 0, "", "%s: host name too long", host);
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG,
+	/* An address literal needs no lookup (and AI_ADDRCONFIG would cost a
+	 * netlink query per connection: load mode notices). */
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
 				  .ai_family = family == SMTP_IPV4 ? AF_INET
 					       : family == SMTP_IPV6 ? AF_INET6 : AF_UNSPEC };
 	struct addrinfo *res = NULL;
 	int gr = getaddrinfo(name, port, &hints, &res);
+	if (gr == EAI_NONAME) {
+		hints.ai_flags = AI_ADDRCONFIG;
+		gr = getaddrinfo(name, port, &hints, &res);
+	}
 	if (gr == EAI_ADDRFAMILY || gr == EAI_NONAME) {
 		hints.ai_flags = 0; /* loopback-only hosts have no "configured" address */
 		gr = getaddrinfo(name, port, &hints, &res);
@@ -151,12 +155,12 @@ int smtp_connect(struct smtp_client *c, const char *host, const char *port, int 
 				  ? (void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
 				  : (void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
 		inet_ntop(ai->ai_family, a, addr, sizeof addr);
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
 		if (fd < 0) {
 			saved = errno;
 			continue;
 		}
-		if (nonblocking(fd) == 0 && (!local || bind_local(fd, ai->ai_family, local) == 0) &&
+		if ((!local || bind_local(fd, ai->ai_family, local) == 0) &&
 		    connect_wait(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms) == 0)
 			break;
 		saved = errno;
@@ -166,7 +170,9 @@ int smtp_connect(struct smtp_client *c, const char *host, const char *port, int 
 	freeaddrinfo(res);
 	if (fd < 0) {
 		errno = saved;
-		return err_sys(e, "%s[%s]:%s: cannot connect", name, addr, port);
+		err_sys(e, "%s[%s]:%s: cannot connect", name, addr, port);
+		e->smtp = 0; /* not a server's reply */
+		return -1;
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -182,11 +188,12 @@ int smtp_connect_unix(struct smtp_client *c, const char *path, int timeout_ms, s
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	if (str_copy(sun.sun_path, sizeof sun.sun_path, path, strlen(path)) < 0)
 		return err_set(e, EX_USAGE, 0, "", "%s: socket path too long", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return err_sys(e, "%s: socket", path);
-	if (nonblocking(fd) < 0 || connect_wait(fd, (struct sockaddr *)&sun, sizeof sun, timeout_ms) < 0) {
+	if (connect_wait(fd, (struct sockaddr *)&sun, sizeof sun, timeout_ms) < 0) {
 		err_sys(e, "%s: cannot connect", path);
+		e->smtp = 0;
 		close(fd);
 		return -1;
 	}
@@ -284,6 +291,8 @@ int smtp_read_reply(struct smtp_client *c, struct mail_err *e)
 	}
 	c->io.timeout_ms = c->timeout_ms;
 	buf_free(&line);
+	if (rc < 0 && e)
+		e->smtp = 0; /* the connection failed, no server said so */
 	return rc < 0 ? broken(c) : rc;
 }
 
@@ -393,7 +402,18 @@ static int tls_done(struct smtp_client *c)
 	return 0;
 }
 
+static int default_handshake(struct io *io, const char *host, void *arg, struct mail_err *e)
+{
+	return tls_connect(io, arg, host, e);
+}
+
 int smtp_starttls(struct smtp_client *c, struct tls_ctx *ctx, struct mail_err *e)
+{
+	return smtp_starttls_with(c, default_handshake, ctx, e);
+}
+
+int smtp_starttls_with(struct smtp_client *c, smtp_handshake_fn handshake, void *arg,
+		       struct mail_err *e)
 {
 	int code = smtp_command(c, e, "STARTTLS");
 	if (code < 0)
@@ -410,7 +430,7 @@ int smtp_starttls(struct smtp_client *c, struct tls_ctx *ctx, struct mail_err *e
 			c->peer, extra);
 		return broken(c);
 	}
-	if (tls_connect(&c->io, ctx, c->host, e) < 0) {
+	if (handshake(&c->io, c->host, arg, e) < 0) {
 		err_wrap(e, "STARTTLS");
 		e->smtp = 0;
 		return broken(c);

@@ -24,10 +24,15 @@
  * start of every line, so no byte sequence in a message can end DATA early
  * at any server, whatever it counts as a line end.
  *
+ * SIGPIPE: writes go through write(2) (and OpenSSL's socket BIO); a caller
+ * must ignore SIGPIPE so that a peer that hangs up is an EPIPE error.
+ *
  * Ownership: the client owns its socket and io; strings passed in are only
- * read during the call. No call prints; transcripts go through the trace
- * hook, which never sees a password or an AUTH response (a redacted text is
- * traced instead).
+ * read during the call. A client is not copied once connected (its io
+ * points at its own peer name); start from a zeroed struct, set trace,
+ * trace_arg and dot_timeout_ms if wanted, then smtp_connect*(). One client per thread. No
+ * call prints; transcripts go through the trace hook, which never sees a
+ * password or an AUTH response (a redacted text is traced instead).
  */
 #ifndef POSTBOX_SMTP_CLIENT_H
 #define POSTBOX_SMTP_CLIENT_H
@@ -139,6 +144,8 @@ struct smtp_client {
 	char peer[320];          /* "host[addr]:port" for messages */
 	char host[256];          /* the name TLS verifies (SNI) */
 	int timeout_ms;          /* per reply and per write, total */
+	int dot_timeout_ms;      /* for the reply after the message; 0: timeout_ms
+				  * (RFC 5321 §4.5.3.2 suggests 10 minutes) */
 	int broken;              /* the connection can no longer be used */
 	int esmtp;               /* EHLO was accepted */
 	struct smtp_ext ext;     /* from the last EHLO */
@@ -189,6 +196,13 @@ int smtp_ehlo(struct smtp_client *c, const char *name, struct mail_err *e);
  * an error (response injection, CVE-2021-38371), EX_PROTOCOL. Afterwards
  * c->ext and c->esmtp are cleared: send EHLO again. */
 int smtp_starttls(struct smtp_client *c, struct tls_ctx *ctx, struct mail_err *e);
+/* The same with the caller's handshake, for DANE or other checks that must
+ * be set on the connection before it starts: after the 220 and the
+ * injection check, handshake(&c->io, c->host, arg, e) must start TLS on the
+ * io (tls_connect or its own) and return 0, or -1 with e. */
+typedef int (*smtp_handshake_fn)(struct io *io, const char *host, void *arg, struct mail_err *e);
+int smtp_starttls_with(struct smtp_client *c, smtp_handshake_fn handshake, void *arg,
+		       struct mail_err *e);
 /* Start TLS right away (port 465, implicit TLS), before the banner. */
 int smtp_tls_on_connect(struct smtp_client *c, struct tls_ctx *ctx, struct mail_err *e);
 /* AUTH with mech (SMTP_AUTH_*), or 0 for the best one offered (CRAM-MD5,
@@ -221,6 +235,9 @@ struct smtp_txn {
 	int msg_fd;                   /* ... or read from this fd to EOF when >= 0 */
 	int bdat;                     /* use BDAT (needs CHUNKING) instead of DATA */
 	size_t chunk;                 /* BDAT chunk size, 0 = 64 KiB */
+	unsigned long long size;      /* the message's size on the wire, 0 = unknown */
+	int eight_bit;                /* the text has 8-bit bytes (BODY=8BITMIME) */
+	int smtputf8;                 /* an address or header needs SMTPUTF8 */
 	/* out */
 	struct smtp_result mail;
 	struct smtp_result *rcpt_res; /* caller's array of nrcpt */
@@ -232,7 +249,13 @@ struct smtp_txn {
 };
 
 /* One transaction. MAIL, every RCPT and DATA go in one write when the
- * server offers PIPELINING. 0 when the server accepted the message (for
+ * server offers PIPELINING. From the server's extensions it adds SIZE=size
+ * (when size is known and SIZE offered), BODY=8BITMIME (eight_bit and
+ * 8BITMIME offered) and SMTPUTF8 to mail_params; it sends nothing and
+ * fails at stage MAIL with 552 5.3.4 (EX_UNAVAILABLE) when size exceeds the
+ * server's announced SIZE, and with 553 5.6.7 when smtputf8 is needed but
+ * not offered (RFC 6531 §3.4: no downgrade). DSN parameters are the
+ * caller's to pass only when c->ext has SMTP_EXT_DSN. 0 when the server accepted the message (for
  * t->accepted recipients; the others have their rejection in rcpt_res).
  * -1 when it did not: t->stage says where, e says why (a server reply or
  * a connection error, see above). After a server rejection the session is

@@ -49,13 +49,25 @@ static int source_next(struct source *s, const char **p, size_t *n, struct mail_
 	}
 }
 
+/* The reply that says whether the server took the message: it may take
+ * longer (the server is committing it), so it has its own timeout. */
+static int final_reply(struct smtp_client *c, struct mail_err *e)
+{
+	int saved = c->timeout_ms;
+	if (c->dot_timeout_ms > 0)
+		c->timeout_ms = c->dot_timeout_ms;
+	int rc = smtp_read_reply(c, e);
+	c->timeout_ms = saved;
+	return rc;
+}
+
 int smtp_send_data(struct smtp_client *c, const char *msg, size_t len, int msg_fd,
 		   unsigned long long *bytes, struct mail_err *e)
 {
 	struct source *s = malloc(sizeof *s);
 	struct smtp_dot d;
-	const char *p;
-	size_t n;
+	const char *p = NULL;
+	size_t n = 0;
 	int r, rc = -1;
 	if (!s)
 		return err_sys(e, "message buffer");
@@ -93,7 +105,7 @@ int smtp_send_data(struct smtp_client *c, const char *msg, size_t len, int msg_f
 		*bytes += c->io.out.len - before;
 	if (smtp_flush(c, e) < 0)
 		goto out;
-	rc = smtp_read_reply(c, e);
+	rc = final_reply(c, e);
 	goto out;
 oom:
 	c->broken = 1;
@@ -109,8 +121,8 @@ int smtp_send_bdat(struct smtp_client *c, const char *msg, size_t len, int msg_f
 	struct source *s = malloc(sizeof *s);
 	struct buf pend = BUF_INIT;
 	struct smtp_dot d;
-	const char *p;
-	size_t n;
+	const char *p = NULL;
+	size_t n = 0;
 	int r, rc = -1, more = 1;
 	if (!s)
 		return err_sys(e, "message buffer");
@@ -155,7 +167,7 @@ int smtp_send_bdat(struct smtp_client *c, const char *msg, size_t len, int msg_f
 			if (bytes)
 				*bytes += take;
 			buf_consume(&pend, take);
-			rc = smtp_read_reply(c, e);
+			rc = last ? final_reply(c, e) : smtp_read_reply(c, e);
 			if (rc < 0 || rc / 100 != 2 || last)
 				goto out;
 		} while (!more && pend.len > 0);
@@ -175,12 +187,26 @@ static void queue_rcpts(struct smtp_client *c, const struct smtp_txn *t, size_t 
 	}
 }
 
-/* After a rejection the session goes on with RSET; a failed RSET breaks it. */
+/* After a rejection the session goes on with RSET; a failed RSET breaks it.
+ * e describes the reply that decided it: for RCPT the first refused
+ * recipient's (not the 503/554 a pipelined DATA then gets). */
 static int reject(struct smtp_client *c, struct smtp_txn *t, enum smtp_stage stage,
 		  const char *what, struct mail_err *e)
 {
+	const struct smtp_result *res = stage == SMTP_STAGE_MAIL ? &t->mail
+					: stage == SMTP_STAGE_DATA ? &t->data
+					: stage == SMTP_STAGE_DOT ? &t->dot : NULL;
 	t->stage = stage;
-	smtp_reply_error(c, what, e);
+	for (size_t i = 0; stage == SMTP_STAGE_RCPT && i < t->nrcpt && !res; i++)
+		if (t->rcpt_res[i].code / 100 != 2)
+			res = &t->rcpt_res[i];
+	if (res && res->code) {
+		int code = res->code;
+		err_set(e, code >= 500 ? EX_UNAVAILABLE : EX_TEMPFAIL, code, res->status,
+			"%s: %s: %s", c->peer, what, res->text);
+	} else {
+		smtp_reply_error(c, what, e);
+	}
 	struct mail_err ignored;
 	int code = smtp_command(c, &ignored, "RSET");
 	if (code / 100 != 2)
@@ -204,8 +230,24 @@ int smtp_transaction(struct smtp_client *c, struct smtp_txn *t, struct mail_err 
 	for (size_t i = 0; i < t->nrcpt; i++)
 		memset(&t->rcpt_res[i], 0, sizeof t->rcpt_res[i]);
 
-	smtp_queue_cmd(c, "MAIL FROM:<%s>%s%s", t->from, t->mail_params && *t->mail_params ? " " : "",
-		       t->mail_params ? t->mail_params : "");
+	if (t->size && c->ext.size && t->size > c->ext.size)
+		return err_set(e, EX_UNAVAILABLE, 552, "5.3.4",
+			       "%s: message of %llu bytes exceeds the server's SIZE limit of %llu",
+			       c->peer, t->size, c->ext.size);
+	if (t->smtputf8 && !(c->ext.flags & SMTP_EXT_SMTPUTF8))
+		return err_set(e, EX_UNAVAILABLE, 553, "5.6.7",
+			       "%s: the message needs SMTPUTF8, which the server does not offer",
+			       c->peer);
+	char ext[96] = "";
+	size_t el = 0;
+	if (t->size && c->ext.flags & SMTP_EXT_SIZE)
+		el += (size_t)snprintf(ext + el, sizeof ext - el, " SIZE=%llu", t->size);
+	if (t->eight_bit && c->ext.flags & SMTP_EXT_8BITMIME)
+		el += (size_t)snprintf(ext + el, sizeof ext - el, " BODY=8BITMIME");
+	if (t->smtputf8)
+		snprintf(ext + el, sizeof ext - el, " SMTPUTF8");
+	smtp_queue_cmd(c, "MAIL FROM:<%s>%s%s%s", t->from, ext,
+		       t->mail_params && *t->mail_params ? " " : "", t->mail_params ? t->mail_params : "");
 	if (pipe) {
 		queue_rcpts(c, t, 0, t->nrcpt);
 		if (!bdat)

@@ -1,6 +1,7 @@
 /* tls.c — OpenSSL glue; see tls.h. */
 #include "tls.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -235,7 +236,11 @@ static int tls_start(struct io *io, struct tls_ctx *c, const char *host, int ser
 		return ssl_fail(e, "tls");
 	}
 	if (!server && host && host[0]) {
-		SSL_set_tlsext_host_name(ssl, host);
+		/* RFC 6066 §3: no SNI for an address literal (SSL_set1_host below
+		 * checks such a name against the certificate's IP entries). */
+		unsigned char ip[16];
+		if (inet_pton(AF_INET, host, ip) != 1 && inet_pton(AF_INET6, host, ip) != 1)
+			SSL_set_tlsext_host_name(ssl, host);
 		if (c->verify) {
 			SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 			if (SSL_set1_host(ssl, host) != 1) {
