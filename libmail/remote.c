@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dane.h"
+#include "header.h"
 #include "log.h"
 #include "smtp_client.h"
 #include "tls.h"
@@ -32,6 +33,8 @@ struct hop {
 	const char *user, *pass;     /* AUTH, or NULL */
 	const char *sender;          /* MAIL FROM, after rewriting */
 	const struct dns_reply *dane; /* validated TLSA records of this host, or NULL */
+	const char *msg;             /* the message rewritten in memory, or NULL: msg_fd */
+	size_t msg_len;
 };
 
 /* A session kept for the next message to the same host is used again only
@@ -216,10 +219,10 @@ static void from_reply(struct rcpt_result *res, const struct smtp_result *r, con
 }
 
 /* MAIL parameters for this server (RFC 1870, 6152, 6531, 3461). */
-static void mail_params(struct buf *b, const struct envelope *env, const struct smtp_ext *x)
+static void mail_params(struct buf *b, const struct envelope *env, long long size, const struct smtp_ext *x)
 {
 	if (x->flags & SMTP_EXT_SIZE)
-		buf_addf(b, " SIZE=%lld", env->size);
+		buf_addf(b, " SIZE=%lld", size);
 	if (env->body == BODY_8BITMIME && (x->flags & SMTP_EXT_8BITMIME))
 		buf_adds(b, " BODY=8BITMIME");
 	if (env->smtputf8 && (x->flags & SMTP_EXT_SMTPUTF8))
@@ -372,7 +375,7 @@ ready:
 		fill_all(res, n, 451, "4.3.0", "", "out of memory");
 		goto txn_done;
 	}
-	mail_params(&mp, env, &c->ext);
+	mail_params(&mp, env, hop->msg ? (long long)hop->msg_len : env->size, &c->ext);
 	for (size_t i = 0; i < n; i++) {
 		rcpt[i] = env->rcpt[idx[i]].addr;
 		rcpt_params(&rpb[i], &env->rcpt[idx[i]], &c->ext);
@@ -385,7 +388,9 @@ ready:
 	t.nrcpt = n;
 	t.rcpt = rcpt;
 	t.rcpt_params = rp;
-	t.msg_fd = msg_fd;
+	t.msg_fd = hop->msg ? -1 : msg_fd;
+	t.msg = hop->msg;
+	t.msg_len = hop->msg_len;
 	t.rcpt_res = rr;
 	lseek(msg_fd, 0, SEEK_SET);
 	int r = smtp_transaction(c, &t, &e);
@@ -526,20 +531,85 @@ static const char *literal_addr(const char *domain, char *out, size_t cap)
 	return out;
 }
 
+struct from_scan {
+	char addr[ADDR_TEXT_MAX + 1];
+	size_t count;
+};
+
+static int from_addr(void *ctx, const char *a, size_t n)
+{
+	struct from_scan *f = ctx;
+	if (f->count++ == 0 && str_copy(f->addr, sizeof f->addr, a, n) < 0)
+		f->addr[0] = '\0';
+	return 0;
+}
+
+int remote_rewrite_from(const char *msg, size_t n, const char *new_addr, const struct config *cfg,
+			struct buf *out)
+{
+	size_t pos = 0;
+	struct header h;
+	while (hdr_next(msg, n, &pos, &h) == 1) {
+		if (!hdr_name_is(&h, "From"))
+			continue;
+		struct from_scan f = { "", 0 };
+		if (addrlist_parse(h.value, h.value_len, from_addr, &f) != 0 || f.count != 1 || !f.addr[0])
+			return 0;
+		const char *at = strrchr(f.addr, '@');
+		if (!at || !config_list_has(cfg, CFG_LOCAL_DOMAINS, at + 1))
+			return 0;
+		size_t al = strlen(f.addr);
+		for (const char *p = h.value; p + al <= h.value + h.value_len; p++)
+			if (!strncasecmp(p, f.addr, al)) {
+				buf_add(out, msg, (size_t)(p - msg));
+				buf_adds(out, new_addr);
+				buf_add(out, p + al, n - (size_t)(p + al - msg));
+				return buf_ok(out) ? 1 : -1;
+			}
+		return 0;
+	}
+	return 0;
+}
+
 /* Everything through the smarthosts, in order (the null client). */
 static int smarthost_deliver(struct remote *rm, const struct envelope *env, int msg_fd, const size_t *idx,
 			     size_t n, struct rcpt_result *res)
 {
 	const char *sender = env->sender, *masq = config_str(rm->cfg, CFG_SMARTHOST_SENDER);
 	const char *at = strrchr(env->sender, '@');
+	struct buf rewritten = BUF_INIT;
 	if (masq[0] && at && config_list_has(rm->cfg, CFG_LOCAL_DOMAINS, at + 1))
 		sender = masq;
+	if (masq[0]) {
+		/* The same rule for the From: header: the message goes out
+		 * rewritten from memory (the spool copy never changes). */
+		struct buf orig = BUF_INIT;
+		char chunk[65536];
+		off_t off = 0;
+		ssize_t got;
+		while ((got = pread(msg_fd, chunk, sizeof chunk, off)) > 0 && buf_add(&orig, chunk, (size_t)got) == 0)
+			off += got;
+		if (got < 0 || !buf_ok(&orig)) {
+			fill_all(res, n, 451, "4.3.0", "", "cannot read the message to rewrite its From:");
+			buf_free(&orig);
+			return 0;
+		}
+		if (remote_rewrite_from(orig.ptr, orig.len, masq, rm->cfg, &rewritten) < 0) {
+			fill_all(res, n, 451, "4.3.0", "", "out of memory rewriting From:");
+			buf_free(&orig);
+			buf_free(&rewritten);
+			return 0;
+		}
+		buf_free(&orig);
+	}
 	for (size_t i = 0; i < rm->nsmart; i++) {
 		struct hop hop = { rm->smart[i].host, rm->smart[i].port, (enum tls_mode)rm->smart[i].tls,
-				   rm->smart_tls, rm->user[0] ? rm->user : NULL, rm->pass, sender, NULL };
+				   rm->smart_tls, rm->user[0] ? rm->user : NULL, rm->pass, sender, NULL,
+				   rewritten.len ? rewritten.ptr : NULL, rewritten.len };
 		if (try_host(rm, env, msg_fd, &hop, rm->smart[i].host, idx, n, res, 0) == DONE)
 			break;
 	}
+	buf_free(&rewritten);
 	return 0;
 }
 
@@ -551,7 +621,7 @@ int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char
 	char lit[INET6_ADDRSTRLEN + 8];
 	if (rm->nsmart)
 		return smarthost_deliver(rm, env, msg_fd, idx, n, res);
-	struct hop hop = { domain, rm->port, TLS_OPPORTUNISTIC, NULL, NULL, NULL, env->sender, NULL };
+	struct hop hop = { domain, rm->port, TLS_OPPORTUNISTIC, NULL, NULL, NULL, env->sender, NULL, NULL, 0 };
 	if (config_list_has(rm->cfg, CFG_TLS_REQUIRED, domain))
 		hop.tls = TLS_MANDATORY;
 	if (literal_addr(domain, lit, sizeof lit)) {

@@ -26,7 +26,9 @@
  * "USER PASSWORD" from smarthost_auth_file, which must be readable by its
  * owner only. The one rewriting rule: when smarthost_sender is set, an
  * envelope sender in a local domain (root@localhost, you@laptop) becomes
- * that address in MAIL FROM; headers are not rewritten.
+ * that address in MAIL FROM, and a From: header naming one local-domain
+ * address gets the same address (its display name kept); other headers
+ * are not touched, and the queued copy never changes.
  *
  * A session that ended a transaction cleanly is kept open (one per runner)
  * and used again for the next message to the same host, address, port and
@@ -76,6 +78,12 @@ int remote_init(struct remote *rm, const struct config *cfg, struct mail_err *e)
 void remote_free(struct remote *rm);
 /* Close the kept session (before forking workers, or when idle). */
 void remote_idle(struct remote *rm);
+/* Smarthost mode's From: rule: when the message's From: holds one address
+ * and it is in local_domains, append the message to out with that address
+ * replaced by new_addr (display name and the rest untouched) and return 1;
+ * otherwise 0 and out is untouched. -1: out of memory. */
+int remote_rewrite_from(const char *msg, size_t n, const char *new_addr, const struct config *cfg,
+			struct buf *out);
 /* A transport_fn (runner.h); ctx is a struct remote. */
 int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char *domain,
 		   const size_t *idx, size_t n, struct rcpt_result *res);

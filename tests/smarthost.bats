@@ -37,8 +37,12 @@ send() {
 	grep -q $'^X-Sink-From: <me@isp.example>\r$' "$f1"
 	grep -q $'^X-Sink-TLS: yes\r$' "$f1"
 	grep -q $'^X-Sink-Auth: relayuser\r$' "$f1"
+	# the same rule for From: (the queued copy is not changed)
+	grep -q $'^From: me@isp.example\r$' "$f1"
 	# a sender outside the local domains is left alone
-	grep -q $'^X-Sink-From: <other@elsewhere.example>\r$' "$(grep -l 'Subject: relay 2' "$T"/sink/*.eml)"
+	f2=$(grep -l 'Subject: relay 2' "$T"/sink/*.eml)
+	grep -q $'^X-Sink-From: <other@elsewhere.example>\r$' "$f2"
+	grep -q $'^From: other@elsewhere.example\r$' "$f2"
 	# the password is in no log line
 	[[ "$output" != *s3cret* ]]
 }

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../libmail/config.h"
 #include "../../libmail/dsn.h"
+#include "../../libmail/remote.h"
 #include "../../libmail/retry.h"
 #include "unit.h"
 
@@ -170,4 +172,26 @@ UNIT_TEST(retry_delay_warning_once)
 	r.attempts = 2;
 	r.next_try = 5000;
 	CHECK(retry_prev_attempt(&r, s, 3) == 4400);
+}
+
+UNIT_TEST(smarthost_from_rewrite_rule)
+{
+	struct config cfg;
+	struct mail_err e;
+	struct buf out = BUF_INIT;
+	CHECK(config_load(&cfg, "/dev/null", &e) == 0);
+	CHECK(config_set(&cfg, "local_domains", "localhost, laptop.example", "test", &e) == 0);
+	const char *m1 = "Subject: x\nFrom: \"Cron Daemon\" <ROOT@laptop.example>\nTo: a@b.example\n\nFrom: root@laptop.example\n";
+	CHECK(remote_rewrite_from(m1, strlen(m1), "me@isp.example", &cfg, &out) == 1);
+	CHECK_STR(buf_cstr(&out), "Subject: x\nFrom: \"Cron Daemon\" <me@isp.example>\nTo: a@b.example\n\n"
+				  "From: root@laptop.example\n");
+	buf_reset(&out);
+	const char *m2 = "From: someone@elsewhere.example\n\nbody\n";
+	CHECK(remote_rewrite_from(m2, strlen(m2), "me@isp.example", &cfg, &out) == 0 && out.len == 0);
+	const char *m3 = "From: root@localhost, other@localhost\n\nbody\n";
+	CHECK(remote_rewrite_from(m3, strlen(m3), "me@isp.example", &cfg, &out) == 0);
+	const char *m4 = "Subject: no from\n\nbody\n";
+	CHECK(remote_rewrite_from(m4, strlen(m4), "me@isp.example", &cfg, &out) == 0);
+	buf_free(&out);
+	config_free(&cfg);
 }
