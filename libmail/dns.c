@@ -132,8 +132,8 @@ int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int 
 		return err_set(e, EX_TEMPFAIL, 451, "4.4.3", "DNS answer does not match the question %s", qname);
 	}
 	out->rcode = ldns_pkt_get_rcode(pkt);
-	out->tc = ldns_pkt_tc(pkt);
-	out->ad = ldns_pkt_ad(pkt);
+	out->tc = ldns_pkt_tc(pkt) ? 1 : 0;
+	out->ad = ldns_pkt_ad(pkt) ? 1 : 0;
 	str_copy(out->name, sizeof out->name, qname, strlen(qname));
 
 	/* Follow the CNAME chain inside the answer section, then keep the

@@ -51,10 +51,12 @@ struct smtp_client;
 
 #define SMARTHOST_MAX 8
 
+enum tls_mode { TLS_OPPORTUNISTIC, TLS_MANDATORY, TLS_IMPLICIT, TLS_OFF };
+
 struct smarthost {
 	char host[256];
 	char port[8];
-	int tls;                     /* enum tls_mode in remote.c */
+	enum tls_mode tls;
 };
 
 struct remote {
@@ -75,6 +77,8 @@ struct remote {
 };
 
 int remote_init(struct remote *rm, const struct config *cfg, struct mail_err *e);
+/* smarthost.c: read the smarthost keys into rm (no hosts: nothing to do). */
+int smarthost_init(struct remote *rm, const struct config *cfg, struct mail_err *e);
 void remote_free(struct remote *rm);
 /* Close the kept session (before forking workers, or when idle). */
 void remote_idle(struct remote *rm);

@@ -100,6 +100,8 @@ static void log_result(const char *id, const struct rcpt *r, long long arrival, 
 static void attempt_domain(struct runner *r, struct envelope *env, int msg_fd, const char *domain,
 			   const size_t *idx, size_t n, long long now, enum dsn_action *actions)
 {
+	if (n == 0)
+		return;
 	struct rcpt_result *res = calloc(n, sizeof *res);
 	int local = config_list_has(r->cfg, CFG_LOCAL_DOMAINS, domain);
 	const struct transport *t = local ? &r->local : &r->remote;
