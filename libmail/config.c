@@ -26,6 +26,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_DELAY_WARNING] = { "delay_warning", CT_DURATION, "0", "warn the sender once when mail is still undelivered after this long (0: never)" },
 	[CFG_DETAIL_FOLDERS] = { "detail_folders", CT_BOOL, "no", "deliver user+detail into the Maildir++ folder .detail when it exists" },
 	[CFG_DNS_TIMEOUT] = { "dns_timeout", CT_DURATION, "5s", "wait for one DNS answer (per try; two tries per nameserver)" },
+	[CFG_DOMAIN_CONCURRENCY] = { "domain_concurrency", CT_NUMBER, "0", "most deliveries at once to one remote domain, over all runners (0: queue_workers only)" },
 	[CFG_HOP_LIMIT] = { "hop_limit", CT_NUMBER, "50", "most Received: fields before a message is refused as a loop" },
 	[CFG_HOSTNAME] = { "hostname", CT_STRING, NULL, "this host's name in greetings, Received and Message-ID" },
 	[CFG_IMMEDIATE_DELIVERY] = { "immediate_delivery", CT_BOOL, "no", "sendmail tries to deliver a message right after queueing it" },

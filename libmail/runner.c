@@ -1,10 +1,13 @@
 /* runner.c — one pass of the queue runner; see runner.h. */
 #include "runner.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,8 @@ int runner_init(struct runner *r, struct spool *s, const struct config *cfg, str
 	r->cfg = cfg;
 	r->lifetime = config_num(cfg, CFG_QUEUE_LIFETIME);
 	r->delay_warning = config_num(cfg, CFG_DELAY_WARNING);
+	long long slots = config_num(cfg, CFG_DOMAIN_CONCURRENCY);
+	r->domain_slots = slots > 1000 ? 1000 : (int)slots;
 	if (retry_parse_schedule(config_str(cfg, CFG_RETRY_SCHEDULE), r->schedule, RETRY_SCHEDULE_MAX,
 				 &r->nschedule) < 0)
 		return err_set(e, EX_CONFIG, 451, "4.3.5",
@@ -96,6 +101,37 @@ static void log_result(const char *id, const struct rcpt *r, long long arrival, 
 		 r->attempts, now - arrival, said);
 }
 
+/* Take one of the domain's delivery slots: a free one if any, else wait
+ * for slot (pid % slots). Returns the locked fd, or -1 (no limit then:
+ * a limit that cannot be kept must not stop the mail). */
+static int take_slot(struct runner *r, const char *domain)
+{
+	char path[sizeof r->spool->dir + 400], lower[ADDR_DOMAIN_MAX + 1];
+	size_t i;
+	/* a file name: lower case, no '/', never "." or ".." */
+	for (i = 0; domain[i] && i < sizeof lower - 1; i++)
+		lower[i] = domain[i] == '/' || (i == 0 && domain[i] == '.') ? '_'
+							       : (char)tolower((unsigned char)domain[i]);
+	lower[i] = '\0';
+	snprintf(path, sizeof path, "%s/slots", r->spool->dir);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -1;
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < r->domain_slots; k++) {
+			int slot = pass ? (int)(getpid() % r->domain_slots) : k;
+			snprintf(path, sizeof path, "%s/slots/%s.%d", r->spool->dir, lower, slot);
+			int fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (fd < 0)
+				return -1;
+			if (flock(fd, pass ? LOCK_EX : LOCK_EX | LOCK_NB) == 0)
+				return fd;
+			close(fd);
+			if (pass)
+				return -1;
+		}
+	return -1;
+}
+
 /* Attempt the due recipients of one domain (all indices in idx share it). */
 static void attempt_domain(struct runner *r, struct envelope *env, int msg_fd, const char *domain,
 			   const size_t *idx, size_t n, long long now, enum dsn_action *actions)
@@ -115,7 +151,10 @@ static void attempt_domain(struct runner *r, struct envelope *env, int msg_fd, c
 				 local ? "local" : "remote");
 		}
 	} else {
+		int slot = !local && r->domain_slots > 0 ? take_slot(r, domain) : -1;
 		t->deliver(t->ctx, env, msg_fd, domain, idx, n, res);
+		if (slot >= 0)
+			close(slot);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct rcpt *rc = &env->rcpt[idx[i]];

@@ -7,7 +7,10 @@
  * `local`, the rest to `remote`), apply each recipient's result (retry.h),
  * queue a bounce for newly failed recipients (dsn.h) and only then rewrite
  * the envelope atomically — or remove the message when every recipient is
- * final. Unreadable entries go to corrupt/. A runner killed at any moment
+ * final. Unreadable entries go to corrupt/. With domain_concurrency set,
+ * a delivery to a remote domain first takes one of that many slots (a
+ * flock on SPOOL/slots/DOMAIN.N, waiting if all are taken), so all runners
+ * and workers together hold at most that many sessions per domain. A runner killed at any moment
  * leaves the last committed envelope, so a recipient is attempted again
  * (at least once, never lost).
  */
@@ -59,6 +62,7 @@ struct runner {
 	long long schedule[RETRY_SCHEDULE_MAX];
 	size_t nschedule;
 	int workers;                          /* processes for one pass (queue_workers) */
+	int domain_slots;                     /* domain_concurrency; 0: no limit */
 	struct runner_stats stats;
 };
 

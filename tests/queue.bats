@@ -535,3 +535,29 @@ PY
 	rcpt_line "$id" defer-long@example.org | grep -q 'state=deferred attempts=3'
 	[[ "$output" != *"qid=$id report="* ]]
 }
+
+@test "domain_concurrency caps deliveries at once to one domain across workers and runners" {
+	conf queue_workers 4
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	SINK_DATA_DELAY=0.3 sink_start "$PORT"
+	for i in 1 2 3 4 5 6; do send "p$i" "p$i@example.org"; done
+	run pb runq
+	[ "$(queue_count)" -eq 0 ]
+	echo "without a limit: $(cat "$T/sink/most-at-once")"
+	[ "$(cat "$T/sink/most-at-once")" -ge 2 ]
+	kill "${BG_PIDS[1]}"; wait "${BG_PIDS[1]}" 2>/dev/null || true
+	rm -rf "$T/sink"
+	conf domain_concurrency 1
+	SINK_DATA_DELAY=0.3 sink_start "$PORT"
+	for i in 1 2 3 4 5 6; do send "q$i" "q$i@example.org"; done
+	"$PB" runq 2> "$T/r1.log" 3>&- &
+	r1=$!
+	"$PB" runq 2> "$T/r2.log" 3>&- &
+	r2=$!
+	track $r1; track $r2
+	timeout 30 tail --pid=$r1 -f /dev/null; timeout 30 tail --pid=$r2 -f /dev/null
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(sink_count)" -eq 6 ]
+	[ "$(cat "$T/sink/most-at-once")" -eq 1 ]
+}

@@ -12,7 +12,8 @@ With SINK_TLS_CERT and SINK_TLS_KEY in the environment it offers STARTTLS
 and notes "X-Sink-TLS: yes" in messages that came over TLS; SINK_IMPLICIT=1
 makes it TLS from the first byte (port 465 style). SINK_AUTH=user:password
 requires AUTH (PLAIN/LOGIN) and notes "X-Sink-Auth: user". SINK_SIZE sets
-the SIZE limit; SINK_NO_UTF8=1 turns SMTPUTF8 off.
+the SIZE limit; SINK_NO_UTF8=1 turns SMTPUTF8 off. SINK_DATA_DELAY=SECONDS makes each DATA
+wait; DIR/most-at-once holds the most transactions seen in DATA at once.
 The file DIR/ready appears once it listens; DIR/connections gets one line
 per connection.
 """
@@ -23,6 +24,7 @@ from aiosmtpd.smtp import SMTP
 host, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 os.makedirs(out, exist_ok=True)
 count = [0]
+active, most = [0], [0]   # transactions in DATA at once, and the most seen
 
 class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -36,6 +38,17 @@ class Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        active[0] += 1
+        most[0] = max(most[0], active[0])
+        with open(os.path.join(out, "most-at-once"), "w") as f:
+            f.write("%d\n" % most[0])
+        try:
+            await asyncio.sleep(float(os.environ.get("SINK_DATA_DELAY", "0")))
+            return await self.data(server, session, envelope)
+        finally:
+            active[0] -= 1
+
+    async def data(self, server, session, envelope):
         if any(r.split("@")[0].lower().startswith("slow") for r in envelope.rcpt_tos):
             await asyncio.sleep(30)
         count[0] += 1
