@@ -109,7 +109,7 @@ static int take_slot(struct runner *r, const char *domain)
 	char path[sizeof r->spool->dir + 400], lower[ADDR_DOMAIN_MAX + 1];
 	size_t i;
 	/* a file name: lower case, no '/', never "." or ".." */
-	for (i = 0; domain[i] && i < sizeof lower - 1; i++)
+	for (i = 0; i < sizeof lower - 1 && domain[i]; i++)
 		lower[i] = domain[i] == '/' || (i == 0 && domain[i] == '.') ? '_'
 							       : (char)tolower((unsigned char)domain[i]);
 	lower[i] = '\0';
