@@ -383,8 +383,10 @@ int chat_flags_main(struct chat_opts *o, struct chat_out *out)
 		}
 	}
 	if (!accepted && o->nto) {
-		if (pipe && !o->bdat)
-			smtp_read_reply(&c, &e); /* the refused DATA */
+		/* the pipelined DATA must be refused; a server that said 354
+		 * anyway is in DATA, where a QUIT would be text: hang up */
+		if (pipe && !o->bdat && smtp_read_reply(&c, &e) == 354)
+			c.broken = 1;
 		FAIL(CHAT_EX_RCPT, why);
 	}
 	STAGE(ST_RCPT);

@@ -35,6 +35,7 @@ static const struct applet applets[] = {
 	{ "runq", runq_main, 1, "run the mail queue now (sendmail -q)" },
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
 	{ "smtp-chat", smtp_chat_main, 1, "scripted SMTP client, probes and load generator" },
+	{ "smtpd", smtpd_main, 1, "ESMTP server: inetd or standalone, MTA and submission" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])
 

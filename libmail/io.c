@@ -140,6 +140,23 @@ ssize_t io_read(struct io *io, void *p, size_t n, struct mail_err *e)
 	return (ssize_t)n;
 }
 
+ssize_t io_peek(struct io *io, const char **p, struct mail_err *e)
+{
+	if (io->in_pos == io->in_len) {
+		ssize_t r = io_fill(io, e);
+		if (r <= 0)
+			return r;
+	}
+	*p = io->in + io->in_pos;
+	return (ssize_t)(io->in_len - io->in_pos);
+}
+
+void io_skip(struct io *io, size_t n)
+{
+	size_t avail = io->in_len - io->in_pos;
+	io->in_pos += n < avail ? n : avail;
+}
+
 size_t io_pending(const struct io *io)
 {
 	return io->in_len - io->in_pos;

@@ -57,6 +57,12 @@ int io_getline(struct io *io, struct buf *line, size_t max, struct mail_err *e);
  * Returns the count, 0 at EOF, -1 on error. */
 ssize_t io_read(struct io *io, void *p, size_t n, struct mail_err *e);
 
+/* Zero-copy reading for decoders: the buffered input, refilled (waiting)
+ * when empty. *p points into the io's buffer; returns the byte count, 0 at
+ * EOF, -1 on error. io_skip() consumes n of them. */
+ssize_t io_peek(struct io *io, const char **p, struct mail_err *e);
+void io_skip(struct io *io, size_t n);
+
 size_t io_pending(const struct io *io);
 void io_discard_input(struct io *io);
 

@@ -49,7 +49,7 @@ static int read_all(int fd, struct buf *b, long long max)
 			continue;
 		if (r <= 0)
 			return (int)r;
-		if ((long long)(b->len + (size_t)r) > max || buf_add(b, chunk, (size_t)r) < 0)
+		if ((long long)b->len + (long long)r > max || buf_add(b, chunk, (size_t)r) < 0)
 			return -2;
 	}
 }
@@ -97,12 +97,12 @@ static int requeue(struct entry *en, struct envelope *env, int msg_fd, long long
 	struct spool_tx tx;
 	struct buf b = BUF_INIT;
 	int r = read_all(msg_fd, &b, max);
-	if (r == -2 || r < 0) {
+	if (r < 0) {
 		snprintf(en->why, sizeof en->why, r == -2 ? "message larger than the limit" : "message unreadable");
 		buf_free(&b);
 		return -1;
 	}
-	if (memchr(b.ptr, '\r', b.len) || memchr(b.ptr, '\0', b.len)) {
+	if (b.len && (memchr(b.ptr, '\r', b.len) || memchr(b.ptr, '\0', b.len))) {
 		snprintf(en->why, sizeof en->why, "message contains CR or NUL");
 		buf_free(&b);
 		return -1;

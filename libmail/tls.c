@@ -42,7 +42,13 @@ static struct tls_ctx *ctx_new(const SSL_METHOD *method, struct mail_err *e)
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_mode(c->ctx, SSL_MODE_AUTO_RETRY);
+	/* io_flush retries a write after EAGAIN from an offset into a buffer
+	 * that may have moved; a peer that closes without close_notify (most
+	 * SMTP clients after QUIT) is an EOF, not an error. */
+	SSL_CTX_set_mode(c->ctx, SSL_MODE_AUTO_RETRY | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
 	return c;
 }
 

@@ -32,16 +32,6 @@ start_sink() {
 	wait_port "$port"
 }
 
-# `openssl s_server` speaking TLS on connect with CERT KEY, answering a banner.
-start_s_server() {
-	local port=$1 cert=$2 key=$3
-	(while true; do printf '220 s_server ESMTP\r\n'; sleep 5; done) |
-		openssl s_server -quiet -accept "127.0.0.1:$port" -cert "$cert" -key "$key" \
-			>>"$T/s_server.log" 2>&1 &
-	track $!
-	wait_port "$port"
-}
-
 # Certificates in $CERTS (made once per file by chat_make_certs):
 #   ca.pem            a test CA
 #   good.pem/key      localhost + 127.0.0.1, signed by the CA

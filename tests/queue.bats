@@ -561,3 +561,26 @@ PY
 	[ "$(sink_count)" -eq 6 ]
 	[ "$(cat "$T/sink/most-at-once")" -eq 1 ]
 }
+
+@test "end to end: runq delivers to our own smtpd, which queues it in its spool (dots and CRLF intact)" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	# the receiving host: its own configuration and spool, example.org local
+	printf 'hostname = mx.example.org\nspool = %s\nlocal_domains = example.org\n' "$T/rspool" > "$T/recv.conf"
+	"$PB" smtpd -C "$T/recv.conf" -l "127.0.0.1:$PORT" 2> "$T/smtpd.log" 3>&- &
+	track $!
+	wait_port "$PORT"
+	printf 'Subject: e2e\n\n.leading dot\n..two dots\nlast\n' | pb sendmail -i ours@example.org
+	run pb runq
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 0 ]
+	env=$(ls "$T"/rspool/queue/*.env)
+	grep -qx 'sender root@test.example' "$env"
+	grep -q '^rcpt ours@example.org ' "$env"
+	msg=${env%.env}.msg
+	grep -qx '\.leading dot' "$msg"
+	grep -qx '\.\.two dots' "$msg"
+	grep -qx 'Subject: e2e' "$msg"
+	grep -q '^Received: from test.example' "$msg"
+}

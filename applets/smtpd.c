@@ -1,0 +1,290 @@
+/* smtpd.c — the ESMTP server: MTA (25), submission (587), implicit TLS (465).
+ *
+ * Usage: smtpd [-C FILE] [-o OPTS]                 one session on stdin/stdout (inetd)
+ *        smtpd [-C FILE] -l ADDR:PORT[,OPTS] ...   standalone, one process per session
+ *
+ * OPTS, comma-separated, per listener: mta (the default) or submission;
+ * tls (implicit TLS from the first byte, RFC 8314); proxy (a PROXY
+ * protocol v1/v2 header comes first, from a load balancer).
+ *
+ * Standards: RFC 5321 (SMTP), 1870 (SIZE), 2920 (PIPELINING), 6152
+ * (8BITMIME), 6531 (SMTPUTF8), 2034/3463 (ENHANCEDSTATUSCODES), 3461 (DSN),
+ * 3030 (CHUNKING), 3207 (STARTTLS), 4954 (AUTH), 8314 (implicit TLS).
+ * The protocol engine is libmail/smtp_server.h; the process model is
+ * libmail/daemon.h. In inetd mode the client's address is getpeername()
+ * of fd 0, else $TCPREMOTEIP (tcpserver), else "local" (a pipe, trusted
+ * like sendmail -bs).
+ *
+ * Started as root (standalone or under a super-server), smtpd binds,
+ * reads the TLS key and the users file, then runs as smtpd_user (or the
+ * owner of the spool directory when that is not root).
+ * SIGTERM: stop accepting, let sessions finish. SIGHUP: reload the
+ * configuration (and the certificate, if still readable).
+ *
+ * Exit codes: 0 after SIGTERM or a session that ended with QUIT; 1 a
+ * session that ended otherwise (EOF, timeout, too many errors);
+ * 64 bad usage; 69 the spool or a listener is unavailable; 71 cannot drop
+ * privileges; 78 bad configuration (or certificate).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../libmail/daemon.h"
+#include "../libmail/log.h"
+#include "../libmail/net.h"
+#include "../libmail/smtp_server.h"
+#include "../libmail/smtp_tables.h"
+#include "applets.h"
+
+static const char usage_text[] =
+	"Usage: smtpd [-C FILE] [-o OPTS]               serve one session on stdin/stdout\n"
+	"       smtpd [-C FILE] -l ADDR:PORT[,OPTS]...  listen (repeatable; [::1]:25 for IPv6)\n"
+	"Receive mail by ESMTP and commit it to the postbox spool.\n\n"
+	"OPTS (comma-separated): mta (default) | submission, tls (implicit TLS),\n"
+	"proxy (PROXY protocol header first).\n"
+	"Signals: TERM stops accepting and lets sessions finish; HUP reloads the configuration.\n\n"
+	"Exit: 0 done, 1 session ended without QUIT, 64 usage, 69 spool or listener\n"
+	"unavailable, 71 cannot drop privileges, 78 bad configuration.\n";
+
+struct smtpd {
+	const char *config_path;
+	struct config cfg;
+	struct spool spool;
+	struct smtp_server srv;
+	struct smtp_tables *tables;
+	struct listener ls[DAEMON_MAX_LISTENERS];
+	struct smtp_listen_opts lopts[DAEMON_MAX_LISTENERS];
+	size_t nls;
+};
+
+static int parse_opts(const char *text, struct smtp_listen_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->role = SMTP_ROLE_MTA;
+	while (*text) {
+		size_t len = strcspn(text, ",");
+		if (len == 3 && !strncmp(text, "mta", 3))
+			o->role = SMTP_ROLE_MTA;
+		else if (len == 10 && !strncmp(text, "submission", 10))
+			o->role = SMTP_ROLE_SUBMISSION;
+		else if (len == 3 && !strncmp(text, "tls", 3))
+			o->implicit_tls = 1;
+		else if (len == 5 && !strncmp(text, "proxy", 5))
+			o->proxy = 1;
+		else if (len)
+			return -1;
+		text += len + (text[len] == ',');
+	}
+	return 0;
+}
+
+/* The TLS context and everything else that comes from the configuration. */
+static int setup_server(const struct config *cfg, struct tls_ctx **tls, struct mail_err *e)
+{
+	const char *cert = config_str(cfg, CFG_TLS_CERT), *key = config_str(cfg, CFG_TLS_KEY);
+	*tls = NULL;
+	if (net_list_valid(config_str(cfg, CFG_RELAY_NETWORKS), e) < 0)
+		return -1;
+	if (cert[0] || key[0]) {
+		*tls = tls_server_ctx(cert, key[0] ? key : cert, e);
+		if (!*tls) {
+			e->ex = EX_CONFIG;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void set_limits(const struct config *cfg, struct daemon_limits *lim)
+{
+	const char *host = config_str(cfg, CFG_HOSTNAME);
+	lim->max_sessions = config_num(cfg, CFG_MAX_SESSIONS);
+	lim->max_per_ip = config_num(cfg, CFG_MAX_SESSIONS_PER_IP);
+	snprintf(lim->busy_reply, sizeof lim->busy_reply,
+		 "421 4.7.0 %s Error: too many sessions, try again later\r\n", host);
+	snprintf(lim->per_ip_reply, sizeof lim->per_ip_reply,
+		 "421 4.7.0 %s Error: too many sessions from your address\r\n", host);
+}
+
+static void reload(void *ctx, struct daemon_limits *lim)
+{
+	struct smtpd *d = ctx;
+	struct config fresh;
+	struct mail_err e;
+	struct tls_ctx *tls = NULL;
+	if (config_load(&fresh, d->config_path, &e) < 0) {
+		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+		return;
+	}
+	if (setup_server(&fresh, &tls, &e) < 0) {
+		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+		config_free(&fresh);
+		return;
+	}
+	struct smtp_tables *tables = malloc(sizeof *tables);
+	if (!tables || smtp_tables_load(tables, &fresh, &e) < 0) {
+		log_err(NULL, "event=reload-failed error=\"%s\"", tables ? e.msg : "out of memory");
+		if (tables)
+			smtp_tables_free(tables);
+		free(tables);
+		tls_ctx_free(tls);
+		config_free(&fresh);
+		return;
+	}
+	config_free(&d->cfg);
+	d->cfg = fresh;
+	tls_ctx_free(d->srv.tls);
+	d->srv.tls = tls;
+	d->srv.cfg = &d->cfg;
+	smtp_tables_free(d->tables);
+	free(d->tables);
+	d->tables = tables;
+	tables->resolver.cfg = &d->cfg;
+	smtp_tables_bind(tables, &d->srv);
+	set_limits(&d->cfg, lim);
+	log_info(NULL, "event=reloaded config=%s", d->cfg.path[0] ? d->cfg.path : "(defaults)");
+}
+
+/* A session's descriptors must never block past the io deadlines (a TLS
+ * record that arrives in halves would otherwise hang SSL_read). */
+static void nonblocking_if_socket(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0)
+			fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	}
+}
+
+static int session(void *ctx, const struct listener *l, int fd, const char *ip)
+{
+	struct smtpd *d = ctx;
+	size_t i = (size_t)(l - d->ls);
+	nonblocking_if_socket(fd);
+	return smtp_session(&d->srv, &d->lopts[i], fd, fd, ip);
+}
+
+/* Run as smtpd_user, or as the spool's owner when that is not root. */
+static void drop_privileges(struct smtpd *d)
+{
+	if (geteuid() != 0)
+		return;
+	const char *name = config_str(&d->cfg, CFG_SMTPD_USER);
+	struct passwd *pw = NULL;
+	struct stat st;
+	if (name[0]) {
+		pw = getpwnam(name);
+		if (!pw)
+			die(EX_CONFIG, "smtpd_user \"%s\": no such user", name);
+	} else if (stat(config_str(&d->cfg, CFG_SPOOL), &st) == 0 && st.st_uid != 0) {
+		pw = getpwuid(st.st_uid);
+		if (!pw)
+			die(EX_CONFIG, "%s: owner uid %u has no passwd entry", config_str(&d->cfg, CFG_SPOOL),
+			    (unsigned)st.st_uid);
+	}
+	if (!pw) {
+		log_warn(NULL, "event=running-as-root reason=\"spool owned by root and smtpd_user not set\"");
+		return;
+	}
+	if (pw->pw_uid == 0)
+		return;
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+		die(EX_OSERR, "cannot drop privileges to %s: %s", pw->pw_name, strerror(errno));
+	if (setuid(0) == 0)
+		die(EX_OSERR, "privileges were not dropped (setuid(0) succeeded)");
+	log_info(NULL, "event=privileges-dropped user=%s uid=%u", pw->pw_name, (unsigned)pw->pw_uid);
+}
+
+static int inetd_session(struct smtpd *d, const char *opts)
+{
+	char ip[64];
+	struct smtp_listen_opts o;
+	struct stat st;
+	if (parse_opts(opts, &o) < 0)
+		die(EX_USAGE, "-o %s: expected mta, submission, tls or proxy", opts);
+	if (peer_address(0, ip, sizeof ip) < 0) {
+		const char *env = getenv("TCPREMOTEIP");
+		str_copy(ip, sizeof ip, env && env[0] ? env : "local", strlen(env && env[0] ? env : "local"));
+	}
+	/* A super-server may hand us the socket as stderr too: log lines
+	 * must never land in the SMTP stream. */
+	if (fstat(2, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0 && null != 2) {
+			dup2(null, 2);
+			close(null);
+		}
+	}
+	nonblocking_if_socket(0);
+	nonblocking_if_socket(1);
+	signal(SIGPIPE, SIG_IGN);
+	return smtp_session(&d->srv, &o, 0, 1, ip);
+}
+
+int smtpd_main(int argc, char **argv)
+{
+	static struct smtpd d;
+	const char *specs[DAEMON_MAX_LISTENERS];
+	const char *inetd_opts = "";
+	struct mail_err e;
+	struct daemon_limits lim;
+	size_t nspecs = 0;
+	cli_help_version(argc, argv, usage_text);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if ((!strcmp(a, "-C") || !strcmp(a, "-l") || !strcmp(a, "-o")) && i + 1 >= argc)
+			die(EX_USAGE, "option %s needs a value", a);
+		if (!strcmp(a, "-C"))
+			d.config_path = argv[++i];
+		else if (!strcmp(a, "-o"))
+			inetd_opts = argv[++i];
+		else if (!strcmp(a, "-l") && nspecs < DAEMON_MAX_LISTENERS)
+			specs[nspecs++] = argv[++i];
+		else if (!strcmp(a, "-l"))
+			die(EX_USAGE, "at most %d listeners", DAEMON_MAX_LISTENERS);
+		else
+			die(EX_USAGE, "unknown argument %s (see --help)", a);
+	}
+	cli_load_config(&d.cfg, d.config_path);
+	memset(&e, 0, sizeof e);
+	if (setup_server(&d.cfg, &d.srv.tls, &e) < 0)
+		die(e.ex ? e.ex : EX_CONFIG, "%s", e.msg);
+	d.tables = malloc(sizeof *d.tables);
+	if (!d.tables)
+		die(EX_OSERR, "out of memory");
+	if (smtp_tables_load(d.tables, &d.cfg, &e) < 0)
+		die(e.ex ? e.ex : EX_CONFIG, "%s", e.msg);
+	smtp_tables_bind(d.tables, &d.srv);
+	for (size_t i = 0; i < nspecs; i++) {
+		if (listener_open(&d.ls[i], specs[i], &e) < 0)
+			die(e.ex == EX_USAGE ? EX_USAGE : EX_UNAVAILABLE, "%s", e.msg);
+		if (parse_opts(d.ls[i].opts, &d.lopts[i]) < 0)
+			die(EX_USAGE, "%s: unknown listener option in \"%s\"", specs[i], d.ls[i].opts);
+		d.ls[i].no_ip_cap = d.lopts[i].proxy;
+		if (d.lopts[i].implicit_tls && !d.srv.tls)
+			die(EX_CONFIG, "%s: implicit TLS needs tls_cert and tls_key", specs[i]);
+		d.nls++;
+	}
+	/* Under a super-server too: the key and the users file are read. */
+	drop_privileges(&d);
+	if (spool_open(&d.spool, config_str(&d.cfg, CFG_SPOOL), 1, &e) < 0)
+		die(EX_UNAVAILABLE, "%s", e.msg);
+	d.srv.cfg = &d.cfg;
+	d.srv.spool = &d.spool;
+	if (!nspecs)
+		return inetd_session(&d, inetd_opts);
+	set_limits(&d.cfg, &lim);
+	if (daemon_run(d.ls, d.nls, &lim, session, reload, &d, (int)config_num(&d.cfg, CFG_SMTPD_TIMEOUT), &e) < 0)
+		die(EX_OSERR, "%s", e.msg);
+	return 0;
+}

@@ -1,0 +1,61 @@
+# tests/smtpd_helpers.bash — helpers for the smtpd suites.
+
+# One inetd-mode session: the bytes of $1 (printf format) on stdin; the
+# transcript in $output. TCPREMOTEIP may name the client.
+smtp_stdin() {
+	export PB T
+	run bash -c 'printf "$1" | "$PB" smtpd 2>"$T/smtpd.err"' _ "$1"
+}
+
+# Start smtpd standalone on a free port with extra arguments; sets $PORT.
+start_smtpd() {
+	export PB T
+	PORT=$(free_port)
+	"$PB" smtpd -l "127.0.0.1:$PORT" "$@" 2>>"$T/smtpd.log" &
+	SMTPD_PID=$!
+	track $SMTPD_PID
+	wait_port "$PORT"
+}
+
+# Raw bytes (printf format) to 127.0.0.1:$PORT; transcript in $output.
+smtp_tcp() {
+	export ROOT
+	run bash -c 'printf "$1" | /usr/bin/python3 "$ROOT/tests/smtp_raw.py" "$2" ${3:-}' _ "$1" "${2:-$PORT}" "${3:-}"
+}
+
+# The standard envelope for a message to a local user.
+HELLO='EHLO client.example\r\n'
+ENV='MAIL FROM:<a@client.example>\r\nRCPT TO:<u@test.example>\r\n'
+QUEUED='250 2.0.0 Ok: queued as '
+
+# Assert that the transcript has a line starting with $1.
+has_reply() {
+	if ! grep -q "^$1" <<<"$output"; then
+		echo "expected a reply starting with: $1" >&2
+		printf '%s\n' "$output" | cat -A >&2
+		return 1
+	fi
+}
+
+count_replies() { grep -c "^$1" <<<"$output" || true; }
+
+# Make a self-signed certificate for test.example in $T/cert.pem, key.pem.
+make_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=test.example -days 2 \
+		-addext subjectAltName=DNS:test.example,IP:127.0.0.1 \
+		-keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+	conf tls_cert "$T/cert.pem"
+	conf tls_key "$T/key.pem"
+}
+
+# A stored message without the Received: header smtpd put on top.
+strip_received() {
+	awk 'NR == 1 && /^Received:/ { skip = 1; next } skip && /^\t/ { next } { skip = 0; print }' "$1"
+}
+
+# printf-ready text of N lines of 70 characters each ending in CRLF.
+crlf_lines() {
+	local i line
+	line=$(printf '%070d' 0)
+	for ((i = 0; i < $1; i++)); do printf '%s\\r\\n' "$line"; done
+}
