@@ -23,9 +23,19 @@ int mailq_main(int argc, char **argv);
 int passwd_main(int argc, char **argv);
 int pickup_main(int argc, char **argv);
 int pop3d_main(int argc, char **argv);
+int runq_main(int argc, char **argv);
 int sendmail_main(int argc, char **argv);
 int smtp_chat_main(int argc, char **argv);
 int smtpd_main(int argc, char **argv);
+
+/* runq.c: one queue run (or one every `interval`, "5m"; NULL for once),
+ * shared by runq and sendmail -q. Returns an exit code. */
+struct runner_filter;
+int runq_run(const struct config *cfg, const struct runner_filter *filter, const char *interval);
+long long runq_parse_interval(const char *s);
+/* After a commit: try to deliver message `id` now in a detached child
+ * (immediate_delivery), so mail does not wait for the next queue run. */
+void runq_kick(const struct config *cfg, const char *id);
 
 /* --- cli.c: what every applet needs at its edge --- */
 

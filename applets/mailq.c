@@ -1,6 +1,8 @@
-/* mailq.c — list the mail queue, as `mailq` and `sendmail -bp` do.
+/* mailq.c — list and manage the mail queue, as `mailq`, `sendmail -bp`
+ * and Postfix's postqueue/postsuper do.
  *
- * Usage: mailq [-C FILE] [--json]
+ * Usage: mailq [-C FILE] [--json] [FILTER...]
+ *        mailq [-C FILE] ACTION [ID... | -] [FILTER...]
  *
  * Text output follows Postfix's listing: queue id (with "!" when held),
  * size, arrival time and sender, then each pending recipient beneath with
@@ -8,15 +10,25 @@
  * line, or "Mail queue is empty". --json prints one object per message
  * with the field names of Postfix's `postqueue -j`.
  *
- * A user who is neither root nor the spool's owner sees only the messages
- * they submitted. Entries whose envelope cannot be parsed are moved to
- * corrupt/ (when permitted) and reported on stderr.
+ * Actions: --flush (deliver now), --hold, --release, --delete (no bounce),
+ * --requeue (forget the retry backoff), --expire (bounce now, RFC 3464),
+ * --show ID (envelope and header). They apply to the IDs given ("-" reads
+ * ids from stdin, one per line or the queue_id fields of mailq --json), or
+ * without ids to every message the filters select (--all selects all).
+ * Filters: --sender TEXT, --rcpt TEXT, --older-than AGE, --younger-than
+ * AGE (30s, 5m, 2h, 1d), --state hold|deferred|active.
  *
- * Exit codes: 0 listed; 64 bad usage; 75 the spool cannot be read;
- * 78 bad configuration.
+ * A user who is neither root nor the spool's owner sees and acts on only
+ * the messages they submitted. Entries whose envelope cannot be parsed are
+ * moved to corrupt/ (when permitted) and reported on stderr.
+ *
+ * Exit codes: 0 done; 64 bad usage; 66 a given id is not in the queue;
+ * 75 the spool cannot be read or a message stayed busy; 77 a given id is
+ * another user's; 78 bad configuration.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -24,23 +36,33 @@
 
 #include "../libmail/json.h"
 #include "../libmail/log.h"
+#include "../libmail/queue_admin.h"
+#include "../libmail/runner.h"
 #include "../libmail/spool.h"
 #include "applets.h"
 
 static const char usage_text[] =
-	"Usage: mailq [-C FILE] [--json]\n"
-	"List the messages in the postbox queue.\n\n"
-	"  --json     one JSON object per message (Postfix postqueue -j fields)\n"
-	"  -C FILE    configuration file\n";
+	"Usage: mailq [-C FILE] [--json] [FILTER...]\n"
+	"       mailq [-C FILE] ACTION [ID... | -] [FILTER...]\n"
+	"List or manage the messages in the postbox queue.\n\n"
+	"  --json             one JSON object per message (Postfix postqueue -j fields)\n"
+	"  -C FILE            configuration file\n\n"
+	"Actions (on the IDs given, \"-\" = ids on stdin, or on all messages the\n"
+	"filters select; --all selects every message):\n"
+	"  --flush            deliver now, ignoring retry times\n"
+	"  --hold, --release  keep a message from delivery (\"!\" in the listing), or let it go\n"
+	"  --delete           remove without a bounce\n"
+	"  --requeue          forget the retry backoff\n"
+	"  --expire           bounce the pending recipients now\n"
+	"  --show ID          print the envelope and the header\n\n"
+	"Filters: --sender TEXT, --rcpt TEXT, --older-than AGE, --younger-than AGE\n"
+	"(AGE: 30s, 5m, 2h, 1d), --state hold|deferred|active, --all.\n\n"
+	"Exit: 0 done, 64 usage, 66 no such id, 75 spool unavailable or busy,\n"
+	"77 not your message, 78 bad config.\n";
 
 static const char *queue_name(const struct envelope *env)
 {
-	if (env->held)
-		return "hold";
-	for (size_t i = 0; i < env->nrcpt; i++)
-		if (env->rcpt[i].state == RCPT_DEFERRED)
-			return "deferred";
-	return "active";
+	return queue_state(env);
 }
 
 static void print_json(const struct envelope *env)
@@ -95,19 +117,244 @@ static void print_text(const struct envelope *env)
 	printf("\n");
 }
 
+enum action { ACT_LIST, ACT_FLUSH, ACT_HOLD, ACT_RELEASE, ACT_DELETE, ACT_REQUEUE, ACT_EXPIRE, ACT_SHOW };
+
+struct args {
+	const char *config;
+	int json, all;
+	enum action action;
+	struct queue_select sel;
+	char **ids;
+	size_t nids;
+	int ids_from_stdin;
+};
+
+static void add_id(struct args *a, const char *id, size_t n)
+{
+	char tmp[QID_MAX];
+	if (str_copy(tmp, sizeof tmp, id, n) < 0 || !spool_id_valid(tmp))
+		die(EX_USAGE, "\"%.*s\" is not a queue id", (int)(n > 60 ? 60 : n), id);
+	char **grown = realloc(a->ids, (a->nids + 1) * sizeof *grown);
+	if (!grown || !(grown[a->nids] = strdup(tmp)))
+		die(EX_OSERR, "out of memory");
+	a->ids = grown;
+	a->nids++;
+}
+
+/* Ids on stdin: one per line, or lines of mailq --json (the queue_id field). */
+static void read_ids(struct args *a)
+{
+	char line[65536];
+	while (fgets(line, sizeof line, stdin)) {
+		const char *p = strstr(line, "\"queue_id\":\"");
+		size_t n;
+		if (p) {
+			p += 12;
+			n = strcspn(p, "\"");
+		} else {
+			p = line + strspn(line, " \t");
+			n = strcspn(p, " \t\r\n!");
+		}
+		if (n)
+			add_id(a, p, n);
+	}
+}
+
+static long long age_arg(const char *opt, const char *v)
+{
+	long long s = v ? runq_parse_interval(v) : -1;
+	if (s <= 0)
+		die(EX_USAGE, "%s: expected an age such as 30s, 5m, 2h or 1d", opt);
+	return s;
+}
+
+static void parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct { const char *name; enum action act; } actions[] = {
+		{ "--flush", ACT_FLUSH }, { "--hold", ACT_HOLD }, { "--release", ACT_RELEASE },
+		{ "--delete", ACT_DELETE }, { "--requeue", ACT_REQUEUE }, { "--expire", ACT_EXPIRE },
+		{ "--show", ACT_SHOW },
+	};
+	memset(a, 0, sizeof *a);
+	a->sel.uid = -1;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		size_t k;
+		for (k = 0; k < sizeof actions / sizeof *actions; k++)
+			if (!strcmp(o, actions[k].name))
+				break;
+		if (k < sizeof actions / sizeof *actions) {
+			if (a->action != ACT_LIST)
+				die(EX_USAGE, "one action at a time (%s)", o);
+			a->action = actions[k].act;
+		} else if (!strcmp(o, "--json") || !strcmp(o, "-j")) {
+			a->json = 1;
+		} else if (!strcmp(o, "--all")) {
+			a->all = 1;
+		} else if (!strcmp(o, "-C") && v) {
+			a->config = argv[++i];
+		} else if (!strcmp(o, "--sender") && v) {
+			a->sel.sender = argv[++i];
+		} else if (!strcmp(o, "--rcpt") && v) {
+			a->sel.rcpt = argv[++i];
+		} else if (!strcmp(o, "--older-than")) {
+			a->sel.older_than = age_arg(o, v);
+			i++;
+		} else if (!strcmp(o, "--younger-than")) {
+			a->sel.younger_than = age_arg(o, v);
+			i++;
+		} else if (!strcmp(o, "--state") && v) {
+			a->sel.state = argv[++i];
+			if (strcmp(v, "hold") && strcmp(v, "deferred") && strcmp(v, "active"))
+				die(EX_USAGE, "--state: expected hold, deferred or active");
+		} else if (!strcmp(o, "-")) {
+			a->ids_from_stdin = 1;
+		} else if (o[0] == '-') {
+			die(EX_USAGE, "unknown argument \"%s\" (see --help)", o);
+		} else {
+			add_id(a, o, strlen(o));
+		}
+	}
+	if (a->ids_from_stdin)
+		read_ids(a);
+	int filtered = a->sel.sender || a->sel.rcpt || a->sel.older_than || a->sel.younger_than || a->sel.state;
+	if (a->action == ACT_LIST && (a->nids || a->ids_from_stdin))
+		die(EX_USAGE, "queue ids given without an action (see --help)");
+	if (a->action == ACT_SHOW && a->nids != 1)
+		die(EX_USAGE, "--show takes one queue id");
+	if (a->action != ACT_LIST && a->action != ACT_FLUSH && !a->nids && !a->ids_from_stdin && !filtered &&
+	    !a->all)
+		die(EX_USAGE, "name the messages: queue ids, \"-\" for stdin, filters, or --all");
+}
+
+static int show(struct spool *spool, const char *id, long long uid_only)
+{
+	struct envelope env;
+	struct mail_err e;
+	if (spool_read_envelope(spool, id, &env, &e) < 0)
+		die(e.sys == ENOENT ? EX_NOINPUT : e.sys == EACCES ? EX_NOPERM : EX_TEMPFAIL, "%s: %s", id,
+		    e.sys == ENOENT ? "not in the queue" : e.msg);
+	if (uid_only >= 0 && env.uid != uid_only)
+		die(EX_NOPERM, "%s: not your message", id);
+	struct buf b = BUF_INIT;
+	envelope_write(&env, &b);
+	fwrite(b.ptr, 1, b.len, stdout);
+	buf_free(&b);
+	envelope_free(&env);
+	printf("\n");
+	int fd = spool_open_message(spool, id, &e);
+	if (fd < 0)
+		die(EX_TEMPFAIL, "%s", e.msg);
+	FILE *f = fdopen(fd, "r");
+	char line[4096];
+	while (f && fgets(line, sizeof line, f) && line[0] != '\n')
+		fputs(line, stdout);
+	if (f)
+		fclose(f);
+	return 0;
+}
+
+/* The ids to act on: those given, or every queued message. */
+static void target_ids(struct spool *spool, struct args *a, char ***ids, size_t *n)
+{
+	struct mail_err e;
+	if (a->nids || a->ids_from_stdin) {
+		*ids = a->ids;
+		*n = a->nids;
+		return;
+	}
+	if (spool_list(spool, ids, n, &e) < 0)
+		die(EX_TEMPFAIL, "%s", e.msg);
+}
+
+static int act(struct spool *spool, const struct config *cfg, struct args *a)
+{
+	static const enum queue_op ops[] = { [ACT_HOLD] = QOP_HOLD, [ACT_RELEASE] = QOP_RELEASE,
+					     [ACT_DELETE] = QOP_DELETE, [ACT_REQUEUE] = QOP_REQUEUE,
+					     [ACT_EXPIRE] = QOP_EXPIRE };
+	static const char *const done_word[] = { [ACT_HOLD] = "held", [ACT_RELEASE] = "released",
+						 [ACT_DELETE] = "deleted", [ACT_REQUEUE] = "requeued",
+						 [ACT_EXPIRE] = "expired" };
+	char **ids;
+	size_t n, count = 0;
+	int rv = 0, given = a->nids || a->ids_from_stdin;
+	target_ids(spool, a, &ids, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct mail_err e;
+		err_clear(&e);
+		int r = queue_apply(spool, ids[i], ops[a->action], &a->sel, config_str(cfg, CFG_HOSTNAME), &e);
+		if (r > 0) {
+			count++;
+			continue;
+		}
+		if (r == 0) {
+			if (given && a->sel.uid >= 0) {
+				warn("%s: not your message", ids[i]);
+				rv = rv ? rv : EX_NOPERM;
+			}
+			continue;
+		}
+		if (e.sys == EACCES || e.sys == EPERM) {
+			warn("%s: not your message (%s)", ids[i], e.msg);
+			rv = rv ? rv : EX_NOPERM;
+			continue;
+		}
+		if (e.sys == ENOENT) {
+			if (given) {
+				warn("%s: not in the queue", ids[i]);
+				rv = rv ? rv : EX_NOINPUT;
+			}
+			continue;
+		}
+		warn("%s", e.msg);
+		rv = EX_TEMPFAIL;
+	}
+	printf("mailq: %zu message%s %s\n", count, count == 1 ? "" : "s", done_word[a->action]);
+	if (!given)
+		spool_ids_free(ids, n);
+	return rv;
+}
+
+/* --flush: the selected messages (or all) through one forced queue run. */
+static int flush(struct spool *spool, const struct config *cfg, struct args *a)
+{
+	struct runner_filter f;
+	memset(&f, 0, sizeof f);
+	f.force = 1;
+	int selective = a->nids || a->ids_from_stdin || a->sel.sender || a->sel.rcpt || a->sel.older_than ||
+			a->sel.younger_than || a->sel.state || a->sel.uid >= 0;
+	if (selective) {
+		char **ids;
+		size_t n;
+		target_ids(spool, a, &ids, &n);
+		for (size_t i = 0; i < n; i++) {
+			struct envelope env;
+			struct mail_err e;
+			if (spool_read_envelope(spool, ids[i], &env, &e) < 0)
+				continue;
+			if (queue_select_match(&a->sel, &env, (long long)time(NULL)))
+				runner_filter_add_id(&f, ids[i]);
+			envelope_free(&env);
+		}
+		if (!(a->nids || a->ids_from_stdin))
+			spool_ids_free(ids, n);
+		if (f.nids == 0) {
+			printf("mailq: nothing to flush\n");
+			return 0;
+		}
+	}
+	int r = runq_run(cfg, &f, NULL);
+	runner_filter_free(&f);
+	return r;
+}
+
 int mailq_main(int argc, char **argv)
 {
 	cli_help_version(argc, argv, usage_text);
-	const char *path = NULL;
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
-			json = 1;
-		else if (!strcmp(argv[i], "-C") && i + 1 < argc)
-			path = argv[++i];
-		else
-			die(EX_USAGE, "unknown argument \"%s\" (see --help)", argv[i]);
-	}
+	struct args a;
+	parse_args(argc, argv, &a);
+	const char *path = a.config;
+	int json = a.json;
 	struct config cfg;
 	cli_load_config(&cfg, path);
 	const char *dir = config_str(&cfg, CFG_SPOOL);
@@ -115,8 +362,10 @@ int mailq_main(int argc, char **argv)
 	struct mail_err e;
 	struct stat st;
 	if (stat(dir, &st) < 0 && errno == ENOENT) {
-		if (!json)
+		if (a.action == ACT_LIST && !json)
 			printf("Mail queue is empty\n");
+		else if (a.action != ACT_LIST && a.nids)
+			die(EX_NOINPUT, "%s: not in the queue (no spool at %s)", a.ids[0], dir);
 		config_free(&cfg);
 		return 0;
 	}
@@ -126,12 +375,24 @@ int mailq_main(int argc, char **argv)
 		die(EX_NOPERM, "%s/queue: only root and the spool's owner may list this queue", dir);
 	uid_t uid = getuid();
 	int sees_all = uid == 0 || st.st_uid == uid;
+	if (!sees_all)
+		a.sel.uid = (long long)uid;
+	if (a.action != ACT_LIST) {
+		int r = a.action == ACT_SHOW ? show(&spool, a.ids[0], a.sel.uid)
+			: a.action == ACT_FLUSH ? flush(&spool, &cfg, &a) : act(&spool, &cfg, &a);
+		for (size_t i = 0; i < a.nids; i++)
+			free(a.ids[i]);
+		free(a.ids);
+		spool_close(&spool);
+		config_free(&cfg);
+		return fflush(stdout) == 0 ? r : EX_IOERR;
+	}
 
 	char **ids;
 	size_t n;
 	if (spool_list(&spool, &ids, &n, &e) < 0)
 		die(EX_TEMPFAIL, "%s", e.msg);
-	long long total = 0;
+	long long total = 0, now = (long long)time(NULL);
 	size_t shown = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct envelope env;
@@ -145,7 +406,7 @@ int mailq_main(int argc, char **argv)
 				warn("%s: %s", ids[i], e.msg);
 			continue;
 		}
-		if (sees_all || env.uid == (long long)uid) {
+		if (queue_select_match(&a.sel, &env, now)) {
 			if (!json && shown == 0)
 				printf("%-25s %8s %-20s  %s\n", "-Queue ID-", "--Size--",
 				       "----Arrival Time----", "-Sender/Recipient-------");

@@ -32,6 +32,7 @@ static const struct applet applets[] = {
 	{ "passwd", passwd_main, 0, "make a password hash for the users file" },
 	{ "pickup", pickup_main, 0, "move users' submissions from incoming/ into the queue" },
 	{ "pop3d", pop3d_main, 1, "POP3 server for the users' Maildirs" },
+	{ "runq", runq_main, 1, "run the mail queue now (sendmail -q)" },
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
 	{ "smtp-chat", smtp_chat_main, 1, "scripted SMTP client, probes and load generator" },
 	{ "smtpd", smtpd_main, 1, "ESMTP server: inetd or standalone, MTA and submission" },

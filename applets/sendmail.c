@@ -3,6 +3,7 @@
  * Usage: sendmail [-t] [-i] [-f SENDER] [-F NAME] [-N DSN] [-R RET] [-V ENVID]
  *                 [-C FILE] [--] [RECIPIENT...]
  *        sendmail -bp                 (= mailq)
+ *        sendmail -q[INTERVAL] | -qI ID | -qR TEXT | -qS TEXT   (= runq)
  *
  * Reads one message (RFC 5322) on stdin and commits it to the spool
  * (spool.h): exit 0 only once it is on disk and fsynced. Without -i a line
@@ -30,6 +31,7 @@
 #include "../libmail/io.h"
 #include "../libmail/log.h"
 #include "../libmail/mime.h"
+#include "../libmail/runner.h"
 #include "../libmail/spool.h"
 #include "applets.h"
 
@@ -45,6 +47,9 @@ static const char usage_text[] =
 	"  -V ENVID      envelope id for delivery status notifications\n"
 	"  -C FILE       configuration file\n"
 	"  -bp           list the queue (same as mailq)\n"
+	"  -q            run the queue once (same as runq); -q5m: every 5 minutes\n"
+	"  -qI ID, -qR TEXT, -qS TEXT  deliver now the message with this id, or\n"
+	"                whose recipient / sender contains TEXT\n"
 	"  -bm           deliver mail (the default)\n"
 	"Accepted and ignored, as sendmail users expect: -odi -odb -odq -oem -oee -oep\n"
 	"-oeq -oew -om -oo -v -B TYPE -U -n -m -L TAG -h N -O OPT -o?VALUE\n\n"
@@ -62,6 +67,9 @@ struct options {
 	const char *config;     /* -C */
 	const char *body;       /* -B */
 	int list_queue;         /* -bp */
+	int run_queue;          /* -q */
+	const char *interval;   /* -q5m */
+	struct runner_filter filter;  /* -qI, -qR, -qS */
 	char **rcpts;
 	int nrcpts;
 };
@@ -125,6 +133,24 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'h':
 		case 'O':
 			opt_value(argv, &i, rest, a + 1);
+			break;
+		case 'q':
+			o->run_queue = 1;
+			if (*rest == 'I' || *rest == 'R' || *rest == 'S') {
+				const char *v = rest[1] ? rest + 1 : argv[++i];
+				if (!v)
+					die(EX_USAGE, "option -q%c needs a value", *rest);
+				if (*rest == 'I' && runner_filter_add_id(&o->filter, v) < 0)
+					die(EX_USAGE, "-qI: \"%s\" is not a queue id", v);
+				if (*rest == 'R')
+					o->filter.rcpt = v;
+				if (*rest == 'S')
+					o->filter.sender = v;
+			} else if (*rest) {
+				if (runq_parse_interval(rest) < 0)
+					die(EX_USAGE, "-q%s: expected -q, -qINTERVAL (-q5m), -qI ID, -qR TEXT or -qS TEXT", rest);
+				o->interval = rest;
+			}
 			break;
 		case 'b':
 			if (!strcmp(rest, "p"))
@@ -474,6 +500,14 @@ int sendmail_main(int argc, char **argv)
 
 	struct config cfg;
 	cli_load_config(&cfg, opt.config);
+	if (opt.run_queue) {
+		if (opt.nrcpts)
+			die(EX_USAGE, "-q takes no recipients");
+		int r = runq_run(&cfg, &opt.filter, opt.interval);
+		runner_filter_free(&opt.filter);
+		config_free(&cfg);
+		return r;
+	}
 	struct submission s;
 	memset(&s, 0, sizeof s);
 	s.cfg = &cfg;
@@ -543,6 +577,8 @@ int sendmail_main(int argc, char **argv)
 		die(EX_TEMPFAIL, "%s", e.msg);
 	log_info(s.env.id, "queued from=<%s> nrcpt=%zu size=%lld uid=%lld", s.env.sender, s.env.nrcpt,
 		 s.env.size, s.env.uid);
+	if (config_num(&cfg, CFG_IMMEDIATE_DELIVERY))
+		runq_kick(&cfg, s.env.id);
 	envelope_free(&s.env);
 	buf_free(&s.out);
 	spool_close(&spool);

@@ -1,0 +1,255 @@
+/* runq.c — run the mail queue (the queue runner), as `sendmail -q` does.
+ *
+ * Usage: runq [-C FILE] [-I ID]... [-R RCPT] [-S SENDER] [--force]
+ *        runq [-C FILE] -d INTERVAL       (run every INTERVAL, as -q5m)
+ *        runq [-C FILE] --route DOMAIN...  (show where mail would go)
+ *
+ * One run (RFC 5321 §4.5.4.1): every queued message whose recipients are
+ * due is claimed (messages another runner holds are skipped), its
+ * recipients grouped by domain and attempted; the envelope is rewritten
+ * after each attempt, bounces (RFC 3464) are queued before the original
+ * leaves, and a message leaves the queue only when every recipient is
+ * final. -I, -R and -S restrict the run to a queue id, a recipient or a
+ * sender (substring, case-insensitive) and deliver those now, whatever
+ * their retry time (as Postfix's sendmail -qI/-qR/-qS); --force does that
+ * for the whole queue (mailq --flush).
+ *
+ * --route prints, for each domain, the mail exchangers in the order they
+ * would be tried (RFC 5321 §5.1) with their addresses.
+ *
+ * Exit codes: 0 the run completed (deferred mail is not an error);
+ * 64 bad usage; 68 --route: a domain that cannot receive mail (NXDOMAIN,
+ * null MX); 75 the spool or the DNS could not be used (try again);
+ * 78 bad configuration.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../libmail/dns.h"
+#include "../libmail/local.h"
+#include "../libmail/log.h"
+#include "../libmail/remote.h"
+#include "../libmail/retry.h"
+#include "../libmail/runner.h"
+#include "applets.h"
+
+static const char usage_text[] =
+	"Usage: runq [-C FILE] [-I ID]... [-R RCPT] [-S SENDER] [--force]\n"
+	"       runq [-C FILE] -d INTERVAL\n"
+	"       runq [-C FILE] --route DOMAIN...\n"
+	"Deliver the mail in the postbox queue that is due (same as sendmail -q).\n\n"
+	"  -I ID         only this queue id (repeatable); delivered now\n"
+	"  -R TEXT       only recipients containing TEXT; delivered now\n"
+	"  -S TEXT       only messages whose sender contains TEXT; delivered now\n"
+	"  --force       attempt every recipient now, ignoring retry times\n"
+	"  -d INTERVAL   keep running the queue every INTERVAL (30s, 5m, 1h)\n"
+	"  --route       print the mail exchangers of each DOMAIN and exit\n"
+	"  -C FILE       configuration file\n\n"
+	"Exit: 0 done, 64 usage, 68 domain cannot receive mail (--route),\n"
+	"75 spool or DNS unavailable, 78 bad configuration.\n";
+
+static void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+	const void *a = ss->ss_family == AF_INET ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+						 : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	if (!inet_ntop(ss->ss_family, a, out, (socklen_t)cap))
+		str_copy(out, cap, "?", 1);
+}
+
+/* --route: the MX list of each domain with every host's addresses. */
+static int show_routes(const struct config *cfg, char **domains, int n)
+{
+	struct dns dns;
+	struct mail_err e;
+	int worst = 0;
+	if (dns_init(&dns, config_str(cfg, CFG_RESOLVER), (int)config_num(cfg, CFG_DNS_TIMEOUT) * 1000, &e) < 0)
+		die(EX_CONFIG, "%s", e.msg);
+	for (int i = 0; i < n; i++) {
+		struct dns_mx_list mx;
+		if (dns_mx_lookup(&dns, domains[i], &mx, &e) < 0) {
+			printf("%s error %s %s\n", domains[i], e.status, e.msg);
+			int ex = e.smtp >= 500 ? EX_NOHOST : EX_TEMPFAIL;
+			worst = worst == EX_TEMPFAIL ? worst : ex;
+			continue;
+		}
+		for (size_t j = 0; j < mx.n; j++) {
+			struct dns_addr_list addrs;
+			char pref[16];
+			if (mx.implicit)
+				str_copy(pref, sizeof pref, "implicit", 8);
+			else
+				snprintf(pref, sizeof pref, "%u", mx.mx[j].pref);
+			printf("%s %s %s", domains[i], pref, mx.mx[j].host);
+			if (dns_addr_lookup(&dns, mx.mx[j].host, &addrs, &e) < 0) {
+				printf(" error %s %s\n", e.status, e.msg);
+				continue;
+			}
+			for (size_t k = 0; k < addrs.n; k++) {
+				char text[64];
+				addr_text(&addrs.addr[k], text, sizeof text);
+				printf(" %s", text);
+			}
+			printf("\n");
+		}
+	}
+	return worst;
+}
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* "30", "30s", "5m", "1h", "1d" → seconds; -1 if malformed. */
+long long runq_parse_interval(const char *s)
+{
+	long long out[1];
+	size_t n;
+	if (retry_parse_schedule(s, out, 1, &n) < 0 || n != 1 || strchr(s, ','))
+		return -1;
+	return out[0];
+}
+
+int runq_run(const struct config *cfg, const struct runner_filter *filter, const char *interval)
+{
+	struct spool spool;
+	struct runner r;
+	struct mail_err e;
+	long long every = 0;
+	if (interval && (every = runq_parse_interval(interval)) < 0)
+		die(EX_USAGE, "bad interval \"%s\" (expected 30s, 5m, 1h ...)", interval);
+	if (spool_open(&spool, config_str(cfg, CFG_SPOOL), 1, &e) < 0)
+		die(EX_TEMPFAIL, "%s", e.msg);
+	if (runner_init(&r, &spool, cfg, &e) < 0)
+		die(EX_CONFIG, "%s", e.msg);
+	struct remote remote;
+	if (remote_init(&remote, cfg, &e) < 0)
+		die(EX_CONFIG, "%s", e.msg);
+	r.remote.deliver = remote_deliver;
+	r.remote.ctx = &remote;
+	struct local local;
+	if (local_init(&local, cfg, &e) < 0)
+		die(EX_OSERR, "%s", e.msg);
+	r.local.deliver = local_deliver;
+	r.local.ctx = &local;
+	r.filter = filter;
+	long long workers = config_num(cfg, CFG_QUEUE_WORKERS);
+	if (workers < 1 || workers > RUNNER_WORKERS_MAX)
+		die(EX_CONFIG, "queue_workers: expected 1 to %d, got %lld", RUNNER_WORKERS_MAX, workers);
+	r.workers = filter && filter->nids == 1 ? 1 : (int)workers;
+	/* Leftovers of crashed writers: temp files older than a day. */
+	if (spool_recover(&spool, 86400, &e) < 0)
+		warn("%s", e.msg);
+	if (every) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		log_info(NULL, "queue runner started interval=%llds", every);
+	}
+	int rv = 0;
+	do {
+		remote_idle(&remote);
+		if (runner_run(&r, &e) < 0) {
+			warn("%s", e.msg);
+			rv = EX_TEMPFAIL;
+		}
+		log_info(NULL, "queue run messages=%lu sent=%lu deferred=%lu bounced=%lu busy=%lu corrupt=%lu",
+			 r.stats.messages, r.stats.sent, r.stats.deferred, r.stats.bounced, r.stats.busy,
+			 r.stats.corrupt);
+		memset(&r.stats, 0, sizeof r.stats);
+		for (long long slept = 0; every && !stopping && slept < every; slept++)
+			sleep(1);
+	} while (every && !stopping);
+	remote_free(&remote);
+	spool_close(&spool);
+	return rv;
+}
+
+void runq_kick(const struct config *cfg, const char *id)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return; /* the next queue run will do */
+	if (pid > 0) {
+		waitpid(pid, NULL, 0);
+		return;
+	}
+	/* The child forks again and exits, so the grandchild is nobody's to
+	 * wait for and the caller's pipes are not held open. */
+	if (fork() != 0)
+		_exit(0);
+	setsid();
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	struct runner_filter f;
+	memset(&f, 0, sizeof f);
+	if (runner_filter_add_id(&f, id) < 0)
+		_exit(EX_SOFTWARE);
+	f.force = 0;
+	_exit(runq_run(cfg, &f, NULL));
+}
+
+int runq_main(int argc, char **argv)
+{
+	cli_help_version(argc, argv, usage_text);
+	struct runner_filter filter;
+	const char *path = NULL, *interval = NULL;
+	int route = 0, i;
+	memset(&filter, 0, sizeof filter);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--route"))
+			route = 1;
+		else if (!strcmp(a, "--force"))
+			filter.force = 1;
+		else if (!strcmp(a, "-C") && i + 1 < argc)
+			path = argv[++i];
+		else if (!strcmp(a, "-d") && i + 1 < argc)
+			interval = argv[++i];
+		else if (!strcmp(a, "-I") && i + 1 < argc) {
+			if (runner_filter_add_id(&filter, argv[++i]) < 0)
+				die(EX_USAGE, "-I: \"%s\" is not a queue id", argv[i]);
+		} else if (!strcmp(a, "-R") && i + 1 < argc)
+			filter.rcpt = argv[++i];
+		else if (!strcmp(a, "-S") && i + 1 < argc)
+			filter.sender = argv[++i];
+		else if (a[0] == '-')
+			die(EX_USAGE, "unknown option \"%s\" (see --help)", a);
+		else
+			break;
+	}
+	struct config cfg;
+	cli_load_config(&cfg, path);
+	if (route) {
+		if (i >= argc)
+			die(EX_USAGE, "--route needs at least one domain");
+		int r = show_routes(&cfg, argv + i, argc - i);
+		config_free(&cfg);
+		return r;
+	}
+	if (i < argc)
+		die(EX_USAGE, "unexpected argument \"%s\" (see --help)", argv[i]);
+	int r = runq_run(&cfg, &filter, interval);
+	runner_filter_free(&filter);
+	config_free(&cfg);
+	return r;
+}

@@ -1,0 +1,586 @@
+#!/usr/bin/env bats
+# queue: the queue runner (runq, sendmail -q) delivering to real SMTP
+# servers (aiosmtpd, Postfix's smtp-sink) found through a real DNS server
+# (ldns-testns), with retries, lifetime and RFC 3464 bounces.
+
+load helpers
+load queue_helpers
+
+suite_setup() {
+	PORT=$(free_port)
+	conf smtp_port "$PORT"
+	conf smtp_timeout 10s
+}
+
+send() {
+	local n=$1
+	shift
+	printf 'Subject: test %s\n\nhello\n.leading dot\n' "$n" | pb sendmail -i "$@"
+}
+
+# The queue id of the bounce (the message whose sender is <>), if any.
+bounce_id() { grep -l '^sender <>$' "$SPOOL"/queue/*.env 2>/dev/null | head -n1 | xargs -r basename | sed 's/\.env$//'; }
+
+# Parse the bounce with Python's email package and print key facts.
+parse_bounce() {
+	/usr/bin/python3 - "$SPOOL/queue/$1.msg" <<'PY'
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+assert m.get_content_type() == "multipart/report", m.get_content_type()
+assert m.get_param("report-type") == "delivery-status"
+parts = list(m.iter_parts())
+assert parts[0].get_content_type() == "text/plain"
+assert parts[1].get_content_type() == "message/delivery-status"
+print("to", m["To"])
+print("from", m["From"])
+print("auto", m["Auto-Submitted"])
+groups = parts[1].get_payload()
+print("reporting", groups[0]["Reporting-MTA"])
+for g in groups[1:]:
+    print("rcpt", g["Final-Recipient"], "|", g["Action"], "|", g["Status"], "|", g["Remote-MTA"], "|", g["Diagnostic-Code"])
+print("returned", parts[2].get_content_type())
+PY
+}
+
+@test "mail goes to the best MX that answers; the first MX is down" {
+	dns_mx example.org "10 mx1.example.org 127.0.0.2" "20 mx2.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 1 bob@example.org
+	id=$(queue_ids)
+	run pb sendmail -q
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(sink_count)" -eq 1 ]
+	f=$(ls "$T"/sink/*.eml)
+	grep -q $'^X-Sink-From: <root@test.example>\r$' "$f"
+	grep -q $'^X-Sink-To: <bob@example.org>\r$' "$f"
+	grep -q $'^Subject: test 1\r$' "$f"
+	# dot-stuffing undone by the receiver: the line arrived intact
+	grep -q $'^\\.leading dot\r$' "$f"
+	# every line ends in CRLF
+	[ "$(grep -c $'\r$' "$f")" -eq "$(wc -l < "$f")" ]
+	[[ "$output" == *"qid=$id to=<bob@example.org> status=sent"* ]]
+}
+
+@test "implicit MX: a domain without MX records gets mail at its address" {
+	dns_answer plain.example. MX NOERROR
+	dns_answer plain.example. A NOERROR "plain.example. IN A 127.0.0.1"
+	dns_answer plain.example. AAAA NOERROR
+	dns_start
+	sink_start "$PORT"
+	send 2 carol@plain.example
+	run pb runq
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 0 ]
+	grep -q $'^X-Sink-To: <carol@plain.example>\r$' "$T"/sink/*.eml
+}
+
+@test "recipients of one domain go in one transaction; others of the message to their own" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_mx example.net "10 mx.example.net 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 3 a@example.org b@example.org c@example.net
+	run pb runq
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(sink_count)" -eq 2 ]
+	org=$(grep -l 'X-Sink-To: <a@example.org>' "$T"/sink/*.eml)
+	grep -q 'X-Sink-To: <b@example.org>' "$org"
+	! grep -q 'example.net' "$org"
+}
+
+@test "a null MX bounces at once with 5.1.10; the bounce is RFC 3464" {
+	dns_answer nomail.example. MX NOERROR "nomail.example. IN MX 0 ."
+	dns_start
+	send 4 dave@nomail.example
+	orig=$(queue_ids)
+	run pb runq
+	[ "$status" -eq 0 ]
+	[ ! -e "$SPOOL/queue/$orig.env" ]
+	b=$(bounce_id)
+	[ -n "$b" ]
+	grep -qx 'rcpt root@test.example state=queued attempts=0 next=0 notify=NEVER' "$SPOOL/queue/$b.env"
+	run parse_bounce "$b"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"to root@test.example"* ]]
+	[[ "$output" == *"auto auto-replied"* ]]
+	[[ "$output" == *"reporting dns; test.example"* ]]
+	[[ "$output" == *"rcpt rfc822; dave@nomail.example | failed | 5.1.10 | None | x-postbox; 556 5.1.10 "*"null MX"* ]]
+	[[ "$output" == *"returned message/rfc822"* ]]
+}
+
+@test "NXDOMAIN bounces; SERVFAIL defers and a later run delivers" {
+	dns_answer gone.example. MX NXDOMAIN
+	dns_answer flaky.example. MX SERVFAIL
+	dns_start
+	send 5 x@gone.example
+	send 6 y@flaky.example
+	run pb runq
+	[ "$status" -eq 0 ]
+	flaky=$(grep -l 'y@flaky.example' "$SPOOL"/queue/*.env | xargs basename | sed 's/\.env$//')
+	rcpt_line "$flaky" y@flaky.example | grep -q 'state=deferred attempts=1 next=[1-9].* error=451%204.4.3%20'
+	b=$(bounce_id)
+	run parse_bounce "$b"
+	[[ "$output" == *"rcpt rfc822; x@gone.example | failed | 5.1.2 |"* ]]
+	# the DNS is fixed: the next forced run delivers
+	kill "${BG_PIDS[0]}"; wait "${BG_PIDS[0]}" 2>/dev/null || true
+	: > "$T/dns.data"
+	dns_mx flaky.example "10 mx.flaky.example 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	run pb runq --force
+	[ "$status" -eq 0 ]
+	[ ! -e "$SPOOL/queue/$flaky.env" ]
+	grep -q 'X-Sink-To: <y@flaky.example>' "$T"/sink/*.eml
+}
+
+@test "a 4xx from smtp-sink defers with backoff; a later run delivers" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	smtp_sink_start "$PORT" -r RCPT
+	send 7 eve@example.org
+	id=$(queue_ids)
+	now=$(date +%s)
+	run pb runq
+	echo "$output"
+	[ "$status" -eq 0 ]
+	line=$(rcpt_line "$id" eve@example.org)
+	echo "$line"
+	[[ "$line" == *"state=deferred attempts=1"* ]]
+	[[ "$line" == *"error=host%20mx.example.org[127.0.0.1]%20said:%204"* ]]
+	next=$(echo "$line" | sed 's/.* next=\([0-9]*\).*/\1/')
+	[ "$next" -ge $((now + 300)) ] && [ "$next" -le $((now + 310)) ]
+	# not due yet: a plain run leaves it alone
+	run pb runq
+	[ "$(rcpt_line "$id" eve@example.org | sed 's/.*attempts=\([0-9]*\).*/\1/')" -eq 1 ]
+	# mailq shows the reason
+	run pb mailq
+	[[ "$output" == *"(host mx.example.org[127.0.0.1] said: 4"* ]]
+	# the server is fixed: sendmail -qR delivers now
+	kill "${BG_PIDS[1]}"; wait "${BG_PIDS[1]}" 2>/dev/null || true
+	sink_start "$PORT"
+	run pb sendmail -qR eve@
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(sink_count)" -eq 1 ]
+}
+
+@test "a 5xx from smtp-sink bounces with Remote-MTA and Diagnostic-Code" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	smtp_sink_start "$PORT" -f RCPT
+	send 8 frank@example.org
+	orig=$(queue_ids)
+	run pb runq
+	[ "$status" -eq 0 ]
+	[ ! -e "$SPOOL/queue/$orig.env" ]
+	b=$(bounce_id)
+	run parse_bounce "$b"
+	echo "$output"
+	[[ "$output" == *"rcpt rfc822; frank@example.org | failed | 5."*" | dns; mx.example.org | smtp; 5"* ]]
+	grep -q '^Subject: test 8$' "$SPOOL/queue/$b.msg"
+}
+
+@test "per-recipient results in one transaction: one accepted, one refused, one deferred" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 9 ok@example.org reject-me@example.org defer-me@example.org
+	id=$(queue_ids)
+	run pb runq
+	[ "$status" -eq 0 ]
+	[ "$(sink_count)" -eq 1 ]
+	rcpt_line "$id" ok@example.org | grep -q 'state=sent attempts=1'
+	rcpt_line "$id" reject-me@example.org | grep -q 'state=bounced attempts=1.*550%205.1.1'
+	rcpt_line "$id" defer-me@example.org | grep -q 'state=deferred attempts=1.*451%204.3.0'
+	b=$(bounce_id)
+	run parse_bounce "$b"
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^rcpt ')" -eq 1 ]
+	[[ "$output" == *"rcpt rfc822; reject-me@example.org | failed | 5.1.1 | dns; mx.example.org | smtp; 550 5.1.1 <reject-me@example.org>: no such user here"* ]]
+}
+
+@test "the queue lifetime bounces mail that keeps failing" {
+	conf queue_lifetime 2s
+	conf retry_schedule 1s
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 10 defer-this@example.org
+	id=$(queue_ids)
+	run pb runq
+	rcpt_line "$id" defer-this@example.org | grep -q 'state=deferred'
+	sleep 2.2
+	run pb runq
+	[ "$status" -eq 0 ]
+	[ ! -e "$SPOOL/queue/$id.env" ]
+	b=$(bounce_id)
+	run parse_bounce "$b"
+	echo "$output"
+	[[ "$output" == *"rcpt rfc822; defer-this@example.org | failed | 4.3.0 | dns; mx.example.org |"* ]]
+	grep -q 'gave up: queue_lifetime exceeded' "$SPOOL/queue/$b.msg"
+}
+
+@test "no bounce for the null sender, nor for NOTIFY=NEVER; NOTIFY=SUCCESS reports delivery" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 11 -f '<>' reject1@example.org
+	send 12 -N never reject2@example.org
+	run pb runq
+	[ "$(queue_count)" -eq 0 ]
+	send 13 -N success,failure glad@example.org
+	run pb runq
+	b=$(bounce_id)
+	[ -n "$b" ]
+	run parse_bounce "$b"
+	echo "$output"
+	[[ "$output" == *"rcpt rfc822; glad@example.org | relayed | 2.0.0 | dns; mx.example.org |"* ]]
+	grep -q '^Subject: Successful Mail Delivery Report$' "$SPOOL/queue/$b.msg"
+}
+
+@test "held, busy and corrupt entries: held skipped, locked skipped, corrupt quarantined" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 14 h@example.org
+	held=$(queue_ids | tail -n1)
+	sed -i 's/^end$/held 1\nend/' "$SPOOL/queue/$held.env"
+	send 15 l@example.org
+	locked=$(queue_ids | tail -n1)
+	send 16 c@example.org
+	bad=$(queue_ids | tail -n1)
+	echo garbage > "$SPOOL/queue/$bad.env"
+	# another runner holds the claim on $locked
+	flock -x "$SPOOL/queue/$locked.msg" sleep 5 &
+	track $!
+	sleep 0.2
+	run pb runq
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -e "$SPOOL/queue/$held.env" ]
+	[ -e "$SPOOL/queue/$locked.env" ]
+	[ -e "$SPOOL/corrupt/$bad.env" ] && [ -e "$SPOOL/corrupt/$bad.msg" ] && [ -e "$SPOOL/corrupt/$bad.why" ]
+	[ "$(sink_count)" -eq 0 ]
+	[[ "$output" == *"busy=1 corrupt=1"* ]]
+}
+
+@test "runq daemon mode (-d / sendmail -q1s) keeps delivering until stopped" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	"$PB" sendmail -q1s 2> "$T/daemon.log" 3>&- &
+	pid=$!
+	track $pid
+	send 17 d1@example.org
+	for i in $(seq 1 60); do [ "$(sink_count)" -ge 1 ] && break; sleep 0.1; done
+	[ "$(sink_count)" -eq 1 ]
+	kill -TERM $pid
+	for i in $(seq 1 40); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	! kill -0 $pid 2>/dev/null
+}
+
+@test "immediate_delivery: sendmail tries the new message right away" {
+	conf immediate_delivery yes
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 18 now@example.org
+	for i in $(seq 1 50); do [ "$(queue_count)" -eq 0 ] && break; sleep 0.1; done
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(sink_count)" -eq 1 ]
+}
+
+@test "bad runq usage and configuration" {
+	run pb runq --bogus
+	[ "$status" -eq 64 ]
+	run pb sendmail -qX
+	[ "$status" -eq 64 ]
+	conf retry_schedule "soon"
+	run pb runq
+	[ "$status" -eq 78 ]
+	[[ "$output" == *retry_schedule* ]]
+}
+
+@test "three concurrent runners over 1000 messages deliver each exactly once" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	seq 1 1000 | xargs -P 4 -I @@ sh -c "printf 'Subject: n @@\n\nbody @@\n' | '$PB' sendmail m@example.org"
+	[ "$(queue_count)" -eq 1000 ]
+	for r in 1 2 3; do
+		"$PB" runq > "$T/runner$r.log" 2>&1 3>&- &
+		pids[$r]=$!
+		track $!
+	done
+	for r in 1 2 3; do
+		timeout 120 tail --pid="${pids[$r]}" -f /dev/null
+		wait "${pids[$r]}"
+	done
+	cat "$T"/runner*.log | grep 'queue run' >&2
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(sink_count)" -eq 1000 ]
+	[ "$(cat "$T"/sink/*.eml | grep -a '^Subject: n ' | sort -u | wc -l)" -eq 1000 ]
+	# every runner took part, and none delivered what another had
+	total=0
+	for r in 1 2 3; do
+		n=$(grep -o 'sent=[0-9]*' "$T/runner$r.log" | tail -n1 | cut -d= -f2)
+		total=$((total + n))
+	done
+	[ "$total" -eq 1000 ]
+}
+
+@test "kill -9 of a runner mid-delivery loses nothing and leaves nothing locked" {
+	conf queue_workers 4   # the message may be a worker's: it dies with the runner
+	send 19 a@example.org
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 20 slow@example.org
+	id=$(queue_ids | tail -n1)   # the second message: worker 1's, a child process
+	cp "$SPOOL/queue/$id.env" "$T/before.env"
+	"$PB" runq > "$T/runner.log" 2>&1 3>&- &
+	pid=$!
+	track $pid
+	# wait until the runner holds the claim (the sink stalls the DATA)
+	for i in $(seq 1 100); do
+		flock -n -x "$SPOOL/queue/$id.msg" true || break
+		sleep 0.05
+	done
+	! flock -n -x "$SPOOL/queue/$id.msg" true
+	sleep 0.3
+	kill -9 $pid
+	wait $pid 2>/dev/null || true
+	# the message and its envelope are intact, and free to claim
+	cmp "$T/before.env" "$SPOOL/queue/$id.env"
+	flock -n -x "$SPOOL/queue/$id.msg" true
+	run pb mailq
+	[[ "$output" == *"$id"* ]]
+}
+
+@test "local recipients go through deliver; a bounce reaches the sender's mailbox" {
+	printf '%s\n' "root@test.example:*:$T/mail/root/Maildir/" "ann@test.example:*:$T/mail/ann/Maildir/" > "$T/users"
+	conf users "$T/users"
+	dns_answer nomail.example. MX NOERROR "nomail.example. IN MX 0 ."
+	dns_start
+	send 30 ann@test.example ghost@test.example dave@nomail.example
+	id=$(queue_ids)
+	run pb runq
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(ls "$T/mail/ann/Maildir/new" | wc -l)" -eq 1 ]
+	grep -q '^Subject: test 30$' "$T"/mail/ann/Maildir/new/*
+	grep -qx 'Delivered-To: ann@test.example' "$T"/mail/ann/Maildir/new/*
+	# the original left; its bounce (ghost: unknown user; dave: null MX)
+	# was queued and, being local, delivered by the same run or the next
+	[ ! -e "$SPOOL/queue/$id.env" ]
+	run pb runq
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(ls "$T/mail/root/Maildir/new" | wc -l)" -eq 1 ]
+	b=$(ls "$T"/mail/root/Maildir/new/*)
+	grep -qx 'Return-Path: <>' "$b"
+	/usr/bin/python3 - "$b" <<'PY'
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+groups = list(m.iter_parts())[1].get_payload()
+got = sorted((g["Final-Recipient"], g["Action"], g["Status"]) for g in groups[1:])
+assert got == [("rfc822; dave@nomail.example", "failed", "5.1.10"),
+               ("rfc822; ghost@test.example", "failed", "5.1.1")], got
+PY
+}
+
+@test "a local delivery that fails temporarily (deliver exits 75) is deferred" {
+	printf '#!/bin/sh\necho "mailbox locked" >&2\nexit 75\n' > "$T/tempfail"
+	chmod 755 "$T/tempfail" "$T"
+	printf 'ann: |%s\n' "$T/tempfail" > "$T/aliases"
+	conf aliases "$T/aliases"
+	send 31 ann@test.example
+	id=$(queue_ids)
+	run pb runq
+	echo "$output"
+	line=$(rcpt_line "$id" ann@test.example)
+	echo "$line"
+	[[ "$line" == *"state=deferred attempts=1"*"error=451%204.3.0%20"* ]]
+	[ "$(queue_count)" -eq 1 ]
+}
+
+@test "STARTTLS is used when offered (opportunistic, self-signed certificate)" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	make_cert mx.example.org
+	SINK_TLS_CERT="$T/mx.example.org.crt" SINK_TLS_KEY="$T/mx.example.org.key" sink_start "$PORT"
+	send 40 tls@example.org
+	run pb runq
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 0 ]
+	grep -q $'^X-Sink-TLS: yes\r$' "$T"/sink/*.eml
+	[[ "$output" == *"tls=TLSv1."* ]]
+}
+
+@test "tls_required: a server without STARTTLS gets nothing; plaintext elsewhere still works" {
+	conf tls_required example.org
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_mx example.net "10 mx.example.net 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 41 must@example.org any@example.net
+	id=$(queue_ids)
+	run pb runq
+	echo "$output"
+	rcpt_line "$id" must@example.org | grep -q 'state=deferred attempts=1.*451%204.7.5%20STARTTLS%20is%20required'
+	rcpt_line "$id" any@example.net | grep -q 'state=sent'
+	[ "$(sink_count)" -eq 1 ]
+	! grep -q 'must@example.org' "$T"/sink/*.eml
+}
+
+@test "tls_required: delivered once the server offers STARTTLS" {
+	conf tls_required example.org
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	make_cert mx.example.org
+	SINK_TLS_CERT="$T/mx.example.org.crt" SINK_TLS_KEY="$T/mx.example.org.key" sink_start "$PORT"
+	send 42 must@example.org
+	run pb runq
+	[ "$(queue_count)" -eq 0 ]
+	grep -q $'^X-Sink-TLS: yes\r$' "$T"/sink/*.eml
+}
+
+@test "one session carries several messages to the same host" {
+	conf queue_workers 1
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	for i in 1 2 3 4 5; do send "c$i" "r$i@example.org"; done
+	before=$(wc -l < "$T/sink/connections")   # aiosmtpd probes itself once at start
+	run pb runq
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(sink_count)" -eq 5 ]
+	[ "$(wc -l < "$T/sink/connections")" -eq $((before + 1)) ]
+}
+
+@test "an MX on a loopback address at port 25 is a loop: bounced 5.4.6, nothing connects" {
+	sed -i '/^smtp_port/d' "$POSTBOX_CONFIG"
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	send 50 loop@example.org
+	id=$(queue_ids)
+	run pb runq
+	echo "$output"
+	[ ! -e "$SPOOL/queue/$id.env" ]
+	b=$(bounce_id)
+	run parse_bounce "$b"
+	echo "$output"
+	[[ "$output" == *"rcpt rfc822; loop@example.org | failed | 5.4.6 |"*"loopback"* ]]
+}
+
+@test "SIZE: a message over the server's limit bounces 5.3.4 without DATA; SIZE= is sent" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	SINK_SIZE=2000 sink_start "$PORT"
+	send 60 small@example.org
+	{ printf 'Subject: big\n\n'; head -c 3000 /dev/zero | tr '\0' x | fold -w 70; } | pb sendmail big@example.org
+	run pb runq
+	[ "$(sink_count)" -eq 1 ]
+	grep -q $'^X-Sink-Params: SIZE=[0-9]*\r$' "$T"/sink/*.eml
+	b=$(bounce_id)
+	run parse_bounce "$b"
+	echo "$output"
+	[[ "$output" == *"rcpt rfc822; big@example.org | failed | 5.3.4 | dns; mx.example.org |"* ]]
+}
+
+@test "SMTPUTF8: a message that needs it bounces 5.6.7 at a server without it" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	SINK_NO_UTF8=1 sink_start "$PORT"
+	printf 'Subject: utf8\n\nhi\n' | pb sendmail 'jörg@example.org'
+	run pb runq
+	[ "$(sink_count)" -eq 0 ]
+	b=$(bounce_id)
+	run parse_bounce "$b"
+	echo "$output"
+	[[ "$output" == *"| failed | 5.6.7 |"* ]]
+}
+
+@test "delay_warning: one RFC 3464 'delayed' report after the delay, not one per attempt" {
+	conf delay_warning 1s
+	conf retry_schedule 1s
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	sink_start "$PORT"
+	send 70 defer-long@example.org
+	id=$(queue_ids)
+	run pb runq
+	[ -z "$(bounce_id)" ]              # too young for a warning
+	sleep 1.2
+	run pb runq
+	echo "$output"
+	b=$(bounce_id)
+	[ -n "$b" ]
+	run parse_bounce "$b"
+	echo "$output"
+	[[ "$output" == *"rcpt rfc822; defer-long@example.org | delayed | 4.3.0 | dns; mx.example.org |"* ]]
+	[[ "$output" == *"returned text/rfc822-headers"* ]]
+	grep -q '^Subject: Delayed Mail (still being retried)$' "$SPOOL/queue/$b.msg"
+	rcpt_line "$id" defer-long@example.org | grep -q 'state=deferred attempts=2'
+	sleep 1.2
+	run pb runq
+	rcpt_line "$id" defer-long@example.org | grep -q 'state=deferred attempts=3'
+	[[ "$output" != *"qid=$id report="* ]]
+}
+
+@test "domain_concurrency caps deliveries at once to one domain across workers and runners" {
+	conf queue_workers 4
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	SINK_DATA_DELAY=0.3 sink_start "$PORT"
+	for i in 1 2 3 4 5 6; do send "p$i" "p$i@example.org"; done
+	run pb runq
+	[ "$(queue_count)" -eq 0 ]
+	echo "without a limit: $(cat "$T/sink/most-at-once")"
+	[ "$(cat "$T/sink/most-at-once")" -ge 2 ]
+	kill "${BG_PIDS[1]}"; wait "${BG_PIDS[1]}" 2>/dev/null || true
+	rm -rf "$T/sink"
+	conf domain_concurrency 1
+	SINK_DATA_DELAY=0.3 sink_start "$PORT"
+	for i in 1 2 3 4 5 6; do send "q$i" "q$i@example.org"; done
+	"$PB" runq 2> "$T/r1.log" 3>&- &
+	r1=$!
+	"$PB" runq 2> "$T/r2.log" 3>&- &
+	r2=$!
+	track $r1; track $r2
+	timeout 30 tail --pid=$r1 -f /dev/null; timeout 30 tail --pid=$r2 -f /dev/null
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(sink_count)" -eq 6 ]
+	[ "$(cat "$T/sink/most-at-once")" -eq 1 ]
+}
+
+@test "end to end: runq delivers to our own smtpd, which queues it in its spool (dots and CRLF intact)" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	dns_start
+	# the receiving host: its own configuration and spool, example.org local
+	printf 'hostname = mx.example.org\nspool = %s\nlocal_domains = example.org\n' "$T/rspool" > "$T/recv.conf"
+	"$PB" smtpd -C "$T/recv.conf" -l "127.0.0.1:$PORT" 2> "$T/smtpd.log" 3>&- &
+	track $!
+	wait_port "$PORT"
+	printf 'Subject: e2e\n\n.leading dot\n..two dots\nlast\n' | pb sendmail -i ours@example.org
+	run pb runq
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 0 ]
+	env=$(ls "$T"/rspool/queue/*.env)
+	grep -qx 'sender root@test.example' "$env"
+	grep -q '^rcpt ours@example.org ' "$env"
+	msg=${env%.env}.msg
+	grep -qx '\.leading dot' "$msg"
+	grep -qx '\.\.two dots' "$msg"
+	grep -qx 'Subject: e2e' "$msg"
+	grep -q '^Received: from test.example' "$msg"
+}

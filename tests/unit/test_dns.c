@@ -1,0 +1,142 @@
+/* Unit tests: decoding DNS answers (dns_parse_reply) and MX ordering. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+#include "../../libmail/dns.h"
+#include "unit.h"
+
+/* Build an answer packet for (qname, qtype) with the given RRs. */
+static size_t make_answer(unsigned char *out, size_t cap, const char *qname, ldns_rr_type qtype, int rcode,
+			  const char *const *rrs)
+{
+	ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(qname), qtype, LDNS_RR_CLASS_IN, 0);
+	ldns_pkt_set_qr(p, 1);
+	ldns_pkt_set_rcode(p, (uint8_t)rcode);
+	for (; rrs && *rrs; rrs++) {
+		ldns_rr *rr = NULL;
+		if (ldns_rr_new_frm_str(&rr, *rrs, 3600, NULL, NULL) == LDNS_STATUS_OK)
+			ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+	}
+	uint8_t *wire = NULL;
+	size_t n = 0;
+	ldns_pkt2wire(&wire, p, &n);
+	ldns_pkt_free(p);
+	if (n > cap)
+		n = 0;
+	memcpy(out, wire, n);
+	free(wire);
+	return n;
+}
+
+UNIT_TEST(dns_parse_mx_and_cname_chain)
+{
+	unsigned char w[4096];
+	struct dns_reply rep;
+	struct mail_err e;
+	const char *rrs[] = { "x.example. IN CNAME y.example.", "y.example. IN MX 10 mx.y.example.",
+			      "other.example. IN MX 5 evil.example.", NULL };
+	size_t n = make_answer(w, sizeof w, "x.example.", LDNS_RR_TYPE_MX, 0, rrs);
+	CHECK(dns_parse_reply(w, n, "x.example", DNS_T_MX, &rep, &e) == 0);
+	CHECK(rep.n == 1 && rep.rr[0].pref == 10);
+	CHECK_STR(rep.rr[0].host, "mx.y.example");
+	CHECK_STR(rep.name, "y.example");
+	/* a record for a name outside the chain is never taken */
+	CHECK(!rep.cname_pending);
+}
+
+UNIT_TEST(dns_parse_refuses_wrong_question_and_garbage)
+{
+	unsigned char w[4096];
+	struct dns_reply rep;
+	struct mail_err e;
+	const char *rrs[] = { "a.example. IN A 192.0.2.1", NULL };
+	size_t n = make_answer(w, sizeof w, "a.example.", LDNS_RR_TYPE_A, 0, rrs);
+	CHECK(dns_parse_reply(w, n, "b.example", DNS_T_A, &rep, &e) < 0 && e.smtp == 451);
+	CHECK(dns_parse_reply(w, n, "a.example", DNS_T_AAAA, &rep, &e) < 0);
+	CHECK(dns_parse_reply(w, n, "A.EXAMPLE", DNS_T_A, &rep, &e) == 0 && rep.n == 1);
+	/* every truncation of a valid answer is refused or yields no records
+	 * beyond what fits; none crashes */
+	for (size_t cut = 0; cut < n; cut++)
+		if (dns_parse_reply(w, cut, "a.example", DNS_T_A, &rep, &e) == 0)
+			CHECK(rep.n <= 1);
+	/* random bytes */
+	srand(7);
+	for (int round = 0; round < 2000; round++) {
+		size_t len = (size_t)(rand() % 200);
+		for (size_t i = 0; i < len; i++)
+			w[i] = (unsigned char)rand();
+		if (len > 2)
+			w[2] |= 0x80;
+		dns_parse_reply(w, len, "a.example", DNS_T_A, &rep, &e);
+	}
+	/* a compression pointer loop */
+	unsigned char loop[] = { 0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1,
+				 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 1, 0, 4, 1, 2, 3, 4 };
+	CHECK(dns_parse_reply(loop, sizeof loop, "a.example", DNS_T_A, &rep, &e) < 0);
+}
+
+UNIT_TEST(dns_parse_null_mx_and_rcode)
+{
+	unsigned char w[4096];
+	struct dns_reply rep;
+	struct mail_err e;
+	const char *rrs[] = { "n.example. IN MX 0 .", NULL };
+	size_t n = make_answer(w, sizeof w, "n.example.", LDNS_RR_TYPE_MX, 0, rrs);
+	CHECK(dns_parse_reply(w, n, "n.example", DNS_T_MX, &rep, &e) == 0);
+	CHECK(rep.n == 1 && rep.rr[0].host[0] == '\0');
+	n = make_answer(w, sizeof w, "gone.example.", LDNS_RR_TYPE_MX, 3, NULL);
+	CHECK(dns_parse_reply(w, n, "gone.example", DNS_T_MX, &rep, &e) == 0 && rep.rcode == 3);
+}
+
+UNIT_TEST(dns_parse_tlsa)
+{
+	unsigned char w[4096];
+	struct dns_reply rep;
+	struct mail_err e;
+	const char *rrs[] = { "_25._tcp.mx.example. IN TLSA 3 1 1 "
+			      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			      NULL };
+	size_t n = make_answer(w, sizeof w, "_25._tcp.mx.example.", LDNS_RR_TYPE_TLSA, 0, rrs);
+	CHECK(dns_parse_reply(w, n, "_25._tcp.mx.example", DNS_T_TLSA, &rep, &e) == 0);
+	CHECK(rep.n == 1 && rep.rr[0].usage == 3 && rep.rr[0].selector == 1 && rep.rr[0].mtype == 1);
+	CHECK(rep.rr[0].dlen == 32 && rep.rr[0].data[0] == 0x01 && rep.rr[0].data[31] == 0xef);
+}
+
+static unsigned seq;
+static unsigned counter(void)
+{
+	return seq++;
+}
+
+UNIT_TEST(dns_mx_sort_by_preference)
+{
+	struct dns_rr mx[5];
+	unsigned prefs[5] = { 30, 10, 20, 10, 0 };
+	for (int i = 0; i < 5; i++) {
+		memset(&mx[i], 0, sizeof mx[i]);
+		mx[i].pref = prefs[i];
+		mx[i].host[0] = (char)('a' + i);
+	}
+	dns_mx_sort(mx, 5, counter);
+	CHECK(mx[0].pref == 0 && mx[1].pref == 10 && mx[2].pref == 10 && mx[3].pref == 20 && mx[4].pref == 30);
+}
+
+UNIT_TEST(dns_names_and_servers)
+{
+	CHECK(dns_name_valid("mx1.example.org"));
+	CHECK(dns_name_valid("_25._tcp.mx"));
+	CHECK(!dns_name_valid("a..b"));
+	CHECK(!dns_name_valid("a.b."));
+	CHECK(!dns_name_valid("a b"));
+	CHECK(!dns_name_valid(""));
+	struct sockaddr_storage ss;
+	socklen_t len;
+	CHECK(dns_parse_server("127.0.0.1:5353", 53, &ss, &len) == 0 && ss.ss_family == AF_INET);
+	CHECK(dns_parse_server("[::1]:5353", 53, &ss, &len) == 0 && ss.ss_family == AF_INET6);
+	CHECK(dns_parse_server("::1", 53, &ss, &len) == 0 && ss.ss_family == AF_INET6);
+	CHECK(dns_parse_server("host.example", 53, &ss, &len) < 0);
+	CHECK(dns_parse_server("127.0.0.1:0", 53, &ss, &len) < 0);
+	CHECK(dns_parse_server("127.0.0.1:99999", 53, &ss, &len) < 0);
+}
