@@ -35,6 +35,7 @@
 #include "../libmail/dns.h"
 #include "../libmail/local.h"
 #include "../libmail/log.h"
+#include "../libmail/pickup.h"
 #include "../libmail/remote.h"
 #include "../libmail/retry.h"
 #include "../libmail/runner.h"
@@ -162,6 +163,12 @@ int runq_run(const struct config *cfg, const struct runner_filter *filter, const
 	int rv = 0;
 	do {
 		remote_idle(&remote);
+		/* What unprivileged users dropped into incoming/ joins the queue. */
+		struct pickup_result picked;
+		if (spool_trusted(&spool, getuid()) &&
+		    spool_pickup(&spool, config_str(cfg, CFG_HOSTNAME), config_num(cfg, CFG_MAX_MESSAGE_SIZE),
+				 &picked, &e) < 0)
+			warn("%s", e.msg);
 		if (runner_run(&r, &e) < 0) {
 			warn("%s", e.msg);
 			rv = EX_TEMPFAIL;

@@ -47,6 +47,7 @@ static const char usage_text[] =
 	"  -V ENVID      envelope id for delivery status notifications\n"
 	"  -C FILE       configuration file\n"
 	"  -bp           list the queue (same as mailq)\n"
+	"  -bs           one SMTP session on stdin/stdout (smtpd in inetd mode)\n"
 	"  -q            run the queue once (same as runq); -q5m: every 5 minutes\n"
 	"  -qI ID, -qR TEXT, -qS TEXT  deliver now the message with this id, or\n"
 	"                whose recipient / sender contains TEXT\n"
@@ -67,6 +68,7 @@ struct options {
 	const char *config;     /* -C */
 	const char *body;       /* -B */
 	int list_queue;         /* -bp */
+	int smtp_stdio;         /* -bs */
 	int run_queue;          /* -q */
 	const char *interval;   /* -q5m */
 	struct runner_filter filter;  /* -qI, -qR, -qS */
@@ -155,6 +157,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'b':
 			if (!strcmp(rest, "p"))
 				o->list_queue = 1;
+			else if (!strcmp(rest, "s"))
+				o->smtp_stdio = 1;
 			else if (strcmp(rest, "m"))
 				die(EX_USAGE, "-b%s is not supported (see --help)", rest);
 			break;
@@ -489,13 +493,16 @@ int sendmail_main(int argc, char **argv)
 	cli_help_version(argc, argv, usage_text);
 	struct options opt;
 	parse_options(argc, argv, &opt);
-	if (opt.list_queue) {
-		char *mq_argv[4] = { "mailq", NULL, NULL, NULL };
+	if (opt.list_queue || opt.smtp_stdio) {
+		/* -bp is mailq; -bs is one SMTP session on stdin/stdout (smtpd's
+		 * inetd mode: a pipe is the local client). */
+		char *sub_argv[4] = { opt.list_queue ? "mailq" : "smtpd", NULL, NULL, NULL };
 		if (opt.config) {
-			mq_argv[1] = "-C";
-			mq_argv[2] = (char *)opt.config;
+			sub_argv[1] = "-C";
+			sub_argv[2] = (char *)opt.config;
 		}
-		return mailq_main(opt.config ? 3 : 1, mq_argv);
+		int sub_argc = opt.config ? 3 : 1;
+		return opt.list_queue ? mailq_main(sub_argc, sub_argv) : smtpd_main(sub_argc, sub_argv);
 	}
 
 	struct config cfg;

@@ -145,6 +145,7 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	tls_ctx_free(d->srv.tls);
 	d->srv.tls = tls;
 	d->srv.cfg = &d->cfg;
+	d->srv.queued = config_num(&d->cfg, CFG_IMMEDIATE_DELIVERY) ? runq_kick : NULL;
 	smtp_tables_free(d->tables);
 	free(d->tables);
 	d->tables = tables;
@@ -281,6 +282,7 @@ int smtpd_main(int argc, char **argv)
 		die(EX_UNAVAILABLE, "%s", e.msg);
 	d.srv.cfg = &d.cfg;
 	d.srv.spool = &d.spool;
+	d.srv.queued = config_num(&d.cfg, CFG_IMMEDIATE_DELIVERY) ? runq_kick : NULL;
 	if (!nspecs)
 		return inetd_session(&d, inetd_opts);
 	set_limits(&d.cfg, &lim);

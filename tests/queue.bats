@@ -584,3 +584,32 @@ PY
 	grep -qx 'Subject: e2e' "$msg"
 	grep -q '^Received: from test.example' "$msg"
 }
+
+@test "immediate_delivery: smtpd hands each accepted message to a runner at once" {
+	printf '%s\n' "ann@test.example:*:$T/mail/ann/Maildir/" > "$T/users"
+	conf users "$T/users"
+	conf immediate_delivery yes
+	export PB T
+	run bash -c "printf 'EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<ann@test.example>\r\nDATA\r\nSubject: now\r\n\r\nhi\r\n.\r\nQUIT\r\n' | '$PB' smtpd"
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
+	for i in $(seq 1 50); do [ -n "$(ls "$T/mail/ann/Maildir/new" 2>/dev/null)" ] && break; sleep 0.1; done
+	grep -qx 'Subject: now' "$T"/mail/ann/Maildir/new/*
+	for i in $(seq 1 30); do [ "$(queue_count)" -eq 0 ] && break; sleep 0.1; done
+	[ "$(queue_count)" -eq 0 ]
+}
+
+@test "a queue run first picks up what unprivileged users dropped into incoming/" {
+	printf '%s\n' "ann@test.example:*:$T/mail/ann/Maildir/" > "$T/users"
+	conf users "$T/users"
+	pb pickup                       # make the spool, as root
+	chmod 755 "$T"
+	chmod 644 "$POSTBOX_CONFIG" "$T/users"
+	printf 'Subject: from nobody\n\nhi\n' |
+		setpriv --reuid=nobody --regid=nogroup --clear-groups "$PB" sendmail ann@test.example
+	[ -n "$(ls "$SPOOL/incoming")" ]
+	run pb sendmail -q
+	[ "$status" -eq 0 ]
+	[ -z "$(ls "$SPOOL/incoming")" ]
+	grep -qx 'Subject: from nobody' "$T"/mail/ann/Maildir/new/*
+	grep -q '^Return-Path: <nobody@test.example>' "$T"/mail/ann/Maildir/new/*
+}

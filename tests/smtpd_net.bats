@@ -293,13 +293,24 @@ PY
 	has_reply '221 2.0.0'
 }
 
-@test "scripts/run-smtpd --once: the demo listeners take mail from swaks (plain, STARTTLS+AUTH, implicit TLS+AUTH)" {
-	export POSTBOX_DEMO_DIR="$T/demo"
-	run "$ROOT/scripts/run-smtpd" --once
-	[ "$status" -eq 0 ]
+@test "make run's demo: submission with STARTTLS+AUTH, the queue, deliver and POP3 in one round trip" {
+	export POSTBOX_DEMO_DIR="$T/demo" POSTBOX_DEMO_ONESHOT=1
+	export SMTP_PORT=$(free_port) SUBMISSION_PORT=$(free_port) SMTPS_PORT=$(free_port)
+	export POP3_PORT=$(free_port) POP3S_PORT=$(free_port)
+	run timeout 60 "$ROOT/scripts/run"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" == *"password: "* ]]
-	[ "$(ls "$T/demo/spool/queue" | grep -c '\.env$')" -eq 3 ]
-	grep -q '^auth demo@demo.postbox.test$' "$T"/demo/spool/queue/*.env
+	[[ "$output" == *"It went through smtpd, the queue, deliver and pop3d."* ]]
+	grep -q 'authenticated as demo@demo.postbox.test' "$T"/demo/mail/demo/Maildir/*/*
+	# the demo stopped everything it started
+	! (exec 3<>"/dev/tcp/127.0.0.1/$SUBMISSION_PORT") 2>/dev/null
+}
+
+@test "sendmail -bs is one SMTP session on stdin/stdout" {
+	run bash -c "printf 'EHLO me\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nSubject: bs\r\n\r\nx\r\n.\r\nQUIT\r\n' | '$PB' sendmail -bs"
+	[[ "$output" == *"250 2.0.0 Ok: queued as "* ]]
+	[ "$(queue_count)" -eq 1 ]
+	grep -qx 'client local' "$SPOOL/queue/$(queue_ids).env"
 }
 
 @test "inetd mode with implicit TLS under tcpserver (-o tls)" {
