@@ -102,6 +102,10 @@ int local_deliver(void *ctx, const struct envelope *env, int msg_fd, const char 
 			set(&res[i], 451, "4.3.0", "cannot run deliver");
 		else if (ex == EX_TEMPFAIL || ex > 128)
 			set(&res[i], 451, "4.3.0", reason);
+		/* Permissions and I/O are this host's problem, which an
+		 * administrator can mend: defer rather than bounce. */
+		else if (ex == EX_NOPERM || ex == EX_OSERR || ex == EX_IOERR)
+			set(&res[i], 451, "4.3.0", reason);
 		else if (ex == EX_NOUSER)
 			set(&res[i], 550, "5.1.1", reason);
 		else if (ex == EX_DATAERR)

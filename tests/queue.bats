@@ -613,3 +613,23 @@ PY
 	grep -qx 'Subject: from nobody' "$T"/mail/ann/Maildir/new/*
 	grep -q '^Return-Path: <nobody@test.example>' "$T"/mail/ann/Maildir/new/*
 }
+
+@test "a local delivery refused for permissions (deliver 77) is deferred, never bounced" {
+	mkdir -p "$T/mail/ann"
+	chmod 755 "$T" "$T/mail"
+	chown nobody "$T/mail/ann"
+	chmod 500 "$T/mail/ann"
+	printf '%s\n' "ann@test.example:*:$T/mail/ann/Maildir/" > "$T/users"
+	conf users "$T/users"
+	send 40 ann@test.example
+	run pb runq
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 1 ]
+	e="$SPOOL/queue/$(queue_ids).env"
+	grep -q '^rcpt ann@test.example state=deferred attempts=1 ' "$e"
+	grep -q 'Permission%20denied' "$e"
+	chmod 700 "$T/mail/ann"
+	run pb runq --force
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(ls "$T/mail/ann/Maildir/new" | wc -l)" -eq 1 ]
+}
