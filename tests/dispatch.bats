@@ -110,3 +110,12 @@ load helpers
 	run "$T/stage/usr/sbin/mailq" --version  # the default build, whatever POSTBOX_BUILD says
 	[[ "$output" == "mailq (postbox) "* ]]
 }
+
+@test "every configuration key and every applet is documented in the README" {
+	for k in $(pb config | sed -n 's/^\([a-z0-9_]*\) = .*/\1/p'); do
+		grep -q "^| \`$k\` |" "$ROOT/README.md" || { echo "key $k missing from README"; false; }
+	done
+	for a in $(pb --list); do
+		grep -q "^## .*$a" "$ROOT/README.md" || grep -q "\`$a\`" "$ROOT/README.md" || { echo "applet $a missing"; false; }
+	done
+}
