@@ -9,7 +9,7 @@
 
 #include "../libmail/buf.h"
 #include "../libmail/chat_msg.h"
-#include "../libmail/chat_mx.h"
+#include "../libmail/dns.h"
 #include "../libmail/smtp_client.h"
 #include "../libmail/tls.h"
 
@@ -33,6 +33,18 @@ enum chat_stage { ST_NONE, ST_CONNECT, ST_BANNER, ST_EHLO, ST_TLS, ST_AUTH, ST_M
 enum chat_format { OUT_TEXT, OUT_JSON, OUT_QUIET };
 
 #define CHAT_MAX_LIST 1000
+#define CHAT_MX_MAX 16
+#define CHAT_MX_ADDR_MAX 8
+
+/* One MX host to try (from libmail/dns.h's RFC 5321 §5.1 list), with its
+ * addresses as literals for smtp_connect, IPv6 first. */
+struct chat_mx_host {
+	char name[DNS_NAME_MAX];
+	unsigned pref;
+	char addr[CHAT_MX_ADDR_MAX][64];
+	size_t naddr;
+	char why[128];              /* why naddr is 0: the address lookup's error */
+};
 
 struct chat_opts {
 	/* where */

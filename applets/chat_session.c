@@ -139,9 +139,9 @@ int chat_connect(struct chat_opts *o, struct smtp_client *c, struct chat_out *ou
 		/* MX hosts in preference order, each address in turn */
 		for (size_t i = 0; i < o->nmx && r < 0; i++) {
 			if (out)
-				chat_out_note(out, "MX %s (preference %d)", o->mx[i].name, o->mx[i].pref);
+				chat_out_note(out, "MX %s (preference %u)", o->mx[i].name, o->mx[i].pref);
 			if (!o->mx[i].naddr)
-				err_set(e, EX_NOHOST, 0, "", "%s: no address", o->mx[i].name);
+				err_set(e, EX_NOHOST, 0, "", "%s", o->mx[i].why);
 			for (size_t j = 0; j < o->mx[i].naddr && r < 0; j++)
 				r = smtp_connect(c, o->mx[i].addr[j], o->port, o->family, o->local,
 						 o->timeout_ms, e);

@@ -19,8 +19,10 @@
  * missing; 69/75 a script or probe could not reach the server; 78 bad
  * configuration.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
@@ -381,16 +383,62 @@ static void read_password(struct chat_opts *o)
 	buf_free(&pw);
 }
 
-/* No --server: the MX hosts of the last recipient's domain (as swaks does);
- * the port is smtp_port from the configuration unless --port says. */
+/* The addresses of one MX host as literals, the family -4/-6 asks for. */
+static void mx_addresses(struct dns *d, int family, struct chat_mx_host *h)
+{
+	struct mail_err e;
+	struct dns_addr_list *a = malloc(sizeof *a);
+	if (!a)
+		die(EX_OSERR, "out of memory");
+	if (dns_addr_lookup(d, h->name, a, &e) < 0) {
+		str_copy(h->why, sizeof h->why, e.msg, strlen(e.msg));
+		a->n = 0;
+	}
+	for (size_t i = 0; i < a->n && h->naddr < CHAT_MX_ADDR_MAX; i++) {
+		const struct sockaddr_storage *ss = &a->addr[i];
+		if ((family == SMTP_IPV4 && ss->ss_family != AF_INET) ||
+		    (family == SMTP_IPV6 && ss->ss_family != AF_INET6))
+			continue;
+		const void *bin = ss->ss_family == AF_INET ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+							  : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+		if (inet_ntop(ss->ss_family, bin, h->addr[h->naddr], sizeof h->addr[0]))
+			h->naddr++;
+	}
+	if (a->n && !h->naddr) { /* only addresses of the other family */
+		char why[sizeof h->why];
+		snprintf(why, sizeof why, "%s: no IPv%d address", h->name, family);
+		str_copy(h->why, sizeof h->why, why, strlen(why));
+	}
+	free(a);
+}
+
+/* No --server: the MX hosts of the last recipient's domain (as swaks does),
+ * by libmail/dns.h (RFC 5321 §5.1: preference order, random among equal
+ * preferences, implicit MX, null MX); the nameserver is the resolver key,
+ * the port smtp_port from the configuration unless --port says. */
 static void find_mx(struct chat_opts *o, const struct config *cfg)
 {
 	struct mail_err e;
+	struct dns d;
 	const char *at = o->nto ? strrchr(o->to[o->nto - 1], '@') : NULL;
 	if (!at || !at[1])
 		die(EX_USAGE, "no --server, and no recipient domain to look up MX for");
-	if (chat_mx_lookup(at + 1, config_str(cfg, CFG_RESOLVER), o->mx, CHAT_MX_MAX, &o->nmx, &e) < 0)
-		die(CHAT_EX_CONNECT, "MX lookup for %s: %s", at + 1, e.msg);
+	const char *domain = at + 1;
+	if (dns_init(&d, config_str(cfg, CFG_RESOLVER), (int)config_num(cfg, CFG_DNS_TIMEOUT) * 1000, &e) < 0)
+		die(e.ex == EX_CONFIG ? EX_CONFIG : CHAT_EX_CONNECT, "%s", e.msg);
+	struct dns_mx_list *mx = malloc(sizeof *mx);
+	if (!mx)
+		die(EX_OSERR, "out of memory");
+	if (dns_mx_lookup(&d, domain, mx, &e) < 0)
+		die(CHAT_EX_CONNECT, "MX lookup for %s: %s", domain, e.msg);
+	for (size_t i = 0; i < mx->n && o->nmx < CHAT_MX_MAX; i++) {
+		struct chat_mx_host *h = &o->mx[o->nmx++];
+		memset(h, 0, sizeof *h);
+		str_copy(h->name, sizeof h->name, mx->mx[i].host, strlen(mx->mx[i].host));
+		h->pref = mx->mx[i].pref;
+		mx_addresses(&d, o->family, h);
+	}
+	free(mx);
 	if (!o->port[0])
 		str_copy(o->port, sizeof o->port, config_str(cfg, CFG_SMTP_PORT),
 			 strlen(config_str(cfg, CFG_SMTP_PORT)));

@@ -238,7 +238,7 @@ static int query(struct dns *d, const char *name, int qtype, int dnssec, struct 
 static int rcode_error(const struct dns_reply *rep, const char *name, const char *what, struct mail_err *e)
 {
 	if (rep->rcode == LDNS_RCODE_NXDOMAIN)
-		return err_set(e, EX_NOHOST, 550, "5.1.2", "%s: %s does not exist (NXDOMAIN)", what, name);
+		return err_set(e, EX_NOHOST, 550, "5.1.2", "%s: no such domain (NXDOMAIN, %s lookup)", name, what);
 	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED" };
 	const char *rc = rep->rcode >= 0 && rep->rcode < 6 ? names[rep->rcode] : "an error code";
 	return err_set(e, EX_TEMPFAIL, 451, "4.4.3", "%s: DNS lookup of %s failed with %s", what, name, rc);

@@ -790,6 +790,42 @@ dns_entry() { # qname qtype rcode [answer...]
 	[[ "$output" == *"gone.test: no such domain"* ]]
 }
 
+@test "smtp-chat shuffles MX hosts of equal preference and uses the implicit MX" {
+	port=$(free_port)
+	dnsport=$(free_port)
+	{
+		dns_entry eq.test. MX NOERROR "eq.test. 60 IN MX 10 a.eq.test." "eq.test. 60 IN MX 10 b.eq.test." \
+			"eq.test. 60 IN MX 5 c.eq.test."
+		for h in a b c; do
+			dns_entry $h.eq.test. A NOERROR "$h.eq.test. 60 IN A 127.0.0.1"
+			dns_entry $h.eq.test. AAAA NOERROR
+		done
+		dns_entry plain.test. MX NOERROR
+		dns_entry plain.test. A NOERROR "plain.test. 60 IN A 127.0.0.1"
+		dns_entry plain.test. AAAA NOERROR
+	} >"$T/zone"
+	ldns-testns -p "$dnsport" "$T/zone" >>"$T/dns.log" 2>&1 &
+	track $!
+	sleep 0.3
+	conf resolver "127.0.0.1:$dnsport"
+	conf smtp_port "$port"
+	seen=""
+	for i in $(seq 1 12); do
+		# nothing listens: every host is tried, in order, and the connect fails
+		run chat -t user@eq.test --timeout 2
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"=== MX c.eq.test (preference 5)"*"=== MX "?".eq.test (preference 10)"*"=== MX "?".eq.test (preference 10)"* ]]
+		seen="$seen $(echo "$output" | grep -o '=== MX [ab].eq.test' | head -1)"
+	done
+	echo "$seen"
+	[[ "$seen" == *a.eq.test* ]] && [[ "$seen" == *b.eq.test* ]]
+	start_sink "$port"
+	run chat -t user@plain.test --hide-data
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"=== MX plain.test (preference 0)"*"connected to 127.0.0.1[127.0.0.1]:$port"* ]]
+}
+
 # --- extensions: PROXY, XCLIENT, DSN, SIZE, 8BITMIME, SMTPUTF8 ----------------------------
 
 @test "smtp-chat --proxy 1 and 2 tell aiosmtpd the claimed client address" {
