@@ -47,6 +47,7 @@ $(BUILD)/%.o: %.c $(wildcard libmail/*.h applets/*.h)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libmail.a: $(LIB_OBJ)
+	@rm -f $@
 	$(Q)ar rcs $@ $^
 
 $(BUILD)/postbox: $(APPLET_OBJ) $(BUILD)/libmail.a
