@@ -259,22 +259,6 @@ static int has_8bit(const char *p, size_t n)
 	return 0;
 }
 
-static void rfc5322_date(char *out, size_t cap, time_t t)
-{
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm tm;
-	localtime_r(&t, &tm);
-	long off = tm.tm_gmtoff / 60;
-	char sign = off < 0 ? '-' : '+';
-	if (off < 0)
-		off = -off;
-	snprintf(out, cap, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday], tm.tm_mday,
-		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign,
-		 off / 60, off % 60);
-}
-
 /* The header section is complete: take -t recipients, drop Bcc, add
  * Received, and Date, Message-ID and From where missing, then write it. */
 static void finish_headers(struct submission *s, struct buf *hdrs)
@@ -284,7 +268,7 @@ static void finish_headers(struct submission *s, struct buf *hdrs)
 	struct header h;
 	size_t pos = 0;
 	char date[64];
-	rfc5322_date(date, sizeof date, time(NULL));
+	mime_date(date, sizeof date, time(NULL));
 
 	struct buf line = BUF_INIT;
 	buf_addf(&line, "Received: by %s (postbox sendmail, from uid %u)\n\tid %s; %s\n", host,

@@ -8,22 +8,6 @@
 
 #include "mime.h"
 
-void chat_msg_date(char *out, size_t cap, time_t t)
-{
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm tm;
-	localtime_r(&t, &tm);
-	long off = tm.tm_gmtoff / 60;
-	char sign = off < 0 ? '-' : '+';
-	if (off < 0)
-		off = -off;
-	snprintf(out, cap, "%s, %02d %s %04d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday],
-		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 sign, off / 60, off % 60);
-}
-
 static void message_id(char *out, size_t cap, const struct chat_msg_opts *o)
 {
 	snprintf(out, cap, "<%lld.%ld.%lu@%s>", (long long)o->now, (long)getpid(), o->seq,
@@ -47,7 +31,7 @@ int chat_msg_expand(struct buf *out, const char *s, size_t n, const struct chat_
 #define TOKEN(t) (left >= sizeof(t) - 1 && !memcmp(rest, (t), sizeof(t) - 1) ? sizeof(t) - 1 : 0)
 		size_t k;
 		if ((k = TOKEN("%DATE%"))) {
-			chat_msg_date(tmp, sizeof tmp, o->now);
+			mime_date(tmp, sizeof tmp, o->now);
 			buf_adds(out, tmp);
 		} else if ((k = TOKEN("%MESSAGEID%"))) {
 			message_id(tmp, sizeof tmp, o);

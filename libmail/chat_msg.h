@@ -54,9 +54,6 @@ int chat_msg_expand(struct buf *out, const char *s, size_t n, const struct chat_
 /* The content type for a file name ("report.pdf" → "application/pdf"). */
 const char *chat_msg_type(const char *name);
 
-/* An RFC 5322 date for t in local time. */
-void chat_msg_date(char *out, size_t cap, time_t t);
-
 /* Size of text on the wire once every line end is CRLF (RFC 1870 SIZE:
  * no dot-stuffing, no final dot). A last line without its end is not
  * counted as getting one. */

@@ -15,19 +15,11 @@
 #include <time.h>
 
 #include "log.h"
+#include "mime.h"
 #include "smtp_data.h"
 #include "smtp_session.h"
 
 #define SPILL_AT (64 * 1024)     /* decoded bytes buffered before a write */
-
-static void rfc5322_date(char *out, size_t cap)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	if (!strftime(out, cap, "%a, %d %b %Y %H:%M:%S %z", &tm))
-		str_copy(out, cap, "Thu, 01 Jan 1970 00:00:00 +0000", 31);
-}
 
 /* "ESMTPSA" and friends (RFC 3848, RFC 6531 §3.7.3). */
 static const char *protocol_name(const struct session *s)
@@ -44,7 +36,7 @@ static void received_header(struct session *s)
 {
 	char date[64];
 	struct buf *b = &s->data;
-	rfc5322_date(date, sizeof date);
+	mime_date(date, sizeof date, time(NULL));
 	if (!strcmp(s->client, "local"))
 		buf_addf(b, "Received: from %s (local)\n", s->helo);
 	else
