@@ -90,6 +90,19 @@ static int take_path(const char *s, size_t n, const char *keyword, const char **
 	return 0;
 }
 
+/* The keyword, the path parsed as an address, and nothing but a space or
+ * the end after it: what MAIL and RCPT share. */
+static int take_address(const char *s, size_t n, const char *keyword, unsigned opts, struct mailbox *m,
+			const char **path, size_t *plen, struct mail_err *e)
+{
+	if (take_path(s, n, keyword, path, plen, e) < 0 || addr_parse(*path, *plen, opts, m, e) < 0)
+		return -1;
+	const char *after = *path + *plen;
+	if (after < s + n && *after != ' ')
+		return syntax(e, "junk after the address");
+	return 0;
+}
+
 /* Iterate the space-separated "KEY[=VALUE]" parameters after the path. */
 struct param {
 	const char *key, *val;
@@ -136,16 +149,13 @@ int smtp_parse_mail(const char *s, size_t n, struct mailbox *m, struct smtp_mail
 	size_t plen = 0;
 	memset(p, 0, sizeof *p);
 	p->size = -1;
-	if (take_path(s, n, "FROM:", &path, &plen, e) < 0)
-		return -1;
-	if (addr_parse(path, plen, ADDR_ALLOW_NULL, m, e) < 0) {
-		str_copy(e->status, sizeof e->status, "5.1.7", 5);
+	if (take_address(s, n, "FROM:", ADDR_ALLOW_NULL, m, &path, &plen, e) < 0) {
+		if (!strcmp(e->status, "5.1.3"))
+			str_copy(e->status, sizeof e->status, "5.1.7", 5);
 		return -1;
 	}
 	const char *cur = path + plen;
 	struct param pr;
-	if (cur < end && *cur != ' ')
-		return syntax(e, "junk after the address");
 	while (next_param(&cur, end, &pr)) {
 		if (key_is(&pr, "SIZE")) {
 			char num[24];
@@ -229,14 +239,10 @@ int smtp_parse_rcpt(const char *s, size_t n, struct mailbox *m, struct smtp_rcpt
 	const char *path = s, *end = s + n;
 	size_t plen = 0;
 	memset(p, 0, sizeof *p);
-	if (take_path(s, n, "TO:", &path, &plen, e) < 0)
-		return -1;
-	if (addr_parse(path, plen, 0, m, e) < 0)
+	if (take_address(s, n, "TO:", 0, m, &path, &plen, e) < 0)
 		return -1;
 	const char *cur = path + plen;
 	struct param pr;
-	if (cur < end && *cur != ' ')
-		return syntax(e, "junk after the address");
 	while (next_param(&cur, end, &pr)) {
 		if (key_is(&pr, "NOTIFY")) {
 			if (p->notify || parse_notify(&pr, &p->notify) < 0)
