@@ -18,6 +18,11 @@ PKGS      := openssl ldns libcrypt
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lldns -lcrypt)
 
+# postbox itself does not link them: libmail/lazylib.c loads each on its
+# first call, by the soname of the library found here.
+soname     = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | awk '/SONAME/ {print $$2}')
+SONAMES    := $(foreach l,ssl ldns crypt,$(if $(call soname,$(l)),-DLIB$(shell echo $(l) | tr a-z A-Z)_SONAME='"$(call soname,$(l))"'))
+
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT       ?= -O2 -g
@@ -46,13 +51,15 @@ $(BUILD)/%.o: %.c $(wildcard libmail/*.h applets/*.h)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/libmail/lazylib.o: CFLAGS += $(SONAMES)
+
 $(BUILD)/libmail.a: $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
 $(BUILD)/postbox: $(APPLET_OBJ) $(BUILD)/libmail.a
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a $(PKG_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a
 
 $(BUILD)/unit-tests: $(UNIT_SRC) $(BUILD)/libmail.a
 	@$(if $(Q),echo "  LINK    $@")

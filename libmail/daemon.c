@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "io.h"
+#include "lazylib.h"
 #include "log.h"
 
 int peer_address(int fd, char *out, size_t cap)
@@ -257,6 +258,7 @@ int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, daemon_
 		return err_set(e, EX_USAGE, 0, "", "at most %d listeners", DAEMON_MAX_LISTENERS);
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return err_sys(e, "pipe");
+	lazylib_preload(); /* once here, not in every session */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

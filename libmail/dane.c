@@ -3,11 +3,7 @@
 
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-#include <openssl/x509_vfy.h>
+#include "lazylib.h"
 
 enum { USAGE_DANE_TA = 2, USAGE_DANE_EE = 3 };
 

@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <sys/random.h>
 
-#include <ldns/ldns.h>
+#include "lazylib.h"
 
 #include "buf.h"
 #include "dns_query.h"

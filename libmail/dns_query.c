@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <ldns/ldns.h>
+#include "lazylib.h"
 
 #include "buf.h"
 #include "io.h"

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "lazylib.h"
 #include "log.h"
 
 #define MAX_LISTENERS 16
@@ -197,6 +198,7 @@ int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n,
 	signal(SIGPIPE, SIG_IGN);
 	if (n > MAX_LISTENERS)
 		return err_set(e, EX_USAGE, 421, "4.3.5", "more than %d listeners", MAX_LISTENERS);
+	lazylib_preload(); /* once here, not in every session */
 	size_t cap = 0, nkids = 0;
 	struct child *kids = NULL;
 	static struct penalty penalties[PENALTIES];

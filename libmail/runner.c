@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dsn.h"
+#include "lazylib.h"
 #include "log.h"
 
 int runner_init(struct runner *r, struct spool *s, const struct config *cfg, struct mail_err *e)
@@ -322,6 +323,8 @@ int runner_run(struct runner *r, struct mail_err *e)
 	pid_t pids[RUNNER_WORKERS_MAX];
 	int fds[RUNNER_WORKERS_MAX];
 	size_t started = 0;
+	if (parts > 1)
+		lazylib_preload(); /* once here, not in every worker */
 	/* Workers 1..parts-1 are children; the caller is worker 0. Each
 	 * reports its counters through a pipe; each dies with the caller
 	 * (PR_SET_PDEATHSIG), so killing a runner kills its workers. */

@@ -9,8 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/hmac.h>
-#include <openssl/evp.h>
+#include "lazylib.h"
 
 #include "mime.h"
 

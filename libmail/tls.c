@@ -9,9 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include "lazylib.h"
 
 struct tls_ctx {
 	SSL_CTX *ctx;

@@ -1,7 +1,7 @@
 /* users.c — the users file; see users.h. */
 #include "users.h"
 
-#include <crypt.h>
+#include "lazylib.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
