@@ -41,7 +41,7 @@ struct lazy_library {
 	int loaded;
 };
 
-#define LIBRARY(soname, syms) { soname, syms, sizeof syms / sizeof syms[0], 0 }
+#define LIBRARY(soname, syms) { soname, syms, sizeof(syms) / sizeof((syms)[0]), 0 }
 static struct lazy_library openssl = LIBRARY(LIBSSL_SONAME, openssl_symbols);
 static struct lazy_library ldns = LIBRARY(LIBLDNS_SONAME, ldns_symbols);
 static struct lazy_library libcrypt = LIBRARY(LIBCRYPT_SONAME, crypt_symbols);
