@@ -12,8 +12,8 @@ msg() { printf 'From: a@x.example\nSubject: %s\n\nbody of %s\n' "$1" "$1"; }
 	[ "$(new_count "$T/md")" -eq 1 ] && [ "$(tmp_count "$T/md")" -eq 0 ] && [ -d "$T/md/cur" ]
 	f=$(new_file "$T/md")
 	[ "$(head -n1 "$f")" = "Return-Path: <s@x.example>" ]
-	! grep -q $'\r' "$f"
-	! grep -q '^Delivered-To' "$f"
+	! grep -q $'\r' "$f" || false
+	! grep -q '^Delivered-To' "$f" || false
 	size=$(stat -c %s "$f") lines=$(wc -l < "$f")
 	[[ "$f" == *",S=$size,W=$((size + lines))" ]]
 	[ "$(stat -c %a "$T/md")" = 700 ] && [ "$(stat -c %a "$f")" = 600 ]

@@ -119,3 +119,17 @@ load helpers
 		grep -q "^## .*$a" "$ROOT/README.md" || grep -q "\`$a\`" "$ROOT/README.md" || { echo "applet $a missing"; false; }
 	done
 }
+
+@test "OpenSSL, ldns and libcrypt are loaded on first use, not by every applet" {
+	# sendmail and mailq never touch them, so they never pay for loading them
+	printf 'Subject: x\n\nhi\n' | LD_DEBUG=files pb sendmail -i a@example.org 2> "$T/ld"
+	[ "$(queue_ids | wc -l)" -eq 1 ]
+	! grep -E 'libssl|libcrypto|libldns|libcrypt' "$T/ld" || false
+	LD_DEBUG=files pb mailq > /dev/null 2> "$T/ld"
+	! grep -E 'libssl|libcrypto|libldns|libcrypt' "$T/ld" || false
+	# a hash needs libcrypt: the first call loads it, and the result is right
+	h=$(printf 'pw\n' | LD_DEBUG=files pb passwd 2> "$T/ld")
+	grep -q 'file=libcrypt' "$T/ld"
+	[[ "$h" == '$y$'* ]]
+	! grep -E 'file=libssl|file=libldns' "$T/ld" || false
+}
