@@ -471,26 +471,6 @@ int spool_rewrite_envelope(struct spool *s, const struct envelope *env, struct m
 	return sync_queue(s, e);
 }
 
-int spool_lock(struct spool *s, const char *id, int *fd_out, struct mail_err *e)
-{
-	char name[QID_MAX + 8];
-	if (!spool_id_valid(id) || fname(name, sizeof name, id, ".msg") < 0)
-		return err_set(e, EX_USAGE, 501, "5.5.4", "bad queue id \"%s\"", id);
-	int fd = openat(s->queue_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(e, "spool: %s/queue/%s", s->dir, name);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int saved = errno;
-		close(fd);
-		if (saved == EWOULDBLOCK)
-			return 0;
-		errno = saved;
-		return err_sys(e, "spool: lock %s/queue/%s", s->dir, name);
-	}
-	*fd_out = fd;
-	return 1;
-}
-
 int spool_open_message(struct spool *s, const char *id, struct mail_err *e)
 {
 	char name[QID_MAX + 8];
@@ -500,6 +480,23 @@ int spool_open_message(struct spool *s, const char *id, struct mail_err *e)
 	if (fd < 0)
 		return err_sys(e, "spool: %s/queue/%s", s->dir, name);
 	return fd;
+}
+
+int spool_lock(struct spool *s, const char *id, int *fd_out, struct mail_err *e)
+{
+	int fd = spool_open_message(s, id, e);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int saved = errno;
+		close(fd);
+		if (saved == EWOULDBLOCK)
+			return 0;
+		errno = saved;
+		return err_sys(e, "spool: lock %s/queue/%s.msg", s->dir, id);
+	}
+	*fd_out = fd;
+	return 1;
 }
 
 int spool_remove(struct spool *s, const char *id, struct mail_err *e)

@@ -50,24 +50,29 @@ static struct tls_ctx *ctx_new(const SSL_METHOD *method, struct mail_err *e)
 	return c;
 }
 
+/* Our certificate chain and its private key (one PEM file may hold both),
+ * checked against each other now rather than at the first handshake. */
+static int load_identity(struct tls_ctx *c, const char *cert_file, const char *key_file,
+			 struct mail_err *e)
+{
+	if (SSL_CTX_use_certificate_chain_file(c->ctx, cert_file) != 1)
+		return ssl_fail(e, cert_file);
+	if (SSL_CTX_use_PrivateKey_file(c->ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(c->ctx) != 1)
+		return ssl_fail(e, key_file);
+	return 0;
+}
+
 struct tls_ctx *tls_server_ctx(const char *cert_file, const char *key_file, struct mail_err *e)
 {
 	struct tls_ctx *c = ctx_new(TLS_server_method(), e);
 	if (!c)
 		return NULL;
-	if (SSL_CTX_use_certificate_chain_file(c->ctx, cert_file) != 1) {
-		ssl_fail(e, cert_file);
-		goto fail;
-	}
-	if (SSL_CTX_use_PrivateKey_file(c->ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(c->ctx) != 1) {
-		ssl_fail(e, key_file);
-		goto fail;
+	if (load_identity(c, cert_file, key_file, e) < 0) {
+		tls_ctx_free(c);
+		return NULL;
 	}
 	return c;
-fail:
-	tls_ctx_free(c);
-	return NULL;
 }
 
 struct tls_ctx *tls_client_ctx(int verify, const char *ca_file, const char *cert_file,
@@ -88,14 +93,8 @@ struct tls_ctx *tls_client_ctx(int verify, const char *ca_file, const char *cert
 	} else {
 		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
 	}
-	if (cert_file && SSL_CTX_use_certificate_chain_file(c->ctx, cert_file) != 1) {
-		ssl_fail(e, cert_file);
+	if (cert_file && load_identity(c, cert_file, key_file ? key_file : cert_file, e) < 0)
 		goto fail;
-	}
-	if (key_file && SSL_CTX_use_PrivateKey_file(c->ctx, key_file, SSL_FILETYPE_PEM) != 1) {
-		ssl_fail(e, key_file);
-		goto fail;
-	}
 	return c;
 fail:
 	tls_ctx_free(c);

@@ -22,8 +22,9 @@ struct tls_ctx;
 struct tls_ctx *tls_server_ctx(const char *cert_file, const char *key_file, struct mail_err *e);
 
 enum { TLS_VERIFY = 1, TLS_NO_VERIFY = 0 };
-/* Client context. ca_file NULL means the system's trust store; cert/key
- * optional (client certificates). */
+/* Client context. ca_file NULL means the system's trust store; a client
+ * certificate is optional, its key file defaulting to the certificate's
+ * (client certificates). */
 struct tls_ctx *tls_client_ctx(int verify, const char *ca_file, const char *cert_file,
 			       const char *key_file, struct mail_err *e);
 /* Restrict versions ("TLSv1.2", "TLSv1.3") or ciphers; -1 with e on a bad
