@@ -3,8 +3,6 @@
 
 load helpers
 
-as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
-
 suite_setup() {
 	chmod 755 "$T"
 	chmod 644 "$POSTBOX_CONFIG"

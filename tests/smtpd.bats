@@ -4,8 +4,6 @@
 load helpers
 load smtpd_helpers
 
-msg_file() { echo "$SPOOL/queue/$(queue_ids | tail -n1).msg"; }
-env_file() { echo "$SPOOL/queue/$(queue_ids | tail -n1).env"; }
 nothing_left() { [ "$(queue_count)" -eq "${1:-0}" ] && [ -z "$(ls "$SPOOL/tmp")" ]; }
 
 @test "greeting, EHLO extensions, QUIT; exit 0 after QUIT" {
