@@ -4,6 +4,7 @@
 # hostile server of tests/chat_server.py.
 
 load helpers
+load servers_helpers
 load chat_helpers
 
 setup_file() {
@@ -106,18 +107,18 @@ PY
 	for pair in CONNECT:21 MAIL:23 RCPT:24 DATA:25 .:26; do
 		cmd=${pair%%:*} code=${pair##*:}
 		port=$(free_port)
-		start_sink "$port" -f "$cmd"
+		start_smtp_sink "$port" -f "$cmd"
 		run chat -s "127.0.0.1:$port" -t b@chat.test --quiet
 		echo "$cmd: $status $output"
 		[ "$status" -eq "$code" ]
 		[[ "$output" == *"500 5.3.0 Error: command failed"* ]]
 	done
 	port=$(free_port)
-	start_sink "$port" -f EHLO,HELO
+	start_smtp_sink "$port" -f EHLO,HELO
 	run chat -s "127.0.0.1:$port" -t b@chat.test --quiet
 	[ "$status" -eq 22 ]
 	port=$(free_port)
-	start_sink "$port" -q RCPT
+	start_smtp_sink "$port" -q RCPT
 	run chat -s "127.0.0.1:$port" -t b@chat.test --quiet
 	[ "$status" -eq 24 ]
 	[[ "$output" == *"connection closed"* ]]
@@ -128,7 +129,7 @@ PY
 
 @test "smtp-chat falls back to HELO when EHLO is refused" {
 	port=$(free_port)
-	start_sink "$port" -f EHLO
+	start_smtp_sink "$port" -f EHLO
 	run chat -s "127.0.0.1:$port" -t b@chat.test --hide-data
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -137,7 +138,7 @@ PY
 
 @test "smtp-chat --quit-after and --drop-after stop where asked" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" --quit-after ehlo
 	[ "$status" -eq 0 ]
 	[[ "$output" == *" -> QUIT"* ]]
@@ -218,7 +219,7 @@ PY
 
 @test "smtp-chat --starttls aborts when STARTTLS is not offered; --tls-optional goes on" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --starttls --quiet
 	[ "$status" -eq 29 ]
 	[[ "$output" == *"STARTTLS not offered"* ]]
@@ -239,10 +240,7 @@ PY
 @test "smtp-chat --tls-on-connect against openssl s_server: bad certificates fail, --insecure passes" {
 	for kind in self expired wrong; do
 		port=$(free_port)
-		openssl s_server -quiet -rev -accept "127.0.0.1:$port" -cert "$CERTS/$kind.pem" \
-			-key "$CERTS/$kind.key" >>"$T/s_server.log" 2>&1 &
-		track $!
-		wait_port "$port"
+		start_s_server "$port" "$CERTS/$kind.pem" "$CERTS/$kind.key"
 		run chat -s "localhost:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --drop-after connect --quiet
 		echo "$kind: $output"
 		[ "$status" -eq 29 ]
@@ -251,10 +249,7 @@ PY
 		[ "$status" -eq 0 ]
 	done
 	port=$(free_port)
-	openssl s_server -quiet -rev -accept "127.0.0.1:$port" -cert "$CERTS/good.pem" \
-		-key "$CERTS/good.key" >>"$T/s_server.log" 2>&1 &
-	track $!
-	wait_port "$port"
+	start_s_server "$port" "$CERTS/good.pem" "$CERTS/good.key"
 	run chat -s "localhost:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --drop-after connect --tls-show-cert
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -308,7 +303,7 @@ PY
 
 @test "smtp-chat: AUTH not offered is exit 28; no password on the command line at all" {
 	port=$(free_port)
-	start_sink "$port" -a
+	start_smtp_sink "$port" -a
 	printf 'pw\n' >"$T/pw"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --auth-user u --auth-password-file "$T/pw" --quiet
 	[ "$status" -eq 28 ]
@@ -321,7 +316,7 @@ PY
 
 @test "smtp-chat --pipeline sends MAIL, RCPT and DATA in one go (JSON order shows it)" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" -t b@chat.test -t c@chat.test --pipeline --json
 	[ "$status" -eq 0 ]
 	echo "$output" | /usr/bin/python3 -c '
@@ -348,7 +343,7 @@ assert objs[-1]["type"] == "summary" and objs[-1]["exit"] == 0 and objs[-1]["ok"
 	printf 'Subject: b\r\n\r\n.dot stays single in BDAT\r\nline\r\n' >"$T/want"
 	cmp "$T/want" "$T/got/1.eml"
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --bdat --quiet
 	[ "$status" -eq 25 ]
 	[[ "$output" == *"CHUNKING (BDAT) not offered"* ]]
@@ -356,7 +351,7 @@ assert objs[-1]["type"] == "summary" and objs[-1]["exit"] == 0 and objs[-1]["ok"
 
 @test "smtp-chat --json is valid JSON per line with a summary, also on failure" {
 	port=$(free_port)
-	start_sink "$port" -f RCPT
+	start_smtp_sink "$port" -f RCPT
 	run chat -s "127.0.0.1:$port" -t b@chat.test --json
 	[ "$status" -eq 24 ]
 	echo "$output" | /usr/bin/python3 -c '
@@ -382,9 +377,7 @@ assert r["bytes"] == len("500 5.3.0 Error: command failed\r\n"), r
 	grep -qx 'PEER 127.0.0.2' "$T/got/1.env"
 	run chat -4 -s "localhost:$port" -t b@chat.test --quiet
 	[ "$status" -eq 0 ]
-	/usr/sbin/smtp-sink -u nobody "unix:$T/sock" 8 >>"$T/sink.log" 2>&1 &
-	track $!
-	for i in $(seq 50); do [ -S "$T/sock" ] && break; sleep 0.05; done
+	start_smtp_sink "unix:$T/sock"
 	run chat --socket "$T/sock" -t b@chat.test --quiet
 	[ "$status" -eq 0 ]
 	run chat --pipe "/usr/bin/python3 -c 'import sys; sys.stdout.write(\"554 go away\\r\\n\"); sys.stdout.flush()'" -t b@chat.test --quiet
@@ -397,9 +390,7 @@ assert r["bytes"] == len("500 5.3.0 Error: command failed\r\n"), r
 		skip "no IPv6 loopback"
 	fi
 	port=$(free_port)
-	/usr/sbin/smtp-sink -u nobody "[::1]:$port" 8 >>"$T/sink.log" 2>&1 &
-	track $!
-	sleep 0.3
+	start_smtp_sink "[::1]:$port"
 	run chat -6 -s "[::1]:$port" -t b@chat.test
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -438,7 +429,7 @@ CHAT
 
 @test "smtp-chat --script: the first failed expect exits 1 naming line, expectation and reply" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	printf 'expect 220\nsend EHLO x\nexpect 250\nsend MAIL FROM:<a@b>\nexpect 5xx\nsend QUIT\nexpect 221\n' >"$T/s.chat"
 	run chat -s "127.0.0.1:$port" --script "$T/s.chat" --quiet
 	echo "$output"
@@ -583,7 +574,7 @@ assert s["type"] == "summary" and s["exit"] == 1 and s["findings"] == 3 and s["c
 	[ "$(grep -c '^ok   smuggling' <<<"$output")" -eq 8 ]
 	[[ "$output" == *"=== smuggling: 8 cases, 0 findings"* ]]
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" -t victim@chat.test --probe smuggling --quiet
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -603,7 +594,7 @@ assert s["type"] == "summary" and s["exit"] == 1 and s["findings"] == 3 and s["c
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"ok   starttls-injection"* ]]
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" --probe starttls-injection
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"STARTTLS not offered"* ]]
@@ -669,7 +660,7 @@ assert 0 < s["transaction_ms"]["p50"] <= s["transaction_ms"]["p99"] <= s["transa
 
 @test "smtp-chat load mode against smtp-sink: text summary, and failures counted by class" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --count 500 --concurrency 8 --per-session 50
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -677,7 +668,7 @@ assert 0 < s["transaction_ms"]["p50"] <= s["transaction_ms"]["p99"] <= s["transa
 	[[ "$output" == *"=== replies:    2xx 500  4xx 0  5xx 0  errors 0"* ]]
 	[[ "$output" == *"=== transaction  p50 "* ]]
 	port=$(free_port)
-	start_sink "$port" -r RCPT
+	start_smtp_sink "$port" -r RCPT
 	run chat -s "127.0.0.1:$port" -t b@chat.test --count 20 --concurrency 2 --per-session 5
 	echo "$output"
 	[ "$status" -eq 24 ]
@@ -750,34 +741,14 @@ TYPED
 
 # --- MX lookup -----------------------------------------------------------------------------
 
-dns_entry() { # qname qtype rcode [answer...]
-	local name=$1 type=$2 rcode=$3
-	shift 3
-	printf 'ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR AA %s\nSECTION QUESTION\n%s IN %s\nSECTION ANSWER\n' \
-		"$rcode" "$name" "$type"
-	local a
-	for a in "$@"; do printf '%s\n' "$a"; done
-	printf 'ENTRY_END\n\n'
-}
-
 @test "smtp-chat without --server tries the MX hosts of the recipient's domain in preference order" {
 	port=$(free_port)
-	dnsport=$(free_port)
-	{
-		dns_entry chat.test. MX NOERROR "chat.test. 60 IN MX 20 mx2.chat.test." "chat.test. 60 IN MX 10 mx1.chat.test."
-		dns_entry mx1.chat.test. A NOERROR "mx1.chat.test. 60 IN A 127.0.0.2"
-		dns_entry mx1.chat.test. AAAA NOERROR
-		dns_entry mx2.chat.test. A NOERROR "mx2.chat.test. 60 IN A 127.0.0.1"
-		dns_entry mx2.chat.test. AAAA NOERROR
-		dns_entry nomx.test. MX NOERROR "nomx.test. 60 IN MX 0 ."
-		dns_entry gone.test. MX NXDOMAIN
-	} >"$T/zone"
-	ldns-testns -p "$dnsport" "$T/zone" >>"$T/dns.log" 2>&1 &
-	track $!
-	sleep 0.3
-	conf resolver "127.0.0.1:$dnsport"
+	dns_mx chat.test "20 mx2.chat.test 127.0.0.1" "10 mx1.chat.test 127.0.0.2"
+	dns_answer nomx.test. MX NOERROR "nomx.test. IN MX 0 ."
+	dns_answer gone.test. MX NXDOMAIN
+	start_dns
 	conf smtp_port "$port"
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -t user@chat.test --hide-data
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -792,22 +763,10 @@ dns_entry() { # qname qtype rcode [answer...]
 
 @test "smtp-chat shuffles MX hosts of equal preference and uses the implicit MX" {
 	port=$(free_port)
-	dnsport=$(free_port)
-	{
-		dns_entry eq.test. MX NOERROR "eq.test. 60 IN MX 10 a.eq.test." "eq.test. 60 IN MX 10 b.eq.test." \
-			"eq.test. 60 IN MX 5 c.eq.test."
-		for h in a b c; do
-			dns_entry $h.eq.test. A NOERROR "$h.eq.test. 60 IN A 127.0.0.1"
-			dns_entry $h.eq.test. AAAA NOERROR
-		done
-		dns_entry plain.test. MX NOERROR
-		dns_entry plain.test. A NOERROR "plain.test. 60 IN A 127.0.0.1"
-		dns_entry plain.test. AAAA NOERROR
-	} >"$T/zone"
-	ldns-testns -p "$dnsport" "$T/zone" >>"$T/dns.log" 2>&1 &
-	track $!
-	sleep 0.3
-	conf resolver "127.0.0.1:$dnsport"
+	dns_mx eq.test "10 a.eq.test 127.0.0.1" "10 b.eq.test 127.0.0.1" "5 c.eq.test 127.0.0.1"
+	dns_answer plain.test. MX NOERROR
+	dns_host plain.test 127.0.0.1
+	start_dns
 	conf smtp_port "$port"
 	seen=""
 	for i in $(seq 1 12); do
@@ -819,7 +778,7 @@ dns_entry() { # qname qtype rcode [answer...]
 	done
 	echo "$seen"
 	[[ "$seen" == *a.eq.test* ]] && [[ "$seen" == *b.eq.test* ]]
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -t user@plain.test --hide-data
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -847,7 +806,7 @@ dns_entry() { # qname qtype rcode [answer...]
 
 @test "smtp-chat --xclient and DSN parameters against smtp-sink" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --xclient NAME=spike.example --hide-data \
 		--dsn-notify SUCCESS,FAILURE --dsn-ret HDRS --envid abc123
 	echo "$output"
@@ -878,10 +837,7 @@ dns_entry() { # qname qtype rcode [answer...]
 
 @test "smtp-chat TLS options: client certificate, minimum protocol, ciphers (openssl s_server)" {
 	port=$(free_port)
-	openssl s_server -quiet -rev -accept "127.0.0.1:$port" -cert "$CERTS/good.pem" -key "$CERTS/good.key" \
-		-Verify 1 -CAfile "$CERTS/ca.pem" -tls1_2 >>"$T/s_server.log" 2>&1 &
-	track $!
-	wait_port "$port"
+	start_s_server "$port" "$CERTS/good.pem" "$CERTS/good.key" -Verify 1 -CAfile "$CERTS/ca.pem" -tls1_2
 	# the server demands a client certificate: without one the session fails
 	run chat -s "localhost:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --quit-after banner --timeout 2 --quiet
 	[ "$status" -ne 0 ]
@@ -956,9 +912,7 @@ start_our_smtpd() { # port [listener options]
 	mkdir -p "$SPOOL"
 	conf tls_cert "$CERTS/good.pem"
 	conf tls_key "$CERTS/good.key"
-	"$bin" smtpd -l "127.0.0.1:$1${2:+,$2}" 2>>"$T/smtpd.log" &
-	track $!
-	wait_port "$1"
+	serve "$1" "$T/smtpd.log" "$bin" smtpd -l "127.0.0.1:$1${2:+,$2}"
 }
 
 @test "our smtpd passes every smtp-chat probe (as an outside client through PROXY)" {
@@ -992,7 +946,7 @@ start_our_smtpd() { # port [listener options]
 
 @test "smtp-chat --script: close drops the connection; a send after it fails naming the line" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	printf 'expect /^smtp-sink/\nsend NOOP\nexpect 250\nclose\n' >"$T/s.chat"
 	run chat -s "127.0.0.1:$port" --script "$T/s.chat"
 	echo "$output"
@@ -1019,7 +973,7 @@ TYPED
 
 @test "smtp-chat --dot-timeout: the reply after the message has its own deadline (smtp-sink -W)" {
 	port=$(free_port)
-	start_sink "$port" -W .:2
+	start_smtp_sink "$port" -W .:2
 	run chat -s "127.0.0.1:$port" -t b@chat.test --timeout 1 --quiet
 	[ "$status" -eq 26 ]
 	[[ "$output" == *"timed out waiting for a reply"* ]]
@@ -1057,7 +1011,7 @@ assert want in s["reason"], s["reason"]
 
 @test "smtp_transaction: a server that hangs up after the dot is an error, not a delivery" {
 	port=$(free_port)
-	start_sink "$port" -q .
+	start_smtp_sink "$port" -q .
 	run chat -s "127.0.0.1:$port" -t b@chat.test --count 2 --per-session 2
 	echo "$output"
 	[ "$status" -eq 26 ]
@@ -1080,7 +1034,7 @@ assert want in s["reason"], s["reason"]
 @test "smtp-chat on a terminal without --to is interactive, with reply codes in colour" {
 	command -v script >/dev/null || skip "no script(1)"
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run bash -c "printf 'EHLO x\r\nMAIL FROM:<a@b>\r\nQUIT\r\n' | timeout 10 script -q -c '$PB smtp-chat -s 127.0.0.1:$port' /dev/null"
 	echo "$output" | cat -v
 	[ "$status" -eq 0 ]
@@ -1092,7 +1046,7 @@ assert want in s["reason"], s["reason"]
 @test "smtp-chat load mode shows a progress line on a terminal" {
 	command -v script >/dev/null || skip "no script(1)"
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run timeout 20 script -q -c "$PB smtp-chat -s 127.0.0.1:$port -t b@chat.test --count 50 --concurrency 2" /dev/null
 	echo "$output" | cat -v
 	[ "$status" -eq 0 ]
