@@ -165,9 +165,12 @@ start_dns() {
 
 EC_KEY=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
 
-# new_cert CN CRT KEY [SAN]: a self-signed certificate for CN (SAN default DNS:CN).
+# new_cert CN CRT KEY [SAN [rsa]]: a self-signed certificate for CN (SAN
+# default DNS:CN); "rsa" makes an RSA key instead.
 new_cert() {
-	openssl req -x509 "${EC_KEY[@]}" -days 2 -subj "/CN=$1" -addext "subjectAltName=${4:-DNS:$1}" \
+	local key=("${EC_KEY[@]}")
+	[ "${5:-}" = rsa ] && key=(-newkey rsa:2048 -nodes)
+	openssl req -x509 "${key[@]}" -days 2 -subj "/CN=$1" -addext "subjectAltName=${4:-DNS:$1}" \
 		-keyout "$3" -out "$2" 2>/dev/null
 }
 

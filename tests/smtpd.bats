@@ -2,6 +2,7 @@
 # smtpd: the protocol engine, driven through stdin/stdout (inetd mode).
 
 load helpers
+load servers_helpers
 load smtpd_helpers
 
 nothing_left() { [ "$(queue_count)" -eq "${1:-0}" ] && [ -z "$(ls "$SPOOL/tmp")" ]; }

@@ -3,9 +3,10 @@
 # and smuggling traps, with a self-signed certificate made per test.
 
 load helpers
+load servers_helpers
 load smtpd_helpers
 
-suite_setup() { make_cert; }
+suite_setup() { server_cert test.example; }
 
 swaks_tls() {
 	swaks --server "127.0.0.1:${PORT}" --helo client.example --from a@client.example \
@@ -104,10 +105,7 @@ PY
 }
 
 @test "implicit TLS listener (465 style): swaks --tls-on-connect and curl smtps://" {
-	PORT=$(free_port)
-	"$PB" smtpd -l "127.0.0.1:$PORT,tls" 2>>"$T/smtpd.log" &
-	track $!
-	wait_port "$PORT"
+	start_smtpd ,tls
 	run swaks_tls --tls-on-connect
 	[ "$status" -eq 0 ]
 	printf 'Subject: curl\r\n\r\nx\r\n' > "$T/m"
@@ -130,10 +128,7 @@ PY
 }
 
 @test "submission listener: MAIL needs STARTTLS, then AUTH (530 5.7.0)" {
-	PORT=$(free_port)
-	"$PB" smtpd -l "127.0.0.1:$PORT,submission" 2>>"$T/smtpd.log" &
-	track $!
-	wait_port "$PORT"
+	start_smtpd ,submission
 	smtp_tcp "${HELLO}MAIL FROM:<a@client.example>\r\nQUIT\r\n"
 	has_reply '530 5.7.0 Must issue a STARTTLS command first'
 	run bash -c "printf 'EHLO client.example\r\nMAIL FROM:<a@client.example>\r\nQUIT\r\n' |
@@ -156,8 +151,7 @@ PY
 		openssl x509 -noout -fingerprint -sha256; }
 	before=$(fp)
 	[ -n "$before" ]
-	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=renewed.example -days 2 \
-		-keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+	new_cert renewed.example "$T/cert.pem" "$T/key.pem" DNS:renewed.example rsa
 	kill -HUP $SMTPD_PID
 	sleep 0.5
 	after=$(fp)
