@@ -7,9 +7,7 @@ load servers_helpers
 load queue_helpers
 
 suite_setup() {
-	PORT=$(free_port)
-	conf smtp_port "$PORT"
-	conf smtp_timeout 10s
+	mx_port
 	dns_mx example.org "10 mx.example.org 127.0.0.1"
 }
 

@@ -114,8 +114,7 @@ nth_id() { queue_ids | sed -n "${1}p"; }
 }
 
 @test "--flush delivers the selected messages now" {
-	PORT=$(free_port)
-	conf smtp_port "$PORT"
+	mx_port
 	start_mx_sink
 	send fl1 a@example.org
 	send fl2 b@example.org

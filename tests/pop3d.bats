@@ -72,7 +72,7 @@ inetd() {
 	run pyp login-time "$PORT" ann@test.example wrong
 	read -r t1 r1 <<< "$output"
 	# a fresh server, so that both are a first failure from this address
-	kill "$POP3D_PID"; wait "$POP3D_PID" 2>/dev/null || true
+	stop_bg "$POP3D_PID"
 	start_pop3d
 	run pyp login-time "$PORT" nobody@test.example wrong
 	read -r t2 r2 <<< "$output"
@@ -322,7 +322,7 @@ PY
 	run pyp raw "$PORT" QUIT
 	[ "${lines[0]}" = "-ERR [SYS/TEMP] too many sessions from your address, try again later" ]
 	exec 7>&-
-	kill "$POP3D_PID"; wait "$POP3D_PID" 2>/dev/null || true
+	stop_bg "$POP3D_PID"
 	start_pop3d -P
 	# the header comes before the greeting, the client's commands right behind it
 	/usr/bin/python3 - "$PORT" <<'PY'

@@ -7,11 +7,7 @@ load helpers
 load servers_helpers
 load queue_helpers
 
-suite_setup() {
-	PORT=$(free_port)
-	conf smtp_port "$PORT"
-	conf smtp_timeout 10s
-}
+suite_setup() { mx_port; }
 
 send() {
 	local n=$1

@@ -1,6 +1,13 @@
 # tests/queue_helpers.bash — helpers for the queue suites (queue, dane,
 # mailq_admin). Load after helpers.bash and servers_helpers.bash.
 
+# A free port for the MX peers: $PORT, configured as smtp_port (smtp_timeout 10s).
+mx_port() {
+	PORT=$(free_port)
+	conf smtp_port "$PORT"
+	conf smtp_timeout 10s
+}
+
 # The usual peer: example.org's one MX, mx.example.org, is 127.0.0.1, and the
 # queue sink listens there on $PORT (SINK_* variables pass through).
 start_mx_sink() {
