@@ -245,8 +245,7 @@ PY
 	bad=$(queue_ids | tail -n1)
 	echo garbage > "$SPOOL/queue/$bad.env"
 	# another runner holds the claim on $locked
-	flock -x "$SPOOL/queue/$locked.msg" sleep 5 &
-	track $!
+	spawn "$T/flock.log" flock -x "$SPOOL/queue/$locked.msg" sleep 5
 	sleep 0.2
 	run pb runq
 	echo "$output"
@@ -260,9 +259,8 @@ PY
 
 @test "runq daemon mode (-d / sendmail -q1s) keeps delivering until stopped" {
 	start_mx_sink
-	"$PB" sendmail -q1s 2> "$T/daemon.log" 3>&- &
-	pid=$!
-	track $pid
+	spawn "$T/daemon.log" "$PB" sendmail -q1s
+	pid=$BG_PID
 	send 17 d1@example.org
 	for i in $(seq 1 60); do [ "$(sink_count)" -ge 1 ] && break; sleep 0.1; done
 	[ "$(sink_count)" -eq 1 ]
@@ -296,9 +294,8 @@ PY
 	seq 1 1000 | xargs -P 4 -I @@ sh -c "printf 'Subject: n @@\n\nbody @@\n' | '$PB' sendmail m@example.org"
 	[ "$(queue_count)" -eq 1000 ]
 	for r in 1 2 3; do
-		"$PB" runq > "$T/runner$r.log" 2>&1 3>&- &
-		pids[$r]=$!
-		track $!
+		spawn "$T/runner$r.log" "$PB" runq
+		pids[$r]=$BG_PID
 	done
 	for r in 1 2 3; do
 		timeout 120 tail --pid="${pids[$r]}" -f /dev/null
@@ -324,9 +321,8 @@ PY
 	send 20 slow@example.org
 	id=$(queue_ids | tail -n1)   # the second message: worker 1's, a child process
 	cp "$SPOOL/queue/$id.env" "$T/before.env"
-	"$PB" runq > "$T/runner.log" 2>&1 3>&- &
-	pid=$!
-	track $pid
+	spawn "$T/runner.log" "$PB" runq
+	pid=$BG_PID
 	# wait until the runner holds the claim (the sink stalls the DATA);
 	# watch /proc/locks rather than probe with flock, which could take the
 	# lock for an instant and make the runner skip the message as busy
@@ -519,11 +515,10 @@ PY
 	conf domain_concurrency 1
 	SINK_DATA_DELAY=0.3 start_queue_sink "$PORT"
 	for i in 1 2 3 4 5 6; do send "q$i" "q$i@example.org"; done
-	"$PB" runq 2> "$T/r1.log" 3>&- &
-	r1=$!
-	"$PB" runq 2> "$T/r2.log" 3>&- &
-	r2=$!
-	track $r1; track $r2
+	spawn "$T/r1.log" "$PB" runq
+	r1=$BG_PID
+	spawn "$T/r2.log" "$PB" runq
+	r2=$BG_PID
 	timeout 30 tail --pid=$r1 -f /dev/null; timeout 30 tail --pid=$r2 -f /dev/null
 	[ "$(queue_count)" -eq 0 ]
 	[ "$(sink_count)" -eq 6 ]
