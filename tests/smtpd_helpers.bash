@@ -8,6 +8,15 @@ smtp_stdin() {
 	run bash -c 'printf "$1" | "$PB" smtpd 2>"$T/smtpd.err"' _ "$1"
 }
 
+# swaks from client.example to 127.0.0.1:$PORT: swaks_send [TO] [SWAKS-OPTIONS]
+# (TO default u@test.example).
+swaks_send() {
+	local to=u@test.example
+	case ${1:-} in -* | "") ;; *) to=$1; shift ;; esac
+	swaks --server "127.0.0.1:${PORT}" --helo client.example --from a@client.example \
+		--to "$to" --timeout 10 "$@"
+}
+
 # Raw bytes (printf format) to 127.0.0.1:$PORT; transcript in $output.
 smtp_tcp() {
 	export ROOT

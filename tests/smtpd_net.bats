@@ -6,11 +6,6 @@ load helpers
 load servers_helpers
 load smtpd_helpers
 
-swaks_send() {
-	swaks --server "127.0.0.1:${PORT}" --helo client.example --from a@client.example \
-		--to "${1:-u@test.example}" --timeout 10 "${@:2}"
-}
-
 @test "swaks: a plain message, and one with PIPELINING" {
 	start_smtpd
 	run swaks_send u@test.example

@@ -8,16 +8,11 @@ load smtpd_helpers
 
 suite_setup() { server_cert test.example; }
 
-swaks_tls() {
-	swaks --server "127.0.0.1:${PORT}" --helo client.example --from a@client.example \
-		--to u@test.example --timeout 10 "$@"
-}
-
 @test "STARTTLS is advertised, swaks sends over it, Received names the TLS version and cipher" {
 	start_smtpd
 	smtp_tcp "${HELLO}QUIT\r\n"
 	has_reply '250[- ]STARTTLS'
-	run swaks_tls --tls
+	run swaks_send --tls
 	[ "$status" -eq 0 ]
 	[ "$(queue_count)" -eq 1 ]
 	m="$SPOOL/queue/$(queue_ids).msg"
@@ -106,7 +101,7 @@ PY
 
 @test "implicit TLS listener (465 style): swaks --tls-on-connect and curl smtps://" {
 	start_smtpd ,tls
-	run swaks_tls --tls-on-connect
+	run swaks_send --tls-on-connect
 	[ "$status" -eq 0 ]
 	printf 'Subject: curl\r\n\r\nx\r\n' > "$T/m"
 	run curl -sS -k --max-time 10 "smtps://127.0.0.1:$PORT" --mail-from a@client.example --mail-rcpt u@test.example -T "$T/m"
@@ -141,7 +136,7 @@ PY
 	start_smtpd
 	smtp_tcp "${HELLO}STARTTLS\r\n\x16\x03\x01\x00\x05hello"
 	has_reply '220 2.0.0 Ready to start TLS'
-	run swaks_tls --tls
+	run swaks_send --tls
 	[ "$status" -eq 0 ]
 }
 
