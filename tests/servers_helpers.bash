@@ -72,10 +72,15 @@ start_queue_sink() {
 sink_count() { ls "${1:-$T/sink}" | grep -c '\.eml$'; }
 
 # tests/chat_server.py MODE (aio: aiosmtpd; vuln: the deliberately broken
-# server) on 127.0.0.1:PORT with its options; start_aio and start_vuln for short.
+# server) on 127.0.0.1:PORT with its options (a --save DIR is made first);
+# start_aio and start_vuln for short.
 start_chat_server() {
-	local mode=$1 port=$2
+	local mode=$1 port=$2 a prev=
 	shift 2
+	for a in "$@"; do
+		[ "$prev" = --save ] && mkdir -p "$a"
+		prev=$a
+	done
 	serve "$port" "$T/$mode.log" /usr/bin/python3 "$ROOT/tests/chat_server.py" "$mode" "$port" "$@"
 }
 start_aio() { start_chat_server aio "$@"; }

@@ -16,7 +16,6 @@ setup_file() {
 
 @test "smtp-chat sends a message to aiosmtpd: exit 0, bytes arrive CRLF and unstuffed" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	printf 'Subject: dots\n\n.leading dot\n..two dots\n.\nlast\n' >"$T/msg"
 	run chat -s "127.0.0.1:$port" -f a@chat.test -t b@chat.test --data "@$T/msg"
@@ -32,7 +31,6 @@ setup_file() {
 
 @test "smtp-chat builds a message: headers, --header replaces, --subject, --body, --size" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" -f a@chat.test -t b@chat.test -t c@chat.test \
 		--subject 'hello %SEQ%' --header 'X-Test: yes' --header 'From: Boss <a@chat.test>' \
@@ -55,7 +53,6 @@ setup_file() {
 
 @test "smtp-chat --attach makes multipart/mixed with base64 the server can decode" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	head -c 3000 /dev/urandom >"$T/blob.pdf"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --attach "@$T/blob.pdf" --body hi --quiet
@@ -76,7 +73,6 @@ PY
 
 @test "smtp-chat never ends DATA early: smuggling forms reach even a broken server as one message" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_vuln "$port" --save "$T/got"
 	for form in '\n.\n' '\n.\r\n' '\r\n.\n' '\r.\r\n' '\r.\n' '\n..\n'; do
 		printf "Subject: s\n\nbody$form""MAIL FROM:<evil@x>\r\nRCPT TO:<victim@x>\r\nDATA\r\nsmuggled\r\n" >"$T/msg"
@@ -91,7 +87,6 @@ PY
 
 @test "smtp-chat sends only CRLF: bare CR and bare LF in the input become CRLF" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	printf 'Subject: x\n\na\rb\nc\r\nd' >"$T/msg"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --data "@$T/msg" --quiet
@@ -164,7 +159,6 @@ PY
 
 @test "smtp-chat refuses a partly accepted recipient list with exit 24 after sending" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got" --local-domain chat.test
 	run chat -s "127.0.0.1:$port" -t a@chat.test -t b@elsewhere.test --quiet
 	[ "$status" -eq 24 ]
@@ -261,7 +255,6 @@ PY
 
 @test "smtp-chat --tls-on-connect to aiosmtpd on implicit TLS" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --tls "$CERTS/good.pem" "$CERTS/good.key" --implicit-tls --save "$T/got"
 	run chat -s "localhost:$port" -t b@chat.test --tls-on-connect --tls-ca "$CERTS/ca.pem" --hide-data
 	echo "$output"
@@ -332,7 +325,6 @@ assert objs[-1]["type"] == "summary" and objs[-1]["exit"] == 0 and objs[-1]["ok"
 
 @test "smtp-chat --bdat sends CHUNKING chunks; the server gets the exact message" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_vuln "$port" --save "$T/got"
 	printf 'Subject: b\n\n.dot stays single in BDAT\nline\n' >"$T/msg"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --data "@$T/msg" --bdat --chunk-size 10 --hide-data
@@ -370,7 +362,6 @@ assert r["bytes"] == len("500 5.3.0 Error: command failed\r\n"), r
 
 @test "smtp-chat --local-interface binds the local address; -4 and --socket and --pipe work" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --local-interface 127.0.0.2 --quiet
 	[ "$status" -eq 0 ]
@@ -401,7 +392,6 @@ assert r["bytes"] == len("500 5.3.0 Error: command failed\r\n"), r
 
 @test "smtp-chat --script: a whole conversation with expectations against aiosmtpd" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	cat >"$T/s.chat" <<'CHAT'
 # a full transaction, step by step
@@ -467,7 +457,6 @@ assert objs[-1]["type"] == "summary" and objs[-1]["exit"] == 1
 
 @test "smtp-chat --script: repeat, variables, --var, sleep, script on stdin" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" --var WHO=carol --var TIMES=3 --script - --hide-data <<'CHAT'
 expect 220
@@ -498,7 +487,6 @@ CHAT
 
 @test "smtp-chat --script: send-raw shows a server ending DATA at a bare LF (smuggling by hand)" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_vuln "$port" --save "$T/got"
 	cat >"$T/s.chat" <<'CHAT'
 expect 220
@@ -547,7 +535,6 @@ CHAT
 
 @test "smtp-chat --probe smuggling finds the vulnerable server's bare-LF endings, exit 1" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_vuln "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" -t victim@chat.test --probe smuggling --json
 	[ "$status" -eq 1 ]
@@ -641,7 +628,6 @@ assert objs[-1]["cases"] == 8 + 1 + 11 and objs[-1]["findings"] == 0, objs[-1]
 
 @test "smtp-chat load mode: N messages over K sessions arrive exactly N times" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --count 60 --concurrency 4 --per-session 7 --json
 	echo "$output"
@@ -681,7 +667,6 @@ assert 0 < s["transaction_ms"]["p50"] <= s["transaction_ms"]["p99"] <= s["transa
 
 @test "smtp-chat load mode with --data @FILE sends from a descriptor (the queue runner's path)" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	# LF-only text as in the spool, with dot lines and a last line without LF
 	{ printf 'Subject: fd\n\n.one\n..two\n.\n'; for i in $(seq 3000); do printf '.line %06d of a long message, long enough to span many reads of 64 KiB\n' "$i"; done; printf 'end'; } >"$T/spool-msg"
@@ -690,7 +675,6 @@ assert 0 < s["transaction_ms"]["p50"] <= s["transaction_ms"]["p99"] <= s["transa
 	{ sed 's/$/\r/' "$T/spool-msg"; printf '\n'; } >"$T/want"
 	for i in 1 2 3; do cmp "$T/want" "$T/got/$i.eml"; done
 	port=$(free_port)
-	mkdir "$T/got2"
 	start_vuln "$port" --save "$T/got2"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --data "@$T/spool-msg" --count 2 --bdat --chunk-size 70000 --quiet
 	[ "$status" -eq 0 ]
@@ -701,7 +685,6 @@ assert 0 < s["transaction_ms"]["p50"] <= s["transaction_ms"]["p99"] <= s["transa
 
 @test "smtp-chat --interactive: typed lines get CRLF, message text is dot-stuffed, :starttls and :auth work" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got" --tls "$CERTS/good.pem" "$CERTS/good.key" --auth alice:pw
 	printf 'pw\n' >"$T/pw"
 	run chat -s "localhost:$port" --tls-ca "$CERTS/ca.pem" --auth-user alice --auth-password-file "$T/pw" \
@@ -789,7 +772,6 @@ TYPED
 
 @test "smtp-chat --proxy 1 and 2 tell aiosmtpd the claimed client address" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got" --proxy
 	run chat -s "127.0.0.1:$port" -t b@chat.test --proxy 1 --proxy-source 192.0.2.7:4711 \
 		--proxy-dest 127.0.0.1:25 --quiet
@@ -824,7 +806,6 @@ TYPED
 
 @test "smtp-chat sends SIZE, BODY=8BITMIME and SMTPUTF8 when offered and needed" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" -f 'jörg@chat.test' -t b@chat.test --body 'grüße' --hide-data
 	echo "$output"
@@ -856,7 +837,6 @@ TYPED
 
 @test "smtp-chat --requiretls: only over TLS, only when offered, then REQUIRETLS on MAIL" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_vuln "$port" --tls "$CERTS/good.pem" "$CERTS/good.key" --save "$T/got"
 	run chat -s "localhost:$port" -t b@chat.test --starttls --tls-ca "$CERTS/ca.pem" --requiretls --quiet
 	[ "$status" -eq 0 ]
@@ -873,7 +853,6 @@ TYPED
 
 @test "smtp-chat load mode over STARTTLS with AUTH" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got" --tls "$CERTS/good.pem" "$CERTS/good.key" --auth alice:pw
 	printf 'pw\n' >"$T/pw"
 	run chat -s "localhost:$port" -t b@chat.test --starttls --tls-ca "$CERTS/ca.pem" --auth-user alice \
@@ -886,7 +865,6 @@ TYPED
 
 @test "smtp_transaction (load mode) refuses what the server's SIZE or missing SMTPUTF8 rules out, sending nothing" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_vuln "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --size 1500000 --count 2
 	echo "$output"
