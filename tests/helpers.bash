@@ -3,7 +3,9 @@
 # Each test gets its own directory ($T), spool ($SPOOL) and configuration
 # file ($POSTBOX_CONFIG); `pb APPLET ...` runs the binary under test
 # (POSTBOX_BUILD=build-asan selects the sanitizer build). Suites may load
-# more helpers of their own (tests/<suite>_helpers.bash) after this one.
+# more helpers after this one: tests/servers_helpers.bash starts the real
+# peers (smtpd, smtp-sink, aiosmtpd, s_server, ldns-testns, certificates);
+# tests/<suite>_helpers.bash hold what one suite needs.
 
 ROOT="$(cd "$(dirname "${BATS_TEST_FILENAME}")/.." && pwd)"
 PB="$ROOT/${POSTBOX_BUILD:-build}/postbox"
