@@ -91,6 +91,18 @@ maildir_users() {
 	conf users "$T/users"
 }
 
+# Let nobody into $T and read the configuration (and the FILES given).
+open_to_nobody() {
+	chmod 755 "$T"
+	chmod 644 "$POSTBOX_CONFIG" "$@"
+}
+
+# A spool owned by nobody (mode 700) that nobody can reach.
+nobody_spool() {
+	chmod 755 "$T"
+	mkdir -p "$SPOOL" && chown nobody "$SPOOL" && chmod 700 "$SPOOL"
+}
+
 # Run a command as nobody (no groups).
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 

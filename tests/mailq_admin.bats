@@ -129,8 +129,7 @@ nth_id() { queue_ids | sed -n "${1}p"; }
 }
 
 @test "a user acts on their own messages only" {
-	chmod 755 "$T"
-	chmod 644 "$POSTBOX_CONFIG"
+	open_to_nobody
 	send mine a@example.org
 	printf 'Subject: theirs\n\nb\n' | as_nobody "$PB" sendmail x@example.org
 	pb pickup

@@ -4,8 +4,7 @@
 load helpers
 
 suite_setup() {
-	chmod 755 "$T"
-	chmod 644 "$POSTBOX_CONFIG"
+	open_to_nobody
 	pb pickup                      # creates the spool as root
 }
 

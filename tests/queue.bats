@@ -561,8 +561,7 @@ PY
 @test "a queue run first picks up what unprivileged users dropped into incoming/" {
 	maildir_users ann
 	pb pickup                       # make the spool, as root
-	chmod 755 "$T"
-	chmod 644 "$POSTBOX_CONFIG" "$T/users"
+	open_to_nobody "$T/users"
 	printf 'Subject: from nobody\n\nhi\n' |
 		as_nobody "$PB" sendmail ann@test.example
 	[ -n "$(ls "$SPOOL/incoming")" ]

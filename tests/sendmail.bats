@@ -190,8 +190,7 @@ refused() { # EXPECTED-STATUS, then the command in "run"
 	printf 'b\n' | pb sendmail a@x.example   # creates the spool as root
 	rm -f "$SPOOL"/queue/*
 	chmod -R 777 "$SPOOL"
-	chmod 755 "$T"
-	chmod 644 "$POSTBOX_CONFIG"
+	open_to_nobody
 	run as_nobody "$PB" sendmail -f root@test.example a@x.example < /dev/null
 	refused 77
 	[[ "$output" == *"only root or the spool's owner may set another sender"* ]]

@@ -170,8 +170,7 @@ PY
 
 @test "started as root with a spool owned by nobody: sessions run as nobody" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
-	chmod 755 "$T"
-	mkdir -p "$SPOOL" && chown nobody "$SPOOL" && chmod 700 "$SPOOL"
+	nobody_spool
 	start_smtpd
 	[ "$(awk '/^Uid:/ {print $2}' /proc/$SMTPD_PID/status)" = "$(id -u nobody)" ]
 	smtp_tcp "${HELLO}${ENV}DATA\r\nx\r\n.\r\nQUIT\r\n"
