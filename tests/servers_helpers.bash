@@ -44,19 +44,16 @@ start_smtpd() {
 # Postfix's smtp-sink on 127.0.0.1:PORT, or on WHERE ("unix:PATH", "[::1]:PORT");
 # its options (-f CMD, -q CMD, -r CMD, -a, ...) follow. Pid in $SMTP_SINK_PID.
 start_smtp_sink() {
-	local where=$1
+	local where=$1 addr=127.0.0.1:$1
 	shift
-	case $where in
-	unix:*)
-		spawn "$T/smtp-sink.log" /usr/sbin/smtp-sink -u nobody "$@" "$where" 100
-		wait_until test -S "${where#unix:}" ;;
-	"[::1]:"*)
-		spawn "$T/smtp-sink.log" /usr/sbin/smtp-sink -u nobody "$@" "$where" 100
-		wait_port "${where##*:}" ::1 ;;
-	*)
-		serve "$where" "$T/smtp-sink.log" /usr/sbin/smtp-sink -u nobody "$@" "127.0.0.1:$where" 100 ;;
-	esac
+	case $where in unix:* | "[::1]:"*) addr=$where ;; esac
+	spawn "$T/smtp-sink.log" /usr/sbin/smtp-sink -u nobody "$@" "$addr" 100
 	SMTP_SINK_PID=$BG_PID
+	case $where in
+	unix:*) wait_until test -S "${where#unix:}" ;;
+	"[::1]:"*) wait_port "${where##*:}" ::1 ;;
+	*) wait_port "$where" ;;
+	esac
 }
 
 # The queue sink (aiosmtpd, tests/queue_sink.py) on 127.0.0.1:PORT, saving to
