@@ -3,12 +3,11 @@
 # bit, from ldns-testns) make TLS mandatory and pin the MX's certificate.
 
 load helpers
+load servers_helpers
 load queue_helpers
 
 suite_setup() {
-	PORT=$(free_port)
-	conf smtp_port "$PORT"
-	conf smtp_timeout 10s
+	mx_port
 	dns_mx example.org "10 mx.example.org 127.0.0.1"
 }
 
@@ -18,13 +17,13 @@ send() { printf 'Subject: dane %s\n\nhello\n' "$1" | pb sendmail "x$1@example.or
 tlsa() { dns_answer "_$PORT._tcp.mx.example.org." TLSA "$1 NOERROR" "_$PORT._tcp.mx.example.org. IN TLSA $2"; }
 
 tls_sink() {
-	SINK_TLS_CERT="$1" SINK_TLS_KEY="$2" sink_start "$PORT"
+	SINK_TLS_CERT="$1" SINK_TLS_KEY="$2" start_queue_sink "$PORT"
 }
 
 @test "DANE-EE: a matching SPKI hash is verified and the mail delivered" {
 	make_cert mx.example.org
 	tlsa "AD" "3 1 1 $(spki_sha256 "$T/mx.example.org.crt")"
-	dns_start
+	start_dns
 	tls_sink "$T/mx.example.org.crt" "$T/mx.example.org.key"
 	send 1
 	run pb runq
@@ -38,7 +37,7 @@ tls_sink() {
 	make_cert mx.example.org
 	make_cert impostor.example
 	tlsa "AD" "3 0 1 $(cert_sha256 "$T/impostor.example.crt")"
-	dns_start
+	start_dns
 	tls_sink "$T/mx.example.org.crt" "$T/mx.example.org.key"
 	send 2
 	id=$(queue_ids)
@@ -52,7 +51,7 @@ tls_sink() {
 	make_cert mx.example.org
 	make_cert impostor.example
 	tlsa "" "3 0 1 $(cert_sha256 "$T/impostor.example.crt")"
-	dns_start
+	start_dns
 	tls_sink "$T/mx.example.org.crt" "$T/mx.example.org.key"
 	send 3
 	run pb runq
@@ -63,7 +62,7 @@ tls_sink() {
 @test "DANE-TA: the chain must lead to the pinned CA and name the MX host" {
 	make_ca_leaf mx.example.org
 	tlsa "AD" "2 0 1 $(cert_sha256 "$T/ca.crt")"
-	dns_start
+	start_dns
 	tls_sink "$T/mx.example.org.chain" "$T/mx.example.org.key"
 	send 4
 	run pb runq
@@ -75,7 +74,7 @@ tls_sink() {
 @test "DANE-TA: a certificate for another name under the pinned CA is refused" {
 	make_ca_leaf other.example
 	tlsa "AD" "2 1 1 $(spki_sha256 "$T/ca.crt")"
-	dns_start
+	start_dns
 	tls_sink "$T/other.example.chain" "$T/other.example.key"
 	send 5
 	id=$(queue_ids)
@@ -87,8 +86,8 @@ tls_sink() {
 
 @test "validated TLSA records make STARTTLS mandatory" {
 	tlsa "AD" "3 1 1 0000000000000000000000000000000000000000000000000000000000000000"
-	dns_start
-	sink_start "$PORT"
+	start_dns
+	start_queue_sink "$PORT"
 	send 6
 	id=$(queue_ids)
 	run pb runq
@@ -100,7 +99,7 @@ tls_sink() {
 	conf dane no
 	make_cert mx.example.org
 	tlsa "AD" "3 1 1 0000000000000000000000000000000000000000000000000000000000000000"
-	dns_start
+	start_dns
 	tls_sink "$T/mx.example.org.crt" "$T/mx.example.org.key"
 	send 7
 	run pb runq

@@ -21,8 +21,6 @@ new_file() { ls -1 "$1"/new/* | tail -n1; }
 # Status check with the output shown on failure.
 status_is() { [ "$status" -eq "$1" ] || { echo "status $status, wanted $1: $output"; return 1; }; }
 
-as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
-
 # A program for aliases pipes that records its argv, environment and input.
 make_recorder() {
 	chmod 755 "$T"

@@ -92,7 +92,7 @@ load helpers
 	home="$T/home"
 	mkdir -p "$home"
 	chown nobody "$home"
-	run setpriv --reuid=nobody --regid=nogroup --clear-groups env -u POSTBOX_CONFIG HOME="$home" \
+	run as_nobody env -u POSTBOX_CONFIG HOME="$home" \
 		sh -c "printf 'Subject: x\n\nbody\n' | '$PB' sendmail someone@example.org && '$PB' mailq"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"someone@example.org"* ]]

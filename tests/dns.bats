@@ -3,16 +3,15 @@
 # loopback (ldns-testns), through `runq --route`.
 
 load helpers
-load queue_helpers
+load servers_helpers
 
 @test "MX records come back in preference order with their addresses" {
 	dns_answer example.org. MX NOERROR "example.org. IN MX 20 mx2.example.org." \
 		"example.org. IN MX 10 mx1.example.org."
-	dns_answer mx1.example.org. A NOERROR "mx1.example.org. IN A 127.0.0.11"
-	dns_answer mx1.example.org. AAAA NOERROR
+	dns_host mx1.example.org 127.0.0.11
 	dns_answer mx2.example.org. A NOERROR "mx2.example.org. IN A 127.0.0.12" "mx2.example.org. IN A 127.0.0.13"
 	dns_answer mx2.example.org. AAAA NOERROR "mx2.example.org. IN AAAA ::1"
-	dns_start
+	start_dns
 	run pb runq --route example.org
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -21,13 +20,8 @@ load queue_helpers
 }
 
 @test "equal preferences are tried in random order" {
-	dns_answer example.org. MX NOERROR "example.org. IN MX 10 a.example.org." \
-		"example.org. IN MX 10 b.example.org." "example.org. IN MX 5 c.example.org."
-	for h in a b c; do
-		dns_answer $h.example.org. A NOERROR "$h.example.org. IN A 127.0.0.1"
-		dns_answer $h.example.org. AAAA NOERROR
-	done
-	dns_start
+	dns_mx example.org "10 a.example.org 127.0.0.1" "10 b.example.org 127.0.0.1" "5 c.example.org 127.0.0.1"
+	start_dns
 	seen=""
 	for i in $(seq 1 12); do
 		run pb runq --route example.org
@@ -41,9 +35,8 @@ load queue_helpers
 
 @test "no MX: the domain itself is the implicit MX" {
 	dns_answer plain.example. MX NOERROR
-	dns_answer plain.example. A NOERROR "plain.example. IN A 127.0.0.7"
-	dns_answer plain.example. AAAA NOERROR
-	dns_start
+	dns_host plain.example 127.0.0.7
+	start_dns
 	run pb runq --route plain.example
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -52,7 +45,7 @@ load queue_helpers
 
 @test "a null MX (RFC 7505) is a permanent failure with 5.1.10" {
 	dns_answer nomail.example. MX NOERROR "nomail.example. IN MX 0 ."
-	dns_start
+	start_dns
 	run pb runq --route nomail.example
 	echo "$output"
 	[ "$status" -eq 68 ]
@@ -62,7 +55,7 @@ load queue_helpers
 @test "NXDOMAIN is permanent (5.1.2), SERVFAIL temporary (4.4.3)" {
 	dns_answer gone.example. MX NXDOMAIN
 	dns_answer broken.example. MX SERVFAIL
-	dns_start
+	start_dns
 	run pb runq --route gone.example
 	echo "$output"
 	[ "$status" -eq 68 ]
@@ -74,7 +67,7 @@ load queue_helpers
 }
 
 @test "no answer at all is a temporary failure after the timeout" {
-	dns_start
+	start_dns
 	start=$(date +%s)
 	run pb runq --route silent.example
 	echo "$output"
@@ -89,7 +82,7 @@ load queue_helpers
 		"real.example.net. IN A 127.0.0.21"
 	dns_answer alias.example.org. AAAA NOERROR "alias.example.org. IN CNAME real.example.net."
 	dns_answer real.example.net. AAAA NOERROR
-	dns_start
+	start_dns
 	run pb runq --route example.org
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -99,9 +92,8 @@ load queue_helpers
 @test "a truncated UDP answer is asked again over TCP" {
 	dns_truncated big.example. MX
 	dns_answer big.example. MX NOERROR "big.example. IN MX 10 mx.big.example."
-	dns_answer mx.big.example. A NOERROR "mx.big.example. IN A 127.0.0.9"
-	dns_answer mx.big.example. AAAA NOERROR
-	dns_start
+	dns_host mx.big.example 127.0.0.9
+	start_dns
 	run pb runq --route big.example
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -111,9 +103,8 @@ load queue_helpers
 @test "hostile answers: an MX target that is not a host name is skipped" {
 	dns_answer weird.example. MX NOERROR 'weird.example. IN MX 10 a\032b.example.' \
 		"weird.example. IN MX 20 ok.weird.example."
-	dns_answer ok.weird.example. A NOERROR "ok.weird.example. IN A 127.0.0.5"
-	dns_answer ok.weird.example. AAAA NOERROR
-	dns_start
+	dns_host ok.weird.example 127.0.0.5
+	start_dns
 	run pb runq --route weird.example
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -3,7 +3,9 @@
 # Each test gets its own directory ($T), spool ($SPOOL) and configuration
 # file ($POSTBOX_CONFIG); `pb APPLET ...` runs the binary under test
 # (POSTBOX_BUILD=build-asan selects the sanitizer build). Suites may load
-# more helpers of their own (tests/<suite>_helpers.bash) after this one.
+# more helpers after this one: tests/servers_helpers.bash starts the real
+# peers (smtpd, smtp-sink, aiosmtpd, s_server, ldns-testns, certificates);
+# tests/<suite>_helpers.bash hold what one suite needs.
 
 ROOT="$(cd "$(dirname "${BATS_TEST_FILENAME}")/.." && pwd)"
 PB="$ROOT/${POSTBOX_BUILD:-build}/postbox"
@@ -53,16 +55,56 @@ free_port() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# Wait until something listens on 127.0.0.1:PORT (at most ~5 s).
-wait_port() {
+# Run a command every 50 ms until it succeeds (at most ~5 s); 1 if it never did.
+wait_until() {
 	local i
 	for i in $(seq 1 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		"$@" && return 0
 		sleep 0.05
 	done
+	return 1
+}
+
+# Whether something listens on HOST (default 127.0.0.1) port PORT.
+port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
+
+# Wait until something listens on PORT [HOST] (at most ~5 s).
+wait_port() {
+	wait_until port_open "$@" && return 0
 	echo "nothing listens on port $1" >&2
 	return 1
 }
+
+# Stop a tracked background process now rather than at teardown.
+stop_bg() {
+	kill "$1"
+	wait "$1" 2>/dev/null || true
+}
+
+# maildir_users NAME...: a users file ($T/users, configured) giving each
+# NAME@test.example a Maildir under $T/mail/NAME and no password.
+maildir_users() {
+	local n
+	for n in "$@"; do
+		printf '%s@test.example:*:%s/mail/%s/Maildir/\n' "$n" "$T" "$n"
+	done > "$T/users"
+	conf users "$T/users"
+}
+
+# Let nobody into $T and read the configuration (and the FILES given).
+open_to_nobody() {
+	chmod 755 "$T"
+	chmod 644 "$POSTBOX_CONFIG" "$@"
+}
+
+# A spool owned by nobody (mode 700) that nobody can reach.
+nobody_spool() {
+	chmod 755 "$T"
+	mkdir -p "$SPOOL" && chown nobody "$SPOOL" && chmod 700 "$SPOOL"
+}
+
+# Run a command as nobody (no groups).
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 
 # Queue ids, one per line, oldest first.
 queue_ids() {
@@ -70,6 +112,10 @@ queue_ids() {
 }
 
 queue_count() { queue_ids | wc -l; }
+
+# The message and envelope files of the newest queue entry.
+msg_file() { echo "$SPOOL/queue/$(queue_ids | tail -n1).msg"; }
+env_file() { echo "$SPOOL/queue/$(queue_ids | tail -n1).env"; }
 
 # Print a file with its control characters visible, for failure output.
 show() { cat -A "$1" >&2; }

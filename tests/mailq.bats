@@ -92,9 +92,7 @@ PY
 }
 
 @test "a user who does not own the spool sees only their own messages" {
-	chmod 755 "$T"
-	chmod 644 "$POSTBOX_CONFIG"
-	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	open_to_nobody
 	printf 'b\n' | pb sendmail root-rcpt@y.example
 	printf 'b\n' | as_nobody "$PB" sendmail nobody-rcpt@y.example
 	pb pickup

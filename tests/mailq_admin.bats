@@ -3,6 +3,7 @@
 # --requeue, --expire, --show, --flush, filters, and a user's own messages.
 
 load helpers
+load servers_helpers
 load queue_helpers
 
 send() {
@@ -113,11 +114,8 @@ nth_id() { queue_ids | sed -n "${1}p"; }
 }
 
 @test "--flush delivers the selected messages now" {
-	PORT=$(free_port)
-	conf smtp_port "$PORT"
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	mx_port
+	start_mx_sink
 	send fl1 a@example.org
 	send fl2 b@example.org
 	sed -i 's/next=0/next=99999999999/' "$SPOOL"/queue/*.env
@@ -131,9 +129,7 @@ nth_id() { queue_ids | sed -n "${1}p"; }
 }
 
 @test "a user acts on their own messages only" {
-	chmod 755 "$T"
-	chmod 644 "$POSTBOX_CONFIG"
-	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	open_to_nobody
 	send mine a@example.org
 	printf 'Subject: theirs\n\nb\n' | as_nobody "$PB" sendmail x@example.org
 	pb pickup

@@ -3,11 +3,8 @@
 
 load helpers
 
-as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
-
 suite_setup() {
-	chmod 755 "$T"
-	chmod 644 "$POSTBOX_CONFIG"
+	open_to_nobody
 	pb pickup                      # creates the spool as root
 }
 

@@ -1,4 +1,5 @@
-# tests/pop3_helpers.bash — users, certificates and servers for pop3d suites.
+# tests/pop3_helpers.bash — users, messages and servers for the pop3d suite.
+# Load after helpers.bash, deliver_helpers.bash and servers_helpers.bash.
 
 POP_PY="$ROOT/tests/pop3_util.py"
 
@@ -16,15 +17,6 @@ USERS
 	conf users "$T/users"
 }
 
-# A self-signed certificate for localhost, made now.
-make_cert() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$T/key.pem" -out "$T/cert.pem" -days 1 -subj /CN=localhost \
-		-addext subjectAltName=DNS:localhost 2>/dev/null
-	conf tls_cert "$T/cert.pem"
-	conf tls_key "$T/key.pem"
-}
-
 # Put N messages (Subject: mN) into ann's Maildir through deliver.
 fill() {
 	local i
@@ -33,24 +25,18 @@ fill() {
 	done
 }
 
-# Start pop3d standalone with the given listener options; sets PORT (and
-# SPORT for -s). Its stderr goes to $T/pop3d.log.
+# Start pop3d standalone on 127.0.0.1:$PORT with extra options (pid in
+# $POP3D_PID, log $T/pop3d.log); start_pop3d_tls adds implicit TLS on $SPORT.
 start_pop3d() {
 	PORT=$(free_port)
-	SPORT=$(free_port)
-	"$PB" pop3d -l "127.0.0.1:$PORT" "$@" 2>>"$T/pop3d.log" &
-	track $!
-	POP3D_PID=$!
-	wait_port "$PORT"
+	serve "$PORT" "$T/pop3d.log" "$PB" pop3d -l "127.0.0.1:$PORT" "$@"
+	POP3D_PID=$BG_PID
 }
 
 start_pop3d_tls() {
-	PORT=$(free_port)
 	SPORT=$(free_port)
-	"$PB" pop3d -l "127.0.0.1:$PORT" -s "127.0.0.1:$SPORT" "$@" 2>>"$T/pop3d.log" &
-	track $!
-	POP3D_PID=$!
-	wait_port "$PORT" && wait_port "$SPORT"
+	start_pop3d -s "127.0.0.1:$SPORT" "$@"
+	wait_port "$SPORT"
 }
 
 pyp() { /usr/bin/python3 "$POP_PY" "$@"; }

@@ -4,6 +4,7 @@
 
 load helpers
 load deliver_helpers
+load servers_helpers
 load pop3_helpers
 
 suite_setup() {
@@ -38,7 +39,7 @@ inetd() {
 }
 
 @test "USER, PASS and AUTH are refused before TLS unless configured" {
-	make_cert
+	server_cert localhost
 	fill 1
 	run inetd CAPA "USER ann" "PASS secret" "AUTH PLAIN AGFubkB0ZXN0LmV4YW1wbGUAc2VjcmV0" QUIT
 	printf '%s\n' "${lines[@]}" | grep -qx STLS
@@ -71,7 +72,7 @@ inetd() {
 	run pyp login-time "$PORT" ann@test.example wrong
 	read -r t1 r1 <<< "$output"
 	# a fresh server, so that both are a first failure from this address
-	kill "$POP3D_PID"; wait "$POP3D_PID" 2>/dev/null || true
+	stop_bg "$POP3D_PID"
 	start_pop3d
 	run pyp login-time "$PORT" nobody@test.example wrong
 	read -r t2 r2 <<< "$output"
@@ -120,7 +121,7 @@ inetd() {
 }
 
 @test "poplib over STLS and implicit TLS; messages byte-identical after CRLF conversion" {
-	make_cert
+	server_cert localhost
 	fill 3
 	cp "$MD"/new/* "$T/" 2>/dev/null; mkdir "$T/orig" && cp "$MD"/new/* "$T/orig/"
 	start_pop3d_tls
@@ -141,7 +142,7 @@ inetd() {
 }
 
 @test "STLS: commands pipelined behind it are discarded, not run after the handshake" {
-	make_cert
+	server_cert localhost
 	start_pop3d
 	run pyp stls-inject "$PORT"
 	status_is 0
@@ -157,7 +158,7 @@ inetd() {
 }
 
 @test "curl's POP3 client: list and retrieve over STLS and pop3s" {
-	make_cert
+	server_cert localhost
 	fill 2
 	start_pop3d_tls
 	run curl -sS --cacert "$T/cert.pem" --ssl-reqd -u ann@test.example:secret "pop3://localhost:$PORT/"
@@ -172,7 +173,7 @@ inetd() {
 
 @test "fetchmail retrieves over STLS and over implicit TLS, deleting what it fetched" {
 	command -v fetchmail >/dev/null || skip "fetchmail not installed"
-	make_cert
+	server_cert localhost
 	fill 2
 	start_pop3d_tls
 	mkdir -p "$T/fm" && chmod 700 "$T/fm"
@@ -321,7 +322,7 @@ PY
 	run pyp raw "$PORT" QUIT
 	[ "${lines[0]}" = "-ERR [SYS/TEMP] too many sessions from your address, try again later" ]
 	exec 7>&-
-	kill "$POP3D_PID"; wait "$POP3D_PID" 2>/dev/null || true
+	stop_bg "$POP3D_PID"
 	start_pop3d -P
 	# the header comes before the greeting, the client's commands right behind it
 	/usr/bin/python3 - "$PORT" <<'PY'
@@ -351,9 +352,7 @@ PY
 	conf pop3_plaintext_auth yes
 	fill 2
 	PORT=$(free_port)
-	tcpserver -q 127.0.0.1 "$PORT" "$PB" pop3d -C "$POSTBOX_CONFIG" 2>>"$T/pop3d.log" &
-	track $!
-	wait_port "$PORT"
+	start_tcpserver "$PORT" "$T/pop3d.log" "$PB" pop3d -C "$POSTBOX_CONFIG"
 	mkdir "$T/got"
 	run pyp fetch-all "$PORT" plain "$T/got"
 	status_is 0
@@ -361,12 +360,10 @@ PY
 	[ "$(new_count "$MD")" -eq 0 ]
 	grep -q 'pop3 login user=ann@test.example client=127.0.0.1 ' "$T/pop3d.log"
 	# implicit TLS in inetd mode (-t)
-	make_cert
+	server_cert localhost
 	fill 1
 	SPORT=$(free_port)
-	tcpserver -q 127.0.0.1 "$SPORT" "$PB" pop3d -t -C "$POSTBOX_CONFIG" 2>>"$T/pop3d.log" &
-	track $!
-	wait_port "$SPORT"
+	start_tcpserver "$SPORT" "$T/pop3d.log" "$PB" pop3d -t -C "$POSTBOX_CONFIG"
 	run pyp uidl "$SPORT" ssl
 	status_is 0
 	[ "${#lines[@]}" -eq 1 ]
@@ -374,7 +371,7 @@ PY
 
 @test "getmail retrieves over implicit TLS into a Maildir, deleting on the server" {
 	command -v getmail >/dev/null || skip "getmail not installed"
-	make_cert
+	server_cert localhost
 	fill 3
 	start_pop3d_tls
 	mkdir -p "$T/gm/Maildir"/{new,cur,tmp}
@@ -468,9 +465,7 @@ sys.exit(0 if 0.45 <= a < 0.9 and 0.95 <= b < 1.4 and 1.45 <= c < 1.9 else 1)' "
 		sed "s|^service pop3|service pop3test|; s|^{|{\n\ttype = UNLISTED\n\tport = $PORT\n\tbind = 127.0.0.1\n\tpassenv =|;
 		     s|/usr/local/sbin/postbox|$PB|; s|/etc/postbox.conf|$POSTBOX_CONFIG|" > "$T/xinetd.conf"
 	grep -q "server_args = pop3d -C $POSTBOX_CONFIG" "$T/xinetd.conf"
-	xinetd -f "$T/xinetd.conf" -dontfork -pidfile "$T/xinetd.pid" 2>"$T/xinetd.log" &
-	track $!
-	wait_port "$PORT"
+	serve "$PORT" "$T/xinetd.log" xinetd -f "$T/xinetd.conf" -dontfork -pidfile "$T/xinetd.pid"
 	mkdir "$T/got"
 	run pyp fetch-all "$PORT" plain "$T/got"
 	status_is 0
@@ -478,7 +473,7 @@ sys.exit(0 if 0.45 <= a < 0.9 and 0.95 <= b < 1.4 and 1.45 <= c < 1.9 else 1)' "
 }
 
 @test "a stalled TLS handshake or a silent client is dropped at the timeout" {
-	make_cert
+	server_cert localhost
 	conf pop3_timeout 1s
 	start_pop3d_tls
 	SECONDS=0

@@ -4,13 +4,10 @@
 # (ldns-testns), with retries, lifetime and RFC 3464 bounces.
 
 load helpers
+load servers_helpers
 load queue_helpers
 
-suite_setup() {
-	PORT=$(free_port)
-	conf smtp_port "$PORT"
-	conf smtp_timeout 10s
-}
+suite_setup() { mx_port; }
 
 send() {
 	local n=$1
@@ -45,8 +42,8 @@ PY
 
 @test "mail goes to the best MX that answers; the first MX is down" {
 	dns_mx example.org "10 mx1.example.org 127.0.0.2" "20 mx2.example.org 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_dns
+	start_queue_sink "$PORT"
 	send 1 bob@example.org
 	id=$(queue_ids)
 	run pb sendmail -q
@@ -67,10 +64,9 @@ PY
 
 @test "implicit MX: a domain without MX records gets mail at its address" {
 	dns_answer plain.example. MX NOERROR
-	dns_answer plain.example. A NOERROR "plain.example. IN A 127.0.0.1"
-	dns_answer plain.example. AAAA NOERROR
-	dns_start
-	sink_start "$PORT"
+	dns_host plain.example 127.0.0.1
+	start_dns
+	start_queue_sink "$PORT"
 	send 2 carol@plain.example
 	run pb runq
 	[ "$status" -eq 0 ]
@@ -81,8 +77,8 @@ PY
 @test "recipients of one domain go in one transaction; others of the message to their own" {
 	dns_mx example.org "10 mx.example.org 127.0.0.1"
 	dns_mx example.net "10 mx.example.net 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_dns
+	start_queue_sink "$PORT"
 	send 3 a@example.org b@example.org c@example.net
 	run pb runq
 	[ "$status" -eq 0 ]
@@ -95,7 +91,7 @@ PY
 
 @test "a null MX bounces at once with 5.1.10; the bounce is RFC 3464" {
 	dns_answer nomail.example. MX NOERROR "nomail.example. IN MX 0 ."
-	dns_start
+	start_dns
 	send 4 dave@nomail.example
 	orig=$(queue_ids)
 	run pb runq
@@ -117,7 +113,7 @@ PY
 @test "NXDOMAIN bounces; SERVFAIL defers and a later run delivers" {
 	dns_answer gone.example. MX NXDOMAIN
 	dns_answer flaky.example. MX SERVFAIL
-	dns_start
+	start_dns
 	send 5 x@gone.example
 	send 6 y@flaky.example
 	run pb runq
@@ -128,11 +124,11 @@ PY
 	run parse_bounce "$b"
 	[[ "$output" == *"rcpt rfc822; x@gone.example | failed | 5.1.2 |"* ]]
 	# the DNS is fixed: the next forced run delivers
-	kill "${BG_PIDS[0]}"; wait "${BG_PIDS[0]}" 2>/dev/null || true
+	stop_bg "$DNS_PID"
 	: > "$T/dns.data"
 	dns_mx flaky.example "10 mx.flaky.example 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_dns
+	start_queue_sink "$PORT"
 	run pb runq --force
 	[ "$status" -eq 0 ]
 	[ ! -e "$SPOOL/queue/$flaky.env" ]
@@ -141,8 +137,8 @@ PY
 
 @test "a 4xx from smtp-sink defers with backoff; a later run delivers" {
 	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	smtp_sink_start "$PORT" -r RCPT
+	start_dns
+	start_smtp_sink "$PORT" -r RCPT
 	send 7 eve@example.org
 	id=$(queue_ids)
 	now=$(date +%s)
@@ -162,8 +158,8 @@ PY
 	run pb mailq
 	[[ "$output" == *"(host mx.example.org[127.0.0.1] said: 4"* ]]
 	# the server is fixed: sendmail -qR delivers now
-	kill "${BG_PIDS[1]}"; wait "${BG_PIDS[1]}" 2>/dev/null || true
-	sink_start "$PORT"
+	stop_bg "$SMTP_SINK_PID"
+	start_queue_sink "$PORT"
 	run pb sendmail -qR eve@
 	[ "$status" -eq 0 ]
 	[ "$(queue_count)" -eq 0 ]
@@ -172,8 +168,8 @@ PY
 
 @test "a 5xx from smtp-sink bounces with Remote-MTA and Diagnostic-Code" {
 	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	smtp_sink_start "$PORT" -f RCPT
+	start_dns
+	start_smtp_sink "$PORT" -f RCPT
 	send 8 frank@example.org
 	orig=$(queue_ids)
 	run pb runq
@@ -187,9 +183,7 @@ PY
 }
 
 @test "per-recipient results in one transaction: one accepted, one refused, one deferred" {
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_mx_sink
 	send 9 ok@example.org reject-me@example.org defer-me@example.org
 	id=$(queue_ids)
 	run pb runq
@@ -208,9 +202,7 @@ PY
 @test "the queue lifetime bounces mail that keeps failing" {
 	conf queue_lifetime 2s
 	conf retry_schedule 1s
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_mx_sink
 	send 10 defer-this@example.org
 	id=$(queue_ids)
 	run pb runq
@@ -227,9 +219,7 @@ PY
 }
 
 @test "no bounce for the null sender, nor for NOTIFY=NEVER; NOTIFY=SUCCESS reports delivery" {
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_mx_sink
 	send 11 -f '<>' reject1@example.org
 	send 12 -N never reject2@example.org
 	run pb runq
@@ -245,9 +235,7 @@ PY
 }
 
 @test "held, busy and corrupt entries: held skipped, locked skipped, corrupt quarantined" {
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_mx_sink
 	send 14 h@example.org
 	held=$(queue_ids | tail -n1)
 	sed -i 's/^end$/held 1\nend/' "$SPOOL/queue/$held.env"
@@ -257,8 +245,7 @@ PY
 	bad=$(queue_ids | tail -n1)
 	echo garbage > "$SPOOL/queue/$bad.env"
 	# another runner holds the claim on $locked
-	flock -x "$SPOOL/queue/$locked.msg" sleep 5 &
-	track $!
+	spawn "$T/flock.log" flock -x "$SPOOL/queue/$locked.msg" sleep 5
 	sleep 0.2
 	run pb runq
 	echo "$output"
@@ -271,12 +258,9 @@ PY
 }
 
 @test "runq daemon mode (-d / sendmail -q1s) keeps delivering until stopped" {
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
-	"$PB" sendmail -q1s 2> "$T/daemon.log" 3>&- &
-	pid=$!
-	track $pid
+	start_mx_sink
+	spawn "$T/daemon.log" "$PB" sendmail -q1s
+	pid=$BG_PID
 	send 17 d1@example.org
 	for i in $(seq 1 60); do [ "$(sink_count)" -ge 1 ] && break; sleep 0.1; done
 	[ "$(sink_count)" -eq 1 ]
@@ -287,9 +271,7 @@ PY
 
 @test "immediate_delivery: sendmail tries the new message right away" {
 	conf immediate_delivery yes
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_mx_sink
 	send 18 now@example.org
 	for i in $(seq 1 50); do [ "$(queue_count)" -eq 0 ] && break; sleep 0.1; done
 	[ "$(queue_count)" -eq 0 ]
@@ -308,15 +290,12 @@ PY
 }
 
 @test "three concurrent runners over 1000 messages deliver each exactly once" {
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_mx_sink
 	seq 1 1000 | xargs -P 4 -I @@ sh -c "printf 'Subject: n @@\n\nbody @@\n' | '$PB' sendmail m@example.org"
 	[ "$(queue_count)" -eq 1000 ]
 	for r in 1 2 3; do
-		"$PB" runq > "$T/runner$r.log" 2>&1 3>&- &
-		pids[$r]=$!
-		track $!
+		spawn "$T/runner$r.log" "$PB" runq
+		pids[$r]=$BG_PID
 	done
 	for r in 1 2 3; do
 		timeout 120 tail --pid="${pids[$r]}" -f /dev/null
@@ -338,15 +317,12 @@ PY
 @test "kill -9 of a runner mid-delivery loses nothing and leaves nothing locked" {
 	conf queue_workers 4   # the message may be a worker's: it dies with the runner
 	send 19 a@example.org
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_mx_sink
 	send 20 slow@example.org
 	id=$(queue_ids | tail -n1)   # the second message: worker 1's, a child process
 	cp "$SPOOL/queue/$id.env" "$T/before.env"
-	"$PB" runq > "$T/runner.log" 2>&1 3>&- &
-	pid=$!
-	track $pid
+	spawn "$T/runner.log" "$PB" runq
+	pid=$BG_PID
 	# wait until the runner holds the claim (the sink stalls the DATA);
 	# watch /proc/locks rather than probe with flock, which could take the
 	# lock for an instant and make the runner skip the message as busy
@@ -367,10 +343,9 @@ PY
 }
 
 @test "local recipients go through deliver; a bounce reaches the sender's mailbox" {
-	printf '%s\n' "root@test.example:*:$T/mail/root/Maildir/" "ann@test.example:*:$T/mail/ann/Maildir/" > "$T/users"
-	conf users "$T/users"
+	maildir_users root ann
 	dns_answer nomail.example. MX NOERROR "nomail.example. IN MX 0 ."
-	dns_start
+	start_dns
 	send 30 ann@test.example ghost@test.example dave@nomail.example
 	id=$(queue_ids)
 	run pb runq
@@ -414,10 +389,8 @@ PY
 }
 
 @test "STARTTLS is used when offered (opportunistic, self-signed certificate)" {
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
 	make_cert mx.example.org
-	SINK_TLS_CERT="$T/mx.example.org.crt" SINK_TLS_KEY="$T/mx.example.org.key" sink_start "$PORT"
+	SINK_TLS_CERT="$T/mx.example.org.crt" SINK_TLS_KEY="$T/mx.example.org.key" start_mx_sink
 	send 40 tls@example.org
 	run pb runq
 	echo "$output"
@@ -431,8 +404,8 @@ PY
 	conf tls_required example.org
 	dns_mx example.org "10 mx.example.org 127.0.0.1"
 	dns_mx example.net "10 mx.example.net 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_dns
+	start_queue_sink "$PORT"
 	send 41 must@example.org any@example.net
 	id=$(queue_ids)
 	run pb runq
@@ -445,10 +418,8 @@ PY
 
 @test "tls_required: delivered once the server offers STARTTLS" {
 	conf tls_required example.org
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
 	make_cert mx.example.org
-	SINK_TLS_CERT="$T/mx.example.org.crt" SINK_TLS_KEY="$T/mx.example.org.key" sink_start "$PORT"
+	SINK_TLS_CERT="$T/mx.example.org.crt" SINK_TLS_KEY="$T/mx.example.org.key" start_mx_sink
 	send 42 must@example.org
 	run pb runq
 	[ "$(queue_count)" -eq 0 ]
@@ -457,9 +428,7 @@ PY
 
 @test "one session carries several messages to the same host" {
 	conf queue_workers 1
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_mx_sink
 	for i in 1 2 3 4 5; do send "c$i" "r$i@example.org"; done
 	before=$(wc -l < "$T/sink/connections")   # aiosmtpd probes itself once at start
 	run pb runq
@@ -472,7 +441,7 @@ PY
 @test "an MX on a loopback address at port 25 is a loop: bounced 5.4.6, nothing connects" {
 	sed -i '/^smtp_port/d' "$POSTBOX_CONFIG"
 	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
+	start_dns
 	send 50 loop@example.org
 	id=$(queue_ids)
 	run pb runq
@@ -485,9 +454,7 @@ PY
 }
 
 @test "SIZE: a message over the server's limit bounces 5.3.4 without DATA; SIZE= is sent" {
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	SINK_SIZE=2000 sink_start "$PORT"
+	SINK_SIZE=2000 start_mx_sink
 	send 60 small@example.org
 	{ printf 'Subject: big\n\n'; head -c 3000 /dev/zero | tr '\0' x | fold -w 70; } | pb sendmail big@example.org
 	run pb runq
@@ -500,9 +467,7 @@ PY
 }
 
 @test "SMTPUTF8: a message that needs it bounces 5.6.7 at a server without it" {
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	SINK_NO_UTF8=1 sink_start "$PORT"
+	SINK_NO_UTF8=1 start_mx_sink
 	printf 'Subject: utf8\n\nhi\n' | pb sendmail 'jörg@example.org'
 	run pb runq
 	[ "$(sink_count)" -eq 0 ]
@@ -515,9 +480,7 @@ PY
 @test "delay_warning: one RFC 3464 'delayed' report after the delay, not one per attempt" {
 	conf delay_warning 1s
 	conf retry_schedule 1s
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	sink_start "$PORT"
+	start_mx_sink
 	send 70 defer-long@example.org
 	id=$(queue_ids)
 	run pb runq
@@ -541,24 +504,21 @@ PY
 
 @test "domain_concurrency caps deliveries at once to one domain across workers and runners" {
 	conf queue_workers 4
-	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
-	SINK_DATA_DELAY=0.3 sink_start "$PORT"
+	SINK_DATA_DELAY=0.3 start_mx_sink
 	for i in 1 2 3 4 5 6; do send "p$i" "p$i@example.org"; done
 	run pb runq
 	[ "$(queue_count)" -eq 0 ]
 	echo "without a limit: $(cat "$T/sink/most-at-once")"
 	[ "$(cat "$T/sink/most-at-once")" -ge 2 ]
-	kill "${BG_PIDS[1]}"; wait "${BG_PIDS[1]}" 2>/dev/null || true
+	stop_bg "$SINK_PID"
 	rm -rf "$T/sink"
 	conf domain_concurrency 1
-	SINK_DATA_DELAY=0.3 sink_start "$PORT"
+	SINK_DATA_DELAY=0.3 start_queue_sink "$PORT"
 	for i in 1 2 3 4 5 6; do send "q$i" "q$i@example.org"; done
-	"$PB" runq 2> "$T/r1.log" 3>&- &
-	r1=$!
-	"$PB" runq 2> "$T/r2.log" 3>&- &
-	r2=$!
-	track $r1; track $r2
+	spawn "$T/r1.log" "$PB" runq
+	r1=$BG_PID
+	spawn "$T/r2.log" "$PB" runq
+	r2=$BG_PID
 	timeout 30 tail --pid=$r1 -f /dev/null; timeout 30 tail --pid=$r2 -f /dev/null
 	[ "$(queue_count)" -eq 0 ]
 	[ "$(sink_count)" -eq 6 ]
@@ -567,12 +527,10 @@ PY
 
 @test "end to end: runq delivers to our own smtpd, which queues it in its spool (dots and CRLF intact)" {
 	dns_mx example.org "10 mx.example.org 127.0.0.1"
-	dns_start
+	start_dns
 	# the receiving host: its own configuration and spool, example.org local
 	printf 'hostname = mx.example.org\nspool = %s\nlocal_domains = example.org\n' "$T/rspool" > "$T/recv.conf"
-	"$PB" smtpd -C "$T/recv.conf" -l "127.0.0.1:$PORT" 2> "$T/smtpd.log" 3>&- &
-	track $!
-	wait_port "$PORT"
+	serve "$PORT" "$T/smtpd.log" "$PB" smtpd -C "$T/recv.conf" -l "127.0.0.1:$PORT"
 	printf 'Subject: e2e\n\n.leading dot\n..two dots\nlast\n' | pb sendmail -i ours@example.org
 	run pb runq
 	echo "$output"
@@ -589,8 +547,7 @@ PY
 }
 
 @test "immediate_delivery: smtpd hands each accepted message to a runner at once" {
-	printf '%s\n' "ann@test.example:*:$T/mail/ann/Maildir/" > "$T/users"
-	conf users "$T/users"
+	maildir_users ann
 	conf immediate_delivery yes
 	export PB T
 	run bash -c "printf 'EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<ann@test.example>\r\nDATA\r\nSubject: now\r\n\r\nhi\r\n.\r\nQUIT\r\n' | '$PB' smtpd"
@@ -602,13 +559,11 @@ PY
 }
 
 @test "a queue run first picks up what unprivileged users dropped into incoming/" {
-	printf '%s\n' "ann@test.example:*:$T/mail/ann/Maildir/" > "$T/users"
-	conf users "$T/users"
+	maildir_users ann
 	pb pickup                       # make the spool, as root
-	chmod 755 "$T"
-	chmod 644 "$POSTBOX_CONFIG" "$T/users"
+	open_to_nobody "$T/users"
 	printf 'Subject: from nobody\n\nhi\n' |
-		setpriv --reuid=nobody --regid=nogroup --clear-groups "$PB" sendmail ann@test.example
+		as_nobody "$PB" sendmail ann@test.example
 	[ -n "$(ls "$SPOOL/incoming")" ]
 	run pb sendmail -q
 	[ "$status" -eq 0 ]
@@ -622,8 +577,7 @@ PY
 	chmod 755 "$T" "$T/mail"
 	chown nobody "$T/mail/ann"
 	chmod 500 "$T/mail/ann"
-	printf '%s\n' "ann@test.example:*:$T/mail/ann/Maildir/" > "$T/users"
-	conf users "$T/users"
+	maildir_users ann
 	send 40 ann@test.example
 	run pb runq
 	[ "$status" -eq 0 ]

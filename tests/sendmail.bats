@@ -3,9 +3,6 @@
 
 load helpers
 
-msg_file() { echo "$SPOOL/queue/$(queue_ids | tail -n1).msg"; }
-env_file() { echo "$SPOOL/queue/$(queue_ids | tail -n1).env"; }
-
 @test "a piped message is queued: message and envelope are plain files" {
 	printf 'Subject: hi\n\nhello\n' | pb sendmail you@example.org
 	[ "$(queue_count)" -eq 1 ]
@@ -193,9 +190,7 @@ refused() { # EXPECTED-STATUS, then the command in "run"
 	printf 'b\n' | pb sendmail a@x.example   # creates the spool as root
 	rm -f "$SPOOL"/queue/*
 	chmod -R 777 "$SPOOL"
-	chmod 755 "$T"
-	chmod 644 "$POSTBOX_CONFIG"
-	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	open_to_nobody
 	run as_nobody "$PB" sendmail -f root@test.example a@x.example < /dev/null
 	refused 77
 	[[ "$output" == *"only root or the spool's owner may set another sender"* ]]

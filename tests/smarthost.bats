@@ -3,7 +3,7 @@
 # (STARTTLS or implicit), verified certificates and AUTH, against aiosmtpd.
 
 load helpers
-load queue_helpers
+load servers_helpers
 
 suite_setup() {
 	PORT=$(free_port)
@@ -25,7 +25,7 @@ send() {
 	conf smarthost "[localhost]:$PORT"
 	conf smarthost_auth_file "$T/auth"
 	conf smarthost_sender "me@isp.example"
-	SINK_AUTH="relayuser:s3cret pass" sink_start "$PORT"
+	SINK_AUTH="relayuser:s3cret pass" start_queue_sink "$PORT"
 	send 1 friend@far.example
 	send 2 -f other@elsewhere.example friend@far.example
 	run pb runq
@@ -51,7 +51,7 @@ send() {
 	conf smarthost "localhost:$PORT"
 	conf smarthost_tls implicit
 	conf smarthost_auth_file "$T/auth"
-	SINK_IMPLICIT=1 SINK_AUTH="relayuser:s3cret pass" sink_start "$PORT"
+	SINK_IMPLICIT=1 SINK_AUTH="relayuser:s3cret pass" start_queue_sink "$PORT"
 	send 3 friend@far.example
 	run pb runq
 	echo "$output"
@@ -63,7 +63,7 @@ send() {
 	make_cert other.example
 	conf smarthost "[localhost]:$PORT"
 	conf smarthost_ca_file "$T/other.example.crt"
-	sink_start "$PORT"
+	start_queue_sink "$PORT"
 	send 4 friend@far.example
 	id=$(queue_ids)
 	run pb runq
@@ -75,14 +75,14 @@ send() {
 @test "a relay without STARTTLS gets nothing; wrong credentials defer, never bounce" {
 	conf smarthost "[localhost]:$PORT"
 	conf smarthost_auth_file "$T/auth"
-	SINK_TLS_CERT= SINK_TLS_KEY= sink_start "$PORT"
+	SINK_TLS_CERT= SINK_TLS_KEY= start_queue_sink "$PORT"
 	send 5 friend@far.example
 	id=$(queue_ids)
 	run pb runq
 	grep -q 'state=deferred attempts=1.*4.7.5.*STARTTLS%20is%20required' "$SPOOL/queue/$id.env"
-	kill "${BG_PIDS[0]}"; wait "${BG_PIDS[0]}" 2>/dev/null || true
+	stop_bg "$SINK_PID"
 	rm -rf "$T/sink"
-	SINK_AUTH="relayuser:other" sink_start "$PORT"
+	SINK_AUTH="relayuser:other" start_queue_sink "$PORT"
 	run pb runq --force
 	echo "$output"
 	grep -q 'state=deferred attempts=2.*error=host%20localhost%20said:%20454%204.7.0' "$SPOOL/queue/$id.env"

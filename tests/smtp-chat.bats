@@ -4,6 +4,7 @@
 # hostile server of tests/chat_server.py.
 
 load helpers
+load servers_helpers
 load chat_helpers
 
 setup_file() {
@@ -15,7 +16,6 @@ setup_file() {
 
 @test "smtp-chat sends a message to aiosmtpd: exit 0, bytes arrive CRLF and unstuffed" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	printf 'Subject: dots\n\n.leading dot\n..two dots\n.\nlast\n' >"$T/msg"
 	run chat -s "127.0.0.1:$port" -f a@chat.test -t b@chat.test --data "@$T/msg"
@@ -31,7 +31,6 @@ setup_file() {
 
 @test "smtp-chat builds a message: headers, --header replaces, --subject, --body, --size" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" -f a@chat.test -t b@chat.test -t c@chat.test \
 		--subject 'hello %SEQ%' --header 'X-Test: yes' --header 'From: Boss <a@chat.test>' \
@@ -54,7 +53,6 @@ setup_file() {
 
 @test "smtp-chat --attach makes multipart/mixed with base64 the server can decode" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	head -c 3000 /dev/urandom >"$T/blob.pdf"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --attach "@$T/blob.pdf" --body hi --quiet
@@ -75,7 +73,6 @@ PY
 
 @test "smtp-chat never ends DATA early: smuggling forms reach even a broken server as one message" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_vuln "$port" --save "$T/got"
 	for form in '\n.\n' '\n.\r\n' '\r\n.\n' '\r.\r\n' '\r.\n' '\n..\n'; do
 		printf "Subject: s\n\nbody$form""MAIL FROM:<evil@x>\r\nRCPT TO:<victim@x>\r\nDATA\r\nsmuggled\r\n" >"$T/msg"
@@ -90,7 +87,6 @@ PY
 
 @test "smtp-chat sends only CRLF: bare CR and bare LF in the input become CRLF" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	printf 'Subject: x\n\na\rb\nc\r\nd' >"$T/msg"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --data "@$T/msg" --quiet
@@ -106,18 +102,18 @@ PY
 	for pair in CONNECT:21 MAIL:23 RCPT:24 DATA:25 .:26; do
 		cmd=${pair%%:*} code=${pair##*:}
 		port=$(free_port)
-		start_sink "$port" -f "$cmd"
+		start_smtp_sink "$port" -f "$cmd"
 		run chat -s "127.0.0.1:$port" -t b@chat.test --quiet
 		echo "$cmd: $status $output"
 		[ "$status" -eq "$code" ]
 		[[ "$output" == *"500 5.3.0 Error: command failed"* ]]
 	done
 	port=$(free_port)
-	start_sink "$port" -f EHLO,HELO
+	start_smtp_sink "$port" -f EHLO,HELO
 	run chat -s "127.0.0.1:$port" -t b@chat.test --quiet
 	[ "$status" -eq 22 ]
 	port=$(free_port)
-	start_sink "$port" -q RCPT
+	start_smtp_sink "$port" -q RCPT
 	run chat -s "127.0.0.1:$port" -t b@chat.test --quiet
 	[ "$status" -eq 24 ]
 	[[ "$output" == *"connection closed"* ]]
@@ -128,7 +124,7 @@ PY
 
 @test "smtp-chat falls back to HELO when EHLO is refused" {
 	port=$(free_port)
-	start_sink "$port" -f EHLO
+	start_smtp_sink "$port" -f EHLO
 	run chat -s "127.0.0.1:$port" -t b@chat.test --hide-data
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -137,7 +133,7 @@ PY
 
 @test "smtp-chat --quit-after and --drop-after stop where asked" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" --quit-after ehlo
 	[ "$status" -eq 0 ]
 	[[ "$output" == *" -> QUIT"* ]]
@@ -163,7 +159,6 @@ PY
 
 @test "smtp-chat refuses a partly accepted recipient list with exit 24 after sending" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got" --local-domain chat.test
 	run chat -s "127.0.0.1:$port" -t a@chat.test -t b@elsewhere.test --quiet
 	[ "$status" -eq 24 ]
@@ -218,7 +213,7 @@ PY
 
 @test "smtp-chat --starttls aborts when STARTTLS is not offered; --tls-optional goes on" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --starttls --quiet
 	[ "$status" -eq 29 ]
 	[[ "$output" == *"STARTTLS not offered"* ]]
@@ -239,10 +234,7 @@ PY
 @test "smtp-chat --tls-on-connect against openssl s_server: bad certificates fail, --insecure passes" {
 	for kind in self expired wrong; do
 		port=$(free_port)
-		openssl s_server -quiet -rev -accept "127.0.0.1:$port" -cert "$CERTS/$kind.pem" \
-			-key "$CERTS/$kind.key" >>"$T/s_server.log" 2>&1 &
-		track $!
-		wait_port "$port"
+		start_s_server "$port" "$CERTS/$kind.pem" "$CERTS/$kind.key"
 		run chat -s "localhost:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --drop-after connect --quiet
 		echo "$kind: $output"
 		[ "$status" -eq 29 ]
@@ -251,10 +243,7 @@ PY
 		[ "$status" -eq 0 ]
 	done
 	port=$(free_port)
-	openssl s_server -quiet -rev -accept "127.0.0.1:$port" -cert "$CERTS/good.pem" \
-		-key "$CERTS/good.key" >>"$T/s_server.log" 2>&1 &
-	track $!
-	wait_port "$port"
+	start_s_server "$port" "$CERTS/good.pem" "$CERTS/good.key"
 	run chat -s "localhost:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --drop-after connect --tls-show-cert
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -266,7 +255,6 @@ PY
 
 @test "smtp-chat --tls-on-connect to aiosmtpd on implicit TLS" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --tls "$CERTS/good.pem" "$CERTS/good.key" --implicit-tls --save "$T/got"
 	run chat -s "localhost:$port" -t b@chat.test --tls-on-connect --tls-ca "$CERTS/ca.pem" --hide-data
 	echo "$output"
@@ -308,7 +296,7 @@ PY
 
 @test "smtp-chat: AUTH not offered is exit 28; no password on the command line at all" {
 	port=$(free_port)
-	start_sink "$port" -a
+	start_smtp_sink "$port" -a
 	printf 'pw\n' >"$T/pw"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --auth-user u --auth-password-file "$T/pw" --quiet
 	[ "$status" -eq 28 ]
@@ -321,7 +309,7 @@ PY
 
 @test "smtp-chat --pipeline sends MAIL, RCPT and DATA in one go (JSON order shows it)" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" -t b@chat.test -t c@chat.test --pipeline --json
 	[ "$status" -eq 0 ]
 	echo "$output" | /usr/bin/python3 -c '
@@ -337,7 +325,6 @@ assert objs[-1]["type"] == "summary" and objs[-1]["exit"] == 0 and objs[-1]["ok"
 
 @test "smtp-chat --bdat sends CHUNKING chunks; the server gets the exact message" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_vuln "$port" --save "$T/got"
 	printf 'Subject: b\n\n.dot stays single in BDAT\nline\n' >"$T/msg"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --data "@$T/msg" --bdat --chunk-size 10 --hide-data
@@ -348,7 +335,7 @@ assert objs[-1]["type"] == "summary" and objs[-1]["exit"] == 0 and objs[-1]["ok"
 	printf 'Subject: b\r\n\r\n.dot stays single in BDAT\r\nline\r\n' >"$T/want"
 	cmp "$T/want" "$T/got/1.eml"
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --bdat --quiet
 	[ "$status" -eq 25 ]
 	[[ "$output" == *"CHUNKING (BDAT) not offered"* ]]
@@ -356,7 +343,7 @@ assert objs[-1]["type"] == "summary" and objs[-1]["exit"] == 0 and objs[-1]["ok"
 
 @test "smtp-chat --json is valid JSON per line with a summary, also on failure" {
 	port=$(free_port)
-	start_sink "$port" -f RCPT
+	start_smtp_sink "$port" -f RCPT
 	run chat -s "127.0.0.1:$port" -t b@chat.test --json
 	[ "$status" -eq 24 ]
 	echo "$output" | /usr/bin/python3 -c '
@@ -375,16 +362,13 @@ assert r["bytes"] == len("500 5.3.0 Error: command failed\r\n"), r
 
 @test "smtp-chat --local-interface binds the local address; -4 and --socket and --pipe work" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --local-interface 127.0.0.2 --quiet
 	[ "$status" -eq 0 ]
 	grep -qx 'PEER 127.0.0.2' "$T/got/1.env"
 	run chat -4 -s "localhost:$port" -t b@chat.test --quiet
 	[ "$status" -eq 0 ]
-	/usr/sbin/smtp-sink -u nobody "unix:$T/sock" 8 >>"$T/sink.log" 2>&1 &
-	track $!
-	for i in $(seq 50); do [ -S "$T/sock" ] && break; sleep 0.05; done
+	start_smtp_sink "unix:$T/sock"
 	run chat --socket "$T/sock" -t b@chat.test --quiet
 	[ "$status" -eq 0 ]
 	run chat --pipe "/usr/bin/python3 -c 'import sys; sys.stdout.write(\"554 go away\\r\\n\"); sys.stdout.flush()'" -t b@chat.test --quiet
@@ -397,9 +381,7 @@ assert r["bytes"] == len("500 5.3.0 Error: command failed\r\n"), r
 		skip "no IPv6 loopback"
 	fi
 	port=$(free_port)
-	/usr/sbin/smtp-sink -u nobody "[::1]:$port" 8 >>"$T/sink.log" 2>&1 &
-	track $!
-	sleep 0.3
+	start_smtp_sink "[::1]:$port"
 	run chat -6 -s "[::1]:$port" -t b@chat.test
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -410,7 +392,6 @@ assert r["bytes"] == len("500 5.3.0 Error: command failed\r\n"), r
 
 @test "smtp-chat --script: a whole conversation with expectations against aiosmtpd" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	cat >"$T/s.chat" <<'CHAT'
 # a full transaction, step by step
@@ -438,7 +419,7 @@ CHAT
 
 @test "smtp-chat --script: the first failed expect exits 1 naming line, expectation and reply" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	printf 'expect 220\nsend EHLO x\nexpect 250\nsend MAIL FROM:<a@b>\nexpect 5xx\nsend QUIT\nexpect 221\n' >"$T/s.chat"
 	run chat -s "127.0.0.1:$port" --script "$T/s.chat" --quiet
 	echo "$output"
@@ -476,7 +457,6 @@ assert objs[-1]["type"] == "summary" and objs[-1]["exit"] == 1
 
 @test "smtp-chat --script: repeat, variables, --var, sleep, script on stdin" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" --var WHO=carol --var TIMES=3 --script - --hide-data <<'CHAT'
 expect 220
@@ -507,7 +487,6 @@ CHAT
 
 @test "smtp-chat --script: send-raw shows a server ending DATA at a bare LF (smuggling by hand)" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_vuln "$port" --save "$T/got"
 	cat >"$T/s.chat" <<'CHAT'
 expect 220
@@ -556,7 +535,6 @@ CHAT
 
 @test "smtp-chat --probe smuggling finds the vulnerable server's bare-LF endings, exit 1" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_vuln "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" -t victim@chat.test --probe smuggling --json
 	[ "$status" -eq 1 ]
@@ -583,7 +561,7 @@ assert s["type"] == "summary" and s["exit"] == 1 and s["findings"] == 3 and s["c
 	[ "$(grep -c '^ok   smuggling' <<<"$output")" -eq 8 ]
 	[[ "$output" == *"=== smuggling: 8 cases, 0 findings"* ]]
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" -t victim@chat.test --probe smuggling --quiet
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -603,7 +581,7 @@ assert s["type"] == "summary" and s["exit"] == 1 and s["findings"] == 3 and s["c
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"ok   starttls-injection"* ]]
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" --probe starttls-injection
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"STARTTLS not offered"* ]]
@@ -650,7 +628,6 @@ assert objs[-1]["cases"] == 8 + 1 + 11 and objs[-1]["findings"] == 0, objs[-1]
 
 @test "smtp-chat load mode: N messages over K sessions arrive exactly N times" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --count 60 --concurrency 4 --per-session 7 --json
 	echo "$output"
@@ -669,7 +646,7 @@ assert 0 < s["transaction_ms"]["p50"] <= s["transaction_ms"]["p99"] <= s["transa
 
 @test "smtp-chat load mode against smtp-sink: text summary, and failures counted by class" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --count 500 --concurrency 8 --per-session 50
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -677,7 +654,7 @@ assert 0 < s["transaction_ms"]["p50"] <= s["transaction_ms"]["p99"] <= s["transa
 	[[ "$output" == *"=== replies:    2xx 500  4xx 0  5xx 0  errors 0"* ]]
 	[[ "$output" == *"=== transaction  p50 "* ]]
 	port=$(free_port)
-	start_sink "$port" -r RCPT
+	start_smtp_sink "$port" -r RCPT
 	run chat -s "127.0.0.1:$port" -t b@chat.test --count 20 --concurrency 2 --per-session 5
 	echo "$output"
 	[ "$status" -eq 24 ]
@@ -690,7 +667,6 @@ assert 0 < s["transaction_ms"]["p50"] <= s["transaction_ms"]["p99"] <= s["transa
 
 @test "smtp-chat load mode with --data @FILE sends from a descriptor (the queue runner's path)" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	# LF-only text as in the spool, with dot lines and a last line without LF
 	{ printf 'Subject: fd\n\n.one\n..two\n.\n'; for i in $(seq 3000); do printf '.line %06d of a long message, long enough to span many reads of 64 KiB\n' "$i"; done; printf 'end'; } >"$T/spool-msg"
@@ -699,7 +675,6 @@ assert 0 < s["transaction_ms"]["p50"] <= s["transaction_ms"]["p99"] <= s["transa
 	{ sed 's/$/\r/' "$T/spool-msg"; printf '\n'; } >"$T/want"
 	for i in 1 2 3; do cmp "$T/want" "$T/got/$i.eml"; done
 	port=$(free_port)
-	mkdir "$T/got2"
 	start_vuln "$port" --save "$T/got2"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --data "@$T/spool-msg" --count 2 --bdat --chunk-size 70000 --quiet
 	[ "$status" -eq 0 ]
@@ -710,7 +685,6 @@ assert 0 < s["transaction_ms"]["p50"] <= s["transaction_ms"]["p99"] <= s["transa
 
 @test "smtp-chat --interactive: typed lines get CRLF, message text is dot-stuffed, :starttls and :auth work" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got" --tls "$CERTS/good.pem" "$CERTS/good.key" --auth alice:pw
 	printf 'pw\n' >"$T/pw"
 	run chat -s "localhost:$port" --tls-ca "$CERTS/ca.pem" --auth-user alice --auth-password-file "$T/pw" \
@@ -750,34 +724,14 @@ TYPED
 
 # --- MX lookup -----------------------------------------------------------------------------
 
-dns_entry() { # qname qtype rcode [answer...]
-	local name=$1 type=$2 rcode=$3
-	shift 3
-	printf 'ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR AA %s\nSECTION QUESTION\n%s IN %s\nSECTION ANSWER\n' \
-		"$rcode" "$name" "$type"
-	local a
-	for a in "$@"; do printf '%s\n' "$a"; done
-	printf 'ENTRY_END\n\n'
-}
-
 @test "smtp-chat without --server tries the MX hosts of the recipient's domain in preference order" {
 	port=$(free_port)
-	dnsport=$(free_port)
-	{
-		dns_entry chat.test. MX NOERROR "chat.test. 60 IN MX 20 mx2.chat.test." "chat.test. 60 IN MX 10 mx1.chat.test."
-		dns_entry mx1.chat.test. A NOERROR "mx1.chat.test. 60 IN A 127.0.0.2"
-		dns_entry mx1.chat.test. AAAA NOERROR
-		dns_entry mx2.chat.test. A NOERROR "mx2.chat.test. 60 IN A 127.0.0.1"
-		dns_entry mx2.chat.test. AAAA NOERROR
-		dns_entry nomx.test. MX NOERROR "nomx.test. 60 IN MX 0 ."
-		dns_entry gone.test. MX NXDOMAIN
-	} >"$T/zone"
-	ldns-testns -p "$dnsport" "$T/zone" >>"$T/dns.log" 2>&1 &
-	track $!
-	sleep 0.3
-	conf resolver "127.0.0.1:$dnsport"
+	dns_mx chat.test "20 mx2.chat.test 127.0.0.1" "10 mx1.chat.test 127.0.0.2"
+	dns_answer nomx.test. MX NOERROR "nomx.test. IN MX 0 ."
+	dns_answer gone.test. MX NXDOMAIN
+	start_dns
 	conf smtp_port "$port"
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -t user@chat.test --hide-data
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -792,22 +746,10 @@ dns_entry() { # qname qtype rcode [answer...]
 
 @test "smtp-chat shuffles MX hosts of equal preference and uses the implicit MX" {
 	port=$(free_port)
-	dnsport=$(free_port)
-	{
-		dns_entry eq.test. MX NOERROR "eq.test. 60 IN MX 10 a.eq.test." "eq.test. 60 IN MX 10 b.eq.test." \
-			"eq.test. 60 IN MX 5 c.eq.test."
-		for h in a b c; do
-			dns_entry $h.eq.test. A NOERROR "$h.eq.test. 60 IN A 127.0.0.1"
-			dns_entry $h.eq.test. AAAA NOERROR
-		done
-		dns_entry plain.test. MX NOERROR
-		dns_entry plain.test. A NOERROR "plain.test. 60 IN A 127.0.0.1"
-		dns_entry plain.test. AAAA NOERROR
-	} >"$T/zone"
-	ldns-testns -p "$dnsport" "$T/zone" >>"$T/dns.log" 2>&1 &
-	track $!
-	sleep 0.3
-	conf resolver "127.0.0.1:$dnsport"
+	dns_mx eq.test "10 a.eq.test 127.0.0.1" "10 b.eq.test 127.0.0.1" "5 c.eq.test 127.0.0.1"
+	dns_answer plain.test. MX NOERROR
+	dns_host plain.test 127.0.0.1
+	start_dns
 	conf smtp_port "$port"
 	seen=""
 	for i in $(seq 1 12); do
@@ -819,7 +761,7 @@ dns_entry() { # qname qtype rcode [answer...]
 	done
 	echo "$seen"
 	[[ "$seen" == *a.eq.test* ]] && [[ "$seen" == *b.eq.test* ]]
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -t user@plain.test --hide-data
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -830,7 +772,6 @@ dns_entry() { # qname qtype rcode [answer...]
 
 @test "smtp-chat --proxy 1 and 2 tell aiosmtpd the claimed client address" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got" --proxy
 	run chat -s "127.0.0.1:$port" -t b@chat.test --proxy 1 --proxy-source 192.0.2.7:4711 \
 		--proxy-dest 127.0.0.1:25 --quiet
@@ -847,7 +788,7 @@ dns_entry() { # qname qtype rcode [answer...]
 
 @test "smtp-chat --xclient and DSN parameters against smtp-sink" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --xclient NAME=spike.example --hide-data \
 		--dsn-notify SUCCESS,FAILURE --dsn-ret HDRS --envid abc123
 	echo "$output"
@@ -865,7 +806,6 @@ dns_entry() { # qname qtype rcode [answer...]
 
 @test "smtp-chat sends SIZE, BODY=8BITMIME and SMTPUTF8 when offered and needed" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" -f 'jörg@chat.test' -t b@chat.test --body 'grüße' --hide-data
 	echo "$output"
@@ -878,10 +818,7 @@ dns_entry() { # qname qtype rcode [answer...]
 
 @test "smtp-chat TLS options: client certificate, minimum protocol, ciphers (openssl s_server)" {
 	port=$(free_port)
-	openssl s_server -quiet -rev -accept "127.0.0.1:$port" -cert "$CERTS/good.pem" -key "$CERTS/good.key" \
-		-Verify 1 -CAfile "$CERTS/ca.pem" -tls1_2 >>"$T/s_server.log" 2>&1 &
-	track $!
-	wait_port "$port"
+	start_s_server "$port" "$CERTS/good.pem" "$CERTS/good.key" -Verify 1 -CAfile "$CERTS/ca.pem" -tls1_2
 	# the server demands a client certificate: without one the session fails
 	run chat -s "localhost:$port" --tls-on-connect --tls-ca "$CERTS/ca.pem" --quit-after banner --timeout 2 --quiet
 	[ "$status" -ne 0 ]
@@ -900,7 +837,6 @@ dns_entry() { # qname qtype rcode [answer...]
 
 @test "smtp-chat --requiretls: only over TLS, only when offered, then REQUIRETLS on MAIL" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_vuln "$port" --tls "$CERTS/good.pem" "$CERTS/good.key" --save "$T/got"
 	run chat -s "localhost:$port" -t b@chat.test --starttls --tls-ca "$CERTS/ca.pem" --requiretls --quiet
 	[ "$status" -eq 0 ]
@@ -917,7 +853,6 @@ dns_entry() { # qname qtype rcode [answer...]
 
 @test "smtp-chat load mode over STARTTLS with AUTH" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_aio "$port" --save "$T/got" --tls "$CERTS/good.pem" "$CERTS/good.key" --auth alice:pw
 	printf 'pw\n' >"$T/pw"
 	run chat -s "localhost:$port" -t b@chat.test --starttls --tls-ca "$CERTS/ca.pem" --auth-user alice \
@@ -930,7 +865,6 @@ dns_entry() { # qname qtype rcode [answer...]
 
 @test "smtp_transaction (load mode) refuses what the server's SIZE or missing SMTPUTF8 rules out, sending nothing" {
 	port=$(free_port)
-	mkdir "$T/got"
 	start_vuln "$port" --save "$T/got"
 	run chat -s "127.0.0.1:$port" -t b@chat.test --size 1500000 --count 2
 	echo "$output"
@@ -956,9 +890,7 @@ start_our_smtpd() { # port [listener options]
 	mkdir -p "$SPOOL"
 	conf tls_cert "$CERTS/good.pem"
 	conf tls_key "$CERTS/good.key"
-	"$bin" smtpd -l "127.0.0.1:$1${2:+,$2}" 2>>"$T/smtpd.log" &
-	track $!
-	wait_port "$1"
+	serve "$1" "$T/smtpd.log" "$bin" smtpd -l "127.0.0.1:$1${2:+,$2}"
 }
 
 @test "our smtpd passes every smtp-chat probe (as an outside client through PROXY)" {
@@ -992,7 +924,7 @@ start_our_smtpd() { # port [listener options]
 
 @test "smtp-chat --script: close drops the connection; a send after it fails naming the line" {
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	printf 'expect /^smtp-sink/\nsend NOOP\nexpect 250\nclose\n' >"$T/s.chat"
 	run chat -s "127.0.0.1:$port" --script "$T/s.chat"
 	echo "$output"
@@ -1019,7 +951,7 @@ TYPED
 
 @test "smtp-chat --dot-timeout: the reply after the message has its own deadline (smtp-sink -W)" {
 	port=$(free_port)
-	start_sink "$port" -W .:2
+	start_smtp_sink "$port" -W .:2
 	run chat -s "127.0.0.1:$port" -t b@chat.test --timeout 1 --quiet
 	[ "$status" -eq 26 ]
 	[[ "$output" == *"timed out waiting for a reply"* ]]
@@ -1057,7 +989,7 @@ assert want in s["reason"], s["reason"]
 
 @test "smtp_transaction: a server that hangs up after the dot is an error, not a delivery" {
 	port=$(free_port)
-	start_sink "$port" -q .
+	start_smtp_sink "$port" -q .
 	run chat -s "127.0.0.1:$port" -t b@chat.test --count 2 --per-session 2
 	echo "$output"
 	[ "$status" -eq 26 ]
@@ -1080,7 +1012,7 @@ assert want in s["reason"], s["reason"]
 @test "smtp-chat on a terminal without --to is interactive, with reply codes in colour" {
 	command -v script >/dev/null || skip "no script(1)"
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run bash -c "printf 'EHLO x\r\nMAIL FROM:<a@b>\r\nQUIT\r\n' | timeout 10 script -q -c '$PB smtp-chat -s 127.0.0.1:$port' /dev/null"
 	echo "$output" | cat -v
 	[ "$status" -eq 0 ]
@@ -1092,7 +1024,7 @@ assert want in s["reason"], s["reason"]
 @test "smtp-chat load mode shows a progress line on a terminal" {
 	command -v script >/dev/null || skip "no script(1)"
 	port=$(free_port)
-	start_sink "$port"
+	start_smtp_sink "$port"
 	run timeout 20 script -q -c "$PB smtp-chat -s 127.0.0.1:$port -t b@chat.test --count 50 --concurrency 2" /dev/null
 	echo "$output" | cat -v
 	[ "$status" -eq 0 ]

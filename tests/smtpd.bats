@@ -2,10 +2,9 @@
 # smtpd: the protocol engine, driven through stdin/stdout (inetd mode).
 
 load helpers
+load servers_helpers
 load smtpd_helpers
 
-msg_file() { echo "$SPOOL/queue/$(queue_ids | tail -n1).msg"; }
-env_file() { echo "$SPOOL/queue/$(queue_ids | tail -n1).env"; }
 nothing_left() { [ "$(queue_count)" -eq "${1:-0}" ] && [ -z "$(ls "$SPOOL/tmp")" ]; }
 
 @test "greeting, EHLO extensions, QUIT; exit 0 after QUIT" {
@@ -357,8 +356,7 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$PB" "$T/in"
 
 @test "inetd mode started as root with a spool owned by nobody: the session runs as nobody" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
-	chmod 755 "$T"
-	mkdir -p "$SPOOL" && chown nobody "$SPOOL" && chmod 700 "$SPOOL"
+	nobody_spool
 	smtp_stdin "${HELLO}${ENV}DATA\r\nx\r\n.\r\nQUIT\r\n"
 	has_reply "$QUEUED"
 	[ "$(stat -c %U "$SPOOL"/queue/*.msg)" = nobody ]

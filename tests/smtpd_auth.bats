@@ -3,6 +3,7 @@
 # checks with users and aliases, and the submission role.
 
 load helpers
+load servers_helpers
 load smtpd_helpers
 
 suite_setup() {
@@ -24,7 +25,7 @@ suite_setup() {
 }
 
 @test "swaks over STARTTLS: AUTH PLAIN and LOGIN; the envelope and Received name the user" {
-	make_cert
+	server_cert test.example
 	conf relay_networks 10.255.0.0/16
 	start_smtpd
 	for mech in PLAIN LOGIN; do
@@ -139,11 +140,8 @@ PY
 }
 
 @test "submission listener: STARTTLS + AUTH, then mail is taken" {
-	make_cert
-	PORT=$(free_port)
-	"$PB" smtpd -l "127.0.0.1:$PORT,submission" 2>>"$T/smtpd.log" &
-	track $!
-	wait_port "$PORT"
+	server_cert test.example
+	start_smtpd ,submission
 	run swaks --server "127.0.0.1:$PORT" --tls --auth PLAIN --auth-user ann@test.example \
 		--auth-password secret --from ann@test.example --to far@elsewhere.example --timeout 10
 	[ "$status" -eq 0 ]

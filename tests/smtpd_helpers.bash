@@ -1,4 +1,5 @@
-# tests/smtpd_helpers.bash — helpers for the smtpd suites.
+# tests/smtpd_helpers.bash — helpers for the smtpd suites (start_smtpd and
+# server_cert are in servers_helpers.bash).
 
 # One inetd-mode session: the bytes of $1 (printf format) on stdin; the
 # transcript in $output. TCPREMOTEIP may name the client.
@@ -7,14 +8,13 @@ smtp_stdin() {
 	run bash -c 'printf "$1" | "$PB" smtpd 2>"$T/smtpd.err"' _ "$1"
 }
 
-# Start smtpd standalone on a free port with extra arguments; sets $PORT.
-start_smtpd() {
-	export PB T
-	PORT=$(free_port)
-	"$PB" smtpd -l "127.0.0.1:$PORT" "$@" 2>>"$T/smtpd.log" &
-	SMTPD_PID=$!
-	track $SMTPD_PID
-	wait_port "$PORT"
+# swaks from client.example to 127.0.0.1:$PORT: swaks_send [TO] [SWAKS-OPTIONS]
+# (TO default u@test.example).
+swaks_send() {
+	local to=u@test.example
+	case ${1:-} in -* | "") ;; *) to=$1; shift ;; esac
+	swaks --server "127.0.0.1:${PORT}" --helo client.example --from a@client.example \
+		--to "$to" --timeout 10 "$@"
 }
 
 # Raw bytes (printf format) to 127.0.0.1:$PORT; transcript in $output.
@@ -38,15 +38,6 @@ has_reply() {
 }
 
 count_replies() { grep -c "^$1" <<<"$output" || true; }
-
-# Make a self-signed certificate for test.example in $T/cert.pem, key.pem.
-make_cert() {
-	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=test.example -days 2 \
-		-addext subjectAltName=DNS:test.example,IP:127.0.0.1 \
-		-keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
-	conf tls_cert "$T/cert.pem"
-	conf tls_key "$T/key.pem"
-}
 
 # A stored message without the Received: header smtpd put on top.
 strip_received() {

@@ -3,12 +3,8 @@
 # swaks, Python's smtplib, curl, tcpserver, xinetd.
 
 load helpers
+load servers_helpers
 load smtpd_helpers
-
-swaks_send() {
-	swaks --server "127.0.0.1:${PORT}" --helo client.example --from a@client.example \
-		--to "${1:-u@test.example}" --timeout 10 "${@:2}"
-}
 
 @test "swaks: a plain message, and one with PIPELINING" {
 	start_smtpd
@@ -50,9 +46,8 @@ PY
 
 @test "IPv6 listener" {
 	PORT=$(free_port)
-	"$PB" smtpd -l "[::1]:$PORT" 2>>"$T/smtpd.log" &
-	track $!
-	sleep 0.3
+	spawn "$T/smtpd.log" "$PB" smtpd -l "[::1]:$PORT"
+	wait_port "$PORT" ::1
 	run /usr/bin/python3 -c '
 import smtplib, sys
 s = smtplib.SMTP("::1", int(sys.argv[1]), timeout=10)
@@ -175,8 +170,7 @@ PY
 
 @test "started as root with a spool owned by nobody: sessions run as nobody" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
-	chmod 755 "$T"
-	mkdir -p "$SPOOL" && chown nobody "$SPOOL" && chmod 700 "$SPOOL"
+	nobody_spool
 	start_smtpd
 	[ "$(awk '/^Uid:/ {print $2}' /proc/$SMTPD_PID/status)" = "$(id -u nobody)" ]
 	smtp_tcp "${HELLO}${ENV}DATA\r\nx\r\n.\r\nQUIT\r\n"
@@ -187,9 +181,7 @@ PY
 @test "inetd mode under tcpserver (ucspi-tcp): client address from TCPREMOTEIP, pipelined bytes kept" {
 	command -v tcpserver >/dev/null || skip "no tcpserver"
 	PORT=$(free_port)
-	tcpserver -q -R -H 127.0.0.1 "$PORT" "$PB" smtpd 2>>"$T/smtpd.log" &
-	track $!
-	wait_port "$PORT"
+	start_tcpserver "$PORT" "$T/smtpd.log" "$PB" smtpd
 	# everything in one write, right behind the connection
 	smtp_tcp "${HELLO}${ENV}DATA\r\nvia tcpserver\r\n.\r\nQUIT\r\n"
 	has_reply "$QUEUED"
@@ -216,9 +208,7 @@ service postbox-smtp
 	log_type    = FILE $T/xinetd.log
 }
 XI
-	xinetd -dontfork -f "$T/xinetd.conf" -pidfile "$T/xinetd.pid" 2>>"$T/smtpd.log" &
-	track $!
-	wait_port "$PORT"
+	serve "$PORT" "$T/smtpd.log" xinetd -dontfork -f "$T/xinetd.conf" -pidfile "$T/xinetd.pid"
 	run swaks_send
 	[ "$status" -eq 0 ]
 	[ "$(queue_count)" -eq 1 ]
@@ -268,10 +258,7 @@ PY
 }
 
 @test "PROXY protocol v1 and v2 on a proxy listener: the real client address counts" {
-	PORT=$(free_port)
-	"$PB" smtpd -l "127.0.0.1:$PORT,proxy" 2>>"$T/smtpd.log" &
-	track $!
-	sleep 0.3
+	start_smtpd ,proxy
 	smtp_tcp "PROXY TCP4 192.0.2.7 127.0.0.1 40000 $PORT\r\n${HELLO}MAIL FROM:<a@client.example>\r\nRCPT TO:<far@elsewhere.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n"
 	has_reply '554 5.7.1'
 	has_reply "$QUEUED"
@@ -315,11 +302,9 @@ PY
 
 @test "inetd mode with implicit TLS under tcpserver (-o tls)" {
 	command -v tcpserver >/dev/null || skip "no tcpserver"
-	make_cert
+	server_cert test.example
 	PORT=$(free_port)
-	tcpserver -q -R -H 127.0.0.1 "$PORT" "$PB" smtpd -o tls 2>>"$T/smtpd.log" &
-	track $!
-	wait_port "$PORT"
+	start_tcpserver "$PORT" "$T/smtpd.log" "$PB" smtpd -o tls
 	run swaks_send u@test.example --tls-on-connect
 	[ "$status" -eq 0 ]
 	grep -q 'with ESMTPS id' "$SPOOL"/queue/*.msg

@@ -3,20 +3,16 @@
 # and smuggling traps, with a self-signed certificate made per test.
 
 load helpers
+load servers_helpers
 load smtpd_helpers
 
-suite_setup() { make_cert; }
-
-swaks_tls() {
-	swaks --server "127.0.0.1:${PORT}" --helo client.example --from a@client.example \
-		--to u@test.example --timeout 10 "$@"
-}
+suite_setup() { server_cert test.example; }
 
 @test "STARTTLS is advertised, swaks sends over it, Received names the TLS version and cipher" {
 	start_smtpd
 	smtp_tcp "${HELLO}QUIT\r\n"
 	has_reply '250[- ]STARTTLS'
-	run swaks_tls --tls
+	run swaks_send --tls
 	[ "$status" -eq 0 ]
 	[ "$(queue_count)" -eq 1 ]
 	m="$SPOOL/queue/$(queue_ids).msg"
@@ -104,11 +100,8 @@ PY
 }
 
 @test "implicit TLS listener (465 style): swaks --tls-on-connect and curl smtps://" {
-	PORT=$(free_port)
-	"$PB" smtpd -l "127.0.0.1:$PORT,tls" 2>>"$T/smtpd.log" &
-	track $!
-	wait_port "$PORT"
-	run swaks_tls --tls-on-connect
+	start_smtpd ,tls
+	run swaks_send --tls-on-connect
 	[ "$status" -eq 0 ]
 	printf 'Subject: curl\r\n\r\nx\r\n' > "$T/m"
 	run curl -sS -k --max-time 10 "smtps://127.0.0.1:$PORT" --mail-from a@client.example --mail-rcpt u@test.example -T "$T/m"
@@ -130,10 +123,7 @@ PY
 }
 
 @test "submission listener: MAIL needs STARTTLS, then AUTH (530 5.7.0)" {
-	PORT=$(free_port)
-	"$PB" smtpd -l "127.0.0.1:$PORT,submission" 2>>"$T/smtpd.log" &
-	track $!
-	wait_port "$PORT"
+	start_smtpd ,submission
 	smtp_tcp "${HELLO}MAIL FROM:<a@client.example>\r\nQUIT\r\n"
 	has_reply '530 5.7.0 Must issue a STARTTLS command first'
 	run bash -c "printf 'EHLO client.example\r\nMAIL FROM:<a@client.example>\r\nQUIT\r\n' |
@@ -146,7 +136,7 @@ PY
 	start_smtpd
 	smtp_tcp "${HELLO}STARTTLS\r\n\x16\x03\x01\x00\x05hello"
 	has_reply '220 2.0.0 Ready to start TLS'
-	run swaks_tls --tls
+	run swaks_send --tls
 	[ "$status" -eq 0 ]
 }
 
@@ -156,8 +146,7 @@ PY
 		openssl x509 -noout -fingerprint -sha256; }
 	before=$(fp)
 	[ -n "$before" ]
-	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=renewed.example -days 2 \
-		-keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+	new_cert renewed.example "$T/cert.pem" "$T/key.pem" DNS:renewed.example rsa
 	kill -HUP $SMTPD_PID
 	sleep 0.5
 	after=$(fp)
