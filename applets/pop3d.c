@@ -121,8 +121,8 @@ int pop3d_main(int argc, char **argv)
 {
 	cli_help_version(argc, argv, usage_text);
 	const char *config = NULL;
-	const char *specs[16];
-	int tls_spec[16];
+	const char *specs[DAEMON_MAX_LISTENERS];
+	int tls_spec[DAEMON_MAX_LISTENERS];
 	size_t nspecs = 0;
 	struct pop3_listen_opts inetd = { 0, 0 };
 	int proxy = 0, c;
@@ -131,8 +131,8 @@ int pop3d_main(int argc, char **argv)
 		case 'C': config = optarg; break;
 		case 'l':
 		case 's':
-			if (nspecs == 16)
-				die(EX_USAGE, "at most 16 listeners");
+			if (nspecs == DAEMON_MAX_LISTENERS)
+				die(EX_USAGE, "at most %d listeners", DAEMON_MAX_LISTENERS);
 			tls_spec[nspecs] = c == 's';
 			specs[nspecs++] = optarg;
 			break;
@@ -164,7 +164,9 @@ int pop3d_main(int argc, char **argv)
 	if (nspecs == 0) {
 		char ip[64];
 		struct users users;
-		peer_name(0, ip, sizeof ip);
+		const char *env = getenv("TCPREMOTEIP");
+		if (peer_address(0, ip, sizeof ip) < 0)
+			snprintf(ip, sizeof ip, "%s", env && env[0] && strlen(env) < sizeof ip ? env : "local");
 		inetd.proxy = proxy;
 		drop_privileges(cfg0);
 		if (users_load(&users, config_str(cfg0, CFG_USERS), &e) < 0) {
@@ -180,19 +182,23 @@ int pop3d_main(int argc, char **argv)
 		return r == 0 ? 0 : EX_PROTOCOL;
 	}
 
-	struct pop3_listener ls[16];
+	struct listener ls[DAEMON_MAX_LISTENERS];
+	struct pop3_listen_opts lo[DAEMON_MAX_LISTENERS];
 	for (size_t i = 0; i < nspecs; i++) {
-		if (pop3_listen(specs[i], &ls[i], &e) < 0)
+		if (listener_open(&ls[i], specs[i], &e) < 0)
 			die(e.ex, "%s", e.msg);
-		ls[i].opts.implicit_tls = tls_spec[i];
-		ls[i].opts.proxy = proxy;
-		log_info(NULL, "pop3d listening on %s%s%s", ls[i].name, tls_spec[i] ? " (TLS)" : "",
+		if (ls[i].opts[0])
+			die(EX_USAGE, "%s: expected ADDR:PORT (-s for TLS, -P for PROXY)", specs[i]);
+		lo[i].implicit_tls = tls_spec[i];
+		lo[i].proxy = proxy;
+		ls[i].no_ip_cap = proxy; /* every peer is the proxy: as in smtpd */
+		log_info(NULL, "pop3d listening on %s%s%s", ls[i].addr, tls_spec[i] ? " (TLS)" : "",
 			 proxy ? " (PROXY)" : "");
 	}
 	drop_privileges(cfg0);
 	struct app app = { cfg0, config };
 	struct pop3_hooks hooks = { load_users, reload, &app };
-	int r = pop3_serve(&srv, ls, nspecs, &hooks, &e);
+	int r = pop3_serve(&srv, ls, lo, nspecs, &hooks, &e);
 	if (r < 0)
 		die(e.ex ? e.ex : EX_OSERR, "%s", e.msg);
 	tls_ctx_free(srv.tls);

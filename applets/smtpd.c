@@ -286,7 +286,8 @@ int smtpd_main(int argc, char **argv)
 	if (!nspecs)
 		return inetd_session(&d, inetd_opts);
 	set_limits(&d.cfg, &lim);
-	if (daemon_run(d.ls, d.nls, &lim, session, reload, &d, (int)config_num(&d.cfg, CFG_SMTPD_TIMEOUT), &e) < 0)
+	const struct daemon_hooks hooks = { .session = session, .reload = reload, .ctx = &d };
+	if (daemon_run(d.ls, d.nls, &lim, &hooks, (int)config_num(&d.cfg, CFG_SMTPD_TIMEOUT), &e) < 0)
 		die(EX_OSERR, "%s", e.msg);
 	return 0;
 }

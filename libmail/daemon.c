@@ -92,7 +92,7 @@ int listener_open(struct listener *l, const char *spec, struct mail_err *e)
 	e->ex = EX_OK;
 	return 0;
 fail:
-	e->ex = EX_OSERR;
+	e->ex = e->sys == EACCES ? EX_NOPERM : EX_UNAVAILABLE;
 	if (fd >= 0)
 		close(fd);
 	freeaddrinfo(ai);
@@ -131,13 +131,15 @@ static size_t count_ip(const struct table *t, const char *ip)
 	return k;
 }
 
-static void reap(struct table *t)
+static void reap(struct table *t, const struct daemon_hooks *h)
 {
 	pid_t pid;
 	int status;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (size_t i = 0; i < t->n; i++) {
 			if (t->c[i].pid == pid) {
+				if (h->ended)
+					h->ended(h->ctx, t->c[i].ip, status);
 				t->c[i] = t->c[--t->n];
 				break;
 			}
@@ -153,8 +155,8 @@ static void refuse(int fd, const char *reply, const char *ip)
 	close(fd);
 }
 
-static void run_child(struct listener *ls, size_t n, int fd, const char *ip, daemon_session_fn fn,
-		      void *ctx, const struct listener *l)
+static void run_child(struct listener *ls, size_t n, int fd, const char *ip, const struct daemon_hooks *h,
+		      const struct listener *l)
 {
 	for (size_t i = 0; i < n; i++)
 		close(ls[i].fd);
@@ -171,12 +173,12 @@ static void run_child(struct listener *ls, size_t n, int fd, const char *ip, dae
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	_exit(fn(ctx, l, fd, ip));
+	_exit(h->session(h->ctx, l, fd, ip));
 }
 
 /* Accept one client; -1 when there is none waiting (or accept failed). */
 static int accept_one(struct listener *ls, size_t n, struct listener *l, struct table *t,
-		      const struct daemon_limits *lim, daemon_session_fn fn, void *ctx)
+		      const struct daemon_limits *lim, const struct daemon_hooks *h)
 {
 	char ip[64] = "unknown";
 	int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
@@ -225,7 +227,7 @@ static int accept_one(struct listener *ls, size_t n, struct listener *l, struct 
 		return 0;
 	}
 	if (pid == 0)
-		run_child(ls, n, fd, ip, fn, ctx, l);
+		run_child(ls, n, fd, ip, h, l);
 	close(fd);
 	t->c[t->n].pid = pid;
 	str_copy(t->c[t->n].ip, sizeof t->c[t->n].ip, ip, strlen(ip));
@@ -233,23 +235,26 @@ static int accept_one(struct listener *ls, size_t n, struct listener *l, struct 
 	return 0;
 }
 
-static void drain(struct table *t, int drain_s)
+/* drain_s < 0: no time limit, but a second SIGTERM or SIGINT ends the
+ * wait (the sessions go on without the parent). */
+static void drain(struct table *t, int drain_s, const struct daemon_hooks *h)
 {
 	time_t end = time(NULL) + drain_s;
-	while (t->n > 0 && time(NULL) < end) {
+	int again = 0;
+	while (t->n > 0 && !again && (drain_s < 0 || time(NULL) < end)) {
 		struct pollfd p = { .fd = sig_pipe[0], .events = POLLIN };
 		unsigned char buf[64];
-		if (poll(&p, 1, 200) > 0 && read(sig_pipe[0], buf, sizeof buf) < 0) {
-			/* nothing: only a wakeup */
-		}
-		reap(t);
+		ssize_t k = poll(&p, 1, 200) > 0 ? read(sig_pipe[0], buf, sizeof buf) : 0;
+		for (ssize_t i = 0; drain_s < 0 && i < k; i++)
+			again |= buf[i] == SIGTERM || buf[i] == SIGINT;
+		reap(t, h);
 	}
 	if (t->n > 0)
 		log_info(NULL, "event=shutdown sessions-left=%zu", t->n);
 }
 
-int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, daemon_session_fn fn,
-	       daemon_reload_fn reload, void *ctx, int drain_s, struct mail_err *e)
+int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, const struct daemon_hooks *h,
+	       int drain_s, struct mail_err *e)
 {
 	struct pollfd pfd[DAEMON_MAX_LISTENERS + 1];
 	struct table t = { NULL, 0, 0 };
@@ -285,20 +290,20 @@ int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, daemon_
 			for (ssize_t i = 0; i < k; i++) {
 				if (sigs[i] == SIGTERM || sigs[i] == SIGINT)
 					stop = 1;
-				else if (sigs[i] == SIGHUP && reload)
-					reload(ctx, lim);
+				else if (sigs[i] == SIGHUP && h->reload)
+					h->reload(h->ctx, lim);
 			}
-			reap(&t);
+			reap(&t, h);
 		}
 		for (size_t i = 0; i < n && !stop; i++)
 			if (pfd[i].revents & POLLIN)
-				for (int k = 0; k < 64 && accept_one(ls, n, &ls[i], &t, lim, fn, ctx) == 0; k++)
+				for (int k = 0; k < 64 && accept_one(ls, n, &ls[i], &t, lim, h) == 0; k++)
 					;
 	}
 	for (size_t i = 0; i < n; i++)
 		close(ls[i].fd);
 	log_info(NULL, "event=stopping sessions=%zu", t.n);
-	drain(&t, drain_s);
+	drain(&t, drain_s, h);
 	free(t.c);
 	return stop ? 0 : -1;
 }

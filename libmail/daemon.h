@@ -6,10 +6,12 @@
  * writes them, so an idle session costs little private memory.
  *
  * Caps: past max_sessions in total, or max_per_ip from one client address,
- * the parent writes `busy_reply` (e.g. "421 4.7.0 ...\r\n") itself and
- * closes. SIGTERM closes the listeners and waits for the sessions to end;
- * SIGHUP calls the reload callback (which may change the limits).
- * Used by smtpd; pop3d can use it as it is.
+ * the parent writes `busy_reply` (e.g. "421 4.7.0 ...\r\n", "-ERR ...\r\n")
+ * itself and closes. SIGTERM closes the listeners and waits for the
+ * sessions to end; SIGHUP calls the reload hook (which may change the
+ * limits). A session's exit status reaches the parent through the ended
+ * hook, which is how state outlives one forked session (pop3d counts
+ * failed logins per address that way). Used by smtpd and pop3d.
  */
 #ifndef POSTBOX_DAEMON_H
 #define POSTBOX_DAEMON_H
@@ -36,17 +38,29 @@ struct daemon_limits {
 };
 
 /* Split "ADDR:PORT[,OPTS]" ("[v6]:PORT" for IPv6), bind and listen
- * (backlog 1024, close-on-exec, nonblocking). -1 with e on failure. */
+ * (backlog 1024, close-on-exec, nonblocking). -1 with e on failure:
+ * e->ex is EX_USAGE for a malformed spec, EX_NOPERM when the port may not
+ * be bound (EACCES), EX_UNAVAILABLE for any other system error. */
 int listener_open(struct listener *l, const char *spec, struct mail_err *e);
 
-/* Run one session in a child; its return value is the child's exit code. */
-typedef int (*daemon_session_fn)(void *ctx, const struct listener *l, int fd, const char *client_ip);
-typedef void (*daemon_reload_fn)(void *ctx, struct daemon_limits *lim);
+struct daemon_hooks {
+	/* Run one session in a child; its return value is the child's exit
+	 * code. The child starts with a copy of the parent's memory. */
+	int (*session)(void *ctx, const struct listener *l, int fd, const char *client_ip);
+	/* SIGHUP, in the parent (may be NULL). */
+	void (*reload)(void *ctx, struct daemon_limits *lim);
+	/* A session's process has ended, in the parent: client_ip as it was
+	 * accepted, wstatus as waitpid() gave it (may be NULL). */
+	void (*ended)(void *ctx, const char *client_ip, int wstatus);
+	void *ctx;
+};
 
-/* Serve until SIGTERM, then wait for the sessions (at most `drain_s`
- * seconds) and return 0. -1 with e on a fatal error. */
-int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, daemon_session_fn fn,
-	       daemon_reload_fn reload, void *ctx, int drain_s, struct mail_err *e);
+/* Serve until SIGTERM (or SIGINT), then wait for the sessions (at most
+ * `drain_s` seconds; when drain_s < 0, for as long as they last, unless a
+ * second SIGTERM or SIGINT comes) and return 0. -1 with e on a fatal
+ * error. */
+int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, const struct daemon_hooks *h,
+	       int drain_s, struct mail_err *e);
 
 /* The peer address of a connected socket as text (IPv4-mapped IPv6 shown
  * as IPv4); -1 when fd is not a socket. */

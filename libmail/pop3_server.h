@@ -1,15 +1,18 @@
-/* pop3_server.h — pop3d's standalone mode: listeners and one process per
- * session.
+/* pop3_server.h — pop3d's standalone mode: what is POP3's own on top of
+ * the accept loop smtpd uses too (daemon.h: listeners, fork per session,
+ * caps, reaping, SIGTERM, SIGHUP).
  *
- * pop3_listen() binds "ADDR:PORT" ("[v6]:PORT" too) with a large backlog.
- * pop3_serve() accepts on every listener, forks one child per connection
- * (the child loads the users file afresh, so new users need no restart,
- * and runs pop3_session), and enforces the caps: past max_sessions in all,
- * or max_per_ip from one address, the client gets "-ERR [SYS/TEMP]" and is
- * closed at once. SIGTERM stops accepting; the sessions run to their end.
- * SIGHUP reloads the configuration (hooks->reload) for the sessions that
- * start afterwards; the listeners stay. Failed logins are remembered per
- * client address for 15 minutes and handed to the next session from it
+ * pop3_serve() runs daemon_run() on listeners opened with listener_open().
+ * The caps are pop3_max_sessions (0 means one at a time) and
+ * pop3_max_per_ip from srv->cfg, read again after each reload; past them
+ * the client gets "-ERR [SYS/TEMP] too many sessions..." and is closed at
+ * once. Each session's child loads the users file afresh (so new users
+ * need no restart) and runs pop3_session. SIGTERM stops accepting; the
+ * parent then waits for every session to end, however long (autologout
+ * ends the idle ones; a second SIGTERM stops the wait). SIGHUP reloads the
+ * configuration (hooks->reload) for the sessions that start afterwards;
+ * the listeners stay. Failed logins are remembered per client address
+ * for 15 minutes and handed to the next session from it
  * (prior_failures), so reconnecting does not reset the growing delay.
  * The parent keeps its privileges so that each session can become its
  * mailbox's owner after login.
@@ -19,16 +22,9 @@
 
 #include <stddef.h>
 
+#include "daemon.h"
 #include "err.h"
 #include "pop3_session.h"
-
-struct pop3_listener {
-	int fd;
-	char name[128];
-	struct pop3_listen_opts opts;
-};
-
-int pop3_listen(const char *spec, struct pop3_listener *l, struct mail_err *e);
 
 struct pop3_hooks {
 	/* Load the users file for a session (called in the child). */
@@ -38,13 +34,9 @@ struct pop3_hooks {
 	void *ctx;
 };
 
-/* Serve until SIGTERM; returns 0 then, -1 on a fatal error. The caps are
- * read from srv->cfg (pop3_max_sessions, pop3_max_per_ip) before each
- * accept, so a reload changes them. */
-int pop3_serve(struct pop3_server *srv, struct pop3_listener *l, size_t n,
-	       const struct pop3_hooks *hooks, struct mail_err *e);
-
-/* The peer address of fd as text ("local" when it is not a socket). */
-void peer_name(int fd, char *out, size_t cap);
+/* Serve on ls[0..n) (lo[i]: the options of listener i) until SIGTERM;
+ * returns 0 then, -1 with e on a fatal error. */
+int pop3_serve(struct pop3_server *srv, struct listener *ls, const struct pop3_listen_opts *lo,
+	       size_t n, const struct pop3_hooks *hooks, struct mail_err *e);
 
 #endif

@@ -347,6 +347,72 @@ PY
 	grep -q 'client=198.51.100.9' "$T/pop3d.log"
 }
 
+@test "pop3_max_sessions is answered with -ERR [SYS/TEMP]; SIGHUP changes the caps" {
+	conf pop3_max_sessions 1
+	conf pop3_timeout 5s # SIGTERM waits for the held session: bound it
+	start_pop3d
+	sleep 0.3 # wait_port's own session must be gone
+	exec 7<>"/dev/tcp/127.0.0.1/$PORT"
+	read -r -t 5 greet <&7
+	[ "$greet" = $'+OK postbox POP3 server ready\r' ]
+	run pyp raw "$PORT" QUIT
+	[ "${lines[0]}" = "-ERR [SYS/TEMP] too many sessions, try again later" ]
+	grep -q 'client=127.0.0.1 event=refused reason=max_sessions sessions=1' "$T/pop3d.log"
+	sed -i 's/^pop3_max_sessions = .*/pop3_max_sessions = 2/' "$POSTBOX_CONFIG"
+	kill -HUP "$POP3D_PID"
+	for i in $(seq 50); do grep -q 'pop3d reloaded' "$T/pop3d.log" && break; sleep 0.1; done
+	run pyp raw "$PORT" QUIT
+	[ "${lines[0]}" = "+OK postbox POP3 server ready" ] && [ "${lines[1]}" = "+OK bye" ]
+	printf 'QUIT\r\n' >&7
+	read -r -t 5 bye <&7
+	[ "$bye" = $'+OK bye\r' ]
+	exec 7>&-
+}
+
+@test "SIGTERM: no new sessions, the running one finishes, then exit 0; a second SIGTERM ends the wait" {
+	conf pop3_plaintext_auth yes
+	conf pop3_timeout 5s
+	fill 2
+	start_pop3d
+	/usr/bin/python3 - "$PORT" "$POP3D_PID" > "$T/out" <<'PY'
+import os, poplib, signal, socket, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+p = poplib.POP3("127.0.0.1", port, timeout=10)
+p.user("ann@test.example"); p.pass_("secret")
+os.kill(pid, signal.SIGTERM)
+time.sleep(0.5)
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=2); print("new connection accepted")
+except OSError:
+    print("new connection refused")
+os.kill(pid, 0); print("parent waits")
+print(p.stat()[0])
+p.dele(1)
+print(p.quit().decode())
+PY
+	[ "$(cat "$T/out")" = $'new connection refused\nparent waits\n2\n+OK bye (1 messages removed)' ] || { cat "$T/out"; false; }
+	for i in $(seq 50); do kill -0 "$POP3D_PID" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$POP3D_PID" 2>/dev/null
+	wait "$POP3D_PID"
+	[ "$(new_count "$MD")" -eq 1 ]
+	# a session that does not end: a second SIGTERM stops the parent's wait,
+	# and the session goes on alone
+	start_pop3d
+	exec 7<>"/dev/tcp/127.0.0.1/$PORT"
+	read -r -t 5 greet <&7
+	kill -TERM "$POP3D_PID"
+	sleep 0.5
+	kill -0 "$POP3D_PID"
+	kill -TERM "$POP3D_PID"
+	for i in $(seq 50); do kill -0 "$POP3D_PID" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$POP3D_PID" 2>/dev/null
+	wait "$POP3D_PID"
+	printf 'QUIT\r\n' >&7
+	read -r -t 5 bye <&7
+	[ "$bye" = $'+OK bye\r' ]
+	exec 7>&-
+}
+
 @test "inetd mode under a real super-server (tcpserver): poplib fetches, the peer is known" {
 	command -v tcpserver >/dev/null || skip "ucspi-tcp not installed"
 	conf pop3_plaintext_auth yes
