@@ -157,12 +157,41 @@ static int tx_path(char *out, size_t cap, const struct spool_tx *tx, const char 
 	return path_in(out, cap, tx->spool, tx->area, name);
 }
 
+/* Where O_TMPFILE works (Linux 3.11 and later on ext4, xfs, btrfs, tmpfs)
+ * the message and its envelope have no name until the commit links them
+ * into place: a crash leaves nothing to clean up, and creating them takes
+ * no lock on a shared directory, which matters when many sessions receive
+ * at once. Linking goes through /proc/self/fd, as linkat(AT_EMPTY_PATH)
+ * would need a capability. Elsewhere the temp files are named (tmp/ID.msg,
+ * or dot files in incoming/) and renamed into place. */
+static int open_anonymous(int dirfd)
+{
+	static int proc_ok = -1;
+	if (proc_ok < 0)
+		proc_ok = access("/proc/self/fd", X_OK) == 0;
+	return proc_ok ? openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600) : -1;
+}
+
+/* Give an anonymous file its name; like link(), never over an existing one. */
+static int link_anonymous(int fd, int dirfd, const char *name)
+{
+	char path[32];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW);
+}
+
 static int begin(struct spool *s, struct spool_tx *tx, struct mail_err *e)
 {
 	char path[sizeof s->dir + 64];
-	tx->fd = -1;
+	spool_new_id(tx->id, sizeof tx->id);
+	tx->fd = open_anonymous(tx->commit_fd);
+	if (tx->fd >= 0) {
+		tx->anonymous = 1;
+		return 0;
+	}
 	for (int tries = 0; tries < 5; tries++) {
-		spool_new_id(tx->id, sizeof tx->id);
+		if (tries)
+			spool_new_id(tx->id, sizeof tx->id);
 		if (tx_path(path, sizeof path, tx, ".msg") < 0)
 			return err_sys(e, "spool: %s", s->dir);
 		tx->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -230,9 +259,9 @@ void spool_abort(struct spool_tx *tx)
 	if (tx->fd >= 0)
 		close(tx->fd);
 	tx->fd = -1;
-	if (tx_path(path, sizeof path, tx, ".msg") == 0)
+	if (!tx->anonymous && tx_path(path, sizeof path, tx, ".msg") == 0)
 		unlink(path);
-	if (tx_path(path, sizeof path, tx, ".env") == 0)
+	if (!tx->anonymous && tx_path(path, sizeof path, tx, ".env") == 0)
 		unlink(path);
 	tx_release(tx);
 }
@@ -269,69 +298,109 @@ static int sync_queue(struct spool *s, struct mail_err *e)
 	return sync_dir(s, s->queue_fd, "queue", e);
 }
 
-int spool_commit(struct spool_tx *tx, struct envelope *env, struct mail_err *e)
+static const char *commit_dir_name(const struct spool_tx *tx)
+{
+	return tx->area[0] == 't' ? "queue" : tx->area;
+}
+
+/* Anonymous files: write and fsync the envelope, link the message, then
+ * the envelope (the commit point), then fsync the directory. */
+static int commit_anonymous(struct spool_tx *tx, const struct buf *env_text, struct mail_err *e)
+{
+	struct spool *s = tx->spool;
+	char msg_name[QID_MAX + 8], env_name[QID_MAX + 8];
+	int dir = tx->commit_fd;
+	fname(msg_name, sizeof msg_name, tx->id, ".msg");
+	fname(env_name, sizeof env_name, tx->id, ".env");
+	int env_fd = open_anonymous(dir);
+	if (env_fd < 0)
+		return err_sys(e, "spool: envelope of %s in %s/%s", tx->id, s->dir, commit_dir_name(tx));
+	if (write_all(env_fd, env_text->ptr, env_text->len) < 0 || fsync(env_fd) < 0) {
+		err_sys(e, "spool: write envelope of %s in %s/%s", tx->id, s->dir, commit_dir_name(tx));
+		close(env_fd);
+		return -1;
+	}
+	if (link_anonymous(tx->fd, dir, msg_name) < 0) {
+		err_sys(e, "spool: link %s/%s/%s", s->dir, commit_dir_name(tx), msg_name);
+		close(env_fd);
+		return -1;
+	}
+	/* The commit point: once ID.env is in place, the message exists. */
+	if (link_anonymous(env_fd, dir, env_name) < 0) {
+		err_sys(e, "spool: link %s/%s/%s", s->dir, commit_dir_name(tx), env_name);
+		close(env_fd);
+		unlinkat(dir, msg_name, 0);
+		return -1;
+	}
+	close(env_fd);
+	if (sync_dir(s, dir, commit_dir_name(tx), e) < 0) {
+		/* Not durable, so not promised: take it back; the sender retries. */
+		unlinkat(dir, env_name, 0);
+		unlinkat(dir, msg_name, 0);
+		return -1;
+	}
+	close(tx->fd);
+	tx->fd = -1;
+	return 0;
+}
+
+/* Named temp files: close the message, write the envelope durably beside
+ * it, link the message into place, rename the envelope (the commit point),
+ * fsync the directory. */
+static int commit_named(struct spool_tx *tx, const struct buf *env_text, struct mail_err *e)
 {
 	struct spool *s = tx->spool;
 	char msg_tmp[sizeof s->dir + 64], env_tmp[sizeof s->dir + 64], name[QID_MAX + 8];
-	struct buf b = BUF_INIT;
-	int linked = 0, dir = tx->commit_fd;
-
-	str_copy(env->id, sizeof env->id, tx->id, strlen(tx->id));
-	env->size = tx->size;
-	if (!env->arrival)
-		env->arrival = (long long)time(NULL);
-	if (tx_path(msg_tmp, sizeof msg_tmp, tx, ".msg") < 0 || tx_path(env_tmp, sizeof env_tmp, tx, ".env") < 0) {
-		err_sys(e, "spool: %s", s->dir);
-		goto fail;
-	}
-	if (fsync(tx->fd) < 0) {
-		err_sys(e, "spool: fsync %s", msg_tmp);
-		goto fail;
-	}
+	int dir = tx->commit_fd;
+	if (tx_path(msg_tmp, sizeof msg_tmp, tx, ".msg") < 0 || tx_path(env_tmp, sizeof env_tmp, tx, ".env") < 0)
+		return err_sys(e, "spool: %s", s->dir);
 	int fd = tx->fd;
 	tx->fd = -1;
-	if (close(fd) < 0) {
-		err_sys(e, "spool: close %s", msg_tmp);
-		goto fail;
-	}
-	if (envelope_write(env, &b) < 0) {
-		err_sys(e, "spool: envelope of %s", tx->id);
-		goto fail;
-	}
-	if (write_durable(env_tmp, &b, e) < 0)
-		goto fail;
-
+	if (close(fd) < 0)
+		return err_sys(e, "spool: close %s", msg_tmp);
+	if (write_durable(env_tmp, env_text, e) < 0)
+		return -1;
 	fname(name, sizeof name, tx->id, ".msg");
-	if (linkat(AT_FDCWD, msg_tmp, dir, name, 0) < 0) {
-		err_sys(e, "spool: link %s into %s", msg_tmp, tx->area[0] == 't' ? "queue" : tx->area);
-		goto fail;
-	}
-	linked = 1;
+	if (linkat(AT_FDCWD, msg_tmp, dir, name, 0) < 0)
+		return err_sys(e, "spool: link %s into %s", msg_tmp, commit_dir_name(tx));
 	fname(name, sizeof name, tx->id, ".env");
 	/* The commit point: once ID.env is in place, the message exists. */
 	if (renameat(AT_FDCWD, env_tmp, dir, name) < 0) {
 		err_sys(e, "spool: rename %s", env_tmp);
-		goto fail;
+		fname(name, sizeof name, tx->id, ".msg");
+		unlinkat(dir, name, 0);
+		return -1;
 	}
 	unlink(msg_tmp);
-	if (sync_dir(s, dir, tx->area[0] == 't' ? "queue" : tx->area, e) < 0) {
-		/* Not durable, so not promised: take it back; the sender retries. */
+	if (sync_dir(s, dir, commit_dir_name(tx), e) < 0) {
 		unlinkat(dir, name, 0);
 		fname(name, sizeof name, tx->id, ".msg");
 		unlinkat(dir, name, 0);
-		buf_free(&b);
-		tx_release(tx);
 		return -1;
 	}
-	buf_free(&b);
-	tx_release(tx);
 	return 0;
-fail:
-	if (linked && fname(name, sizeof name, tx->id, ".msg") == 0)
-		unlinkat(dir, name, 0);
+}
+
+int spool_commit(struct spool_tx *tx, struct envelope *env, struct mail_err *e)
+{
+	struct buf b = BUF_INIT;
+	int r = -1;
+	str_copy(env->id, sizeof env->id, tx->id, strlen(tx->id));
+	env->size = tx->size;
+	if (!env->arrival)
+		env->arrival = (long long)time(NULL);
+	if (fsync(tx->fd) < 0)
+		err_sys(e, "spool: fsync the message %s", tx->id);
+	else if (envelope_write(env, &b) < 0)
+		err_sys(e, "spool: envelope of %s", tx->id);
+	else
+		r = tx->anonymous ? commit_anonymous(tx, &b, e) : commit_named(tx, &b, e);
 	buf_free(&b);
-	spool_abort(tx);
-	return -1;
+	if (r < 0)
+		spool_abort(tx);
+	else
+		tx_release(tx);
+	return r;
 }
 
 static int cmp_ids(const void *a, const void *b)

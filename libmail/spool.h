@@ -2,7 +2,8 @@
  *
  * Layout under the spool directory:
  *
- *     tmp/       files being written; never part of the queue
+ *     tmp/       envelope rewrites, and named temp files where O_TMPFILE
+ *                cannot be used; never part of the queue
  *     queue/     ID.msg (the message, immutable) and ID.env (its envelope)
  *     incoming/  submissions of users who may not write queue/ (mode 1777,
  *                files 0600): pickup.h moves them into the queue
@@ -12,10 +13,11 @@
  * SMTP's CRLF is restored on the way out. The envelope is described in
  * envelope.h.
  *
- * Commit (RELIABILITY.md): both files are written in tmp/ with O_EXCL and
+ * Commit (RELIABILITY.md): both files are written unnamed (O_TMPFILE) and
  * fsynced; the message is linked into queue/ (link never overwrites), the
- * envelope renamed after it — the envelope's presence is the commit — and
- * queue/ is fsynced. Only then may a caller answer 250 or exit 0.
+ * envelope linked after it — the envelope's presence is the commit — and
+ * queue/ is fsynced. Only then may a caller answer 250 or exit 0. Without
+ * O_TMPFILE the files are named in tmp/ (O_EXCL), linked and renamed.
  *
  * A queue runner claims a message with a non-blocking flock on ID.msg,
  * which never changes while queued, so the kernel frees the claim when
@@ -42,6 +44,7 @@ struct spool_tx {
 	struct spool *spool;
 	char id[QID_MAX];
 	int fd;                  /* the temp message file */
+	int anonymous;           /* fd is an O_TMPFILE, named only at the commit */
 	long long size;
 	const char *area;        /* where temp files live: "tmp" or "incoming" */
 	const char *prefix;      /* temp name prefix: "" in tmp/, "." in incoming/ */

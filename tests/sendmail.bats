@@ -233,9 +233,12 @@ refused() { # EXPECTED-STATUS, then the command in "run"
 		"$PB" sendmail a@x.example < <(printf 'b\n')
 	refused 75
 	[[ "$output" == *"Input/output error"* ]]
-	run strace -f -o /dev/null -e trace=rename,renameat,renameat2 -e inject=rename,renameat,renameat2:error=EIO \
-		"$PB" sendmail a@x.example < <(printf 'b\n')
-	refused 75
+	# the message's link and the envelope's (the commit) failing alike
+	for w in 1 2; do
+		run strace -f -o /dev/null -e trace=linkat -e inject=linkat:error=EIO:when=$w \
+			"$PB" sendmail a@x.example < <(printf 'b\n')
+		refused 75
+	done
 }
 
 @test "fsync of message, envelope and queue directory all precede exit 0" {
@@ -243,10 +246,30 @@ refused() { # EXPECTED-STATUS, then the command in "run"
 	printf 'b\n' > "$T/in"
 	strace -f -o "$T/trace" -e trace=fsync,linkat,renameat,renameat2,rename,exit_group \
 		"$PB" sendmail a@x.example < "$T/in"
+	# fsync (message), fsync (envelope), link the message, link the
+	# envelope (the commit), fsync (queue dir), exit
+	seq=$(grep -oE '^[0-9]+ +(fsync|linkat|renameat2?|rename|exit_group)' "$T/trace" | awk '{print $2}' | tr '\n' ' ')
+	[ "$seq" = "fsync fsync linkat linkat fsync exit_group " ] || { echo "order: $seq"; false; }
+	[ -z "$(ls "$SPOOL/tmp")" ]
+	[ "$(queue_count)" -eq 1 ]
+}
+
+@test "without /proc (as in a chroot) the commit uses named temp files in tmp/, in the same order" {
+	command -v strace >/dev/null || skip "strace not installed"
+	command -v unshare >/dev/null && [ "$(id -u)" -eq 0 ] || skip "needs root and unshare"
+	printf 'b\n' > "$T/in"
+	export PB T
+	unshare --mount sh -c 'mount -t tmpfs none /proc && exec strace -f -o "$T/trace" \
+		-e trace=openat,fsync,linkat,renameat,renameat2,rename,exit_group "$PB" sendmail a@x.example < "$T/in"'
+	grep -q 'spool/tmp/.*\.msg", O_WRONLY|O_CREAT|O_EXCL' "$T/trace"
+	! grep -q O_TMPFILE "$T/trace" || false
 	# fsync, fsync, link, rename (the commit), fsync (queue dir), exit
 	seq=$(grep -oE '^[0-9]+ +(fsync|linkat|renameat2?|rename|exit_group)' "$T/trace" | awk '{print $2}' | tr '\n' ' ')
 	[ "$seq" = "fsync fsync linkat renameat fsync exit_group " ] || [ "$seq" = "fsync fsync linkat renameat2 fsync exit_group " ] \
 		|| { echo "order: $seq"; false; }
+	[ -z "$(ls "$SPOOL/tmp")" ]
+	[ "$(queue_count)" -eq 1 ]
+	grep -qx b "$(msg_file)"
 }
 
 @test "1000 parallel submissions all land, byte-identical" {

@@ -265,10 +265,13 @@ nothing_left() { [ "$(queue_count)" -eq "${1:-0}" ] && [ -z "$(ls "$SPOOL/tmp")"
 	[ -n "$reply" ]
 	head -n "$reply" "$T/trace" | grep -c 'fsync(' > "$T/n"
 	[ "$(cat "$T/n")" -ge 3 ]
-	# the last fsync before the reply is queue/ (after the commit rename)
-	last_rename=$(grep -n 'rename' "$T/trace" | head -n1 | cut -d: -f1)
+	# the envelope's link into queue/ (the commit) comes after both files'
+	# fsyncs, and queue/'s fsync after it, all before the reply
+	commit=$(head -n "$reply" "$T/trace" | grep -n 'linkat(.*\.env"' | tail -n1 | cut -d: -f1)
 	last_fsync=$(head -n "$reply" "$T/trace" | grep -n 'fsync(' | tail -n1 | cut -d: -f1)
-	[ "$last_rename" -lt "$last_fsync" ] && [ "$last_fsync" -lt "$reply" ]
+	[ -n "$commit" ]
+	[ "$(head -n "$commit" "$T/trace" | grep -c 'fsync(')" -ge 2 ]
+	[ "$commit" -lt "$last_fsync" ] && [ "$last_fsync" -lt "$reply" ]
 }
 
 @test "kill -9 between commit and reply: the message is in the queue (at least once, never lost)" {
