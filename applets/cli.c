@@ -20,24 +20,27 @@ const char *cli_name(void)
 	return program;
 }
 
+static void say(const char *level, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s: ", program, level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void say_error(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: error: ", program);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("error", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void warn(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: warning: ", program);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("warning", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void cli_load_config(struct config *cfg, const char *path)

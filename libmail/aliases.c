@@ -371,18 +371,12 @@ void aliases_free(struct aliases *a)
 	a->n = 0;
 }
 
+static int cmp_name_alias(const void *key, const void *elem)
+{
+	return strcasecmp(key, ((const struct alias *)elem)->name);
+}
+
 const struct alias *aliases_find(const struct aliases *a, const char *name)
 {
-	size_t lo = 0, hi = a->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcasecmp(name, a->v[mid].name);
-		if (c == 0)
-			return &a->v[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return a->n ? bsearch(name, a->v, a->n, sizeof *a->v, cmp_name_alias) : NULL;
 }

@@ -10,6 +10,7 @@
 
 #include "dsn.h"
 #include "log.h"
+#include "retry.h"
 
 const char *queue_state(const struct envelope *env)
 {
@@ -72,14 +73,7 @@ static int expire(struct spool *s, struct envelope *env, const char *host, struc
 		struct rcpt *r = &env->rcpt[i];
 		if (!rcpt_pending(r))
 			continue;
-		char last[ENV_ERROR_MAX + 1];
-		str_copy(last, sizeof last, r->error, strlen(r->error));
-		r->state = RCPT_BOUNCED;
-		if (last[0])
-			snprintf(r->error, sizeof r->error, "%.*s (expired by the administrator)",
-				 (int)(sizeof r->error - 40), last);
-		else
-			snprintf(r->error, sizeof r->error, "550 5.4.7 expired by the administrator");
+		retry_give_up(r, "expired by the administrator", "550 5.4.7 expired by the administrator");
 		act[i] = DSN_FAILED;
 	}
 	int rv = -1, fd = spool_open_message(s, env->id, e);

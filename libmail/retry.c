@@ -161,18 +161,22 @@ enum rcpt_state retry_apply(struct rcpt *r, const struct rcpt_result *res, long 
 	return r->state;
 }
 
-int retry_expire(struct rcpt *r, long long arrival, long long now, long long lifetime)
+void retry_give_up(struct rcpt *r, const char *why, const char *error)
 {
-	if (!rcpt_pending(r) || now < arrival + lifetime)
-		return 0;
 	char last[ENV_ERROR_MAX + 1];
 	str_copy(last, sizeof last, r->error, strlen(r->error));
 	r->state = RCPT_BOUNCED;
 	if (last[0])
-		snprintf(r->error, sizeof r->error, "%.*s (gave up: queue_lifetime exceeded)",
-			 (int)(sizeof r->error - 40), last);
+		snprintf(r->error, sizeof r->error, "%.*s (%s)", (int)(sizeof r->error - 40), last, why);
 	else
-		snprintf(r->error, sizeof r->error, "451 4.4.7 not delivered within queue_lifetime");
+		snprintf(r->error, sizeof r->error, "%s", error);
+}
+
+int retry_expire(struct rcpt *r, long long arrival, long long now, long long lifetime)
+{
+	if (!rcpt_pending(r) || now < arrival + lifetime)
+		return 0;
+	retry_give_up(r, "gave up: queue_lifetime exceeded", "451 4.4.7 not delivered within queue_lifetime");
 	return 1;
 }
 

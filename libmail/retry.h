@@ -33,6 +33,9 @@ long long retry_delay(const long long *sched, size_t n, int attempts);
 /* Apply res to r (attempts, state, next_try, error). Returns the new state. */
 enum rcpt_state retry_apply(struct rcpt *r, const struct rcpt_result *res, long long arrival,
 			    long long now, long long lifetime, const long long *sched, size_t n);
+/* Bounce r without an attempt: its last error with "(why)" after it, or
+ * `error` when it has none. */
+void retry_give_up(struct rcpt *r, const char *why, const char *error);
 /* A recipient still pending past arrival + lifetime: bounce it without an
  * attempt, keeping its last error. Returns 1 if it expired. */
 int retry_expire(struct rcpt *r, long long arrival, long long now, long long lifetime);

@@ -173,20 +173,14 @@ void users_free(struct users *u)
 	u->n = 0;
 }
 
+static int cmp_addr_user(const void *key, const void *elem)
+{
+	return strcasecmp(key, ((const struct user *)elem)->address);
+}
+
 const struct user *users_find(const struct users *u, const char *addr)
 {
-	size_t lo = 0, hi = u->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcasecmp(addr, u->v[mid].address);
-		if (c == 0)
-			return &u->v[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return u->n ? bsearch(addr, u->v, u->n, sizeof *u->v, cmp_addr_user) : NULL;
 }
 
 /* Equal strings in time that depends only on the length of b. */
