@@ -21,7 +21,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcryp
 # postbox itself does not link them: libmail/lazylib.c loads each on its
 # first call, by the soname of the library found here.
 soname     = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | awk '/SONAME/ {print $$2}')
-SONAMES    := $(foreach l,ssl ldns crypt,$(if $(call soname,$(l)),-DLIB$(shell echo $(l) | tr a-z A-Z)_SONAME='"$(call soname,$(l))"'))
+SONAMES    := $(foreach l,ssl ldns crypt,$(if $(call soname,$(l)),-DLIB$(shell echo $(l) | tr a-z A-Z)_SONAME='"$(call soname,$(l))"',$(warning lib$(l).so not found: using Debian 12's soname)))
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
@@ -59,7 +59,7 @@ $(BUILD)/libmail.a: $(LIB_OBJ)
 
 $(BUILD)/postbox: $(APPLET_OBJ) $(BUILD)/libmail.a
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a -ldl
 
 $(BUILD)/unit-tests: $(UNIT_SRC) $(BUILD)/libmail.a
 	@$(if $(Q),echo "  LINK    $@")

@@ -192,6 +192,11 @@ static int accept_one(struct listener *ls, size_t n, struct listener *l, struct 
 		return -1;
 	}
 	peer_address(fd, ip, sizeof ip);
+	/* A session that just ended may not be reaped yet (its SIGCHLD still
+	 * in the pipe): count again before refusing a client that reconnects. */
+	if ((lim->max_sessions > 0 && (long long)t->n >= lim->max_sessions) ||
+	    (lim->max_per_ip > 0 && !l->no_ip_cap && (long long)count_ip(t, ip) >= lim->max_per_ip))
+		reap(t, h);
 	if (lim->max_sessions > 0 && (long long)t->n >= lim->max_sessions) {
 		log_info(NULL, "client=%s event=refused reason=max_sessions sessions=%zu", ip, t->n);
 		refuse(fd, lim->busy_reply, ip);

@@ -210,6 +210,7 @@ int spool_begin(struct spool *s, struct spool_tx *tx, struct mail_err *e)
 	tx->area = "tmp";
 	tx->prefix = "";
 	tx->commit_fd = s->queue_fd;
+	tx->fd = -1;
 	if (s->queue_fd < 0)
 		return err_set(e, EX_NOPERM, 451, "4.3.0", "spool: %s/queue: Permission denied", s->dir);
 	return begin(s, tx, e);
@@ -332,7 +333,7 @@ static int commit_anonymous(struct spool_tx *tx, const struct buf *env_text, str
 		unlinkat(dir, msg_name, 0);
 		return -1;
 	}
-	close(env_fd);
+	close(env_fd); /* fsynced already: close can no longer lose it */
 	if (sync_dir(s, dir, commit_dir_name(tx), e) < 0) {
 		/* Not durable, so not promised: take it back; the sender retries. */
 		unlinkat(dir, env_name, 0);
@@ -363,6 +364,9 @@ static int commit_named(struct spool_tx *tx, const struct buf *env_text, struct 
 	fname(name, sizeof name, tx->id, ".msg");
 	if (linkat(AT_FDCWD, msg_tmp, dir, name, 0) < 0)
 		return err_sys(e, "spool: link %s into %s", msg_tmp, commit_dir_name(tx));
+	/* One name per message before the commit: pickup refuses an
+	 * incoming/ file with two links (it could be someone else's). */
+	unlink(msg_tmp);
 	fname(name, sizeof name, tx->id, ".env");
 	/* The commit point: once ID.env is in place, the message exists. */
 	if (renameat(AT_FDCWD, env_tmp, dir, name) < 0) {
@@ -371,7 +375,6 @@ static int commit_named(struct spool_tx *tx, const struct buf *env_text, struct 
 		unlinkat(dir, name, 0);
 		return -1;
 	}
-	unlink(msg_tmp);
 	if (sync_dir(s, dir, commit_dir_name(tx), e) < 0) {
 		unlinkat(dir, name, 0);
 		fname(name, sizeof name, tx->id, ".msg");
@@ -629,6 +632,18 @@ static int older_than(int dirfd, const char *name, time_t cutoff)
 	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mtime < cutoff;
 }
 
+/* NAME is ID.msg and ID.env does not exist beside it. */
+static int lacks_envelope(int dirfd, const char *name)
+{
+	char id[QID_MAX], env_name[QID_MAX + 8];
+	size_t len = strlen(name);
+	struct stat st;
+	if (len <= 4 || strcmp(name + len - 4, ".msg") || str_copy(id, sizeof id, name, len - 4) < 0 ||
+	    !spool_id_valid(id) || fname(env_name, sizeof env_name, id, ".env") < 0)
+		return 0;
+	return fstatat(dirfd, env_name, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+}
+
 int spool_recover(struct spool *s, long long max_age, struct mail_err *e)
 {
 	char path[sizeof s->dir + 16];
@@ -644,10 +659,12 @@ int spool_recover(struct spool *s, long long max_age, struct mail_err *e)
 			unlinkat(dirfd(d), de->d_name, 0);
 	closedir(d);
 
-	/* Unfinished submissions of users (dot files) in incoming/. */
+	/* Unfinished submissions of users in incoming/: dot files, and a
+	 * message whose envelope never came (a crash between the two links). */
 	if (path_in(path, sizeof path, s, "incoming", NULL) == 0 && (d = opendir(path))) {
 		while ((de = readdir(d)))
-			if (de->d_name[0] == '.' && de->d_name[1] && de->d_name[1] != '.' &&
+			if (((de->d_name[0] == '.' && de->d_name[1] && de->d_name[1] != '.') ||
+			     lacks_envelope(dirfd(d), de->d_name)) &&
 			    older_than(dirfd(d), de->d_name, cutoff))
 				unlinkat(dirfd(d), de->d_name, 0);
 		closedir(d);
@@ -676,10 +693,7 @@ int spool_recover(struct spool *s, long long max_age, struct mail_err *e)
 		if (is_msg) {
 			/* A message without an envelope was never committed (or its
 			 * removal was cut short): nothing was promised for it. */
-			fname(name, sizeof name, id, ".env");
-			struct stat st;
-			if (fstatat(s->queue_fd, name, &st, 0) < 0 && errno == ENOENT &&
-			    older_than(s->queue_fd, de->d_name, cutoff))
+			if (lacks_envelope(s->queue_fd, de->d_name) && older_than(s->queue_fd, de->d_name, cutoff))
 				unlinkat(s->queue_fd, de->d_name, 0);
 		} else {
 			fname(name, sizeof name, id, ".msg");

@@ -75,3 +75,39 @@ suite_setup() {
 	[ "$status" -eq 77 ]
 	[ -z "$(ls "$SPOOL/incoming")" ]
 }
+
+@test "without /proc, a user's submission is never seen half-linked: pickup run mid-commit takes nothing, the next takes it" {
+	command -v strace >/dev/null && command -v unshare >/dev/null || skip "needs strace and unshare"
+	! ldd "$PB" | grep -q libasan || skip "the ASan runtime cannot run without /proc"
+	export PB
+	# the named-file commit, held for 2 s as it drops the temp name (which
+	# once came after the envelope's rename, the commit point, and left a
+	# committed message with two links, which pickup refuses as not the user's)
+	printf 'Subject: slow\n\nbody\n' > "$T/in"
+	unshare --mount sh -c 'mount -t tmpfs none /proc && exec strace -f -o /dev/null \
+		-e inject=unlink:delay_enter=2000000:when=1 \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups "$PB" sendmail friend@x.example' < "$T/in" &
+	track $!
+	sub=$!
+	wait_until sh -c 'ls "$1" | grep -q "^[0-9a-f].*\.msg$"' _ "$SPOOL/incoming"
+	run pb pickup
+	[ "$status" -eq 0 ]
+	wait "$sub"
+	[ -z "$(ls "$SPOOL/corrupt")" ]
+	[ "$(queue_count)" -eq 0 ]
+	run pb pickup
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 1 ]
+	grep -qx body "$SPOOL/queue/$(queue_ids).msg"
+}
+
+@test "a message left in incoming/ without its envelope is removed after a day, not before" {
+	old=6616470395303-1a35 new=6616470395304-1a36
+	as_nobody sh -c "printf 'x\n' > '$SPOOL/incoming/$old.msg'; printf 'y\n' > '$SPOOL/incoming/$new.msg'"
+	touch -d '2 days ago' "$SPOOL/incoming/$old.msg"
+	run pb runq
+	[ "$status" -eq 0 ]
+	[ ! -e "$SPOOL/incoming/$old.msg" ]
+	[ -e "$SPOOL/incoming/$new.msg" ]
+	[ -z "$(ls "$SPOOL/corrupt")" ]
+}

@@ -259,6 +259,7 @@ refused() { # EXPECTED-STATUS, then the command in "run"
 	command -v unshare >/dev/null && [ "$(id -u)" -eq 0 ] || skip "needs root and unshare"
 	printf 'b\n' > "$T/in"
 	export PB T
+	! ldd "$PB" | grep -q libasan || skip "the ASan runtime cannot run without /proc"
 	unshare --mount sh -c 'mount -t tmpfs none /proc && exec strace -f -o "$T/trace" \
 		-e trace=openat,fsync,linkat,renameat,renameat2,rename,exit_group "$PB" sendmail a@x.example < "$T/in"'
 	grep -q 'spool/tmp/.*\.msg", O_WRONLY|O_CREAT|O_EXCL' "$T/trace"
