@@ -51,8 +51,25 @@ conf() { printf '%s = %s\n' "$1" "$2" >> "$POSTBOX_CONFIG"; }
 track() { BG_PIDS+=("$1"); }
 
 # A TCP port on loopback that is free right now.
+# A free loopback port below the kernel's ephemeral range, so that no
+# outgoing connection can take it between this choice and the server's bind.
 free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	/usr/bin/python3 - <<'PY'
+import errno, random, socket
+def free(family, host, port):
+    try:
+        with socket.socket(family) as s:
+            s.bind((host, port))
+        return True
+    except OSError as e:  # a host without IPv6 has nothing to collide with
+        return family == socket.AF_INET6 and e.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT)
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    port = random.randint(10000, low - 1)
+    if free(socket.AF_INET, "127.0.0.1", port) and free(socket.AF_INET6, "::1", port):
+        print(port)
+        break
+PY
 }
 
 # Run a command every 50 ms until it succeeds (at most ~5 s); 1 if it never did.
