@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "log.h"
 
 #define ENVELOPE_FILE_MAX (64L * 1024 * 1024)
 
@@ -163,13 +164,15 @@ static int tx_path(char *out, size_t cap, const struct spool_tx *tx, const char 
  * no lock on a shared directory, which matters when many sessions receive
  * at once. Linking goes through /proc/self/fd, as linkat(AT_EMPTY_PATH)
  * would need a capability. Elsewhere the temp files are named (tmp/ID.msg,
- * or dot files in incoming/) and renamed into place. */
+ * or dot files in incoming/) and renamed into place; so are they, for the
+ * rest of the process, once such a link was refused (adopt_named). */
+static int anonymous_ok = -1;
+
 static int open_anonymous(int dirfd)
 {
-	static int proc_ok = -1;
-	if (proc_ok < 0)
-		proc_ok = access("/proc/self/fd", X_OK) == 0;
-	return proc_ok ? openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600) : -1;
+	if (anonymous_ok < 0)
+		anonymous_ok = access("/proc/self/fd", X_OK) == 0;
+	return anonymous_ok ? openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600) : -1;
 }
 
 /* Give an anonymous file its name; like link(), never over an existing one. */
@@ -306,6 +309,45 @@ static const char *commit_dir_name(const struct spool_tx *tx)
 
 /* Anonymous files: write and fsync the envelope, link the message, then
  * the envelope (the commit point), then fsync the directory. */
+/* Errors of a link through /proc that say "not here" rather than "not now". */
+static int link_refused(int err)
+{
+	return err == ENOENT || err == EPERM || err == EACCES || err == EXDEV || err == EOPNOTSUPP ||
+	       err == EINVAL;
+}
+
+static int commit_named(struct spool_tx *tx, const struct buf *env_text, struct mail_err *e);
+
+/* The message could not be linked into place (some /proc or security
+ * policy refuses it): copy it into a named temp file, fsynced, and commit
+ * that way; later messages of this process start out named. */
+static int adopt_named(struct spool_tx *tx, const struct buf *env_text, struct mail_err *e)
+{
+	char path[sizeof tx->spool->dir + 64], chunk[65536];
+	ssize_t n;
+	off_t off = 0;
+	anonymous_ok = 0;
+	if (tx_path(path, sizeof path, tx, ".msg") < 0)
+		return err_sys(e, "spool: %s", tx->spool->dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_sys(e, "spool: cannot create %s", path);
+	while ((n = pread(tx->fd, chunk, sizeof chunk, off)) > 0 && write_all(fd, chunk, (size_t)n) == 0)
+		off += n;
+	if (n != 0 || fsync(fd) < 0) {
+		err_sys(e, "spool: copy into %s", path);
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	log_warn(tx->id, "spool=%s event=named-files reason=\"cannot link through /proc/self/fd\"",
+		 tx->spool->dir);
+	close(tx->fd);
+	tx->fd = fd;
+	tx->anonymous = 0;
+	return commit_named(tx, env_text, e);
+}
+
 static int commit_anonymous(struct spool_tx *tx, const struct buf *env_text, struct mail_err *e)
 {
 	struct spool *s = tx->spool;
@@ -322,9 +364,12 @@ static int commit_anonymous(struct spool_tx *tx, const struct buf *env_text, str
 		return -1;
 	}
 	if (link_anonymous(tx->fd, dir, msg_name) < 0) {
-		err_sys(e, "spool: link %s/%s/%s", s->dir, commit_dir_name(tx), msg_name);
+		int err = errno;
 		close(env_fd);
-		return -1;
+		if (link_refused(err))
+			return adopt_named(tx, env_text, e);
+		errno = err;
+		return err_sys(e, "spool: link %s/%s/%s", s->dir, commit_dir_name(tx), msg_name);
 	}
 	/* The commit point: once ID.env is in place, the message exists. */
 	if (link_anonymous(env_fd, dir, env_name) < 0) {

@@ -254,6 +254,21 @@ refused() { # EXPECTED-STATUS, then the command in "run"
 	[ "$(queue_count)" -eq 1 ]
 }
 
+@test "a link through /proc refused (a security policy): the message is copied to a named file and queued, 0" {
+	command -v strace >/dev/null || skip "strace not installed"
+	printf 'Subject: s\n\nbody\n' > "$T/in"
+	run strace -f -o "$T/trace" -e trace=openat,linkat,renameat,renameat2,fsync \
+		-e inject=linkat:error=EPERM:when=1 "$PB" sendmail a@x.example < "$T/in"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"event=named-files"* ]]
+	grep -q 'spool/tmp/.*\.msg", O_WRONLY|O_CREAT|O_EXCL' "$T/trace"
+	grep -q 'renameat.*\.env' "$T/trace"
+	[ "$(queue_count)" -eq 1 ]
+	[ -z "$(ls "$SPOOL/tmp")" ]
+	grep -qx body "$(msg_file)"
+	grep -qx 'Subject: s' "$(msg_file)"
+}
+
 @test "without /proc (as in a chroot) the commit uses named temp files in tmp/, in the same order" {
 	command -v strace >/dev/null || skip "strace not installed"
 	command -v unshare >/dev/null && [ "$(id -u)" -eq 0 ] || skip "needs root and unshare"
