@@ -5,7 +5,9 @@
  *
  * OPTS, comma-separated, per listener: mta (the default) or submission;
  * tls (implicit TLS from the first byte, RFC 8314); proxy (a PROXY
- * protocol v1/v2 header comes first, from a load balancer).
+ * protocol v1/v2 header comes first, from a load balancer); cert=FILE and
+ * key=FILE (this listener's certificate for STARTTLS and implicit TLS, the
+ * key defaulting to the certificate file; without them, tls_cert/tls_key).
  *
  * Standards: RFC 5321 (SMTP), 1870 (SIZE), 2920 (PIPELINING), 6152
  * (8BITMIME), 6531 (SMTPUTF8), 2034/3463 (ENHANCEDSTATUSCODES), 3461 (DSN),
@@ -16,19 +18,22 @@
  * like sendmail -bs).
  *
  * Started as root (standalone or under a super-server), smtpd binds,
- * reads the TLS key and the users file, then runs as smtpd_user (or the
+ * reads the TLS keys and the users file, then runs as smtpd_user (or the
  * owner of the spool directory when that is not root).
  * SIGTERM: stop accepting, let sessions finish. SIGHUP: reload the
- * configuration (and the certificate, if still readable).
+ * configuration and the certificates (all of them, or, if one fails to
+ * load, none: the old ones stay and the failure is logged).
  *
  * Exit codes: 0 after SIGTERM or a session that ended with QUIT; 1 a
  * session that ended otherwise (EOF, timeout, too many errors);
- * 64 bad usage; 69 the spool or a listener is unavailable; 71 cannot drop
- * privileges; 78 bad configuration (or certificate).
+ * 64 bad usage (also a listener option too long); 69 the spool or a
+ * listener is unavailable; 71 cannot drop privileges; 78 bad configuration
+ * (or certificate).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,10 +55,18 @@ static const char usage_text[] =
 	"       smtpd [-C FILE] -l ADDR:PORT[,OPTS]...  listen (repeatable; [::1]:25 for IPv6)\n"
 	"Receive mail by ESMTP and commit it to the postbox spool.\n\n"
 	"OPTS (comma-separated): mta (default) | submission, tls (implicit TLS),\n"
-	"proxy (PROXY protocol header first).\n"
+	"proxy (PROXY protocol header first), cert=FILE[,key=FILE] (this listener's\n"
+	"certificate, key defaulting to FILE; else tls_cert/tls_key).\n"
 	"Signals: TERM stops accepting and lets sessions finish; HUP reloads the configuration.\n\n"
 	"Exit: 0 done, 1 session ended without QUIT, 64 usage, 69 spool or listener\n"
 	"unavailable, 71 cannot drop privileges, 78 bad configuration.\n";
+
+/* A listener's own certificate ("" when it uses tls_cert/tls_key). */
+struct listener_cert {
+	char cert[PATH_MAX];
+	char key[PATH_MAX];      /* "" means the key is in the cert file */
+	struct tls_ctx *tls;
+};
 
 struct smtpd {
 	const char *config_path;
@@ -63,16 +76,28 @@ struct smtpd {
 	struct smtp_tables *tables;
 	struct listener ls[DAEMON_MAX_LISTENERS];
 	struct smtp_listen_opts lopts[DAEMON_MAX_LISTENERS];
+	struct listener_cert lc[DAEMON_MAX_LISTENERS];
 	size_t nls;
 };
 
-static int parse_opts(const char *text, struct smtp_listen_opts *o)
+enum { OPTS_OK = 0, OPTS_UNKNOWN = -1, OPTS_TOOLONG = -2, OPTS_KEYONLY = -3 };
+
+/* Listener options; c receives cert= and key= (never truncated). */
+static int parse_opts(const char *text, struct smtp_listen_opts *o, struct listener_cert *c)
 {
 	memset(o, 0, sizeof *o);
 	o->role = SMTP_ROLE_MTA;
+	c->cert[0] = c->key[0] = '\0';
+	c->tls = NULL;
 	while (*text) {
 		size_t len = strcspn(text, ",");
-		if (len == 3 && !strncmp(text, "mta", 3))
+		if (len > 5 && !strncmp(text, "cert=", 5)) {
+			if (str_copy(c->cert, sizeof c->cert, text + 5, len - 5) < 0)
+				return OPTS_TOOLONG;
+		} else if (len > 4 && !strncmp(text, "key=", 4)) {
+			if (str_copy(c->key, sizeof c->key, text + 4, len - 4) < 0)
+				return OPTS_TOOLONG;
+		} else if (len == 3 && !strncmp(text, "mta", 3))
 			o->role = SMTP_ROLE_MTA;
 		else if (len == 10 && !strncmp(text, "submission", 10))
 			o->role = SMTP_ROLE_SUBMISSION;
@@ -81,8 +106,33 @@ static int parse_opts(const char *text, struct smtp_listen_opts *o)
 		else if (len == 5 && !strncmp(text, "proxy", 5))
 			o->proxy = 1;
 		else if (len)
-			return -1;
+			return OPTS_UNKNOWN;
 		text += len + (text[len] == ',');
+	}
+	return c->key[0] && !c->cert[0] ? OPTS_KEYONLY : OPTS_OK;
+}
+
+/* What a bad option means, for die(). */
+static const char *opts_problem(int r)
+{
+	return r == OPTS_TOOLONG ? "cert= or key= path too long"
+	       : r == OPTS_KEYONLY ? "key= needs cert="
+				   : "expected mta, submission, tls, proxy, cert=FILE or key=FILE";
+}
+
+/* Load a listener's own certificate into *out (NULL when it has none).
+ * -1 with e (EX_CONFIG) naming the listener and the file. */
+static int load_listener_cert(const struct listener_cert *c, const char *name, struct tls_ctx **out,
+			      struct mail_err *e)
+{
+	*out = NULL;
+	if (!c->cert[0])
+		return 0;
+	*out = tls_server_ctx(c->cert, c->key[0] ? c->key : c->cert, e);
+	if (!*out) {
+		char msg[sizeof e->msg];
+		str_copy(msg, sizeof msg, e->msg, strlen(e->msg));
+		return err_set(e, EX_CONFIG, 0, "", "listener %s: %s", name, msg);
 	}
 	return 0;
 }
@@ -130,12 +180,25 @@ static void reload(void *ctx, struct daemon_limits *lim)
 		config_free(&fresh);
 		return;
 	}
+	struct tls_ctx *ltls[DAEMON_MAX_LISTENERS] = { 0 };
+	for (size_t i = 0; i < d->nls; i++) {
+		if (load_listener_cert(&d->lc[i], d->ls[i].addr, &ltls[i], &e) < 0) {
+			log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+			for (size_t j = 0; j < i; j++)
+				tls_ctx_free(ltls[j]);
+			tls_ctx_free(tls);
+			config_free(&fresh);
+			return;
+		}
+	}
 	struct smtp_tables *tables = malloc(sizeof *tables);
 	if (!tables || smtp_tables_load(tables, &fresh, &e) < 0) {
 		log_err(NULL, "event=reload-failed error=\"%s\"", tables ? e.msg : "out of memory");
 		if (tables)
 			smtp_tables_free(tables);
 		free(tables);
+		for (size_t i = 0; i < d->nls; i++)
+			tls_ctx_free(ltls[i]);
 		tls_ctx_free(tls);
 		config_free(&fresh);
 		return;
@@ -144,6 +207,10 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	d->cfg = fresh;
 	tls_ctx_free(d->srv.tls);
 	d->srv.tls = tls;
+	for (size_t i = 0; i < d->nls; i++) {
+		tls_ctx_free(d->lc[i].tls);
+		d->lc[i].tls = ltls[i];
+	}
 	d->srv.cfg = &d->cfg;
 	d->srv.queued = config_num(&d->cfg, CFG_IMMEDIATE_DELIVERY) ? runq_kick : NULL;
 	smtp_tables_free(d->tables);
@@ -171,6 +238,9 @@ static int session(void *ctx, const struct listener *l, int fd, const char *ip)
 {
 	struct smtpd *d = ctx;
 	size_t i = (size_t)(l - d->ls);
+	/* In the session's own process: its listener's certificate, if any. */
+	if (d->lc[i].tls)
+		d->srv.tls = d->lc[i].tls;
 	nonblocking_if_socket(fd);
 	return smtp_session(&d->srv, &d->lopts[i], fd, fd, ip);
 }
@@ -206,13 +276,10 @@ static void drop_privileges(struct smtpd *d)
 	log_info(NULL, "event=privileges-dropped user=%s uid=%u", pw->pw_name, (unsigned)pw->pw_uid);
 }
 
-static int inetd_session(struct smtpd *d, const char *opts)
+static int inetd_session(struct smtpd *d, const struct smtp_listen_opts *o)
 {
 	char ip[64];
-	struct smtp_listen_opts o;
 	struct stat st;
-	if (parse_opts(opts, &o) < 0)
-		die(EX_USAGE, "-o %s: expected mta, submission, tls or proxy", opts);
 	if (peer_address(0, ip, sizeof ip) < 0) {
 		const char *env = getenv("TCPREMOTEIP");
 		str_copy(ip, sizeof ip, env && env[0] ? env : "local", strlen(env && env[0] ? env : "local"));
@@ -229,7 +296,7 @@ static int inetd_session(struct smtpd *d, const char *opts)
 	nonblocking_if_socket(0);
 	nonblocking_if_socket(1);
 	signal(SIGPIPE, SIG_IGN);
-	return smtp_session(&d->srv, &o, 0, 1, ip);
+	return smtp_session(&d->srv, o, 0, 1, ip);
 }
 
 int smtpd_main(int argc, char **argv)
@@ -266,14 +333,39 @@ int smtpd_main(int argc, char **argv)
 	if (smtp_tables_load(d.tables, &d.cfg, &e) < 0)
 		die(e.ex ? e.ex : EX_CONFIG, "%s", e.msg);
 	smtp_tables_bind(d.tables, &d.srv);
+	struct smtp_listen_opts inetd_o;
+	struct listener_cert inetd_c;
+	if (!nspecs) {
+		/* -o cert=: this session's certificate, read before privileges go. */
+		int r = parse_opts(inetd_opts, &inetd_o, &inetd_c);
+		if (r != OPTS_OK)
+			die(EX_USAGE, "-o %s: %s", inetd_opts, opts_problem(r));
+		struct tls_ctx *own;
+		if (load_listener_cert(&inetd_c, "-o", &own, &e) < 0)
+			die(EX_CONFIG, "%s", e.msg);
+		if (own) {
+			tls_ctx_free(d.srv.tls);
+			d.srv.tls = own;
+		}
+	}
 	for (size_t i = 0; i < nspecs; i++) {
-		if (listener_open(&d.ls[i], specs[i], &e) < 0)
+		/* The options are read from the argument itself: paths do not
+		 * fit struct listener's opts, so only ADDR:PORT goes there. */
+		const char *comma = strchr(specs[i], ',');
+		char addr[sizeof d.ls[i].addr];
+		size_t alen = comma ? (size_t)(comma - specs[i]) : strlen(specs[i]);
+		if (str_copy(addr, sizeof addr, specs[i], alen) < 0)
+			die(EX_USAGE, "%s: listener address too long", specs[i]);
+		int r = parse_opts(comma ? comma + 1 : "", &d.lopts[i], &d.lc[i]);
+		if (r != OPTS_OK)
+			die(EX_USAGE, "-l %s: %s", specs[i], opts_problem(r));
+		if (load_listener_cert(&d.lc[i], addr, &d.lc[i].tls, &e) < 0)
+			die(EX_CONFIG, "%s", e.msg);
+		if (d.lopts[i].implicit_tls && !d.srv.tls && !d.lc[i].tls)
+			die(EX_CONFIG, "%s: implicit TLS needs tls_cert and tls_key, or cert=", specs[i]);
+		if (listener_open(&d.ls[i], addr, &e) < 0)
 			die(e.ex == EX_USAGE ? EX_USAGE : EX_UNAVAILABLE, "%s", e.msg);
-		if (parse_opts(d.ls[i].opts, &d.lopts[i]) < 0)
-			die(EX_USAGE, "%s: unknown listener option in \"%s\"", specs[i], d.ls[i].opts);
 		d.ls[i].no_ip_cap = d.lopts[i].proxy;
-		if (d.lopts[i].implicit_tls && !d.srv.tls)
-			die(EX_CONFIG, "%s: implicit TLS needs tls_cert and tls_key", specs[i]);
 		d.nls++;
 	}
 	/* Under a super-server too: the key and the users file are read. */
@@ -284,7 +376,7 @@ int smtpd_main(int argc, char **argv)
 	d.srv.spool = &d.spool;
 	d.srv.queued = config_num(&d.cfg, CFG_IMMEDIATE_DELIVERY) ? runq_kick : NULL;
 	if (!nspecs)
-		return inetd_session(&d, inetd_opts);
+		return inetd_session(&d, &inetd_o);
 	set_limits(&d.cfg, &lim);
 	const struct daemon_hooks hooks = { .session = session, .reload = reload, .ctx = &d };
 	if (daemon_run(d.ls, d.nls, &lim, &hooks, (int)config_num(&d.cfg, CFG_SMTPD_TIMEOUT), &e) < 0)
