@@ -14,6 +14,7 @@
 #include "command.h"
 #include "header.h"
 #include "maildir.h"
+#include "maildirsize.h"
 #include "mbox.h"
 
 void delivery_opts_init(struct delivery_opts *o, const struct config *cfg)
@@ -209,11 +210,15 @@ static int to_maildir(const struct delivery_opts *o, const char *path, const cha
 	char name[MAILDIR_NAME_MAX];
 	int rc = 0;
 	if (o->quota > 0) {
-		long long used = maildir_usage(&root, e);
+		long long used = maildirsize_usage(&root, o->quota, e);
 		rc = used < 0 ? -1 : over_quota(o, used, parts_size(parts, nparts), path, e);
 	}
 	if (rc == 0)
 		rc = maildir_deliver(m, parts, nparts, name, sizeof name, e);
+	/* The quota counts the inbox (as maildir_usage does), so only an
+	 * inbox delivery changes maildirsize. */
+	if (rc == 0 && m == &root)
+		maildirsize_add(&root, parts_size(parts, nparts), 1);
 	if (rc == 0 && where)
 		snprintf(where, cap, "%s/new/%s", m->path, name);
 	if (m == &folder)

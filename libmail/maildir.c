@@ -272,7 +272,7 @@ static long long size_field(const char *name)
 	return end == s + 3 || (*end && *end != ',' && *end != ':') ? -1 : v;
 }
 
-static int usage_of(int dirfd, long long *total)
+static int usage_of(int dirfd, long long *total, long long *count)
 {
 	int fd = dup(dirfd);
 	if (fd < 0)
@@ -293,16 +293,19 @@ static int usage_of(int dirfd, long long *total)
 			s = st.st_size;
 		if (s > 0)
 			*total += s;
+		(*count)++;
 	}
 	closedir(d);
 	return 0;
 }
 
-long long maildir_usage(const struct maildir *m, struct mail_err *e)
+long long maildir_usage(const struct maildir *m, long long *count, struct mail_err *e)
 {
-	long long total = 0;
-	if (usage_of(m->new_, &total) < 0 || usage_of(m->cur, &total) < 0)
+	long long total = 0, n = 0;
+	if (usage_of(m->new_, &total, &n) < 0 || usage_of(m->cur, &total, &n) < 0)
 		return err_sys(e, "%s: cannot list", m->path);
+	if (count)
+		*count = n;
 	return total;
 }
 

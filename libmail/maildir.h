@@ -50,8 +50,9 @@ int maildir_deliver(struct maildir *m, const struct iovec *parts, int nparts, ch
 		    size_t cap, struct mail_err *e);
 
 /* Bytes used by messages in new/ and cur/ (from ,S= when present, else
- * stat), for quotas. -1 with e on error. */
-long long maildir_usage(const struct maildir *m, struct mail_err *e);
+ * stat), for quotas; *count (if not NULL) gets their number. -1 with e on
+ * error. */
+long long maildir_usage(const struct maildir *m, long long *count, struct mail_err *e);
 
 /* The owner of path, or of its nearest existing parent directory (for a
  * mailbox that does not exist yet). -1 with errno. */

@@ -13,6 +13,7 @@
 
 #include "lazylib.h"
 
+#include "maildirsize.h"
 #include "pop3.h"
 
 static size_t uid_part_len(const char *name)
@@ -252,6 +253,7 @@ static void seen_name(const char *name, char *out, size_t cap)
 int maildrop_commit(struct maildrop *d, int keep, struct mail_err *e)
 {
 	int failed = 0, touched_new = 0, touched_cur = 0;
+	long long gone_bytes = 0, gone = 0;
 	for (size_t i = 0; i < d->n; i++) {
 		if (!d->v[i].deleted)
 			continue;
@@ -265,7 +267,16 @@ int maildrop_commit(struct maildrop *d, int keep, struct mail_err *e)
 			r = renameat(dirfd, name, d->md.cur, seen);
 			touched_cur = 1;
 		} else {
+			/* The size maildir_usage() counts: ,S= or the file's. */
+			long long size = d->v[i].disk_size;
+			struct stat st;
+			if (size < 0)
+				size = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? st.st_size : 0;
 			r = unlinkat(dirfd, name, 0);
+			if (r == 0) {
+				gone_bytes += size;
+				gone++;
+			}
 		}
 		if (r < 0 && errno != ENOENT) {
 			failed = 1;
@@ -278,6 +289,8 @@ int maildrop_commit(struct maildrop *d, int keep, struct mail_err *e)
 		failed = 1;
 		err_sys(e, "%s: fsync", d->md.path);
 	}
+	if (gone)
+		maildirsize_add(&d->md, -gone_bytes, -gone);
 	return failed ? -1 : 0;
 }
 

@@ -18,7 +18,9 @@
  *
  * Deletion happens only in maildrop_commit() (the UPDATE state, after
  * QUIT): each deleted message is unlinked — or, with keep, moved to cur/
- * with the S (seen) flag — and the directories are fsynced. A message that
+ * with the S (seen) flag — and the directories are fsynced; the bytes and
+ * number unlinked are appended to a maildirsize file if there is one
+ * (maildirsize.h). A message that
  * vanished meanwhile is not an error for RETR's caller to crash on:
  * maildrop_open_msg() returns -1 with ENOENT.
  */

@@ -306,6 +306,91 @@ f = open(sys.argv[1], "r+"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w
 	[ "$(new_count "$T/md")" -eq 1 ]
 }
 
+@test "maildirsize: made on the first delivery with the quota line and the sum, then appended" {
+	conf mailbox_quota 1m
+	msg one | pb deliver "$T/md/"
+	f=$(new_file "$T/md") s1=$(stat -c %s "$f")
+	[ "$(cat "$T/md/maildirsize")" = "$(printf '1048576S\n0 0\n%d 1' "$s1")" ]
+	[ "$(stat -c %a "$T/md/maildirsize")" = 600 ] && [ "$(tmp_count "$T/md")" -eq 0 ]
+	[ "$(stat -c %u "$T/md/maildirsize")" = "$(stat -c %u "$T/md")" ]
+	msg two | pb deliver "$T/md/"
+	s2=$(stat -c %s "$(new_file "$T/md")")
+	[ "$(sed -n 3p "$T/md/maildirsize")" = "$s1 1" ] && [ "$(sed -n 4p "$T/md/maildirsize")" = "$s2 1" ]
+	[ "$(wc -l < "$T/md/maildirsize")" -eq 4 ]
+	# another quota: recalculated by a scan
+	conf mailbox_quota 2m
+	msg three | pb deliver "$T/md/"
+	[ "$(sed -n 1,2p "$T/md/maildirsize")" = "$(printf '2097152S\n%d 2' $((s1 + s2)))" ]
+	[ "$(wc -l < "$T/md/maildirsize")" -eq 3 ]
+	# into a folder: the quota counts the inbox, the file is not touched
+	cp "$T/md/maildirsize" "$T/before"
+	msg four | pb deliver -F work "$T/md/"
+	[ "$(find "$T/md/.work/new" -type f | wc -l)" -eq 1 ]
+	cmp "$T/md/maildirsize" "$T/before"
+}
+
+@test "maildirsize: over quota is decided from the file; a stale, oversized or broken one is recalculated" {
+	conf mailbox_quota 2k
+	mkdir -p "$T/md/new" "$T/md/cur" "$T/md/tmp" && chmod -R 700 "$T/md"
+	printf '2048S\n2000 1\n' > "$T/md/maildirsize" && chmod 600 "$T/md/maildirsize"
+	# an empty Maildir the file says is full: refused without a scan
+	run bash -c "printf 'Subject: x\n\nbody\n' | '$PB' deliver '$T/md/'"
+	status_is 73
+	[[ "$output" == *"mailbox full (quota 2048 bytes)"* ]]
+	[ "$(new_count "$T/md")" -eq 0 ]
+	conf quota_action defer
+	run bash -c "printf 'Subject: x\n\nbody\n' | '$PB' deliver '$T/md/'"
+	status_is 75
+	[ "$(new_count "$T/md")" -eq 0 ] && [ "$(cat "$T/md/maildirsize")" = "$(printf '2048S\n2000 1')" ]
+	# older than 15 minutes: recalculated (empty), accepted
+	touch -d "16 minutes ago" "$T/md/maildirsize"
+	printf 'Subject: x\n\nbody\n' | pb deliver "$T/md/"
+	s=$(stat -c %s "$(new_file "$T/md")")
+	[ "$(cat "$T/md/maildirsize")" = "$(printf '2048S\n0 0\n%d 1' "$s")" ]
+	# larger than 5120 bytes: recalculated
+	{ printf '2048S\n'; for i in $(seq 2000); do printf '1 0\n'; done; printf '%s\n' '-2000 0'; printf '2000 0\n'; } > "$T/md/maildirsize"
+	[ "$(stat -c %s "$T/md/maildirsize")" -gt 5120 ]
+	printf 'Subject: y\n\nbody\n' | pb deliver "$T/md/"
+	[ "$(sed -n 2p "$T/md/maildirsize")" = "$s 1" ] && [ "$(wc -l < "$T/md/maildirsize")" -eq 3 ]
+	# a torn last line: unparsable, recalculated, nothing refused
+	printf '2048S\n2000 1\n99' > "$T/md/maildirsize"
+	printf 'Subject: z\n\nbody\n' | pb deliver "$T/md/"
+	[ "$(new_count "$T/md")" -eq 3 ] && [ "$(sed -n 1p "$T/md/maildirsize")" = 2048S ]
+	[ "$(wc -l < "$T/md/maildirsize")" -eq 3 ]
+}
+
+@test "maildirsize: a symlink or a hard link there is not followed, and mail still goes in" {
+	conf mailbox_quota 2k
+	mkdir -p "$T/md/new" "$T/md/cur" "$T/md/tmp" && chmod -R 700 "$T/md"
+	printf '2048S\n2000 1\n' > "$T/elsewhere"
+	ln -s "$T/elsewhere" "$T/md/maildirsize"
+	printf 'Subject: x\n\nbody\n' | pb deliver "$T/md/"
+	[ "$(new_count "$T/md")" -eq 1 ]
+	[ "$(cat "$T/elsewhere")" = "$(printf '2048S\n2000 1')" ]
+	[ ! -L "$T/md/maildirsize" ] && [ "$(sed -n 1p "$T/md/maildirsize")" = 2048S ]
+	# a hard link to a file elsewhere: neither trusted nor appended to
+	rm "$T/md/maildirsize" && ln "$T/elsewhere" "$T/md/maildirsize"
+	printf 'Subject: y\n\nbody\n' | pb deliver "$T/md/"
+	[ "$(new_count "$T/md")" -eq 2 ]
+	[ "$(cat "$T/elsewhere")" = "$(printf '2048S\n2000 1')" ]
+	# without a quota the append path alone: a symlink is left alone too
+	conf mailbox_quota 0
+	rm "$T/md/maildirsize" && ln -s "$T/elsewhere" "$T/md/maildirsize"
+	printf 'Subject: z\n\nbody\n' | pb deliver "$T/md/"
+	[ "$(new_count "$T/md")" -eq 3 ] && [ "$(cat "$T/elsewhere")" = "$(printf '2048S\n2000 1')" ]
+	# run as root: owned like the Maildir; one of another owner is not trusted
+	conf mailbox_quota 2k
+	chmod 755 "$T" && mkdir -p "$T/home/ann/Maildir" && chown -R nobody:nogroup "$T/home/ann"
+	A="$T/home/ann/Maildir"
+	printf 'Subject: o\n\nbody\n' | pb deliver "$A/"
+	[ "$(stat -c %U:%G:%a "$A/maildirsize")" = nobody:nogroup:600 ]
+	rm "$A/maildirsize" && printf '2048S\n2000 1\n' > "$A/maildirsize" && chmod 600 "$A/maildirsize"
+	[ "$(stat -c %U "$A/maildirsize")" = root ]
+	printf 'Subject: p\n\nbody\n' | pb deliver "$A/"
+	[ "$(new_count "$A")" -eq 2 ] && [ "$(stat -c %U "$A/maildirsize")" = nobody ]
+	[ "$(sed -n 2p "$A/maildirsize")" != "2000 1" ]
+}
+
 @test "a full disk gives 75 and leaves no partial file (Maildir and mbox)" {
 	mkdir -p "$T/small"
 	mount -t tmpfs -o size=64k tmpfs "$T/small" || skip "cannot mount tmpfs here"

@@ -268,6 +268,32 @@ inetd() {
 	[ "${lines[3]}" = "+OK 2 130" ]
 }
 
+@test "maildirsize: QUIT after DELE appends the negative line; without the file none is made" {
+	conf pop3_plaintext_auth yes
+	conf mailbox_quota 1m
+	fill 3
+	s1=$(stat -c %s "$(grep -l '^Subject: m1$' "$MD"/new/*)")
+	s3=$(stat -c %s "$(grep -l '^Subject: m3$' "$MD"/new/*)")
+	[ "$(wc -l < "$MD/maildirsize")" -eq 5 ]
+	run inetd "USER ann" "PASS secret" "DELE 1" "DELE 3" QUIT
+	[ "${lines[-1]}" = "+OK bye (2 messages removed)" ]
+	[ "$(wc -l < "$MD/maildirsize")" -eq 6 ]
+	[ "$(tail -n1 "$MD/maildirsize")" = "-$((s1 + s3)) -2" ]
+	# the sum is what a scan finds: a recalculation gives the same usage
+	sum=$(awk 'NR > 1 { b += $1; c += $2 } END { print b, c }' "$MD/maildirsize")
+	touch -d '20 minutes ago' "$MD/maildirsize"
+	fill 1
+	[ "$(sed -n 2p "$MD/maildirsize")" = "$sum" ]
+	# a dropped session appends nothing; no file, none is made
+	cp "$MD/maildirsize" "$T/before"
+	run inetd "USER ann" "PASS secret" "DELE 1"
+	cmp "$MD/maildirsize" "$T/before"
+	rm "$MD/maildirsize"
+	run inetd "USER ann" "PASS secret" "DELE 1" QUIT
+	[ "${lines[-1]}" = "+OK bye (1 messages removed)" ]
+	[ ! -e "$MD/maildirsize" ]
+}
+
 @test "a mailbox of 10,000 messages" {
 	conf pop3_plaintext_auth yes
 	mkdir -p "$MD/new" "$MD/cur" "$MD/tmp"

@@ -8,6 +8,7 @@
 #include "../../libmail/command.h"
 #include "../../libmail/delivery.h"
 #include "../../libmail/maildir.h"
+#include "../../libmail/maildirsize.h"
 #include "../../libmail/mbox.h"
 #include "unit.h"
 
@@ -121,4 +122,30 @@ UNIT_TEST(maildir_folder_names)
 	CHECK(!maildir_folder_valid("a..b"));
 	CHECK(!maildir_folder_valid("a/b"));
 	CHECK(!maildir_folder_valid("a\nb"));
+}
+
+/* --- maildirsize (libmail/maildirsize.c) ------------------------------- */
+
+static int mds(const char *s, long long *q, long long *b, long long *c)
+{
+	return maildirsize_parse(s, strlen(s), q, b, c);
+}
+
+UNIT_TEST(maildirsize_parse_lines)
+{
+	long long q, b, c;
+	CHECK(mds("1048576S\n", &q, &b, &c) == 0 && q == 1048576 && b == 0 && c == 0);
+	CHECK(mds("1048576S,1000C\n100 1\n  -40   -1 \n", &q, &b, &c) == 0);
+	CHECK(q == 1048576 && b == 60 && c == 0);
+	CHECK(mds("1000C\n5 1\n", &q, &b, &c) == 0 && q == -1 && b == 5 && c == 1);
+	CHECK(mds("2048S\n10 1\n20", &q, &b, &c) < 0);   /* torn last line */
+	CHECK(mds("2048S", &q, &b, &c) < 0);             /* no newline at all */
+	CHECK(mds("2048X\n", &q, &b, &c) < 0);
+	CHECK(mds("-5S\n", &q, &b, &c) < 0);
+	CHECK(mds("2048S,\n", &q, &b, &c) < 0);
+	CHECK(mds("2048S\n\n", &q, &b, &c) < 0);
+	CHECK(mds("2048S\n10\n", &q, &b, &c) < 0);
+	CHECK(mds("2048S\n10 1 2\n", &q, &b, &c) < 0);
+	CHECK(mds("2048S\nx 1\n", &q, &b, &c) < 0);
+	CHECK(mds("99999999999999999999S\n", &q, &b, &c) < 0);
 }
