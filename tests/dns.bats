@@ -5,6 +5,15 @@
 load helpers
 load servers_helpers
 
+
+# runq --route DOMAIN succeeds and prints exactly EXPECTED.
+route_is() {
+	run pb runq --route "$1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$2" ]
+}
+
 @test "MX records come back in preference order with their addresses" {
 	dns_answer example.org. MX NOERROR "example.org. IN MX 20 mx2.example.org." \
 		"example.org. IN MX 10 mx1.example.org."
@@ -37,10 +46,7 @@ load servers_helpers
 	dns_answer plain.example. MX NOERROR
 	dns_host plain.example 127.0.0.7
 	start_dns
-	run pb runq --route plain.example
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "$output" = "plain.example implicit plain.example 127.0.0.7" ]
+	route_is plain.example "plain.example implicit plain.example 127.0.0.7"
 }
 
 @test "a null MX (RFC 7505) is a permanent failure with 5.1.10" {
@@ -83,10 +89,7 @@ load servers_helpers
 	dns_answer alias.example.org. AAAA NOERROR "alias.example.org. IN CNAME real.example.net."
 	dns_answer real.example.net. AAAA NOERROR
 	start_dns
-	run pb runq --route example.org
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "$output" = "example.org 10 alias.example.org 127.0.0.21" ]
+	route_is example.org "example.org 10 alias.example.org 127.0.0.21"
 }
 
 @test "a truncated UDP answer is asked again over TCP" {
@@ -94,10 +97,7 @@ load servers_helpers
 	dns_answer big.example. MX NOERROR "big.example. IN MX 10 mx.big.example."
 	dns_host mx.big.example 127.0.0.9
 	start_dns
-	run pb runq --route big.example
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "$output" = "big.example 10 mx.big.example 127.0.0.9" ]
+	route_is big.example "big.example 10 mx.big.example 127.0.0.9"
 }
 
 @test "hostile answers: an MX target that is not a host name is skipped" {
@@ -105,10 +105,7 @@ load servers_helpers
 		"weird.example. IN MX 20 ok.weird.example."
 	dns_host ok.weird.example 127.0.0.5
 	start_dns
-	run pb runq --route weird.example
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "$output" = "weird.example 20 ok.weird.example 127.0.0.5" ]
+	route_is weird.example "weird.example 20 ok.weird.example 127.0.0.5"
 }
 
 @test "the resolver key is checked" {
