@@ -18,7 +18,7 @@ PKGS      := openssl ldns libcrypt
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lldns -lcrypt)
 
-# postbox itself does not link them: libmail/lazylib.c loads each on its
+# postbox itself does not link them: libmail/base/lazylib.c loads each on its
 # first call, by the soname of the library found here.
 soname     = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | awk '/SONAME/ {print $$2}')
 SONAMES    := $(foreach l,ssl ldns crypt,$(if $(call soname,$(l)),-DLIB$(shell echo $(l) | tr a-z A-Z)_SONAME='"$(call soname,$(l))"',$(warning lib$(l).so not found: using Debian 12's soname)))
@@ -26,7 +26,7 @@ SONAMES    := $(foreach l,ssl ldns crypt,$(if $(call soname,$(l)),-DLIB$(shell e
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT       ?= -O2 -g
-CFLAGS    += -std=c11 -D_GNU_SOURCE -DPOSTBOX_VERSION='"$(VERSION)"' $(OPT) $(WARN) $(PKG_CFLAGS)
+CFLAGS    += -std=c11 -Ilibmail -D_GNU_SOURCE -DPOSTBOX_VERSION='"$(VERSION)"' $(OPT) $(WARN) $(PKG_CFLAGS)
 comma     := ,
 SAN       := -fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 CFLAGS    += $(if $(SANITIZE),$(SAN) -fPIE,$(HARDEN))
@@ -34,8 +34,8 @@ LDFLAGS   += -pie -Wl,-z,relro,-z,now $(if $(SANITIZE),$(SAN))
 
 Q         := $(if $(V),,@)
 
-LIB_SRC    := $(sort $(wildcard libmail/*.c))
-APPLET_SRC := $(sort $(wildcard applets/*.c))
+LIB_SRC    := $(sort $(wildcard libmail/*/*.c))
+APPLET_SRC := $(sort $(wildcard applets/*.c applets/*/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
@@ -46,12 +46,12 @@ APPLETS     = $(shell $(BUILD)/postbox --list 2>/dev/null)
 all: $(BUILD)/postbox $(BUILD)/unit-tests
 	@cd $(BUILD) && mkdir -p bin && for a in $$(./postbox --list); do ln -sf ../postbox bin/$$a; done
 
-$(BUILD)/%.o: %.c $(wildcard libmail/*.h applets/*.h)
+$(BUILD)/%.o: %.c $(wildcard libmail/*/*.h applets/*.h applets/*/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/libmail/lazylib.o: CFLAGS += $(SONAMES)
+$(BUILD)/libmail/base/lazylib.o: CFLAGS += $(SONAMES)
 
 $(BUILD)/libmail.a: $(LIB_OBJ)
 	@rm -f $@

@@ -8,7 +8,7 @@
 
 #include <stdlib.h>
 
-#include "../libmail/config.h"
+#include "base/config.h"
 
 #ifndef POSTBOX_VERSION
 #define POSTBOX_VERSION "0.1.0"

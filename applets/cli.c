@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../libmail/log.h"
+#include "base/log.h"
 #include "applets.h"
 
 static const char *program = "postbox";

@@ -4,7 +4,7 @@
  * Usage: deliver [-f SENDER] [-d ADDRESS] [-F FOLDER] [-C FILE] [MAILBOX]
  *
  * With -d the address is resolved through the users and aliases files
- * (resolve.h): mailboxes, files, programs ("|cmd", argv, no shell) and
+ * (local/recipient.h): mailboxes, files, programs ("|cmd", argv, no shell) and
  * forwards (queued in the spool). With MAILBOX (a path; a trailing '/'
  * means Maildir) the message goes there and -d only names the recipient
  * for Delivered-To. Maildir as in RELIABILITY.md §9 (maildir.h), mbox with
@@ -33,10 +33,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../libmail/delivery.h"
-#include "../libmail/log.h"
-#include "../libmail/maildir.h"
-#include "../libmail/spool.h"
+#include "local/delivery.h"
+#include "base/log.h"
+#include "store/maildir.h"
+#include "store/spool.h"
 #include "applets.h"
 
 static const char usage_text[] =

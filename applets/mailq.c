@@ -34,11 +34,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../libmail/json.h"
-#include "../libmail/log.h"
-#include "../libmail/queue_admin.h"
-#include "../libmail/runner.h"
-#include "../libmail/spool.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "queue/queue_admin.h"
+#include "queue/runner.h"
+#include "store/spool.h"
 #include "applets.h"
 
 static const char usage_text[] =

@@ -22,8 +22,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../libmail/io.h"
-#include "../libmail/users.h"
+#include "base/io.h"
+#include "store/users.h"
 #include "applets.h"
 
 #define PASSWORD_MAX 1024

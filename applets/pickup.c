@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../libmail/log.h"
-#include "../libmail/pickup.h"
+#include "base/log.h"
+#include "queue/pickup.h"
 #include "applets.h"
 
 static const char usage_text[] =

@@ -11,7 +11,7 @@
  * itself, one process per session (pop3_server.h). -t asks implicit TLS in
  * inetd mode; -P expects a PROXY protocol v1/v2 header on every
  * connection. Users, passwords and mailboxes come from the users file;
- * only Maildir mailboxes are served (pop3_session.h, maildrop.h). Run as
+ * only Maildir mailboxes are served (pop3_session.h, pop3_mailbox.h). Run as
  * root, a session becomes its mailbox's owner after login; with pop3_user
  * set, pop3d becomes that user as soon as its sockets and TLS key are open.
  *
@@ -33,8 +33,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../libmail/log.h"
-#include "../libmail/pop3_server.h"
+#include "base/log.h"
+#include "pop3/pop3_server.h"
 #include "applets.h"
 
 static const char usage_text[] =

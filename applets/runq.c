@@ -32,13 +32,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../libmail/dns.h"
-#include "../libmail/local.h"
-#include "../libmail/log.h"
-#include "../libmail/pickup.h"
-#include "../libmail/remote.h"
-#include "../libmail/retry.h"
-#include "../libmail/runner.h"
+#include "net/dns.h"
+#include "queue/local_transport.h"
+#include "base/log.h"
+#include "queue/pickup.h"
+#include "queue/remote_transport.h"
+#include "queue/retry.h"
+#include "queue/runner.h"
 #include "applets.h"
 
 static const char usage_text[] =

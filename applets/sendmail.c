@@ -26,13 +26,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../libmail/addr.h"
-#include "../libmail/header.h"
-#include "../libmail/io.h"
-#include "../libmail/log.h"
-#include "../libmail/mime.h"
-#include "../libmail/runner.h"
-#include "../libmail/spool.h"
+#include "msg/addr.h"
+#include "msg/header.h"
+#include "base/io.h"
+#include "base/log.h"
+#include "msg/mime.h"
+#include "queue/runner.h"
+#include "store/spool.h"
 #include "applets.h"
 
 static const char usage_text[] =

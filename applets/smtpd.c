@@ -43,11 +43,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../libmail/daemon.h"
-#include "../libmail/log.h"
-#include "../libmail/net.h"
-#include "../libmail/smtp_server.h"
-#include "../libmail/smtp_tables.h"
+#include "net/daemon.h"
+#include "base/log.h"
+#include "net/cidr.h"
+#include "smtp/smtp_server.h"
+#include "smtp/smtp_tables.h"
 #include "applets.h"
 
 static const char usage_text[] =

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# smtp-chat and libmail/smtp_client against real servers: aiosmtpd,
+# smtp-chat and libmail/smtp/smtp_client against real servers: aiosmtpd,
 # Postfix's smtp-sink, openssl s_server, and the deliberately vulnerable or
 # hostile server of tests/chat_server.py.
 

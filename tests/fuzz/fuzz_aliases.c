@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../libmail/aliases.h"
+#include "store/aliases.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

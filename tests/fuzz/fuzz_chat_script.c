@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../libmail/chat_script.h"
+#include "chat/chat_script.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

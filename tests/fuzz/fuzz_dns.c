@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../libmail/dns.h"
-#include "../../libmail/retry.h"
+#include "net/dns.h"
+#include "queue/retry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

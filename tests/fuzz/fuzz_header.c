@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../libmail/header.h"
+#include "msg/header.h"
 
 static int count(void *ctx, const char *a, size_t n)
 {

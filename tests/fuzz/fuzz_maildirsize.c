@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../libmail/maildirsize.h"
+#include "store/maildirsize.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

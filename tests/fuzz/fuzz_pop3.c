@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../libmail/buf.h"
-#include "../../libmail/pop3.h"
+#include "base/buf.h"
+#include "msg/pop3_cmd.h"
 
 static void check_stuffed(const char *p, size_t n, size_t chunk, long long top)
 {

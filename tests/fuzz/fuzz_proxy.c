@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../libmail/proxyproto.h"
+#include "net/proxyproto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../libmail/smtp_cmd.h"
+#include "msg/smtp_cmd.h"
 
 static void clean(const char *s)
 {

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../libmail/smtp_data.h"
+#include "msg/smtp_data.h"
 
 static void decode(const uint8_t *data, size_t size, size_t step, struct smtp_data *d, struct buf *out,
 		   size_t *used)

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../libmail/smtp_client.h"
+#include "smtp/smtp_client.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,5 +1,5 @@
-/* Unit tests: RFC 5321 path parsing (libmail/addr.c). */
-#include "../../libmail/addr.h"
+/* Unit tests: RFC 5321 path parsing (libmail/msg/addr.c). */
+#include "msg/addr.h"
 #include "unit.h"
 
 static int parse(const char *s, unsigned opts, struct mailbox *m)

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../libmail/chat_msg.h"
-#include "../../libmail/chat_script.h"
-#include "../../libmail/latency.h"
-#include "../../libmail/proxy_out.h"
+#include "chat/chat_msg.h"
+#include "chat/chat_script.h"
+#include "chat/latency.h"
+#include "net/proxy_out.h"
 #include "unit.h"
 
 UNIT_TEST(chat_script_parse_and_repeat)

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../libmail/buf.h"
-#include "../../libmail/config.h"
-#include "../../libmail/json.h"
-#include "../../libmail/mime.h"
+#include "base/buf.h"
+#include "base/config.h"
+#include "base/json.h"
+#include "msg/mime.h"
 #include "unit.h"
 
 UNIT_TEST(buf_growth_and_limit)

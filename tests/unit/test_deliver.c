@@ -4,12 +4,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../libmail/buf.h"
-#include "../../libmail/command.h"
-#include "../../libmail/delivery.h"
-#include "../../libmail/maildir.h"
-#include "../../libmail/maildirsize.h"
-#include "../../libmail/mbox.h"
+#include "base/buf.h"
+#include "local/program.h"
+#include "local/delivery.h"
+#include "store/maildir.h"
+#include "store/maildirsize.h"
+#include "store/mbox.h"
 #include "unit.h"
 
 UNIT_TEST(mbox_escape_mboxrd)
@@ -124,7 +124,7 @@ UNIT_TEST(maildir_folder_names)
 	CHECK(!maildir_folder_valid("a\nb"));
 }
 
-/* --- maildirsize (libmail/maildirsize.c) ------------------------------- */
+/* --- maildirsize (libmail/store/maildirsize.c) ------------------------------- */
 
 static int mds(const char *s, long long *q, long long *b, long long *c)
 {

@@ -4,7 +4,7 @@
 
 #include <ldns/ldns.h>
 
-#include "../../libmail/dns.h"
+#include "net/dns.h"
 #include "unit.h"
 
 /* Build an answer packet for (qname, qtype) with the given RRs. */

@@ -1,7 +1,7 @@
-/* Unit tests: envelope write/parse and escaping (libmail/envelope.c). */
+/* Unit tests: envelope write/parse and escaping (libmail/msg/envelope.c). */
 #include <stdlib.h>
 
-#include "../../libmail/envelope.h"
+#include "msg/envelope.h"
 #include "unit.h"
 
 static void sample(struct envelope *env)

@@ -1,6 +1,6 @@
-/* Unit tests: header fields and address lists (libmail/header.c). */
-#include "../../libmail/buf.h"
-#include "../../libmail/header.h"
+/* Unit tests: header fields and address lists (libmail/msg/header.c). */
+#include "base/buf.h"
+#include "msg/header.h"
 #include "unit.h"
 
 static int collect(void *ctx, const char *a, size_t n)

@@ -1,10 +1,10 @@
 /* Unit tests: POP3 parsing, byte-stuffing, SASL PLAIN, UIDs, PROXY headers. */
 #include <string.h>
 
-#include "../../libmail/buf.h"
-#include "../../libmail/maildrop.h"
-#include "../../libmail/pop3.h"
-#include "../../libmail/proxyproto.h"
+#include "base/buf.h"
+#include "pop3/pop3_mailbox.h"
+#include "msg/pop3_cmd.h"
+#include "net/proxyproto.h"
 #include "unit.h"
 
 static int parse(const char *s, struct pop3_cmd *c)

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../libmail/config.h"
-#include "../../libmail/dsn.h"
-#include "../../libmail/remote.h"
-#include "../../libmail/retry.h"
+#include "base/config.h"
+#include "queue/dsn.h"
+#include "queue/remote_transport.h"
+#include "queue/retry.h"
 #include "unit.h"
 
 UNIT_TEST(retry_schedule_parse)

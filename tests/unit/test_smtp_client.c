@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../libmail/smtp_client.h"
+#include "smtp/smtp_client.h"
 #include "unit.h"
 
 static int feed_all(struct smtp_reply *r, const char *text, struct mail_err *e)

@@ -1,6 +1,6 @@
 /* test_smtp_cmd.c — SMTP argument parsers and CIDR matching. */
-#include "../../libmail/net.h"
-#include "../../libmail/smtp_cmd.h"
+#include "net/cidr.h"
+#include "msg/smtp_cmd.h"
 #include "unit.h"
 
 static int mail(const char *s, struct mailbox *m, struct smtp_mail_params *p, struct mail_err *e)

@@ -1,7 +1,7 @@
 /* test_smtp_data.c — the DATA decoder, fed in every split. */
 #include <stdlib.h>
 
-#include "../../libmail/smtp_data.h"
+#include "msg/smtp_data.h"
 #include "unit.h"
 
 struct result {

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../libmail/aliases.h"
-#include "../../libmail/resolve.h"
-#include "../../libmail/users.h"
+#include "store/aliases.h"
+#include "local/recipient.h"
+#include "store/users.h"
 #include "unit.h"
 
 static int parse_users(struct users *u, const char *text, struct mail_err *e)

@@ -1,0 +1,337 @@
+/* chat_probe.c — smtp-chat --probe: three checks of a server's safety.
+ *
+ *   smuggling           For each end-of-data look-alike (\n.\n, \n.\r\n,
+ *                       \r.\r\n, \r\n.\n, ...) one session sends a message
+ *                       whose text holds that sequence followed by a second,
+ *                       smuggled MAIL/RCPT/DATA, then the real CRLF.CRLF and
+ *                       QUIT. A server that answers more than the one 250 and
+ *                       the 221 ended DATA early and ran the smuggled
+ *                       commands: vulnerable (SMTP smuggling, CVE-2023-51764
+ *                       and kin). Each case is its own session.
+ *   starttls-injection  Sends "STARTTLS\r\nNOOP\r\n" in one write, completes
+ *                       the handshake and waits: a reply arriving over TLS
+ *                       unasked means the server ran the plain-text NOOP
+ *                       inside the TLS session (CVE-2011-0411 and kin).
+ *   open-relay          From an outside sender, RCPT TO a matrix of address
+ *                       forms that route elsewhere (% hack, source route, bang
+ *                       path, quoted @, trailing dot, address literal, a
+ *                       spoofed local sender); any 2xx is reported.
+ *
+ * --probe all runs the three in this order.
+ * Exit: 0 nothing found, 1 a finding, else the stage that failed (2, 21,
+ * 22, 23, 25, 29) as in flag mode.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/json.h"
+#include "../applets.h"
+#include "chat.h"
+
+struct probe {
+	struct chat_opts *o;
+	struct chat_out *out;
+	struct tls_ctx *ctx;      /* for the injection probe: never verified */
+	int findings, cases;
+	char why[600];
+};
+
+static void report(struct probe *p, const char *name, const char *kase, int bad,
+		   const char *verdict, const char *detail)
+{
+	struct buf b = BUF_INIT;
+	p->cases++;
+	p->findings += bad;
+	if (p->out->format == OUT_JSON) {
+		buf_adds(&b, "{\"type\":\"probe\",\"probe\":");
+		json_cstring(&b, name);
+		buf_adds(&b, ",\"case\":");
+		json_cstring(&b, kase);
+		buf_addf(&b, ",\"vulnerable\":%s,\"verdict\":", bad ? "true" : "false");
+		json_cstring(&b, verdict);
+		buf_adds(&b, ",\"detail\":");
+		json_cstring(&b, detail);
+		buf_adds(&b, "}\n");
+	} else if (p->out->format == OUT_TEXT) {
+		buf_addf(&b, "%-4s %-22s ", bad ? "FAIL" : "ok", name);
+		chat_escape(&b, kase, strlen(kase));
+		buf_addf(&b, "  %s", verdict);
+		if (*detail)
+			buf_addf(&b, " (%s)", detail);
+		buf_addc(&b, '\n');
+	}
+	if (b.len)
+		fwrite(b.ptr, 1, b.len, p->out->f);
+	fflush(p->out->f);
+	buf_free(&b);
+}
+
+/* Connect, banner, EHLO (STARTTLS and AUTH when asked); the exit code of a
+ * failed stage, or 0. */
+static int open_session(struct probe *p, struct smtp_client *c)
+{
+	struct mail_err e;
+	if (chat_connect(p->o, c, NULL, &e) < 0) {
+		snprintf(p->why, sizeof p->why, "%s", e.msg);
+		return e.ex == CHAT_EX_TLS ? CHAT_EX_TLS : CHAT_EX_CONNECT;
+	}
+	int rc = 0;
+	if (smtp_read_reply(c, &e) != 220)
+		rc = CHAT_EX_BANNER;
+	else if (smtp_ehlo(c, p->o->ehlo, &e) < 0)
+		rc = CHAT_EX_EHLO;
+	else if (p->o->starttls) {
+		struct tls_ctx *ctx = chat_tls_ctx(p->o, &e);
+		if (!ctx || smtp_starttls(c, ctx, &e) < 0)
+			rc = CHAT_EX_TLS;
+		else if (smtp_ehlo(c, p->o->ehlo, &e) < 0)
+			rc = CHAT_EX_EHLO;
+	}
+	if (!rc && p->o->auth_user && smtp_auth(c, p->o->auth_mech, p->o->auth_user,
+						 p->o->password, &e) < 0)
+		rc = CHAT_EX_AUTH;
+	if (rc) {
+		if (c->reply.code && !c->broken && rc != CHAT_EX_TLS)
+			smtp_reply_error(c, "session", &e);
+		snprintf(p->why, sizeof p->why, "%s", e.msg);
+		chat_finish(p->o, c);
+	}
+	return rc;
+}
+
+static const char *rcpt_of(struct probe *p)
+{
+	return p->o->nto ? p->o->to[0] : "postmaster";
+}
+
+/* --- smuggling --- */
+
+static const char *const variants[] = {
+	"\n.\n", "\n.\r\n", "\r.\r\n", "\r\n.\n", "\r.\n", "\r\n.\r", "\n.\r", "\r\n\0.\r\n",
+};
+static const size_t variant_len[] = { 3, 4, 4, 4, 3, 4, 3, 6 };
+
+static int smuggle_case(struct probe *p, size_t v)
+{
+	struct smtp_client c = { 0 };
+	struct mail_err e;
+	char kase[32], detail[300] = "";
+	struct buf esc = BUF_INIT;
+	chat_escape(&esc, variants[v], variant_len[v]);
+	snprintf(kase, sizeof kase, "%s", buf_cstr(&esc));
+	buf_free(&esc);
+	int rc = open_session(p, &c);
+	if (rc)
+		return rc;
+	int code = smtp_command(&c, &e, "MAIL FROM:<%s>", p->o->from);
+	if (code / 100 != 2) {
+		rc = CHAT_EX_MAIL;
+		goto fail;
+	}
+	code = smtp_command(&c, &e, "RCPT TO:<%s>", rcpt_of(p));
+	if (code / 100 != 2) {
+		rc = CHAT_EX_RCPT;
+		goto fail;
+	}
+	code = smtp_command(&c, &e, "DATA");
+	if (code != 354) {
+		rc = CHAT_EX_DATA;
+		goto fail;
+	}
+	struct buf m = BUF_INIT;
+	buf_addf(&m, "From: <%s>\r\nTo: <%s>\r\nSubject: smtp-chat smuggling probe %s\r\n\r\n"
+		     "This message carries an end-of-data look-alike:",
+		 p->o->from, rcpt_of(p), kase);
+	buf_add(&m, variants[v], variant_len[v]);
+	buf_addf(&m, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\nFrom: <%s>\r\n"
+		     "Subject: smuggled by smtp-chat probe %s\r\n\r\nsmuggled\r\n\r\n.\r\n",
+		 p->o->from, rcpt_of(p), p->o->from, kase);
+	smtp_queue_raw(&c, m.ptr, m.len);
+	buf_free(&m);
+	if (smtp_flush(&c, &e) < 0 || (code = smtp_read_reply(&c, &e)) < 0) {
+		report(p, "smuggling", kase, 0, "closed", e.msg);
+		chat_finish(p->o, &c);
+		return 0;
+	}
+	if (code / 100 != 2) {
+		smtp_reply_summary(&c.reply, detail, sizeof detail);
+		report(p, "smuggling", kase, 0, "rejected", detail);
+		chat_finish(p->o, &c);
+		return 0;
+	}
+	/* Now QUIT: a safe server answers 221 and nothing else. */
+	smtp_queue_cmd(&c, "QUIT");
+	int extra = 0, saw354 = 0;
+	size_t dl = 0;
+	if (smtp_flush(&c, &e) == 0) {
+		while ((code = smtp_read_reply(&c, &e)) > 0 && code != 221 && extra < 20) {
+			extra++;
+			saw354 |= code == 354;
+			int w = snprintf(detail + dl, sizeof detail - dl, "%s%d", dl ? " " : "answered ", code);
+			if (w > 0 && (size_t)w < sizeof detail - dl)
+				dl += (size_t)w;
+		}
+	}
+	if (extra)
+		report(p, "smuggling", kase, 1,
+		       saw354 ? "VULNERABLE: ended data and ran the smuggled transaction"
+			      : "VULNERABLE: ended data early", detail);
+	else
+		report(p, "smuggling", kase, 0, "not ended (safe)", "");
+	chat_finish(p->o, &c);
+	return 0;
+fail:
+	smtp_reply_error(&c, "smuggling probe", &e);
+	snprintf(p->why, sizeof p->why, "%s", e.msg);
+	chat_finish(p->o, &c);
+	return rc;
+}
+
+/* --- STARTTLS injection --- */
+
+static int injection(struct probe *p)
+{
+	struct smtp_client c = { 0 };
+	struct mail_err e;
+	char detail[400] = "";
+	int saved = p->o->starttls;
+	p->o->starttls = 0;
+	int rc = open_session(p, &c);
+	p->o->starttls = saved;
+	if (rc)
+		return rc;
+	if (!(c.ext.flags & SMTP_EXT_STARTTLS)) {
+		report(p, "starttls-injection", "STARTTLS\\r\\nNOOP", 0, "STARTTLS not offered", "");
+		goto done;
+	}
+	smtp_queue_raw(&c, "STARTTLS\r\nNOOP\r\n", 16);
+	int code;
+	if (smtp_flush(&c, &e) < 0 || (code = smtp_read_reply(&c, &e)) < 0) {
+		report(p, "starttls-injection", "STARTTLS\\r\\nNOOP", 0, "closed", e.msg);
+		goto done;
+	}
+	if (code != 220) {
+		smtp_reply_summary(&c.reply, detail, sizeof detail);
+		report(p, "starttls-injection", "STARTTLS\\r\\nNOOP", 0, "STARTTLS refused", detail);
+		goto done;
+	}
+	int plain = io_pending(&c.io) > 0;
+	if (!p->ctx && !(p->ctx = tls_client_ctx(TLS_NO_VERIFY, NULL, NULL, NULL, &e))) {
+		snprintf(p->why, sizeof p->why, "%s", e.msg);
+		rc = CHAT_EX_TLS;
+		goto done;
+	}
+	if (tls_connect(&c.io, p->ctx, c.host, &e) < 0) {
+		report(p, "starttls-injection", "STARTTLS\\r\\nNOOP", 0, "handshake failed", e.msg);
+		goto done;
+	}
+	/* Ask nothing; an answer that comes anyway is the injected NOOP's. */
+	c.timeout_ms = 1000;
+	code = smtp_read_reply(&c, &e);
+	if (code > 0) {
+		smtp_reply_summary(&c.reply, detail, sizeof detail);
+		report(p, "starttls-injection", "STARTTLS\\r\\nNOOP", 1,
+		       "VULNERABLE: ran the plain-text command inside TLS", detail);
+	} else if (plain) {
+		report(p, "starttls-injection", "STARTTLS\\r\\nNOOP", 0,
+		       "answered the pipelined command before TLS (in plain text), not inside it", "");
+	} else {
+		report(p, "starttls-injection", "STARTTLS\\r\\nNOOP", 0, "discarded (safe)", "");
+	}
+done:
+	chat_finish(p->o, &c);
+	return rc;
+}
+
+/* --- open relay --- */
+
+static int relay(struct probe *p)
+{
+	struct smtp_client c = { 0 };
+	struct mail_err e;
+	char local[256], ext[] = "smtp-chat.invalid", ip[64] = "127.0.0.1";
+	const char *dom = p->o->probe_domain;
+	if (!dom && p->o->nto && strchr(p->o->to[0], '@'))
+		dom = strrchr(p->o->to[0], '@') + 1;
+	int rc = open_session(p, &c);
+	if (rc)
+		return rc;
+	if (!dom)
+		dom = c.host;
+	snprintf(local, sizeof local, "%s", dom);
+	const char *lb = strchr(c.peer, '['), *rb = lb ? strchr(lb, ']') : NULL;
+	if (lb && rb && (size_t)(rb - lb) < sizeof ip)
+		snprintf(ip, sizeof ip, "%.*s", (int)(rb - lb - 1), lb + 1);
+	char forms[11][600];
+	snprintf(forms[0], 600, "relaytest@%s", ext);
+	snprintf(forms[1], 600, "relaytest%%%s@%s", ext, local);
+	snprintf(forms[2], 600, "\"relaytest@%s\"@%s", ext, local);
+	snprintf(forms[3], 600, "@%s:relaytest@%s", local, ext);
+	snprintf(forms[4], 600, "%s!relaytest@%s", ext, local);
+	snprintf(forms[5], 600, "relaytest@%s@%s", ext, local);
+	snprintf(forms[6], 600, "relaytest@%s.", ext);
+	snprintf(forms[7], 600, "\"relaytest%%%s\"@%s", ext, local);
+	snprintf(forms[8], 600, "relaytest%%%s@[%s]", ext, ip);
+	snprintf(forms[9], 600, "%s!relaytest", ext);
+	snprintf(forms[10], 600, "relaytest@%s", ext); /* with a local sender */
+	char sender[300], detail[400];
+	snprintf(sender, sizeof sender, "probe@%s", ext);
+	for (int i = 0; i < 11 && !c.broken; i++) {
+		if (i == 0 || i == 10) {
+			if (i)
+				smtp_command(&c, &e, "RSET");
+			if (i == 10)
+				snprintf(sender, sizeof sender, "postmaster@%s", local);
+			int code = smtp_command(&c, &e, "MAIL FROM:<%s>", sender);
+			if (code / 100 != 2) {
+				if (code > 0)
+					smtp_reply_summary(&c.reply, detail, sizeof detail);
+				report(p, "open-relay", sender, 0, "sender refused",
+				       code > 0 ? detail : e.msg);
+				continue;
+			}
+		}
+		char kase[700];
+		snprintf(kase, sizeof kase, "%s%s", forms[i], i == 10 ? " (from a local sender)" : "");
+		int code = smtp_command(&c, &e, "RCPT TO:<%s>", forms[i]);
+		if (code < 0) {
+			report(p, "open-relay", kase, 0, "closed", e.msg);
+			break;
+		}
+		smtp_reply_summary(&c.reply, detail, sizeof detail);
+		report(p, "open-relay", kase, code / 100 == 2,
+		       code / 100 == 2 ? "ACCEPTED: may relay" : "refused", detail);
+	}
+	smtp_quit(&c);
+	chat_finish(p->o, &c);
+	return 0;
+}
+
+int chat_probe_main(struct chat_opts *o, struct chat_out *out)
+{
+	struct probe p = { .o = o, .out = out };
+	int rc = 0, all = !strcmp(o->probe, "all");
+	if (!all && strcmp(o->probe, "smuggling") && strcmp(o->probe, "starttls-injection") &&
+	    strcmp(o->probe, "open-relay"))
+		die(EX_USAGE, "--probe: unknown probe \"%s\" (smuggling, starttls-injection, "
+			      "open-relay, all)", o->probe);
+	if (all || !strcmp(o->probe, "smuggling"))
+		for (size_t v = 0; v < sizeof variants / sizeof variants[0] && !rc; v++)
+			rc = smuggle_case(&p, v);
+	if (!rc && (all || !strcmp(o->probe, "starttls-injection")))
+		rc = injection(&p);
+	if (!rc && (all || !strcmp(o->probe, "open-relay")))
+		rc = relay(&p);
+	tls_ctx_free(p.ctx);
+	if (!rc && p.findings)
+		rc = CHAT_EX_EXPECT;
+	char reason[700], extra[100];
+	if (rc && rc != CHAT_EX_EXPECT)
+		snprintf(reason, sizeof reason, "probe could not run: %s", p.why);
+	else
+		snprintf(reason, sizeof reason, "%s: %d case%s, %d finding%s", o->probe, p.cases,
+			 p.cases == 1 ? "" : "s", p.findings, p.findings == 1 ? "" : "s");
+	snprintf(extra, sizeof extra, "\"cases\":%d,\"findings\":%d", p.cases, p.findings);
+	chat_out_summary(out, rc, o->probe, reason, extra);
+	return rc;
+}

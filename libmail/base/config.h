@@ -1,0 +1,109 @@
+/* config.h — the one configuration file: `key = value` lines.
+ *
+ * Every key has a built-in default, so postbox runs with no file at all.
+ * The file is `-C FILE`, else $POSTBOX_CONFIG, else CONFIG_DEFAULT_PATH
+ * (which may be absent; a named file must exist). Unknown keys and bad
+ * values are errors naming the file and line. Each value remembers where it
+ * came from, for `postbox config`.
+ *
+ * To add a key: one enum entry here and one row in config.c's table.
+ */
+#ifndef POSTBOX_CONFIG_H
+#define POSTBOX_CONFIG_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/postbox.conf"
+
+enum config_key {
+	CFG_ALIASES,
+	CFG_DANE,
+	CFG_DEFAULT_USER,
+	CFG_DELAY_WARNING,
+	CFG_DETAIL_FOLDERS,
+	CFG_DNS_TIMEOUT,
+	CFG_DOMAIN_CONCURRENCY,
+	CFG_HOP_LIMIT,
+	CFG_HOSTNAME,
+	CFG_IMMEDIATE_DELIVERY,
+	CFG_LOCAL_DOMAINS,
+	CFG_LOCK_TIMEOUT,
+	CFG_MAILBOX_QUOTA,
+	CFG_MAX_LINE_LENGTH,
+	CFG_MAX_MESSAGE_SIZE,
+	CFG_MAX_RECIPIENTS,
+	CFG_MAX_SESSIONS,
+	CFG_MAX_SESSIONS_PER_IP,
+	CFG_PIPE_TIMEOUT,
+	CFG_POP3_KEEP_MAIL,
+	CFG_POP3_MAX_PER_IP,
+	CFG_POP3_MAX_SESSIONS,
+	CFG_POP3_PLAINTEXT_AUTH,
+	CFG_POP3_TIMEOUT,
+	CFG_POP3_USER,
+	CFG_QUEUE_LIFETIME,
+	CFG_QUEUE_WORKERS,
+	CFG_QUOTA_ACTION,
+	CFG_RECIPIENT_DELIMITER,
+	CFG_RELAY_NETWORKS,
+	CFG_RESOLVER,
+	CFG_RETRY_SCHEDULE,
+	CFG_SMARTHOST,
+	CFG_SMARTHOST_AUTH_FILE,
+	CFG_SMARTHOST_CA_FILE,
+	CFG_SMARTHOST_SENDER,
+	CFG_SMARTHOST_TLS,
+	CFG_SMARTHOST_VERIFY,
+	CFG_SMTP_PORT,
+	CFG_SMTPD_AUTH_MAX_FAILURES,
+	CFG_SMTPD_AUTH_PLAINTEXT,
+	CFG_SMTPD_DATA_TIMEOUT,
+	CFG_SMTPD_MAX_ERRORS,
+	CFG_SMTPD_REVERSE_DNS,
+	CFG_SMTPD_SENDER_LOGIN_CHECK,
+	CFG_SMTPD_TIMEOUT,
+	CFG_SMTPD_USER,
+	CFG_SMTP_TIMEOUT,
+	CFG_SPOOL,
+	CFG_TLS_CERT,
+	CFG_TLS_KEY,
+	CFG_TLS_REQUIRED,
+	CFG_USERS,
+	CFG_NKEYS
+};
+
+enum config_type { CT_STRING, CT_LIST, CT_NUMBER, CT_SIZE, CT_DURATION, CT_BOOL, CT_PORT };
+
+struct config_value {
+	char *text;              /* as written (or the default), NUL-terminated */
+	long long num;           /* parsed value for numbers, sizes, durations (s), bools */
+	char origin[300];        /* "default", "built-in (computed)", "FILE:LINE" */
+};
+
+struct config {
+	char path[4096];         /* the file read, or "" if none */
+	struct config_value v[CFG_NKEYS];
+};
+
+/* Load defaults, then the file chosen as above (path may be NULL). */
+int config_load(struct config *cfg, const char *path, struct mail_err *e);
+void config_free(struct config *cfg);
+/* Set one key as if read from `origin` (command-line overrides). */
+int config_set(struct config *cfg, const char *key, const char *value, const char *origin,
+	       struct mail_err *e);
+
+const char *config_str(const struct config *cfg, enum config_key k);
+long long config_num(const struct config *cfg, enum config_key k);
+/* For CT_LIST keys: is `item` one of the comma/space separated entries
+ * (case-insensitive)? */
+int config_list_has(const struct config *cfg, enum config_key k, const char *item);
+
+/* For `postbox config`: the key's name, type and help line. */
+const char *config_key_name(enum config_key k);
+const char *config_key_help(enum config_key k);
+/* The built-in default as written in the table; NULL when computed at load. */
+const char *config_key_default(enum config_key k);
+
+#endif

@@ -1,0 +1,231 @@
+/* io.c — see io.h. */
+#include "base/io.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static ssize_t plain_recv(struct io *io, void *p, size_t n)
+{
+	return read(io->rfd, p, n);
+}
+
+static ssize_t plain_send(struct io *io, const void *p, size_t n)
+{
+	return write(io->wfd, p, n);
+}
+
+void io_init(struct io *io, int rfd, int wfd, int timeout_ms, const char *peer)
+{
+	memset(io, 0, sizeof *io);
+	io->rfd = rfd;
+	io->wfd = wfd;
+	io->timeout_ms = timeout_ms;
+	io_init_transport_plain(io);
+	io->peer = peer ? peer : "peer";
+	buf_init(&io->out, 0);
+}
+
+void io_init_transport_plain(struct io *io)
+{
+	io->recv = plain_recv;
+	io->send = plain_send;
+	io->buffered = NULL;
+	io->ctx = NULL;
+}
+
+void io_free(struct io *io)
+{
+	buf_free(&io->out);
+}
+
+static int io_wait(struct io *io, int fd, short events, struct mail_err *e)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	for (;;) {
+		int r = poll(&pfd, 1, io->timeout_ms);
+		if (r > 0)
+			return 0;
+		if (r == 0) {
+			errno = ETIMEDOUT;
+			return err_set(e, EX_TEMPFAIL, 421, "4.4.2", "%s: timed out after %d s",
+				       io->peer, io->timeout_ms / 1000);
+		}
+		if (errno != EINTR)
+			return err_sys(e, "%s: poll", io->peer);
+	}
+}
+
+/* Refill the input buffer; returns bytes added, 0 at EOF, -1 on error. */
+static ssize_t io_fill(struct io *io, struct mail_err *e)
+{
+	if (io->in_pos > 0 && io->in_pos == io->in_len)
+		io->in_pos = io->in_len = 0;
+	if (io->in_pos > 0) {
+		memmove(io->in, io->in + io->in_pos, io->in_len - io->in_pos);
+		io->in_len -= io->in_pos;
+		io->in_pos = 0;
+	}
+	for (;;) {
+		/* A transport with its own buffer (TLS) may hold data while the fd
+		 * is not readable: wait on the fd only when it holds none. */
+		int ready = io->buffered && io->buffered(io) > 0;
+		if (!ready && io_wait(io, io->rfd, POLLIN, e) < 0)
+			return -1;
+		ssize_t r = io->recv(io, io->in + io->in_len, sizeof io->in - io->in_len);
+		if (r > 0) {
+			io->in_len += (size_t)r;
+			return r;
+		}
+		if (r == 0) {
+			io->eof = 1;
+			return 0;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (io_wait(io, io->rfd, POLLIN, e) < 0)
+				return -1;
+			continue;
+		}
+		return err_sys(e, "%s: read", io->peer);
+	}
+}
+
+int io_getline(struct io *io, struct buf *line, size_t max, struct mail_err *e)
+{
+	int toolong = 0;
+	buf_reset(line);
+	for (;;) {
+		char *start = io->in + io->in_pos;
+		size_t avail = io->in_len - io->in_pos;
+		char *nl = memchr(start, '\n', avail);
+		size_t take = nl ? (size_t)(nl - start) + 1 : avail;
+		if (!toolong) {
+			if (line->len + take > max) {
+				toolong = 1;
+			} else if (buf_add(line, start, take) < 0) {
+				return err_sys(e, "%s: line buffer", io->peer), IO_ERR;
+			}
+		}
+		io->in_pos += take;
+		if (nl)
+			return toolong ? IO_TOOLONG : IO_LINE;
+		ssize_t r = io_fill(io, e);
+		if (r < 0)
+			return IO_ERR;
+		if (r == 0) {
+			if (toolong)
+				return IO_TOOLONG;
+			return line->len ? IO_LINE : IO_EOF;
+		}
+	}
+}
+
+ssize_t io_read(struct io *io, void *p, size_t n, struct mail_err *e)
+{
+	if (io->in_pos == io->in_len) {
+		ssize_t r = io_fill(io, e);
+		if (r <= 0)
+			return r;
+	}
+	size_t avail = io->in_len - io->in_pos;
+	if (n > avail)
+		n = avail;
+	memcpy(p, io->in + io->in_pos, n);
+	io->in_pos += n;
+	return (ssize_t)n;
+}
+
+ssize_t io_peek(struct io *io, const char **p, struct mail_err *e)
+{
+	if (io->in_pos == io->in_len) {
+		ssize_t r = io_fill(io, e);
+		if (r <= 0)
+			return r;
+	}
+	*p = io->in + io->in_pos;
+	return (ssize_t)(io->in_len - io->in_pos);
+}
+
+void io_skip(struct io *io, size_t n)
+{
+	size_t avail = io->in_len - io->in_pos;
+	io->in_pos += n < avail ? n : avail;
+}
+
+size_t io_pending(const struct io *io)
+{
+	return io->in_len - io->in_pos;
+}
+
+void io_discard_input(struct io *io)
+{
+	io->in_pos = io->in_len = 0;
+}
+
+int io_put(struct io *io, const void *p, size_t n)
+{
+	return buf_add(&io->out, p, n);
+}
+
+int io_puts(struct io *io, const char *s)
+{
+	return buf_adds(&io->out, s);
+}
+
+int io_printf(struct io *io, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = buf_vaddf(&io->out, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int io_flush(struct io *io, struct mail_err *e)
+{
+	if (!buf_ok(&io->out)) {
+		buf_reset(&io->out);
+		errno = ENOMEM;
+		return err_sys(e, "%s: output buffer", io->peer);
+	}
+	size_t off = 0;
+	while (off < io->out.len) {
+		ssize_t w = io->send(io, io->out.ptr + off, io->out.len - off);
+		if (w > 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (io_wait(io, io->wfd, POLLOUT, e) < 0)
+				return -1;
+			continue;
+		}
+		buf_reset(&io->out);
+		return err_sys(e, "%s: write", io->peer);
+	}
+	buf_reset(&io->out);
+	return 0;
+}
+
+int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}

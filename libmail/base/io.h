@@ -1,0 +1,78 @@
+/* io.h — a buffered, deadline-bound byte stream over file descriptors.
+ *
+ * An io reads from rfd and writes to wfd (the same socket, or stdin and
+ * stdout under inetd). Every read waits at most `timeout_ms`. The transport
+ * is a pair of function pointers so that TLS can be slid underneath later
+ * without changing any caller: tls code replaces `recv`/`send` and sets
+ * `ctx`. Input is buffered; io_pending() tells how many bytes the peer sent
+ * ahead (pipelining), io_discard_input() throws them away (the STARTTLS rule
+ * of RFC 3207 §4.2 / CVE-2011-0411).
+ */
+#ifndef POSTBOX_IO_H
+#define POSTBOX_IO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+
+#define IO_BUFSIZE 16384
+
+struct io;
+typedef ssize_t (*io_recv_fn)(struct io *io, void *p, size_t n);
+typedef ssize_t (*io_send_fn)(struct io *io, const void *p, size_t n);
+/* Bytes the transport holds already decrypted (SSL_pending); 0 for plain. */
+typedef size_t (*io_buffered_fn)(struct io *io);
+
+struct io {
+	int rfd, wfd;
+	int timeout_ms;         /* per read or write wait; < 0 waits forever */
+	io_recv_fn recv;
+	io_send_fn send;
+	io_buffered_fn buffered;  /* NULL for plain descriptors */
+	void *ctx;              /* transport state (TLS) */
+	const char *peer;       /* name used in error messages */
+	char in[IO_BUFSIZE];
+	size_t in_pos, in_len;
+	struct buf out;         /* queued output until io_flush() */
+	int eof;
+};
+
+/* Results of io_getline(). */
+enum { IO_LINE = 1, IO_EOF = 0, IO_ERR = -1, IO_TOOLONG = 2 };
+
+void io_init(struct io *io, int rfd, int wfd, int timeout_ms, const char *peer);
+void io_free(struct io *io);
+/* Back to plain read/write on the fds (after TLS ends). */
+void io_init_transport_plain(struct io *io);
+
+/* Read one line, terminator included, into line (reset first). At most max
+ * bytes are kept: a longer line is consumed up to and including its LF and
+ * IO_TOOLONG is returned, so the caller can reply and go on. IO_EOF when the
+ * peer closed with nothing buffered (a partial last line is returned as
+ * IO_LINE without LF). IO_ERR on timeout or error (err says which). */
+int io_getline(struct io *io, struct buf *line, size_t max, struct mail_err *e);
+/* Read up to n bytes that are available (waiting for at least one).
+ * Returns the count, 0 at EOF, -1 on error. */
+ssize_t io_read(struct io *io, void *p, size_t n, struct mail_err *e);
+
+/* Zero-copy reading for decoders: the buffered input, refilled (waiting)
+ * when empty. *p points into the io's buffer; returns the byte count, 0 at
+ * EOF, -1 on error. io_skip() consumes n of them. */
+ssize_t io_peek(struct io *io, const char **p, struct mail_err *e);
+void io_skip(struct io *io, size_t n);
+
+size_t io_pending(const struct io *io);
+void io_discard_input(struct io *io);
+
+/* Queue output; io_flush() writes it all (with the write deadline). */
+int io_put(struct io *io, const void *p, size_t n);
+int io_puts(struct io *io, const char *s);
+int io_printf(struct io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int io_flush(struct io *io, struct mail_err *e);
+
+/* Write all of p to fd, retrying short writes and EINTR. */
+int write_all(int fd, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,69 @@
+/* daemon.h — a standalone TCP server: listeners, fork per session, caps.
+ *
+ * The model is the simplest that holds the load asked of it: one process
+ * per session, forked (not exec'd) from a parent that only accepts,
+ * counts and reaps. A forked session shares the parent's pages until it
+ * writes them, so an idle session costs little private memory.
+ *
+ * Caps: past max_sessions in total, or max_per_ip from one client address,
+ * the parent writes `busy_reply` (e.g. "421 4.7.0 ...\r\n", "-ERR ...\r\n")
+ * itself and closes. SIGTERM closes the listeners and waits for the
+ * sessions to end; SIGHUP calls the reload hook (which may change the
+ * limits). A session's exit status reaches the parent through the ended
+ * hook, which is how state outlives one forked session (pop3d counts
+ * failed logins per address that way). Used by smtpd and pop3d.
+ */
+#ifndef POSTBOX_DAEMON_H
+#define POSTBOX_DAEMON_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+
+#define DAEMON_MAX_LISTENERS 16
+
+struct listener {
+	int fd;
+	char addr[128];          /* as given: "127.0.0.1:25", "[::1]:587" */
+	char opts[64];           /* what followed the first comma, or "" */
+	int no_ip_cap;           /* behind a proxy every peer is the proxy:
+	                          * max_per_ip does not apply */
+};
+
+struct daemon_limits {
+	long long max_sessions;
+	long long max_per_ip;
+	char busy_reply[200];    /* written when a cap is reached */
+	char per_ip_reply[200];
+};
+
+/* Split "ADDR:PORT[,OPTS]" ("[v6]:PORT" for IPv6), bind and listen
+ * (backlog 1024, close-on-exec, nonblocking). -1 with e on failure:
+ * e->ex is EX_USAGE for a malformed spec, EX_NOPERM when the port may not
+ * be bound (EACCES), EX_UNAVAILABLE for any other system error. */
+int listener_open(struct listener *l, const char *spec, struct mail_err *e);
+
+struct daemon_hooks {
+	/* Run one session in a child; its return value is the child's exit
+	 * code. The child starts with a copy of the parent's memory. */
+	int (*session)(void *ctx, const struct listener *l, int fd, const char *client_ip);
+	/* SIGHUP, in the parent (may be NULL). */
+	void (*reload)(void *ctx, struct daemon_limits *lim);
+	/* A session's process has ended, in the parent: client_ip as it was
+	 * accepted, wstatus as waitpid() gave it (may be NULL). */
+	void (*ended)(void *ctx, const char *client_ip, int wstatus);
+	void *ctx;
+};
+
+/* Serve until SIGTERM (or SIGINT), then wait for the sessions (at most
+ * `drain_s` seconds; when drain_s < 0, for as long as they last, unless a
+ * second SIGTERM or SIGINT comes) and return 0. -1 with e on a fatal
+ * error. */
+int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, const struct daemon_hooks *h,
+	       int drain_s, struct mail_err *e);
+
+/* The peer address of a connected socket as text (IPv4-mapped IPv6 shown
+ * as IPv4); -1 when fd is not a socket. */
+int peer_address(int fd, char *out, size_t cap);
+
+#endif

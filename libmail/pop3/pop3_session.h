@@ -1,0 +1,55 @@
+/* pop3_session.h — one POP3 session (RFC 1939, RFC 2449, RFC 2595,
+ * RFC 5034) over a pair of descriptors.
+ *
+ * AUTHORIZATION: CAPA, USER/PASS, AUTH PLAIN, STLS, QUIT. Credentials are
+ * checked against the users file (users_check_password: the same reply
+ * and time for an unknown user and a wrong password); each failure waits
+ * longer (0.5 s times the count, this session's and prior_failures, at most
+ * 10 s) and the third ends the session. USER,
+ * PASS and AUTH are refused before TLS unless plaintext_auth is set; CAPA
+ * advertises only what is allowed at that moment. STLS discards anything
+ * pipelined behind it before the handshake (tls.h).
+ *
+ * After a good login, run as root, the session takes the identity of the
+ * Maildir's owner for good (setgid/setuid), then locks and lists the
+ * maildrop (pop3_mailbox.h): -ERR [IN-USE] when another session holds it.
+ *
+ * TRANSACTION: STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP, QUIT.
+ * Deletions are applied only by QUIT from this state; EOF, a timeout
+ * (autologout, default 10 minutes) or an error deletes nothing.
+ *
+ * Output is flushed when the client has nothing more pipelined, so a
+ * pipelining client gets its answers in few packets.
+ */
+#ifndef POSTBOX_POP3_SESSION_H
+#define POSTBOX_POP3_SESSION_H
+
+#include "base/config.h"
+#include "net/tls.h"
+#include "store/users.h"
+
+struct pop3_server {
+	const struct config *cfg;
+	const struct users *users;
+	struct tls_ctx *tls;     /* NULL: no STLS and no implicit TLS */
+	int plaintext_auth;      /* allow authentication without TLS */
+	int keep;                /* DELE moves to cur/ with S instead of removing */
+	int timeout_ms;          /* autologout */
+	int auth_delay_ms;       /* delay unit after a failed login */
+	int prior_failures;      /* failed logins from this address in recent
+				  * sessions (standalone mode): the delays go on
+				  * growing across reconnections */
+};
+
+struct pop3_listen_opts {
+	int implicit_tls;        /* TLS from the first byte (pop3s, port 995) */
+	int proxy;               /* a PROXY protocol header comes first */
+};
+
+/* Run one session to its end. client_ip: the peer's address as text (or
+ * "local"). Returns 0 after QUIT, 1 otherwise; *failed (if not NULL) gets
+ * the number of failed logins. */
+int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd,
+		 int wfd, const char *client_ip, int *failed);
+
+#endif

@@ -1,0 +1,561 @@
+/* smtp_server.c — one ESMTP session: the loop, the command table and the
+ * verbs (RFC 5321, 1870, 2920, 3207, 3461, 6152, 6531, 2034); see
+ * smtp_server.h. AUTH lives in smtp_server_auth.c, the message transfer in
+ * smtp_transfer.c.
+ */
+#include "smtp/smtp_server.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/log.h"
+#include "net/cidr.h"
+#include "net/proxyproto.h"
+#include "msg/smtp_data.h"
+#include "smtp/smtp_session.h"
+
+/* Command handlers return 0; a handler that ends the session sets quit. */
+typedef int (*cmd_fn)(struct session *s, const char *arg, size_t n);
+
+struct command {
+	const char *verb;
+	unsigned states;         /* where it is allowed; elsewhere 503 */
+	cmd_fn fn;
+	const char *wrong_state; /* the 503 text */
+};
+
+void smtpd_reply(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+	size_t start = s->io.out.len;
+	va_start(ap, fmt);
+	buf_vaddf(&s->io.out, fmt, ap);
+	va_end(ap);
+	buf_adds(&s->io.out, "\r\n");
+	/* Count what was said, not how it was formatted ("%d %s ..."). */
+	char code = s->io.out.len > start ? s->io.out.ptr[start] : '\0';
+	if (code == '4' || code == '5')
+		s->errors++;
+}
+
+int smtpd_flush(struct session *s)
+{
+	struct mail_err e;
+	if (io_flush(&s->io, &e) < 0) {
+		log_info(NULL, "client=%s event=write-failed error=\"%s\"", s->client, e.msg);
+		s->quit = 1;
+		return -1;
+	}
+	return 0;
+}
+
+void smtpd_reset_tx(struct session *s)
+{
+	envelope_free(&s->env);
+	envelope_init(&s->env);
+	memset(&s->mail, 0, sizeof s->mail);
+	if (s->tx_open)
+		spool_abort(&s->tx);
+	s->tx_open = 0;
+	s->tx_failed = 0;
+	s->bdat_failed = 0;
+	free(s->dec);
+	s->dec = NULL;
+	buf_reset(&s->data);
+	if (s->state & (ST_MAIL | ST_RCPT))
+		s->state = ST_READY;
+}
+
+static int needs_no_arg(struct session *s, size_t n, const char *verb)
+{
+	if (n) {
+		smtpd_reply(s, "501 5.5.4 Syntax: %s (no parameters)", verb);
+		return 0;
+	}
+	return 1;
+}
+
+/* --- greeting and the simple verbs --- */
+
+static int greet(struct session *s, const char *arg, size_t n, int esmtp)
+{
+	while (n && arg[n - 1] == ' ')
+		n--;
+	const char *sp = memchr(arg, ' ', n);
+	size_t len = sp ? (size_t)(sp - arg) : n; /* some clients add text */
+	if (!smtp_helo_valid(arg, len)) {
+		smtpd_reply(s, "501 5.5.4 Syntax: %s hostname", esmtp ? "EHLO" : "HELO");
+		return 0;
+	}
+	smtpd_reset_tx(s);
+	memcpy(s->helo, arg, len);
+	s->helo[len] = '\0';
+	s->esmtp = esmtp;
+	s->state = ST_READY;
+	const char *host = config_str(s->cfg, CFG_HOSTNAME);
+	if (!esmtp) {
+		smtpd_reply(s, "250 %s", host);
+		return 0;
+	}
+	int tls = tls_active(&s->io);
+	const char *ext[12];
+	char size[48];
+	size_t k = 0;
+	snprintf(size, sizeof size, "SIZE %lld", config_num(s->cfg, CFG_MAX_MESSAGE_SIZE));
+	ext[k++] = "PIPELINING";
+	ext[k++] = size;
+	ext[k++] = "8BITMIME";
+	ext[k++] = "SMTPUTF8";
+	ext[k++] = "ENHANCEDSTATUSCODES";
+	ext[k++] = "DSN";
+	ext[k++] = "CHUNKING";
+	if (s->srv->tls && !tls)
+		ext[k++] = "STARTTLS";
+	if (s->srv->auth && !s->user[0] && (tls || config_num(s->cfg, CFG_SMTPD_AUTH_PLAINTEXT)))
+		ext[k++] = "AUTH PLAIN LOGIN";
+	smtpd_reply(s, "250-%s Hello [%s]", host, s->client);
+	for (size_t i = 0; i < k; i++)
+		smtpd_reply(s, "250%c%s", i + 1 == k ? ' ' : '-', ext[i]);
+	return 0;
+}
+
+static int cmd_ehlo(struct session *s, const char *arg, size_t n)
+{
+	return greet(s, arg, n, 1);
+}
+
+static int cmd_helo(struct session *s, const char *arg, size_t n)
+{
+	return greet(s, arg, n, 0);
+}
+
+static int cmd_noop(struct session *s, const char *arg, size_t n)
+{
+	(void)arg;
+	(void)n;
+	smtpd_reply(s, "250 2.0.0 Ok");
+	return 0;
+}
+
+static int cmd_rset(struct session *s, const char *arg, size_t n)
+{
+	(void)arg;
+	if (needs_no_arg(s, n, "RSET")) {
+		smtpd_reset_tx(s);
+		smtpd_reply(s, "250 2.0.0 Ok");
+	}
+	return 0;
+}
+
+static int cmd_quit(struct session *s, const char *arg, size_t n)
+{
+	(void)arg;
+	(void)n;
+	smtpd_reply(s, "221 2.0.0 %s closing connection", config_str(s->cfg, CFG_HOSTNAME));
+	s->quit = 2;
+	return 0;
+}
+
+static int cmd_vrfy(struct session *s, const char *arg, size_t n)
+{
+	(void)arg;
+	if (!n)
+		smtpd_reply(s, "501 5.5.4 Syntax: VRFY address");
+	else
+		smtpd_reply(s, "252 2.5.0 Cannot VRFY user; send mail and delivery will be attempted");
+	return 0;
+}
+
+static int cmd_expn(struct session *s, const char *arg, size_t n)
+{
+	(void)arg;
+	(void)n;
+	smtpd_reply(s, "502 5.5.1 EXPN is not available");
+	return 0;
+}
+
+static int cmd_help(struct session *s, const char *arg, size_t n)
+{
+	(void)arg;
+	(void)n;
+	smtpd_reply(s, "214-2.0.0 Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP%s%s",
+		   s->srv->tls ? " STARTTLS" : "", s->srv->auth ? " AUTH" : "");
+	smtpd_reply(s, "214 2.0.0 See RFC 5321");
+	return 0;
+}
+
+static int cmd_starttls(struct session *s, const char *arg, size_t n)
+{
+	(void)arg;
+	struct mail_err e;
+	if (!s->srv->tls) {
+		smtpd_reply(s, "502 5.5.1 STARTTLS not available");
+		return 0;
+	}
+	if (tls_active(&s->io)) {
+		smtpd_reply(s, "503 5.5.1 TLS already active");
+		return 0;
+	}
+	if (!needs_no_arg(s, n, "STARTTLS"))
+		return 0;
+	smtpd_reply(s, "220 2.0.0 Ready to start TLS");
+	if (smtpd_flush(s) < 0)
+		return 0;
+	/* Anything the client sent after STARTTLS in plain text is an
+	 * attacker's injection (CVE-2011-0411): tls_accept throws it away,
+	 * and RFC 3207 §4.2 wipes all that was learnt before. */
+	if (io_pending(&s->io))
+		log_warn(NULL, "client=%s event=starttls-injection bytes=%zu discarded", s->client,
+			 io_pending(&s->io));
+	if (tls_accept(&s->io, s->srv->tls, &e) < 0) {
+		log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->client, e.msg);
+		s->quit = 1;
+		return 0;
+	}
+	smtpd_reset_tx(s);
+	s->state = ST_GREET;
+	s->helo[0] = '\0';
+	s->user[0] = '\0';
+	s->esmtp = 0;
+	log_info(NULL, "client=%s event=starttls version=%s cipher=%s", s->client, tls_version(&s->io),
+		 tls_cipher(&s->io));
+	return 0;
+}
+
+/* --- the transaction: MAIL and RCPT --- */
+
+static int cmd_mail(struct session *s, const char *arg, size_t n)
+{
+	struct mailbox m;
+	struct mail_err e;
+	struct smtp_mail_params mp;
+	char addr[ADDR_TEXT_MAX + 1];
+	if (s->lo.role == SMTP_ROLE_SUBMISSION && !tls_active(&s->io)) {
+		smtpd_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
+		return 0;
+	}
+	if (s->lo.role == SMTP_ROLE_SUBMISSION && !s->user[0]) {
+		smtpd_reply(s, "530 5.7.0 Authentication required");
+		return 0;
+	}
+	if (smtp_parse_mail(arg, n, &m, &mp, &e) < 0) {
+		smtpd_reply(s, "%d %s %s", e.smtp, e.status, e.msg);
+		return 0;
+	}
+	long long max = config_num(s->cfg, CFG_MAX_MESSAGE_SIZE);
+	if (max && mp.size > max) {
+		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed limit of %lld octets", max);
+		return 0;
+	}
+	if (mp.body == BODY_BINARYMIME) {
+		smtpd_reply(s, "555 5.5.4 BINARYMIME is not supported");
+		return 0;
+	}
+	addr_format(&m, addr, sizeof addr);
+	if (s->user[0] && s->srv->owns && !(m.flags & MBOX_NULL) && s->srv->owns(s->srv->ctx, s->user, addr) != 1) {
+		smtpd_reply(s, "553 5.7.1 Sender address <%s> is not owned by user %s", addr, s->user);
+		return 0;
+	}
+	smtpd_reset_tx(s);
+	s->mail = mp;
+	str_copy(s->env.sender, sizeof s->env.sender, addr, strlen(addr));
+	str_copy(s->env.client, sizeof s->env.client, s->client, strlen(s->client));
+	str_copy(s->env.helo, sizeof s->env.helo, s->helo, strlen(s->helo));
+	str_copy(s->env.auth, sizeof s->env.auth, s->user, strlen(s->user));
+	str_copy(s->env.envid, sizeof s->env.envid, s->mail.envid, strlen(s->mail.envid));
+	s->env.ret = s->mail.ret;
+	s->env.body = s->mail.body;
+	s->env.smtputf8 = s->mail.smtputf8;
+	s->state = ST_MAIL;
+	smtpd_reply(s, "250 2.1.0 Ok");
+	return 0;
+}
+
+/* Local parts that other mailers route onward: "a%b@here", "b!a@here",
+ * "\"a@b\"@here". Never accepted, so they can never open a relay. */
+static int routing_local_part(const struct mailbox *m)
+{
+	return strpbrk(m->local, "%!@") != NULL;
+}
+
+static int is_local_domain(const struct session *s, const struct mailbox *m)
+{
+	return !(m->flags & MBOX_LITERAL) && config_list_has(s->cfg, CFG_LOCAL_DOMAINS, m->domain);
+}
+
+static int cmd_rcpt(struct session *s, const char *arg, size_t n)
+{
+	struct mailbox m;
+	struct smtp_rcpt_params p;
+	struct mail_err e;
+	char addr[ADDR_TEXT_MAX + 1];
+	if (smtp_parse_rcpt(arg, n, &m, &p, &e) < 0) {
+		smtpd_reply(s, "%d %s %s", e.smtp, e.status, e.msg);
+		return 0;
+	}
+	if ((m.flags & MBOX_UTF8) && !s->mail.smtputf8) {
+		smtpd_reply(s, "553 5.6.7 Non-ASCII address needs MAIL FROM with SMTPUTF8");
+		return 0;
+	}
+	if ((long long)s->env.nrcpt >= config_num(s->cfg, CFG_MAX_RECIPIENTS)) {
+		smtpd_reply(s, "452 4.5.3 Too many recipients");
+		return 0;
+	}
+	addr_format(&m, addr, sizeof addr);
+	if (is_local_domain(s, &m)) {
+		if (routing_local_part(&m)) {
+			smtpd_reply(s, "550 5.7.1 <%s>: address form not accepted (%%, ! or @ in the local part)", addr);
+			return 0;
+		}
+		int known = s->srv->local ? s->srv->local(s->srv->ctx, addr) : 1;
+		if (known < 0) {
+			smtpd_reply(s, "451 4.3.0 <%s>: cannot look up the recipient now", addr);
+			return 0;
+		}
+		if (!known) {
+			smtpd_reply(s, "550 5.1.1 <%s>: no such user here", addr);
+			return 0;
+		}
+	} else if (!s->relay_ok && !s->user[0]) {
+		log_info(NULL, "client=%s event=relay-denied rcpt=<%s>", s->client, addr);
+		smtpd_reply(s, "554 5.7.1 <%s>: Relay access denied", addr);
+		return 0;
+	}
+	for (size_t i = 0; i < s->env.nrcpt; i++) {
+		if (!strcmp(s->env.rcpt[i].addr, addr)) {
+			smtpd_reply(s, "250 2.1.5 Ok (duplicate recipient)");
+			return 0;
+		}
+	}
+	struct rcpt *r = envelope_add_rcpt(&s->env, addr);
+	if (!r) {
+		smtpd_reply(s, "452 4.3.1 Out of memory");
+		return 0;
+	}
+	r->notify = p.notify;
+	str_copy(r->orcpt, sizeof r->orcpt, p.orcpt, strlen(p.orcpt));
+	if (m.flags & MBOX_UTF8)
+		s->env.smtputf8 = 1;
+	s->state = ST_RCPT;
+	smtpd_reply(s, "250 2.1.5 Ok");
+	return 0;
+}
+
+int smtpd_cmd_data(struct session *s, const char *arg, size_t n);
+int smtpd_cmd_bdat(struct session *s, const char *arg, size_t n);
+
+/* Sorted by how often they come, not by name: the loop is linear. */
+static const struct command commands[] = {
+	{ "RCPT", ST_MAIL | ST_RCPT, cmd_rcpt, "503 5.5.1 Need MAIL before RCPT" },
+	{ "MAIL", ST_READY, cmd_mail, NULL },
+	{ "DATA", ST_MAIL | ST_RCPT, smtpd_cmd_data, "503 5.5.1 Need RCPT before DATA" },
+	{ "BDAT", ST_MAIL | ST_RCPT, smtpd_cmd_bdat, "503 5.5.1 Need RCPT before BDAT" },
+	{ "EHLO", ST_ANY, cmd_ehlo, NULL },
+	{ "HELO", ST_ANY, cmd_helo, NULL },
+	{ "RSET", ST_ANY, cmd_rset, NULL },
+	{ "NOOP", ST_ANY, cmd_noop, NULL },
+	{ "QUIT", ST_ANY, cmd_quit, NULL },
+	{ "VRFY", ST_ANY, cmd_vrfy, NULL },
+	{ "EXPN", ST_ANY, cmd_expn, NULL },
+	{ "HELP", ST_ANY, cmd_help, NULL },
+	{ "STARTTLS", ST_GREET | ST_READY, cmd_starttls, "503 5.5.1 STARTTLS not allowed during a mail transaction" },
+	{ "AUTH", ST_READY, smtpd_cmd_auth, NULL },
+};
+
+static void wrong_state(struct session *s, const struct command *c)
+{
+	if (s->state == ST_GREET)
+		smtpd_reply(s, "503 5.5.1 Send EHLO or HELO first");
+	else if (!strcmp(c->verb, "MAIL"))
+		smtpd_reply(s, "503 5.5.1 Nested MAIL command");
+	else if (!strcmp(c->verb, "AUTH"))
+		smtpd_reply(s, "503 5.5.1 AUTH not allowed during a mail transaction");
+	else
+		smtpd_reply(s, "%s", c->wrong_state ? c->wrong_state : "503 5.5.1 Bad sequence of commands");
+}
+
+/* One command line: checks, the table, the handler. */
+static void dispatch(struct session *s, int got)
+{
+	char verb[16];
+	const char *arg;
+	size_t n, arglen;
+	if (got == IO_TOOLONG) {
+		smtpd_reply(s, "500 5.5.2 Line too long (RFC 5321 4.5.3.1.4)");
+		return;
+	}
+	n = s->line.len;
+	if (n && s->line.ptr[n - 1] == '\n')
+		n--;
+	if (n && s->line.ptr[n - 1] == '\r')
+		n--;
+	if (memchr(s->line.ptr, '\0', n) || memchr(s->line.ptr, '\r', n)) {
+		smtpd_reply(s, "500 5.5.2 NUL or bare CR in a command");
+		return;
+	}
+	if (smtp_split_verb(s->line.ptr, n, verb, sizeof verb, &arg, &arglen) < 0) {
+		smtpd_reply(s, "500 5.5.2 Syntax error, command unrecognized");
+		return;
+	}
+	const struct command *c = NULL;
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(commands[i].verb, verb))
+			c = &commands[i];
+	if (!c) {
+		smtpd_reply(s, "500 5.5.1 Command unrecognized");
+		return;
+	}
+	/* 512 octets (§4.5.3.1.4); MAIL and RCPT may grow by DSN's ENVID and
+	 * ORCPT (RFC 3461 §5), AUTH by its initial response (RFC 4954 §4). */
+	size_t limit = SMTP_CMD_MAX;
+	if (c->fn == cmd_mail || c->fn == cmd_rcpt)
+		limit = SMTP_CMD_MAX_DSN;
+	else if (c->fn == smtpd_cmd_auth)
+		limit = SMTP_AUTH_LINE_MAX;
+	if (n + 2 > limit) {
+		smtpd_reply(s, "500 5.5.2 Line too long (RFC 5321 4.5.3.1.4)");
+		return;
+	}
+	if (!(c->states & (unsigned)s->state)) {
+		wrong_state(s, c);
+		return;
+	}
+	c->fn(s, arg, arglen);
+}
+
+/* The client's name for Received: its PTR name, kept only when that name
+ * resolves back to the same address (so a PTR record alone cannot claim
+ * a name). "" when there is none. */
+static void reverse_name(const char *ip, char *out, size_t cap)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST, .ai_socktype = SOCK_STREAM }, *num, *fwd, *a;
+	char host[NI_MAXHOST], text[64];
+	out[0] = '\0';
+	if (getaddrinfo(ip, NULL, &hints, &num) != 0)
+		return;
+	int r = getnameinfo(num->ai_addr, num->ai_addrlen, host, sizeof host, NULL, 0, NI_NAMEREQD);
+	freeaddrinfo(num);
+	if (r != 0 || !smtp_helo_valid(host, strlen(host)))
+		return;
+	hints.ai_flags = 0;
+	if (getaddrinfo(host, NULL, &hints, &fwd) != 0)
+		return;
+	for (a = fwd; a; a = a->ai_next)
+		if (getnameinfo(a->ai_addr, a->ai_addrlen, text, sizeof text, NULL, 0, NI_NUMERICHOST) == 0 &&
+		    !strcmp(text, ip))
+			break;
+	if (a)
+		str_copy(out, cap, host, strlen(host));
+	freeaddrinfo(fwd);
+}
+
+/* Who the client is: its address, whether it may relay, its name. */
+static void set_client(struct session *s, const char *client)
+{
+	struct mail_err e;
+	str_copy(s->client, sizeof s->client, client, strlen(client));
+	int r = net_list_match(config_str(s->cfg, CFG_RELAY_NETWORKS), client, &e);
+	if (r < 0)
+		log_err(NULL, "client=%s %s", client, e.msg);
+	s->relay_ok = !strcmp(client, "local") || r == 1;
+	s->client_name[0] = '\0';
+	if (config_num(s->cfg, CFG_SMTPD_REVERSE_DNS) && strcmp(client, "local"))
+		reverse_name(client, s->client_name, sizeof s->client_name);
+}
+
+static void session_init(struct session *s, const struct smtp_server *srv,
+			 const struct smtp_listen_opts *lo, int rfd, int wfd, const char *client)
+{
+	memset(s, 0, sizeof *s);
+	s->srv = srv;
+	s->cfg = srv->cfg;
+	s->lo = *lo;
+	set_client(s, client);
+	io_init(&s->io, rfd, wfd, (int)config_num(s->cfg, CFG_SMTPD_TIMEOUT) * 1000, s->client);
+	buf_init(&s->line, 0);
+	buf_init(&s->data, 0);
+	envelope_init(&s->env);
+	s->state = ST_GREET;
+}
+
+static void session_free(struct session *s)
+{
+	smtpd_reset_tx(s);
+	if (tls_active(&s->io))
+		tls_end(&s->io);
+	envelope_free(&s->env);
+	buf_free(&s->line);
+	buf_free(&s->data);
+	io_free(&s->io);
+}
+
+int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *lo, int rfd,
+		 int wfd, const char *client_ip)
+{
+	struct session *s = malloc(sizeof *s);
+	struct mail_err e;
+	if (!s)
+		return 1;
+	session_init(s, srv, lo, rfd, wfd, client_ip);
+	const char *host = config_str(s->cfg, CFG_HOSTNAME);
+	long long max_errors = config_num(s->cfg, CFG_SMTPD_MAX_ERRORS);
+	log_info(NULL, "client=%s event=connect tls=%s role=%s", s->client, lo->implicit_tls ? "implicit" : "no",
+		 lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta");
+	if (lo->proxy) {
+		/* Only a listener marked proxy trusts the header: the address it
+		 * names replaces the balancer's for relay checks and logs. */
+		struct proxy_info pi;
+		if (proxyproto_read(&s->io, &pi, &e) < 0) {
+			log_info(NULL, "client=%s event=proxy-failed error=\"%s\"", s->client, e.msg);
+			s->quit = 1;
+		} else if (!pi.local) {
+			set_client(s, pi.src);
+		}
+	}
+	if (!s->quit && lo->implicit_tls) {
+		if (!srv->tls || tls_accept(&s->io, srv->tls, &e) < 0) {
+			log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->client,
+				 srv->tls ? e.msg : "no certificate configured");
+			s->quit = 1;
+		}
+	}
+	if (!s->quit)
+		smtpd_reply(s, "220 %s ESMTP postbox", host);
+	while (!s->quit) {
+		/* PIPELINING (RFC 2920): answer a whole group at once, when
+		 * the client has nothing more in flight — or when the replies
+		 * pile up, so that a client that never reads cannot make us
+		 * buffer without bound. */
+		if ((!io_pending(&s->io) || s->io.out.len > SMTP_REPLY_BUFFER) && smtpd_flush(s) < 0)
+			break;
+		int got = io_getline(&s->io, &s->line, SMTP_AUTH_LINE_MAX, &e);
+		if (got == IO_EOF) {
+			s->quit = 1;
+			break;
+		}
+		if (got == IO_ERR) {
+			if (e.sys == ETIMEDOUT || e.smtp == 421)
+				smtpd_reply(s, "421 4.4.2 %s Error: timeout exceeded", host);
+			log_info(NULL, "client=%s event=read-failed error=\"%s\"", s->client, e.msg);
+			s->quit = 1;
+			break;
+		}
+		dispatch(s, got);
+		if (!s->quit && max_errors > 0 && s->errors >= max_errors) {
+			smtpd_reply(s, "421 4.7.0 %s Error: too many errors", host);
+			log_info(NULL, "client=%s event=too-many-errors errors=%d", s->client, s->errors);
+			s->quit = 1;
+		}
+	}
+	smtpd_flush(s);
+	int rc = s->quit == 2 ? 0 : 1;
+	log_info(NULL, "client=%s event=disconnect errors=%d", s->client, s->errors);
+	session_free(s);
+	free(s);
+	return rc;
+}

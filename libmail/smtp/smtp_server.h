@@ -1,0 +1,72 @@
+/* smtp_server.h — the ESMTP protocol engine of smtpd (RFC 5321).
+ *
+ * One call runs one whole session on a pair of descriptors: greeting,
+ * commands dispatched through a table of {verb, allowed states, handler},
+ * the DATA decoder (smtp_data.h) into the spool, and replies with RFC 3463
+ * enhanced status codes (every reply after the greeting carries one).
+ * The engine knows nothing of sockets, listeners or processes: the applet
+ * hands it descriptors, the client's address and the listener's options.
+ *
+ * Extensions: PIPELINING, SIZE, 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES,
+ * DSN, CHUNKING (BDAT), STARTTLS (when a TLS context is given) and AUTH
+ * PLAIN/LOGIN (when an authenticator is given, under TLS unless
+ * smtpd_auth_plaintext is set).
+ *
+ * The promise: "250 2.0.0 Ok: queued as ID" is written only after
+ * spool_commit() returned 0. Every other outcome of DATA leaves nothing in
+ * the queue and the session goes on.
+ */
+#ifndef POSTBOX_SMTP_SERVER_H
+#define POSTBOX_SMTP_SERVER_H
+
+#include <stddef.h>
+
+#include "base/config.h"
+#include "store/spool.h"
+#include "net/tls.h"
+
+enum smtp_role {
+	SMTP_ROLE_MTA,           /* port 25: mail for local domains from anyone */
+	SMTP_ROLE_SUBMISSION,    /* port 587/465: TLS and AUTH before MAIL */
+};
+
+/* Per-listener options. */
+struct smtp_listen_opts {
+	enum smtp_role role;
+	int implicit_tls;        /* TLS from the first byte (RFC 8314) */
+	int proxy;               /* a PROXY protocol header comes first */
+};
+
+/* Checks a user's password; returns 1 when it is right, 0 when not (for an
+ * unknown user too, in the same time), -1 on an internal error. It must
+ * compare in constant time. */
+typedef int (*smtp_auth_fn)(void *ctx, const char *user, const char *pass);
+/* May this authenticated user send as this envelope sender? 1 yes. */
+typedef int (*smtp_owns_fn)(void *ctx, const char *user, const char *sender);
+/* Is this a known local recipient (user or alias)? 1 yes, 0 no, -1 error. */
+typedef int (*smtp_local_fn)(void *ctx, const char *addr);
+
+/* Told of each message after its 250 went out (queue id); may start a
+ * delivery attempt. */
+typedef void (*smtp_queued_fn)(const struct config *cfg, const char *id);
+
+/* What all sessions of one server share; read-only during a session. */
+struct smtp_server {
+	const struct config *cfg;
+	struct spool *spool;
+	struct tls_ctx *tls;     /* NULL: no STARTTLS, no implicit TLS */
+	smtp_auth_fn auth;       /* NULL: no AUTH */
+	smtp_owns_fn owns;       /* NULL: any sender */
+	smtp_local_fn local;     /* NULL: every local-domain address exists */
+	void *ctx;               /* for the three callbacks */
+	smtp_queued_fn queued;   /* NULL: the queue runner finds it later */
+};
+
+/* Run one session until QUIT, EOF, timeout, a fatal error or an abusive
+ * client. client_ip is the peer's address as text, or "local" for a pipe
+ * (which may relay, like sendmail -bs). Returns 0 when the client ended
+ * the session with QUIT, 1 otherwise; everything is logged. */
+int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *lo, int rfd,
+		 int wfd, const char *client_ip);
+
+#endif

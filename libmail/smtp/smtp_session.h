@@ -1,0 +1,62 @@
+/* smtp_session.h — the state of one smtpd session, shared by the files of
+ * the protocol engine (smtp_server.c: loop, table and verbs; smtp_server_auth.c:
+ * AUTH). Not a public interface: applets use smtp_server.h.
+ */
+#ifndef POSTBOX_SMTP_SESSION_H
+#define POSTBOX_SMTP_SESSION_H
+
+#include "msg/envelope.h"
+#include "base/io.h"
+#include "msg/smtp_cmd.h"
+#include "smtp/smtp_server.h"
+
+/* Session states, as bits so that a command lists where it is allowed. */
+enum {
+	ST_GREET = 1 << 0,       /* no EHLO/HELO yet */
+	ST_READY = 1 << 1,       /* greeted, no transaction */
+	ST_MAIL = 1 << 2,        /* MAIL accepted, no recipient yet */
+	ST_RCPT = 1 << 3,        /* at least one recipient */
+};
+#define ST_ANY (ST_GREET | ST_READY | ST_MAIL | ST_RCPT)
+
+#define SMTP_CMD_MAX 512         /* RFC 5321 §4.5.3.1.4, CRLF included */
+#define SMTP_CMD_MAX_DSN 1024    /* + ORCPT (RFC 3461 §5), for MAIL/RCPT */
+#define SMTP_AUTH_LINE_MAX 12288 /* RFC 4954 §4 */
+#define SMTP_REPLY_BUFFER 65536  /* replies held back for a pipelining client */
+
+struct session {
+	const struct smtp_server *srv;
+	const struct config *cfg;
+	struct smtp_listen_opts lo;
+	struct io io;
+	struct buf line;
+	char client[64];
+	char client_name[256];   /* confirmed reverse name, or "" */
+	char helo[256];
+	char user[ADDR_TEXT_MAX + 1];    /* authenticated user, or "" */
+	int state;
+	int esmtp;
+	int relay_ok;            /* client in relay_networks */
+	int errors;
+	int auth_failures;
+	int quit;                /* leave the loop after this reply */
+	int bdat_failed;         /* a BDAT chunk failed: skip until LAST */
+	struct envelope env;
+	struct smtp_mail_params mail;
+	struct spool_tx tx;
+	int tx_open;
+	struct mail_err tx_err;  /* why writing the spool failed, if it did */
+	int tx_failed;
+	struct buf data;         /* decoded text on its way to the spool */
+	struct smtp_data *dec;   /* BDAT: the decoder across chunks */
+};
+
+/* Queue one reply line ("250 2.0.0 Ok"); CRLF is added. Replies of 4xx
+ * and 5xx count toward the error limit. */
+void smtpd_reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int smtpd_flush(struct session *s);
+void smtpd_reset_tx(struct session *s);
+
+int smtpd_cmd_auth(struct session *s, const char *arg, size_t n);
+
+#endif

@@ -1,0 +1,98 @@
+/* spool.h — the queue on disk: plain files, atomic steps.
+ *
+ * Layout under the spool directory:
+ *
+ *     tmp/       envelope rewrites, and named temp files where O_TMPFILE
+ *                cannot be used; never part of the queue
+ *     queue/     ID.msg (the message, immutable) and ID.env (its envelope)
+ *     incoming/  submissions of users who may not write queue/ (mode 1777,
+ *                files 0600): pickup.h moves them into the queue
+ *     corrupt/   entries that could not be parsed, kept for a person
+ *
+ * The message file is RFC 5322 text with LF line endings (no CR, no NUL):
+ * SMTP's CRLF is restored on the way out. The envelope is described in
+ * envelope.h.
+ *
+ * Commit (RELIABILITY.md): both files are written unnamed (O_TMPFILE) and
+ * fsynced; the message is linked into queue/ (link never overwrites), the
+ * envelope linked after it — the envelope's presence is the commit — and
+ * queue/ is fsynced. Only then may a caller answer 250 or exit 0. Without
+ * O_TMPFILE the files are named in tmp/ (O_EXCL), linked and renamed.
+ *
+ * A queue runner claims a message with a non-blocking flock on ID.msg,
+ * which never changes while queued, so the kernel frees the claim when
+ * the holder dies.
+ */
+#ifndef POSTBOX_SPOOL_H
+#define POSTBOX_SPOOL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/buf.h"
+#include "msg/envelope.h"
+#include "base/err.h"
+
+struct spool {
+	char dir[3072];
+	int queue_fd;            /* open directory, for fsync */
+	uid_t owner;             /* owner of the spool directory */
+};
+
+/* A message being received, before its commit. */
+struct spool_tx {
+	struct spool *spool;
+	char id[QID_MAX];
+	int fd;                  /* the temp message file */
+	int anonymous;           /* fd is an O_TMPFILE, named only at the commit */
+	long long size;
+	const char *area;        /* where temp files live: "tmp" or "incoming" */
+	const char *prefix;      /* temp name prefix: "" in tmp/, "." in incoming/ */
+	int commit_fd;           /* directory committed into: queue/ or incoming/ */
+};
+
+/* Open (and with create, make) the spool directories. */
+int spool_open(struct spool *s, const char *dir, int create, struct mail_err *e);
+void spool_close(struct spool *s);
+
+/* A new queue id: unique on this host, sortable by arrival, file-name safe. */
+void spool_new_id(char *id, size_t cap);
+
+int spool_begin(struct spool *s, struct spool_tx *tx, struct mail_err *e);
+/* The same for a user who may not write queue/: the message is committed
+ * into incoming/ (same protocol, temp names start with "."). */
+int spool_begin_incoming(struct spool *s, struct spool_tx *tx, struct mail_err *e);
+int spool_write(struct spool_tx *tx, const void *p, size_t n, struct mail_err *e);
+/* Commit with this envelope (its id, arrival and size are filled in). */
+int spool_commit(struct spool_tx *tx, struct envelope *env, struct mail_err *e);
+void spool_abort(struct spool_tx *tx);
+
+/* The ids of committed messages in arrival order (free with spool_ids_free). */
+int spool_list(struct spool *s, char ***ids, size_t *n, struct mail_err *e);
+void spool_ids_free(char **ids, size_t n);
+
+/* Read an envelope. A missing one returns -1 with e->sys == ENOENT (it was
+ * removed meanwhile); an unparsable one -1 with EX_DATAERR. */
+int spool_read_envelope(struct spool *s, const char *id, struct envelope *env, struct mail_err *e);
+/* Atomically replace the envelope (tmp → fsync → rename → fsync dir). */
+int spool_rewrite_envelope(struct spool *s, const struct envelope *env, struct mail_err *e);
+
+/* Claim a message: 1 claimed (*fd holds it), 0 someone else has it, -1 error. */
+int spool_lock(struct spool *s, const char *id, int *fd, struct mail_err *e);
+/* Open the message file for reading. */
+int spool_open_message(struct spool *s, const char *id, struct mail_err *e);
+/* Remove a message whose recipients are all final: envelope first (the
+ * uncommit), then the message, then fsync. */
+int spool_remove(struct spool *s, const char *id, struct mail_err *e);
+/* Move an entry that cannot be read to corrupt/, with a .why file. */
+int spool_quarantine(struct spool *s, const char *id, const char *why, struct mail_err *e);
+/* Remove temp files and uncommitted messages older than max_age seconds. */
+int spool_recover(struct spool *s, long long max_age, struct mail_err *e);
+
+/* May this uid act on the whole spool (root, or the spool's owner)? */
+int spool_trusted(const struct spool *s, uid_t uid);
+
+/* Is this text a well-formed queue id? (guards paths built from user input) */
+int spool_id_valid(const char *id);
+
+#endif
