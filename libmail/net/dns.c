@@ -39,9 +39,31 @@ int dns_name_valid(const char *s)
 	return label > 0;
 }
 
+int dns_lookup_name_valid(const char *s)
+{
+	size_t n = strlen(s), label = 0;
+	if (n == 0 || n > DNS_NAME_MAX - 1)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		/* ldns reads '\\' as an escape; controls, space and 8-bit octets
+		 * are no part of a name anyone publishes. */
+		if (c <= ' ' || c >= 0x7f || c == '\\' || ++label > 63)
+			return 0;
+	}
+	return label > 0;
+}
+
 /* A wire-format name (uncompressed, as ldns hands it) to text without the
- * trailing dot; "" for the root. -1 when it is not a plain host name. */
-static int dname_text(const ldns_rdf *rdf, char *out, size_t cap)
+ * trailing dot; "" for the root. -1 when it is not a plain host name (or,
+ * not strict, a name dns_lookup_name_valid accepts). */
+static int dname_text(const ldns_rdf *rdf, char *out, size_t cap, int strict)
 {
 	if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
 		return -1;
@@ -64,7 +86,7 @@ static int dname_text(const ldns_rdf *rdf, char *out, size_t cap)
 	if (pos != n || cap == 0)
 		return -1;
 	out[o] = '\0';
-	return o == 0 || dns_name_valid(out) ? 0 : -1;
+	return o == 0 || (strict ? dns_name_valid(out) : dns_lookup_name_valid(out)) ? 0 : -1;
 }
 
 static int names_eq(const char *a, const char *b)
@@ -72,8 +94,31 @@ static int names_eq(const char *a, const char *b)
 	return !strcasecmp(a, b);
 }
 
+/* Join a TXT record's character-strings at the end of out->txt. */
+static int decode_txt(const ldns_rr *rr, struct dns_reply *out, struct dns_rr *r)
+{
+	r->txt_off = r->txt_len = 0;
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		if (!f || ldns_rdf_size(f) < 1 || (size_t)*ldns_rdf_data(f) != ldns_rdf_size(f) - 1)
+			return -1;
+	}
+	size_t used = 0;
+	for (size_t k = 0; k < out->n; k++)
+		used += out->rr[k].txt_len;
+	r->txt_off = used;
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		/* Fits: the joined text is shorter than the wire it came in. */
+		memcpy(out->txt + used, ldns_rdf_data(f) + 1, ldns_rdf_size(f) - 1);
+		used += ldns_rdf_size(f) - 1;
+	}
+	r->txt_len = used - r->txt_off;
+	return 0;
+}
+
 /* Decode one record of the asked type into r; -1 to skip a malformed one. */
-static int decode_rr(const ldns_rr *rr, int qtype, struct dns_rr *r)
+static int decode_rr(const ldns_rr *rr, int qtype, struct dns_reply *out, struct dns_rr *r)
 {
 	const ldns_rdf *f0 = ldns_rr_rdf(rr, 0);
 	memset(r, 0, sizeof *r);
@@ -85,8 +130,14 @@ static int decode_rr(const ldns_rr *rr, int qtype, struct dns_rr *r)
 			return -1;
 		const unsigned char *d = ldns_rdf_data(f0);
 		r->pref = (unsigned)d[0] << 8 | d[1];
-		return dname_text(f1, r->host, sizeof r->host);
+		return dname_text(f1, r->host, sizeof r->host, 1);
 	}
+	case DNS_T_PTR:
+		if (ldns_rr_rd_count(rr) != 1)
+			return -1;
+		return dname_text(f0, r->host, sizeof r->host, 1);
+	case DNS_T_TXT:
+		return decode_txt(rr, out, r);
 	case DNS_T_A:
 	case DNS_T_AAAA: {
 		size_t want = qtype == DNS_T_A ? 4 : 16;
@@ -127,9 +178,13 @@ int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int 
 	const ldns_rr_list *q = ldns_pkt_question(pkt);
 	const ldns_rr *q0 = q && ldns_rr_list_rr_count(q) == 1 ? ldns_rr_list_rr(q, 0) : NULL;
 	if (!ldns_pkt_qr(pkt) || !q0 || (int)ldns_rr_get_type(q0) != qtype ||
-	    dname_text(ldns_rr_owner(q0), owner, sizeof owner) < 0 || !names_eq(owner, qname)) {
+	    dname_text(ldns_rr_owner(q0), owner, sizeof owner, 0) < 0 || !names_eq(owner, qname)) {
 		ldns_pkt_free(pkt);
 		return err_set(e, EX_TEMPFAIL, 451, "4.4.3", "DNS answer does not match the question %s", qname);
+	}
+	if (qtype == DNS_T_TXT && !(out->txt = malloc(n))) {
+		ldns_pkt_free(pkt);
+		return err_set(e, EX_TEMPFAIL, 451, "4.3.0", "DNS: out of memory");
 	}
 	out->rcode = ldns_pkt_get_rcode(pkt);
 	out->tc = ldns_pkt_tc(pkt) ? 1 : 0;
@@ -146,8 +201,8 @@ int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int 
 			const ldns_rr *rr = ldns_rr_list_rr(an, i);
 			char target[DNS_NAME_MAX];
 			if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME || qtype == DNS_T_CNAME ||
-			    dname_text(ldns_rr_owner(rr), owner, sizeof owner) < 0 || !names_eq(owner, out->name) ||
-			    ldns_rr_rd_count(rr) != 1 || dname_text(ldns_rr_rdf(rr, 0), target, sizeof target) < 0 ||
+			    dname_text(ldns_rr_owner(rr), owner, sizeof owner, 0) < 0 || !names_eq(owner, out->name) ||
+			    ldns_rr_rd_count(rr) != 1 || dname_text(ldns_rr_rdf(rr, 0), target, sizeof target, 0) < 0 ||
 			    !target[0])
 				continue;
 			str_copy(out->name, sizeof out->name, target, strlen(target));
@@ -157,15 +212,16 @@ int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int 
 			break;
 		if (hops == DNS_CNAME_MAX) {
 			ldns_pkt_free(pkt);
+			dns_reply_free(out);
 			return err_set(e, EX_TEMPFAIL, 451, "4.4.3", "DNS: CNAME chain from %s too long", qname);
 		}
 	}
 	for (size_t i = 0; i < count && out->n < DNS_RR_MAX; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);
 		if ((int)ldns_rr_get_type(rr) != qtype || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
-		    dname_text(ldns_rr_owner(rr), owner, sizeof owner) < 0 || !names_eq(owner, out->name))
+		    dname_text(ldns_rr_owner(rr), owner, sizeof owner, 0) < 0 || !names_eq(owner, out->name))
 			continue;
-		if (decode_rr(rr, qtype, &out->rr[out->n]) == 0)
+		if (decode_rr(rr, qtype, out, &out->rr[out->n]) == 0)
 			out->n++;
 	}
 	out->cname_pending = out->n == 0 && !names_eq(out->name, qname);
@@ -202,9 +258,21 @@ void dns_mx_sort(struct dns_rr *mx, size_t n, unsigned (*rnd)(void))
 	}
 }
 
+void dns_reply_free(struct dns_reply *r)
+{
+	free(r->txt);
+	r->txt = NULL;
+}
+
+const char *dns_rr_txt(const struct dns_reply *r, size_t i, size_t *len)
+{
+	*len = r->rr[i].txt_len;
+	return r->txt ? r->txt + r->rr[i].txt_off : "";
+}
+
 /* Ask and decode, following a CNAME the answer did not resolve. The
  * answer's rcode is left for the caller to judge. */
-static int query(struct dns *d, const char *name, int qtype, int dnssec, struct dns_reply *out,
+static int query(struct dns *d, const char *name, int qtype, int dnssec, int strict, struct dns_reply *out,
 		 struct mail_err *e)
 {
 	unsigned char *ans = malloc(ANSWER_MAX);
@@ -212,13 +280,15 @@ static int query(struct dns *d, const char *name, int qtype, int dnssec, struct 
 	int r = -1;
 	if (!ans)
 		return err_set(e, EX_TEMPFAIL, 451, "4.3.0", "DNS: out of memory");
-	if (!dns_name_valid(name)) {
+	if (strict ? !dns_name_valid(name) : !dns_lookup_name_valid(name)) {
 		free(ans);
 		return err_set(e, EX_NOHOST, 550, "5.1.2", "\"%s\" is not a valid domain name", name);
 	}
 	str_copy(cur, sizeof cur, name, strlen(name));
 	for (int hops = 0; hops <= DNS_CNAME_MAX; hops++) {
 		size_t len;
+		if (hops > 0)
+			dns_reply_free(out);
 		if (dns_exchange(d, cur, qtype, dnssec, ans, ANSWER_MAX, &len, e) < 0 ||
 		    dns_parse_reply(ans, len, cur, qtype, out, e) < 0)
 			break;
@@ -227,11 +297,19 @@ static int query(struct dns *d, const char *name, int qtype, int dnssec, struct 
 			break;
 		}
 		str_copy(cur, sizeof cur, out->name, strlen(out->name));
-		if (hops == DNS_CNAME_MAX)
+		if (hops == DNS_CNAME_MAX) {
+			dns_reply_free(out);
 			err_set(e, EX_TEMPFAIL, 451, "4.4.3", "DNS: CNAME chain from %s too long", name);
+		}
 	}
 	free(ans);
 	return r;
+}
+
+int dns_query(struct dns *d, const char *name, int qtype, int strict, struct dns_reply *out,
+	      struct mail_err *e)
+{
+	return query(d, name, qtype, 0, strict, out, e);
 }
 
 /* NXDOMAIN is permanent; any other failure code temporary. */
@@ -250,7 +328,7 @@ int dns_mx_lookup(struct dns *d, const char *domain, struct dns_mx_list *out, st
 	memset(out, 0, sizeof *out);
 	if (!rep)
 		return err_set(e, EX_TEMPFAIL, 451, "4.3.0", "DNS: out of memory");
-	int r = query(d, domain, DNS_T_MX, 0, rep, e);
+	int r = query(d, domain, DNS_T_MX, 0, 1, rep, e);
 	if (r == 0 && rep->rcode != LDNS_RCODE_NOERROR)
 		r = rcode_error(rep, domain, "MX", e);
 	if (r < 0)
@@ -310,7 +388,7 @@ int dns_addr_lookup(struct dns *d, const char *host, struct dns_addr_list *out, 
 		return err_set(e, EX_TEMPFAIL, 451, "4.3.0", "DNS: out of memory");
 	for (size_t t = 0; t < 2; t++) {
 		struct mail_err e2;
-		if (query(d, host, types[t], 0, rep, &e2) < 0 ||
+		if (query(d, host, types[t], 0, 1, rep, &e2) < 0 ||
 		    (rep->rcode != LDNS_RCODE_NOERROR &&
 		     rcode_error(rep, host, types[t] == DNS_T_A ? "A" : "AAAA", &e2) < 0)) {
 			if (!failures++)
@@ -345,7 +423,7 @@ int dns_tlsa_lookup(struct dns *d, const char *host, unsigned port, struct dns_r
 		return err_set(e, EX_NOHOST, 550, "5.1.2", "TLSA name for %s too long", host);
 	}
 	buf_free(&b);
-	if (query(d, name, DNS_T_TLSA, 1, out, e) < 0)
+	if (query(d, name, DNS_T_TLSA, 1, 1, out, e) < 0)
 		return -1;
 	if (out->rcode == LDNS_RCODE_NXDOMAIN) { /* no TLSA records: not an error */
 		out->n = 0;

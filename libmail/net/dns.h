@@ -36,7 +36,10 @@
 #define DNS_CNAME_MAX 8
 
 /* DNS types used here (RFC 1035, 3596, 6698). */
-enum { DNS_T_A = 1, DNS_T_CNAME = 5, DNS_T_MX = 15, DNS_T_AAAA = 28, DNS_T_TLSA = 52 };
+enum {
+	DNS_T_A = 1, DNS_T_CNAME = 5, DNS_T_PTR = 12, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28,
+	DNS_T_TLSA = 52
+};
 
 struct dns {
 	struct sockaddr_storage ns[DNS_NS_MAX];
@@ -50,12 +53,13 @@ struct dns {
 struct dns_rr {
 	int type;
 	unsigned pref;                       /* MX */
-	char host[DNS_NAME_MAX];             /* MX target, "" for the null MX "." */
+	char host[DNS_NAME_MAX];             /* MX/PTR target, "" for the null MX "." */
 	int family;                          /* A/AAAA: AF_INET or AF_INET6 */
 	unsigned char addr[16];
 	unsigned char usage, selector, mtype;  /* TLSA */
 	unsigned char data[DNS_TLSA_DATA_MAX];
 	size_t dlen;
+	size_t txt_off, txt_len;             /* TXT: its strings joined, in dns_reply.txt */
 };
 
 /* A decoded answer. */
@@ -66,6 +70,7 @@ struct dns_reply {
 	int cname_pending;          /* the answer ends at a CNAME with no data */
 	size_t n;
 	struct dns_rr rr[DNS_RR_MAX];
+	char *txt;                  /* TXT answers only: owned, see dns_reply_free */
 };
 
 /* A list of mail exchangers in the order to try them. */
@@ -93,17 +98,36 @@ int dns_addr_lookup(struct dns *d, const char *host, struct dns_addr_list *out, 
 int dns_tlsa_lookup(struct dns *d, const char *host, unsigned port, struct dns_reply *out,
 		    struct mail_err *e);
 
+/* Ask (name, qtype) and decode the answer, asking again for a CNAME the
+ * answer did not resolve (at most DNS_CNAME_MAX links). 0 with out->rcode
+ * left for the caller to judge (NOERROR with out->n == 0 is "no data"), or
+ * -1 with 451 4.4.3 when no answer could be had, 550 5.1.2 for a name
+ * that cannot be asked. `strict`: the name must pass dns_name_valid;
+ * otherwise any name dns_lookup_name_valid accepts (names that SPF
+ * macros build). A TXT answer must be released with dns_reply_free. */
+int dns_query(struct dns *d, const char *name, int qtype, int strict, struct dns_reply *out,
+	      struct mail_err *e);
+/* Release what a TXT answer holds (nothing for other types). */
+void dns_reply_free(struct dns_reply *r);
+/* The text of TXT record i: its character-strings joined (RFC 7208 §3.3,
+ * RFC 6376 §3.6.2.2); may contain any octet, NUL included. */
+const char *dns_rr_txt(const struct dns_reply *r, size_t i, size_t *len);
+
 /* --- pure functions, exposed for the unit tests --- */
 
 /* Decode the answer wire[0..n) to a question (qname, qtype): the records of
  * qtype at qname or at the end of a CNAME chain within the answer. -1 with
- * 451 4.4.3 if it is not a well-formed answer to that question. */
+ * 451 4.4.3 if it is not a well-formed answer to that question. For TXT,
+ * out->txt is allocated: release it with dns_reply_free. */
 int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int qtype,
 		    struct dns_reply *out, struct mail_err *e);
 /* Sort MX records by preference, shuffling equal ones with rnd(). */
 void dns_mx_sort(struct dns_rr *mx, size_t n, unsigned (*rnd)(void));
 /* Is this text a host name we accept ("a.b-c._25", no trailing dot)? */
 int dns_name_valid(const char *s);
+/* Is it a name we may ask about at all: labels of 1-63 printable octets
+ * other than '\\' and space, 253 octets, no trailing dot? */
+int dns_lookup_name_valid(const char *s);
 /* Parse "ADDR[:PORT]" / "[V6]:PORT" / "V6" into a socket address. */
 int dns_parse_server(const char *s, unsigned default_port, struct sockaddr_storage *ss,
 		     socklen_t *len);
