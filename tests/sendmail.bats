@@ -85,6 +85,14 @@ load helpers
 	grep -qx 'From: MAILER-DAEMON@test.example' "$(msg_file)"
 }
 
+@test "-f '' is the null sender too, as cron jobs write it" {
+	printf 'b\n' | pb sendmail -f '' a@x.example
+	grep -qx 'sender <>' "$(env_file)"
+	rm -f "$SPOOL"/queue/*
+	printf 'b\n' | pb sendmail -r '' a@x.example
+	grep -qx 'sender <>' "$(env_file)"
+}
+
 @test "-N, -R and -V are kept in the envelope; -B and the no-op flags are accepted" {
 	printf 'b\n' | pb sendmail -odi -oem -v -B 8BITMIME -oi -N failure,delay -R hdrs -V env42 a@x.example
 	e=$(env_file)

@@ -357,7 +357,11 @@ int runner_run(struct runner *r, struct mail_err *e)
 		pids[started] = pid;
 		fds[started++] = p[0];
 	}
-	run_part(r, ids, n, 0, started + 1 < parts ? started + 1 : parts);
+	/* The caller runs part 0 and the part of every worker that could not
+	 * be forked: the strides stay those the children were started with. */
+	for (size_t k = 0; k < parts; k++)
+		if (k == 0 || k > started)
+			run_part(r, ids, n, k, parts);
 	for (size_t k = 0; k < started; k++) {
 		struct runner_stats st;
 		ssize_t got;
