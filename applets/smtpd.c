@@ -241,6 +241,7 @@ static int session(void *ctx, const struct listener *l, int fd, const char *ip)
 	/* In the session's own process: its listener's certificate, if any. */
 	if (d->lc[i].tls)
 		d->srv.tls = d->lc[i].tls;
+	d->srv.stress = daemon_under_stress();
 	nonblocking_if_socket(fd);
 	return smtp_session(&d->srv, &d->lopts[i], fd, fd, ip);
 }

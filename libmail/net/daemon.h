@@ -62,6 +62,13 @@ struct daemon_hooks {
 int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, const struct daemon_hooks *h,
 	       int drain_s, struct mail_err *e);
 
+/* In a session's process: did the server have at least 80% of
+ * max_sessions busy (this session included) when it started? Then it is
+ * under stress and the session should get short timeouts (Postfix's
+ * stress mode): a flood of slow clients then cannot hold the sessions a
+ * legitimate client needs. 0 outside daemon_run. */
+int daemon_under_stress(void);
+
 /* The peer address of a connected socket as text (IPv4-mapped IPv6 shown
  * as IPv4); -1 when fd is not a socket. */
 int peer_address(int fd, char *out, size_t cap);

@@ -85,6 +85,11 @@ static int session(void *ctx, const struct listener *l, int fd, const char *ip)
 	struct penalty *pen = penalty_find(d->penalties, ip, 0);
 	mine.users = &users;
 	mine.prior_failures = pen ? pen->count : 0;
+	int stress_ms = (int)config_num(mine.cfg, CFG_STRESS_TIMEOUT) * 1000;
+	if (daemon_under_stress() && stress_ms > 0 && stress_ms < mine.timeout_ms) {
+		mine.timeout_ms = stress_ms;
+		log_info(NULL, "pop3 client=%s stress: timeout %d s", ip, stress_ms / 1000);
+	}
 	int failed = 0;
 	pop3_session(&mine, &d->lo[l - d->ls], fd, fd, ip, &failed);
 	return failed < 63 ? failed : 63;

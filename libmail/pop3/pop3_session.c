@@ -63,6 +63,15 @@ static int plaintext_ok(const struct session *s)
 	return s->srv->plaintext_auth || tls_active(&s->io);
 }
 
+/* One command line (or SASL response), all of it within the timeout. */
+static int get_line(struct session *s, size_t max, struct mail_err *e)
+{
+	io_deadline(&s->io, s->srv->timeout_ms, 0);
+	int r = io_getline(&s->io, &s->line, max, e);
+	io_deadline(&s->io, 0, 0);
+	return r;
+}
+
 /* --- message numbers --------------------------------------------------- */
 
 /* The message named by arg: its index, or -1 after an -ERR reply. */
@@ -225,7 +234,7 @@ static void cmd_auth(struct session *s, struct pop3_cmd *c)
 		reply(s, "+ ");
 		flush(s);
 		struct mail_err e;
-		int r = io_getline(&s->io, &s->line, POP3_SASL_LINE_MAX, &e);
+		int r = get_line(s, POP3_SASL_LINE_MAX, &e);
 		if (r == IO_TOOLONG) {
 			reply(s, "-ERR [AUTH] response too long");
 			return;
@@ -562,7 +571,7 @@ int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *l
 	reply(&s, "+OK postbox POP3 server ready");
 	flush(&s);
 	while (!s.quit && !s.fatal) {
-		int r = io_getline(&s.io, &s.line, POP3_LINE_MAX, &e);
+		int r = get_line(&s, POP3_LINE_MAX, &e);
 		if (r == IO_TOOLONG) {
 			reply(&s, "-ERR line too long (255 octets at most)");
 			s.errors++;

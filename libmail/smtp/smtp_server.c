@@ -54,6 +54,14 @@ int smtpd_flush(struct session *s)
 	return 0;
 }
 
+int smtpd_getline(struct session *s, size_t max, struct mail_err *e)
+{
+	io_deadline(&s->io, s->cmd_ms, 0);
+	int got = io_getline(&s->io, &s->line, max, e);
+	io_deadline(&s->io, 0, 0);
+	return got;
+}
+
 void smtpd_reset_tx(struct session *s)
 {
 	envelope_free(&s->env);
@@ -476,7 +484,14 @@ static void session_init(struct session *s, const struct smtp_server *srv,
 	s->cfg = srv->cfg;
 	s->lo = *lo;
 	set_client(s, client);
-	io_init(&s->io, rfd, wfd, (int)config_num(s->cfg, CFG_SMTPD_TIMEOUT) * 1000, s->client);
+	s->cmd_ms = (int)config_num(s->cfg, CFG_SMTPD_TIMEOUT) * 1000;
+	s->data_ms = (int)config_num(s->cfg, CFG_SMTPD_DATA_TIMEOUT) * 1000;
+	int stress_ms = (int)config_num(s->cfg, CFG_STRESS_TIMEOUT) * 1000;
+	if (srv->stress && stress_ms > 0) {
+		s->cmd_ms = s->cmd_ms < stress_ms ? s->cmd_ms : stress_ms;
+		s->data_ms = s->data_ms < stress_ms ? s->data_ms : stress_ms;
+	}
+	io_init(&s->io, rfd, wfd, s->cmd_ms, s->client);
 	buf_init(&s->line, 0);
 	buf_init(&s->data, 0);
 	envelope_init(&s->env);
@@ -504,8 +519,8 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 	session_init(s, srv, lo, rfd, wfd, client_ip);
 	const char *host = config_str(s->cfg, CFG_HOSTNAME);
 	long long max_errors = config_num(s->cfg, CFG_SMTPD_MAX_ERRORS);
-	log_info(NULL, "client=%s event=connect tls=%s role=%s", s->client, lo->implicit_tls ? "implicit" : "no",
-		 lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta");
+	log_info(NULL, "client=%s event=connect tls=%s role=%s%s", s->client, lo->implicit_tls ? "implicit" : "no",
+		 lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta", srv->stress ? " stress=yes" : "");
 	if (lo->proxy) {
 		/* Only a listener marked proxy trusts the header: the address it
 		 * names replaces the balancer's for relay checks and logs. */
@@ -533,7 +548,7 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		 * buffer without bound. */
 		if ((!io_pending(&s->io) || s->io.out.len > SMTP_REPLY_BUFFER) && smtpd_flush(s) < 0)
 			break;
-		int got = io_getline(&s->io, &s->line, SMTP_AUTH_LINE_MAX, &e);
+		int got = smtpd_getline(s, SMTP_AUTH_LINE_MAX, &e);
 		if (got == IO_EOF) {
 			s->quit = 1;
 			break;

@@ -60,6 +60,8 @@ struct smtp_server {
 	smtp_local_fn local;     /* NULL: every local-domain address exists */
 	void *ctx;               /* for the three callbacks */
 	smtp_queued_fn queued;   /* NULL: the queue runner finds it later */
+	int stress;              /* the server is near its session cap: the
+	                          * timeouts shrink to stress_timeout */
 };
 
 /* Run one session until QUIT, EOF, timeout, a fatal error or an abusive

@@ -38,7 +38,7 @@ static int challenge(struct session *s, const char *text, struct buf *out)
 	smtpd_reply(s, "334 %s", text);
 	if (smtpd_flush(s) < 0)
 		return -1;
-	int got = io_getline(&s->io, &s->line, SMTP_AUTH_LINE_MAX, &e);
+	int got = smtpd_getline(s, SMTP_AUTH_LINE_MAX, &e);
 	if (got == IO_EOF || got == IO_ERR) {
 		s->quit = 1;
 		return -1;
