@@ -68,6 +68,9 @@ struct listener_cert {
 	struct tls_ctx *tls;
 };
 
+/* Client addresses and users counted at once (about 170 bytes each). */
+#define ANVIL_ENTRIES 4096
+
 struct smtpd {
 	const char *config_path;
 	struct config cfg;
@@ -379,6 +382,11 @@ int smtpd_main(int argc, char **argv)
 	if (!nspecs)
 		return inetd_session(&d, &inetd_o);
 	set_limits(&d.cfg, &lim);
+	/* Before the first fork: every session shares it (failed logins and
+	 * rates per client address and per user). */
+	d.srv.anvil = anvil_create(ANVIL_ENTRIES, &e);
+	if (!d.srv.anvil)
+		log_warn(NULL, "event=no-rate-limits error=\"%s\"", e.msg);
 	const struct daemon_hooks hooks = { .session = session, .reload = reload, .ctx = &d };
 	if (daemon_run(d.ls, d.nls, &lim, &hooks, (int)config_num(&d.cfg, CFG_SMTPD_TIMEOUT), &e) < 0)
 		die(EX_OSERR, "%s", e.msg);

@@ -10,8 +10,9 @@
  * itself and closes. SIGTERM closes the listeners and waits for the
  * sessions to end; SIGHUP calls the reload hook (which may change the
  * limits). A session's exit status reaches the parent through the ended
- * hook, which is how state outlives one forked session (pop3d counts
- * failed logins per address that way). Used by smtpd and pop3d.
+ * hook. State that every session must share (failed logins, rates) lives
+ * in a table mapped before the first fork (anvil.h). Used by smtpd and
+ * pop3d.
  */
 #ifndef POSTBOX_DAEMON_H
 #define POSTBOX_DAEMON_H

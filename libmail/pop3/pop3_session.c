@@ -131,13 +131,26 @@ static int take_identity(const char *path, struct mail_err *e)
 static void login(struct session *s, const char *name, const char *pass)
 {
 	char addr[ADDR_TEXT_MAX + 2];
+	const struct config *cfg = s->srv->cfg;
+	long limit = config_num(cfg, CFG_AUTH_FAILURE_LIMIT), lockout = config_num(cfg, CFG_AUTH_LOCKOUT_TIME);
+	long before = anvil_login_failures(s->srv->anvil, s->peer, 0, lockout);
+	if (limit > 0 && before >= limit) {
+		/* No password check at all: guessing costs us nothing more. */
+		log_warn(NULL, "pop3 login refused client=%s reason=auth_failure_limit address-failures=%ld", s->peer,
+			 before);
+		reply(s, "-ERR [AUTH] too many failed logins from your address, try again later");
+		s->fatal = 1;
+		return;
+	}
 	qualify(s, name, addr, sizeof addr);
 	const struct user *u = users_check_password(s->srv->users, addr, pass);
 	if (!u) {
 		s->failures++;
-		log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d", addr, s->peer,
-			 s->failures);
-		long n = s->failures + s->srv->prior_failures;
+		long n = anvil_login_failures(s->srv->anvil, s->peer, 1, lockout);
+		if (n < s->failures)
+			n = s->failures;
+		log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d address-failures=%ld", addr, s->peer,
+			 s->failures, n);
 		long ms = (long)s->srv->auth_delay_ms * n;
 		sleep_ms(ms < MAX_AUTH_DELAY_MS ? ms : MAX_AUTH_DELAY_MS);
 		if (s->failures >= MAX_AUTH_FAILURES) {

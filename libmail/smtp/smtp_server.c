@@ -269,6 +269,8 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 		smtpd_reply(s, "553 5.7.1 Sender address <%s> is not owned by user %s", addr, s->user);
 		return 0;
 	}
+	if (smtpd_rate_message(s) < 0)
+		return 0;
 	smtpd_reset_tx(s);
 	s->mail = mp;
 	str_copy(s->env.sender, sizeof s->env.sender, addr, strlen(addr));
@@ -340,6 +342,8 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 			return 0;
 		}
 	}
+	if (smtpd_rate_recipient(s) < 0)
+		return 0;
 	struct rcpt *r = envelope_add_rcpt(&s->env, addr);
 	if (!r) {
 		smtpd_reply(s, "452 4.3.1 Out of memory");
@@ -539,6 +543,8 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 			s->quit = 1;
 		}
 	}
+	if (!s->quit)
+		smtpd_rate_connection(s);
 	if (!s->quit)
 		smtpd_reply(s, "220 %s ESMTP postbox", host);
 	while (!s->quit) {

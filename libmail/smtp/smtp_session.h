@@ -64,4 +64,10 @@ void smtpd_reset_tx(struct session *s);
 
 int smtpd_cmd_auth(struct session *s, const char *arg, size_t n);
 
+/* Rate limits (smtp_rate.c): 0 within the limit; -1 past it, with the
+ * reply queued (and, for a connection, the session ending). */
+int smtpd_rate_connection(struct session *s);
+int smtpd_rate_message(struct session *s);
+int smtpd_rate_recipient(struct session *s);
+
 #endif
