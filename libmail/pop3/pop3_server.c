@@ -21,7 +21,7 @@ struct pop3_daemon {
 
 /* In the child, which sees the parent's memory as it was at the fork:
  * the current configuration and the shared table of failed logins. */
-static int session(void *ctx, const struct listener *l, int fd, const char *ip)
+static int session(void *ctx, const struct listener *l, int fd, const struct peer *client)
 {
 	static const char unavailable[] = "-ERR [SYS/TEMP] the users file cannot be read, try again later\r\n";
 	struct pop3_daemon *d = ctx;
@@ -29,7 +29,7 @@ static int session(void *ctx, const struct listener *l, int fd, const char *ip)
 	struct mail_err e;
 	err_clear(&e);
 	if (d->hooks->load_users(&users, d->hooks->ctx, &e) < 0) {
-		log_err(NULL, "pop3 client=%s %s", ip, e.msg);
+		log_err(NULL, "pop3 client=%s %s", client->text, e.msg);
 		if (write(fd, unavailable, sizeof unavailable - 1) < 0) {
 			/* the client is gone: nothing to tell */
 		}
@@ -40,9 +40,9 @@ static int session(void *ctx, const struct listener *l, int fd, const char *ip)
 	int stress_ms = (int)config_num(mine.cfg, CFG_STRESS_TIMEOUT) * 1000;
 	if (daemon_under_stress() && stress_ms > 0 && stress_ms < mine.timeout_ms) {
 		mine.timeout_ms = stress_ms;
-		log_info(NULL, "pop3 client=%s stress: timeout %d s", ip, stress_ms / 1000);
+		log_info(NULL, "pop3 client=%s stress: timeout %d s", client->text, stress_ms / 1000);
 	}
-	return pop3_session(&mine, &d->lo[l - d->ls], fd, fd, ip, NULL);
+	return pop3_session(&mine, &d->lo[l - d->ls], fd, fd, client, NULL);
 }
 
 static void set_limits(const struct config *cfg, struct daemon_limits *lim)

@@ -27,7 +27,7 @@ static int over(struct session *s, char kind, const char *name, enum anvil_count
 	*count = anvil_count(s->srv->anvil, key, c, 1, window_s);
 	if (*count <= limit)
 		return 0;
-	log_info(NULL, "client=%s event=rate-limited limit=%s count=%ld%s%s", s->client, config_key_name(k), *count,
+	log_info(NULL, "client=%s event=rate-limited limit=%s count=%ld%s%s", s->peer.text, config_key_name(k), *count,
 		 kind == 'u' ? " user=" : "", kind == 'u' ? name : "");
 	return 1;
 }
@@ -40,10 +40,10 @@ static int exempt(const struct session *s)
 int smtpd_rate_connection(struct session *s)
 {
 	long n;
-	if (exempt(s) || !over(s, 'a', s->client, ANVIL_CONNECT, CFG_SMTPD_CONNECTION_RATE_LIMIT, 60, &n))
+	if (exempt(s) || !over(s, 'a', s->peer.text, ANVIL_CONNECT, CFG_SMTPD_CONNECTION_RATE_LIMIT, 60, &n))
 		return 0;
 	smtpd_reply(s, "421 4.7.0 %s Error: too many connections from %s, try again later",
-		    config_str(s->cfg, CFG_HOSTNAME), s->client);
+		    config_str(s->cfg, CFG_HOSTNAME), s->peer.text);
 	s->quit = 1;
 	return -1;
 }
@@ -51,8 +51,8 @@ int smtpd_rate_connection(struct session *s)
 int smtpd_rate_message(struct session *s)
 {
 	long n;
-	if (!exempt(s) && over(s, 'a', s->client, ANVIL_MESSAGE, CFG_SMTPD_MESSAGE_RATE_LIMIT, 60, &n)) {
-		smtpd_reply(s, "450 4.7.1 Error: too many messages from %s, try again later", s->client);
+	if (!exempt(s) && over(s, 'a', s->peer.text, ANVIL_MESSAGE, CFG_SMTPD_MESSAGE_RATE_LIMIT, 60, &n)) {
+		smtpd_reply(s, "450 4.7.1 Error: too many messages from %s, try again later", s->peer.text);
 		return -1;
 	}
 	if (s->user[0] && over(s, 'u', s->user, ANVIL_MESSAGE, CFG_SMTPD_USER_MESSAGE_RATE_LIMIT, 3600, &n)) {

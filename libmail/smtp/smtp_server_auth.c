@@ -71,7 +71,7 @@ static int challenge(struct session *s, const char *text, struct buf *out)
  * over. */
 static long address_failures(struct session *s, long add)
 {
-	long n = anvil_login_failures(s->srv->anvil, s->client, add, config_num(s->cfg, CFG_AUTH_LOCKOUT_TIME));
+	long n = anvil_login_failures(s->srv->anvil, s->peer.text, add, config_num(s->cfg, CFG_AUTH_LOCKOUT_TIME));
 	return n > s->auth_failures ? n : s->auth_failures;
 }
 
@@ -95,13 +95,13 @@ static int check(struct session *s, const char *user, const char *pass, int allo
 	log_value(shown, sizeof shown, user, strlen(user));
 	if (ok) {
 		str_copy(s->user, sizeof s->user, user, strlen(user));
-		log_info(NULL, "client=%s event=auth user=%s result=ok", s->client, shown);
+		log_info(NULL, "client=%s event=auth user=%s result=ok", s->peer.text, shown);
 		smtpd_reply(s, "235 2.7.0 Authentication successful");
 		return 0;
 	}
 	s->auth_failures++;
 	long from_address = address_failures(s, 1);
-	log_info(NULL, "client=%s event=auth user=%s result=failed failures=%d address-failures=%ld", s->client,
+	log_info(NULL, "client=%s event=auth user=%s result=failed failures=%d address-failures=%ld", s->peer.text,
 		 shown, s->auth_failures, from_address);
 	fail_delay(from_address);
 	smtpd_reply(s, "535 5.7.8 Authentication credentials invalid");
@@ -201,7 +201,7 @@ int smtpd_cmd_auth(struct session *s, const char *arg, size_t n)
 	long limit = config_num(s->cfg, CFG_AUTH_FAILURE_LIMIT);
 	long failed = address_failures(s, 0);
 	if (limit > 0 && failed >= limit) {
-		log_info(NULL, "client=%s event=auth-refused reason=auth_failure_limit address-failures=%ld", s->client,
+		log_info(NULL, "client=%s event=auth-refused reason=auth_failure_limit address-failures=%ld", s->peer.text,
 			 failed);
 		smtpd_reply(s, "454 4.7.0 Too many failed logins from your address, try again later");
 		return 0;
