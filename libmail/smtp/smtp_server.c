@@ -252,10 +252,10 @@ static int spool_room(struct session *s, long long announced)
 		return 1;
 	if (e.smtp != 452) {
 		/* statvfs failed: the spool itself will say at DATA */
-		log_warn(NULL, "client=%s event=spool-space-unknown error=\"%s\"", s->client, e.msg);
+		log_warn(NULL, "client=%s event=spool-space-unknown error=\"%s\"", s->peer.text, e.msg);
 		return 1;
 	}
-	log_warn(NULL, "client=%s event=spool-full error=\"%s\"", s->client, e.msg);
+	log_warn(NULL, "client=%s event=spool-full error=\"%s\"", s->peer.text, e.msg);
 	smtpd_reply(s, "452 4.3.1 Insufficient system storage");
 	return 0;
 }
@@ -486,7 +486,7 @@ static void dispatch(struct session *s, int got)
 		struct mail_err e;
 		size_t pending = io_pending(&s->io);
 		io_peek(&s->io, &p, &e); /* what is buffered: no wait */
-		log_warn(NULL, "client=%s event=protocol-sync-error after=%s pending=%zu input=\"%s\"", s->client,
+		log_warn(NULL, "client=%s event=protocol-sync-error after=%s pending=%zu input=\"%s\"", s->peer.text,
 			 c ? c->verb : "unknown", pending, log_value(sample, sizeof sample, p, pending < 40 ? pending : 40));
 		smtpd_reply(s, "554 5.5.0 Error: SMTP protocol synchronization");
 		s->quit = 1;
