@@ -2,9 +2,10 @@
  *
  * An io reads from rfd and writes to wfd (the same socket, or stdin and
  * stdout under inetd). Every read waits at most `timeout_ms`. The transport
- * is a pair of function pointers so that TLS can be slid underneath later
- * without changing any caller: tls code replaces `recv`/`send` and sets
- * `ctx`. Input is buffered; io_pending() tells how many bytes the peer sent
+ * is a pair of function pointers so that TLS slides underneath without
+ * any caller changing: net/tls.c's tls_accept() and tls_connect() replace
+ * `recv`/`send`/`buffered` and set `ctx`, io_init_transport_plain() puts
+ * the plain ones back. Input is buffered; io_pending() tells how many bytes the peer sent
  * ahead (pipelining), io_discard_input() throws them away (the STARTTLS rule
  * of RFC 3207 §4.2 / CVE-2011-0411).
  */
@@ -68,7 +69,6 @@ void io_discard_input(struct io *io);
 
 /* Queue output; io_flush() writes it all (with the write deadline). */
 int io_put(struct io *io, const void *p, size_t n);
-int io_puts(struct io *io, const char *s);
 int io_printf(struct io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int io_flush(struct io *io, struct mail_err *e);
 
