@@ -104,7 +104,8 @@ int dns_tlsa_lookup(struct dns *d, const char *host, unsigned port, struct dns_r
  * -1 with 451 4.4.3 when no answer could be had, 550 5.1.2 for a name
  * that cannot be asked. `strict`: the name must pass dns_name_valid;
  * otherwise any name dns_lookup_name_valid accepts (names that SPF
- * macros build). A TXT answer must be released with dns_reply_free. */
+ * macros build), and MX and PTR targets are kept on the same terms. A
+ * TXT answer must be released with dns_reply_free. */
 int dns_query(struct dns *d, const char *name, int qtype, int strict, struct dns_reply *out,
 	      struct mail_err *e);
 /* Release what a TXT answer holds (nothing for other types). */
@@ -121,12 +122,16 @@ const char *dns_rr_txt(const struct dns_reply *r, size_t i, size_t *len);
  * out->txt is allocated: release it with dns_reply_free. */
 int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int qtype,
 		    struct dns_reply *out, struct mail_err *e);
+/* The same; strict 0 keeps MX and PTR targets that are not host names but
+ * pass dns_lookup_name_valid (SPF asks about them as published). */
+int dns_parse_reply_names(const unsigned char *wire, size_t n, const char *qname, int qtype, int strict,
+			  struct dns_reply *out, struct mail_err *e);
 /* Sort MX records by preference, shuffling equal ones with rnd(). */
 void dns_mx_sort(struct dns_rr *mx, size_t n, unsigned (*rnd)(void));
 /* Is this text a host name we accept ("a.b-c._25", no trailing dot)? */
 int dns_name_valid(const char *s);
 /* Is it a name we may ask about at all: labels of 1-63 printable octets
- * other than '\\' and space, 253 octets, no trailing dot? */
+ * or spaces, no '\\', 253 octets, no trailing dot? */
 int dns_lookup_name_valid(const char *s);
 /* Parse "ADDR[:PORT]" / "[V6]:PORT" / "V6" into a socket address. */
 int dns_parse_server(const char *s, unsigned default_port, struct sockaddr_storage *ss,
