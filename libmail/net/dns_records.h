@@ -10,16 +10,17 @@
  *                  malformed answer; e says which and from whom
  *
  * NODATA and NXDOMAIN are what RFC 7208 §4.6.4 calls void lookups.
- * CNAMEs are followed (dns.h: DNS_CNAME_MAX links); out->name is the name
+ * CNAMEs are followed (msg/dns_decode.h: DNS_CNAME_MAX links); out->name is the name
  * the records were found at. Names may be anything dns_lookup_name_valid
  * accepts (SPF macros build names from local parts); a name that is not
  * is DNS_NXDOMAIN with e set (no query is sent: no such name can exist).
  *
  * The nameservers and the timeout come from the struct dns (the `resolver`
  * and `dns_timeout` keys, dns_init); the transport is dns_query.c's, the
- * decoding dns.c's. TXT text is read with dns_rr_txt (dns.h): the strings
- * of one record joined, several records kept apart. Every reply filled by
- * dns_lookup must be released with dns_reply_free.
+ * decoding msg/dns_decode.c's. TXT text is read with dns_rr_txt
+ * (msg/dns_decode.h): the strings of one record joined, several records
+ * kept apart. Every reply filled by dns_lookup must be released with
+ * dns_reply_free.
  */
 #ifndef POSTBOX_DNS_RECORDS_H
 #define POSTBOX_DNS_RECORDS_H

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "net/dns.h"
+#include "msg/dns_decode.h"
 #include "queue/retry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -5,6 +5,7 @@
 
 #include <ldns/ldns.h>
 
+#include "msg/dns_decode.h"
 #include "net/dns.h"
 #include "net/dns_records.h"
 #include "unit.h"
