@@ -24,6 +24,7 @@ struct applet {
 static const struct applet applets[] = {
 	{ "config", config_main, 0, "print the effective configuration" },
 	{ "deliver", deliver_main, 1, "deliver one message into a Maildir, an mbox or a program" },
+	{ "dkim", dkim_main, 0, "DKIM: sign a message, verify its signatures, make keys" },
 	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
 	{ "passwd", passwd_main, 0, "make a password hash for the users file" },
 	{ "pickup", pickup_main, 0, "move users' submissions from incoming/ into the queue" },
@@ -32,6 +33,7 @@ static const struct applet applets[] = {
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
 	{ "smtp-chat", smtp_chat_main, 1, "scripted SMTP client, probes and load generator" },
 	{ "smtpd", smtpd_main, 1, "ESMTP server: inetd or standalone, MTA and submission" },
+	{ "spf", spf_main, 0, "SPF verdict (RFC 7208) for a client address and sender" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])
 
