@@ -10,7 +10,7 @@ SOURCES=(
 	config:applets/config.c deliver:applets/deliver.c mailq:applets/mailq.c
 	passwd:applets/passwd.c pickup:applets/pickup.c pop3d:applets/pop3d.c
 	runq:applets/runq.c sendmail:applets/sendmail.c smtpd:applets/smtpd.c
-	smtp-chat:applets/smtp-chat/smtp-chat.c
+	smtp-chat:applets/smtp-chat/smtp-chat.c dkim:applets/dkim.c spf:applets/spf.c
 )
 
 @test "every option an applet accepts is named in its --help" {
