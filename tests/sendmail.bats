@@ -14,7 +14,7 @@ load helpers
 	grep -q "^Message-ID: <$(queue_ids)@test.example>\$" "$m"
 	grep -qx 'From: root@test.example' "$m"
 	! grep -q $'\r' "$m" || false
-	head -n1 "$e" | grep -qx 'postbox-envelope 1'
+	head -n1 "$e" | grep -qx 'postbox-envelope 2'
 	grep -qx "id $(queue_ids)" "$e"
 	grep -qx 'sender root@test.example' "$e"
 	grep -qx 'rcpt you@example.org state=queued attempts=0 next=0' "$e"

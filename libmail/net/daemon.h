@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "net/peer.h"
 
 #define DAEMON_MAX_LISTENERS 16
 
@@ -46,12 +47,12 @@ int listener_open(struct listener *l, const char *spec, struct mail_err *e);
 struct daemon_hooks {
 	/* Run one session in a child; its return value is the child's exit
 	 * code. The child starts with a copy of the parent's memory. */
-	int (*session)(void *ctx, const struct listener *l, int fd, const char *client_ip);
+	int (*session)(void *ctx, const struct listener *l, int fd, const struct peer *client);
 	/* SIGHUP, in the parent (may be NULL). */
 	void (*reload)(void *ctx, struct daemon_limits *lim);
-	/* A session's process has ended, in the parent: client_ip as it was
+	/* A session's process has ended, in the parent: client as it was
 	 * accepted, wstatus as waitpid() gave it (may be NULL). */
-	void (*ended)(void *ctx, const char *client_ip, int wstatus);
+	void (*ended)(void *ctx, const struct peer *client, int wstatus);
 	void *ctx;
 };
 
@@ -61,9 +62,5 @@ struct daemon_hooks {
  * error. */
 int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, const struct daemon_hooks *h,
 	       int drain_s, struct mail_err *e);
-
-/* The peer address of a connected socket as text (IPv4-mapped IPv6 shown
- * as IPv4); -1 when fd is not a socket. */
-int peer_address(int fd, char *out, size_t cap);
 
 #endif

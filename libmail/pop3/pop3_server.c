@@ -18,7 +18,7 @@
 #define PENALTY_TTL 900
 
 struct penalty {
-	char ip[64];
+	char ip[PEER_TEXT_MAX];  /* the client's address (canonical text) */
 	int count;
 	time_t last;
 };
@@ -53,12 +53,12 @@ static struct penalty *penalty_find(struct penalty *tab, const char *ip, int mak
 /* In the parent: a session's exit status is its number of failed logins
  * (at most 63; 64 and above are the sysexits of a session that could not
  * start). */
-static void ended(void *ctx, const char *ip, int status)
+static void ended(void *ctx, const struct peer *client, int status)
 {
 	struct pop3_daemon *d = ctx;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 || WEXITSTATUS(status) >= 64)
 		return;
-	struct penalty *p = penalty_find(d->penalties, ip, 1);
+	struct penalty *p = penalty_find(d->penalties, client->text, 1);
 	p->count += WEXITSTATUS(status);
 	if (p->count > 20)
 		p->count = 20;
@@ -67,7 +67,7 @@ static void ended(void *ctx, const char *ip, int status)
 
 /* In the child, which sees the parent's memory as it was at the fork:
  * the current configuration and the failures counted so far. */
-static int session(void *ctx, const struct listener *l, int fd, const char *ip)
+static int session(void *ctx, const struct listener *l, int fd, const struct peer *client)
 {
 	static const char unavailable[] = "-ERR [SYS/TEMP] the users file cannot be read, try again later\r\n";
 	struct pop3_daemon *d = ctx;
@@ -75,18 +75,18 @@ static int session(void *ctx, const struct listener *l, int fd, const char *ip)
 	struct mail_err e;
 	err_clear(&e);
 	if (d->hooks->load_users(&users, d->hooks->ctx, &e) < 0) {
-		log_err(NULL, "pop3 client=%s %s", ip, e.msg);
+		log_err(NULL, "pop3 client=%s %s", client->text, e.msg);
 		if (write(fd, unavailable, sizeof unavailable - 1) < 0) {
 			/* the client is gone: nothing to tell */
 		}
 		return EX_TEMPFAIL;
 	}
 	struct pop3_server mine = *d->srv;
-	struct penalty *pen = penalty_find(d->penalties, ip, 0);
+	struct penalty *pen = penalty_find(d->penalties, client->text, 0);
 	mine.users = &users;
 	mine.prior_failures = pen ? pen->count : 0;
 	int failed = 0;
-	pop3_session(&mine, &d->lo[l - d->ls], fd, fd, ip, &failed);
+	pop3_session(&mine, &d->lo[l - d->ls], fd, fd, client, &failed);
 	return failed < 63 ? failed : 63;
 }
 

@@ -25,6 +25,7 @@
 #define POSTBOX_POP3_SESSION_H
 
 #include "base/config.h"
+#include "net/peer.h"
 #include "net/tls.h"
 #include "store/users.h"
 
@@ -46,10 +47,10 @@ struct pop3_listen_opts {
 	int proxy;               /* a PROXY protocol header comes first */
 };
 
-/* Run one session to its end. client_ip: the peer's address as text (or
- * "local"). Returns 0 after QUIT, 1 otherwise; *failed (if not NULL) gets
+/* Run one session to its end. client: who connected (peer.h), replaced
+ * by the client a PROXY header names on a listener marked proxy. Returns 0 after QUIT, 1 otherwise; *failed (if not NULL) gets
  * the number of failed logins. */
 int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd,
-		 int wfd, const char *client_ip, int *failed);
+		 int wfd, const struct peer *client, int *failed);
 
 #endif

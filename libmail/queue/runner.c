@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "queue/dsn.h"
+#include "queue/integrity.h"
 #include "base/lazylib.h"
 #include "base/log.h"
 
@@ -189,6 +190,12 @@ static int process(struct runner *r, struct envelope *env, struct mail_err *e)
 	}
 	if ((msg_fd = spool_open_message(r->spool, env->id, e)) < 0)
 		goto out;
+	int damaged = queue_check_message(r->spool, env, msg_fd, e);
+	if (damaged != 0) {
+		r->stats.corrupt += damaged > 0;
+		rv = damaged > 0 && !e->msg[0] ? 0 : -1;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct rcpt *rc = &env->rcpt[i];
 		before[i] = rc->state;

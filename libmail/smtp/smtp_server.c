@@ -16,7 +16,7 @@
 
 #include "base/log.h"
 #include "net/cidr.h"
-#include "net/proxyproto.h"
+#include "net/preamble.h"
 #include "msg/smtp_data.h"
 #include "smtp/smtp_session.h"
 
@@ -48,7 +48,7 @@ int smtpd_flush(struct session *s)
 {
 	struct mail_err e;
 	if (io_flush(&s->io, &e) < 0) {
-		log_info(NULL, "client=%s event=write-failed error=\"%s\"", s->client, e.msg);
+		log_info(NULL, "client=%s event=write-failed error=\"%s\"", s->peer.text, e.msg);
 		s->quit = 1;
 		return -1;
 	}
@@ -119,7 +119,7 @@ static int greet(struct session *s, const char *arg, size_t n, int esmtp)
 		ext[k++] = "STARTTLS";
 	if (s->srv->auth && !s->user[0] && (tls || config_num(s->cfg, CFG_SMTPD_AUTH_PLAINTEXT)))
 		ext[k++] = "AUTH PLAIN LOGIN";
-	smtpd_reply(s, "250-%s Hello [%s]", host, s->client);
+	smtpd_reply(s, "250-%s Hello [%s]", host, s->peer.text);
 	for (size_t i = 0; i < k; i++)
 		smtpd_reply(s, "250%c%s", i + 1 == k ? ' ' : '-', ext[i]);
 	return 0;
@@ -211,10 +211,10 @@ static int cmd_starttls(struct session *s, const char *arg, size_t n)
 	 * attacker's injection (CVE-2011-0411): tls_accept throws it away,
 	 * and RFC 3207 §4.2 wipes all that was learnt before. */
 	if (io_pending(&s->io))
-		log_warn(NULL, "client=%s event=starttls-injection bytes=%zu discarded", s->client,
+		log_warn(NULL, "client=%s event=starttls-injection bytes=%zu discarded", s->peer.text,
 			 io_pending(&s->io));
 	if (tls_accept(&s->io, s->srv->tls, &e) < 0) {
-		log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->client, e.msg);
+		log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->peer.text, e.msg);
 		s->quit = 1;
 		return 0;
 	}
@@ -223,7 +223,7 @@ static int cmd_starttls(struct session *s, const char *arg, size_t n)
 	s->helo[0] = '\0';
 	s->user[0] = '\0';
 	s->esmtp = 0;
-	log_info(NULL, "client=%s event=starttls version=%s cipher=%s", s->client, tls_version(&s->io),
+	log_info(NULL, "client=%s event=starttls version=%s cipher=%s", s->peer.text, tls_version(&s->io),
 		 tls_cipher(&s->io));
 	return 0;
 }
@@ -265,7 +265,7 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 	smtpd_reset_tx(s);
 	s->mail = mp;
 	str_copy(s->env.sender, sizeof s->env.sender, addr, strlen(addr));
-	str_copy(s->env.client, sizeof s->env.client, s->client, strlen(s->client));
+	str_copy(s->env.client, sizeof s->env.client, s->peer.text, strlen(s->peer.text));
 	str_copy(s->env.helo, sizeof s->env.helo, s->helo, strlen(s->helo));
 	str_copy(s->env.auth, sizeof s->env.auth, s->user, strlen(s->user));
 	str_copy(s->env.envid, sizeof s->env.envid, s->mail.envid, strlen(s->mail.envid));
@@ -329,7 +329,7 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 			return 0;
 		}
 	} else if (!s->relay_ok && !s->user[0]) {
-		log_info(NULL, "client=%s event=relay-denied rcpt=<%s>", s->client, addr);
+		log_info(NULL, "client=%s event=relay-denied rcpt=<%s>", s->peer.text, addr);
 		smtpd_reply(s, "554 5.7.1 <%s>: Relay access denied", addr);
 		return 0;
 	}
@@ -438,52 +438,74 @@ static void dispatch(struct session *s, int got)
 /* The client's name for Received: its PTR name, kept only when that name
  * resolves back to the same address (so a PTR record alone cannot claim
  * a name). "" when there is none. */
-static void reverse_name(const char *ip, char *out, size_t cap)
+static void reverse_name(const struct peer *p, char *out, size_t cap)
 {
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST, .ai_socktype = SOCK_STREAM }, *num, *fwd, *a;
-	char host[NI_MAXHOST], text[64];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *fwd, *a;
+	char host[NI_MAXHOST];
 	out[0] = '\0';
-	if (getaddrinfo(ip, NULL, &hints, &num) != 0)
+	memset(&ss, 0, sizeof ss);
+	if (p->family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, p->addr, 4);
+		len = sizeof *in;
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, p->addr, 16);
+		len = sizeof *in6;
+	}
+	if (getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, NULL, 0, NI_NAMEREQD) != 0 ||
+	    !smtp_helo_valid(host, strlen(host)))
 		return;
-	int r = getnameinfo(num->ai_addr, num->ai_addrlen, host, sizeof host, NULL, 0, NI_NAMEREQD);
-	freeaddrinfo(num);
-	if (r != 0 || !smtp_helo_valid(host, strlen(host)))
-		return;
-	hints.ai_flags = 0;
 	if (getaddrinfo(host, NULL, &hints, &fwd) != 0)
 		return;
-	for (a = fwd; a; a = a->ai_next)
-		if (getnameinfo(a->ai_addr, a->ai_addrlen, text, sizeof text, NULL, 0, NI_NUMERICHOST) == 0 &&
-		    !strcmp(text, ip))
+	for (a = fwd; a; a = a->ai_next) {
+		struct peer back;
+		peer_from_sockaddr(&back, a->ai_addr, a->ai_addrlen);
+		if (back.kind == PEER_IP && back.family == p->family &&
+		    !memcmp(back.addr, p->addr, p->family == AF_INET ? 4 : 16))
 			break;
+	}
 	if (a)
 		str_copy(out, cap, host, strlen(host));
 	freeaddrinfo(fwd);
 }
 
-/* Who the client is: its address, whether it may relay, its name. */
-static void set_client(struct session *s, const char *client)
+/* Who the client is: its address, whether it may relay, its name. Relay
+ * rights come from the peer's kind and address, never from its text: a
+ * local user (peer.h) or an address inside relay_networks. */
+static void set_client(struct session *s, const struct peer *client)
 {
 	struct mail_err e;
-	str_copy(s->client, sizeof s->client, client, strlen(client));
-	int r = net_list_match(config_str(s->cfg, CFG_RELAY_NETWORKS), client, &e);
-	if (r < 0)
-		log_err(NULL, "client=%s %s", client, e.msg);
-	s->relay_ok = !strcmp(client, "local") || r == 1;
+	s->peer = *client;
+	s->relay_ok = 0;
 	s->client_name[0] = '\0';
-	if (config_num(s->cfg, CFG_SMTPD_REVERSE_DNS) && strcmp(client, "local"))
+	if (client->kind == PEER_LOCAL) {
+		s->relay_ok = 1;
+		return;
+	}
+	if (client->kind != PEER_IP)
+		return;
+	int r = net_list_match_addr(config_str(s->cfg, CFG_RELAY_NETWORKS), client->family, client->addr, &e);
+	if (r < 0)
+		log_err(NULL, "client=%s %s", client->text, e.msg);
+	s->relay_ok = r == 1;
+	if (config_num(s->cfg, CFG_SMTPD_REVERSE_DNS))
 		reverse_name(client, s->client_name, sizeof s->client_name);
 }
 
 static void session_init(struct session *s, const struct smtp_server *srv,
-			 const struct smtp_listen_opts *lo, int rfd, int wfd, const char *client)
+			 const struct smtp_listen_opts *lo, int rfd, int wfd, const struct peer *client)
 {
 	memset(s, 0, sizeof *s);
 	s->srv = srv;
 	s->cfg = srv->cfg;
 	s->lo = *lo;
 	set_client(s, client);
-	io_init(&s->io, rfd, wfd, (int)config_num(s->cfg, CFG_SMTPD_TIMEOUT) * 1000, s->client);
+	io_init(&s->io, rfd, wfd, (int)config_num(s->cfg, CFG_SMTPD_TIMEOUT) * 1000, s->peer.text);
 	buf_init(&s->line, 0);
 	buf_init(&s->data, 0);
 	envelope_init(&s->env);
@@ -502,34 +524,28 @@ static void session_free(struct session *s)
 }
 
 int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *lo, int rfd,
-		 int wfd, const char *client_ip)
+		 int wfd, const struct peer *client)
 {
 	struct session *s = malloc(sizeof *s);
 	struct mail_err e;
 	if (!s)
 		return 1;
-	session_init(s, srv, lo, rfd, wfd, client_ip);
+	session_init(s, srv, lo, rfd, wfd, client);
 	const char *host = config_str(s->cfg, CFG_HOSTNAME);
 	long long max_errors = config_num(s->cfg, CFG_SMTPD_MAX_ERRORS);
-	log_info(NULL, "client=%s event=connect tls=%s role=%s", s->client, lo->implicit_tls ? "implicit" : "no",
+	log_info(NULL, "client=%s event=connect tls=%s role=%s", s->peer.text, lo->implicit_tls ? "implicit" : "no",
 		 lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta");
-	if (lo->proxy) {
-		/* Only a listener marked proxy trusts the header: the address it
-		 * names replaces the balancer's for relay checks and logs. */
-		struct proxy_info pi;
-		if (proxyproto_read(&s->io, &pi, &e) < 0) {
-			log_info(NULL, "client=%s event=proxy-failed error=\"%s\"", s->client, e.msg);
-			s->quit = 1;
-		} else if (!pi.local) {
-			set_client(s, pi.src);
-		}
-	}
-	if (!s->quit && lo->implicit_tls) {
-		if (!srv->tls || tls_accept(&s->io, srv->tls, &e) < 0) {
-			log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->client,
-				 srv->tls ? e.msg : "no certificate configured");
-			s->quit = 1;
-		}
+	/* Only a listener marked proxy trusts the header: the client it names
+	 * replaces the balancer for relay checks and logs. */
+	const struct preamble pre = { lo->proxy, lo->implicit_tls, srv->tls };
+	struct peer real = s->peer;
+	int r = preamble_run(&s->io, &pre, &real, &e);
+	if (!peer_equal(&real, &s->peer))
+		set_client(s, &real);
+	if (r != PREAMBLE_OK) {
+		log_info(NULL, "client=%s event=%s error=\"%s\"", s->peer.text,
+			 r == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", e.msg);
+		s->quit = 1;
 	}
 	if (!s->quit)
 		smtpd_reply(s, "220 %s ESMTP postbox", host);
@@ -548,20 +564,20 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		if (got == IO_ERR) {
 			if (e.sys == ETIMEDOUT || e.smtp == 421)
 				smtpd_reply(s, "421 4.4.2 %s Error: timeout exceeded", host);
-			log_info(NULL, "client=%s event=read-failed error=\"%s\"", s->client, e.msg);
+			log_info(NULL, "client=%s event=read-failed error=\"%s\"", s->peer.text, e.msg);
 			s->quit = 1;
 			break;
 		}
 		dispatch(s, got);
 		if (!s->quit && max_errors > 0 && s->errors >= max_errors) {
 			smtpd_reply(s, "421 4.7.0 %s Error: too many errors", host);
-			log_info(NULL, "client=%s event=too-many-errors errors=%d", s->client, s->errors);
+			log_info(NULL, "client=%s event=too-many-errors errors=%d", s->peer.text, s->errors);
 			s->quit = 1;
 		}
 	}
 	smtpd_flush(s);
 	int rc = s->quit == 2 ? 0 : 1;
-	log_info(NULL, "client=%s event=disconnect errors=%d", s->client, s->errors);
+	log_info(NULL, "client=%s event=disconnect errors=%d", s->peer.text, s->errors);
 	session_free(s);
 	free(s);
 	return rc;

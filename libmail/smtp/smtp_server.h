@@ -23,6 +23,7 @@
 
 #include "base/config.h"
 #include "store/spool.h"
+#include "net/peer.h"
 #include "net/tls.h"
 
 enum smtp_role {
@@ -63,10 +64,13 @@ struct smtp_server {
 };
 
 /* Run one session until QUIT, EOF, timeout, a fatal error or an abusive
- * client. client_ip is the peer's address as text, or "local" for a pipe
- * (which may relay, like sendmail -bs). Returns 0 when the client ended
- * the session with QUIT, 1 otherwise; everything is logged. */
+ * client. client: who connected (peer.h); a PEER_LOCAL client (a local
+ * user's pipe, like sendmail -bs) may relay, a PEER_IP one when
+ * relay_networks holds its address, a PEER_OTHER one never (unless it
+ * authenticates). A PROXY header, on a listener marked proxy, replaces it.
+ * Returns 0 when the client ended the session with QUIT, 1 otherwise;
+ * everything is logged. */
 int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *lo, int rfd,
-		 int wfd, const char *client_ip);
+		 int wfd, const struct peer *client);
 
 #endif

@@ -82,12 +82,12 @@ static int check(struct session *s, const char *user, const char *pass, int allo
 	log_value(shown, sizeof shown, user, strlen(user));
 	if (ok) {
 		str_copy(s->user, sizeof s->user, user, strlen(user));
-		log_info(NULL, "client=%s event=auth user=%s result=ok", s->client, shown);
+		log_info(NULL, "client=%s event=auth user=%s result=ok", s->peer.text, shown);
 		smtpd_reply(s, "235 2.7.0 Authentication successful");
 		return 0;
 	}
 	s->auth_failures++;
-	log_info(NULL, "client=%s event=auth user=%s result=failed failures=%d", s->client, shown,
+	log_info(NULL, "client=%s event=auth user=%s result=failed failures=%d", s->peer.text, shown,
 		 s->auth_failures);
 	fail_delay(s->auth_failures);
 	smtpd_reply(s, "535 5.7.8 Authentication credentials invalid");

@@ -8,6 +8,7 @@
 #include "msg/envelope.h"
 #include "base/io.h"
 #include "msg/smtp_cmd.h"
+#include "net/peer.h"
 #include "smtp/smtp_server.h"
 
 /* Session states, as bits so that a command lists where it is allowed. */
@@ -30,13 +31,13 @@ struct session {
 	struct smtp_listen_opts lo;
 	struct io io;
 	struct buf line;
-	char client[64];
+	struct peer peer;        /* the client (after any PROXY header) */
 	char client_name[256];   /* confirmed reverse name, or "" */
 	char helo[256];
 	char user[ADDR_TEXT_MAX + 1];    /* authenticated user, or "" */
 	int state;
 	int esmtp;
-	int relay_ok;            /* client in relay_networks */
+	int relay_ok;            /* a local user, or a client in relay_networks */
 	int errors;
 	int auth_failures;
 	int quit;                /* leave the loop after this reply */
