@@ -69,6 +69,9 @@ struct listener_cert {
 	struct tls_ctx *tls;
 };
 
+/* Client addresses and users counted at once (about 170 bytes each). */
+#define ANVIL_ENTRIES 4096
+
 struct smtpd {
 	const char *config_path;
 	struct config cfg;
@@ -242,6 +245,7 @@ static int session(void *ctx, const struct listener *l, int fd, const struct pee
 	/* In the session's own process: its listener's certificate, if any. */
 	if (d->lc[i].tls)
 		d->srv.tls = d->lc[i].tls;
+	d->srv.stress = daemon_under_stress();
 	nonblocking_if_socket(fd);
 	return smtp_session(&d->srv, &d->lopts[i], fd, fd, client);
 }
@@ -376,6 +380,11 @@ int smtpd_main(int argc, char **argv)
 	if (!nspecs)
 		return inetd_session(&d, &inetd_o);
 	set_limits(&d.cfg, &lim);
+	/* Before the first fork: every session shares it (failed logins and
+	 * rates per client address and per user). */
+	d.srv.anvil = anvil_create(ANVIL_ENTRIES, &e);
+	if (!d.srv.anvil)
+		log_warn(NULL, "event=no-rate-limits error=\"%s\"", e.msg);
 	const struct daemon_hooks hooks = { .session = session, .reload = reload, .ctx = &d };
 	if (daemon_run(d.ls, d.nls, &lim, &hooks, (int)config_num(&d.cfg, CFG_SMTPD_TIMEOUT), &e) < 0)
 		die(EX_OSERR, "%s", e.msg);

@@ -136,9 +136,24 @@ static void refuse(int fd, const char *reply, const char *ip)
 	close(fd);
 }
 
-static void run_child(struct listener *ls, size_t n, int fd, const struct peer *client,
-		      const struct daemon_hooks *h, const struct listener *l)
+static int under_stress;
+
+int daemon_under_stress(void)
 {
+	return under_stress;
+}
+
+/* 80%: early enough that the short timeouts free sessions before the cap
+ * refuses anyone, late enough that a normal load never sees them. */
+static int stressed(const struct table *t, const struct daemon_limits *lim)
+{
+	return lim->max_sessions > 0 && ((long long)t->n + 1) * 5 >= lim->max_sessions * 4;
+}
+
+static void run_child(struct listener *ls, size_t n, int fd, const struct peer *client,
+		      const struct daemon_hooks *h, const struct listener *l, int stress)
+{
+	under_stress = stress;
 	for (size_t i = 0; i < n; i++)
 		close(ls[i].fd);
 	/* Every handler of the parent goes first: on_signal would write into
@@ -217,7 +232,7 @@ static int accept_one(struct listener *ls, size_t n, struct listener *l, struct 
 		return 0;
 	}
 	if (pid == 0)
-		run_child(ls, n, fd, &client, h, l);
+		run_child(ls, n, fd, &client, h, l, stressed(t, lim));
 	close(fd);
 	t->c[t->n].pid = pid;
 	t->c[t->n].client = client;

@@ -10,8 +10,9 @@
  * itself and closes. SIGTERM closes the listeners and waits for the
  * sessions to end; SIGHUP calls the reload hook (which may change the
  * limits). A session's exit status reaches the parent through the ended
- * hook, which is how state outlives one forked session (pop3d counts
- * failed logins per address that way). Used by smtpd and pop3d.
+ * hook. State that every session must share (failed logins, rates) lives
+ * in a table mapped before the first fork (anvil.h). Used by smtpd and
+ * pop3d.
  */
 #ifndef POSTBOX_DAEMON_H
 #define POSTBOX_DAEMON_H
@@ -62,5 +63,12 @@ struct daemon_hooks {
  * error. */
 int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, const struct daemon_hooks *h,
 	       int drain_s, struct mail_err *e);
+
+/* In a session's process: did the server have at least 80% of
+ * max_sessions busy (this session included) when it started? Then it is
+ * under stress and the session should get short timeouts (Postfix's
+ * stress mode): a flood of slow clients then cannot hold the sessions a
+ * legitimate client needs. 0 outside daemon_run. */
+int daemon_under_stress(void);
 
 #endif

@@ -63,6 +63,15 @@ static int plaintext_ok(const struct session *s)
 	return s->srv->plaintext_auth || tls_active(&s->io);
 }
 
+/* One command line (or SASL response), all of it within the timeout. */
+static int get_line(struct session *s, size_t max, struct mail_err *e)
+{
+	io_deadline(&s->io, s->srv->timeout_ms, 0);
+	int r = io_getline(&s->io, &s->line, max, e);
+	io_deadline(&s->io, 0, 0);
+	return r;
+}
+
 /* --- message numbers --------------------------------------------------- */
 
 /* The message named by arg: its index, or -1 after an -ERR reply. */
@@ -122,13 +131,26 @@ static int take_identity(const char *path, struct mail_err *e)
 static void login(struct session *s, const char *name, const char *pass)
 {
 	char addr[ADDR_TEXT_MAX + 2];
+	const struct config *cfg = s->srv->cfg;
+	long limit = config_num(cfg, CFG_AUTH_FAILURE_LIMIT), lockout = config_num(cfg, CFG_AUTH_LOCKOUT_TIME);
+	long before = anvil_login_failures(s->srv->anvil, s->peer.text, 0, lockout);
+	if (limit > 0 && before >= limit) {
+		/* No password check at all: guessing costs us nothing more. */
+		log_warn(NULL, "pop3 login refused client=%s reason=auth_failure_limit address-failures=%ld", s->peer.text,
+			 before);
+		reply(s, "-ERR [AUTH] too many failed logins from your address, try again later");
+		s->fatal = 1;
+		return;
+	}
 	qualify(s, name, addr, sizeof addr);
 	const struct user *u = users_check_password(s->srv->users, addr, pass);
 	if (!u) {
 		s->failures++;
-		log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d", addr, s->peer.text,
-			 s->failures);
-		long n = s->failures + s->srv->prior_failures;
+		long n = anvil_login_failures(s->srv->anvil, s->peer.text, 1, lockout);
+		if (n < s->failures)
+			n = s->failures;
+		log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d address-failures=%ld", addr, s->peer.text,
+			 s->failures, n);
 		long ms = (long)s->srv->auth_delay_ms * n;
 		sleep_ms(ms < MAX_AUTH_DELAY_MS ? ms : MAX_AUTH_DELAY_MS);
 		if (s->failures >= MAX_AUTH_FAILURES) {
@@ -225,7 +247,7 @@ static void cmd_auth(struct session *s, struct pop3_cmd *c)
 		reply(s, "+ ");
 		flush(s);
 		struct mail_err e;
-		int r = io_getline(&s->io, &s->line, POP3_SASL_LINE_MAX, &e);
+		int r = get_line(s, POP3_SASL_LINE_MAX, &e);
 		if (r == IO_TOOLONG) {
 			reply(s, "-ERR [AUTH] response too long");
 			return;
@@ -556,7 +578,7 @@ int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *l
 	reply(&s, "+OK postbox POP3 server ready");
 	flush(&s);
 	while (!s.quit && !s.fatal) {
-		int r = io_getline(&s.io, &s.line, POP3_LINE_MAX, &e);
+		int r = get_line(&s, POP3_LINE_MAX, &e);
 		if (r == IO_TOOLONG) {
 			reply(&s, "-ERR line too long (255 octets at most)");
 			s.errors++;

@@ -55,6 +55,14 @@ int smtpd_flush(struct session *s)
 	return 0;
 }
 
+int smtpd_getline(struct session *s, size_t max, struct mail_err *e)
+{
+	io_deadline(&s->io, s->cmd_ms, 0);
+	int got = io_getline(&s->io, &s->line, max, e);
+	io_deadline(&s->io, 0, 0);
+	return got;
+}
+
 void smtpd_reset_tx(struct session *s)
 {
 	envelope_free(&s->env);
@@ -262,6 +270,8 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 		smtpd_reply(s, "553 5.7.1 Sender address <%s> is not owned by user %s", addr, s->user);
 		return 0;
 	}
+	if (smtpd_rate_message(s) < 0)
+		return 0;
 	smtpd_reset_tx(s);
 	s->mail = mp;
 	str_copy(s->env.sender, sizeof s->env.sender, addr, strlen(addr));
@@ -339,6 +349,8 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 			return 0;
 		}
 	}
+	if (smtpd_rate_recipient(s) < 0)
+		return 0;
 	struct rcpt *r = envelope_add_rcpt(&s->env, addr);
 	if (!r) {
 		smtpd_reply(s, "452 4.3.1 Out of memory");
@@ -505,7 +517,14 @@ static void session_init(struct session *s, const struct smtp_server *srv,
 	s->cfg = srv->cfg;
 	s->lo = *lo;
 	set_client(s, client);
-	io_init(&s->io, rfd, wfd, (int)config_num(s->cfg, CFG_SMTPD_TIMEOUT) * 1000, s->peer.text);
+	s->cmd_ms = (int)config_num(s->cfg, CFG_SMTPD_TIMEOUT) * 1000;
+	s->data_ms = (int)config_num(s->cfg, CFG_SMTPD_DATA_TIMEOUT) * 1000;
+	int stress_ms = (int)config_num(s->cfg, CFG_STRESS_TIMEOUT) * 1000;
+	if (srv->stress && stress_ms > 0) {
+		s->cmd_ms = s->cmd_ms < stress_ms ? s->cmd_ms : stress_ms;
+		s->data_ms = s->data_ms < stress_ms ? s->data_ms : stress_ms;
+	}
+	io_init(&s->io, rfd, wfd, s->cmd_ms, s->peer.text);
 	buf_init(&s->line, 0);
 	buf_init(&s->data, 0);
 	envelope_init(&s->env);
@@ -533,8 +552,8 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 	session_init(s, srv, lo, rfd, wfd, client);
 	const char *host = config_str(s->cfg, CFG_HOSTNAME);
 	long long max_errors = config_num(s->cfg, CFG_SMTPD_MAX_ERRORS);
-	log_info(NULL, "client=%s event=connect tls=%s role=%s", s->peer.text, lo->implicit_tls ? "implicit" : "no",
-		 lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta");
+	log_info(NULL, "client=%s event=connect tls=%s role=%s%s", s->peer.text, lo->implicit_tls ? "implicit" : "no",
+		 lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta", srv->stress ? " stress=yes" : "");
 	/* Only a listener marked proxy trusts the header: the client it names
 	 * replaces the balancer for relay checks and logs. */
 	const struct preamble pre = { lo->proxy, lo->implicit_tls, srv->tls };
@@ -548,6 +567,8 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		s->quit = 1;
 	}
 	if (!s->quit)
+		smtpd_rate_connection(s);
+	if (!s->quit)
 		smtpd_reply(s, "220 %s ESMTP postbox", host);
 	while (!s->quit) {
 		/* PIPELINING (RFC 2920): answer a whole group at once, when
@@ -556,7 +577,7 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		 * buffer without bound. */
 		if ((!io_pending(&s->io) || s->io.out.len > SMTP_REPLY_BUFFER) && smtpd_flush(s) < 0)
 			break;
-		int got = io_getline(&s->io, &s->line, SMTP_AUTH_LINE_MAX, &e);
+		int got = smtpd_getline(s, SMTP_AUTH_LINE_MAX, &e);
 		if (got == IO_EOF) {
 			s->quit = 1;
 			break;

@@ -23,6 +23,7 @@
 
 #include "base/config.h"
 #include "store/spool.h"
+#include "net/anvil.h"
 #include "net/peer.h"
 #include "net/tls.h"
 
@@ -61,6 +62,11 @@ struct smtp_server {
 	smtp_local_fn local;     /* NULL: every local-domain address exists */
 	void *ctx;               /* for the three callbacks */
 	smtp_queued_fn queued;   /* NULL: the queue runner finds it later */
+	struct anvil *anvil;     /* counters shared by all sessions (failed
+	                          * logins, rates); NULL: no limit across
+	                          * sessions (inetd mode) */
+	int stress;              /* the server is near its session cap: the
+	                          * timeouts shrink to stress_timeout */
 };
 
 /* Run one session until QUIT, EOF, timeout, a fatal error or an abusive

@@ -133,10 +133,14 @@ static void finish_message(struct session *s, const struct smtp_data *d)
 	smtpd_reset_tx(s);
 }
 
+/* A block of message data (DATA's whole text, one BDAT chunk) has a
+ * deadline, pushed back by each byte at smtpd_min_data_rate: a client
+ * that trickles is cut off after data_ms at most, a fast one never. */
 static void set_data_timeout(struct session *s, int on)
 {
-	enum config_key k = on ? CFG_SMTPD_DATA_TIMEOUT : CFG_SMTPD_TIMEOUT;
-	s->io.timeout_ms = (int)config_num(s->cfg, k) * 1000;
+	long long rate = config_num(s->cfg, CFG_SMTPD_MIN_DATA_RATE);
+	s->io.timeout_ms = on ? s->data_ms : s->cmd_ms;
+	io_deadline(&s->io, on && rate > 0 ? s->data_ms : 0, rate);
 }
 
 static void lost_client(struct session *s, const struct mail_err *e, int r)
