@@ -46,7 +46,7 @@ static int query(struct dns *d, const char *name, int qtype, int dnssec, int str
 		if (hops > 0)
 			dns_reply_free(out);
 		if (dns_exchange(d, cur, qtype, dnssec, ans, ANSWER_MAX, &len, e) < 0 ||
-		    dns_parse_reply(ans, len, cur, qtype, out, e) < 0)
+		    dns_parse_reply_names(ans, len, cur, qtype, strict, out, e) < 0)
 			break;
 		if (out->rcode != DNS_RCODE_NOERROR || !out->cname_pending) {
 			r = 0;
