@@ -552,6 +552,25 @@ assert s["type"] == "summary" and s["exit"] == 1 and s["findings"] == 3 and s["c
 	grep -l 'smuggled by smtp-chat probe' "$T/got"/*.eml
 }
 
+@test "smtp-chat --probe smuggling: a server like OpenSMTPD 6.8 (ends data at \\n.\\n, refuses pipelining) is found, exit 1" {
+	port=$(free_port)
+	start_vuln "$port" --no-pipelining --save "$T/got"
+	run chat -s "127.0.0.1:$port" -t victim@chat.test --probe smuggling --json
+	echo "$output"
+	[ "$status" -eq 1 ]
+	echo "$output" | /usr/bin/python3 -c '
+import json, sys
+objs = [json.loads(l) for l in sys.stdin]
+p = {o["case"]: o for o in objs if o["type"] == "probe"}
+bad = sorted(k for k, o in p.items() if o["vulnerable"])
+assert bad == sorted(["\\n.\\n", "\\n.\\r\\n", "\\r\\n.\\n"]), bad
+assert p["\\n.\\n"]["detail"].startswith("answered 250"), p["\\n.\\n"]
+assert objs[-1]["findings"] == 3, objs[-1]
+'
+	# what it found is real: the message cut at the look-alike was accepted
+	grep -l 'This message carries an end-of-data look-alike:$' "$T/got"/*.eml
+}
+
 @test "smtp-chat --probe smuggling passes aiosmtpd and smtp-sink, exit 0" {
 	port=$(free_port)
 	start_aio "$port"
