@@ -9,6 +9,8 @@
       AUTH PLAIN, LOGIN and CRAM-MD5. --proxy: expect a PROXY header.
       --local-domain: refuse RCPT to any other domain, and local parts that
       are not plain user names (a closed relay with a user table).
+      --catch-all: with --local-domain, take every local part there
+      ("relaytest%other@local" too) and still refuse other domains.
 
   vuln PORT [--tls CERT KEY] [--save DIR] [--hostile MODE]
       A deliberately broken server, written here for the probes and for the
@@ -46,7 +48,8 @@ import time
 def parse(argv):
     opts = {"mode": argv[1], "port": int(argv[2]), "tls": None, "auth": None,
             "save": None, "local_domain": None, "hostile": None, "implicit": False,
-            "proxy": False, "reject": set(), "no_pipelining": False}
+            "proxy": False, "reject": set(), "no_pipelining": False,
+            "catch_all": False}
     i = 3
     while i < len(argv):
         a = argv[i]
@@ -56,6 +59,8 @@ def parse(argv):
             opts["implicit"] = True
         elif a == "--proxy":
             opts["proxy"] = True
+        elif a == "--catch-all":
+            opts["catch_all"] = True
         elif a == "--no-pipelining":
             opts["no_pipelining"] = True
         elif a == "--auth":
@@ -112,7 +117,7 @@ def run_aio(o):
             if o["local_domain"] and dom != o["local_domain"]:
                 return "550 5.7.1 Relaying denied"
             local = address.rsplit("@", 1)[0]
-            if o["local_domain"] and not re.fullmatch(r"[A-Za-z0-9._+-]+", local):
+            if o["local_domain"] and not o["catch_all"] and not re.fullmatch(r"[A-Za-z0-9._+-]+", local):
                 return "550 5.1.1 No such user here"
             envelope.rcpt_tos.append(address)
             return "250 2.1.5 OK"

@@ -20,7 +20,12 @@
  *   open-relay          From an outside sender, RCPT TO a matrix of address
  *                       forms that route elsewhere (% hack, source route, bang
  *                       path, quoted @, trailing dot, address literal, a
- *                       spoofed local sender); any 2xx is reported.
+ *                       spoofed local sender). A 2xx for a form whose domain
+ *                       is the other one is a relay. A form in the local
+ *                       domain (relaytest%other@local) may be kept by a
+ *                       catch-all: when a control recipient nobody has
+ *                       (smtp-chat-no-such-user-N@local) is taken too, it
+ *                       is "accepted, probably a catch-all", not a finding.
  *
  * --probe all runs the three in this order.
  * Exit: 0 nothing found, 1 a finding, else the stage that failed (2, 21,
@@ -359,7 +364,12 @@ static int relay(struct probe *p)
 	snprintf(forms[8], 600, "relaytest%%%s@[%s]", ext, ip);
 	snprintf(forms[9], 600, "%s!relaytest", ext);
 	snprintf(forms[10], 600, "relaytest@%s", ext); /* with a local sender */
-	char sender[300], detail[400];
+	/* Only forms 0, 3, 6 and 10 name the other domain as theirs; the rest
+	 * are addresses in the local domain (or none) that a router might
+	 * send on, or a catch-all might keep. */
+	static const int leaves[11] = { 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1 };
+	char sender[300], detail[400], control[300];
+	int catch_all = 0;
 	snprintf(sender, sizeof sender, "probe@%s", ext);
 	for (int i = 0; i < 11 && !c.broken; i++) {
 		if (i == 0 || i == 10) {
@@ -375,6 +385,12 @@ static int relay(struct probe *p)
 				       code > 0 ? detail : e.msg);
 				continue;
 			}
+			/* The control: a local part nobody has. Taken, the
+			 * server keeps anything at this domain (a catch-all),
+			 * and a routing form it takes proves no relay. */
+			snprintf(control, sizeof control, "smtp-chat-no-such-user-%ld@%s", (long)(io_now_ms() % 100000),
+				 local);
+			catch_all = smtp_command(&c, &e, "RCPT TO:<%s>", control) / 100 == 2;
 		}
 		char kase[700];
 		snprintf(kase, sizeof kase, "%s%s", forms[i], i == 10 ? " (from a local sender)" : "");
@@ -384,8 +400,18 @@ static int relay(struct probe *p)
 			break;
 		}
 		smtp_reply_summary(&c.reply, detail, sizeof detail);
-		report(p, "open-relay", kase, code / 100 == 2,
-		       code / 100 == 2 ? "ACCEPTED: may relay" : "refused", detail);
+		if (code / 100 != 2) {
+			report(p, "open-relay", kase, 0, "refused", detail);
+		} else if (leaves[i]) {
+			report(p, "open-relay", kase, 1, "ACCEPTED: relays to the other domain", detail);
+		} else if (catch_all) {
+			size_t l = strlen(detail);
+			snprintf(detail + l, sizeof detail - l, "; so was <%s>", control);
+			report(p, "open-relay", kase, 0, "accepted, probably a catch-all", detail);
+		} else {
+			report(p, "open-relay", kase, 1, "ACCEPTED: may relay (no other local part is taken)",
+			       detail);
+		}
 	}
 	smtp_quit(&c);
 	chat_finish(p->o, &c);
