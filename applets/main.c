@@ -3,7 +3,9 @@
  * Usage: postbox APPLET [ARGS...]   or   APPLET [ARGS...] through a link
  *        postbox --list | --list-links | --install [--force] DIR | --help | --version
  *
- * The applet is basename(argv[0]) when that names one, else argv[1].
+ * The applet is basename(argv[0]) when that names one (a "postbox-"
+ * prefix is allowed, so that a package can install links such as
+ * postbox-smtpd that clash with no other program), else argv[1].
  * Exit codes: the applet's own; 64 (EX_USAGE) for an unknown applet;
  * 73 (EX_CANTCREAT) when --install cannot make a link.
  */
@@ -113,6 +115,8 @@ int main(int argc, char **argv)
 {
 	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "postbox");
+	if (!strncmp(base, "postbox-", 8))
+		base += 8;
 	const struct applet *a = find_applet(base);
 	if (!a) {
 		if (argc < 2) {
