@@ -12,7 +12,8 @@
  *
  * Actions: --flush (deliver now), --hold, --release, --delete (no bounce),
  * --requeue (forget the retry backoff), --expire (bounce now, RFC 3464),
- * --show ID (envelope and header). They apply to the IDs given ("-" reads
+ * --show ID (envelope and header; a message file that does not match its
+ * envelope's size and CRC-32 is moved to corrupt/ and reported, exit 65). They apply to the IDs given ("-" reads
  * ids from stdin, one per line or the queue_id fields of mailq --json), or
  * without ids to every message the filters select (--all selects all).
  * Filters: --sender TEXT, --rcpt TEXT, --older-than AGE, --younger-than
@@ -22,7 +23,7 @@
  * the messages they submitted. Entries whose envelope cannot be parsed are
  * moved to corrupt/ (when permitted) and reported on stderr.
  *
- * Exit codes: 0 done; 64 bad usage; 66 a given id is not in the queue;
+ * Exit codes: 0 done; 64 bad usage; 65 --show found the message damaged; 66 a given id is not in the queue;
  * 75 the spool cannot be read or a message stayed busy; 77 a given id is
  * another user's; 78 bad configuration.
  */
@@ -36,6 +37,7 @@
 
 #include "base/json.h"
 #include "base/log.h"
+#include "queue/integrity.h"
 #include "queue/queue_admin.h"
 #include "queue/runner.h"
 #include "store/spool.h"
@@ -57,8 +59,8 @@ static const char usage_text[] =
 	"  --show ID          print the envelope and the header\n\n"
 	"Filters: --sender TEXT, --rcpt TEXT, --older-than AGE, --younger-than AGE\n"
 	"(AGE: 30s, 5m, 2h, 1d), --state hold|deferred|active, --all.\n\n"
-	"Exit: 0 done, 64 usage, 66 no such id, 75 spool unavailable or busy,\n"
-	"77 not your message, 78 bad config.\n";
+	"Exit: 0 done, 64 usage, 65 damaged message (--show), 66 no such id,\n"
+	"75 spool unavailable or busy, 77 not your message, 78 bad config.\n";
 
 static const char *queue_name(const struct envelope *env)
 {
@@ -236,15 +238,22 @@ static int show(struct spool *spool, const char *id, long long uid_only)
 		    e.sys == ENOENT ? "not in the queue" : e.msg);
 	if (uid_only >= 0 && env.uid != uid_only)
 		die(EX_NOPERM, "%s: not your message", id);
+	int fd = spool_open_message(spool, id, &e);
+	if (fd < 0)
+		die(EX_TEMPFAIL, "%s", e.msg);
+	/* A damaged message is shown as such, never as if it were whole. */
+	int damaged = queue_check_message(spool, &env, fd, &e);
+	if (damaged < 0)
+		die(EX_TEMPFAIL, "%s", e.msg);
+	if (damaged > 0)
+		die(EX_DATAERR, "%s: the message file is damaged (see %s/corrupt/%s.why)%s%s", id, spool->dir, id,
+		    e.msg[0] ? "; it could not be moved to corrupt/: " : "", e.msg);
 	struct buf b = BUF_INIT;
 	envelope_write(&env, &b);
 	fwrite(b.ptr, 1, b.len, stdout);
 	buf_free(&b);
 	envelope_free(&env);
 	printf("\n");
-	int fd = spool_open_message(spool, id, &e);
-	if (fd < 0)
-		die(EX_TEMPFAIL, "%s", e.msg);
 	FILE *f = fdopen(fd, "r");
 	char line[4096];
 	while (f && fgets(line, sizeof line, f) && line[0] != '\n')

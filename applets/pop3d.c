@@ -5,8 +5,8 @@
  * RFC 1939 (POP3), RFC 2449 (CAPA, RESP-CODES), RFC 2595 (STLS), RFC 5034
  * (AUTH PLAIN), RFC 3206 (SYS and AUTH response codes), RFC 8314 (implicit
  * TLS). APOP is not offered. Without -l/-s it speaks on stdin/stdout
- * (inetd, xinetd, tcpserver, systemd Accept=yes); the client address is
- * getpeername() of fd 0 or $TCPREMOTEIP. With -l (plain, STLS offered when
+ * (inetd, xinetd, tcpserver, systemd Accept=yes); the client is the IP
+ * peer of fd 0 or $TCPREMOTEIP (libmail/net/peer.h). With -l (plain, STLS offered when
  * tls_cert is set) and -s (TLS from the first byte, "pop3s") it listens
  * itself, one process per session (pop3_server.h). -t asks implicit TLS in
  * inetd mode; -P expects a PROXY protocol v1/v2 header on every
@@ -162,11 +162,9 @@ int pop3d_main(int argc, char **argv)
 		die(EX_CONFIG, "implicit TLS needs tls_cert and tls_key in the configuration");
 
 	if (nspecs == 0) {
-		char ip[64];
+		struct peer client;
 		struct users users;
-		const char *env = getenv("TCPREMOTEIP");
-		if (peer_address(0, ip, sizeof ip) < 0)
-			snprintf(ip, sizeof ip, "%s", env && env[0] && strlen(env) < sizeof ip ? env : "local");
+		peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
 		inetd.proxy = proxy;
 		drop_privileges(cfg0);
 		if (users_load(&users, config_str(cfg0, CFG_USERS), &e) < 0) {
@@ -174,7 +172,7 @@ int pop3d_main(int argc, char **argv)
 			die(EX_TEMPFAIL, "%s", e.msg);
 		}
 		srv.users = &users;
-		int r = pop3_session(&srv, &inetd, 0, 1, ip, NULL);
+		int r = pop3_session(&srv, &inetd, 0, 1, &client, NULL);
 		users_free(&users);
 		tls_ctx_free(srv.tls);
 		config_free(cfg0);

@@ -40,7 +40,7 @@ static const char usage_text[] =
 	"Submit one message read on stdin to the postbox queue.\n\n"
 	"  -t            take recipients from To:, Cc: and Bcc: too (Bcc is removed)\n"
 	"  -i, -oi       a lone \".\" line does not end the message\n"
-	"  -f ADDR       envelope sender (\"<>\" for none); also -r ADDR\n"
+	"  -f ADDR       envelope sender (\"<>\" or \"\" for none); also -r ADDR\n"
 	"  -F NAME       full name for a From: header that postbox adds\n"
 	"  -N DSN        never, or a list of success,failure,delay\n"
 	"  -R full|hdrs  how much of the message a bounce returns\n"
@@ -451,6 +451,10 @@ static void set_sender(struct submission *s, const struct spool *spool)
 		str_copy(s->env.sender, sizeof s->env.sender, own, strlen(own));
 		return;
 	}
+	/* An empty -f is the null sender, as cron jobs and bounce handlers
+	 * write it for Postfix and sendmail: the same as "<>". */
+	if (!*given)
+		given = "<>";
 	struct mailbox m;
 	struct mail_err e;
 	if (addr_parse(given, strlen(given), ADDR_ALLOW_BARE | ADDR_ALLOW_NULL | ADDR_ALLOW_NODOMAIN, &m,

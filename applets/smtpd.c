@@ -13,9 +13,10 @@
  * (8BITMIME), 6531 (SMTPUTF8), 2034/3463 (ENHANCEDSTATUSCODES), 3461 (DSN),
  * 3030 (CHUNKING), 3207 (STARTTLS), 4954 (AUTH), 8314 (implicit TLS).
  * The protocol engine is libmail/smtp_server.h; the process model is
- * libmail/daemon.h. In inetd mode the client's address is getpeername()
- * of fd 0, else $TCPREMOTEIP (tcpserver), else "local" (a pipe, trusted
- * like sendmail -bs).
+ * libmail/net/daemon.h. In inetd mode the client is the IP peer of fd 0,
+ * else $TCPREMOTEIP (tcpserver), else, when fd 0 is not a socket, a local
+ * user (trusted like sendmail -bs); a UNIX socket is no one we know and
+ * may not relay (libmail/net/peer.h).
  *
  * Started as root (standalone or under a super-server), smtpd binds,
  * reads the TLS keys and the users file, then runs as smtpd_user (or the
@@ -67,6 +68,9 @@ struct listener_cert {
 	char key[PATH_MAX];      /* "" means the key is in the cert file */
 	struct tls_ctx *tls;
 };
+
+/* Client addresses and users counted at once (about 170 bytes each). */
+#define ANVIL_ENTRIES 4096
 
 struct smtpd {
 	const char *config_path;
@@ -234,15 +238,16 @@ static void nonblocking_if_socket(int fd)
 	}
 }
 
-static int session(void *ctx, const struct listener *l, int fd, const char *ip)
+static int session(void *ctx, const struct listener *l, int fd, const struct peer *client)
 {
 	struct smtpd *d = ctx;
 	size_t i = (size_t)(l - d->ls);
 	/* In the session's own process: its listener's certificate, if any. */
 	if (d->lc[i].tls)
 		d->srv.tls = d->lc[i].tls;
+	d->srv.stress = daemon_under_stress();
 	nonblocking_if_socket(fd);
-	return smtp_session(&d->srv, &d->lopts[i], fd, fd, ip);
+	return smtp_session(&d->srv, &d->lopts[i], fd, fd, client);
 }
 
 /* Run as smtpd_user, or as the spool's owner when that is not root. */
@@ -278,12 +283,9 @@ static void drop_privileges(struct smtpd *d)
 
 static int inetd_session(struct smtpd *d, const struct smtp_listen_opts *o)
 {
-	char ip[64];
+	struct peer client;
 	struct stat st;
-	if (peer_address(0, ip, sizeof ip) < 0) {
-		const char *env = getenv("TCPREMOTEIP");
-		str_copy(ip, sizeof ip, env && env[0] ? env : "local", strlen(env && env[0] ? env : "local"));
-	}
+	peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
 	/* A super-server may hand us the socket as stderr too: log lines
 	 * must never land in the SMTP stream. */
 	if (fstat(2, &st) == 0 && S_ISSOCK(st.st_mode)) {
@@ -296,7 +298,7 @@ static int inetd_session(struct smtpd *d, const struct smtp_listen_opts *o)
 	nonblocking_if_socket(0);
 	nonblocking_if_socket(1);
 	signal(SIGPIPE, SIG_IGN);
-	return smtp_session(&d->srv, o, 0, 1, ip);
+	return smtp_session(&d->srv, o, 0, 1, &client);
 }
 
 int smtpd_main(int argc, char **argv)
@@ -378,6 +380,11 @@ int smtpd_main(int argc, char **argv)
 	if (!nspecs)
 		return inetd_session(&d, &inetd_o);
 	set_limits(&d.cfg, &lim);
+	/* Before the first fork: every session shares it (failed logins and
+	 * rates per client address and per user). */
+	d.srv.anvil = anvil_create(ANVIL_ENTRIES, &e);
+	if (!d.srv.anvil)
+		log_warn(NULL, "event=no-rate-limits error=\"%s\"", e.msg);
 	const struct daemon_hooks hooks = { .session = session, .reload = reload, .ctx = &d };
 	if (daemon_run(d.ls, d.nls, &lim, &hooks, (int)config_num(&d.cfg, CFG_SMTPD_TIMEOUT), &e) < 0)
 		die(EX_OSERR, "%s", e.msg);

@@ -1,177 +1,17 @@
-/* dns.c — decoding DNS answers and the RFC 5321 §5.1 lookups (MX with its
- * fallbacks, addresses, TLSA); see dns.h. The wire transport is in
- * dns_query.c. */
+/* dns.c — the RFC 5321 §5.1 lookups (MX with its fallbacks, addresses,
+ * TLSA) and the generic query under dns_records.c; see dns.h. The wire
+ * transport is dns_query.c, the decoding of answers msg/dns_decode.c. */
 #include "net/dns.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
-
-#include "base/lazylib.h"
 
 #include "base/buf.h"
 #include "net/dns_query.h"
 
 #define ANSWER_MAX 65535
-
-int dns_name_valid(const char *s)
-{
-	size_t n = strlen(s), label = 0;
-	if (n == 0 || n > DNS_NAME_MAX - 1)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '.') {
-			if (label == 0)
-				return 0; /* empty label, or a trailing dot */
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-		      c == '_'))
-			return 0;
-		if (++label > 63)
-			return 0;
-	}
-	return label > 0;
-}
-
-/* A wire-format name (uncompressed, as ldns hands it) to text without the
- * trailing dot; "" for the root. -1 when it is not a plain host name. */
-static int dname_text(const ldns_rdf *rdf, char *out, size_t cap)
-{
-	if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
-		return -1;
-	const unsigned char *p = ldns_rdf_data(rdf);
-	size_t n = ldns_rdf_size(rdf), pos = 0, o = 0;
-	while (pos < n) {
-		size_t len = p[pos++];
-		if (len == 0)
-			break;
-		if (len > 63 || pos + len > n)
-			return -1;
-		if (o && o + 1 < cap)
-			out[o++] = '.';
-		if (o + len >= cap)
-			return -1;
-		memcpy(out + o, p + pos, len);
-		o += len;
-		pos += len;
-	}
-	if (pos != n || cap == 0)
-		return -1;
-	out[o] = '\0';
-	return o == 0 || dns_name_valid(out) ? 0 : -1;
-}
-
-static int names_eq(const char *a, const char *b)
-{
-	return !strcasecmp(a, b);
-}
-
-/* Decode one record of the asked type into r; -1 to skip a malformed one. */
-static int decode_rr(const ldns_rr *rr, int qtype, struct dns_rr *r)
-{
-	const ldns_rdf *f0 = ldns_rr_rdf(rr, 0);
-	memset(r, 0, sizeof *r);
-	r->type = qtype;
-	switch (qtype) {
-	case DNS_T_MX: {
-		const ldns_rdf *f1 = ldns_rr_rdf(rr, 1);
-		if (ldns_rr_rd_count(rr) != 2 || !f0 || ldns_rdf_size(f0) != 2)
-			return -1;
-		const unsigned char *d = ldns_rdf_data(f0);
-		r->pref = (unsigned)d[0] << 8 | d[1];
-		return dname_text(f1, r->host, sizeof r->host);
-	}
-	case DNS_T_A:
-	case DNS_T_AAAA: {
-		size_t want = qtype == DNS_T_A ? 4 : 16;
-		if (ldns_rr_rd_count(rr) != 1 || !f0 || ldns_rdf_size(f0) != want)
-			return -1;
-		r->family = qtype == DNS_T_A ? AF_INET : AF_INET6;
-		memcpy(r->addr, ldns_rdf_data(f0), want);
-		return 0;
-	}
-	case DNS_T_TLSA: {
-		if (ldns_rr_rd_count(rr) != 4)
-			return -1;
-		for (size_t i = 0; i < 3; i++)
-			if (!ldns_rr_rdf(rr, i) || ldns_rdf_size(ldns_rr_rdf(rr, i)) != 1)
-				return -1;
-		const ldns_rdf *f3 = ldns_rr_rdf(rr, 3);
-		if (!f3 || ldns_rdf_size(f3) == 0 || ldns_rdf_size(f3) > DNS_TLSA_DATA_MAX)
-			return -1;
-		r->usage = *ldns_rdf_data(f0);
-		r->selector = *ldns_rdf_data(ldns_rr_rdf(rr, 1));
-		r->mtype = *ldns_rdf_data(ldns_rr_rdf(rr, 2));
-		r->dlen = ldns_rdf_size(f3);
-		memcpy(r->data, ldns_rdf_data(f3), r->dlen);
-		return 0;
-	}
-	}
-	return -1;
-}
-
-int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int qtype,
-		    struct dns_reply *out, struct mail_err *e)
-{
-	ldns_pkt *pkt = NULL;
-	char owner[DNS_NAME_MAX];
-	memset(out, 0, sizeof *out);
-	if (ldns_wire2pkt(&pkt, wire, n) != LDNS_STATUS_OK || !pkt)
-		return err_set(e, EX_TEMPFAIL, 451, "4.4.3", "DNS answer for %s is malformed", qname);
-	const ldns_rr_list *q = ldns_pkt_question(pkt);
-	const ldns_rr *q0 = q && ldns_rr_list_rr_count(q) == 1 ? ldns_rr_list_rr(q, 0) : NULL;
-	if (!ldns_pkt_qr(pkt) || !q0 || (int)ldns_rr_get_type(q0) != qtype ||
-	    dname_text(ldns_rr_owner(q0), owner, sizeof owner) < 0 || !names_eq(owner, qname)) {
-		ldns_pkt_free(pkt);
-		return err_set(e, EX_TEMPFAIL, 451, "4.4.3", "DNS answer does not match the question %s", qname);
-	}
-	out->rcode = ldns_pkt_get_rcode(pkt);
-	out->tc = ldns_pkt_tc(pkt) ? 1 : 0;
-	out->ad = ldns_pkt_ad(pkt) ? 1 : 0;
-	str_copy(out->name, sizeof out->name, qname, strlen(qname));
-
-	/* Follow the CNAME chain inside the answer section, then keep the
-	 * records of the asked type owned by its last name. */
-	const ldns_rr_list *an = ldns_pkt_answer(pkt);
-	size_t count = an ? ldns_rr_list_rr_count(an) : 0;
-	for (int hops = 0; hops <= DNS_CNAME_MAX; hops++) {
-		int moved = 0;
-		for (size_t i = 0; i < count && !moved; i++) {
-			const ldns_rr *rr = ldns_rr_list_rr(an, i);
-			char target[DNS_NAME_MAX];
-			if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME || qtype == DNS_T_CNAME ||
-			    dname_text(ldns_rr_owner(rr), owner, sizeof owner) < 0 || !names_eq(owner, out->name) ||
-			    ldns_rr_rd_count(rr) != 1 || dname_text(ldns_rr_rdf(rr, 0), target, sizeof target) < 0 ||
-			    !target[0])
-				continue;
-			str_copy(out->name, sizeof out->name, target, strlen(target));
-			moved = 1;
-		}
-		if (!moved)
-			break;
-		if (hops == DNS_CNAME_MAX) {
-			ldns_pkt_free(pkt);
-			return err_set(e, EX_TEMPFAIL, 451, "4.4.3", "DNS: CNAME chain from %s too long", qname);
-		}
-	}
-	for (size_t i = 0; i < count && out->n < DNS_RR_MAX; i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(an, i);
-		if ((int)ldns_rr_get_type(rr) != qtype || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
-		    dname_text(ldns_rr_owner(rr), owner, sizeof owner) < 0 || !names_eq(owner, out->name))
-			continue;
-		if (decode_rr(rr, qtype, &out->rr[out->n]) == 0)
-			out->n++;
-	}
-	out->cname_pending = out->n == 0 && !names_eq(out->name, qname);
-	ldns_pkt_free(pkt);
-	return 0;
-}
 
 static unsigned random_u32(void)
 {
@@ -181,30 +21,9 @@ static unsigned random_u32(void)
 	return v;
 }
 
-void dns_mx_sort(struct dns_rr *mx, size_t n, unsigned (*rnd)(void))
-{
-	/* Shuffle first (Fisher–Yates), then a stable insertion sort by
-	 * preference: equal preferences stay in random order (§5.1). */
-	for (size_t i = n; i > 1; i--) {
-		size_t j = rnd() % i;
-		struct dns_rr t = mx[i - 1];
-		mx[i - 1] = mx[j];
-		mx[j] = t;
-	}
-	for (size_t i = 1; i < n; i++) {
-		struct dns_rr t = mx[i];
-		size_t j = i;
-		while (j > 0 && mx[j - 1].pref > t.pref) {
-			mx[j] = mx[j - 1];
-			j--;
-		}
-		mx[j] = t;
-	}
-}
-
 /* Ask and decode, following a CNAME the answer did not resolve. The
  * answer's rcode is left for the caller to judge. */
-static int query(struct dns *d, const char *name, int qtype, int dnssec, struct dns_reply *out,
+static int query(struct dns *d, const char *name, int qtype, int dnssec, int strict, struct dns_reply *out,
 		 struct mail_err *e)
 {
 	unsigned char *ans = malloc(ANSWER_MAX);
@@ -212,32 +31,42 @@ static int query(struct dns *d, const char *name, int qtype, int dnssec, struct 
 	int r = -1;
 	if (!ans)
 		return err_set(e, EX_TEMPFAIL, 451, "4.3.0", "DNS: out of memory");
-	if (!dns_name_valid(name)) {
+	if (strict ? !dns_name_valid(name) : !dns_lookup_name_valid(name)) {
 		free(ans);
 		return err_set(e, EX_NOHOST, 550, "5.1.2", "\"%s\" is not a valid domain name", name);
 	}
 	str_copy(cur, sizeof cur, name, strlen(name));
 	for (int hops = 0; hops <= DNS_CNAME_MAX; hops++) {
 		size_t len;
+		if (hops > 0)
+			dns_reply_free(out);
 		if (dns_exchange(d, cur, qtype, dnssec, ans, ANSWER_MAX, &len, e) < 0 ||
 		    dns_parse_reply(ans, len, cur, qtype, out, e) < 0)
 			break;
-		if (out->rcode != LDNS_RCODE_NOERROR || !out->cname_pending) {
+		if (out->rcode != DNS_RCODE_NOERROR || !out->cname_pending) {
 			r = 0;
 			break;
 		}
 		str_copy(cur, sizeof cur, out->name, strlen(out->name));
-		if (hops == DNS_CNAME_MAX)
+		if (hops == DNS_CNAME_MAX) {
+			dns_reply_free(out);
 			err_set(e, EX_TEMPFAIL, 451, "4.4.3", "DNS: CNAME chain from %s too long", name);
+		}
 	}
 	free(ans);
 	return r;
 }
 
+int dns_query(struct dns *d, const char *name, int qtype, int strict, struct dns_reply *out,
+	      struct mail_err *e)
+{
+	return query(d, name, qtype, 0, strict, out, e);
+}
+
 /* NXDOMAIN is permanent; any other failure code temporary. */
 static int rcode_error(const struct dns_reply *rep, const char *name, const char *what, struct mail_err *e)
 {
-	if (rep->rcode == LDNS_RCODE_NXDOMAIN)
+	if (rep->rcode == DNS_RCODE_NXDOMAIN)
 		return err_set(e, EX_NOHOST, 550, "5.1.2", "%s: no such domain (NXDOMAIN, %s lookup)", name, what);
 	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED" };
 	const char *rc = rep->rcode >= 0 && rep->rcode < 6 ? names[rep->rcode] : "an error code";
@@ -250,8 +79,8 @@ int dns_mx_lookup(struct dns *d, const char *domain, struct dns_mx_list *out, st
 	memset(out, 0, sizeof *out);
 	if (!rep)
 		return err_set(e, EX_TEMPFAIL, 451, "4.3.0", "DNS: out of memory");
-	int r = query(d, domain, DNS_T_MX, 0, rep, e);
-	if (r == 0 && rep->rcode != LDNS_RCODE_NOERROR)
+	int r = query(d, domain, DNS_T_MX, 0, 1, rep, e);
+	if (r == 0 && rep->rcode != DNS_RCODE_NOERROR)
 		r = rcode_error(rep, domain, "MX", e);
 	if (r < 0)
 		goto done;
@@ -310,8 +139,8 @@ int dns_addr_lookup(struct dns *d, const char *host, struct dns_addr_list *out, 
 		return err_set(e, EX_TEMPFAIL, 451, "4.3.0", "DNS: out of memory");
 	for (size_t t = 0; t < 2; t++) {
 		struct mail_err e2;
-		if (query(d, host, types[t], 0, rep, &e2) < 0 ||
-		    (rep->rcode != LDNS_RCODE_NOERROR &&
+		if (query(d, host, types[t], 0, 1, rep, &e2) < 0 ||
+		    (rep->rcode != DNS_RCODE_NOERROR &&
 		     rcode_error(rep, host, types[t] == DNS_T_A ? "A" : "AAAA", &e2) < 0)) {
 			if (!failures++)
 				first = e2;
@@ -345,13 +174,13 @@ int dns_tlsa_lookup(struct dns *d, const char *host, unsigned port, struct dns_r
 		return err_set(e, EX_NOHOST, 550, "5.1.2", "TLSA name for %s too long", host);
 	}
 	buf_free(&b);
-	if (query(d, name, DNS_T_TLSA, 1, out, e) < 0)
+	if (query(d, name, DNS_T_TLSA, 1, 1, out, e) < 0)
 		return -1;
-	if (out->rcode == LDNS_RCODE_NXDOMAIN) { /* no TLSA records: not an error */
+	if (out->rcode == DNS_RCODE_NXDOMAIN) { /* no TLSA records: not an error */
 		out->n = 0;
 		return 0;
 	}
-	if (out->rcode != LDNS_RCODE_NOERROR)
+	if (out->rcode != DNS_RCODE_NOERROR)
 		return rcode_error(out, name, "TLSA", e);
 	return 0;
 }

@@ -4,10 +4,8 @@
  * (ADDR[:PORT], "[v6]:PORT") when set, else the nameserver lines of
  * /etc/resolv.conf, else 127.0.0.1. Queries go over UDP (512 octets, no
  * EDNS, except TLSA which asks with EDNS0 and the DO bit for the AD bit);
- * a truncated answer is asked again over TCP. Every answer is decoded with
- * ldns' wire parser and checked: the id, the QR bit, the question echoed,
- * every rdata field's type and size before use; names are kept only when
- * they are plain host names (letters, digits, '-', '_', dots, 253 octets).
+ * a truncated answer is asked again over TCP (dns_query.c). Every answer's
+ * id is checked there, and its contents by msg/dns_decode.h's parser.
  *
  * Results follow RFC 5321 §5.1 and RFC 7505:
  *   - MX records sorted by preference, shuffled among equal preferences;
@@ -28,44 +26,15 @@
 #include <sys/socket.h>
 
 #include "base/err.h"
+#include "msg/dns_decode.h"
 
 #define DNS_NS_MAX 3
-#define DNS_RR_MAX 32
-#define DNS_NAME_MAX 254        /* 253 octets of text and the NUL */
-#define DNS_TLSA_DATA_MAX 64    /* SHA2-512; full-certificate TLSA is skipped */
-#define DNS_CNAME_MAX 8
-
-/* DNS types used here (RFC 1035, 3596, 6698). */
-enum { DNS_T_A = 1, DNS_T_CNAME = 5, DNS_T_MX = 15, DNS_T_AAAA = 28, DNS_T_TLSA = 52 };
-
 struct dns {
 	struct sockaddr_storage ns[DNS_NS_MAX];
 	socklen_t ns_len[DNS_NS_MAX];
 	int nns;
 	int timeout_ms;          /* per try */
 	int tries;               /* per nameserver */
-};
-
-/* One decoded record of the type asked for. */
-struct dns_rr {
-	int type;
-	unsigned pref;                       /* MX */
-	char host[DNS_NAME_MAX];             /* MX target, "" for the null MX "." */
-	int family;                          /* A/AAAA: AF_INET or AF_INET6 */
-	unsigned char addr[16];
-	unsigned char usage, selector, mtype;  /* TLSA */
-	unsigned char data[DNS_TLSA_DATA_MAX];
-	size_t dlen;
-};
-
-/* A decoded answer. */
-struct dns_reply {
-	int rcode;                  /* 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, ... */
-	int tc, ad;                 /* truncated; DNSSEC-validated (AD bit) */
-	char name[DNS_NAME_MAX];    /* the name the records belong to, after CNAMEs */
-	int cname_pending;          /* the answer ends at a CNAME with no data */
-	size_t n;
-	struct dns_rr rr[DNS_RR_MAX];
 };
 
 /* A list of mail exchangers in the order to try them. */
@@ -93,17 +62,15 @@ int dns_addr_lookup(struct dns *d, const char *host, struct dns_addr_list *out, 
 int dns_tlsa_lookup(struct dns *d, const char *host, unsigned port, struct dns_reply *out,
 		    struct mail_err *e);
 
-/* --- pure functions, exposed for the unit tests --- */
-
-/* Decode the answer wire[0..n) to a question (qname, qtype): the records of
- * qtype at qname or at the end of a CNAME chain within the answer. -1 with
- * 451 4.4.3 if it is not a well-formed answer to that question. */
-int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int qtype,
-		    struct dns_reply *out, struct mail_err *e);
-/* Sort MX records by preference, shuffling equal ones with rnd(). */
-void dns_mx_sort(struct dns_rr *mx, size_t n, unsigned (*rnd)(void));
-/* Is this text a host name we accept ("a.b-c._25", no trailing dot)? */
-int dns_name_valid(const char *s);
+/* Ask (name, qtype) and decode the answer, asking again for a CNAME the
+ * answer did not resolve (at most DNS_CNAME_MAX links). 0 with out->rcode
+ * left for the caller to judge (NOERROR with out->n == 0 is "no data"), or
+ * -1 with 451 4.4.3 when no answer could be had, 550 5.1.2 for a name
+ * that cannot be asked. `strict`: the name must pass dns_name_valid;
+ * otherwise any name dns_lookup_name_valid accepts (names that SPF
+ * macros build). A TXT answer must be released with dns_reply_free. */
+int dns_query(struct dns *d, const char *name, int qtype, int strict, struct dns_reply *out,
+	      struct mail_err *e);
 /* Parse "ADDR[:PORT]" / "[V6]:PORT" / "V6" into a socket address. */
 int dns_parse_server(const char *s, unsigned default_port, struct sockaddr_storage *ss,
 		     socklen_t *len);

@@ -1,6 +1,6 @@
 /* dns_query.c — sending one DNS question and receiving its answer: the
  * nameserver list, UDP with a deadline, TCP when the answer is truncated.
- * Decoding is dns.c's; see dns.h for the contract. */
+ * Decoding is msg/dns_decode.c's; see dns.h for the contract. */
 #include "net/dns_query.h"
 
 #include <arpa/inet.h>

@@ -9,7 +9,7 @@
 
 /* Ask (name, qtype) over UDP, again over TCP when truncated, each
  * nameserver d->tries times. The answer's id and QR bit are checked here;
- * its contents are not (dns_parse_reply does that). 0 with ans[0..*len),
+ * its contents are not (msg/dns_decode.h does that). 0 with ans[0..*len),
  * or -1 with 451 4.4.3 (timeout, unreachable) or 550 5.1.2 (a name that
  * cannot be put in a query). */
 int dns_exchange(struct dns *d, const char *name, int qtype, int dnssec, unsigned char *ans, size_t cap,

@@ -180,9 +180,11 @@ static size_t tls_buffered(struct io *io)
 	return (size_t)SSL_pending((SSL *)io->ctx);
 }
 
-/* Drive a handshake step function until it completes or the deadline. */
+/* Drive a handshake step function until it completes or the deadline:
+ * the whole handshake within timeout_ms, however the peer trickles it. */
 static int handshake(struct io *io, SSL *ssl, int server, struct mail_err *e)
 {
+	long long deadline = io->timeout_ms > 0 ? io_now_ms() + io->timeout_ms : 0;
 	for (;;) {
 		int r = server ? SSL_accept(ssl) : SSL_connect(ssl);
 		if (r == 1)
@@ -201,12 +203,11 @@ static int handshake(struct io *io, SSL *ssl, int server, struct mail_err *e)
 			snprintf(what, sizeof what, "%s: TLS handshake failed", io->peer);
 			return ssl_fail(e, what);
 		}
-		struct pollfd pfd = { .fd = ev == POLLIN ? io->rfd : io->wfd, .events = ev };
-		int pr = poll(&pfd, 1, io->timeout_ms);
-		if (pr == 0)
-			return err_set(e, EX_TEMPFAIL, 421, "4.4.2", "%s: TLS handshake timed out", io->peer);
-		if (pr < 0 && errno != EINTR)
-			return err_sys(e, "%s: poll", io->peer);
+		if (io_wait(io, ev == POLLIN ? io->rfd : io->wfd, ev, deadline, e) < 0) {
+			if (e->sys == ETIMEDOUT || e->smtp == 421)
+				err_set(e, EX_TEMPFAIL, 421, "4.4.2", "%s: TLS handshake timed out", io->peer);
+			return -1;
+		}
 	}
 }
 
@@ -229,7 +230,7 @@ static int tls_start(struct io *io, struct tls_ctx *c, const char *host, int ser
 	/* OpenSSL on a blocking descriptor waits inside SSL_accept/SSL_read for
 	 * as long as the peer likes (a stalled handshake, half a record),
 	 * past every deadline. Non-blocking, it returns WANT_READ/WANT_WRITE
-	 * and the waits happen in poll() with io->timeout_ms. The io layer
+	 * and the waits happen in io_wait() within io->timeout_ms. The io layer
 	 * handles EAGAIN, so the descriptors stay non-blocking from here on. */
 	set_nonblocking(io->rfd);
 	if (io->wfd != io->rfd)

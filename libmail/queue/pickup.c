@@ -124,7 +124,7 @@ static void refuse(struct entry *en)
 	char path[sizeof en->spool->dir + 16], name[QID_MAX + 8];
 	snprintf(path, sizeof path, "%s/corrupt", en->spool->dir);
 	int cfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	log_warn(en->id, "pickup refused: %s", en->why);
+	log_err(en->id, "pickup refused: %s; moved to %s/corrupt/", en->why, en->spool->dir);
 	if (cfd < 0)
 		return;
 	snprintf(name, sizeof name, "%s.env", en->id);
@@ -167,6 +167,17 @@ static int pick_one(struct entry *en, const char *hostname, long long max, struc
 	int msg_fd = open_plain(en, name, (long long)st_env.st_uid, &st_msg);
 	if (msg_fd < 0)
 		goto refused;
+	/* The submitter's envelope recorded the message's size and CRC-32:
+	 * a message damaged in incoming/ must not enter the queue as whole. */
+	char why[200];
+	int damaged = spool_verify_message(&env, msg_fd, why, sizeof why, e);
+	if (damaged != 0) {
+		close(msg_fd);
+		if (damaged < 0)
+			snprintf(why, sizeof why, "%s", e->msg);
+		snprintf(en->why, sizeof en->why, "CORRUPT: %s: %s", damaged > 0 ? "damaged message" : "unreadable", why);
+		goto refused;
+	}
 	r = requeue(en, &env, msg_fd, max, e);
 	close(msg_fd);
 	if (r == -1)

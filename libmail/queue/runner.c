@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "queue/dsn.h"
+#include "queue/integrity.h"
 #include "base/lazylib.h"
 #include "base/log.h"
 
@@ -188,6 +189,12 @@ static int process(struct runner *r, struct envelope *env, struct mail_err *e)
 	}
 	if ((msg_fd = spool_open_message(r->spool, env->id, e)) < 0)
 		goto out;
+	int damaged = queue_check_message(r->spool, env, msg_fd, e);
+	if (damaged != 0) {
+		r->stats.corrupt += damaged > 0;
+		rv = damaged > 0 && !e->msg[0] ? 0 : -1;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct rcpt *rc = &env->rcpt[i];
 		before[i] = rc->state;
@@ -350,7 +357,11 @@ int runner_run(struct runner *r, struct mail_err *e)
 		pids[started] = pid;
 		fds[started++] = p[0];
 	}
-	run_part(r, ids, n, 0, started + 1 < parts ? started + 1 : parts);
+	/* The caller runs part 0 and the part of every worker that could not
+	 * be forked: the strides stay those the children were started with. */
+	for (size_t k = 0; k < parts; k++)
+		if (k == 0 || k > started)
+			run_part(r, ids, n, k, parts);
 	for (size_t k = 0; k < started; k++) {
 		struct runner_stats st;
 		ssize_t got;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/crc32.h"
 #include "base/io.h"
 #include "base/log.h"
 
@@ -252,6 +253,7 @@ int spool_write(struct spool_tx *tx, const void *p, size_t n, struct mail_err *e
 	if (write_all(tx->fd, p, n) < 0)
 		return err_sys(e, "spool: write %s/%s/%s%s.msg", tx->spool->dir, tx->area, tx->prefix, tx->id);
 	tx->size += (long long)n;
+	tx->crc = crc32_update(tx->crc, p, n);
 	return 0;
 }
 
@@ -435,6 +437,9 @@ int spool_commit(struct spool_tx *tx, struct envelope *env, struct mail_err *e)
 	int r = -1;
 	str_copy(env->id, sizeof env->id, tx->id, strlen(tx->id));
 	env->size = tx->size;
+	env->has_size = 1;
+	env->crc = tx->crc;
+	env->has_crc = 1;
 	if (!env->arrival)
 		env->arrival = (long long)time(NULL);
 	if (fsync(tx->fd) < 0)

@@ -6,23 +6,31 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "net/dns.h"
+#include "msg/dns_decode.h"
 #include "queue/retry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int types[] = { DNS_T_MX, DNS_T_A, DNS_T_AAAA, DNS_T_TLSA, DNS_T_CNAME };
+	static const int types[] = { DNS_T_MX, DNS_T_A, DNS_T_AAAA, DNS_T_TLSA, DNS_T_CNAME, DNS_T_TXT, DNS_T_PTR };
 	static struct dns_reply rep;
 	struct mail_err e;
 	if (size < 1)
 		return 0;
-	int qtype = types[data[0] % 5];
+	int qtype = types[data[0] % 7];
 	if (dns_parse_reply(data + 1, size - 1, "a.example", qtype, &rep, &e) == 0) {
 		if (rep.n > DNS_RR_MAX || strlen(rep.name) >= DNS_NAME_MAX)
 			__builtin_trap();
 		for (size_t i = 0; i < rep.n; i++)
 			if (rep.rr[i].dlen > DNS_TLSA_DATA_MAX || (rep.rr[i].host[0] && !dns_name_valid(rep.rr[i].host)))
 				__builtin_trap();
+		size_t used = 0, len;
+		for (size_t i = 0; i < rep.n; i++) {
+			dns_rr_txt(&rep, i, &len);
+			used += len;
+		}
+		if (used > size)
+			__builtin_trap();
+		dns_reply_free(&rep);
 	}
 	char text[ENV_ERROR_MAX + 1], status[12], mta[256];
 	const char *rest;

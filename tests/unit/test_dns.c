@@ -1,10 +1,13 @@
 /* Unit tests: decoding DNS answers (dns_parse_reply) and MX ordering. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <ldns/ldns.h>
 
+#include "msg/dns_decode.h"
 #include "net/dns.h"
+#include "net/dns_records.h"
 #include "unit.h"
 
 /* Build an answer packet for (qname, qtype) with the given RRs. */
@@ -102,6 +105,53 @@ UNIT_TEST(dns_parse_tlsa)
 	CHECK(dns_parse_reply(w, n, "_25._tcp.mx.example", DNS_T_TLSA, &rep, &e) == 0);
 	CHECK(rep.n == 1 && rep.rr[0].usage == 3 && rep.rr[0].selector == 1 && rep.rr[0].mtype == 1);
 	CHECK(rep.rr[0].dlen == 32 && rep.rr[0].data[0] == 0x01 && rep.rr[0].data[31] == 0xef);
+}
+
+UNIT_TEST(dns_parse_txt_and_ptr)
+{
+	unsigned char w[4096];
+	struct dns_reply rep;
+	struct mail_err e;
+	size_t len;
+	const char *txt[] = { "t.example. IN CNAME u.example.", "u.example. IN TXT \"v=spf1 \" \"-all\"",
+			      "u.example. IN TXT \"second\"", "u.example. IN TXT \"\"", NULL };
+	size_t n = make_answer(w, sizeof w, "t.example.", LDNS_RR_TYPE_TXT, 0, txt);
+	CHECK(dns_parse_reply(w, n, "t.example", DNS_T_TXT, &rep, &e) == 0);
+	CHECK(rep.n == 3);
+	CHECK_STR(rep.name, "u.example");
+	const char *t = dns_rr_txt(&rep, 0, &len);
+	CHECK(len == 11 && !memcmp(t, "v=spf1 -all", 11));
+	t = dns_rr_txt(&rep, 1, &len);
+	CHECK(len == 6 && !memcmp(t, "second", 6));
+	dns_rr_txt(&rep, 2, &len);
+	CHECK(len == 0);
+	dns_reply_free(&rep);
+	CHECK(rep.txt == NULL);
+
+	const char *ptr[] = { "5.2.0.192.in-addr.arpa. IN PTR mail.example.", NULL };
+	n = make_answer(w, sizeof w, "5.2.0.192.in-addr.arpa.", LDNS_RR_TYPE_PTR, 0, ptr);
+	CHECK(dns_parse_reply(w, n, "5.2.0.192.in-addr.arpa", DNS_T_PTR, &rep, &e) == 0);
+	CHECK(rep.n == 1);
+	CHECK_STR(rep.rr[0].host, "mail.example");
+}
+
+UNIT_TEST(dns_lookup_names)
+{
+	CHECK(dns_lookup_name_valid("foo+bar=baz.example"));
+	CHECK(dns_lookup_name_valid("_spf.example"));
+	CHECK(!dns_lookup_name_valid("a..example"));
+	CHECK(!dns_lookup_name_valid("a b.example"));
+	CHECK(!dns_lookup_name_valid("a\\.example"));
+	CHECK(!dns_lookup_name_valid("example."));
+	CHECK(!dns_lookup_name_valid("A123456789012345678901234567890123456789012345678901234567890123.example"));
+	CHECK(!dns_name_valid("foo+bar.example"));
+	char rev[DNS_NAME_MAX];
+	unsigned char v4[4] = { 192, 0, 2, 5 }, v6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	v6[15] = 0x1f;
+	dns_reverse_name(AF_INET, v4, rev);
+	CHECK_STR(rev, "5.2.0.192.in-addr.arpa");
+	dns_reverse_name(AF_INET6, v6, rev);
+	CHECK_STR(rev, "f.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
 }
 
 static unsigned seq;
