@@ -30,6 +30,7 @@ struct applet {
 static const struct applet applets[] = {
 	{ "config", config_main, 0, "print the effective configuration" },
 	{ "deliver", deliver_main, 1, "deliver one message into a Maildir, an mbox or a program" },
+	{ "dkim", dkim_main, 0, "DKIM: sign a message, verify its signatures, make keys" },
 	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
 	{ "passwd", passwd_main, 0, "make a password hash for the users file" },
 	{ "pickup", pickup_main, 0, "move users' submissions from incoming/ into the queue" },
