@@ -39,6 +39,7 @@ static const struct applet applets[] = {
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
 	{ "smtp-chat", smtp_chat_main, 1, "scripted SMTP client, probes and load generator" },
 	{ "smtpd", smtpd_main, 1, "ESMTP server: inetd or standalone, MTA and submission" },
+	{ "spf", spf_main, 0, "SPF verdict (RFC 7208) for a client address and sender" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])
 
