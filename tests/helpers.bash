@@ -25,6 +25,8 @@ hostname = test.example
 spool = $SPOOL
 local_domains = test.example, localhost
 CONF
+	# Lines a helper file asks every test of its suites to start with.
+	[ -z "${SUITE_CONF:-}" ] || printf '%s\n' "$SUITE_CONF" >> "$POSTBOX_CONFIG"
 	BG_PIDS=()
 	if declare -F suite_setup >/dev/null; then suite_setup; fi
 }
