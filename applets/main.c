@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,5 +158,9 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	cli_init(a->name);
+	/* A write past RLIMIT_FSIZE (ulimit -f) must fail with EFBIG, which
+	 * every writer handles as a temporary failure and cleans up after,
+	 * not kill us by SIGXFSZ mid-file and mid-reply. */
+	signal(SIGXFSZ, SIG_IGN);
 	return a->main(argc, argv);
 }

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "net/tls_policy.h"
 #include "pop3/pop3_server.h"
 #include "applets.h"
 
@@ -79,7 +80,7 @@ static int apply(struct pop3_server *srv, const struct config *cfg, struct mail_
 {
 	struct tls_ctx *tls = NULL;
 	const char *cert = config_str(cfg, CFG_TLS_CERT), *key = config_str(cfg, CFG_TLS_KEY);
-	if (cert[0] && !(tls = tls_server_ctx(cert, key[0] ? key : cert, e)))
+	if (cert[0] && !(tls = tls_server_ctx_for(cfg, TLS_CLIENTS_USERS, cert, key[0] ? key : cert, e)))
 		return -1;
 	tls_ctx_free(srv->tls);
 	srv->tls = tls;

@@ -1079,3 +1079,16 @@ assert want in s["reason"], s["reason"]
 	[[ "$output" == *"<-  235 "* ]]
 	[[ "$output" != *"s3cret"* ]]
 }
+
+@test "smtp-chat --script: a regex that would make regcomp explode is refused with a clear error" {
+	port=$(free_port)
+	start_smtp_sink "$port"
+	printf 'expect /a++++++++++++++++++++/\nsend QUIT\n' >"$T/s.chat"
+	export PB T port
+	# 100 MB of address space is far more than a sane pattern needs and
+	# far less than the 718 MB glibc took for this one
+	run timeout 20 bash -c 'ulimit -v 100000; "$PB" smtp-chat -s "127.0.0.1:$port" --script "$T/s.chat"'
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"s.chat:1: expect: regex refused (a repetition of a repetition at offset 2)"* ]]
+}

@@ -424,7 +424,12 @@ static enum outcome try_host(struct remote *rm, const struct envelope *env, int 
 		if (o == RETRY_FRESH)
 			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 1);
 		if (o == RETRY_PLAIN) {
-			log_warn(env->id, "relay=%s[%s] STARTTLS failed, retrying without TLS", host, text);
+			/* Opportunistic TLS, as Postfix's "may": a new connection in
+			 * plain text. The log says why TLS failed (an injected
+			 * response, a bad handshake) so an attack is not silent. */
+			char why[sizeof res[0].text * 4 + 1];
+			log_value(why, sizeof why, res[0].text, strlen(res[0].text));
+			log_warn(env->id, "relay=%s[%s] STARTTLS failed, retrying without TLS: %s", host, text, why);
 			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 0);
 		}
 		if (o == DONE)
