@@ -20,6 +20,7 @@ suite_file() {
 	for dir in "$top/../shared" "$(dirname "$common")/../shared"; do
 		[ -f "$dir/suites/spf/rfc7208-tests.yml" ] && { echo "$dir/suites/spf/rfc7208-tests.yml"; return; }
 	done
+	return 0 # not found: every test skips
 }
 
 setup_file() {
