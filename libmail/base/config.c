@@ -76,6 +76,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_SMTPD_SENDER_LOGIN_CHECK] = { "smtpd_sender_login_check", CT_BOOL, "yes", "smtpd: an authenticated user may send only as addresses that resolve to them" },
 	[CFG_SMTPD_SOFT_ERROR_LIMIT] = { "smtpd_soft_error_limit", CT_NUMBER, "10", "smtpd: error replies before each further reply is delayed (0: never)" },
 	[CFG_SMTPD_TIMEOUT] = { "smtpd_timeout", CT_DURATION, "5m", "smtpd: deadline for a whole command line, from the first wait for it (RFC 5321 4.5.3.2.7)" },
+	[CFG_SMTPD_TLS_PROFILE] = { "smtpd_tls_profile", CT_STRING, "intermediate", "smtpd: TLS 1.2 ciphers of MTA listeners when tls_ciphers is empty: intermediate (adds DHE-RSA for old senders) or modern" },
 	[CFG_SMTPD_USER] = { "smtpd_user", CT_STRING, "", "smtpd started as root runs as this user (empty: the spool's owner)" },
 	[CFG_SMTPD_USER_MESSAGE_RATE_LIMIT] = { "smtpd_user_message_rate_limit", CT_NUMBER, "200", "smtpd: messages per authenticated user per hour, past which 450 4.7.1 (0: no limit)" },
 	[CFG_SMTPD_USER_RECIPIENT_RATE_LIMIT] = { "smtpd_user_recipient_rate_limit", CT_NUMBER, "1000", "smtpd: recipients per authenticated user per hour, past which 450 4.7.1 (0: no limit)" },
@@ -83,7 +84,9 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_SPOOL] = { "spool", CT_STRING, NULL, "the queue directory" },
 	[CFG_STRESS_TIMEOUT] = { "stress_timeout", CT_DURATION, "10s", "smtpd, pop3d: a session that starts with the server at 80% of its session cap or more gets this timeout instead of the usual ones (0: no stress mode)" },
 	[CFG_TLS_CERT] = { "tls_cert", CT_STRING, "", "PEM certificate chain for servers" },
+	[CFG_TLS_CIPHERS] = { "tls_ciphers", CT_STRING, "", "servers: TLS 1.2 cipher list in OpenSSL syntax (empty: ECDHE with AES-GCM or ChaCha20 only; MTA listeners: smtpd_tls_profile)" },
 	[CFG_TLS_KEY] = { "tls_key", CT_STRING, "", "PEM private key for servers" },
+	[CFG_TLS_PROTOCOLS] = { "tls_protocols", CT_LIST, "TLSv1.2, TLSv1.3", "servers: TLS versions accepted (TLSv1, TLSv1.1, TLSv1.2, TLSv1.3; the range from lowest to highest named)" },
 	[CFG_TLS_REQUIRED] = { "tls_required", CT_LIST, "", "destination domains that outgoing mail reaches only over STARTTLS" },
 	[CFG_USERS] = { "users", CT_STRING, "", "users file: address, password hash, mailbox (empty: none)" },
 };
