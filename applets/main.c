@@ -1,14 +1,13 @@
 /* main.c — postbox: one binary, many applets (the busybox model).
  *
- * Usage: postbox APPLET [ARGS...]   or   APPLET [ARGS...] through a link
- *        postbox --list | --list-links | --install [--force] DIR | --help | --version
- *
- * The applet is basename(argv[0]) when that names one, else argv[1].
- * Exit codes: the applet's own; 64 (EX_USAGE) for an unknown applet;
- * 73 (EX_CANTCREAT) when --install cannot make a link.
+ * Usage and exit codes: usage() below, which --help prints.
+ * The applet is basename(argv[0]) when that names one (a "postbox-"
+ * prefix is allowed, so that a package can install links such as
+ * postbox-smtpd that clash with no other program), else argv[1].
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@ struct applet {
 static const struct applet applets[] = {
 	{ "config", config_main, 0, "print the effective configuration" },
 	{ "deliver", deliver_main, 1, "deliver one message into a Maildir, an mbox or a program" },
+	{ "dkim", dkim_main, 0, "DKIM: sign a message, verify its signatures, make keys" },
 	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
 	{ "passwd", passwd_main, 0, "make a password hash for the users file" },
 	{ "pickup", pickup_main, 0, "move users' submissions from incoming/ into the queue" },
@@ -36,6 +36,7 @@ static const struct applet applets[] = {
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
 	{ "smtp-chat", smtp_chat_main, 1, "scripted SMTP client, probes and load generator" },
 	{ "smtpd", smtpd_main, 1, "ESMTP server: inetd or standalone, MTA and submission" },
+	{ "spf", spf_main, 0, "SPF verdict (RFC 7208) for a client address and sender" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])
 
@@ -62,12 +63,18 @@ static void list_applets(FILE *f, int with_summary)
 static void usage(FILE *f)
 {
 	fprintf(f, "postbox %s — a complete mail system in one binary\n\n"
-		   "Usage: postbox APPLET [ARGS...]\n"
-		   "       postbox --list | --install [--force] DIR | --help | --version\n\n"
+		   "Usage: postbox APPLET [ARGS...]   (or APPLET [ARGS...] through a link)\n"
+		   "       postbox --list | --list-links | --install [--force] DIR\n"
+		   "       postbox --help | -h | --version\n\n"
+		   "  --list        the applets, one per line\n"
+		   "  --list-links  the applets that --install links\n"
+		   "  --install     link DIR/APPLET to this binary for each of them (--force\n"
+		   "                replaces files that are not such links)\n\n"
 		   "Applets:\n",
 		POSTBOX_VERSION);
 	list_applets(f, 1);
-	fprintf(f, "\nEach applet answers --help. Links named after an applet run it.\n");
+	fprintf(f, "\nEach applet answers --help. Links named after an applet run it.\n"
+		   "Exit: the applet's own; 64 an unknown applet; 73 --install cannot make a link.\n");
 }
 
 /* Link DIR/NAME to our own binary for every linkable applet. A file that is
@@ -113,6 +120,8 @@ int main(int argc, char **argv)
 {
 	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "postbox");
+	if (!strncmp(base, "postbox-", 8))
+		base += 8;
 	const struct applet *a = find_applet(base);
 	if (!a) {
 		if (argc < 2) {
@@ -153,5 +162,9 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	cli_init(a->name);
+	/* A write past RLIMIT_FSIZE (ulimit -f) must fail with EFBIG, which
+	 * every writer handles as a temporary failure and cleans up after,
+	 * not kill us by SIGXFSZ mid-file and mid-reply. */
+	signal(SIGXFSZ, SIG_IGN);
 	return a->main(argc, argv);
 }

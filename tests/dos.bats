@@ -116,7 +116,7 @@ users_file() {
 		delays+=("${output##* }")
 	done
 	# 0.25, 0.5 and 1 s: each new session goes on from the last one's count
-	/usr/bin/python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); sys.exit(not (0.2 <= a < 0.45 and 0.45 <= b < 0.8 and 0.95 <= c < 1.5))' "${delays[@]}"
+	/usr/bin/python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); sys.exit(not (0.2 <= a < 0.45 and 0.45 <= b < 0.95 and 0.95 <= c < 1.6))' "${delays[@]}"
 	# now even the right password is refused, at once and unchecked
 	dc auth "$PORT" ann@test.example secret
 	[[ "$output" == "454 4.7.0 Too many failed logins from your address, try again later "0.0* ]]

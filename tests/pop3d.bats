@@ -577,7 +577,7 @@ sys.exit(0 if 0.45 <= a < 0.9 and 0.95 <= b < 1.4 and 1.45 <= c < 1.9 else 1)' "
 	# the example's service block, on a test port; no environment is passed
 	sed -n '/^service pop3$/,/^}/p' "$ROOT/scripts/examples/pop3d.xinetd" |
 		sed "s|^service pop3|service pop3test|; s|^{|{\n\ttype = UNLISTED\n\tport = $PORT\n\tbind = 127.0.0.1\n\tpassenv =|;
-		     s|/usr/local/sbin/postbox|$PB|; s|/etc/postbox.conf|$POSTBOX_CONFIG|" > "$T/xinetd.conf"
+		     s|/usr/local/sbin/postbox|$PB|; s|/etc/postbox/postbox.conf|$POSTBOX_CONFIG|" > "$T/xinetd.conf"
 	grep -q "server_args = pop3d -C $POSTBOX_CONFIG" "$T/xinetd.conf"
 	serve "$PORT" "$T/xinetd.log" xinetd -f "$T/xinetd.conf" -dontfork -pidfile "$T/xinetd.pid"
 	mkdir "$T/got"
