@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "net/inetd.h"
 #include "net/tls_policy.h"
 #include "pop3/pop3_login.h"
 #include "pop3/pop3_server.h"
@@ -183,6 +184,7 @@ int pop3d_main(int argc, char **argv)
 		struct peer client;
 		struct users users;
 		peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
+		inetd_stdio_guard();
 		inetd.proxy = proxy;
 		drop_privileges(cfg0);
 		separate_sessions(&srv, cfg0);

@@ -608,3 +608,13 @@ PY
 	[ "$SECONDS" -lt 8 ]
 	grep -q 'TLS handshake timed out' "$T/pop3d.log"
 }
+
+@test "inetd mode with the socket as stderr too: no log line or error reaches the client" {
+	conf pop3_plaintext_auth yes
+	export PB ROOT POSTBOX_LOG=stderr
+	run bash -c 'printf "USER ann\r\nPASS wrong\r\nQUIT\r\n" | /usr/bin/python3 "$ROOT/tests/unix_pair.py" --stderr "$PB" pop3d'
+	[ "$status" -eq 0 ]
+	# exactly the four replies: before, the login warning came in between
+	diff <(tr -d '\r' <<<"$output") <(printf '%s\n' '+OK postbox POP3 server ready' '+OK send PASS' \
+		'-ERR [AUTH] authentication failed' '+OK bye')
+}
