@@ -50,6 +50,11 @@ void say_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Load the configuration (-C path, $POSTBOX_CONFIG, default) or die. */
 void cli_load_config(struct config *cfg, const char *path);
+/* Read the dkim_keys file and every key in it, or die with EX_CONFIG
+ * naming the file, the line and the cause (an empty keyring without the
+ * key). Call before privileges are dropped. */
+struct dkim_keyring;
+void cli_load_dkim_keys(struct dkim_keyring *kr, const struct config *cfg);
 /* Print the usage text to stdout and exit 0 when argv[1] is --help or
  * --version; call first thing. */
 void cli_help_version(int argc, char **argv, const char *usage);
