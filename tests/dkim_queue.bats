@@ -98,3 +98,18 @@ sink_message() {
 	[ "$status" -eq 78 ]
 	[[ "$output" == *"$T/dkim_keys:1: want DOMAIN SELECTOR KEYFILE [ALGORITHM]"* ]]
 }
+
+@test "without /proc (named temp files) the signed message replaces the unsigned one under the same id" {
+	command -v unshare >/dev/null && [ "$(id -u)" -eq 0 ] || skip "needs root and unshare"
+	! ldd "$PB" | grep -q libasan || skip "the ASan runtime cannot run without /proc"
+	dkim_message > "$T/in"
+	export PB T
+	unshare --mount sh -c 'mount -t tmpfs none /proc && exec "$PB" sendmail -i bob@example.org < "$T/in"'
+	[ -z "$(ls "$SPOOL/tmp")" ]
+	[ "$(ls "$SPOOL"/queue/*.msg | wc -l)" -eq 1 ]
+	msg=$(ls "$SPOOL"/queue/*.msg)
+	[ -e "${msg%.msg}.env" ]
+	run dkimpy_verify < "$msg"
+	[ "$output" = $'sig 0: pass\nsig 1: pass' ]
+	grep -qx "size $(stat -c %s "$msg")" "${msg%.msg}.env"
+}
