@@ -28,6 +28,7 @@ int runq_main(int argc, char **argv);
 int sendmail_main(int argc, char **argv);
 int smtp_chat_main(int argc, char **argv);
 int smtpd_main(int argc, char **argv);
+int spf_main(int argc, char **argv);
 
 /* runq.c: one queue run (or one every `interval`, "5m"; NULL for once),
  * shared by runq and sendmail -q. Returns an exit code. */

@@ -1,8 +1,8 @@
 /* mailq.c — list and manage the mail queue, as `mailq`, `sendmail -bp`
  * and Postfix's postqueue/postsuper do.
  *
- * Usage: mailq [-C FILE] [--json] [FILTER...]
- *        mailq [-C FILE] ACTION [ID... | -] [FILTER...]
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks that it names every option the parser accepts).
  *
  * Text output follows Postfix's listing: queue id (with "!" when held),
  * size, arrival time and sender, then each pending recipient beneath with
@@ -10,22 +10,14 @@
  * line, or "Mail queue is empty". --json prints one object per message
  * with the field names of Postfix's `postqueue -j`.
  *
- * Actions: --flush (deliver now), --hold, --release, --delete (no bounce),
- * --requeue (forget the retry backoff), --expire (bounce now, RFC 3464),
- * --show ID (envelope and header; a message file that does not match its
- * envelope's size and CRC-32 is moved to corrupt/ and reported, exit 65). They apply to the IDs given ("-" reads
- * ids from stdin, one per line or the queue_id fields of mailq --json), or
- * without ids to every message the filters select (--all selects all).
- * Filters: --sender TEXT, --rcpt TEXT, --older-than AGE, --younger-than
- * AGE (30s, 5m, 2h, 1d), --state hold|deferred|active.
+ * Actions apply to the IDs given ("-" reads ids from stdin, one per line
+ * or the queue_id fields of mailq --json), or without ids to every message
+ * the filters select. --show checks the message file against its
+ * envelope's size and CRC-32; a damaged one is moved to corrupt/.
  *
  * A user who is neither root nor the spool's owner sees and acts on only
  * the messages they submitted. Entries whose envelope cannot be parsed are
  * moved to corrupt/ (when permitted) and reported on stderr.
- *
- * Exit codes: 0 done; 64 bad usage; 65 --show found the message damaged; 66 a given id is not in the queue;
- * 75 the spool cannot be read or a message stayed busy; 77 a given id is
- * another user's; 78 bad configuration.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,7 +39,7 @@ static const char usage_text[] =
 	"Usage: mailq [-C FILE] [--json] [FILTER...]\n"
 	"       mailq [-C FILE] ACTION [ID... | -] [FILTER...]\n"
 	"List or manage the messages in the postbox queue.\n\n"
-	"  --json             one JSON object per message (Postfix postqueue -j fields)\n"
+	"  --json, -j         one JSON object per message (Postfix postqueue -j fields)\n"
 	"  -C FILE            configuration file\n\n"
 	"Actions (on the IDs given, \"-\" = ids on stdin, or on all messages the\n"
 	"filters select; --all selects every message):\n"

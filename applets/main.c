@@ -1,11 +1,7 @@
 /* main.c — postbox: one binary, many applets (the busybox model).
  *
- * Usage: postbox APPLET [ARGS...]   or   APPLET [ARGS...] through a link
- *        postbox --list | --list-links | --install [--force] DIR | --help | --version
- *
+ * Usage and exit codes: usage() below, which --help prints.
  * The applet is basename(argv[0]) when that names one, else argv[1].
- * Exit codes: the applet's own; 64 (EX_USAGE) for an unknown applet;
- * 73 (EX_CANTCREAT) when --install cannot make a link.
  */
 #include <errno.h>
 #include <limits.h>
@@ -37,6 +33,7 @@ static const struct applet applets[] = {
 	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
 	{ "smtp-chat", smtp_chat_main, 1, "scripted SMTP client, probes and load generator" },
 	{ "smtpd", smtpd_main, 1, "ESMTP server: inetd or standalone, MTA and submission" },
+	{ "spf", spf_main, 0, "SPF verdict (RFC 7208) for a client address and sender" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])
 
@@ -63,12 +60,18 @@ static void list_applets(FILE *f, int with_summary)
 static void usage(FILE *f)
 {
 	fprintf(f, "postbox %s — a complete mail system in one binary\n\n"
-		   "Usage: postbox APPLET [ARGS...]\n"
-		   "       postbox --list | --install [--force] DIR | --help | --version\n\n"
+		   "Usage: postbox APPLET [ARGS...]   (or APPLET [ARGS...] through a link)\n"
+		   "       postbox --list | --list-links | --install [--force] DIR\n"
+		   "       postbox --help | -h | --version\n\n"
+		   "  --list        the applets, one per line\n"
+		   "  --list-links  the applets that --install links\n"
+		   "  --install     link DIR/APPLET to this binary for each of them (--force\n"
+		   "                replaces files that are not such links)\n\n"
 		   "Applets:\n",
 		POSTBOX_VERSION);
 	list_applets(f, 1);
-	fprintf(f, "\nEach applet answers --help. Links named after an applet run it.\n");
+	fprintf(f, "\nEach applet answers --help. Links named after an applet run it.\n"
+		   "Exit: the applet's own; 64 an unknown applet; 73 --install cannot make a link.\n");
 }
 
 /* Link DIR/NAME to our own binary for every linkable applet. A file that is

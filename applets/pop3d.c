@@ -1,6 +1,7 @@
 /* pop3d.c — the POP3 server: serves the Maildirs that deliver fills.
  *
- * Usage: pop3d [-l ADDR:PORT]... [-s ADDR:PORT]... [-t] [-P] [-C FILE]
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks that it names every option the parser accepts).
  *
  * RFC 1939 (POP3), RFC 2449 (CAPA, RESP-CODES), RFC 2595 (STLS), RFC 5034
  * (AUTH PLAIN), RFC 3206 (SYS and AUTH response codes), RFC 8314 (implicit
@@ -17,13 +18,6 @@
  *
  * Standalone, SIGTERM stops accepting (sessions finish) and SIGHUP reloads
  * the configuration for the sessions that start afterwards.
- *
- * Exit codes: 0 after a session ended by QUIT, or when a standalone server
- * was stopped by SIGTERM; 76 (EX_PROTOCOL) for an inetd session that ended
- * otherwise (EOF, timeout, too many errors); 64 usage; 69 a listener cannot
- * be opened; 75 the users file cannot be read; 77 permission denied
- * (binding a privileged port); 78 bad configuration (TLS key or
- * certificate).
  */
 #include <errno.h>
 #include <grp.h>
@@ -46,9 +40,11 @@ static const char usage_text[] =
 	"  -P            a PROXY protocol (v1/v2) header starts every connection\n"
 	"  -C FILE       configuration file\n"
 	"Without -l or -s: one session on stdin/stdout (inetd mode).\n\n"
-	"Exit: 0 ended by QUIT (or SIGTERM), 64 usage, 69 cannot listen,\n"
-	"75 users file unreadable, 76 session ended without QUIT, 77 permission,\n"
-	"78 bad configuration.\n";
+	"Exit: 0 a session ended by QUIT, or a standalone server stopped by SIGTERM;\n"
+	"64 usage; 69 a listener cannot be opened; 75 the users file cannot be read;\n"
+	"76 an inetd session that ended otherwise (EOF, timeout, too many errors);\n"
+	"77 permission denied (binding a privileged port); 78 bad configuration\n"
+	"(TLS key or certificate).\n";
 
 /* With pop3_user set, give up root once the sockets and the TLS key are
  * open: every session then runs as that user (virtual mailboxes that all

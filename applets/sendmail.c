@@ -1,20 +1,11 @@
 /* sendmail.c — submit a message, the way sendmail(8) does.
  *
- * Usage: sendmail [-t] [-i] [-f SENDER] [-F NAME] [-N DSN] [-R RET] [-V ENVID]
- *                 [-C FILE] [--] [RECIPIENT...]
- *        sendmail -bp                 (= mailq)
- *        sendmail -q[INTERVAL] | -qI ID | -qR TEXT | -qS TEXT   (= runq)
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks it names every option parse_options accepts).
  *
  * Reads one message (RFC 5322) on stdin and commits it to the spool
  * (spool.h): exit 0 only once it is on disk and fsynced. Without -i a line
  * holding a lone "." ends the input. CRLF input is stored as LF.
- *
- * Exit codes (sysexits): 0 queued; 64 bad usage (an option where an address
- * belongs, no recipients, -F with a line break, too many recipients);
- * 65 bad message (NUL, bare CR, a line over max_line_length, too large);
- * 67 a recipient that is not an address; 75 the spool could not take the
- * message (nothing was queued); 77 -f naming another user's address;
- * 78 bad configuration.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -46,6 +37,7 @@ static const char usage_text[] =
 	"  -N DSN        never, or a list of success,failure,delay\n"
 	"  -R full|hdrs  how much of the message a bounce returns\n"
 	"  -V ENVID      envelope id for delivery status notifications\n"
+	"  -B TYPE       body type: 7BIT or 8BITMIME (RFC 6152), kept in the envelope\n"
 	"  -C FILE       configuration file\n"
 	"  -bp           list the queue (same as mailq)\n"
 	"  -bs           one SMTP session on stdin/stdout (smtpd in inetd mode)\n"
@@ -54,9 +46,13 @@ static const char usage_text[] =
 	"                whose recipient / sender contains TEXT\n"
 	"  -bm           deliver mail (the default)\n"
 	"Accepted and ignored, as sendmail users expect: -odi -odb -odq -oem -oee -oep\n"
-	"-oeq -oew -om -oo -v -B TYPE -U -n -m -L TAG -h N -O OPT -o?VALUE\n\n"
-	"Exit: 0 queued, 64 usage, 65 bad message, 67 bad recipient,\n"
-	"75 spool unavailable (try again), 77 sender not permitted, 78 bad config.\n";
+	"-oeq -oew -om -oo -v -U -n -m -L TAG -h N -O OPT -o?VALUE\n\n"
+	"Exit: 0 queued; 64 usage (an option where an address belongs, no\n"
+	"recipients, -F with a line break, too many recipients); 65 bad message\n"
+	"(NUL, bare CR, a line over max_line_length, too large); 67 a recipient\n"
+	"that is not an address; 75 the spool could not take the message (nothing\n"
+	"was queued: try again); 77 -f naming another user's address; 78 bad\n"
+	"configuration.\n";
 
 struct options {
 	int from_headers;       /* -t */

@@ -1,13 +1,7 @@
 /* smtpd.c — the ESMTP server: MTA (25), submission (587), implicit TLS (465).
  *
- * Usage: smtpd [-C FILE] [-o OPTS]                 one session on stdin/stdout (inetd)
- *        smtpd [-C FILE] -l ADDR:PORT[,OPTS] ...   standalone, one process per session
- *
- * OPTS, comma-separated, per listener: mta (the default) or submission;
- * tls (implicit TLS from the first byte, RFC 8314); proxy (a PROXY
- * protocol v1/v2 header comes first, from a load balancer); cert=FILE and
- * key=FILE (this listener's certificate for STARTTLS and implicit TLS, the
- * key defaulting to the certificate file; without them, tls_cert/tls_key).
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks that it names every option the parser accepts).
  *
  * Standards: RFC 5321 (SMTP), 1870 (SIZE), 2920 (PIPELINING), 6152
  * (8BITMIME), 6531 (SMTPUTF8), 2034/3463 (ENHANCEDSTATUSCODES), 3461 (DSN),
@@ -24,12 +18,6 @@
  * SIGTERM: stop accepting, let sessions finish. SIGHUP: reload the
  * configuration and the certificates (all of them, or, if one fails to
  * load, none: the old ones stay and the failure is logged).
- *
- * Exit codes: 0 after SIGTERM or a session that ended with QUIT; 1 a
- * session that ended otherwise (EOF, timeout, too many errors);
- * 64 bad usage (also a listener option too long); 69 the spool or a
- * listener is unavailable; 71 cannot drop privileges; 78 bad configuration
- * (or certificate).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,12 +44,16 @@ static const char usage_text[] =
 	"Usage: smtpd [-C FILE] [-o OPTS]               serve one session on stdin/stdout\n"
 	"       smtpd [-C FILE] -l ADDR:PORT[,OPTS]...  listen (repeatable; [::1]:25 for IPv6)\n"
 	"Receive mail by ESMTP and commit it to the postbox spool.\n\n"
+	"  -o OPTS   this inetd session's options, as a listener's\n"
+	"  -C FILE   configuration file\n\n"
 	"OPTS (comma-separated): mta (default) | submission, tls (implicit TLS),\n"
 	"proxy (PROXY protocol header first), cert=FILE[,key=FILE] (this listener's\n"
 	"certificate, key defaulting to FILE; else tls_cert/tls_key).\n"
 	"Signals: TERM stops accepting and lets sessions finish; HUP reloads the configuration.\n\n"
-	"Exit: 0 done, 1 session ended without QUIT, 64 usage, 69 spool or listener\n"
-	"unavailable, 71 cannot drop privileges, 78 bad configuration.\n";
+	"Exit: 0 after SIGTERM or a session ended by QUIT; 1 a session that ended\n"
+	"otherwise (EOF, timeout, too many errors); 64 usage (also a listener option\n"
+	"too long); 69 the spool or a listener unavailable; 71 cannot drop\n"
+	"privileges; 78 bad configuration (or certificate).\n";
 
 /* A listener's own certificate ("" when it uses tls_cert/tls_key). */
 struct listener_cert {

@@ -23,16 +23,23 @@ parse_bounce() {
 	/usr/bin/python3 - "$SPOOL/queue/$1.msg" <<'PY'
 import email, sys
 from email import policy
+from email.parser import HeaderParser
 m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
 assert m.get_content_type() == "multipart/report", m.get_content_type()
-assert m.get_param("report-type") == "delivery-status"
+kind = m.get_param("report-type")    # RFC 6533's global form when an address is UTF-8
+assert kind in ("delivery-status", "global-delivery-status"), kind
 parts = list(m.iter_parts())
 assert parts[0].get_content_type() == "text/plain"
-assert parts[1].get_content_type() == "message/delivery-status"
+assert parts[1].get_content_type() == "message/" + kind
 print("to", m["To"])
 print("from", m["From"])
 print("auto", m["Auto-Submitted"])
-groups = parts[1].get_payload()
+if kind == "delivery-status":
+    groups = parts[1].get_payload()
+else:   # unknown to Python's email package: its text from the raw report
+    raw = open(sys.argv[1], "rb").read().decode("utf-8")
+    body = raw.split("Content-Type: message/global-delivery-status\n")[1].split("\n\n", 1)[1]
+    groups = [HeaderParser().parsestr(g) for g in body.split("\n--" + m.get_boundary())[0].strip().split("\n\n")]
 print("reporting", groups[0]["Reporting-MTA"])
 for g in groups[1:]:
     print("rcpt", g["Final-Recipient"], "|", g["Action"], "|", g["Status"], "|", g["Remote-MTA"], "|", g["Diagnostic-Code"])

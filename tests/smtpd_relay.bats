@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
-# smtpd relay control: local_domains, relay_networks, and the open-relay
-# address forms of RELIABILITY.md. The client address comes from
-# TCPREMOTEIP (inetd mode, stdin not a socket).
+# smtpd relay control: local_domains, relay_networks, the open-relay
+# address forms (README "Who may send where") and who counts as local. The
+# client address comes from TCPREMOTEIP (inetd mode, stdin not a socket).
 
 load helpers
 load smtpd_helpers

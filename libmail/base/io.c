@@ -208,11 +208,6 @@ int io_put(struct io *io, const void *p, size_t n)
 	return buf_add(&io->out, p, n);
 }
 
-int io_puts(struct io *io, const char *s)
-{
-	return buf_adds(&io->out, s);
-}
-
 int io_printf(struct io *io, const char *fmt, ...)
 {
 	va_list ap;

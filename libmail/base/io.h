@@ -6,10 +6,11 @@
  * that sends one byte at a time cannot stretch a command or a block of
  * message data without end (Postfix's smtpd_per_record_deadline and
  * smtpd_min_data_rate). A whole io_flush() is bounded by `timeout_ms`
- * too, however the peer trickles its reads. The transport
- * is a pair of function pointers so that TLS can be slid underneath later
- * without changing any caller: tls code replaces `recv`/`send` and sets
- * `ctx`. Input is buffered; io_pending() tells how many bytes the peer sent
+ * too, however the peer trickles its reads. The transport is a pair of
+ * function pointers so that TLS slides underneath without any caller
+ * changing: net/tls.c's tls_accept() and tls_connect() replace
+ * `recv`/`send`/`buffered` and set `ctx`, io_init_transport_plain() puts
+ * the plain ones back. Input is buffered; io_pending() tells how many bytes the peer sent
  * ahead (pipelining), io_discard_input() throws them away (the STARTTLS rule
  * of RFC 3207 §4.2 / CVE-2011-0411).
  */
@@ -92,7 +93,6 @@ void io_discard_input(struct io *io);
 
 /* Queue output; io_flush() writes it all (with the write deadline). */
 int io_put(struct io *io, const void *p, size_t n);
-int io_puts(struct io *io, const char *s);
 int io_printf(struct io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int io_flush(struct io *io, struct mail_err *e);
 

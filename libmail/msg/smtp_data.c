@@ -162,13 +162,6 @@ void smtp_data_raw_end(struct smtp_data *d)
 	d->done = 1;
 }
 
-int smtp_data_error_code(const struct smtp_data *d)
-{
-	if (d->flags & DATA_TOO_BIG)
-		return 552;
-	return (d->flags & DATA_ERRORS) ? 550 : 0;
-}
-
 const char *smtp_data_error(const struct smtp_data *d)
 {
 	if (d->flags & DATA_TOO_BIG)

@@ -59,7 +59,6 @@ long smtp_data_feed(struct smtp_data *d, const char *p, size_t n, struct buf *ou
 
 /* The reply for a finished message with errors, or NULL if it is fine. */
 const char *smtp_data_error(const struct smtp_data *d);
-int smtp_data_error_code(const struct smtp_data *d);
 
 /* BDAT (RFC 3030) content has no dot-stuffing and no end marker; the
  * same CRLF rule applies. Feed chunks through this instead; call

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "auth/dkim_spool.h"
+#include "base/read_all.h"
 #include "msg/addr.h"
 #include "base/log.h"
 
@@ -41,20 +42,6 @@ static int open_plain(struct entry *en, const char *name, long long uid, struct 
 		return -1;
 	}
 	return fd;
-}
-
-static int read_all(int fd, struct buf *b, long long max)
-{
-	char chunk[65536];
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return (int)r;
-		if ((long long)b->len + (long long)r > max || buf_add(b, chunk, (size_t)r) < 0)
-			return -2;
-	}
 }
 
 /* The envelope as the submitter may have it: uid from the kernel, and an
@@ -99,9 +86,9 @@ static int requeue(struct entry *en, struct envelope *env, int msg_fd, long long
 {
 	struct spool_tx tx;
 	struct buf b = BUF_INIT;
-	int r = read_all(msg_fd, &b, max);
-	if (r < 0) {
-		snprintf(en->why, sizeof en->why, r == -2 ? "message larger than the limit" : "message unreadable");
+	int r = read_all(msg_fd, &b, max > 0 ? (size_t)max : 0);
+	if (r != READ_ALL_OK) {
+		snprintf(en->why, sizeof en->why, r == READ_ALL_TOOBIG ? "message larger than the limit" : "message unreadable");
 		buf_free(&b);
 		return -1;
 	}
@@ -164,8 +151,8 @@ static int pick_one(struct entry *en, const char *hostname, long long max, struc
 		goto refused;
 	int rr = read_all(env_fd, &text, PICKUP_ENVELOPE_MAX);
 	close(env_fd);
-	if (rr < 0 || envelope_parse(text.ptr, text.len, &env, e) < 0) {
-		snprintf(en->why, sizeof en->why, "envelope: %s", rr < 0 ? "unreadable or too large" : e->msg);
+	if (rr != READ_ALL_OK || envelope_parse(text.ptr, text.len, &env, e) < 0) {
+		snprintf(en->why, sizeof en->why, "envelope: %s", rr != READ_ALL_OK ? "unreadable or too large" : e->msg);
 		goto refused;
 	}
 	if (vet_envelope(en, &env, st_env.st_uid, hostname) < 0)

@@ -1,5 +1,6 @@
 /* remote_transport.c — SMTP delivery to a domain's mail exchangers; see remote_transport.h. */
 #include "queue/remote_transport.h"
+#include "msg/idna.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -457,7 +458,7 @@ static int smarthost_deliver(struct remote *rm, const struct envelope *env, int 
 	const char *sender = env->sender, *masq = config_str(rm->cfg, CFG_SMARTHOST_SENDER);
 	const char *at = strrchr(env->sender, '@');
 	struct buf rewritten = BUF_INIT;
-	if (masq[0] && at && config_list_has(rm->cfg, CFG_LOCAL_DOMAINS, at + 1))
+	if (masq[0] && at && idna_list_has(config_str(rm->cfg, CFG_LOCAL_DOMAINS), at + 1))
 		sender = masq;
 	if (masq[0]) {
 		/* The same rule for the From: header: the message goes out
@@ -497,11 +498,17 @@ int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char
 {
 	struct remote *rm = ctx;
 	struct mail_err e;
-	char lit[INET6_ADDRSTRLEN + 8];
+	char lit[INET6_ADDRSTRLEN + 8], ascii[ADDR_DOMAIN_MAX + 1];
 	if (rm->nsmart)
 		return smarthost_deliver(rm, env, msg_fd, idx, n, res);
+	/* DNS, SNI and certificate names know only A-labels (RFC 5891). */
+	if (idna_to_ascii(domain, ascii, sizeof ascii) < 0) {
+		fill_ours(res, n, 553, "5.1.2", "%s is not a valid internationalised domain name (IDNA2008)", domain);
+		return 0;
+	}
+	domain = ascii;
 	struct hop hop = { domain, rm->port, TLS_OPPORTUNISTIC, NULL, NULL, NULL, env->sender, NULL, NULL, 0 };
-	if (config_list_has(rm->cfg, CFG_TLS_REQUIRED, domain))
+	if (idna_list_has(config_str(rm->cfg, CFG_TLS_REQUIRED), domain))
 		hop.tls = TLS_MANDATORY;
 	if (literal_addr(domain, lit, sizeof lit)) {
 		try_host(rm, env, msg_fd, &hop, lit, idx, n, res, 1);

@@ -1,5 +1,6 @@
 /* runner.c — one pass of the queue runner; see runner.h. */
 #include "queue/runner.h"
+#include "msg/idna.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -141,7 +142,7 @@ static void attempt_domain(struct runner *r, struct envelope *env, int msg_fd, c
 	if (n == 0)
 		return;
 	struct rcpt_result *res = calloc(n, sizeof *res);
-	int local = config_list_has(r->cfg, CFG_LOCAL_DOMAINS, domain);
+	int local = idna_list_has(config_str(r->cfg, CFG_LOCAL_DOMAINS), domain);
 	const struct transport *t = local ? &r->local : &r->remote;
 	if (!res)
 		return; /* out of memory: nothing changes, a later run tries again */

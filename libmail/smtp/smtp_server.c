@@ -4,6 +4,7 @@
  * smtp_transfer.c.
  */
 #include "smtp/smtp_server.h"
+#include "msg/idna.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -295,7 +296,7 @@ static int routing_local_part(const struct mailbox *m)
 
 static int is_local_domain(const struct session *s, const struct mailbox *m)
 {
-	return !(m->flags & MBOX_LITERAL) && config_list_has(s->cfg, CFG_LOCAL_DOMAINS, m->domain);
+	return !(m->flags & MBOX_LITERAL) && idna_list_has(config_str(s->cfg, CFG_LOCAL_DOMAINS), m->domain);
 }
 
 static int cmd_rcpt(struct session *s, const char *arg, size_t n)
@@ -310,6 +311,12 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 	}
 	if ((m.flags & MBOX_UTF8) && !s->mail.smtputf8) {
 		smtpd_reply(s, "553 5.6.7 Non-ASCII address needs MAIL FROM with SMTPUTF8");
+		return 0;
+	}
+	char ascii[ADDR_DOMAIN_MAX + 1];
+	if (!(m.flags & MBOX_LITERAL) && idna_to_ascii(m.domain, ascii, sizeof ascii) < 0) {
+		/* Accepted, it could never be looked up nor delivered. */
+		smtpd_reply(s, "553 5.1.2 %s: not a valid internationalised domain name (IDNA2008)", m.domain);
 		return 0;
 	}
 	if ((long long)s->env.nrcpt >= config_num(s->cfg, CFG_MAX_RECIPIENTS)) {

@@ -1,6 +1,8 @@
-/* smtp_session.h — the state of one smtpd session, shared by the files of
- * the protocol engine (smtp_server.c: loop, table and verbs; smtp_server_auth.c:
- * AUTH). Not a public interface: applets use smtp_server.h.
+/* smtp_session.h — the state of one smtpd session, shared by the three
+ * files of the protocol engine: smtp_server.c (the loop, the command table,
+ * the greeting, MAIL and RCPT), smtp_server_auth.c (AUTH) and
+ * smtp_transfer.c (DATA, BDAT and the Received: header). Not a public
+ * interface: applets use smtp_server.h.
  */
 #ifndef POSTBOX_SMTP_SESSION_H
 #define POSTBOX_SMTP_SESSION_H

@@ -2,9 +2,11 @@
  * spool entry (RFC 5321 §4.1.1.4, RFC 3030), with the Received: header of
  * RFC 5321 §4.4.
  *
- * The order that keeps the promise: Received: and the decoded text go to
- * tmp/ as they arrive; at the end of data spool_commit() fsyncs, links and
- * renames; only when it returned 0 is "250 2.0.0 Ok: queued as ID" written.
+ * The order that keeps the promise: Received: and the decoded text go into
+ * the spool transaction's file as they arrive (a file with no name yet, or
+ * tmp/ID.msg where unnamed files cannot be linked: store/spool.h); at the
+ * end of data spool_commit() fsyncs and links it into queue/; only when it
+ * returned 0 is "250 2.0.0 Ok: queued as ID" written.
  * A malformed or oversized message, a full disk or a failed fsync leave
  * nothing behind (spool_abort) and the session goes on.
  */

@@ -13,7 +13,7 @@
  * SMTP's CRLF is restored on the way out. The envelope is described in
  * envelope.h.
  *
- * Commit (RELIABILITY.md): both files are written unnamed (O_TMPFILE) and
+ * Commit (the promise every applet's 250 or exit 0 rests on): both files are written unnamed (O_TMPFILE) and
  * fsynced; the message is linked into queue/ (link never overwrites), the
  * envelope linked after it — the envelope's presence is the commit — and
  * queue/ is fsynced. Only then may a caller answer 250 or exit 0. Without
