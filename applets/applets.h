@@ -17,6 +17,7 @@
 /* Exit code for an unknown applet name (documented in the README). */
 #define EXIT_UNKNOWN_APPLET EX_USAGE
 
+int authcheck_main(int argc, char **argv);
 int config_main(int argc, char **argv);
 int deliver_main(int argc, char **argv);
 int dkim_main(int argc, char **argv);
