@@ -1,10 +1,13 @@
 /* main.c — postbox: one binary, many applets (the busybox model).
  *
  * Usage and exit codes: usage() below, which --help prints.
- * The applet is basename(argv[0]) when that names one, else argv[1].
+ * The applet is basename(argv[0]) when that names one (a "postbox-"
+ * prefix is allowed, so that a package can install links such as
+ * postbox-smtpd that clash with no other program), else argv[1].
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +121,8 @@ int main(int argc, char **argv)
 {
 	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "postbox");
+	if (!strncmp(base, "postbox-", 8))
+		base += 8;
 	const struct applet *a = find_applet(base);
 	if (!a) {
 		if (argc < 2) {
@@ -158,5 +163,9 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	cli_init(a->name);
+	/* A write past RLIMIT_FSIZE (ulimit -f) must fail with EFBIG, which
+	 * every writer handles as a temporary failure and cleans up after,
+	 * not kill us by SIGXFSZ mid-file and mid-reply. */
+	signal(SIGXFSZ, SIG_IGN);
 	return a->main(argc, argv);
 }

@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "net/inetd.h"
+#include "net/tls_policy.h"
 #include "pop3/pop3_server.h"
 #include "applets.h"
 
@@ -79,7 +81,7 @@ static int apply(struct pop3_server *srv, const struct config *cfg, struct mail_
 {
 	struct tls_ctx *tls = NULL;
 	const char *cert = config_str(cfg, CFG_TLS_CERT), *key = config_str(cfg, CFG_TLS_KEY);
-	if (cert[0] && !(tls = tls_server_ctx(cert, key[0] ? key : cert, e)))
+	if (cert[0] && !(tls = tls_server_ctx_for(cfg, TLS_CLIENTS_USERS, cert, key[0] ? key : cert, e)))
 		return -1;
 	tls_ctx_free(srv->tls);
 	srv->tls = tls;
@@ -161,6 +163,7 @@ int pop3d_main(int argc, char **argv)
 		struct peer client;
 		struct users users;
 		peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
+		inetd_stdio_guard();
 		inetd.proxy = proxy;
 		drop_privileges(cfg0);
 		if (users_load(&users, config_str(cfg0, CFG_USERS), &e) < 0) {

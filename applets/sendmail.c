@@ -184,6 +184,7 @@ struct submission {
 	struct spool_tx tx;
 	struct buf out;          /* bytes on their way into the spool file */
 	long long max_size;
+	long long max_header;   /* max_header_size; 0: no limit */
 	long long total;
 	int eight_bit;
 };
@@ -383,6 +384,10 @@ static void read_message(struct submission *s)
 			buf_addc(&hdrs, '\n');
 			if (!buf_ok(&hdrs))
 				fail(s, EX_DATAERR, "%s", "header section larger than max_message_size");
+			if (s->max_header && (long long)hdrs.len > s->max_header) {
+				snprintf(what, sizeof what, "%lld", s->max_header);
+				fail(s, EX_DATAERR, "header section larger than max_header_size (%s octets)", what);
+			}
 			continue;
 		}
 		if (in_headers) {
@@ -505,6 +510,7 @@ int sendmail_main(int argc, char **argv)
 	s.cfg = &cfg;
 	s.opt = &opt;
 	s.max_size = config_num(&cfg, CFG_MAX_MESSAGE_SIZE);
+	s.max_header = config_num(&cfg, CFG_MAX_HEADER_SIZE);
 	s.tx.fd = -1;
 	envelope_init(&s.env);
 	buf_init(&s.out, 0);

@@ -24,7 +24,6 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +33,10 @@
 
 #include "auth/dkim_keyring.h"
 #include "net/daemon.h"
+#include "net/inetd.h"
 #include "base/log.h"
 #include "net/cidr.h"
+#include "net/tls_policy.h"
 #include "smtp/smtp_server.h"
 #include "smtp/smtp_tables.h"
 #include "applets.h"
@@ -62,12 +63,21 @@ struct listener_cert {
 	struct tls_ctx *tls;
 };
 
+/* tls_cert/tls_key loaded once per kind of listener: MTA listeners and
+ * the others accept different ciphers (net/tls_policy.h). Both NULL when
+ * there is no certificate. */
+struct server_tls {
+	struct tls_ctx *mta;
+	struct tls_ctx *users;
+};
+
 /* Client addresses and users counted at once (about 170 bytes each). */
 #define ANVIL_ENTRIES 4096
 
 struct smtpd {
 	const char *config_path;
 	struct config cfg;
+	struct server_tls tls;
 	struct spool spool;
 	struct smtp_server srv;
 	struct smtp_tables *tables;
@@ -118,15 +128,34 @@ static const char *opts_problem(int r)
 				   : "expected mta, submission, tls, proxy, cert=FILE or key=FILE";
 }
 
-/* Load a listener's own certificate into *out (NULL when it has none).
- * -1 with e (EX_CONFIG) naming the listener and the file. */
-static int load_listener_cert(const struct listener_cert *c, const char *name, struct tls_ctx **out,
-			      struct mail_err *e)
+static enum tls_clients tls_clients_of(enum smtp_role role)
+{
+	return role == SMTP_ROLE_MTA ? TLS_CLIENTS_MTAS : TLS_CLIENTS_USERS;
+}
+
+/* The context a listener of this role uses when it has no certificate of its own. */
+static struct tls_ctx *server_tls_for(const struct server_tls *t, enum smtp_role role)
+{
+	return role == SMTP_ROLE_MTA ? t->mta : t->users;
+}
+
+static void server_tls_free(struct server_tls *t)
+{
+	tls_ctx_free(t->mta);
+	tls_ctx_free(t->users);
+	t->mta = t->users = NULL;
+}
+
+/* Load a listener's own certificate into *out (NULL when it has none),
+ * with the TLS policy of its role. -1 with e (EX_CONFIG) naming the
+ * listener and the file. */
+static int load_listener_cert(const struct config *cfg, const struct listener_cert *c,
+			      enum smtp_role role, const char *name, struct tls_ctx **out, struct mail_err *e)
 {
 	*out = NULL;
 	if (!c->cert[0])
 		return 0;
-	*out = tls_server_ctx(c->cert, c->key[0] ? c->key : c->cert, e);
+	*out = tls_server_ctx_for(cfg, tls_clients_of(role), c->cert, c->key[0] ? c->key : c->cert, e);
 	if (!*out) {
 		char msg[sizeof e->msg];
 		str_copy(msg, sizeof msg, e->msg, strlen(e->msg));
@@ -135,16 +164,19 @@ static int load_listener_cert(const struct listener_cert *c, const char *name, s
 	return 0;
 }
 
-/* The TLS context and everything else that comes from the configuration. */
-static int setup_server(const struct config *cfg, struct tls_ctx **tls, struct mail_err *e)
+/* The TLS contexts and everything else that comes from the configuration. */
+static int setup_server(const struct config *cfg, struct server_tls *tls, struct mail_err *e)
 {
 	const char *cert = config_str(cfg, CFG_TLS_CERT), *key = config_str(cfg, CFG_TLS_KEY);
-	*tls = NULL;
+	tls->mta = tls->users = NULL;
 	if (net_list_valid(config_str(cfg, CFG_RELAY_NETWORKS), e) < 0)
 		return -1;
 	if (cert[0] || key[0]) {
-		*tls = tls_server_ctx(cert, key[0] ? key : cert, e);
-		if (!*tls) {
+		if (!key[0])
+			key = cert;
+		if (!(tls->mta = tls_server_ctx_for(cfg, TLS_CLIENTS_MTAS, cert, key, e)) ||
+		    !(tls->users = tls_server_ctx_for(cfg, TLS_CLIENTS_USERS, cert, key, e))) {
+			server_tls_free(tls);
 			e->ex = EX_CONFIG;
 			return -1;
 		}
@@ -168,7 +200,7 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	struct smtpd *d = ctx;
 	struct config fresh;
 	struct mail_err e;
-	struct tls_ctx *tls = NULL;
+	struct server_tls tls = { 0 };
 	if (config_load(&fresh, d->config_path, &e) < 0) {
 		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
 		return;
@@ -180,11 +212,11 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	}
 	struct tls_ctx *ltls[DAEMON_MAX_LISTENERS] = { 0 };
 	for (size_t i = 0; i < d->nls; i++) {
-		if (load_listener_cert(&d->lc[i], d->ls[i].addr, &ltls[i], &e) < 0) {
+		if (load_listener_cert(&fresh, &d->lc[i], d->lopts[i].role, d->ls[i].addr, &ltls[i], &e) < 0) {
 			log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
 			for (size_t j = 0; j < i; j++)
 				tls_ctx_free(ltls[j]);
-			tls_ctx_free(tls);
+			server_tls_free(&tls);
 			config_free(&fresh);
 			return;
 		}
@@ -197,14 +229,14 @@ static void reload(void *ctx, struct daemon_limits *lim)
 		free(tables);
 		for (size_t i = 0; i < d->nls; i++)
 			tls_ctx_free(ltls[i]);
-		tls_ctx_free(tls);
+		server_tls_free(&tls);
 		config_free(&fresh);
 		return;
 	}
 	config_free(&d->cfg);
 	d->cfg = fresh;
-	tls_ctx_free(d->srv.tls);
-	d->srv.tls = tls;
+	server_tls_free(&d->tls);
+	d->tls = tls;
 	for (size_t i = 0; i < d->nls; i++) {
 		tls_ctx_free(d->lc[i].tls);
 		d->lc[i].tls = ltls[i];
@@ -236,9 +268,9 @@ static int session(void *ctx, const struct listener *l, int fd, const struct pee
 {
 	struct smtpd *d = ctx;
 	size_t i = (size_t)(l - d->ls);
-	/* In the session's own process: its listener's certificate, if any. */
-	if (d->lc[i].tls)
-		d->srv.tls = d->lc[i].tls;
+	/* In the session's own process: its listener's certificate, else the
+	 * configured one, with the policy of the listener's role. */
+	d->srv.tls = d->lc[i].tls ? d->lc[i].tls : server_tls_for(&d->tls, d->lopts[i].role);
 	d->srv.stress = daemon_under_stress();
 	nonblocking_if_socket(fd);
 	return smtp_session(&d->srv, &d->lopts[i], fd, fd, client);
@@ -278,20 +310,10 @@ static void drop_privileges(struct smtpd *d)
 static int inetd_session(struct smtpd *d, const struct smtp_listen_opts *o)
 {
 	struct peer client;
-	struct stat st;
 	peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
-	/* A super-server may hand us the socket as stderr too: log lines
-	 * must never land in the SMTP stream. */
-	if (fstat(2, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (null >= 0 && null != 2) {
-			dup2(null, 2);
-			close(null);
-		}
-	}
+	inetd_stdio_guard();
 	nonblocking_if_socket(0);
 	nonblocking_if_socket(1);
-	signal(SIGPIPE, SIG_IGN);
 	return smtp_session(&d->srv, o, 0, 1, &client);
 }
 
@@ -321,7 +343,7 @@ int smtpd_main(int argc, char **argv)
 	}
 	cli_load_config(&d.cfg, d.config_path);
 	memset(&e, 0, sizeof e);
-	if (setup_server(&d.cfg, &d.srv.tls, &e) < 0)
+	if (setup_server(&d.cfg, &d.tls, &e) < 0)
 		die(e.ex ? e.ex : EX_CONFIG, "%s", e.msg);
 	d.tables = malloc(sizeof *d.tables);
 	if (!d.tables)
@@ -337,12 +359,9 @@ int smtpd_main(int argc, char **argv)
 		if (r != OPTS_OK)
 			die(EX_USAGE, "-o %s: %s", inetd_opts, opts_problem(r));
 		struct tls_ctx *own;
-		if (load_listener_cert(&inetd_c, "-o", &own, &e) < 0)
+		if (load_listener_cert(&d.cfg, &inetd_c, inetd_o.role, "-o", &own, &e) < 0)
 			die(EX_CONFIG, "%s", e.msg);
-		if (own) {
-			tls_ctx_free(d.srv.tls);
-			d.srv.tls = own;
-		}
+		d.srv.tls = own ? own : server_tls_for(&d.tls, inetd_o.role);
 	}
 	for (size_t i = 0; i < nspecs; i++) {
 		/* The options are read from the argument itself: paths do not
@@ -355,9 +374,9 @@ int smtpd_main(int argc, char **argv)
 		int r = parse_opts(comma ? comma + 1 : "", &d.lopts[i], &d.lc[i]);
 		if (r != OPTS_OK)
 			die(EX_USAGE, "-l %s: %s", specs[i], opts_problem(r));
-		if (load_listener_cert(&d.lc[i], addr, &d.lc[i].tls, &e) < 0)
+		if (load_listener_cert(&d.cfg, &d.lc[i], d.lopts[i].role, addr, &d.lc[i].tls, &e) < 0)
 			die(EX_CONFIG, "%s", e.msg);
-		if (d.lopts[i].implicit_tls && !d.srv.tls && !d.lc[i].tls)
+		if (d.lopts[i].implicit_tls && !d.tls.mta && !d.lc[i].tls)
 			die(EX_CONFIG, "%s: implicit TLS needs tls_cert and tls_key, or cert=", specs[i]);
 		if (listener_open(&d.ls[i], addr, &e) < 0)
 			die(e.ex == EX_USAGE ? EX_USAGE : EX_UNAVAILABLE, "%s", e.msg);

@@ -17,7 +17,7 @@ UDP answers over 512 octets are truncated (TC) and served in full over
 TCP on the same port.
 
 Usage: spf_dns.py ZONE.yml PORT     serve the `zonedata` of ZONE.yml
-       (as a module: Zone(zonedata), serve(zone, port) -> stop function)
+       (as a module: Zone(zonedata), serve(zone) -> (port, stop function))
 """
 import socket
 import struct
@@ -124,13 +124,28 @@ class Zone:
         return reply
 
 
-def serve(zone, port, host="127.0.0.1"):
-    """Serve zone on UDP and TCP port; returns a function that stops it."""
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind((host, port))
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    tcp.bind((host, port))
+def _bind(host, port):
+    """UDP and TCP sockets bound to one port (0: any free one, kept bound
+    from the moment it is chosen)."""
+    while True:
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind((host, port))
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            tcp.bind((host, udp.getsockname()[1]))
+            return udp, tcp
+        except OSError:
+            udp.close()
+            tcp.close()
+            if port:
+                raise
+
+
+def serve(zone, port=0, host="127.0.0.1"):
+    """Serve zone on UDP and TCP port (0: a free one); returns the port
+    and a function that stops the server."""
+    udp, tcp = _bind(host, port)
     tcp.listen(16)
     stopping = threading.Event()
 
@@ -176,7 +191,7 @@ def serve(zone, port, host="127.0.0.1"):
         udp.close()
         tcp.close()
 
-    return stop
+    return udp.getsockname()[1], stop
 
 
 if __name__ == "__main__":

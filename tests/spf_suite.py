@@ -12,10 +12,11 @@ Usage: spf_suite.py run SUITE.yml POSTBOX DIR
            prints one line per test: "NAME<TAB>ok" or "NAME<TAB>FAIL: why"
        spf_suite.py names SUITE.yml
            prints the test names in suite order
+       spf_suite.py bats SUITE.yml
+           prints the @test lines of tests/spf_suite.bats
 """
 import concurrent.futures
 import os
-import socket
 import subprocess
 import sys
 
@@ -28,20 +29,6 @@ import spf_dns  # noqa: E402
 def scenarios(path):
     with open(path, encoding="utf-8") as f:
         return [d for d in yaml.safe_load_all(f) if d]
-
-
-def free_port():
-    # a port both UDP and TCP can bind
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                u.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
 
 
 def run_one(postbox, conf, name, t):
@@ -73,8 +60,8 @@ def run(suite, postbox, workdir):
     stops, jobs = [], []
     try:
         for i, sc in enumerate(scenarios(suite)):
-            port = free_port()
-            stops.append(spf_dns.serve(spf_dns.Zone(sc.get("zonedata")), port))
+            port, stop = spf_dns.serve(spf_dns.Zone(sc.get("zonedata")))
+            stops.append(stop)
             conf = os.path.join(workdir, "scenario%d.conf" % i)
             with open(conf, "w") as f:
                 f.write("resolver = 127.0.0.1:%d\ndns_timeout = 1s\nhostname = receiver.example\n" % port)
@@ -91,10 +78,10 @@ def run(suite, postbox, workdir):
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "run":
         run(sys.argv[2], sys.argv[3], sys.argv[4])
-    elif len(sys.argv) == 3 and sys.argv[1] == "names":
+    elif len(sys.argv) == 3 and sys.argv[1] in ("names", "bats"):
         for sc in scenarios(sys.argv[2]):
             for name in sc["tests"]:
-                print(name)
+                print(name if sys.argv[1] == "names" else '@test "spf suite: %s" { spf_case %s; }' % (name, name))
     else:
         sys.exit(__doc__)
 

@@ -451,6 +451,7 @@ static enum spf_result evaluate(struct spf_eval *ev, const char *domain, const c
 	ev->domain = domain;
 	target_name(ev, &redirect, target);
 	enum spf_result r = check_host(ev, target, want_exp, depth + 1);
+	ev->domain = domain; /* not left pointing at target, which ends here */
 	if (r == SPF_NONE) {
 		say(ev, "redirect=%s has no SPF record", target);
 		return SPF_PERMERROR;

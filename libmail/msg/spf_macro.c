@@ -64,12 +64,10 @@ static void expand_one(const char *m, size_t n, const struct spf_macro_vars *v, 
 	const char *p = val, *end = val + strlen(val);
 	for (;;) {
 		const char *q = p;
+		if (np == PARTS_MAX - 1) /* more parts than anyone needs: the rest is one */
+			q = end;
 		while (q < end && !memchr(ndelims ? delims : ".", *q, ndelims ? ndelims : 1))
 			q++;
-		if (np == PARTS_MAX) { /* more parts than anyone needs: the rest is one */
-			plen[np - 1] = (size_t)(end - part[np - 1]);
-			break;
-		}
 		part[np] = p;
 		plen[np++] = (size_t)(q - p);
 		if (q == end)

@@ -325,6 +325,8 @@ ready:
 				from_reply(&res[i], after, mta);
 			else
 				fill_err(&res[i], 1, &e, mta, "4.4.2");
+			/* rcpt_params() passed NOTIFY and ORCPT on to it */
+			res[i].dsn_passed = (c->ext.flags & SMTP_EXT_DSN) != 0;
 		}
 		/* Nothing sent yet and the connection failed: another host may do. */
 		out = c->broken && t.stage < SMTP_STAGE_DOT ? NEXT : DONE;
@@ -422,7 +424,12 @@ static enum outcome try_host(struct remote *rm, const struct envelope *env, int 
 		if (o == RETRY_FRESH)
 			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 1);
 		if (o == RETRY_PLAIN) {
-			log_warn(env->id, "relay=%s[%s] STARTTLS failed, retrying without TLS", host, text);
+			/* Opportunistic TLS, as Postfix's "may": a new connection in
+			 * plain text. The log says why TLS failed (an injected
+			 * response, a bad handshake) so an attack is not silent. */
+			char why[sizeof res[0].text * 4 + 1];
+			log_value(why, sizeof why, res[0].text, strlen(res[0].text));
+			log_warn(env->id, "relay=%s[%s] STARTTLS failed, retrying without TLS: %s", host, text, why);
 			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 0);
 		}
 		if (o == DONE)

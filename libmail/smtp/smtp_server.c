@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "net/cidr.h"
@@ -28,6 +29,7 @@ struct command {
 	unsigned states;         /* where it is allowed; elsewhere 503 */
 	cmd_fn fn;
 	const char *wrong_state; /* the 503 text */
+	int ends_group;          /* RFC 2920 §3.1: the client waits for its reply */
 };
 
 void smtpd_reply(struct session *s, const char *fmt, ...)
@@ -238,6 +240,27 @@ static int cmd_starttls(struct session *s, const char *arg, size_t n)
 
 /* --- the transaction: MAIL and RCPT --- */
 
+/* Postfix's queue_minfree: a full spool is said at MAIL, before the client
+ * sends the data. The margin is queue_minfree, by default room for one and
+ * a half messages of the largest size, plus the SIZE= the client announced. */
+static int spool_room(struct session *s, long long announced)
+{
+	struct mail_err e;
+	long long margin = config_num(s->cfg, CFG_QUEUE_MINFREE);
+	if (!margin)
+		margin = config_num(s->cfg, CFG_MAX_MESSAGE_SIZE) / 2 * 3;
+	if (!s->srv->spool || spool_has_room(s->srv->spool, margin + (announced > 0 ? announced : 0), &e) == 0)
+		return 1;
+	if (e.smtp != 452) {
+		/* statvfs failed: the spool itself will say at DATA */
+		log_warn(NULL, "client=%s event=spool-space-unknown error=\"%s\"", s->peer.text, e.msg);
+		return 1;
+	}
+	log_warn(NULL, "client=%s event=spool-full error=\"%s\"", s->peer.text, e.msg);
+	smtpd_reply(s, "452 4.3.1 Insufficient system storage");
+	return 0;
+}
+
 static int cmd_mail(struct session *s, const char *arg, size_t n)
 {
 	struct mailbox m;
@@ -265,6 +288,8 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 		smtpd_reply(s, "555 5.5.4 BINARYMIME is not supported");
 		return 0;
 	}
+	if (!spool_room(s, mp.size))
+		return 0;
 	addr_format(&m, addr, sizeof addr);
 	if (s->user[0] && s->srv->owns && !(m.flags & MBOX_NULL) && s->srv->owns(s->srv->ctx, s->user, addr) != 1) {
 		smtpd_reply(s, "553 5.7.1 Sender address <%s> is not owned by user %s", addr, s->user);
@@ -299,6 +324,22 @@ static int is_local_domain(const struct session *s, const struct mailbox *m)
 	return !(m->flags & MBOX_LITERAL) && idna_list_has(config_str(s->cfg, CFG_LOCAL_DOMAINS), m->domain);
 }
 
+/* The first of local_domains, else the hostname: where a bare
+ * <Postmaster> is delivered (RFC 5321 §4.5.1). */
+static const char *primary_domain(const struct session *s, char *out, size_t cap)
+{
+	const char *list = config_str(s->cfg, CFG_LOCAL_DOMAINS);
+	list += strspn(list, ", \t");
+	size_t len = strcspn(list, ", \t");
+	if (!len) {
+		list = config_str(s->cfg, CFG_HOSTNAME);
+		len = strlen(list);
+	}
+	if (str_copy(out, cap, list, len) < 0)
+		out[0] = '\0';
+	return out;
+}
+
 static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 {
 	struct mailbox m;
@@ -321,6 +362,10 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 	}
 	if ((long long)s->env.nrcpt >= config_num(s->cfg, CFG_MAX_RECIPIENTS)) {
 		smtpd_reply(s, "452 4.5.3 Too many recipients");
+		return 0;
+	}
+	if (!m.domain[0] && addr_qualify(&m, primary_domain(s, addr, sizeof addr)) < 0) {
+		smtpd_reply(s, "451 4.3.0 <postmaster>: no primary domain to deliver it to");
 		return 0;
 	}
 	addr_format(&m, addr, sizeof addr);
@@ -370,20 +415,20 @@ int smtpd_cmd_bdat(struct session *s, const char *arg, size_t n);
 
 /* Sorted by how often they come, not by name: the loop is linear. */
 static const struct command commands[] = {
-	{ "RCPT", ST_MAIL | ST_RCPT, cmd_rcpt, "503 5.5.1 Need MAIL before RCPT" },
-	{ "MAIL", ST_READY, cmd_mail, NULL },
-	{ "DATA", ST_MAIL | ST_RCPT, smtpd_cmd_data, "503 5.5.1 Need RCPT before DATA" },
-	{ "BDAT", ST_MAIL | ST_RCPT, smtpd_cmd_bdat, "503 5.5.1 Need RCPT before BDAT" },
-	{ "EHLO", ST_ANY, cmd_ehlo, NULL },
-	{ "HELO", ST_ANY, cmd_helo, NULL },
-	{ "RSET", ST_ANY, cmd_rset, NULL },
-	{ "NOOP", ST_ANY, cmd_noop, NULL },
-	{ "QUIT", ST_ANY, cmd_quit, NULL },
-	{ "VRFY", ST_ANY, cmd_vrfy, NULL },
-	{ "EXPN", ST_ANY, cmd_expn, NULL },
-	{ "HELP", ST_ANY, cmd_help, NULL },
-	{ "STARTTLS", ST_GREET | ST_READY, cmd_starttls, "503 5.5.1 STARTTLS not allowed during a mail transaction" },
-	{ "AUTH", ST_READY, smtpd_cmd_auth, NULL },
+	{ "RCPT", ST_MAIL | ST_RCPT, cmd_rcpt, "503 5.5.1 Need MAIL before RCPT", 0 },
+	{ "MAIL", ST_READY, cmd_mail, NULL, 0 },
+	{ "DATA", ST_MAIL | ST_RCPT, smtpd_cmd_data, "503 5.5.1 Need RCPT before DATA", 1 },
+	{ "BDAT", ST_MAIL | ST_RCPT, smtpd_cmd_bdat, "503 5.5.1 Need RCPT before BDAT", 0 },
+	{ "EHLO", ST_ANY, cmd_ehlo, NULL, 1 },
+	{ "HELO", ST_ANY, cmd_helo, NULL, 1 },
+	{ "RSET", ST_ANY, cmd_rset, NULL, 0 },
+	{ "NOOP", ST_ANY, cmd_noop, NULL, 1 },
+	{ "QUIT", ST_ANY, cmd_quit, NULL, 0 },
+	{ "VRFY", ST_ANY, cmd_vrfy, NULL, 1 },
+	{ "EXPN", ST_ANY, cmd_expn, NULL, 1 },
+	{ "HELP", ST_ANY, cmd_help, NULL, 0 },
+	{ "STARTTLS", ST_GREET | ST_READY, cmd_starttls, "503 5.5.1 STARTTLS not allowed during a mail transaction", 0 },
+	{ "AUTH", ST_READY, smtpd_cmd_auth, NULL, 0 },
 };
 
 static void wrong_state(struct session *s, const struct command *c)
@@ -396,6 +441,23 @@ static void wrong_state(struct session *s, const struct command *c)
 		smtpd_reply(s, "503 5.5.1 AUTH not allowed during a mail transaction");
 	else
 		smtpd_reply(s, "%s", c->wrong_state ? c->wrong_state : "503 5.5.1 Bad sequence of commands");
+}
+
+/* Did the client send more before the reply it must wait for? RFC 2920
+ * §3.1: EHLO, HELO, DATA, VRFY, EXPN and NOOP end a group of pipelined
+ * commands, and a client that did not get PIPELINING from EHLO waits for
+ * every reply. Bytes already buffered behind such a command were sent
+ * before our answer: a client out of step, or text smuggled past a DATA
+ * that may be refused (run as commands, or taken for a message). Postfix
+ * ends such sessions (smtpd_forbid_unauth_pipelining); so do we. QUIT has
+ * nothing to smuggle; STARTTLS discards what follows it (cmd_starttls). */
+static int out_of_step(const struct session *s, const struct command *c)
+{
+	if (!config_num(s->cfg, CFG_SMTPD_FORBID_UNAUTH_PIPELINING) || !io_pending(&s->io))
+		return 0;
+	if (c && (c->fn == cmd_quit || c->fn == cmd_starttls))
+		return 0;
+	return !s->esmtp || (c && c->ends_group);
 }
 
 /* One command line: checks, the table, the handler. */
@@ -425,6 +487,18 @@ static void dispatch(struct session *s, int got)
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(commands[i].verb, verb))
 			c = &commands[i];
+	if (out_of_step(s, c)) {
+		char sample[4 * 40 + 1];
+		const char *p = "";
+		struct mail_err e;
+		size_t pending = io_pending(&s->io);
+		io_peek(&s->io, &p, &e); /* what is buffered: no wait */
+		log_warn(NULL, "client=%s event=protocol-sync-error after=%s pending=%zu input=\"%s\"", s->peer.text,
+			 c ? c->verb : "unknown", pending, log_value(sample, sizeof sample, p, pending < 40 ? pending : 40));
+		smtpd_reply(s, "554 5.5.0 Error: SMTP protocol synchronization");
+		s->quit = 1;
+		return;
+	}
 	if (!c) {
 		smtpd_reply(s, "500 5.5.1 Command unrecognized");
 		return;
@@ -542,6 +616,20 @@ static void session_free(struct session *s)
 	io_free(&s->io);
 }
 
+/* Postfix's smtpd_soft_error_limit: past it, each reply waits
+ * smtpd_error_sleep_time times the errors over the limit, so a client
+ * probing with junk slows down long before smtpd_max_errors ends it. */
+static void error_delay(struct session *s)
+{
+	long long soft = config_num(s->cfg, CFG_SMTPD_SOFT_ERROR_LIMIT);
+	if (s->quit || soft <= 0 || s->errors <= soft)
+		return;
+	long long ms = config_num(s->cfg, CFG_SMTPD_ERROR_SLEEP_TIME) * 1000 * (s->errors - soft);
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *lo, int rfd,
 		 int wfd, const struct peer *client)
 {
@@ -595,6 +683,7 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 			log_info(NULL, "client=%s event=too-many-errors errors=%d", s->peer.text, s->errors);
 			s->quit = 1;
 		}
+		error_delay(s);
 	}
 	smtpd_flush(s);
 	int rc = s->quit == 2 ? 0 : 1;

@@ -185,6 +185,7 @@ int smtpd_cmd_data(struct session *s, const char *arg, size_t n)
 		return 0;
 	smtp_data_init(&d, (size_t)config_num(s->cfg, CFG_MAX_LINE_LENGTH),
 		       config_num(s->cfg, CFG_MAX_MESSAGE_SIZE));
+	d.max_header = config_num(s->cfg, CFG_MAX_HEADER_SIZE);
 	set_data_timeout(s, 1);
 	while (!d.done) {
 		const char *p;
@@ -254,6 +255,7 @@ int smtpd_cmd_bdat(struct session *s, const char *arg, size_t n)
 		} else {
 			smtp_data_init(s->dec, (size_t)config_num(s->cfg, CFG_MAX_LINE_LENGTH),
 				       config_num(s->cfg, CFG_MAX_MESSAGE_SIZE));
+			s->dec->max_header = config_num(s->cfg, CFG_MAX_HEADER_SIZE);
 		}
 	} else if (s->bdat_failed) {
 		smtpd_reply(s, "503 5.5.1 Earlier BDAT failed; send RSET");

@@ -92,6 +92,12 @@ int spool_open_message(struct spool *s, const char *id, struct mail_err *e);
 /* Remove a message whose recipients are all final: envelope first (the
  * uncommit), then the message, then fsync. */
 int spool_remove(struct spool *s, const char *id, struct mail_err *e);
+/* Free inodes the spool keeps for messages in flight (2 per message). */
+#define SPOOL_MIN_INODES 100
+/* Room for a message: at least bytes free (for an unprivileged user, as
+ * statvfs's f_bavail counts) and SPOOL_MIN_INODES inodes. 0 yes; -1 with
+ * e 452 4.3.1 (EX_TEMPFAIL) when not, or e from statvfs. */
+int spool_has_room(struct spool *s, long long bytes, struct mail_err *e);
 /* Is the message file the one the envelope describes? Compares the
  * file's size with the envelope's, then (version 2 envelopes) the CRC-32
  * of its bytes. 0 intact, 1 damaged (why says how), -1 unreadable (e).
