@@ -97,11 +97,12 @@ static const char *domain_of(const char *addr)
 
 static void log_result(const char *id, const struct rcpt *r, long long arrival, long long now)
 {
-	char to[ADDR_TEXT_MAX * 4 + 1], said[ENV_ERROR_MAX * 4 + 1];
+	char to[ADDR_TEXT_MAX * 4 + 1], reason[ENV_ERROR_MAX * 4 + 1];
 	log_value(to, sizeof to, r->addr, strlen(r->addr));
-	log_value(said, sizeof said, r->error, strlen(r->error));
-	log_info(id, "to=<%s> status=%s attempts=%d delay=%llds said=%s", to, rcpt_state_name(r->state),
-		 r->attempts, now - arrival, said);
+	log_quoted(reason, sizeof reason, r->error, strlen(r->error));
+	/* "reason", not "said": the text may be our own decision (retry.c) */
+	log_info(id, "to=<%s> status=%s attempts=%d delay=%llds reason=\"%s\"", to, rcpt_state_name(r->state),
+		 r->attempts, now - arrival, reason);
 }
 
 /* Take one of the domain's delivery slots: a free one if any, else wait
