@@ -240,7 +240,7 @@ static int process(struct runner *r, struct envelope *env, struct mail_err *e)
 	if (any_report) {
 		char bid[QID_MAX];
 		const char *host = config_str(r->cfg, CFG_HOSTNAME);
-		if (dsn_enqueue(r->spool, env, actions, msg_fd, host, bid, sizeof bid, e) < 0) {
+		if (dsn_enqueue(r->spool, r->dkim, env, actions, msg_fd, host, bid, sizeof bid, e) < 0) {
 			err_wrap(e, "runner: %s: cannot queue the delivery report", env->id);
 			goto out;
 		}
