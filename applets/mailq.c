@@ -19,7 +19,9 @@
  * the messages they submitted. Entries whose envelope cannot be parsed are
  * moved to corrupt/ (when permitted) and reported on stderr.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@
 #include "base/log.h"
 #include "queue/integrity.h"
 #include "queue/queue_admin.h"
+#include "queue/queue_metrics.h"
 #include "queue/runner.h"
 #include "store/spool.h"
 #include "applets.h"
@@ -40,6 +43,7 @@ static const char usage_text[] =
 	"       mailq [-C FILE] ACTION [ID... | -] [FILTER...]\n"
 	"List or manage the messages in the postbox queue.\n\n"
 	"  --json, -j         one JSON object per message (Postfix postqueue -j fields)\n"
+	"  --metrics          the queue as Prometheus metrics (text exposition format)\n"
 	"  -C FILE            configuration file\n\n"
 	"Actions (on the IDs given, \"-\" = ids on stdin, or on all messages the\n"
 	"filters select; --all selects every message):\n"
@@ -111,11 +115,37 @@ static void print_text(const struct envelope *env)
 	printf("\n");
 }
 
+static void print_metrics(const struct queue_metrics *m, long long now)
+{
+	struct buf b = BUF_INIT;
+	queue_metrics_write(m, now, &b);
+	fwrite(b.ptr, 1, b.len, stdout);
+	buf_free(&b);
+}
+
+/* Messages set aside in corrupt/: each has its .why file. */
+static long long count_corrupt(const char *spool_dir)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/corrupt", spool_dir);
+	DIR *d = opendir(path);
+	long long n = 0;
+	if (!d)
+		return 0;
+	for (struct dirent *de; (de = readdir(d));) {
+		size_t len = strlen(de->d_name);
+		if (len > 4 && !strcmp(de->d_name + len - 4, ".why"))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 enum action { ACT_LIST, ACT_FLUSH, ACT_HOLD, ACT_RELEASE, ACT_DELETE, ACT_REQUEUE, ACT_EXPIRE, ACT_SHOW };
 
 struct args {
 	const char *config;
-	int json, all;
+	int json, all, metrics;
 	enum action action;
 	struct queue_select sel;
 	char **ids;
@@ -183,6 +213,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 			a->action = actions[k].act;
 		} else if (!strcmp(o, "--json") || !strcmp(o, "-j")) {
 			a->json = 1;
+		} else if (!strcmp(o, "--metrics")) {
+			a->metrics = 1;
 		} else if (!strcmp(o, "--all")) {
 			a->all = 1;
 		} else if (!strcmp(o, "-C") && v) {
@@ -355,7 +387,9 @@ int mailq_main(int argc, char **argv)
 	struct args a;
 	parse_args(argc, argv, &a);
 	const char *path = a.config;
-	int json = a.json;
+	int json = a.json || a.metrics;
+	if (a.metrics && a.action != ACT_LIST)
+		die(EX_USAGE, "--metrics lists; it takes no action");
 	struct config cfg;
 	cli_load_config(&cfg, path);
 	const char *dir = config_str(&cfg, CFG_SPOOL);
@@ -363,7 +397,11 @@ int mailq_main(int argc, char **argv)
 	struct mail_err e;
 	struct stat st;
 	if (stat(dir, &st) < 0 && errno == ENOENT) {
-		if (a.action == ACT_LIST && !json)
+		if (a.action == ACT_LIST && a.metrics) {
+			struct queue_metrics none;
+			queue_metrics_init(&none);
+			print_metrics(&none, 0);
+		} else if (a.action == ACT_LIST && !json)
 			printf("Mail queue is empty\n");
 		else if (a.action != ACT_LIST && a.nids)
 			die(EX_NOINPUT, "%s: not in the queue (no spool at %s)", a.ids[0], dir);
@@ -395,6 +433,8 @@ int mailq_main(int argc, char **argv)
 		die(EX_TEMPFAIL, "%s", e.msg);
 	long long total = 0, now = (long long)time(NULL);
 	size_t shown = 0;
+	struct queue_metrics metrics;
+	queue_metrics_init(&metrics);
 	for (size_t i = 0; i < n; i++) {
 		struct envelope env;
 		if (spool_read_envelope(&spool, ids[i], &env, &e) < 0) {
@@ -411,7 +451,9 @@ int mailq_main(int argc, char **argv)
 			if (!json && shown == 0)
 				printf("%-25s %8s %-20s  %s\n", "-Queue ID-", "--Size--",
 				       "----Arrival Time----", "-Sender/Recipient-------");
-			if (json)
+			if (a.metrics)
+				queue_metrics_add(&metrics, &env);
+			else if (json)
 				print_json(&env);
 			else
 				print_text(&env);
@@ -420,7 +462,10 @@ int mailq_main(int argc, char **argv)
 		}
 		envelope_free(&env);
 	}
-	if (!json) {
+	if (a.metrics) {
+		metrics.corrupt = count_corrupt(dir);
+		print_metrics(&metrics, now);
+	} else if (!json) {
 		if (shown == 0)
 			printf("Mail queue is empty\n");
 		else

@@ -28,6 +28,7 @@
 
 #include "net/dns.h"
 #include "queue/local_transport.h"
+#include "auth/dkim_keyring.h"
 #include "base/log.h"
 #include "queue/pickup.h"
 #include "queue/remote_transport.h"
@@ -128,6 +129,9 @@ int runq_run(const struct config *cfg, const struct runner_filter *filter, const
 		die(EX_TEMPFAIL, "%s", e.msg);
 	if (runner_init(&r, &spool, cfg, &e) < 0)
 		die(EX_CONFIG, "%s", e.msg);
+	static struct dkim_keyring keys; /* signs bounces and what pickup moves */
+	cli_load_dkim_keys(&keys, cfg);
+	r.dkim = &keys;
 	struct remote remote;
 	if (remote_init(&remote, cfg, &e) < 0)
 		die(EX_CONFIG, "%s", e.msg);
@@ -161,7 +165,7 @@ int runq_run(const struct config *cfg, const struct runner_filter *filter, const
 		/* What unprivileged users dropped into incoming/ joins the queue. */
 		struct pickup_result picked;
 		if (spool_trusted(&spool, getuid()) &&
-		    spool_pickup(&spool, config_str(cfg, CFG_HOSTNAME), config_num(cfg, CFG_MAX_MESSAGE_SIZE),
+		    spool_pickup(&spool, &keys, config_str(cfg, CFG_HOSTNAME), config_num(cfg, CFG_MAX_MESSAGE_SIZE),
 				 &picked, &e) < 0)
 			warn("%s", e.msg);
 		if (runner_run(&r, &e) < 0) {

@@ -291,8 +291,11 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 	if (!spool_room(s, mp.size))
 		return 0;
 	addr_format(&m, addr, sizeof addr);
-	if (s->user[0] && s->srv->owns && !(m.flags & MBOX_NULL) && s->srv->owns(s->srv->ctx, s->user, addr) != 1) {
-		smtpd_reply(s, "553 5.7.1 Sender address <%s> is not owned by user %s", addr, s->user);
+	if (s->user[0] && s->srv->owns && s->srv->owns(s->srv->ctx, s->user, addr) != 1) {
+		if (m.flags & MBOX_NULL)
+			smtpd_reply(s, "553 5.7.1 The null sender <> is not allowed for user %s", s->user);
+		else
+			smtpd_reply(s, "553 5.7.1 Sender address <%s> is not owned by user %s", addr, s->user);
 		return 0;
 	}
 	if (smtpd_rate_message(s) < 0)
@@ -453,7 +456,10 @@ static void wrong_state(struct session *s, const struct command *c)
  * nothing to smuggle; STARTTLS discards what follows it (cmd_starttls). */
 static int out_of_step(const struct session *s, const struct command *c)
 {
-	if (!config_num(s->cfg, CFG_SMTPD_FORBID_UNAUTH_PIPELINING) || !io_pending(&s->io))
+	/* A local user's program on a pipe (sendmail -bs) is trusted like
+	 * sendmail itself and often writes a whole session at once. */
+	if (!config_num(s->cfg, CFG_SMTPD_FORBID_UNAUTH_PIPELINING) || !io_pending(&s->io) ||
+	    s->peer.kind == PEER_LOCAL)
 		return 0;
 	if (c && (c->fn == cmd_quit || c->fn == cmd_starttls))
 		return 0;
