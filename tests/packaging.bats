@@ -166,7 +166,8 @@ help_options() {
 	declare -A page=([sendmail]=sendmail.1 [mailq]=mailq.1 [smtp-chat]=smtp-chat.1
 		[smtpd]=postbox-smtpd.8 [pop3d]=postbox-pop3d.8 [runq]=runq.8
 		[deliver]=postbox-deliver.8 [pickup]=postbox-pickup.8 [passwd]=postbox-passwd.8
-		[config]=postbox-config.8 [spf]=postbox-spf.1 [dkim]=postbox-dkim.1)
+		[config]=postbox-config.8 [spf]=postbox-spf.1 [dkim]=postbox-dkim.1
+		[authcheck]=postbox-authcheck.1)
 	local a missing=0 n=0
 	for a in $(pb --list); do
 		[ -n "${page[$a]:-}" ] || { echo "no manual page for applet $a"; missing=1; continue; }
