@@ -590,3 +590,17 @@ PY
 	[ "$(queue_count)" -eq 0 ]
 	[ "$(ls "$T/mail/ann/Maildir/new" | wc -l)" -eq 1 ]
 }
+
+@test "a worker that cannot be forked leaves no message behind: the runner takes its share" {
+	command -v strace >/dev/null || skip "strace not installed"
+	conf queue_workers 4
+	start_mx_sink
+	for i in 1 2 3 4 5 6 7 8; do send "f$i" "f$i@example.org"; done
+	# The second fork (worker 2) fails with EAGAIN; workers 1 and 3 run.
+	run strace -f -o "$T/trace" -e trace=clone,clone3,fork,vfork -e inject=clone,clone3,fork,vfork:error=EAGAIN:when=2 "$PB" runq
+	echo "$output"
+	grep -q 'EAGAIN (Resource temporarily unavailable) (INJECTED)' "$T/trace"
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(sink_count)" -eq 8 ]
+}
