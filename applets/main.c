@@ -1,10 +1,13 @@
 /* main.c — postbox: one binary, many applets (the busybox model).
  *
  * Usage: postbox APPLET [ARGS...]   or   APPLET [ARGS...] through a link
- *        postbox --list | --list-links | --install [--force] DIR | --help | --version
+ *        postbox --list | --list-links | --install [--force] DIR | --libs | --help | --version
  *
  * The applet is basename(argv[0]) when that names one, else argv[1].
+ * --libs prints the sonames of the libraries postbox loads with dlopen
+ * (base/lazylib.h), one a line: the dependencies packagers declare.
  * Exit codes: the applet's own; 64 (EX_USAGE) for an unknown applet;
+ * 71 (EX_OSERR) when a library the applet needs cannot be loaded;
  * 73 (EX_CANTCREAT) when --install cannot make a link.
  */
 #include <errno.h>
@@ -15,27 +18,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/lazylib.h"
 #include "applets.h"
 
 struct applet {
 	const char *name;
 	int (*main)(int argc, char **argv);
 	int link;                /* installed as a link by --install */
+	unsigned libs;           /* loaded before it starts (lazylib.h): the ones
+				  * it always uses, and smtp-chat's before its
+				  * threads; the others load where they are used */
 	const char *summary;
 };
 
 /* Sorted by name. */
 static const struct applet applets[] = {
-	{ "config", config_main, 0, "print the effective configuration" },
-	{ "deliver", deliver_main, 1, "deliver one message into a Maildir, an mbox or a program" },
-	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
-	{ "passwd", passwd_main, 0, "make a password hash for the users file" },
-	{ "pickup", pickup_main, 0, "move users' submissions from incoming/ into the queue" },
-	{ "pop3d", pop3d_main, 1, "POP3 server for the users' Maildirs" },
-	{ "runq", runq_main, 1, "run the mail queue now (sendmail -q)" },
-	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
-	{ "smtp-chat", smtp_chat_main, 1, "scripted SMTP client, probes and load generator" },
-	{ "smtpd", smtpd_main, 1, "ESMTP server: inetd or standalone, MTA and submission" },
+	{ "config", config_main, 0, 0, "print the effective configuration" },
+	{ "deliver", deliver_main, 1, 0, "deliver one message into a Maildir, an mbox or a program" },
+	{ "mailq", mailq_main, 1, 0, "list the mail queue (text or JSON)" },
+	{ "passwd", passwd_main, 0, LAZYLIB_CRYPT, "make a password hash for the users file" },
+	{ "pickup", pickup_main, 0, 0, "move users' submissions from incoming/ into the queue" },
+	{ "pop3d", pop3d_main, 1, 0, "POP3 server for the users' Maildirs" },
+	{ "runq", runq_main, 1, LAZYLIB_OPENSSL | LAZYLIB_LDNS, "run the mail queue now (sendmail -q)" },
+	{ "sendmail", sendmail_main, 1, 0, "submit a message (sendmail-compatible)" },
+	{ "smtp-chat", smtp_chat_main, 1, LAZYLIB_OPENSSL | LAZYLIB_LDNS, "scripted SMTP client, probes and load generator" },
+	{ "smtpd", smtpd_main, 1, 0, "ESMTP server: inetd or standalone, MTA and submission" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])
 
@@ -63,7 +70,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "postbox %s — a complete mail system in one binary\n\n"
 		   "Usage: postbox APPLET [ARGS...]\n"
-		   "       postbox --list | --install [--force] DIR | --help | --version\n\n"
+		   "       postbox --list | --install [--force] DIR | --libs | --help | --version\n\n"
 		   "Applets:\n",
 		POSTBOX_VERSION);
 	list_applets(f, 1);
@@ -137,6 +144,12 @@ int main(int argc, char **argv)
 			list_applets(stdout, -1); /* what --install links; for make install */
 			return 0;
 		}
+		if (!strcmp(arg, "--libs")) {
+			static const unsigned libs[] = { LAZYLIB_OPENSSL, LAZYLIB_LDNS, LAZYLIB_CRYPT };
+			for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
+				printf("%s\n", lazylib_soname(libs[i]));
+			return 0;
+		}
 		if (!strcmp(arg, "--install")) {
 			int force = argc > 2 && !strcmp(argv[2], "--force");
 			if (argc != 3 + force)
@@ -153,5 +166,8 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	cli_init(a->name);
+	struct mail_err e;
+	if (a->libs && lazylib_load(a->libs, &e) < 0)
+		die(EX_OSERR, "%s", e.msg);
 	return a->main(argc, argv);
 }

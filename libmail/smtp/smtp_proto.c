@@ -284,6 +284,8 @@ int smtp_cram_md5(struct buf *out, const char *user, const char *pass,
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 	int rc = -1;
+	if (lazylib_load(LAZYLIB_OPENSSL, e) < 0)
+		return -1;
 	if (base64_decode(&chal, challenge_b64, n) < 0) {
 		err_set(e, EX_PROTOCOL, 0, "", "CRAM-MD5 challenge is not base64");
 		goto fail;
