@@ -46,7 +46,9 @@
 #include "net/daemon.h"
 #include "base/log.h"
 #include "net/cidr.h"
+#include "queue/queue_run.h"
 #include "smtp/smtp_server.h"
+#include "smtp/smtp_setup.h"
 #include "smtp/smtp_tables.h"
 #include "applets.h"
 
@@ -137,23 +139,6 @@ static int load_listener_cert(const struct listener_cert *c, const char *name, s
 	return 0;
 }
 
-/* The TLS context and everything else that comes from the configuration. */
-static int setup_server(const struct config *cfg, struct tls_ctx **tls, struct mail_err *e)
-{
-	const char *cert = config_str(cfg, CFG_TLS_CERT), *key = config_str(cfg, CFG_TLS_KEY);
-	*tls = NULL;
-	if (net_list_valid(config_str(cfg, CFG_RELAY_NETWORKS), e) < 0)
-		return -1;
-	if (cert[0] || key[0]) {
-		*tls = tls_server_ctx(cert, key[0] ? key : cert, e);
-		if (!*tls) {
-			e->ex = EX_CONFIG;
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static void set_limits(const struct config *cfg, struct daemon_limits *lim)
 {
 	const char *host = config_str(cfg, CFG_HOSTNAME);
@@ -175,7 +160,7 @@ static void reload(void *ctx, struct daemon_limits *lim)
 		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
 		return;
 	}
-	if (setup_server(&fresh, &tls, &e) < 0) {
+	if (smtp_server_prepare(&fresh, &tls, &e) < 0) {
 		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
 		config_free(&fresh);
 		return;
@@ -212,7 +197,6 @@ static void reload(void *ctx, struct daemon_limits *lim)
 		d->lc[i].tls = ltls[i];
 	}
 	d->srv.cfg = &d->cfg;
-	d->srv.queued = config_num(&d->cfg, CFG_IMMEDIATE_DELIVERY) ? runq_kick : NULL;
 	smtp_tables_free(d->tables);
 	free(d->tables);
 	d->tables = tables;
@@ -234,6 +218,17 @@ static void nonblocking_if_socket(int fd)
 	}
 }
 
+/* One session; with immediate_delivery, its messages are handed to a
+ * queue runner when it is over (queue_run.h), without a new queue scan. */
+static int run_session(struct smtpd *d, const struct smtp_listen_opts *o, int rfd, int wfd, const char *ip)
+{
+	static struct smtp_queued queued;
+	d->srv.queued = config_num(&d->cfg, CFG_IMMEDIATE_DELIVERY) ? &queued : NULL;
+	int r = smtp_session(&d->srv, o, rfd, wfd, ip);
+	queue_kick_session(&d->cfg, d->srv.queued);
+	return r;
+}
+
 static int session(void *ctx, const struct listener *l, int fd, const char *ip)
 {
 	struct smtpd *d = ctx;
@@ -242,7 +237,7 @@ static int session(void *ctx, const struct listener *l, int fd, const char *ip)
 	if (d->lc[i].tls)
 		d->srv.tls = d->lc[i].tls;
 	nonblocking_if_socket(fd);
-	return smtp_session(&d->srv, &d->lopts[i], fd, fd, ip);
+	return run_session(d, &d->lopts[i], fd, fd, ip);
 }
 
 /* Run as smtpd_user, or as the spool's owner when that is not root. */
@@ -296,7 +291,7 @@ static int inetd_session(struct smtpd *d, const struct smtp_listen_opts *o)
 	nonblocking_if_socket(0);
 	nonblocking_if_socket(1);
 	signal(SIGPIPE, SIG_IGN);
-	return smtp_session(&d->srv, o, 0, 1, ip);
+	return run_session(d, o, 0, 1, ip);
 }
 
 int smtpd_main(int argc, char **argv)
@@ -325,7 +320,7 @@ int smtpd_main(int argc, char **argv)
 	}
 	cli_load_config(&d.cfg, d.config_path);
 	memset(&e, 0, sizeof e);
-	if (setup_server(&d.cfg, &d.srv.tls, &e) < 0)
+	if (smtp_server_prepare(&d.cfg, &d.srv.tls, &e) < 0)
 		die(e.ex ? e.ex : EX_CONFIG, "%s", e.msg);
 	d.tables = malloc(sizeof *d.tables);
 	if (!d.tables)
@@ -374,7 +369,6 @@ int smtpd_main(int argc, char **argv)
 		die(EX_UNAVAILABLE, "%s", e.msg);
 	d.srv.cfg = &d.cfg;
 	d.srv.spool = &d.spool;
-	d.srv.queued = config_num(&d.cfg, CFG_IMMEDIATE_DELIVERY) ? runq_kick : NULL;
 	if (!nspecs)
 		return inetd_session(&d, &inetd_o);
 	set_limits(&d.cfg, &lim);
