@@ -278,6 +278,23 @@ PY
 	[ "$(sink_count)" -eq 1 ]
 }
 
+@test "immediate_delivery: a kick attempts only the new message, no sweep of the spool" {
+	maildir_users ann
+	pb pickup                       # make the spool, as root
+	open_to_nobody "$T/users"
+	printf 'Subject: from nobody\n\nhi\n' | as_nobody "$PB" sendmail ann@test.example
+	[ -n "$(ls "$SPOOL/incoming")" ]
+	conf immediate_delivery yes
+	printf 'Subject: kicked\n\nhi\n' | pb sendmail -i ann@test.example
+	for i in $(seq 1 50); do [ "$(queue_count)" -eq 0 ] && break; sleep 0.1; done
+	[ "$(queue_count)" -eq 0 ]
+	grep -qx 'Subject: kicked' "$T"/mail/ann/Maildir/new/*
+	# incoming/ is the next full run's: the kick did not pick it up
+	[ -n "$(ls "$SPOOL/incoming")" ]
+	run pb runq
+	[ -z "$(ls "$SPOOL/incoming")" ]
+}
+
 @test "bad runq usage and configuration" {
 	run pb runq --bogus
 	[ "$status" -eq 64 ]
