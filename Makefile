@@ -13,13 +13,14 @@ VERSION   := 0.1.0
 BUILD     ?= build
 PREFIX    ?= /usr/local
 CC        ?= cc
-PKGS      := openssl ldns libcrypt
+PKGS      := openssl ldns libcrypt libidn2
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lldns -lcrypt)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lldns -lcrypt -lidn2)
 
 # postbox itself does not link them: libmail/base/lazylib.c loads each on its
-# first call, by the soname of the library found here.
+# first call, by the soname of the library found here. libidn2 (IDNA2008,
+# msg/idna.c) is small and linked normally: runtime package libidn2-0.
 soname     = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | awk '/SONAME/ {print $$2}')
 SONAMES    := $(foreach l,ssl ldns crypt,$(if $(call soname,$(l)),-DLIB$(shell echo $(l) | tr a-z A-Z)_SONAME='"$(call soname,$(l))"',$(warning lib$(l).so not found: using Debian 12's soname)))
 
@@ -59,7 +60,7 @@ $(BUILD)/libmail.a: $(LIB_OBJ)
 
 $(BUILD)/postbox: $(APPLET_OBJ) $(BUILD)/libmail.a
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a -ldl
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a -ldl -lidn2
 
 $(BUILD)/unit-tests: $(UNIT_SRC) $(BUILD)/libmail.a
 	@$(if $(Q),echo "  LINK    $@")

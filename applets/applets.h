@@ -19,6 +19,7 @@
 
 int config_main(int argc, char **argv);
 int deliver_main(int argc, char **argv);
+int dkim_main(int argc, char **argv);
 int mailq_main(int argc, char **argv);
 int passwd_main(int argc, char **argv);
 int pickup_main(int argc, char **argv);
@@ -27,6 +28,7 @@ int runq_main(int argc, char **argv);
 int sendmail_main(int argc, char **argv);
 int smtp_chat_main(int argc, char **argv);
 int smtpd_main(int argc, char **argv);
+int spf_main(int argc, char **argv);
 
 /* --- cli.c: what every applet needs at its edge --- */
 

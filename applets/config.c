@@ -1,11 +1,9 @@
 /* config.c — `postbox config`: the effective configuration and its origins.
  *
- * Usage: postbox config [-C FILE] [KEY...]
- *        postbox config --keys
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks that it names every option the parser accepts).
  * Prints `key = value   # origin` for every key (or the named ones; with
- * one KEY, just the value, for scripts). --keys lists every key with its
- * built-in default and meaning, as a Markdown table. Exit 78 (EX_CONFIG)
- * on a bad file, 64 on an unknown key.
+ * one KEY, just the value, for scripts). --keys prints a Markdown table.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +15,9 @@ static const char usage_text[] =
 	"       postbox config --keys\n"
 	"Print the effective configuration: every key, its value and where the\n"
 	"value came from (default, built-in, or FILE:LINE). With one KEY, print\n"
-	"only its value. --keys lists every key, its default and its meaning.\n";
+	"only its value. --keys lists every key, its default and its meaning.\n\n"
+	"  -C FILE   configuration file (else $POSTBOX_CONFIG, else the built-in path)\n\n"
+	"Exit: 0 printed, 64 usage or unknown key, 78 bad configuration.\n";
 
 static int list_keys(void)
 {

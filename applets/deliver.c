@@ -1,13 +1,14 @@
 /* deliver.c — the local delivery agent: one message on stdin into a
  * Maildir, an mbox or a program.
  *
- * Usage: deliver [-f SENDER] [-d ADDRESS] [-F FOLDER] [-C FILE] [MAILBOX]
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks that it names every option the parser accepts).
  *
  * With -d the address is resolved through the users and aliases files
  * (local/recipient.h): mailboxes, files, programs ("|cmd", argv, no shell) and
  * forwards (queued in the spool). With MAILBOX (a path; a trailing '/'
  * means Maildir) the message goes there and -d only names the recipient
- * for Delivered-To. Maildir as in RELIABILITY.md §9 (maildir.h), mbox with
+ * for Delivered-To. Maildir as in maildir(5) (maildir.h), mbox with
  * dotlock + fcntl and mboxrd escaping (mbox.h). Return-Path and
  * Delivered-To are added; a message already delivered to the same address
  * or with more than hop_limit Received: fields is refused (a loop).
@@ -15,16 +16,9 @@
  * gives the sender when -f is absent). Run as root, each mailbox is written
  * as its owner (delivery.h).
  *
- * Exit codes (sysexits): 0 delivered everywhere; 75 temporary (lock busy,
- * disk full, over quota with quota_action = defer, a program exiting 75,
- * an unreadable users/aliases file) — nothing needs to be undone, retry;
- * 67 unknown user; 65 bad data (NUL byte, too large, mail loop); 73 cannot
- * create (unsafe target: symlink, hard link, FIFO, directory, swapped
- * file; over quota); 77 permission denied; 64 usage; 69 or the program's
- * own sysexits code when a program fails permanently. With several
- * destinations a temporary failure wins (the whole message is retried;
- * a duplicate is acceptable, a loss is not), else the first permanent one.
- * One line per failure on stderr.
+ * With several destinations a temporary failure wins (the whole message
+ * is retried; a duplicate is acceptable, a loss is not), else the first
+ * permanent one. One line per failure on stderr.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -48,9 +42,12 @@ static const char usage_text[] =
 	"  -F FOLDER   deliver into the Maildir++ folder .FOLDER (made when missing)\n"
 	"  -C FILE     configuration file\n"
 	"  MAILBOX     a path: Maildir when it ends in /, else mbox\n\n"
-	"Exit: 0 delivered, 64 usage, 65 bad data or mail loop, 67 unknown user,\n"
-	"69 program failed, 73 cannot create (unsafe target, over quota),\n"
-	"75 temporary failure (try again), 77 permission denied.\n";
+	"Exit: 0 delivered everywhere; 64 usage; 65 bad data (NUL byte, too large,\n"
+	"mail loop); 67 unknown user; 69, or the program's own sysexits code, a\n"
+	"program failed for good; 73 cannot create (unsafe target: symlink, hard\n"
+	"link, FIFO, directory, swapped file; over quota); 75 temporary (lock busy,\n"
+	"disk full, over quota with quota_action = defer, a program exiting 75, an\n"
+	"unreadable users or aliases file): try again; 77 permission denied.\n";
 
 struct run {
 	struct config cfg;

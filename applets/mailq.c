@@ -1,27 +1,20 @@
 /* mailq.c — list and manage the mail queue, as `mailq`, `sendmail -bp`
  * and Postfix's postqueue/postsuper do.
  *
- * Usage: mailq [-C FILE] [--json] [FILTER...]
- *        mailq [-C FILE] ACTION [ID... | -] [FILTER...]
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks that it names every option the parser accepts).
  *
  * The listing (Postfix's text, or --json's postqueue -j objects) is
  * libmail/queue/queue_list.h's; the run of --flush queue_run.h's.
  *
- * Actions: --flush (deliver now), --hold, --release, --delete (no bounce),
- * --requeue (forget the retry backoff), --expire (bounce now, RFC 3464),
- * --show ID (envelope and header). They apply to the IDs given ("-" reads
- * ids from stdin, one per line or the queue_id fields of mailq --json), or
- * without ids to every message the filters select (--all selects all).
- * Filters: --sender TEXT, --rcpt TEXT, --older-than AGE, --younger-than
- * AGE (30s, 5m, 2h, 1d), --state hold|deferred|active.
+ * Actions apply to the IDs given ("-" reads ids from stdin, one per line
+ * or the queue_id fields of mailq --json), or without ids to every message
+ * the filters select. --show checks the message file against its
+ * envelope's size and CRC-32; a damaged one is moved to corrupt/.
  *
  * A user who is neither root nor the spool's owner sees and acts on only
  * the messages they submitted. Entries whose envelope cannot be parsed are
  * moved to corrupt/ (when permitted) and reported on stderr.
- *
- * Exit codes: 0 done; 64 bad usage; 66 a given id is not in the queue;
- * 75 the spool cannot be read or a message stayed busy; 77 a given id is
- * another user's; 78 bad configuration.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +25,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "queue/integrity.h"
 #include "queue/queue_admin.h"
 #include "queue/queue_list.h"
 #include "queue/queue_run.h"
@@ -43,7 +37,7 @@ static const char usage_text[] =
 	"Usage: mailq [-C FILE] [--json] [FILTER...]\n"
 	"       mailq [-C FILE] ACTION [ID... | -] [FILTER...]\n"
 	"List or manage the messages in the postbox queue.\n\n"
-	"  --json             one JSON object per message (Postfix postqueue -j fields)\n"
+	"  --json, -j         one JSON object per message (Postfix postqueue -j fields)\n"
 	"  -C FILE            configuration file\n\n"
 	"Actions (on the IDs given, \"-\" = ids on stdin, or on all messages the\n"
 	"filters select; --all selects every message):\n"
@@ -55,8 +49,8 @@ static const char usage_text[] =
 	"  --show ID          print the envelope and the header\n\n"
 	"Filters: --sender TEXT, --rcpt TEXT, --older-than AGE, --younger-than AGE\n"
 	"(AGE: 30s, 5m, 2h, 1d), --state hold|deferred|active, --all.\n\n"
-	"Exit: 0 done, 64 usage, 66 no such id, 75 spool unavailable or busy,\n"
-	"77 not your message, 78 bad config.\n";
+	"Exit: 0 done, 64 usage, 65 damaged message (--show), 66 no such id,\n"
+	"75 spool unavailable or busy, 77 not your message, 78 bad config.\n";
 
 enum action { ACT_LIST, ACT_FLUSH, ACT_HOLD, ACT_RELEASE, ACT_DELETE, ACT_REQUEUE, ACT_EXPIRE, ACT_SHOW };
 
@@ -177,15 +171,22 @@ static int show(struct spool *spool, const char *id, long long uid_only)
 		    e.sys == ENOENT ? "not in the queue" : e.msg);
 	if (uid_only >= 0 && env.uid != uid_only)
 		die(EX_NOPERM, "%s: not your message", id);
+	int fd = spool_open_message(spool, id, &e);
+	if (fd < 0)
+		die(EX_TEMPFAIL, "%s", e.msg);
+	/* A damaged message is shown as such, never as if it were whole. */
+	int damaged = queue_check_message(spool, &env, fd, &e);
+	if (damaged < 0)
+		die(EX_TEMPFAIL, "%s", e.msg);
+	if (damaged > 0)
+		die(EX_DATAERR, "%s: the message file is damaged (see %s/corrupt/%s.why)%s%s", id, spool->dir, id,
+		    e.msg[0] ? "; it could not be moved to corrupt/: " : "", e.msg);
 	struct buf b = BUF_INIT;
 	envelope_write(&env, &b);
 	fwrite(b.ptr, 1, b.len, stdout);
 	buf_free(&b);
 	envelope_free(&env);
 	printf("\n");
-	int fd = spool_open_message(spool, id, &e);
-	if (fd < 0)
-		die(EX_TEMPFAIL, "%s", e.msg);
 	FILE *f = fdopen(fd, "r");
 	char line[4096];
 	while (f && fgets(line, sizeof line, f) && line[0] != '\n')

@@ -1,17 +1,13 @@
 /* main.c — postbox: one binary, many applets (the busybox model).
  *
- * Usage: postbox APPLET [ARGS...]   or   APPLET [ARGS...] through a link
- *        postbox --list | --list-links | --install [--force] DIR | --libs | --help | --version
- *
+ * Usage and exit codes: usage() below, which --help prints.
  * The applet is basename(argv[0]) when that names one, else argv[1].
  * --libs prints the sonames of the libraries postbox loads with dlopen
  * (base/lazylib.h), one a line: the dependencies packagers declare.
- * Exit codes: the applet's own; 64 (EX_USAGE) for an unknown applet;
- * 71 (EX_OSERR) when a library the applet needs cannot be loaded;
- * 73 (EX_CANTCREAT) when --install cannot make a link.
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +31,7 @@ struct applet {
 static const struct applet applets[] = {
 	{ "config", config_main, 0, 0, "print the effective configuration" },
 	{ "deliver", deliver_main, 1, 0, "deliver one message into a Maildir, an mbox or a program" },
+	{ "dkim", dkim_main, 0, LAZYLIB_OPENSSL, "DKIM: sign a message, verify its signatures, make keys" },
 	{ "mailq", mailq_main, 1, 0, "list the mail queue (text or JSON)" },
 	{ "passwd", passwd_main, 0, LAZYLIB_CRYPT, "make a password hash for the users file" },
 	{ "pickup", pickup_main, 0, 0, "move users' submissions from incoming/ into the queue" },
@@ -43,6 +40,7 @@ static const struct applet applets[] = {
 	{ "sendmail", sendmail_main, 1, 0, "submit a message (sendmail-compatible)" },
 	{ "smtp-chat", smtp_chat_main, 1, LAZYLIB_OPENSSL | LAZYLIB_LDNS, "scripted SMTP client, probes and load generator" },
 	{ "smtpd", smtpd_main, 1, 0, "ESMTP server: inetd or standalone, MTA and submission" },
+	{ "spf", spf_main, 0, LAZYLIB_LDNS, "SPF verdict (RFC 7208) for a client address and sender" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])
 
@@ -69,12 +67,21 @@ static void list_applets(FILE *f, int with_summary)
 static void usage(FILE *f)
 {
 	fprintf(f, "postbox %s — a complete mail system in one binary\n\n"
-		   "Usage: postbox APPLET [ARGS...]\n"
-		   "       postbox --list | --install [--force] DIR | --libs | --help | --version\n\n"
+		   "Usage: postbox APPLET [ARGS...]   (or APPLET [ARGS...] through a link)\n"
+		   "       postbox --list | --list-links | --install [--force] DIR | --libs\n"
+		   "       postbox --help | -h | --version\n\n"
+		   "  --list        the applets, one per line\n"
+		   "  --list-links  the applets that --install links\n"
+		   "  --install     link DIR/APPLET to this binary for each of them (--force\n"
+		   "                replaces files that are not such links)\n"
+		   "  --libs        the libraries postbox loads when needed (dlopen), one\n"
+		   "                soname a line: its dependencies, for packagers\n\n"
 		   "Applets:\n",
 		POSTBOX_VERSION);
 	list_applets(f, 1);
-	fprintf(f, "\nEach applet answers --help. Links named after an applet run it.\n");
+	fprintf(f, "\nEach applet answers --help. Links named after an applet run it.\n"
+		   "Exit: the applet's own; 64 an unknown applet; 71 a library the applet needs\n"
+		   "cannot be loaded; 73 --install cannot make a link.\n");
 }
 
 /* Link DIR/NAME to our own binary for every linkable applet. A file that is
@@ -166,6 +173,10 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	cli_init(a->name);
+	/* A write past RLIMIT_FSIZE (ulimit -f) must fail with EFBIG, which
+	 * every writer handles as a temporary failure and cleans up after,
+	 * not kill us by SIGXFSZ mid-file and mid-reply. */
+	signal(SIGXFSZ, SIG_IGN);
 	struct mail_err e;
 	if (a->libs && lazylib_load(a->libs, &e) < 0)
 		die(EX_OSERR, "%s", e.msg);

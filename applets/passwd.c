@@ -1,6 +1,7 @@
 /* passwd.c — make a password hash for the users file (users.h).
  *
- * Usage: postbox passwd [-m yescrypt|sha512]
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks that it names every option the parser accepts).
  *
  * Reads the password from the terminal with echo off (asked twice), or, when
  * stdin is not a terminal, as the first line of stdin — never from argv,
@@ -9,10 +10,6 @@
  * SHA-512-crypt ($6$), ready for ADDRESS:HASH:MAILBOX. Not installed as a
  * link (the name would shadow the system's passwd); run it as
  * `postbox passwd`.
- *
- * Exit codes: 0 printed; 64 bad usage; 65 empty password, passwords that
- * differ, or a line longer than 1024 bytes; 70 crypt failed; 74 cannot read
- * the terminal or stdin.
  */
 #include <crypt.h>
 #include <errno.h>
@@ -29,13 +26,15 @@
 #define PASSWORD_MAX 1024
 
 static const char usage_text[] =
-	"Usage: postbox passwd [-m yescrypt|sha512]\n"
+	"Usage: postbox passwd [-m yescrypt|sha512] [-C FILE]\n"
 	"Print a crypt(3) password hash for the users file.\n\n"
 	"The password is read from the terminal with echo off (twice), or as the\n"
 	"first line of stdin when that is not a terminal.\n\n"
-	"  -m METHOD   yescrypt (default) or sha512\n\n"
-	"Exit: 0 printed, 64 usage, 65 empty or mismatched password, 70 crypt failed,\n"
-	"74 cannot read the password.\n";
+	"  -m METHOD   yescrypt (default) or sha512\n"
+	"  -C FILE     configuration file\n\n"
+	"Exit: 0 printed; 64 usage; 65 empty password, passwords that differ, or a\n"
+	"line longer than 1024 bytes; 70 crypt failed; 74 cannot read the terminal\n"
+	"or stdin.\n";
 
 /* One line from fd (without its newline); -1 on error, -2 when too long. */
 static int read_line(int fd, char *out, size_t cap)

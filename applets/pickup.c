@@ -1,11 +1,9 @@
 /* pickup.c — move unprivileged users' submissions from incoming/ into the
  * queue (see libmail/pickup.h for the checks made).
  *
- * Usage: postbox pickup [-C FILE]
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks that it names every option the parser accepts).
  * Run by root or the spool's owner, from cron or by the queue runner.
- * Exit codes: 0 done (refused entries are moved to corrupt/ and logged);
- * 75 the queue could not take a message (it stays in incoming/);
- * 77 not root or the spool's owner; 78 bad configuration.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +16,11 @@
 static const char usage_text[] =
 	"Usage: postbox pickup [-C FILE]\n"
 	"Move the messages that unprivileged users submitted (spool incoming/)\n"
-	"into the queue, checking each as untrusted input.\n";
+	"into the queue, checking each as untrusted input.\n\n"
+	"  -C FILE   configuration file\n\n"
+	"Exit: 0 done (refused entries are moved to corrupt/ and logged); 64 usage;\n"
+	"75 the queue could not take a message (it stays in incoming/); 77 not root\n"
+	"or the spool's owner; 78 bad configuration.\n";
 
 int pickup_main(int argc, char **argv)
 {

@@ -1,12 +1,13 @@
 /* pop3d.c — the POP3 server: serves the Maildirs that deliver fills.
  *
- * Usage: pop3d [-l ADDR:PORT]... [-s ADDR:PORT]... [-t] [-P] [-C FILE]
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks that it names every option the parser accepts).
  *
  * RFC 1939 (POP3), RFC 2449 (CAPA, RESP-CODES), RFC 2595 (STLS), RFC 5034
  * (AUTH PLAIN), RFC 3206 (SYS and AUTH response codes), RFC 8314 (implicit
  * TLS). APOP is not offered. Without -l/-s it speaks on stdin/stdout
- * (inetd, xinetd, tcpserver, systemd Accept=yes); the client address is
- * getpeername() of fd 0 or $TCPREMOTEIP. With -l (plain, STLS offered when
+ * (inetd, xinetd, tcpserver, systemd Accept=yes); the client is the IP
+ * peer of fd 0 or $TCPREMOTEIP (libmail/net/peer.h). With -l (plain, STLS offered when
  * tls_cert is set) and -s (TLS from the first byte, "pop3s") it listens
  * itself, one process per session (pop3_server.h). -t asks implicit TLS in
  * inetd mode; -P expects a PROXY protocol v1/v2 header on every
@@ -17,13 +18,6 @@
  *
  * Standalone, SIGTERM stops accepting (sessions finish) and SIGHUP reloads
  * the configuration for the sessions that start afterwards.
- *
- * Exit codes: 0 after a session ended by QUIT, or when a standalone server
- * was stopped by SIGTERM; 76 (EX_PROTOCOL) for an inetd session that ended
- * otherwise (EOF, timeout, too many errors); 64 usage; 69 a listener cannot
- * be opened; 75 the users file cannot be read; 77 permission denied
- * (binding a privileged port); 78 bad configuration (TLS key or
- * certificate).
  */
 #include <errno.h>
 #include <grp.h>
@@ -34,6 +28,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "net/tls_policy.h"
 #include "pop3/pop3_server.h"
 #include "applets.h"
 
@@ -46,9 +41,11 @@ static const char usage_text[] =
 	"  -P            a PROXY protocol (v1/v2) header starts every connection\n"
 	"  -C FILE       configuration file\n"
 	"Without -l or -s: one session on stdin/stdout (inetd mode).\n\n"
-	"Exit: 0 ended by QUIT (or SIGTERM), 64 usage, 69 cannot listen,\n"
-	"75 users file unreadable, 76 session ended without QUIT, 77 permission,\n"
-	"78 bad configuration.\n";
+	"Exit: 0 a session ended by QUIT, or a standalone server stopped by SIGTERM;\n"
+	"64 usage; 69 a listener cannot be opened; 75 the users file cannot be read;\n"
+	"76 an inetd session that ended otherwise (EOF, timeout, too many errors);\n"
+	"77 permission denied (binding a privileged port); 78 bad configuration\n"
+	"(TLS key or certificate).\n";
 
 /* With pop3_user set, give up root once the sockets and the TLS key are
  * open: every session then runs as that user (virtual mailboxes that all
@@ -83,7 +80,7 @@ static int apply(struct pop3_server *srv, const struct config *cfg, struct mail_
 {
 	struct tls_ctx *tls = NULL;
 	const char *cert = config_str(cfg, CFG_TLS_CERT), *key = config_str(cfg, CFG_TLS_KEY);
-	if (cert[0] && !(tls = tls_server_ctx(cert, key[0] ? key : cert, e)))
+	if (cert[0] && !(tls = tls_server_ctx_for(cfg, TLS_CLIENTS_USERS, cert, key[0] ? key : cert, e)))
 		return -1;
 	tls_ctx_free(srv->tls);
 	srv->tls = tls;
@@ -162,11 +159,9 @@ int pop3d_main(int argc, char **argv)
 		die(EX_CONFIG, "implicit TLS needs tls_cert and tls_key in the configuration");
 
 	if (nspecs == 0) {
-		char ip[64];
+		struct peer client;
 		struct users users;
-		const char *env = getenv("TCPREMOTEIP");
-		if (peer_address(0, ip, sizeof ip) < 0)
-			snprintf(ip, sizeof ip, "%s", env && env[0] && strlen(env) < sizeof ip ? env : "local");
+		peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
 		inetd.proxy = proxy;
 		drop_privileges(cfg0);
 		if (users_load(&users, config_str(cfg0, CFG_USERS), &e) < 0) {
@@ -174,7 +169,7 @@ int pop3d_main(int argc, char **argv)
 			die(EX_TEMPFAIL, "%s", e.msg);
 		}
 		srv.users = &users;
-		int r = pop3_session(&srv, &inetd, 0, 1, ip, NULL);
+		int r = pop3_session(&srv, &inetd, 0, 1, &client, NULL);
 		users_free(&users);
 		tls_ctx_free(srv.tls);
 		config_free(cfg0);

@@ -1,8 +1,7 @@
 /* runq.c — run the mail queue (the queue runner), as `sendmail -q` does.
  *
- * Usage: runq [-C FILE] [-I ID]... [-R RCPT] [-S SENDER] [--force]
- *        runq [-C FILE] -d INTERVAL       (run every INTERVAL, as -q5m)
- *        runq [-C FILE] --route DOMAIN...  (show where mail would go)
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks that it names every option the parser accepts).
  *
  * The run itself is libmail/queue/queue_run.h's. One run (RFC 5321
  * §4.5.4.1): every queued message whose recipients are
@@ -17,11 +16,6 @@
  *
  * --route prints, for each domain, the mail exchangers in the order they
  * would be tried (RFC 5321 §5.1) with their addresses.
- *
- * Exit codes: 0 the run completed (deferred mail is not an error);
- * 64 bad usage; 68 --route: a domain that cannot receive mail (NXDOMAIN,
- * null MX); 75 the spool or the DNS could not be used (try again);
- * 78 bad configuration.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -45,8 +39,9 @@ static const char usage_text[] =
 	"  -d INTERVAL   keep running the queue every INTERVAL (30s, 5m, 1h)\n"
 	"  --route       print the mail exchangers of each DOMAIN and exit\n"
 	"  -C FILE       configuration file\n\n"
-	"Exit: 0 done, 64 usage, 68 domain cannot receive mail (--route),\n"
-	"75 spool or DNS unavailable, 78 bad configuration.\n";
+	"Exit: 0 the run completed (deferred mail is not an error); 64 usage;\n"
+	"68 --route: a domain that cannot receive mail (NXDOMAIN, null MX); 75 the\n"
+	"spool or the DNS could not be used (try again); 78 bad configuration.\n";
 
 static void addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
 {

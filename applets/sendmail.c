@@ -1,20 +1,11 @@
 /* sendmail.c — submit a message, the way sendmail(8) does.
  *
- * Usage: sendmail [-t] [-i] [-f SENDER] [-F NAME] [-N DSN] [-R RET] [-V ENVID]
- *                 [-C FILE] [--] [RECIPIENT...]
- *        sendmail -bp                 (= mailq)
- *        sendmail -q[INTERVAL] | -qI ID | -qR TEXT | -qS TEXT   (= runq)
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks it names every option parse_options accepts).
  *
  * Reads one message (RFC 5322) on stdin and commits it to the spool
  * (spool.h): exit 0 only once it is on disk and fsynced. Without -i a line
  * holding a lone "." ends the input. CRLF input is stored as LF.
- *
- * Exit codes (sysexits): 0 queued; 64 bad usage (an option where an address
- * belongs, no recipients, -F with a line break, too many recipients);
- * 65 bad message (NUL, bare CR, a line over max_line_length, too large);
- * 67 a recipient that is not an address; 75 the spool could not take the
- * message (nothing was queued); 77 -f naming another user's address;
- * 78 bad configuration.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -44,11 +35,12 @@ static const char usage_text[] =
 	"Submit one message read on stdin to the postbox queue.\n\n"
 	"  -t            take recipients from To:, Cc: and Bcc: too (Bcc is removed)\n"
 	"  -i, -oi       a lone \".\" line does not end the message\n"
-	"  -f ADDR       envelope sender (\"<>\" for none); also -r ADDR\n"
+	"  -f ADDR       envelope sender (\"<>\" or \"\" for none); also -r ADDR\n"
 	"  -F NAME       full name for a From: header that postbox adds\n"
 	"  -N DSN        never, or a list of success,failure,delay\n"
 	"  -R full|hdrs  how much of the message a bounce returns\n"
 	"  -V ENVID      envelope id for delivery status notifications\n"
+	"  -B TYPE       body type: 7BIT or 8BITMIME (RFC 6152), kept in the envelope\n"
 	"  -C FILE       configuration file\n"
 	"  -bp           list the queue (same as mailq)\n"
 	"  -bs           one SMTP session on stdin/stdout (smtpd in inetd mode)\n"
@@ -57,9 +49,13 @@ static const char usage_text[] =
 	"                whose recipient / sender contains TEXT\n"
 	"  -bm           deliver mail (the default)\n"
 	"Accepted and ignored, as sendmail users expect: -odi -odb -odq -oem -oee -oep\n"
-	"-oeq -oew -om -oo -v -B TYPE -U -n -m -L TAG -h N -O OPT -o?VALUE\n\n"
-	"Exit: 0 queued, 64 usage, 65 bad message, 67 bad recipient,\n"
-	"75 spool unavailable (try again), 77 sender not permitted, 78 bad config.\n";
+	"-oeq -oew -om -oo -v -U -n -m -L TAG -h N -O OPT -o?VALUE\n\n"
+	"Exit: 0 queued; 64 usage (an option where an address belongs, no\n"
+	"recipients, -F with a line break, too many recipients); 65 bad message\n"
+	"(NUL, bare CR, a line over max_line_length, too large); 67 a recipient\n"
+	"that is not an address; 75 the spool could not take the message (nothing\n"
+	"was queued: try again); 77 -f naming another user's address; 78 bad\n"
+	"configuration.\n";
 
 struct options {
 	int from_headers;       /* -t */
@@ -190,6 +186,7 @@ struct submission {
 	struct spool_tx tx;
 	struct buf out;          /* bytes on their way into the spool file */
 	long long max_size;
+	long long max_header;   /* max_header_size; 0: no limit */
 	long long total;
 	int eight_bit;
 };
@@ -389,6 +386,10 @@ static void read_message(struct submission *s)
 			buf_addc(&hdrs, '\n');
 			if (!buf_ok(&hdrs))
 				fail(s, EX_DATAERR, "%s", "header section larger than max_message_size");
+			if (s->max_header && (long long)hdrs.len > s->max_header) {
+				snprintf(what, sizeof what, "%lld", s->max_header);
+				fail(s, EX_DATAERR, "header section larger than max_header_size (%s octets)", what);
+			}
 			continue;
 		}
 		if (in_headers) {
@@ -454,6 +455,10 @@ static void set_sender(struct submission *s, const struct spool *spool)
 		str_copy(s->env.sender, sizeof s->env.sender, own, strlen(own));
 		return;
 	}
+	/* An empty -f is the null sender, as cron jobs and bounce handlers
+	 * write it for Postfix and sendmail: the same as "<>". */
+	if (!*given)
+		given = "<>";
 	struct mailbox m;
 	struct mail_err e;
 	if (addr_parse(given, strlen(given), ADDR_ALLOW_BARE | ADDR_ALLOW_NULL | ADDR_ALLOW_NODOMAIN, &m,
@@ -494,10 +499,11 @@ static int smtp_stdio(struct config *cfg)
 	struct mail_err e;
 	struct smtp_queued queued;
 	signal(SIGPIPE, SIG_IGN);
-	int r = smtp_stdio_session(cfg, config_num(cfg, CFG_IMMEDIATE_DELIVERY) ? &queued : NULL, &e);
+	int immediate = (int)config_num(cfg, CFG_IMMEDIATE_DELIVERY);
+	int r = smtp_stdio_session(cfg, getenv("TCPREMOTEIP"), immediate ? &queued : NULL, &e);
 	if (r < 0)
 		die(e.ex, "%s", e.msg);
-	if (config_num(cfg, CFG_IMMEDIATE_DELIVERY))
+	if (immediate)
 		queue_kick_session(cfg, &queued);
 	config_free(cfg);
 	return r;
@@ -528,6 +534,7 @@ int sendmail_main(int argc, char **argv)
 	s.cfg = &cfg;
 	s.opt = &opt;
 	s.max_size = config_num(&cfg, CFG_MAX_MESSAGE_SIZE);
+	s.max_header = config_num(&cfg, CFG_MAX_HEADER_SIZE);
 	s.tx.fd = -1;
 	envelope_init(&s.env);
 	buf_init(&s.out, 0);

@@ -1,21 +1,16 @@
 /* smtpd.c — the ESMTP server: MTA (25), submission (587), implicit TLS (465).
  *
- * Usage: smtpd [-C FILE] [-o OPTS]                 one session on stdin/stdout (inetd)
- *        smtpd [-C FILE] -l ADDR:PORT[,OPTS] ...   standalone, one process per session
- *
- * OPTS, comma-separated, per listener: mta (the default) or submission;
- * tls (implicit TLS from the first byte, RFC 8314); proxy (a PROXY
- * protocol v1/v2 header comes first, from a load balancer); cert=FILE and
- * key=FILE (this listener's certificate for STARTTLS and implicit TLS, the
- * key defaulting to the certificate file; without them, tls_cert/tls_key).
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks that it names every option the parser accepts).
  *
  * Standards: RFC 5321 (SMTP), 1870 (SIZE), 2920 (PIPELINING), 6152
  * (8BITMIME), 6531 (SMTPUTF8), 2034/3463 (ENHANCEDSTATUSCODES), 3461 (DSN),
  * 3030 (CHUNKING), 3207 (STARTTLS), 4954 (AUTH), 8314 (implicit TLS).
  * The protocol engine is libmail/smtp_server.h; the process model is
- * libmail/daemon.h. In inetd mode the client's address is getpeername()
- * of fd 0, else $TCPREMOTEIP (tcpserver), else "local" (a pipe, trusted
- * like sendmail -bs).
+ * libmail/net/daemon.h. In inetd mode the client is the IP peer of fd 0,
+ * else $TCPREMOTEIP (tcpserver), else, when fd 0 is not a socket, a local
+ * user (trusted like sendmail -bs); a UNIX socket is no one we know and
+ * may not relay (libmail/net/peer.h).
  *
  * Started as root (standalone or under a super-server), smtpd binds,
  * reads the TLS keys and the users file, then runs as smtpd_user (or the
@@ -23,12 +18,6 @@
  * SIGTERM: stop accepting, let sessions finish. SIGHUP: reload the
  * configuration and the certificates (all of them, or, if one fails to
  * load, none: the old ones stay and the failure is logged).
- *
- * Exit codes: 0 after SIGTERM or a session that ended with QUIT; 1 a
- * session that ended otherwise (EOF, timeout, too many errors);
- * 64 bad usage (also a listener option too long); 69 the spool or a
- * listener is unavailable; 71 cannot drop privileges; 78 bad configuration
- * (or certificate).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,9 +35,9 @@
 #include "net/daemon.h"
 #include "base/log.h"
 #include "net/cidr.h"
+#include "net/tls_policy.h"
 #include "queue/queue_run.h"
 #include "smtp/smtp_server.h"
-#include "smtp/smtp_setup.h"
 #include "smtp/smtp_tables.h"
 #include "applets.h"
 
@@ -56,12 +45,16 @@ static const char usage_text[] =
 	"Usage: smtpd [-C FILE] [-o OPTS]               serve one session on stdin/stdout\n"
 	"       smtpd [-C FILE] -l ADDR:PORT[,OPTS]...  listen (repeatable; [::1]:25 for IPv6)\n"
 	"Receive mail by ESMTP and commit it to the postbox spool.\n\n"
+	"  -o OPTS   this inetd session's options, as a listener's\n"
+	"  -C FILE   configuration file\n\n"
 	"OPTS (comma-separated): mta (default) | submission, tls (implicit TLS),\n"
 	"proxy (PROXY protocol header first), cert=FILE[,key=FILE] (this listener's\n"
 	"certificate, key defaulting to FILE; else tls_cert/tls_key).\n"
 	"Signals: TERM stops accepting and lets sessions finish; HUP reloads the configuration.\n\n"
-	"Exit: 0 done, 1 session ended without QUIT, 64 usage, 69 spool or listener\n"
-	"unavailable, 71 cannot drop privileges, 78 bad configuration.\n";
+	"Exit: 0 after SIGTERM or a session ended by QUIT; 1 a session that ended\n"
+	"otherwise (EOF, timeout, too many errors); 64 usage (also a listener option\n"
+	"too long); 69 the spool or a listener unavailable; 71 cannot drop\n"
+	"privileges; 78 bad configuration (or certificate).\n";
 
 /* A listener's own certificate ("" when it uses tls_cert/tls_key). */
 struct listener_cert {
@@ -70,9 +63,21 @@ struct listener_cert {
 	struct tls_ctx *tls;
 };
 
+/* tls_cert/tls_key loaded once per kind of listener: MTA listeners and
+ * the others accept different ciphers (net/tls_policy.h). Both NULL when
+ * there is no certificate. */
+struct server_tls {
+	struct tls_ctx *mta;
+	struct tls_ctx *users;
+};
+
+/* Client addresses and users counted at once (about 170 bytes each). */
+#define ANVIL_ENTRIES 4096
+
 struct smtpd {
 	const char *config_path;
 	struct config cfg;
+	struct server_tls tls;
 	struct spool spool;
 	struct smtp_server srv;
 	struct smtp_tables *tables;
@@ -122,19 +127,58 @@ static const char *opts_problem(int r)
 				   : "expected mta, submission, tls, proxy, cert=FILE or key=FILE";
 }
 
-/* Load a listener's own certificate into *out (NULL when it has none).
- * -1 with e (EX_CONFIG) naming the listener and the file. */
-static int load_listener_cert(const struct listener_cert *c, const char *name, struct tls_ctx **out,
-			      struct mail_err *e)
+static enum tls_clients tls_clients_of(enum smtp_role role)
+{
+	return role == SMTP_ROLE_MTA ? TLS_CLIENTS_MTAS : TLS_CLIENTS_USERS;
+}
+
+/* The context a listener of this role uses when it has no certificate of its own. */
+static struct tls_ctx *server_tls_for(const struct server_tls *t, enum smtp_role role)
+{
+	return role == SMTP_ROLE_MTA ? t->mta : t->users;
+}
+
+static void server_tls_free(struct server_tls *t)
+{
+	tls_ctx_free(t->mta);
+	tls_ctx_free(t->users);
+	t->mta = t->users = NULL;
+}
+
+/* Load a listener's own certificate into *out (NULL when it has none),
+ * with the TLS policy of its role. -1 with e (EX_CONFIG) naming the
+ * listener and the file. */
+static int load_listener_cert(const struct config *cfg, const struct listener_cert *c,
+			      enum smtp_role role, const char *name, struct tls_ctx **out, struct mail_err *e)
 {
 	*out = NULL;
 	if (!c->cert[0])
 		return 0;
-	*out = tls_server_ctx(c->cert, c->key[0] ? c->key : c->cert, e);
+	*out = tls_server_ctx_for(cfg, tls_clients_of(role), c->cert, c->key[0] ? c->key : c->cert, e);
 	if (!*out) {
 		char msg[sizeof e->msg];
 		str_copy(msg, sizeof msg, e->msg, strlen(e->msg));
 		return err_set(e, EX_CONFIG, 0, "", "listener %s: %s", name, msg);
+	}
+	return 0;
+}
+
+/* The TLS contexts and everything else that comes from the configuration. */
+static int setup_server(const struct config *cfg, struct server_tls *tls, struct mail_err *e)
+{
+	const char *cert = config_str(cfg, CFG_TLS_CERT), *key = config_str(cfg, CFG_TLS_KEY);
+	tls->mta = tls->users = NULL;
+	if (net_list_valid(config_str(cfg, CFG_RELAY_NETWORKS), e) < 0)
+		return -1;
+	if (cert[0] || key[0]) {
+		if (!key[0])
+			key = cert;
+		if (!(tls->mta = tls_server_ctx_for(cfg, TLS_CLIENTS_MTAS, cert, key, e)) ||
+		    !(tls->users = tls_server_ctx_for(cfg, TLS_CLIENTS_USERS, cert, key, e))) {
+			server_tls_free(tls);
+			e->ex = EX_CONFIG;
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -155,23 +199,23 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	struct smtpd *d = ctx;
 	struct config fresh;
 	struct mail_err e;
-	struct tls_ctx *tls = NULL;
+	struct server_tls tls = { 0 };
 	if (config_load(&fresh, d->config_path, &e) < 0) {
 		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
 		return;
 	}
-	if (smtp_server_prepare(&fresh, &tls, &e) < 0) {
+	if (setup_server(&fresh, &tls, &e) < 0) {
 		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
 		config_free(&fresh);
 		return;
 	}
 	struct tls_ctx *ltls[DAEMON_MAX_LISTENERS] = { 0 };
 	for (size_t i = 0; i < d->nls; i++) {
-		if (load_listener_cert(&d->lc[i], d->ls[i].addr, &ltls[i], &e) < 0) {
+		if (load_listener_cert(&fresh, &d->lc[i], d->lopts[i].role, d->ls[i].addr, &ltls[i], &e) < 0) {
 			log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
 			for (size_t j = 0; j < i; j++)
 				tls_ctx_free(ltls[j]);
-			tls_ctx_free(tls);
+			server_tls_free(&tls);
 			config_free(&fresh);
 			return;
 		}
@@ -184,14 +228,14 @@ static void reload(void *ctx, struct daemon_limits *lim)
 		free(tables);
 		for (size_t i = 0; i < d->nls; i++)
 			tls_ctx_free(ltls[i]);
-		tls_ctx_free(tls);
+		server_tls_free(&tls);
 		config_free(&fresh);
 		return;
 	}
 	config_free(&d->cfg);
 	d->cfg = fresh;
-	tls_ctx_free(d->srv.tls);
-	d->srv.tls = tls;
+	server_tls_free(&d->tls);
+	d->tls = tls;
 	for (size_t i = 0; i < d->nls; i++) {
 		tls_ctx_free(d->lc[i].tls);
 		d->lc[i].tls = ltls[i];
@@ -220,24 +264,26 @@ static void nonblocking_if_socket(int fd)
 
 /* One session; with immediate_delivery, its messages are handed to a
  * queue runner when it is over (queue_run.h), without a new queue scan. */
-static int run_session(struct smtpd *d, const struct smtp_listen_opts *o, int rfd, int wfd, const char *ip)
+static int run_session(struct smtpd *d, const struct smtp_listen_opts *o, int rfd, int wfd,
+		       const struct peer *client)
 {
 	static struct smtp_queued queued;
 	d->srv.queued = config_num(&d->cfg, CFG_IMMEDIATE_DELIVERY) ? &queued : NULL;
-	int r = smtp_session(&d->srv, o, rfd, wfd, ip);
+	int r = smtp_session(&d->srv, o, rfd, wfd, client);
 	queue_kick_session(&d->cfg, d->srv.queued);
 	return r;
 }
 
-static int session(void *ctx, const struct listener *l, int fd, const char *ip)
+static int session(void *ctx, const struct listener *l, int fd, const struct peer *client)
 {
 	struct smtpd *d = ctx;
 	size_t i = (size_t)(l - d->ls);
-	/* In the session's own process: its listener's certificate, if any. */
-	if (d->lc[i].tls)
-		d->srv.tls = d->lc[i].tls;
+	/* In the session's own process: its listener's certificate, else the
+	 * configured one, with the policy of the listener's role. */
+	d->srv.tls = d->lc[i].tls ? d->lc[i].tls : server_tls_for(&d->tls, d->lopts[i].role);
+	d->srv.stress = daemon_under_stress();
 	nonblocking_if_socket(fd);
-	return run_session(d, &d->lopts[i], fd, fd, ip);
+	return run_session(d, &d->lopts[i], fd, fd, client);
 }
 
 /* Run as smtpd_user, or as the spool's owner when that is not root. */
@@ -273,12 +319,9 @@ static void drop_privileges(struct smtpd *d)
 
 static int inetd_session(struct smtpd *d, const struct smtp_listen_opts *o)
 {
-	char ip[64];
+	struct peer client;
 	struct stat st;
-	if (peer_address(0, ip, sizeof ip) < 0) {
-		const char *env = getenv("TCPREMOTEIP");
-		str_copy(ip, sizeof ip, env && env[0] ? env : "local", strlen(env && env[0] ? env : "local"));
-	}
+	peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
 	/* A super-server may hand us the socket as stderr too: log lines
 	 * must never land in the SMTP stream. */
 	if (fstat(2, &st) == 0 && S_ISSOCK(st.st_mode)) {
@@ -291,7 +334,7 @@ static int inetd_session(struct smtpd *d, const struct smtp_listen_opts *o)
 	nonblocking_if_socket(0);
 	nonblocking_if_socket(1);
 	signal(SIGPIPE, SIG_IGN);
-	return run_session(d, o, 0, 1, ip);
+	return run_session(d, o, 0, 1, &client);
 }
 
 int smtpd_main(int argc, char **argv)
@@ -320,7 +363,7 @@ int smtpd_main(int argc, char **argv)
 	}
 	cli_load_config(&d.cfg, d.config_path);
 	memset(&e, 0, sizeof e);
-	if (smtp_server_prepare(&d.cfg, &d.srv.tls, &e) < 0)
+	if (setup_server(&d.cfg, &d.tls, &e) < 0)
 		die(e.ex ? e.ex : EX_CONFIG, "%s", e.msg);
 	d.tables = malloc(sizeof *d.tables);
 	if (!d.tables)
@@ -336,12 +379,9 @@ int smtpd_main(int argc, char **argv)
 		if (r != OPTS_OK)
 			die(EX_USAGE, "-o %s: %s", inetd_opts, opts_problem(r));
 		struct tls_ctx *own;
-		if (load_listener_cert(&inetd_c, "-o", &own, &e) < 0)
+		if (load_listener_cert(&d.cfg, &inetd_c, inetd_o.role, "-o", &own, &e) < 0)
 			die(EX_CONFIG, "%s", e.msg);
-		if (own) {
-			tls_ctx_free(d.srv.tls);
-			d.srv.tls = own;
-		}
+		d.srv.tls = own ? own : server_tls_for(&d.tls, inetd_o.role);
 	}
 	for (size_t i = 0; i < nspecs; i++) {
 		/* The options are read from the argument itself: paths do not
@@ -354,9 +394,9 @@ int smtpd_main(int argc, char **argv)
 		int r = parse_opts(comma ? comma + 1 : "", &d.lopts[i], &d.lc[i]);
 		if (r != OPTS_OK)
 			die(EX_USAGE, "-l %s: %s", specs[i], opts_problem(r));
-		if (load_listener_cert(&d.lc[i], addr, &d.lc[i].tls, &e) < 0)
+		if (load_listener_cert(&d.cfg, &d.lc[i], d.lopts[i].role, addr, &d.lc[i].tls, &e) < 0)
 			die(EX_CONFIG, "%s", e.msg);
-		if (d.lopts[i].implicit_tls && !d.srv.tls && !d.lc[i].tls)
+		if (d.lopts[i].implicit_tls && !d.tls.mta && !d.lc[i].tls)
 			die(EX_CONFIG, "%s: implicit TLS needs tls_cert and tls_key, or cert=", specs[i]);
 		if (listener_open(&d.ls[i], addr, &e) < 0)
 			die(e.ex == EX_USAGE ? EX_USAGE : EX_UNAVAILABLE, "%s", e.msg);
@@ -372,6 +412,11 @@ int smtpd_main(int argc, char **argv)
 	if (!nspecs)
 		return inetd_session(&d, &inetd_o);
 	set_limits(&d.cfg, &lim);
+	/* Before the first fork: every session shares it (failed logins and
+	 * rates per client address and per user). */
+	d.srv.anvil = anvil_create(ANVIL_ENTRIES, &e);
+	if (!d.srv.anvil)
+		log_warn(NULL, "event=no-rate-limits error=\"%s\"", e.msg);
 	const struct daemon_hooks hooks = { .session = session, .reload = reload, .ctx = &d };
 	if (daemon_run(d.ls, d.nls, &lim, &hooks, (int)config_num(&d.cfg, CFG_SMTPD_TIMEOUT), &e) < 0)
 		die(EX_OSERR, "%s", e.msg);

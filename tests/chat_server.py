@@ -9,6 +9,8 @@
       AUTH PLAIN, LOGIN and CRAM-MD5. --proxy: expect a PROXY header.
       --local-domain: refuse RCPT to any other domain, and local parts that
       are not plain user names (a closed relay with a user table).
+      --catch-all: with --local-domain, take every local part there
+      ("relaytest%other@local" too) and still refuse other domains.
 
   vuln PORT [--tls CERT KEY] [--save DIR] [--hostile MODE]
       A deliberately broken server, written here for the probes and for the
@@ -26,6 +28,10 @@
       noehlo (EHLO refused with 502, HELO works).
       --reject MAIL,RCPT,DATA,. answers those commands (or the end of data)
       with 550/554 — with PIPELINING on, unlike smtp-sink's -f.
+      --no-pipelining behaves as OpenSMTPD 6.8 does: no PIPELINING, and a
+      command (or the end of data) read while more input is already waiting
+      gets "500 5.5.1 Invalid command: Pipelining not supported" and the
+      session ends (its smtp_session.c checks io_datalen after each line).
 """
 import base64
 import hmac
@@ -42,7 +48,8 @@ import time
 def parse(argv):
     opts = {"mode": argv[1], "port": int(argv[2]), "tls": None, "auth": None,
             "save": None, "local_domain": None, "hostile": None, "implicit": False,
-            "proxy": False, "reject": set()}
+            "proxy": False, "reject": set(), "no_pipelining": False,
+            "catch_all": False}
     i = 3
     while i < len(argv):
         a = argv[i]
@@ -52,6 +59,10 @@ def parse(argv):
             opts["implicit"] = True
         elif a == "--proxy":
             opts["proxy"] = True
+        elif a == "--catch-all":
+            opts["catch_all"] = True
+        elif a == "--no-pipelining":
+            opts["no_pipelining"] = True
         elif a == "--auth":
             opts["auth"] = argv[i + 1].split(":", 1); i += 1
         elif a == "--save":
@@ -106,7 +117,7 @@ def run_aio(o):
             if o["local_domain"] and dom != o["local_domain"]:
                 return "550 5.7.1 Relaying denied"
             local = address.rsplit("@", 1)[0]
-            if o["local_domain"] and not re.fullmatch(r"[A-Za-z0-9._+-]+", local):
+            if o["local_domain"] and not o["catch_all"] and not re.fullmatch(r"[A-Za-z0-9._+-]+", local):
                 return "550 5.1.1 No such user here"
             envelope.rcpt_tos.append(address)
             return "250 2.1.5 OK"
@@ -191,6 +202,13 @@ class Conn:
         data, self.buf = self.buf[:n], self.buf[n:]
         return data
 
+    def refuse_pipelining(self):
+        """OpenSMTPD 6.8: input waiting behind a line is refused, and the end."""
+        if self.o["no_pipelining"] and self.buf:
+            self.send(b"500 5.5.1 Invalid command: Pipelining not supported\r\n")
+            return True
+        return False
+
     def hostile_banner(self, mode):
         if mode == "endless":
             try:
@@ -223,6 +241,8 @@ class Conn:
             ln = self.line()
             if ln is None:
                 return
+            if self.refuse_pipelining():
+                return
             cmd = ln.strip().decode("latin-1")
             verb = cmd.split(" ")[0].upper()
             if verb == "EHLO":
@@ -231,6 +251,8 @@ class Conn:
                     continue
                 ext = [b"250-vuln.chat.test", b"250-PIPELINING", b"250-SIZE 1000000",
                        b"250-8BITMIME", b"250-CHUNKING", b"250-AUTH PLAIN LOGIN"]
+                if self.o["no_pipelining"]:
+                    ext.remove(b"250-PIPELINING")
                 if self.tlsctx and not isinstance(self.s, ssl.SSLSocket):
                     ext.append(b"250-STARTTLS")
                 if isinstance(self.s, ssl.SSLSocket):
@@ -265,6 +287,8 @@ class Conn:
                     if ln is None:
                         return
                     if ln.rstrip(b"\r\n") == b".":   # the bug: bare LF counts
+                        if self.refuse_pipelining():
+                            return
                         break
                     if ln.startswith(b"."):
                         ln = ln[1:]

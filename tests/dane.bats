@@ -92,7 +92,7 @@ tls_sink() {
 	id=$(queue_ids)
 	run pb runq
 	[ "$(sink_count)" -eq 0 ]
-	grep -q 'state=deferred.*4.7.5%20STARTTLS%20is%20required' "$SPOOL/queue/$id.env"
+	grep -q 'state=deferred.*error=451%204.7.5%20TLS%20is%20required,%20but%20was%20not%20offered%20by%20host%20mx.example.org' "$SPOOL/queue/$id.env"
 }
 
 @test "dane = no ignores TLSA records" {

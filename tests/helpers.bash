@@ -25,8 +25,24 @@ hostname = test.example
 spool = $SPOOL
 local_domains = test.example, localhost
 CONF
+	# Lines a helper file asks every test of its suites to start with.
+	[ -z "${SUITE_CONF:-}" ] || printf '%s\n' "$SUITE_CONF" >> "$POSTBOX_CONFIG"
 	BG_PIDS=()
+	reachable_binary
 	if declare -F suite_setup >/dev/null; then suite_setup; fi
+}
+
+# The checkout may sit where other users cannot go (a clone in root's
+# home, mode 0700), and tests drop to nobody (as_nobody, deliver and runq
+# becoming a mailbox's owner and running this binary again). Then every
+# test of the file runs a copy of the binary from $T/pb, which nobody can
+# reach once the test opens $T to it, as those tests do.
+reachable_binary() {
+	[ "$(id -u)" = 0 ] || return 0
+	as_nobody test -x "$PB" && return 0
+	mkdir -m 755 "$T/pb"
+	cp "$PB" "$T/pb/postbox"
+	PB="$T/pb/postbox"
 }
 
 teardown() {

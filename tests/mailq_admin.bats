@@ -96,7 +96,7 @@ nth_id() { queue_ids | sed -n "${1}p"; }
 	grep -q 'rcpt a@example.org state=deferred attempts=0 next=0 error=451%20busy' "$SPOOL/queue/$id.env"
 	run pb mailq --show "$id"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "postbox-envelope 1" ]
+	[ "${lines[0]}" = "postbox-envelope 2" ]
 	[[ "$output" == *"Subject: r1"* ]]
 	[[ "$output" != *"body"* ]]
 }

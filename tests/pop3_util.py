@@ -42,6 +42,19 @@ def main():
             p.dele(i)
         print(p.quit().decode())
         print(n)
+    elif action == "sizes":             # mode: "N LIST-size RETR-octets" lines, then "STAT total sum"
+        p = connect(port, args[0])
+        login(p)
+        n, total = p.stat()
+        sent = 0
+        for l in p.list()[1]:
+            i, size = l.split()
+            lines = p.retr(int(i))[1]       # poplib removes the byte-stuffing
+            octets = len(b"\r\n".join(lines) + b"\r\n") if lines else 0
+            sent += octets
+            print(i.decode(), size.decode(), octets)
+        print("STAT", total, sent)
+        p.quit()
     elif action == "uidl":              # mode: print "N UID" lines
         p = connect(port, args[0])
         login(p)

@@ -120,6 +120,28 @@ inetd() {
 	[ "$(new_count "$MD")" -eq 2 ]
 }
 
+@test "LIST and STAT count what RETR sends, also for a message without a final newline (RFC 1939)" {
+	mkdir -p "$MD"/{new,cur,tmp}
+	printf 'Subject: a\n\nno final newline' > "$MD/new/1700000001.M1P1.h"
+	printf 'Subject: b\r\n\r\nends in CR\r' > "$MD/new/1700000002.M1P1.h"
+	# Named the way Dovecot and deliver name files, with the CRLF size W=.
+	printf 'Subject: c\n\n.dot, no final newline' > "$MD/new/1700000003.M1P1.h,S=34,W=36"
+	printf 'Subject: d\n\nwhole line\n' > "$MD/new/1700000004.M1P1.h,S=23,W=26"
+	: > "$MD/new/1700000005.M1P1.h"
+	conf pop3_plaintext_auth yes
+	start_pop3d
+	run pyp sizes "$PORT" plain
+	status_is 0
+	printf '%s\n' "${lines[@]}"
+	[ "${#lines[@]}" -eq 6 ]
+	for l in "${lines[@]}"; do
+		set -- $l
+		[ "$2" = "$3" ] || { echo "message $1: listed $2, sent $3"; false; }
+	done
+	[ "${lines[0]}" = "1 32 32" ]
+	[ "${lines[5]}" = "STAT 122 122" ]
+}
+
 @test "poplib over STLS and implicit TLS; messages byte-identical after CRLF conversion" {
 	server_cert localhost
 	fill 3

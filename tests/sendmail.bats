@@ -14,7 +14,7 @@ load helpers
 	grep -q "^Message-ID: <$(queue_ids)@test.example>\$" "$m"
 	grep -qx 'From: root@test.example' "$m"
 	! grep -q $'\r' "$m" || false
-	head -n1 "$e" | grep -qx 'postbox-envelope 1'
+	head -n1 "$e" | grep -qx 'postbox-envelope 2'
 	grep -qx "id $(queue_ids)" "$e"
 	grep -qx 'sender root@test.example' "$e"
 	grep -qx 'rcpt you@example.org state=queued attempts=0 next=0' "$e"
@@ -83,6 +83,14 @@ load helpers
 	printf 'b\n' | pb sendmail -f '<>' a@x.example
 	grep -qx 'sender <>' "$(env_file)"
 	grep -qx 'From: MAILER-DAEMON@test.example' "$(msg_file)"
+}
+
+@test "-f '' is the null sender too, as cron jobs write it" {
+	printf 'b\n' | pb sendmail -f '' a@x.example
+	grep -qx 'sender <>' "$(env_file)"
+	rm -f "$SPOOL"/queue/*
+	printf 'b\n' | pb sendmail -r '' a@x.example
+	grep -qx 'sender <>' "$(env_file)"
 }
 
 @test "-N, -R and -V are kept in the envelope; -B and the no-op flags are accepted" {

@@ -79,7 +79,7 @@ send() {
 	send 5 friend@far.example
 	id=$(queue_ids)
 	run pb runq
-	grep -q 'state=deferred attempts=1.*4.7.5.*STARTTLS%20is%20required' "$SPOOL/queue/$id.env"
+	grep -q 'state=deferred attempts=1 .*error=451%204.7.5%20TLS%20is%20required,%20but%20was%20not%20offered%20by%20host%20localhost' "$SPOOL/queue/$id.env"
 	stop_bg "$SINK_PID"
 	rm -rf "$T/sink"
 	SINK_AUTH="relayuser:other" start_queue_sink "$PORT"

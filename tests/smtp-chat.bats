@@ -552,6 +552,25 @@ assert s["type"] == "summary" and s["exit"] == 1 and s["findings"] == 3 and s["c
 	grep -l 'smuggled by smtp-chat probe' "$T/got"/*.eml
 }
 
+@test "smtp-chat --probe smuggling: a server like OpenSMTPD 6.8 (ends data at \\n.\\n, refuses pipelining) is found, exit 1" {
+	port=$(free_port)
+	start_vuln "$port" --no-pipelining --save "$T/got"
+	run chat -s "127.0.0.1:$port" -t victim@chat.test --probe smuggling --json
+	echo "$output"
+	[ "$status" -eq 1 ]
+	echo "$output" | /usr/bin/python3 -c '
+import json, sys
+objs = [json.loads(l) for l in sys.stdin]
+p = {o["case"]: o for o in objs if o["type"] == "probe"}
+bad = sorted(k for k, o in p.items() if o["vulnerable"])
+assert bad == sorted(["\\n.\\n", "\\n.\\r\\n", "\\r\\n.\\n"]), bad
+assert p["\\n.\\n"]["detail"].startswith("answered 250"), p["\\n.\\n"]
+assert objs[-1]["findings"] == 3, objs[-1]
+'
+	# what it found is real: the message cut at the look-alike was accepted
+	grep -l 'This message carries an end-of-data look-alike:$' "$T/got"/*.eml
+}
+
 @test "smtp-chat --probe smuggling passes aiosmtpd and smtp-sink, exit 0" {
 	port=$(free_port)
 	start_aio "$port"
@@ -565,6 +584,18 @@ assert s["type"] == "summary" and s["exit"] == 1 and s["findings"] == 3 and s["c
 	run chat -s "127.0.0.1:$port" -t victim@chat.test --probe smuggling --quiet
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+}
+
+@test "smtp-chat --probe open-relay: a catch-all that relays nothing is no finding, exit 0" {
+	port=$(free_port)
+	start_aio "$port" --local-domain chat.test --catch-all
+	run chat -s "127.0.0.1:$port" --probe-domain chat.test --probe open-relay
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -q '^FAIL' <<<"$output" || false
+	[[ "$output" == *"ok   open-relay             relaytest%smtp-chat.invalid@chat.test  accepted, probably a catch-all (250 2.1.5 OK; so was <smtp-chat-no-such-user-"* ]]
+	[ "$(grep -c 'accepted, probably a catch-all' <<<"$output")" -eq 4 ]
+	[[ "$output" == *"ok   open-relay             relaytest@smtp-chat.invalid  refused"* ]]
 }
 
 @test "smtp-chat --probe starttls-injection: vulnerable server exit 1, aiosmtpd exit 0" {
@@ -597,10 +628,15 @@ import json, sys
 objs = [json.loads(l) for l in sys.stdin]
 p = [o for o in objs if o["type"] == "probe"]
 assert len(p) == 11, p
-# aiosmtpd takes every well-formed recipient; it refuses the two malformed forms
-assert sorted(o["case"] for o in p if not o["vulnerable"]) == [
-    "relaytest@smtp-chat.invalid.", "relaytest@smtp-chat.invalid@chat.test"], p
-assert any(o["case"] == "relaytest%smtp-chat.invalid@chat.test" for o in p)
+# aiosmtpd takes every well-formed recipient (it refuses the two malformed
+# forms): a relay for the forms naming the other domain; the forms in the
+# local domain could be a catch-all, since the control recipient is taken too
+assert sorted(o["case"] for o in p if o["vulnerable"]) == [
+    "@chat.test:relaytest@smtp-chat.invalid", "relaytest@smtp-chat.invalid",
+    "relaytest@smtp-chat.invalid (from a local sender)"], p
+v = {o["case"]: o["verdict"] for o in p}
+assert v["relaytest%smtp-chat.invalid@chat.test"] == "accepted, probably a catch-all", v
+assert v["relaytest@smtp-chat.invalid"] == "ACCEPTED: relays to the other domain", v
 '
 	port=$(free_port)
 	start_aio "$port" --local-domain chat.test
@@ -1042,4 +1078,17 @@ assert want in s["reason"], s["reason"]
 	[[ "$output" == *"Password: "* ]]
 	[[ "$output" == *"<-  235 "* ]]
 	[[ "$output" != *"s3cret"* ]]
+}
+
+@test "smtp-chat --script: a regex that would make regcomp explode is refused with a clear error" {
+	port=$(free_port)
+	start_smtp_sink "$port"
+	printf 'expect /a++++++++++++++++++++/\nsend QUIT\n' >"$T/s.chat"
+	export PB T port
+	# 100 MB of address space is far more than a sane pattern needs and
+	# far less than the 718 MB glibc took for this one
+	run timeout 20 bash -c 'ulimit -v 100000; "$PB" smtp-chat -s "127.0.0.1:$port" --script "$T/s.chat"'
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"s.chat:1: expect: regex refused (a repetition of a repetition at offset 2)"* ]]
 }

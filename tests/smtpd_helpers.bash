@@ -1,6 +1,12 @@
 # tests/smtpd_helpers.bash — helpers for the smtpd suites (start_smtpd and
 # server_cert are in servers_helpers.bash).
 
+# smtp_stdin and smtp_tcp script a whole session in one write, which a
+# server enforcing RFC 2920's synchronization must refuse: these suites run
+# with the check off. tests/smtpd_sync.bats clears SUITE_CONF and tests it,
+# with real pipelining clients.
+SUITE_CONF='smtpd_forbid_unauth_pipelining = no'
+
 # One inetd-mode session: the bytes of $1 (printf format) on stdin; the
 # transcript in $output. TCPREMOTEIP may name the client.
 smtp_stdin() {

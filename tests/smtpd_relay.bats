@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
-# smtpd relay control: local_domains, relay_networks, and the open-relay
-# address forms of RELIABILITY.md. The client address comes from
-# TCPREMOTEIP (inetd mode, stdin not a socket).
+# smtpd relay control: local_domains, relay_networks, the open-relay
+# address forms (README "Who may send where") and who counts as local. The
+# client address comes from TCPREMOTEIP (inetd mode, stdin not a socket).
 
 load helpers
 load smtpd_helpers
@@ -83,4 +83,42 @@ rcpt_reply() {
 	smtp_stdin "${HELLO}MAIL FROM:<a@client.example>\r\nRCPT TO:<a@x.example>\r\nRCPT TO:<b@x.example>\r\nRCPT TO:<c@x.example>\r\nRCPT TO:<d@x.example>\r\n"
 	[ "$(count_replies '554 5.7.1')" -eq 3 ]
 	has_reply '421 4.7.0'
+}
+
+# Who is "local" (libmail/net/peer.h): only a session whose stdin is not a
+# socket, started by a local user like sendmail -bs. A UNIX socket pair
+# (stunnel's exec mode, socat EXEC, a systemd UNIX listener) hides who the
+# real client is: it gets no more rights than any stranger.
+@test "a UNIX socket pair as stdin is not local: no relay; Received, envelope and log say unix" {
+	export PB ROOT T
+	run bash -c 'printf "$1" | /usr/bin/python3 "$ROOT/tests/unix_pair.py" "$PB" smtpd 2>"$T/smtpd.err"' _ \
+		"${HELLO}MAIL FROM:<a@client.example>\r\nRCPT TO:<u@elsewhere.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n"
+	[ "$status" -eq 0 ]
+	has_reply '554 5.7.1 <u@elsewhere.example>: Relay access denied'
+	has_reply "$QUEUED"
+	grep -q 'client=unix event=relay-denied rcpt=<u@elsewhere.example>' "$T/smtpd.err"
+	grep -qx 'client unix' "$SPOOL"/queue/*.env
+	head -n1 "$SPOOL"/queue/*.msg | grep -qx 'Received: from client.example (unix)'
+}
+
+@test "a pipe from a local user may relay, as sendmail -bs does; \$TCPREMOTEIP makes it a stranger" {
+	smtp_stdin "${HELLO}MAIL FROM:<a@client.example>\r\nRCPT TO:<u@elsewhere.example>\r\nQUIT\r\n"
+	has_reply '250 2.1.5 Ok'
+	run bash -c 'printf "$1" | "$PB" sendmail -bs 2>/dev/null' _ "${HELLO}MAIL FROM:<a@client.example>\r\nRCPT TO:<u@elsewhere.example>\r\nQUIT\r\n"
+	has_reply '250 2.1.5 Ok'
+	# a super-server's name for the client wins, even one that is no address
+	for ip in 192.0.2.1 not-an-address; do
+		export TCPREMOTEIP=$ip
+		smtp_stdin "${HELLO}MAIL FROM:<a@client.example>\r\nRCPT TO:<u@elsewhere.example>\r\nQUIT\r\n"
+		has_reply '554 5.7.1 <u@elsewhere.example>: Relay access denied'
+	done
+	grep -q 'client=unknown event=relay-denied' "$T/smtpd.err"
+}
+
+@test "an IPv6 client: Received shows an RFC 5321 IPv6 address literal" {
+	export TCPREMOTEIP=2001:DB8:0::5
+	smtp_stdin "${HELLO}${ENV}DATA\r\nx\r\n.\r\nQUIT\r\n"
+	has_reply "$QUEUED"
+	grep -qx 'client 2001:db8::5' "$SPOOL"/queue/*.env
+	head -n1 "$SPOOL"/queue/*.msg | grep -qx 'Received: from client.example (\[IPv6:2001:db8::5\])'
 }

@@ -4,10 +4,15 @@
  *                       \r.\r\n, \r\n.\n, ...) one session sends a message
  *                       whose text holds that sequence followed by a second,
  *                       smuggled MAIL/RCPT/DATA, then the real CRLF.CRLF and
- *                       QUIT. A server that answers more than the one 250 and
- *                       the 221 ended DATA early and ran the smuggled
- *                       commands: vulnerable (SMTP smuggling, CVE-2023-51764
- *                       and kin). Each case is its own session.
+ *                       QUIT, in three writes with a pause after the first
+ *                       two. Any reply before the real end of data (a 2xx
+ *                       at the look-alike, anything once smuggled commands
+ *                       were sent), or more than the one 250 and the 221,
+ *                       means the server ended DATA early: vulnerable (SMTP
+ *                       smuggling, CVE-2023-51764 and kin). A 4xx/5xx at the
+ *                       look-alike itself, before anything was smuggled, is a
+ *                       refusal of the bare line ending (safe). Each case is
+ *                       its own session.
  *   starttls-injection  Sends "STARTTLS\r\nNOOP\r\n" in one write, completes
  *                       the handshake and waits: a reply arriving over TLS
  *                       unasked means the server ran the plain-text NOOP
@@ -15,12 +20,18 @@
  *   open-relay          From an outside sender, RCPT TO a matrix of address
  *                       forms that route elsewhere (% hack, source route, bang
  *                       path, quoted @, trailing dot, address literal, a
- *                       spoofed local sender); any 2xx is reported.
+ *                       spoofed local sender). A 2xx for a form whose domain
+ *                       is the other one is a relay. A form in the local
+ *                       domain (relaytest%other@local) may be kept by a
+ *                       catch-all: when a control recipient nobody has
+ *                       (smtp-chat-no-such-user-N@local) is taken too, it
+ *                       is "accepted, probably a catch-all", not a finding.
  *
  * --probe all runs the three in this order.
  * Exit: 0 nothing found, 1 a finding, else the stage that failed (2, 21,
  * 22, 23, 25, 29) as in flag mode.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,11 +122,39 @@ static const char *const variants[] = {
 };
 static const size_t variant_len[] = { 3, 4, 4, 4, 3, 4, 3, 6 };
 
+/* How long a server gets to answer before we send more: a reply that comes
+ * while the real end of data has not been sent proves the server ended the
+ * data early. */
+#define SMUGGLE_SETTLE_MS 500
+
+/* The replies that arrive within SMUGGLE_SETTLE_MS (and quickly after one
+ * another), their codes appended to codes; *closed when the server hung
+ * up. Returns how many. */
+static int early_replies(struct smtp_client *c, char *codes, size_t cap, int *closed)
+{
+	struct mail_err e;
+	int n = 0;
+	*closed = 0;
+	for (;;) {
+		if (!io_pending(&c->io) &&
+		    io_wait(&c->io, c->io.rfd, POLLIN, io_now_ms() + (n ? 200 : SMUGGLE_SETTLE_MS), &e) < 0)
+			return n; /* quiet: nothing (more) was said */
+		int code = smtp_read_reply(c, &e);
+		if (code < 0) {
+			*closed = 1;
+			return n;
+		}
+		size_t l = strlen(codes);
+		snprintf(codes + l, cap - l, "%s%d", l ? " " : "", code);
+		n++;
+	}
+}
+
 static int smuggle_case(struct probe *p, size_t v)
 {
 	struct smtp_client c = { 0 };
 	struct mail_err e;
-	char kase[32], detail[300] = "";
+	char kase[32], detail[300] = "", early[200] = "";
 	struct buf esc = BUF_INIT;
 	chat_escape(&esc, variants[v], variant_len[v]);
 	snprintf(kase, sizeof kase, "%s", buf_cstr(&esc));
@@ -138,16 +177,67 @@ static int smuggle_case(struct probe *p, size_t v)
 		rc = CHAT_EX_DATA;
 		goto fail;
 	}
+	/* In three writes with a pause after each of the first two: the text up
+	 * to the look-alike; then the smuggled MAIL/RCPT/DATA and message; then
+	 * the real end of data. Sent at once, a server such as OpenSMTPD 6.8
+	 * that ends data at "\n.\n" but refuses pipelined input answers
+	 * "500 Pipelining not supported", which looks like a refusal; sent
+	 * apart, it accepts the message cut at the look-alike. */
 	struct buf m = BUF_INIT;
 	buf_addf(&m, "From: <%s>\r\nTo: <%s>\r\nSubject: smtp-chat smuggling probe %s\r\n\r\n"
 		     "This message carries an end-of-data look-alike:",
 		 p->o->from, rcpt_of(p), kase);
 	buf_add(&m, variants[v], variant_len[v]);
-	buf_addf(&m, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\nFrom: <%s>\r\n"
-		     "Subject: smuggled by smtp-chat probe %s\r\n\r\nsmuggled\r\n\r\n.\r\n",
-		 p->o->from, rcpt_of(p), p->o->from, kase);
+	int closed = 0, at_lookalike = 0, in_smuggled = 0, ok_at_lookalike = 0;
 	smtp_queue_raw(&c, m.ptr, m.len);
+	if (smtp_flush(&c, &e) == 0) {
+		at_lookalike = early_replies(&c, early, sizeof early, &closed);
+		ok_at_lookalike = at_lookalike && (early[0] == '2' || early[0] == '3');
+	}
+	buf_reset(&m);
+	buf_addf(&m, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\nFrom: <%s>\r\n"
+		     "Subject: smuggled by smtp-chat probe %s\r\n\r\nsmuggled\r\n\r\n",
+		 p->o->from, rcpt_of(p), p->o->from, kase);
+	if (!closed) {
+		smtp_queue_raw(&c, m.ptr, m.len);
+		if (smtp_flush(&c, &e) == 0)
+			in_smuggled = early_replies(&c, early, sizeof early, &closed);
+		else
+			closed = 1;
+	}
 	buf_free(&m);
+	if (ok_at_lookalike || in_smuggled) {
+		/* Any reply before the real end of data: the server took the
+		 * look-alike for the end (whatever it said next). */
+		snprintf(detail, sizeof detail, "answered %s before the real end of data", early);
+		report(p, "smuggling", kase, 1,
+		       strstr(early, "354") ? "VULNERABLE: ended data and ran the smuggled transaction"
+					    : "VULNERABLE: ended data early",
+		       detail);
+		if (!closed) {
+			/* Let a vulnerable server finish what it was sent. */
+			smtp_queue_raw(&c, ".\r\n", 3);
+			if (smtp_flush(&c, &e) == 0)
+				smtp_read_reply(&c, &e);
+		}
+		chat_finish(p->o, &c);
+		return 0;
+	}
+	if (at_lookalike) {
+		/* A refusal of the bare line ending itself, before any smuggled
+		 * command was sent (Postfix's smtpd_forbid_bare_newline). */
+		snprintf(detail, sizeof detail, "answered %s at the look-alike, before anything was smuggled",
+			 early);
+		report(p, "smuggling", kase, 0, "refused the look-alike (safe)", detail);
+		chat_finish(p->o, &c);
+		return 0;
+	}
+	if (closed) {
+		report(p, "smuggling", kase, 0, "closed", "the server hung up without a reply");
+		chat_finish(p->o, &c);
+		return 0;
+	}
+	smtp_queue_raw(&c, ".\r\n", 3);
 	if (smtp_flush(&c, &e) < 0 || (code = smtp_read_reply(&c, &e)) < 0) {
 		report(p, "smuggling", kase, 0, "closed", e.msg);
 		chat_finish(p->o, &c);
@@ -274,7 +364,12 @@ static int relay(struct probe *p)
 	snprintf(forms[8], 600, "relaytest%%%s@[%s]", ext, ip);
 	snprintf(forms[9], 600, "%s!relaytest", ext);
 	snprintf(forms[10], 600, "relaytest@%s", ext); /* with a local sender */
-	char sender[300], detail[400];
+	/* Only forms 0, 3, 6 and 10 name the other domain as theirs; the rest
+	 * are addresses in the local domain (or none) that a router might
+	 * send on, or a catch-all might keep. */
+	static const int leaves[11] = { 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1 };
+	char sender[300], detail[400], control[300];
+	int catch_all = 0;
 	snprintf(sender, sizeof sender, "probe@%s", ext);
 	for (int i = 0; i < 11 && !c.broken; i++) {
 		if (i == 0 || i == 10) {
@@ -290,6 +385,12 @@ static int relay(struct probe *p)
 				       code > 0 ? detail : e.msg);
 				continue;
 			}
+			/* The control: a local part nobody has. Taken, the
+			 * server keeps anything at this domain (a catch-all),
+			 * and a routing form it takes proves no relay. */
+			snprintf(control, sizeof control, "smtp-chat-no-such-user-%ld@%s", (long)(io_now_ms() % 100000),
+				 local);
+			catch_all = smtp_command(&c, &e, "RCPT TO:<%s>", control) / 100 == 2;
 		}
 		char kase[700];
 		snprintf(kase, sizeof kase, "%s%s", forms[i], i == 10 ? " (from a local sender)" : "");
@@ -299,8 +400,18 @@ static int relay(struct probe *p)
 			break;
 		}
 		smtp_reply_summary(&c.reply, detail, sizeof detail);
-		report(p, "open-relay", kase, code / 100 == 2,
-		       code / 100 == 2 ? "ACCEPTED: may relay" : "refused", detail);
+		if (code / 100 != 2) {
+			report(p, "open-relay", kase, 0, "refused", detail);
+		} else if (leaves[i]) {
+			report(p, "open-relay", kase, 1, "ACCEPTED: relays to the other domain", detail);
+		} else if (catch_all) {
+			size_t l = strlen(detail);
+			snprintf(detail + l, sizeof detail - l, "; so was <%s>", control);
+			report(p, "open-relay", kase, 0, "accepted, probably a catch-all", detail);
+		} else {
+			report(p, "open-relay", kase, 1, "ACCEPTED: may relay (no other local part is taken)",
+			       detail);
+		}
 	}
 	smtp_quit(&c);
 	chat_finish(p->o, &c);

@@ -6,18 +6,8 @@
  * 1870 (SIZE), 6152 (8BITMIME), 6531 (SMTPUTF8), 3461 (DSN),
  * 5322/2045/2046 for the message it builds.
  *
- * Usage: smtp-chat --server HOST[:PORT] [--from A] --to B [OPTIONS]
- *        smtp-chat --server HOST[:PORT] --script FILE|- [--var N=V ...]
- *        smtp-chat --server HOST[:PORT] --probe smuggling|starttls-injection|open-relay
- *        smtp-chat --server HOST[:PORT] --to B --count N [--concurrency K] [--per-session M]
- * (the full text is usage_text below, printed by --help)
- *
- * Exit codes: 0 every step succeeded; 1 a script expectation failed or a
- * probe found the server vulnerable; 2 connect; 21 banner; 22 EHLO/HELO;
- * 23 MAIL; 24 RCPT (any recipient refused); 25 DATA; 26 end of data;
- * 28 AUTH; 29 TLS; 64 usage; 65 bad script or message; 66 an input file
- * missing; 69/75 a script or probe could not reach the server; 78 bad
- * configuration.
+ * Usage, options and exit codes: usage_text below, which --help prints
+ * (tests/help.bats checks that it names every option the parser accepts).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +24,7 @@
 #include <unistd.h>
 
 #include "base/config.h"
+#include "base/read_all.h"
 #include "../applets.h"
 #include "chat.h"
 
@@ -50,12 +41,12 @@ static const char usage_text[] =
 	"  --socket PATH             talk over a Unix-domain socket\n"
 	"  --timeout SECONDS         per reply and per connect (default 30)\n"
 	"  --dot-timeout SECONDS     for the reply after the message (default: --timeout)\n"
-	"  --ehlo NAME               EHLO name (default: hostname from config)\n"
+	"  --ehlo, --helo NAME       EHLO name (default: hostname from config)\n"
 	"  --proxy 1|2               send a PROXY protocol header first\n"
 	"  --proxy-source ADDR:PORT  --proxy-dest ADDR:PORT  (default: the real ones)\n"
 	"  --xclient 'NAME=V ...'    XCLIENT after EHLO (Postfix), then EHLO again\n"
 	"TLS (certificates are verified unless --insecure):\n"
-	"  --starttls                STARTTLS, abort if not offered\n"
+	"  --starttls, --tls         STARTTLS, abort if not offered\n"
 	"  --tls-optional            STARTTLS when offered\n"
 	"  --tls-on-connect          implicit TLS (port 465)\n"
 	"  --insecure                do not verify the certificate (warns)\n"
@@ -93,9 +84,11 @@ static const char usage_text[] =
 	"  --timing      time of every reply\n"
 	"  --hide-data   do not show the message text\n"
 	"  -C FILE       configuration file\n\n"
-	"Exit: 0 ok, 1 expectation failed / probe finding, 2 connect, 21 banner,\n"
-	"22 ehlo, 23 mail, 24 rcpt, 25 data, 26 dot, 28 auth, 29 tls, 64 usage,\n"
-	"65 bad script or message, 66 missing file, 69/75 server unreachable.\n";
+	"Exit: 0 every step succeeded; 1 a script expectation failed or a probe\n"
+	"found the server vulnerable; 2 connect; 21 banner; 22 EHLO/HELO; 23 MAIL;\n"
+	"24 RCPT (any recipient refused); 25 DATA; 26 end of data; 28 AUTH; 29 TLS;\n"
+	"64 usage; 65 bad script or message; 66 an input file missing; 69/75 a\n"
+	"script or probe could not reach the server; 78 bad configuration.\n";
 
 enum {
 	O_PORT = 'p', O_SERVER = 's', O_FROM = 'f', O_TO = 't', O_CONF = 'C',
@@ -276,16 +269,8 @@ void chat_slurp(struct buf *b, const char *path, const char *what)
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
 	if (fd < 0)
 		die(errno == ENOENT ? EX_NOINPUT : EX_IOERR, "%s %s: %s", what, path, strerror(errno));
-	char chunk[65536];
-	ssize_t r;
-	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			die(EX_IOERR, "%s %s: %s", what, path, strerror(errno));
-		if (buf_add(b, chunk, (size_t)r) < 0)
-			die(EX_SOFTWARE, "%s %s: out of memory", what, path);
-	}
+	if (read_all(fd, b, 0) != READ_ALL_OK)
+		die(errno == ENOMEM ? EX_SOFTWARE : EX_IOERR, "%s %s: %s", what, path, strerror(errno));
 	if (fd > 0)
 		close(fd);
 }

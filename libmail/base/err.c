@@ -43,7 +43,10 @@ int err_sys(struct mail_err *e, const char *fmt, ...)
 	else if (saved == ENOMEM)
 		err_fill(e, EX_TEMPFAIL, 451, "4.3.0");
 	else if (saved == EFBIG)
-		err_fill(e, EX_DATAERR, 552, "5.3.4");
+		/* A file past RLIMIT_FSIZE or the file system's largest: a limit
+		 * of this host, not a fault of the message (our own size limits
+		 * are checked before anything is written), so try again later. */
+		err_fill(e, EX_TEMPFAIL, 452, "4.3.1");
 	else
 		err_fill(e, EX_TEMPFAIL, 451, "4.3.0");
 	e->sys = saved;

@@ -24,7 +24,7 @@ void err_clear(struct mail_err *e);
 int err_set(struct mail_err *e, int ex, int smtp, const char *status,
 	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Like err_set, for a failed system call: appends ": strerror(errno)" and
- * picks the class from errno (ENOSPC/EDQUOT → 452 4.3.1, EX_TEMPFAIL). */
+ * picks the class from errno (ENOSPC/EDQUOT/EFBIG → 452 4.3.1, EX_TEMPFAIL). */
 int err_sys(struct mail_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Prefix the message with more context: "CONTEXT: old message". */

@@ -42,21 +42,56 @@ void io_free(struct io *io)
 	buf_free(&io->out);
 }
 
-static int io_wait(struct io *io, int fd, short events, struct mail_err *e)
+long long io_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void io_deadline(struct io *io, int ms, long long min_rate)
+{
+	io->deadline = ms > 0 ? io_now_ms() + ms : 0;
+	io->deadline_span = ms > 0 ? ms : 0;
+	io->min_rate = ms > 0 && min_rate > 0 ? min_rate : 0;
+}
+
+int io_wait(struct io *io, int fd, short events, long long deadline, struct mail_err *e)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
 	for (;;) {
-		int r = poll(&pfd, 1, io->timeout_ms);
+		int wait = io->timeout_ms;
+		if (deadline > 0) {
+			long long left = deadline - io_now_ms();
+			if (left <= 0)
+				left = 0;
+			if (wait < 0 || left < wait)
+				wait = (int)left;
+		}
+		int r = wait == 0 ? 0 : poll(&pfd, 1, wait);
 		if (r > 0)
 			return 0;
 		if (r == 0) {
 			errno = ETIMEDOUT;
+			if (deadline > 0)
+				return err_set(e, EX_TEMPFAIL, 421, "4.4.2", "%s: deadline exceeded", io->peer);
 			return err_set(e, EX_TEMPFAIL, 421, "4.4.2", "%s: timed out after %d s",
 				       io->peer, io->timeout_ms / 1000);
 		}
 		if (errno != EINTR)
 			return err_sys(e, "%s: poll", io->peer);
 	}
+}
+
+/* n bytes arrived: a client that keeps up min_rate earns time. */
+static void io_earn_time(struct io *io, size_t n)
+{
+	if (!io->deadline || !io->min_rate)
+		return;
+	long long now = io_now_ms();
+	io->deadline += (long long)n * 1000 / io->min_rate;
+	if (io->deadline > now + io->deadline_span)
+		io->deadline = now + io->deadline_span;
 }
 
 /* Refill the input buffer; returns bytes added, 0 at EOF, -1 on error. */
@@ -73,11 +108,12 @@ static ssize_t io_fill(struct io *io, struct mail_err *e)
 		/* A transport with its own buffer (TLS) may hold data while the fd
 		 * is not readable: wait on the fd only when it holds none. */
 		int ready = io->buffered && io->buffered(io) > 0;
-		if (!ready && io_wait(io, io->rfd, POLLIN, e) < 0)
+		if (!ready && io_wait(io, io->rfd, POLLIN, io->deadline, e) < 0)
 			return -1;
 		ssize_t r = io->recv(io, io->in + io->in_len, sizeof io->in - io->in_len);
 		if (r > 0) {
 			io->in_len += (size_t)r;
+			io_earn_time(io, (size_t)r);
 			return r;
 		}
 		if (r == 0) {
@@ -87,7 +123,7 @@ static ssize_t io_fill(struct io *io, struct mail_err *e)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (io_wait(io, io->rfd, POLLIN, e) < 0)
+			if (io_wait(io, io->rfd, POLLIN, io->deadline, e) < 0)
 				return -1;
 			continue;
 		}
@@ -172,11 +208,6 @@ int io_put(struct io *io, const void *p, size_t n)
 	return buf_add(&io->out, p, n);
 }
 
-int io_puts(struct io *io, const char *s)
-{
-	return buf_adds(&io->out, s);
-}
-
 int io_printf(struct io *io, const char *fmt, ...)
 {
 	va_list ap;
@@ -193,6 +224,9 @@ int io_flush(struct io *io, struct mail_err *e)
 		errno = ENOMEM;
 		return err_sys(e, "%s: output buffer", io->peer);
 	}
+	/* The whole reply within timeout_ms: a peer that reads one byte at
+	 * a time does not hold the session longer than a silent one. */
+	long long deadline = io->timeout_ms > 0 ? io_now_ms() + io->timeout_ms : 0;
 	size_t off = 0;
 	while (off < io->out.len) {
 		ssize_t w = io->send(io, io->out.ptr + off, io->out.len - off);
@@ -203,7 +237,7 @@ int io_flush(struct io *io, struct mail_err *e)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (io_wait(io, io->wfd, POLLOUT, e) < 0)
+			if (io_wait(io, io->wfd, POLLOUT, deadline, e) < 0)
 				return -1;
 			continue;
 		}

@@ -1,10 +1,16 @@
 /* io.h — a buffered, deadline-bound byte stream over file descriptors.
  *
  * An io reads from rfd and writes to wfd (the same socket, or stdin and
- * stdout under inetd). Every read waits at most `timeout_ms`. The transport
- * is a pair of function pointers so that TLS can be slid underneath later
- * without changing any caller: tls code replaces `recv`/`send` and sets
- * `ctx`. Input is buffered; io_pending() tells how many bytes the peer sent
+ * stdout under inetd). Every read waits at most `timeout_ms`; a server
+ * also sets a deadline for a whole request (io_deadline), so that a peer
+ * that sends one byte at a time cannot stretch a command or a block of
+ * message data without end (Postfix's smtpd_per_record_deadline and
+ * smtpd_min_data_rate). A whole io_flush() is bounded by `timeout_ms`
+ * too, however the peer trickles its reads. The transport is a pair of
+ * function pointers so that TLS slides underneath without any caller
+ * changing: net/tls.c's tls_accept() and tls_connect() replace
+ * `recv`/`send`/`buffered` and set `ctx`, io_init_transport_plain() puts
+ * the plain ones back. Input is buffered; io_pending() tells how many bytes the peer sent
  * ahead (pipelining), io_discard_input() throws them away (the STARTTLS rule
  * of RFC 3207 §4.2 / CVE-2011-0411).
  */
@@ -27,7 +33,11 @@ typedef size_t (*io_buffered_fn)(struct io *io);
 
 struct io {
 	int rfd, wfd;
-	int timeout_ms;         /* per read or write wait; < 0 waits forever */
+	int timeout_ms;         /* per read wait, per flush; < 0 waits forever */
+	long long deadline;     /* monotonic ms by which the current request
+	                         * must have arrived; 0: none (io_deadline) */
+	long long min_rate;     /* bytes/s that push the deadline back */
+	int deadline_span;      /* ms: how far ahead the deadline may move */
 	io_recv_fn recv;
 	io_send_fn send;
 	io_buffered_fn buffered;  /* NULL for plain descriptors */
@@ -46,6 +56,21 @@ void io_init(struct io *io, int rfd, int wfd, int timeout_ms, const char *peer);
 void io_free(struct io *io);
 /* Back to plain read/write on the fds (after TLS ends). */
 void io_init_transport_plain(struct io *io);
+
+/* The current request (a command line, a block of message data) must
+ * arrive within ms milliseconds from now. With min_rate > 0 each byte read
+ * moves the deadline back by 1/min_rate s, never more than ms ahead of the
+ * moment of the read: a client that keeps up min_rate bytes/s is never cut
+ * off, one that trickles is, whatever its pace between reads. ms <= 0
+ * clears the deadline (back to timeout_ms per read). */
+void io_deadline(struct io *io, int ms, long long min_rate);
+/* Milliseconds on the monotonic clock. */
+long long io_now_ms(void);
+/* Wait until fd is ready for events, at most timeout_ms and never past
+ * deadline (monotonic ms, 0: none). 0, or -1 with e (421 4.4.2 and errno
+ * ETIMEDOUT on a timeout). For transports that do their own waits (TLS
+ * handshakes). */
+int io_wait(struct io *io, int fd, short events, long long deadline, struct mail_err *e);
 
 /* Read one line, terminator included, into line (reset first). At most max
  * bytes are kept: a longer line is consumed up to and including its LF and
@@ -68,7 +93,6 @@ void io_discard_input(struct io *io);
 
 /* Queue output; io_flush() writes it all (with the write deadline). */
 int io_put(struct io *io, const void *p, size_t n);
-int io_puts(struct io *io, const char *s);
 int io_printf(struct io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int io_flush(struct io *io, struct mail_err *e);
 

@@ -39,6 +39,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -77,6 +79,7 @@ void lazylib_require_crypt(void);
 	X(BIO_ctrl) \
 	X(BIO_free) \
 	X(BIO_new) \
+	X(BIO_new_mem_buf) \
 	X(BIO_puts) \
 	X(BIO_s_mem) \
 	X(CRYPTO_free) \
@@ -84,12 +87,39 @@ void lazylib_require_crypt(void);
 	X(ERR_error_string_n) \
 	X(ERR_get_error) \
 	X(EVP_Digest) \
+	X(EVP_DigestFinal_ex) \
+	X(EVP_DigestInit_ex) \
+	X(EVP_DigestSign) \
+	X(EVP_DigestSignInit) \
+	X(EVP_DigestUpdate) \
+	X(EVP_DigestVerify) \
+	X(EVP_DigestVerifyInit) \
+	X(EVP_MD_CTX_free) \
+	X(EVP_MD_CTX_new) \
+	X(EVP_PKEY_CTX_free) \
+	X(EVP_PKEY_CTX_new) \
+	X(EVP_PKEY_CTX_new_id) \
+	X(EVP_PKEY_CTX_set_rsa_keygen_bits) \
+	X(EVP_PKEY_CTX_set_signature_md) \
+	X(EVP_PKEY_free) \
+	X(EVP_PKEY_get_base_id) \
+	X(EVP_PKEY_get_bits) \
+	X(EVP_PKEY_get_raw_public_key) \
+	X(EVP_PKEY_keygen) \
+	X(EVP_PKEY_keygen_init) \
+	X(EVP_PKEY_new_raw_public_key) \
+	X(EVP_PKEY_sign) \
+	X(EVP_PKEY_sign_init) \
+	X(EVP_PKEY_verify) \
+	X(EVP_PKEY_verify_init) \
 	X(EVP_md5) \
 	X(EVP_sha256) \
 	X(EVP_sha512) \
 	X(HMAC) \
 	X(OPENSSL_sk_num) \
 	X(OPENSSL_sk_value) \
+	X(PEM_read_bio_PrivateKey) \
+	X(PEM_write_bio_PrivateKey) \
 	X(SSL_CIPHER_get_name) \
 	X(SSL_CTX_check_private_key) \
 	X(SSL_CTX_ctrl) \
@@ -144,6 +174,9 @@ void lazylib_require_crypt(void);
 	X(X509_get_subject_name) \
 	X(X509_verify_cert) \
 	X(X509_verify_cert_error_string) \
+	X(d2i_PUBKEY) \
+	X(d2i_PublicKey) \
+	X(i2d_PUBKEY) \
 	X(i2d_X509) \
 	X(i2d_X509_PUBKEY)
 
@@ -189,6 +222,7 @@ LAZY_CRYPT_SYMBOLS(LAZY_DECLARE)
 #define BIO_ctrl LAZY(openssl, BIO_ctrl)
 #define BIO_free LAZY(openssl, BIO_free)
 #define BIO_new LAZY(openssl, BIO_new)
+#define BIO_new_mem_buf LAZY(openssl, BIO_new_mem_buf)
 #define BIO_puts LAZY(openssl, BIO_puts)
 #define BIO_s_mem LAZY(openssl, BIO_s_mem)
 #define CRYPTO_free LAZY(openssl, CRYPTO_free)
@@ -196,12 +230,39 @@ LAZY_CRYPT_SYMBOLS(LAZY_DECLARE)
 #define ERR_error_string_n LAZY(openssl, ERR_error_string_n)
 #define ERR_get_error LAZY(openssl, ERR_get_error)
 #define EVP_Digest LAZY(openssl, EVP_Digest)
+#define EVP_DigestFinal_ex LAZY(openssl, EVP_DigestFinal_ex)
+#define EVP_DigestInit_ex LAZY(openssl, EVP_DigestInit_ex)
+#define EVP_DigestSign LAZY(openssl, EVP_DigestSign)
+#define EVP_DigestSignInit LAZY(openssl, EVP_DigestSignInit)
+#define EVP_DigestUpdate LAZY(openssl, EVP_DigestUpdate)
+#define EVP_DigestVerify LAZY(openssl, EVP_DigestVerify)
+#define EVP_DigestVerifyInit LAZY(openssl, EVP_DigestVerifyInit)
+#define EVP_MD_CTX_free LAZY(openssl, EVP_MD_CTX_free)
+#define EVP_MD_CTX_new LAZY(openssl, EVP_MD_CTX_new)
+#define EVP_PKEY_CTX_free LAZY(openssl, EVP_PKEY_CTX_free)
+#define EVP_PKEY_CTX_new LAZY(openssl, EVP_PKEY_CTX_new)
+#define EVP_PKEY_CTX_new_id LAZY(openssl, EVP_PKEY_CTX_new_id)
+#define EVP_PKEY_CTX_set_rsa_keygen_bits LAZY(openssl, EVP_PKEY_CTX_set_rsa_keygen_bits)
+#define EVP_PKEY_CTX_set_signature_md LAZY(openssl, EVP_PKEY_CTX_set_signature_md)
+#define EVP_PKEY_free LAZY(openssl, EVP_PKEY_free)
+#define EVP_PKEY_get_base_id LAZY(openssl, EVP_PKEY_get_base_id)
+#define EVP_PKEY_get_bits LAZY(openssl, EVP_PKEY_get_bits)
+#define EVP_PKEY_get_raw_public_key LAZY(openssl, EVP_PKEY_get_raw_public_key)
+#define EVP_PKEY_keygen LAZY(openssl, EVP_PKEY_keygen)
+#define EVP_PKEY_keygen_init LAZY(openssl, EVP_PKEY_keygen_init)
+#define EVP_PKEY_new_raw_public_key LAZY(openssl, EVP_PKEY_new_raw_public_key)
+#define EVP_PKEY_sign LAZY(openssl, EVP_PKEY_sign)
+#define EVP_PKEY_sign_init LAZY(openssl, EVP_PKEY_sign_init)
+#define EVP_PKEY_verify LAZY(openssl, EVP_PKEY_verify)
+#define EVP_PKEY_verify_init LAZY(openssl, EVP_PKEY_verify_init)
 #define EVP_md5 LAZY(openssl, EVP_md5)
 #define EVP_sha256 LAZY(openssl, EVP_sha256)
 #define EVP_sha512 LAZY(openssl, EVP_sha512)
 #define HMAC LAZY(openssl, HMAC)
 #define OPENSSL_sk_num LAZY(openssl, OPENSSL_sk_num)
 #define OPENSSL_sk_value LAZY(openssl, OPENSSL_sk_value)
+#define PEM_read_bio_PrivateKey LAZY(openssl, PEM_read_bio_PrivateKey)
+#define PEM_write_bio_PrivateKey LAZY(openssl, PEM_write_bio_PrivateKey)
 #define SSL_CIPHER_get_name LAZY(openssl, SSL_CIPHER_get_name)
 #define SSL_CTX_check_private_key LAZY(openssl, SSL_CTX_check_private_key)
 #define SSL_CTX_ctrl LAZY(openssl, SSL_CTX_ctrl)
@@ -256,6 +317,9 @@ LAZY_CRYPT_SYMBOLS(LAZY_DECLARE)
 #define X509_get_subject_name LAZY(openssl, X509_get_subject_name)
 #define X509_verify_cert LAZY(openssl, X509_verify_cert)
 #define X509_verify_cert_error_string LAZY(openssl, X509_verify_cert_error_string)
+#define d2i_PUBKEY LAZY(openssl, d2i_PUBKEY)
+#define d2i_PublicKey LAZY(openssl, d2i_PublicKey)
+#define i2d_PUBKEY LAZY(openssl, i2d_PUBKEY)
 #define i2d_X509 LAZY(openssl, i2d_X509)
 #define i2d_X509_PUBKEY LAZY(openssl, i2d_X509_PUBKEY)
 

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -307,11 +308,91 @@ static int parse_codes(struct chat_expect *x, const char *s, size_t n, struct ma
 	return 0;
 }
 
+/* glibc's regcomp builds an automaton whose size multiplies with stacked
+ * and nested repetitions and with {n,m} bounds: "a++++++++++++++++++++"
+ * alone took 718 MB. A chat script matches reply text, which needs none of
+ * that, so a pattern is refused (why says why) when it is longer than
+ * CHAT_REGEX_MAX, repeats a repetition ("a**", "(a+)*"), or has a bound
+ * over CHAT_REGEX_BOUND_MAX. Then regcomp's work stays small and linear. */
+#define CHAT_REGEX_MAX 256
+#define CHAT_REGEX_BOUND_MAX 100
+#define CHAT_REGEX_DEPTH_MAX 16
+
+static int regex_bounded(const char *p, size_t n, char *why, size_t cap)
+{
+	int group_has_rep[CHAT_REGEX_DEPTH_MAX + 1] = { 0 };
+	int depth = 0, prev_rep = 0, prev_group_rep = 0;
+	if (n > CHAT_REGEX_MAX) {
+		snprintf(why, cap, "longer than %d characters", CHAT_REGEX_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		int rep = c == '*' || c == '+' || c == '?' || c == '{';
+		if (rep) {
+			if (prev_rep || prev_group_rep) {
+				snprintf(why, cap, "a repetition of a repetition at offset %zu", i);
+				return -1;
+			}
+			if (c == '{') {
+				size_t j = i + 1;
+				long bound = 0;
+				while (j < n && p[j] != '}') {
+					if (p[j] >= '0' && p[j] <= '9') {
+						bound = bound * 10 + (p[j] - '0');
+						if (bound > CHAT_REGEX_BOUND_MAX) {
+							snprintf(why, cap, "a bound over %d at offset %zu", CHAT_REGEX_BOUND_MAX, i);
+							return -1;
+						}
+					} else if (p[j] == ',') {
+						bound = 0;
+					}
+					j++;
+				}
+				i = j;
+			}
+			group_has_rep[depth] = 1;
+			prev_rep = 1;
+			prev_group_rep = 0;
+			continue;
+		}
+		prev_rep = prev_group_rep = 0;
+		if (c == '\\') {
+			i++; /* the escaped character is a literal */
+		} else if (c == '[') {
+			/* a bracket expression: literal up to its ']' (one may come first) */
+			size_t j = i + 1;
+			if (j < n && p[j] == '^')
+				j++;
+			if (j < n && p[j] == ']')
+				j++;
+			while (j < n && p[j] != ']')
+				j++;
+			i = j;
+		} else if (c == '(') {
+			if (depth == CHAT_REGEX_DEPTH_MAX) {
+				snprintf(why, cap, "groups nested deeper than %d", CHAT_REGEX_DEPTH_MAX);
+				return -1;
+			}
+			group_has_rep[++depth] = 0;
+		} else if (c == ')' && depth > 0) {
+			/* a group with a repetition inside may not be repeated */
+			prev_group_rep = group_has_rep[depth--];
+			group_has_rep[depth] |= prev_group_rep;
+		}
+	}
+	return 0;
+}
+
 static int parse_regex(struct chat_expect *x, const char *s, struct mail_err *e)
 {
 	size_t n = strlen(s);
+	char why[80];
 	if (n < 2 || s[n - 1] != '/')
 		return err_set(e, EX_DATAERR, 0, "", "expect: regex \"%s\" lacks its closing /", s);
+	if (regex_bounded(s + 1, n - 2, why, sizeof why) < 0)
+		return err_set(e, EX_DATAERR, 0, "", "expect: regex refused (%s): a reply needs no such pattern",
+			       why);
 	char *pat = strndup(s + 1, n - 2);
 	x->regex = malloc(sizeof(regex_t));
 	if (!pat || !x->regex) {

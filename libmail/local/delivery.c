@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/read_all.h"
 #include "local/program.h"
 #include "msg/header.h"
 #include "store/maildir.h"
@@ -36,20 +37,11 @@ int message_read(int fd, long long max, struct buf *msg, char *postmark, size_t 
 	buf_reset(msg);
 	if (postmark && cap)
 		postmark[0] = '\0';
-	for (;;) {
-		if (buf_reserve(msg, 65536) < 0)
-			return err_set(e, EX_TEMPFAIL, 451, "4.3.0", "message: out of memory");
-		ssize_t r = read(fd, msg->ptr + msg->len, msg->cap - msg->len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return err_sys(e, "reading the message");
-		if (r == 0)
-			break;
-		msg->len += (size_t)r;
-		if (max > 0 && (long long)msg->len > max + 65536)
-			break;
-	}
+	/* Past the limit (and the CRs that will go), stop reading: the size
+	 * check below refuses it. */
+	if (read_all(fd, msg, max > 0 ? (size_t)max + 65536 : 0) == READ_ALL_ERR)
+		return errno == ENOMEM ? err_set(e, EX_TEMPFAIL, 451, "4.3.0", "message: out of memory")
+				       : err_sys(e, "reading the message");
 	char *p = msg->ptr ? msg->ptr : "";
 	size_t n = msg->len, o = 0;
 	if (memchr(p, '\0', n))

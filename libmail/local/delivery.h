@@ -1,7 +1,8 @@
 /* delivery.h — local delivery of one message to resolved destinations.
  *
- * The deliver applet and (later) the queue runner's local transport share
- * this: read and check a message, add Return-Path and Delivered-To, refuse
+ * The deliver applet's engine; the queue runner reaches it through that
+ * applet (queue/local_transport.h runs `deliver`), so queued mail and
+ * `deliver` share one code path: read and check a message, add Return-Path and Delivered-To, refuse
  * loops, and write it to a Maildir, an mbox or a program with the right
  * identity. Forwards (DEST_FORWARD) are the caller's: they go back to the
  * spool.

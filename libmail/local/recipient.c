@@ -1,5 +1,6 @@
 /* recipient.c — recipient resolution; see recipient.h. */
 #include "local/recipient.h"
+#include "msg/idna.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,42 +84,66 @@ static int split(const struct resolver *r, const char *addr, const char *ctx_dom
 
 static int is_local(const struct resolver *r, const char *domain)
 {
-	return !r->cfg || config_list_has(r->cfg, CFG_LOCAL_DOMAINS, domain);
+	return !r->cfg || idna_list_has(config_str(r->cfg, CFG_LOCAL_DOMAINS), domain);
+}
+
+/* The forms a users or aliases file may write an internationalised domain
+ * in: as given, its A-label form and its U-label form (RFC 5890: the same
+ * domain). Returns how many of forms[] are filled, duplicates left out. */
+#define DOMAIN_FORMS 3
+static size_t domain_forms(const char *domain, char forms[DOMAIN_FORMS][ADDR_DOMAIN_MAX + 1])
+{
+	size_t n = 0;
+	str_copy(forms[n++], sizeof forms[0], domain, strlen(domain));
+	if (idna_to_ascii(domain, forms[n], sizeof forms[0]) == 0 && strcasecmp(forms[n], forms[0]))
+		n++;
+	if (idna_to_unicode(domain, forms[n], sizeof forms[0]) == 0 && strcmp(forms[n], forms[0]) &&
+	    (n < 2 || strcmp(forms[n], forms[1])))
+		n++;
+	return n;
+}
+
+/* "local@domain" (local may be "" for a catch-all "@domain") in the users
+ * or aliases file, in any form of the domain. */
+static const void *find_key(const struct resolver *r, int users, const char *local, const char *domain)
+{
+	char forms[DOMAIN_FORMS][ADDR_DOMAIN_MAX + 1], key[ADDR_TEXT_MAX + 2];
+	size_t n = domain_forms(domain, forms);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "%s@%s", local, forms[i]);
+		const void *found = users ? (const void *)users_find(r->users, key)
+					  : (const void *)aliases_find(r->aliases, key);
+		if (found)
+			return found;
+	}
+	return NULL;
 }
 
 static const struct alias *find_alias(const struct resolver *r, const char *local,
 				      const char *domain)
 {
-	char key[ADDR_TEXT_MAX + 2];
 	if (!r->aliases || !local[0])
 		return NULL;
-	snprintf(key, sizeof key, "%s@%s", local, domain);
-	const struct alias *a = aliases_find(r->aliases, key);
+	const struct alias *a = find_key(r, 0, local, domain);
 	return a ? a : aliases_find(r->aliases, local);
 }
 
 static const struct user *find_user(const struct resolver *r, const char *local,
 				    const char *domain)
 {
-	char key[ADDR_TEXT_MAX + 2];
 	if (!r->users || !local[0])
 		return NULL;
-	snprintf(key, sizeof key, "%s@%s", local, domain);
-	return users_find(r->users, key);
+	return find_key(r, 1, local, domain);
 }
 
 static const struct alias *catchall_alias(const struct resolver *r, const char *domain)
 {
-	char key[ADDR_DOMAIN_MAX + 2];
-	snprintf(key, sizeof key, "@%s", domain);
-	return r->aliases ? aliases_find(r->aliases, key) : NULL;
+	return r->aliases ? find_key(r, 0, "", domain) : NULL;
 }
 
 static const struct user *catchall_user(const struct resolver *r, const char *domain)
 {
-	char key[ADDR_DOMAIN_MAX + 2];
-	snprintf(key, sizeof key, "@%s", domain);
-	return r->users ? users_find(r->users, key) : NULL;
+	return r->users ? find_key(r, 1, "", domain) : NULL;
 }
 
 /* A user for p: exact, then without the extension (*detail_used set). */

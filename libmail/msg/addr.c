@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "base/buf.h"
+#include "msg/idna.h"
 
 struct cursor {
 	const unsigned char *p;
@@ -268,14 +269,5 @@ int addr_qualify(struct mailbox *m, const char *dom)
 
 int addr_domain_eq(const char *a, const char *b)
 {
-	for (; *a && *b; a++, b++) {
-		unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
-		if (x >= 'A' && x <= 'Z')
-			x += 32;
-		if (y >= 'A' && y <= 'Z')
-			y += 32;
-		if (x != y)
-			return 0;
-	}
-	return *a == *b;
+	return idna_domain_eq(a, b);
 }

@@ -53,7 +53,8 @@ int addr_format(const struct mailbox *m, char *out, size_t cap);
 /* Give a bare local part a domain (sendmail's "root" → root@HOST). */
 int addr_qualify(struct mailbox *m, const char *domain);
 
-/* RFC 5321 domains compare case-insensitively (ASCII only). */
+/* RFC 5321 domains compare case-insensitively; the A-label and U-label
+ * forms of an internationalised domain are the same domain (idna.h). */
 int addr_domain_eq(const char *a, const char *b);
 
 #endif

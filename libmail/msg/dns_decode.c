@@ -46,9 +46,9 @@ int dns_lookup_name_valid(const char *s)
 			label = 0;
 			continue;
 		}
-		/* ldns reads '\\' as an escape; controls, space and 8-bit octets
-		 * are no part of a name anyone publishes. */
-		if (c <= ' ' || c >= 0x7f || c == '\\' || ++label > 63)
+		/* ldns reads '\\' as an escape; controls and 8-bit octets are no
+		 * part of a name anyone publishes (a space is: SPF's "%_"). */
+		if (c < ' ' || c >= 0x7f || c == '\\' || ++label > 63)
 			return 0;
 	}
 	return label > 0;
@@ -112,7 +112,7 @@ static int decode_txt(const ldns_rr *rr, struct dns_reply *out, struct dns_rr *r
 }
 
 /* Decode one record of the asked type into r; -1 to skip a malformed one. */
-static int decode_rr(const ldns_rr *rr, int qtype, struct dns_reply *out, struct dns_rr *r)
+static int decode_rr(const ldns_rr *rr, int qtype, int strict, struct dns_reply *out, struct dns_rr *r)
 {
 	const ldns_rdf *f0 = ldns_rr_rdf(rr, 0);
 	memset(r, 0, sizeof *r);
@@ -124,12 +124,12 @@ static int decode_rr(const ldns_rr *rr, int qtype, struct dns_reply *out, struct
 			return -1;
 		const unsigned char *d = ldns_rdf_data(f0);
 		r->pref = (unsigned)d[0] << 8 | d[1];
-		return dname_text(f1, r->host, sizeof r->host, 1);
+		return dname_text(f1, r->host, sizeof r->host, strict);
 	}
 	case DNS_T_PTR:
 		if (ldns_rr_rd_count(rr) != 1)
 			return -1;
-		return dname_text(f0, r->host, sizeof r->host, 1);
+		return dname_text(f0, r->host, sizeof r->host, strict);
 	case DNS_T_TXT:
 		return decode_txt(rr, out, r);
 	case DNS_T_A:
@@ -163,6 +163,12 @@ static int decode_rr(const ldns_rr *rr, int qtype, struct dns_reply *out, struct
 
 int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int qtype,
 		    struct dns_reply *out, struct mail_err *e)
+{
+	return dns_parse_reply_names(wire, n, qname, qtype, 1, out, e);
+}
+
+int dns_parse_reply_names(const unsigned char *wire, size_t n, const char *qname, int qtype, int strict,
+			  struct dns_reply *out, struct mail_err *e)
 {
 	ldns_pkt *pkt = NULL;
 	char owner[DNS_NAME_MAX];
@@ -217,7 +223,7 @@ int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int 
 		if ((int)ldns_rr_get_type(rr) != qtype || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
 		    dname_text(ldns_rr_owner(rr), owner, sizeof owner, 0) < 0 || !names_eq(owner, out->name))
 			continue;
-		if (decode_rr(rr, qtype, out, &out->rr[out->n]) == 0)
+		if (decode_rr(rr, qtype, strict, out, &out->rr[out->n]) == 0)
 			out->n++;
 	}
 	out->cname_pending = out->n == 0 && !names_eq(out->name, qname);

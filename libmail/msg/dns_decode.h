@@ -60,12 +60,16 @@ struct dns_reply {
  * out->txt is allocated: release it with dns_reply_free. */
 int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int qtype,
 		    struct dns_reply *out, struct mail_err *e);
+/* The same; strict 0 keeps MX and PTR targets that are not host names but
+ * pass dns_lookup_name_valid (SPF asks about them as published). */
+int dns_parse_reply_names(const unsigned char *wire, size_t n, const char *qname, int qtype, int strict,
+			  struct dns_reply *out, struct mail_err *e);
 /* Sort MX records by preference, shuffling equal ones with rnd(). */
 void dns_mx_sort(struct dns_rr *mx, size_t n, unsigned (*rnd)(void));
 /* Is this text a host name we accept ("a.b-c._25", no trailing dot)? */
 int dns_name_valid(const char *s);
 /* Is it a name we may ask about at all: labels of 1-63 printable octets
- * other than '\\' and space, 253 octets, no trailing dot? */
+ * or spaces, no '\\', 253 octets, no trailing dot? */
 int dns_lookup_name_valid(const char *s);
 
 /* Release what a TXT answer holds (nothing for other types). */

@@ -130,9 +130,13 @@ static void put_param(struct buf *out, const char *key, const char *value)
 
 int envelope_write(const struct envelope *env, struct buf *out)
 {
-	buf_addf(out, "postbox-envelope %d\n", ENVELOPE_VERSION);
+	buf_addf(out, "postbox-envelope %d\n", env->has_crc ? ENVELOPE_VERSION : 1);
 	put_field(out, "id", env->id);
-	buf_addf(out, "arrival %lld\nsize %lld\n", env->arrival, env->size);
+	buf_addf(out, "arrival %lld\n", env->arrival);
+	if (env->has_size)
+		buf_addf(out, "size %lld\n", env->size);
+	if (env->has_crc)
+		buf_addf(out, "crc32 %08X\n", (unsigned)env->crc);
 	put_field(out, "sender", env->sender[0] ? env->sender : "<>");
 	buf_addf(out, "uid %lld\n", env->uid);
 	put_field(out, "client", env->client);
@@ -221,6 +225,21 @@ static int parse_notify(struct field f, unsigned *out)
 	return *out ? 0 : -1;
 }
 
+static int parse_crc(struct field f, uint32_t *out)
+{
+	uint32_t v = 0;
+	if (f.n != 8)
+		return -1;
+	for (size_t i = 0; i < 8; i++) {
+		int h = hexval(f.p[i]);
+		if (h < 0)
+			return -1;
+		v = v << 4 | (uint32_t)h;
+	}
+	*out = v;
+	return 0;
+}
+
 static int unescape_field(char *dst, size_t cap, struct field f)
 {
 	return env_unescape(dst, cap, f.p, f.n);
@@ -278,7 +297,8 @@ static int parse_rcpt(struct envelope *env, struct field rest)
 	return 0;
 }
 
-static int parse_line(struct envelope *env, struct field key, struct field val, int *seen_sender)
+static int parse_line(struct envelope *env, long long version, struct field key, struct field val,
+		      int *seen_sender)
 {
 	long long num;
 	int i;
@@ -288,8 +308,14 @@ static int parse_line(struct envelope *env, struct field key, struct field val, 
 		return unescape_field(env->id, sizeof env->id, val);
 	if (field_is(key, "arrival"))
 		return parse_ll(val, 0, &env->arrival);
-	if (field_is(key, "size"))
+	if (field_is(key, "size")) {
+		env->has_size = 1;
 		return parse_ll(val, 0, &env->size);
+	}
+	if (field_is(key, "crc32") && version >= 2) {
+		env->has_crc = 1;
+		return parse_crc(val, &env->crc);
+	}
 	if (field_is(key, "uid"))
 		return parse_ll(val, -1, &env->uid);
 	if (field_is(key, "sender")) {
@@ -334,6 +360,7 @@ int envelope_parse(const char *p, size_t n, struct envelope *env, struct mail_er
 	static const char magic[] = "postbox-envelope ";
 	envelope_init(env);
 	size_t pos = 0, lineno = 0;
+	long long version = 0;
 	int seen_sender = 0, ended = 0;
 	while (pos < n) {
 		const char *nl = memchr(p + pos, '\n', n - pos);
@@ -348,8 +375,7 @@ int envelope_parse(const char *p, size_t n, struct envelope *env, struct mail_er
 			if (line.n <= sizeof magic - 1 || memcmp(line.p, magic, sizeof magic - 1))
 				goto bad;
 			struct field ver = { line.p + sizeof magic - 1, line.n - (sizeof magic - 1) };
-			long long v;
-			if (parse_ll(ver, 0, &v) < 0 || v != ENVELOPE_VERSION) {
+			if (parse_ll(ver, 1, &version) < 0 || version > ENVELOPE_VERSION) {
 				envelope_free(env);
 				return err_set(e, EX_DATAERR, 451, "4.3.0",
 					       "unknown envelope version \"%.*s\"", (int)ver.n, ver.p);
@@ -365,7 +391,7 @@ int envelope_parse(const char *p, size_t n, struct envelope *env, struct mail_er
 			goto bad;
 		struct field key = { line.p, (size_t)(sp - line.p) };
 		struct field val = { sp + 1, line.n - key.n - 1 };
-		if (parse_line(env, key, val, &seen_sender) < 0)
+		if (parse_line(env, version, key, val, &seen_sender) < 0)
 			goto bad;
 	}
 	if (!ended || pos != n) {
@@ -375,6 +401,10 @@ int envelope_parse(const char *p, size_t n, struct envelope *env, struct mail_er
 	if (!env->id[0] || !seen_sender || env->nrcpt == 0) {
 		envelope_free(env);
 		return err_set(e, EX_DATAERR, 451, "4.3.0", "envelope lacks id, sender or recipients");
+	}
+	if (version >= 2 && (!env->has_size || !env->has_crc)) {
+		envelope_free(env);
+		return err_set(e, EX_DATAERR, 451, "4.3.0", "version 2 envelope lacks size or crc32");
 	}
 	return 0;
 bad:

@@ -1,11 +1,12 @@
 /* envelope.h — the small text file that travels with each queued message.
  *
- * Format (version 1), one field per line, `key value`:
+ * Format (version 2), one field per line, `key value`:
  *
- *     postbox-envelope 1
+ *     postbox-envelope 2
  *     id 193d2c8a1b2c4-1f3a
  *     arrival 1764397501
  *     size 1234
+ *     crc32 5A1F03C2                    (CRC-32 of the message file, hex)
  *     sender alice@example.org          ("<>" for the null sender)
  *     uid 1000
  *     client local                      (or the client's IP address)
@@ -18,17 +19,25 @@
  * so CR, LF, NUL and spaces from the network can never forge a field or a
  * line. The first line carries the version: unknown versions, unknown keys
  * and a missing `end` line (a truncated file) are refused, never guessed.
+ *
+ * Versions: 2 added `crc32` and made `size` and `crc32` required, so that
+ * damage to the message file is seen before it is sent (spool_verify). An
+ * envelope is written as version 1 (no crc32 line) only when it was read
+ * as one: queues written before version 2 keep working, and a binary that
+ * knows only version 1 refuses a version 2 envelope rather than dropping
+ * its checksum on a rewrite.
  */
 #ifndef POSTBOX_ENVELOPE_H
 #define POSTBOX_ENVELOPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "msg/addr.h"
 #include "base/buf.h"
 #include "base/err.h"
 
-#define ENVELOPE_VERSION 1
+#define ENVELOPE_VERSION 2
 #define QID_MAX 40
 #define ENV_ERROR_MAX 400
 #define ENV_ORCPT_MAX 500
@@ -55,6 +64,9 @@ struct envelope {
 	char id[QID_MAX];
 	long long arrival;
 	long long size;                 /* message file size in octets */
+	int has_size;                   /* size recorded (hand-made version 1 may lack it) */
+	int has_crc;                    /* crc recorded (version 2) */
+	uint32_t crc;                   /* CRC-32 of the message file */
 	char sender[ADDR_TEXT_MAX + 1]; /* "" = null sender <> */
 	long long uid;                  /* submitting user, -1 for network */
 	char client[64];                /* "local" or an IP address */

@@ -136,6 +136,22 @@ static int val_is(const struct param *p, const char *v)
 	return p->vlen == strlen(v) && !strncasecmp(p->val, v, p->vlen);
 }
 
+/* RFC 1869 §6: a keyword appears at most once in a command. Returns -1
+ * (501 5.5.4) for the second BODY=, SIZE=... ; known lists the keywords
+ * this command knows, seen remembers which came. */
+static int once(const struct param *p, const char *const *known, size_t nknown, unsigned *seen,
+		struct mail_err *e)
+{
+	for (size_t i = 0; i < nknown; i++) {
+		if (!key_is(p, known[i]))
+			continue;
+		if (*seen & (1u << i))
+			return err_set(e, EX_DATAERR, 501, "5.5.4", "Parameter %s given twice", known[i]);
+		*seen |= 1u << i;
+	}
+	return 0;
+}
+
 static int unknown(struct mail_err *e, const struct param *p)
 {
 	return err_set(e, EX_DATAERR, 555, "5.5.4", "Unsupported parameter %.*s",
@@ -154,13 +170,17 @@ int smtp_parse_mail(const char *s, size_t n, struct mailbox *m, struct smtp_mail
 			str_copy(e->status, sizeof e->status, "5.1.7", 5);
 		return -1;
 	}
+	static const char *const known[] = { "SIZE", "BODY", "SMTPUTF8", "RET", "ENVID", "AUTH" };
+	unsigned seen = 0;
 	const char *cur = path + plen;
 	struct param pr;
 	while (next_param(&cur, end, &pr)) {
+		if (once(&pr, known, sizeof known / sizeof *known, &seen, e) < 0)
+			return -1;
 		if (key_is(&pr, "SIZE")) {
 			char num[24];
 			char *stop;
-			if (!pr.vlen || pr.vlen >= sizeof num || p->size >= 0)
+			if (!pr.vlen || pr.vlen >= sizeof num)
 				return syntax(e, "bad SIZE parameter");
 			memcpy(num, pr.val, pr.vlen);
 			num[pr.vlen] = '\0';
@@ -180,8 +200,6 @@ int smtp_parse_mail(const char *s, size_t n, struct mailbox *m, struct smtp_mail
 		} else if (key_is(&pr, "SMTPUTF8") && !pr.vlen && pr.val == cur) {
 			p->smtputf8 = 1;
 		} else if (key_is(&pr, "RET")) {
-			if (p->ret)
-				return syntax(e, "RET given twice");
 			if (val_is(&pr, "FULL"))
 				p->ret = RET_FULL;
 			else if (val_is(&pr, "HDRS"))
@@ -189,7 +207,7 @@ int smtp_parse_mail(const char *s, size_t n, struct mailbox *m, struct smtp_mail
 			else
 				return syntax(e, "RET must be FULL or HDRS");
 		} else if (key_is(&pr, "ENVID")) {
-			if (p->envid[0] || pr.vlen > ENV_ENVID_MAX || !xtext_valid(pr.val, pr.vlen))
+			if (pr.vlen > ENV_ENVID_MAX || !xtext_valid(pr.val, pr.vlen))
 				return syntax(e, "bad ENVID parameter");
 			memcpy(p->envid, pr.val, pr.vlen);
 			p->envid[pr.vlen] = '\0';
@@ -233,23 +251,44 @@ static int parse_notify(const struct param *pr, unsigned *out)
 	return 0;
 }
 
+/* RFC 5321 §4.1.1.3: "RCPT TO:<Postmaster>" without a domain must be
+ * accepted (the caller gives it the primary domain). */
+static int is_bare_postmaster(const char *s, size_t n, struct mailbox *m, const char **path, size_t *plen)
+{
+	struct mail_err ignored;
+	if (take_path(s, n, "TO:", path, plen, &ignored) < 0 || *plen != 12 ||
+	    strncasecmp(*path, "<postmaster>", 12))
+		return 0;
+	const char *after = *path + *plen;
+	if (after < s + n && *after != ' ')
+		return 0;
+	memset(m, 0, sizeof *m);
+	memcpy(m->local, "postmaster", 11);
+	m->flags = MBOX_NODOMAIN;
+	return 1;
+}
+
 int smtp_parse_rcpt(const char *s, size_t n, struct mailbox *m, struct smtp_rcpt_params *p,
 		    struct mail_err *e)
 {
 	const char *path = s, *end = s + n;
 	size_t plen = 0;
 	memset(p, 0, sizeof *p);
-	if (take_address(s, n, "TO:", 0, m, &path, &plen, e) < 0)
+	if (take_address(s, n, "TO:", 0, m, &path, &plen, e) < 0 && !is_bare_postmaster(s, n, m, &path, &plen))
 		return -1;
+	static const char *const known[] = { "NOTIFY", "ORCPT" };
+	unsigned seen = 0;
 	const char *cur = path + plen;
 	struct param pr;
 	while (next_param(&cur, end, &pr)) {
+		if (once(&pr, known, sizeof known / sizeof *known, &seen, e) < 0)
+			return -1;
 		if (key_is(&pr, "NOTIFY")) {
-			if (p->notify || parse_notify(&pr, &p->notify) < 0)
+			if (parse_notify(&pr, &p->notify) < 0)
 				return syntax(e, "NOTIFY must be NEVER or a list of SUCCESS, FAILURE, DELAY");
 		} else if (key_is(&pr, "ORCPT")) {
 			const char *semi = memchr(pr.val, ';', pr.vlen);
-			if (p->orcpt[0] || !semi || semi == pr.val || pr.vlen > ENV_ORCPT_MAX ||
+			if (!semi || semi == pr.val || pr.vlen > ENV_ORCPT_MAX ||
 			    !xtext_valid(semi + 1, (size_t)(pr.val + pr.vlen - semi - 1)))
 				return syntax(e, "ORCPT must be addr-type;xtext");
 			for (const char *t = pr.val; t < semi; t++)

@@ -37,7 +37,10 @@ int smtp_split_verb(const char *line, size_t n, char *verb, size_t cap, const ch
 		    size_t *arglen);
 
 /* `arg` is what follows the verb: "FROM:<path> SIZE=123 ..." / "TO:<path> ...".
- * A space after the colon is tolerated (common clients send one). */
+ * A space after the colon is tolerated (common clients send one). A
+ * parameter given twice is 501 5.5.4. "TO:<Postmaster>" (any case, no
+ * domain, RFC 5321 §4.1.1.3) parses to local part "postmaster" with an
+ * empty domain: the caller supplies its primary domain. */
 int smtp_parse_mail(const char *arg, size_t n, struct mailbox *m, struct smtp_mail_params *p,
 		    struct mail_err *e);
 int smtp_parse_rcpt(const char *arg, size_t n, struct mailbox *m, struct smtp_rcpt_params *p,

@@ -25,6 +25,9 @@ void smtp_data_init(struct smtp_data *d, size_t max_line, long long max_size)
 	d->max_line = max_line;
 	d->size = 0;
 	d->max_size = max_size;
+	d->in_body = 0;
+	d->header_size = 0;
+	d->max_header = 0;
 }
 
 /* Count octets toward the message size; copy them while the message is
@@ -34,6 +37,11 @@ static int emit(struct smtp_data *d, struct buf *out, const char *s, size_t n, l
 	d->size += wire;
 	if (d->max_size && d->size > d->max_size)
 		d->flags |= DATA_TOO_BIG;
+	if (!d->in_body) {
+		d->header_size += wire;
+		if (d->max_header && d->header_size > d->max_header)
+			d->flags |= DATA_BIG_HEADER;
+	}
 	if ((d->flags & DATA_ERRORS) || !out)
 		return 0;
 	return buf_add(out, s, n);
@@ -66,9 +74,14 @@ static long text_step(struct smtp_data *d, const char *p, size_t n, struct buf *
 {
 	if (d->state == S_CR) {
 		if (p[0] == '\n') {
+			/* only the CR on this line: the empty line ending the
+			 * header (it still counts toward it) */
+			int header_end = d->line_len == 1;
 			d->line_len = 0;
 			d->state = S_BOL;
-			return emit(d, out, "\n", 1, 2) < 0 ? -1 : 1;
+			long r = emit(d, out, "\n", 1, 2) < 0 ? -1 : 1;
+			d->in_body |= header_end;
+			return r;
 		}
 		d->flags |= DATA_BARE_CR;
 		d->line_len++;
@@ -162,17 +175,12 @@ void smtp_data_raw_end(struct smtp_data *d)
 	d->done = 1;
 }
 
-int smtp_data_error_code(const struct smtp_data *d)
-{
-	if (d->flags & DATA_TOO_BIG)
-		return 552;
-	return (d->flags & DATA_ERRORS) ? 550 : 0;
-}
-
 const char *smtp_data_error(const struct smtp_data *d)
 {
 	if (d->flags & DATA_TOO_BIG)
 		return "552 5.3.4 Message too big for this system";
+	if (d->flags & DATA_BIG_HEADER)
+		return "552 5.3.4 Message header too big for this system";
 	if (d->flags & DATA_NUL)
 		return "550 5.6.0 Message refused: it contains a NUL byte";
 	if (d->flags & DATA_BARE_LF)

@@ -17,7 +17,8 @@
  * So "<LF>.<LF>", "<LF>.<CR><LF>" or "<CR><LF>.<LF>" never end a message and
  * are never stored: a message containing them is refused as a whole.
  * A text line longer than max_line (CRLF included) and a message larger
- * than max_size mark it too (552 5.3.4 for size). Output stops at the first
+ * than max_size, or a header section (up to the first empty line) larger
+ * than max_header, mark it too (552 5.3.4 for both). Output stops at the first
  * mark, so memory and disk stay bounded whatever the client sends.
  */
 #ifndef POSTBOX_SMTP_DATA_H
@@ -34,8 +35,9 @@ enum {
 	DATA_LONG_LINE = 1 << 3,
 	DATA_TOO_BIG = 1 << 4,
 	DATA_8BIT = 1 << 5,      /* information only, not an error */
+	DATA_BIG_HEADER = 1 << 6,
 };
-#define DATA_ERRORS (DATA_BARE_LF | DATA_BARE_CR | DATA_NUL | DATA_LONG_LINE | DATA_TOO_BIG)
+#define DATA_ERRORS (DATA_BARE_LF | DATA_BARE_CR | DATA_NUL | DATA_LONG_LINE | DATA_TOO_BIG | DATA_BIG_HEADER)
 
 struct smtp_data {
 	int state;
@@ -45,6 +47,9 @@ struct smtp_data {
 	size_t max_line;         /* 0: no limit */
 	long long size;          /* message octets in CRLF form, after unstuffing */
 	long long max_size;      /* 0: no limit */
+	int in_body;             /* the empty line after the header was seen */
+	long long header_size;   /* octets of the header section, CRLF form */
+	long long max_header;    /* 0: no limit (set after smtp_data_init) */
 };
 
 /* Start a message. The DATA command's own CRLF counts as the one that
@@ -59,7 +64,6 @@ long smtp_data_feed(struct smtp_data *d, const char *p, size_t n, struct buf *ou
 
 /* The reply for a finished message with errors, or NULL if it is fine. */
 const char *smtp_data_error(const struct smtp_data *d);
-int smtp_data_error_code(const struct smtp_data *d);
 
 /* BDAT (RFC 3030) content has no dot-stuffing and no end marker; the
  * same CRLF rule applies. Feed chunks through this instead; call

@@ -73,10 +73,9 @@ static int entry_parse(const char *s, size_t n, struct ipaddr *net, int *bits)
 	return 0;
 }
 
-static int walk(const char *list, const char *ip, struct mail_err *e)
+/* Does addr (NULL: none, only check the syntax) fall inside list? */
+static int walk(const char *list, const struct ipaddr *addr, struct mail_err *e)
 {
-	struct ipaddr addr;
-	int have = ip && ip_parse(ip, &addr) == 0;
 	const char *s = list;
 	while (*s) {
 		while (*s == ',' || *s == ' ' || *s == '\t')
@@ -89,7 +88,7 @@ static int walk(const char *list, const char *ip, struct mail_err *e)
 		if (entry_parse(s, len, &net, &bits) < 0)
 			return err_set(e, EX_CONFIG, 451, "4.3.5", "relay_networks: bad network \"%.*s\"",
 				       (int)len, s);
-		if (have && net.family == addr.family && prefix_eq(net.b, addr.b, bits))
+		if (addr && net.family == addr->family && prefix_eq(net.b, addr->b, bits))
 			return 1;
 		s += len;
 	}
@@ -98,7 +97,21 @@ static int walk(const char *list, const char *ip, struct mail_err *e)
 
 int net_list_match(const char *list, const char *ip, struct mail_err *e)
 {
-	return walk(list, ip, e);
+	struct ipaddr addr;
+	if (ip_parse(ip, &addr) < 0)
+		return net_list_valid(list, e);
+	return walk(list, &addr, e);
+}
+
+int net_list_match_addr(const char *list, int family, const unsigned char *b, struct mail_err *e)
+{
+	struct ipaddr addr;
+	memset(&addr, 0, sizeof addr);
+	if (family != AF_INET && family != AF_INET6)
+		return net_list_valid(list, e);
+	addr.family = family;
+	memcpy(addr.b, b, family == AF_INET ? 4 : 16);
+	return walk(list, &addr, e);
 }
 
 int net_list_valid(const char *list, struct mail_err *e)

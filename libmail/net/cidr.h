@@ -15,6 +15,10 @@
 /* Is address text `ip` inside network list `list`? 1 yes, 0 no; -1 (e set)
  * when an entry of the list is malformed (a configuration error). */
 int net_list_match(const char *list, const char *ip, struct mail_err *e);
+/* The same for an address in network order: family AF_INET (4 bytes,
+ * IPv4-mapped IPv6 must already be stored so) or AF_INET6 (16 bytes);
+ * any other family matches nothing. */
+int net_list_match_addr(const char *list, int family, const unsigned char *b, struct mail_err *e);
 /* Check a list's syntax only. */
 int net_list_valid(const char *list, struct mail_err *e);
 

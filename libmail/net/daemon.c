@@ -1,7 +1,6 @@
 /* daemon.c — listeners, the accept loop, fork per session; see daemon.h. */
 #include "net/daemon.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -19,26 +18,6 @@
 #include "base/io.h"
 #include "base/lazylib.h"
 #include "base/log.h"
-
-int peer_address(int fd, char *out, size_t cap)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	memset(&ss, 0, sizeof ss);
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
-		return -1;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		return inet_ntop(AF_INET, &a->sin_addr, out, (socklen_t)cap) ? 0 : -1;
-	}
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
-			return inet_ntop(AF_INET, a->sin6_addr.s6_addr + 12, out, (socklen_t)cap) ? 0 : -1;
-		return inet_ntop(AF_INET6, &a->sin6_addr, out, (socklen_t)cap) ? 0 : -1;
-	}
-	return str_copy(out, cap, "local", 5);
-}
 
 int listener_open(struct listener *l, const char *spec, struct mail_err *e)
 {
@@ -115,7 +94,7 @@ static void on_signal(int sig)
 
 struct child {
 	pid_t pid;
-	char ip[64];
+	struct peer client;
 };
 
 struct table {
@@ -123,11 +102,13 @@ struct table {
 	size_t n, cap;
 };
 
-static size_t count_ip(const struct table *t, const char *ip)
+/* Sessions from the same address (the port differs, the text is
+ * canonical: one address has one text). */
+static size_t count_ip(const struct table *t, const struct peer *client)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < t->n; i++)
-		k += !strcmp(t->c[i].ip, ip);
+		k += !strcmp(t->c[i].client.text, client->text);
 	return k;
 }
 
@@ -139,7 +120,7 @@ static void reap(struct table *t, const struct daemon_hooks *h)
 		for (size_t i = 0; i < t->n; i++) {
 			if (t->c[i].pid == pid) {
 				if (h->ended)
-					h->ended(h->ctx, t->c[i].ip, status);
+					h->ended(h->ctx, &t->c[i].client, status);
 				t->c[i] = t->c[--t->n];
 				break;
 			}
@@ -155,9 +136,24 @@ static void refuse(int fd, const char *reply, const char *ip)
 	close(fd);
 }
 
-static void run_child(struct listener *ls, size_t n, int fd, const char *ip, const struct daemon_hooks *h,
-		      const struct listener *l)
+static int under_stress;
+
+int daemon_under_stress(void)
 {
+	return under_stress;
+}
+
+/* 80%: early enough that the short timeouts free sessions before the cap
+ * refuses anyone, late enough that a normal load never sees them. */
+static int stressed(const struct table *t, const struct daemon_limits *lim)
+{
+	return lim->max_sessions > 0 && ((long long)t->n + 1) * 5 >= lim->max_sessions * 4;
+}
+
+static void run_child(struct listener *ls, size_t n, int fd, const struct peer *client,
+		      const struct daemon_hooks *h, const struct listener *l, int stress)
+{
+	under_stress = stress;
 	for (size_t i = 0; i < n; i++)
 		close(ls[i].fd);
 	/* Every handler of the parent goes first: on_signal would write into
@@ -173,15 +169,18 @@ static void run_child(struct listener *ls, size_t n, int fd, const char *ip, con
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	_exit(h->session(h->ctx, l, fd, ip));
+	_exit(h->session(h->ctx, l, fd, client));
 }
 
 /* Accept one client; -1 when there is none waiting (or accept failed). */
 static int accept_one(struct listener *ls, size_t n, struct listener *l, struct table *t,
 		      const struct daemon_limits *lim, const struct daemon_hooks *h)
 {
-	char ip[64] = "unknown";
-	int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	struct peer client;
+	memset(&ss, 0, sizeof ss);
+	int fd = accept4(l->fd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
 			log_warn(NULL, "listener=%s event=accept-failed error=\"%s\"", l->addr, strerror(errno));
@@ -191,18 +190,19 @@ static int accept_one(struct listener *ls, size_t n, struct listener *l, struct 
 		}
 		return -1;
 	}
-	peer_address(fd, ip, sizeof ip);
+	peer_from_sockaddr(&client, (const struct sockaddr *)&ss, sslen);
+	const char *ip = client.text;
 	/* A session that just ended may not be reaped yet (its SIGCHLD still
 	 * in the pipe): count again before refusing a client that reconnects. */
 	if ((lim->max_sessions > 0 && (long long)t->n >= lim->max_sessions) ||
-	    (lim->max_per_ip > 0 && !l->no_ip_cap && (long long)count_ip(t, ip) >= lim->max_per_ip))
+	    (lim->max_per_ip > 0 && !l->no_ip_cap && (long long)count_ip(t, &client) >= lim->max_per_ip))
 		reap(t, h);
 	if (lim->max_sessions > 0 && (long long)t->n >= lim->max_sessions) {
 		log_info(NULL, "client=%s event=refused reason=max_sessions sessions=%zu", ip, t->n);
 		refuse(fd, lim->busy_reply, ip);
 		return 0;
 	}
-	if (lim->max_per_ip > 0 && !l->no_ip_cap && (long long)count_ip(t, ip) >= lim->max_per_ip) {
+	if (lim->max_per_ip > 0 && !l->no_ip_cap && (long long)count_ip(t, &client) >= lim->max_per_ip) {
 		log_info(NULL, "client=%s event=refused reason=max_sessions_per_ip", ip);
 		refuse(fd, lim->per_ip_reply, ip);
 		return 0;
@@ -232,10 +232,10 @@ static int accept_one(struct listener *ls, size_t n, struct listener *l, struct 
 		return 0;
 	}
 	if (pid == 0)
-		run_child(ls, n, fd, ip, h, l);
+		run_child(ls, n, fd, &client, h, l, stressed(t, lim));
 	close(fd);
 	t->c[t->n].pid = pid;
-	str_copy(t->c[t->n].ip, sizeof t->c[t->n].ip, ip, strlen(ip));
+	t->c[t->n].client = client;
 	t->n++;
 	return 0;
 }

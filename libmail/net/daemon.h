@@ -10,8 +10,9 @@
  * itself and closes. SIGTERM closes the listeners and waits for the
  * sessions to end; SIGHUP calls the reload hook (which may change the
  * limits). A session's exit status reaches the parent through the ended
- * hook, which is how state outlives one forked session (pop3d counts
- * failed logins per address that way). Used by smtpd and pop3d.
+ * hook. State that every session must share (failed logins, rates) lives
+ * in a table mapped before the first fork (anvil.h). Used by smtpd and
+ * pop3d.
  */
 #ifndef POSTBOX_DAEMON_H
 #define POSTBOX_DAEMON_H
@@ -19,6 +20,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "net/peer.h"
 
 #define DAEMON_MAX_LISTENERS 16
 
@@ -46,12 +48,12 @@ int listener_open(struct listener *l, const char *spec, struct mail_err *e);
 struct daemon_hooks {
 	/* Run one session in a child; its return value is the child's exit
 	 * code. The child starts with a copy of the parent's memory. */
-	int (*session)(void *ctx, const struct listener *l, int fd, const char *client_ip);
+	int (*session)(void *ctx, const struct listener *l, int fd, const struct peer *client);
 	/* SIGHUP, in the parent (may be NULL). */
 	void (*reload)(void *ctx, struct daemon_limits *lim);
-	/* A session's process has ended, in the parent: client_ip as it was
+	/* A session's process has ended, in the parent: client as it was
 	 * accepted, wstatus as waitpid() gave it (may be NULL). */
-	void (*ended)(void *ctx, const char *client_ip, int wstatus);
+	void (*ended)(void *ctx, const struct peer *client, int wstatus);
 	void *ctx;
 };
 
@@ -62,8 +64,11 @@ struct daemon_hooks {
 int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, const struct daemon_hooks *h,
 	       int drain_s, struct mail_err *e);
 
-/* The peer address of a connected socket as text (IPv4-mapped IPv6 shown
- * as IPv4); -1 when fd is not a socket. */
-int peer_address(int fd, char *out, size_t cap);
+/* In a session's process: did the server have at least 80% of
+ * max_sessions busy (this session included) when it started? Then it is
+ * under stress and the session should get short timeouts (Postfix's
+ * stress mode): a flood of slow clients then cannot hold the sessions a
+ * legitimate client needs. 0 outside daemon_run. */
+int daemon_under_stress(void);
 
 #endif

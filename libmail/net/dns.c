@@ -9,6 +9,7 @@
 #include <sys/random.h>
 
 #include "base/buf.h"
+#include "msg/idna.h"
 #include "net/dns_query.h"
 
 #define ANSWER_MAX 65535
@@ -27,10 +28,14 @@ static int query(struct dns *d, const char *name, int qtype, int dnssec, int str
 		 struct mail_err *e)
 {
 	unsigned char *ans = malloc(ANSWER_MAX);
-	char cur[DNS_NAME_MAX];
+	char cur[DNS_NAME_MAX], ascii[DNS_NAME_MAX];
 	int r = -1;
 	if (!ans)
 		return err_set(e, EX_TEMPFAIL, 451, "4.3.0", "DNS: out of memory");
+	/* DNS knows only A-labels: "exämple.org" is asked as
+	 * "xn--exmple-cua.org" (IDNA2008); ASCII names go as given. */
+	if (idna_to_ascii(name, ascii, sizeof ascii) == 0)
+		name = ascii;
 	if (strict ? !dns_name_valid(name) : !dns_lookup_name_valid(name)) {
 		free(ans);
 		return err_set(e, EX_NOHOST, 550, "5.1.2", "\"%s\" is not a valid domain name", name);
@@ -41,7 +46,7 @@ static int query(struct dns *d, const char *name, int qtype, int dnssec, int str
 		if (hops > 0)
 			dns_reply_free(out);
 		if (dns_exchange(d, cur, qtype, dnssec, ans, ANSWER_MAX, &len, e) < 0 ||
-		    dns_parse_reply(ans, len, cur, qtype, out, e) < 0)
+		    dns_parse_reply_names(ans, len, cur, qtype, strict, out, e) < 0)
 			break;
 		if (out->rcode != DNS_RCODE_NOERROR || !out->cname_pending) {
 			r = 0;

@@ -68,7 +68,8 @@ int dns_tlsa_lookup(struct dns *d, const char *host, unsigned port, struct dns_r
  * -1 with 451 4.4.3 when no answer could be had, 550 5.1.2 for a name
  * that cannot be asked. `strict`: the name must pass dns_name_valid;
  * otherwise any name dns_lookup_name_valid accepts (names that SPF
- * macros build). A TXT answer must be released with dns_reply_free. */
+ * macros build), and MX and PTR targets are kept on the same terms. A
+ * TXT answer must be released with dns_reply_free. */
 int dns_query(struct dns *d, const char *name, int qtype, int strict, struct dns_reply *out,
 	      struct mail_err *e);
 /* Parse "ADDR[:PORT]" / "[V6]:PORT" / "V6" into a socket address. */

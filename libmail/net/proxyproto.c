@@ -47,12 +47,11 @@ static int parse_v1(const unsigned char *p, size_t n, struct proxy_info *out)
 	}
 	int af = !strcmp(f[1], "TCP4") ? AF_INET : !strcmp(f[1], "TCP6") ? AF_INET6 : 0;
 	unsigned char addr[16];
-	unsigned dport;
+	unsigned sport, dport;
 	if (!af || nf != 6 || inet_pton(af, f[2], addr) != 1 || inet_pton(af, f[3], addr) != 1 ||
-	    parse_port(f[4], &out->sport) < 0 || parse_port(f[5], &dport) < 0)
+	    parse_port(f[4], &sport) < 0 || parse_port(f[5], &dport) < 0)
 		return -1;
-	inet_pton(af, f[2], addr);
-	inet_ntop(af, addr, out->src, sizeof out->src); /* canonical form */
+	peer_from_text(&out->src, f[2], sport);
 	return (int)len;
 }
 
@@ -78,15 +77,13 @@ static int parse_v2(const unsigned char *p, size_t n, struct proxy_info *out)
 	case 0x12:
 		if (len < 12)
 			return -1;
-		inet_ntop(AF_INET, a, out->src, sizeof out->src);
-		out->sport = ((unsigned)a[8] << 8) | a[9];
+		peer_from_bytes(&out->src, AF_INET, a, ((unsigned)a[8] << 8) | a[9]);
 		break;
 	case 0x21: /* TCP over IPv6 */
 	case 0x22:
 		if (len < 36)
 			return -1;
-		inet_ntop(AF_INET6, a, out->src, sizeof out->src);
-		out->sport = ((unsigned)a[32] << 8) | a[33];
+		peer_from_bytes(&out->src, AF_INET6, a, ((unsigned)a[32] << 8) | a[33]);
 		break;
 	case 0x00:
 		out->local = 1;

@@ -15,12 +15,12 @@
 
 #include "base/err.h"
 #include "base/io.h"
+#include "net/peer.h"
 
 #define PROXY_V1_MAX 107
 
 struct proxy_info {
-	char src[64];            /* the real client address, "" when local */
-	unsigned sport;
+	struct peer src;         /* the real client (PEER_IP), unless local */
 	int local;               /* LOCAL / UNKNOWN: use the socket's address */
 };
 

@@ -70,6 +70,15 @@ struct tls_ctx *tls_server_ctx(const char *cert_file, const char *key_file, stru
 	struct tls_ctx *c = ctx_new(TLS_server_method(), e);
 	if (!c)
 		return NULL;
+	/* The server's order decides, so that a client's odd preference never
+	 * picks a weaker suite both sides have; ChaCha20 still wins for a
+	 * client that lists it first (no AES instructions). No renegotiation:
+	 * mail protocols never need it and a client-started one costs us a
+	 * handshake each time. DHE suites, where a cipher list names them, get
+	 * an RFC 7919 group as strong as the key. */
+	SSL_CTX_set_options(c->ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA |
+					    SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_dh_auto(c->ctx, 1);
 	if (load_identity(c, cert_file, key_file, e) < 0) {
 		tls_ctx_free(c);
 		return NULL;
@@ -105,11 +114,62 @@ fail:
 	return NULL;
 }
 
+/* OpenSSL's number for a version name as OpenSSL writes it; 0 if none. */
+static int version_number(const char *name, size_t len)
+{
+	static const struct {
+		const char *name;
+		int number;
+	} versions[] = {
+		{ "TLSv1", TLS1_VERSION },
+		{ "TLSv1.1", TLS1_1_VERSION },
+		{ "TLSv1.2", TLS1_2_VERSION },
+		{ "TLSv1.3", TLS1_3_VERSION },
+	};
+	for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)
+		if (strlen(versions[i].name) == len && !strncmp(versions[i].name, name, len))
+			return versions[i].number;
+	return 0;
+}
+
 int tls_ctx_set_min_version(struct tls_ctx *c, const char *version, struct mail_err *e)
 {
-	int v = !strcmp(version, "TLSv1.2") ? TLS1_2_VERSION : !strcmp(version, "TLSv1.3") ? TLS1_3_VERSION : 0;
-	if (!v || SSL_CTX_set_min_proto_version(c->ctx, v) != 1)
+	int v = version_number(version, strlen(version));
+	if (v < TLS1_2_VERSION || SSL_CTX_set_min_proto_version(c->ctx, v) != 1)
 		return err_set(e, EX_USAGE, 454, "4.7.0", "tls: unknown protocol version \"%s\"", version);
+	return 0;
+}
+
+int tls_ctx_set_versions(struct tls_ctx *c, const char *list, struct mail_err *e)
+{
+	int lo = 0, hi = 0;
+	for (const char *p = list; *p;) {
+		p += strspn(p, ", \t");
+		size_t len = strcspn(p, ", \t");
+		if (!len)
+			break;
+		int v = version_number(p, len);
+		if (!v)
+			return err_set(e, EX_CONFIG, 454, "4.7.0",
+				       "tls: unknown protocol version \"%.*s\" (TLSv1, TLSv1.1, TLSv1.2, TLSv1.3)",
+				       (int)len, p);
+		lo = !lo || v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+		p += len;
+	}
+	if (!lo)
+		return err_set(e, EX_CONFIG, 454, "4.7.0", "tls: no protocol version in \"%s\"", list);
+	if (SSL_CTX_set_min_proto_version(c->ctx, lo) != 1 || SSL_CTX_set_max_proto_version(c->ctx, hi) != 1)
+		return ssl_fail(e, "tls: cannot set protocol versions");
+	return 0;
+}
+
+int tls_ctx_set_tls12_ciphers(struct tls_ctx *c, const char *ciphers, struct mail_err *e)
+{
+	if (SSL_CTX_set_cipher_list(c->ctx, ciphers) != 1) {
+		ERR_clear_error();
+		return err_set(e, EX_CONFIG, 454, "4.7.0", "tls: no usable cipher in \"%s\"", ciphers);
+	}
 	return 0;
 }
 
@@ -184,9 +244,11 @@ static size_t tls_buffered(struct io *io)
 	return (size_t)SSL_pending((SSL *)io->ctx);
 }
 
-/* Drive a handshake step function until it completes or the deadline. */
+/* Drive a handshake step function until it completes or the deadline:
+ * the whole handshake within timeout_ms, however the peer trickles it. */
 static int handshake(struct io *io, SSL *ssl, int server, struct mail_err *e)
 {
+	long long deadline = io->timeout_ms > 0 ? io_now_ms() + io->timeout_ms : 0;
 	for (;;) {
 		int r = server ? SSL_accept(ssl) : SSL_connect(ssl);
 		if (r == 1)
@@ -205,12 +267,11 @@ static int handshake(struct io *io, SSL *ssl, int server, struct mail_err *e)
 			snprintf(what, sizeof what, "%s: TLS handshake failed", io->peer);
 			return ssl_fail(e, what);
 		}
-		struct pollfd pfd = { .fd = ev == POLLIN ? io->rfd : io->wfd, .events = ev };
-		int pr = poll(&pfd, 1, io->timeout_ms);
-		if (pr == 0)
-			return err_set(e, EX_TEMPFAIL, 421, "4.4.2", "%s: TLS handshake timed out", io->peer);
-		if (pr < 0 && errno != EINTR)
-			return err_sys(e, "%s: poll", io->peer);
+		if (io_wait(io, ev == POLLIN ? io->rfd : io->wfd, ev, deadline, e) < 0) {
+			if (e->sys == ETIMEDOUT || e->smtp == 421)
+				err_set(e, EX_TEMPFAIL, 421, "4.4.2", "%s: TLS handshake timed out", io->peer);
+			return -1;
+		}
 	}
 }
 
@@ -233,7 +294,7 @@ static int tls_start(struct io *io, struct tls_ctx *c, const char *host, int ser
 	/* OpenSSL on a blocking descriptor waits inside SSL_accept/SSL_read for
 	 * as long as the peer likes (a stalled handshake, half a record),
 	 * past every deadline. Non-blocking, it returns WANT_READ/WANT_WRITE
-	 * and the waits happen in poll() with io->timeout_ms. The io layer
+	 * and the waits happen in io_wait() within io->timeout_ms. The io layer
 	 * handles EAGAIN, so the descriptors stay non-blocking from here on. */
 	set_nonblocking(io->rfd);
 	if (io->wfd != io->rfd)

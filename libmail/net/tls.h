@@ -18,7 +18,8 @@
 
 struct tls_ctx;
 
-/* Server context from PEM files. */
+/* Server context from PEM files: TLS 1.2 and newer, the server's cipher
+ * order, no renegotiation. Which ciphers: tls_policy.h. */
 struct tls_ctx *tls_server_ctx(const char *cert_file, const char *key_file, struct mail_err *e);
 
 enum { TLS_VERIFY = 1, TLS_NO_VERIFY = 0 };
@@ -31,6 +32,12 @@ struct tls_ctx *tls_client_ctx(int verify, const char *ca_file, const char *cert
  * name. */
 int tls_ctx_set_min_version(struct tls_ctx *c, const char *version, struct mail_err *e);
 int tls_ctx_set_ciphers(struct tls_ctx *c, const char *ciphers, struct mail_err *e);
+/* The versions allowed: from the lowest to the highest named in a comma or
+ * space separated list ("TLSv1.2, TLSv1.3"). The cipher list for TLS 1.2
+ * and older in OpenSSL's syntax (TLS 1.3 keeps OpenSSL's suites, all of
+ * them AEAD with forward secrecy). -1 with e (EX_CONFIG) on a bad value. */
+int tls_ctx_set_versions(struct tls_ctx *c, const char *list, struct mail_err *e);
+int tls_ctx_set_tls12_ciphers(struct tls_ctx *c, const char *ciphers, struct mail_err *e);
 void tls_ctx_free(struct tls_ctx *c);
 
 /* Handshakes, bounded by io->timeout_ms. The io must have no unread plain

@@ -66,6 +66,15 @@ static int trashed(const char *name)
 	return info && strchr(info + 3, 'T') != NULL;
 }
 
+/* What RETR adds after a file that does not end in a newline: the line is
+ * closed before the terminating dot (CRLF, or only LF after a final CR), so
+ * LIST and STAT count it too (RFC 1939: the exact size). */
+static long long unterminated_tail(char last)
+{
+	return last == '\n' ? 0 : last == '\r' ? 1 : 2;
+}
+
+/* The size RETR sends: LFs become CRLF, plus the closing of a last line. */
 static long long size_by_reading(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -74,11 +83,28 @@ static long long size_by_reading(int dirfd, const char *name)
 	char buf[65536];
 	long long size = 0;
 	int cr = 0;
+	char last = '\n';
 	ssize_t r;
-	while ((r = read(fd, buf, sizeof buf)) > 0)
+	while ((r = read(fd, buf, sizeof buf)) > 0) {
 		size += pop3_crlf_size(buf, (size_t)r, &cr);
+		last = buf[r - 1];
+	}
 	close(fd);
-	return r < 0 ? -1 : size;
+	return r < 0 ? -1 : size + unterminated_tail(last);
+}
+
+/* W= is the CRLF size of the file as written; a file that does not end in a
+ * newline gets its tail added (one byte read, not the whole file). */
+static long long size_from_name(int dirfd, const char *name, long long w)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	char last = '\n';
+	int ok = fstat(fd, &st) == 0 && (st.st_size == 0 || pread(fd, &last, 1, st.st_size - 1) == 1);
+	close(fd);
+	return ok ? w + unterminated_tail(last) : -1;
 }
 
 static int list_dir(struct maildrop *d, int dirfd, int in_cur, size_t *cap, struct mail_err *e)
@@ -99,7 +125,8 @@ static int list_dir(struct maildrop *d, int dirfd, int in_cur, size_t *cap, stru
 		if (in_cur && trashed(de->d_name))
 			continue;
 		long long size = size_field(de->d_name, 'W');
-		if (size < 0 && (size = size_by_reading(dirfd, de->d_name)) < 0)
+		size = size >= 0 ? size_from_name(dirfd, de->d_name, size) : size_by_reading(dirfd, de->d_name);
+		if (size < 0)
 			continue; /* gone meanwhile, or not a readable file */
 		if (d->n == *cap) {
 			size_t c = *cap ? *cap * 2 : 64;

@@ -4,70 +4,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
 #include "base/log.h"
 
-/* Failed logins per client address, remembered for PENALTY_TTL seconds
- * so that reconnecting does not reset the growing delay. A small table:
- * the oldest entry makes room. */
-#define PENALTIES 256
-#define PENALTY_TTL 900
-
-struct penalty {
-	char ip[64];
-	int count;
-	time_t last;
-};
+/* Client addresses whose failed logins are counted at once. */
+#define POP3_ANVIL_ENTRIES 2048
 
 struct pop3_daemon {
 	struct pop3_server *srv;
 	const struct listener *ls;
 	const struct pop3_listen_opts *lo;
 	const struct pop3_hooks *hooks;
-	struct penalty penalties[PENALTIES];
 };
 
-static struct penalty *penalty_find(struct penalty *tab, const char *ip, int make)
-{
-	struct penalty *oldest = &tab[0];
-	time_t now = time(NULL);
-	for (size_t i = 0; i < PENALTIES; i++) {
-		if (tab[i].ip[0] && now - tab[i].last > PENALTY_TTL)
-			tab[i].ip[0] = '\0';
-		if (tab[i].ip[0] && !strcmp(tab[i].ip, ip))
-			return &tab[i];
-		if (tab[i].last < oldest->last)
-			oldest = &tab[i];
-	}
-	if (!make)
-		return NULL;
-	memset(oldest, 0, sizeof *oldest);
-	str_copy(oldest->ip, sizeof oldest->ip, ip, strlen(ip));
-	return oldest;
-}
-
-/* In the parent: a session's exit status is its number of failed logins
- * (at most 63; 64 and above are the sysexits of a session that could not
- * start). */
-static void ended(void *ctx, const char *ip, int status)
-{
-	struct pop3_daemon *d = ctx;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) == 0 || WEXITSTATUS(status) >= 64)
-		return;
-	struct penalty *p = penalty_find(d->penalties, ip, 1);
-	p->count += WEXITSTATUS(status);
-	if (p->count > 20)
-		p->count = 20;
-	p->last = time(NULL);
-}
-
 /* In the child, which sees the parent's memory as it was at the fork:
- * the current configuration and the failures counted so far. */
-static int session(void *ctx, const struct listener *l, int fd, const char *ip)
+ * the current configuration and the shared table of failed logins. */
+static int session(void *ctx, const struct listener *l, int fd, const struct peer *client)
 {
 	static const char unavailable[] = "-ERR [SYS/TEMP] the users file cannot be read, try again later\r\n";
 	struct pop3_daemon *d = ctx;
@@ -75,19 +29,20 @@ static int session(void *ctx, const struct listener *l, int fd, const char *ip)
 	struct mail_err e;
 	err_clear(&e);
 	if (d->hooks->load_users(&users, d->hooks->ctx, &e) < 0) {
-		log_err(NULL, "pop3 client=%s %s", ip, e.msg);
+		log_err(NULL, "pop3 client=%s %s", client->text, e.msg);
 		if (write(fd, unavailable, sizeof unavailable - 1) < 0) {
 			/* the client is gone: nothing to tell */
 		}
 		return EX_TEMPFAIL;
 	}
 	struct pop3_server mine = *d->srv;
-	struct penalty *pen = penalty_find(d->penalties, ip, 0);
 	mine.users = &users;
-	mine.prior_failures = pen ? pen->count : 0;
-	int failed = 0;
-	pop3_session(&mine, &d->lo[l - d->ls], fd, fd, ip, &failed);
-	return failed < 63 ? failed : 63;
+	int stress_ms = (int)config_num(mine.cfg, CFG_STRESS_TIMEOUT) * 1000;
+	if (daemon_under_stress() && stress_ms > 0 && stress_ms < mine.timeout_ms) {
+		mine.timeout_ms = stress_ms;
+		log_info(NULL, "pop3 client=%s stress: timeout %d s", client->text, stress_ms / 1000);
+	}
+	return pop3_session(&mine, &d->lo[l - d->ls], fd, fd, client, NULL);
 }
 
 static void set_limits(const struct config *cfg, struct daemon_limits *lim)
@@ -120,13 +75,19 @@ int pop3_serve(struct pop3_server *srv, struct listener *ls, const struct pop3_l
 	d->ls = ls;
 	d->lo = lo;
 	d->hooks = hooks;
+	/* Before the first fork, so that every session shares it. */
+	srv->anvil = anvil_create(POP3_ANVIL_ENTRIES, e);
+	if (!srv->anvil)
+		log_warn(NULL, "pop3d: no limit on failed logins across sessions: %s", e->msg);
 	struct daemon_limits lim;
 	memset(&lim, 0, sizeof lim);
 	set_limits(srv->cfg, &lim);
 	/* No time limit on the drain: a session ends by itself, at the
 	 * autologout at the latest, and deletes nothing unless it QUITs. */
-	const struct daemon_hooks h = { .session = session, .reload = reload, .ended = ended, .ctx = d };
+	const struct daemon_hooks h = { .session = session, .reload = reload, .ctx = d };
 	int r = daemon_run(ls, n, &lim, &h, -1, e);
+	anvil_destroy(srv->anvil);
+	srv->anvil = NULL;
 	free(d);
 	return r;
 }

@@ -11,9 +11,10 @@
  * parent then waits for every session to end, however long (autologout
  * ends the idle ones; a second SIGTERM stops the wait). SIGHUP reloads the
  * configuration (hooks->reload) for the sessions that start afterwards;
- * the listeners stay. Failed logins are remembered per client address
- * for 15 minutes and handed to the next session from it
- * (prior_failures), so reconnecting does not reset the growing delay.
+ * the listeners stay. Failed logins are counted per client address in a
+ * table every session shares (anvil.h, made before the first fork), so
+ * reconnecting does not reset the growing delay and auth_failure_limit
+ * holds across sessions.
  * The parent keeps its privileges so that each session can become its
  * mailbox's owner after login.
  */

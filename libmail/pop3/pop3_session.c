@@ -17,7 +17,7 @@
 #include "base/log.h"
 #include "pop3/pop3_mailbox.h"
 #include "msg/pop3_cmd.h"
-#include "net/proxyproto.h"
+#include "net/preamble.h"
 
 #define MAX_AUTH_FAILURES 3
 #define MAX_ERRORS 10
@@ -29,7 +29,7 @@ struct session {
 	const struct pop3_server *srv;
 	struct io io;
 	enum state state;
-	char peer[80];
+	struct peer peer;               /* the client, after any PROXY header */
 	char user[ADDR_TEXT_MAX + 1];   /* from USER, then the logged-in user */
 	int have_user;
 	int failures, errors;
@@ -61,6 +61,15 @@ static void flush(struct session *s)
 static int plaintext_ok(const struct session *s)
 {
 	return s->srv->plaintext_auth || tls_active(&s->io);
+}
+
+/* One command line (or SASL response), all of it within the timeout. */
+static int get_line(struct session *s, size_t max, struct mail_err *e)
+{
+	io_deadline(&s->io, s->srv->timeout_ms, 0);
+	int r = io_getline(&s->io, &s->line, max, e);
+	io_deadline(&s->io, 0, 0);
+	return r;
 }
 
 /* --- message numbers --------------------------------------------------- */
@@ -122,13 +131,26 @@ static int take_identity(const char *path, struct mail_err *e)
 static void login(struct session *s, const char *name, const char *pass)
 {
 	char addr[ADDR_TEXT_MAX + 2];
+	const struct config *cfg = s->srv->cfg;
+	long limit = config_num(cfg, CFG_AUTH_FAILURE_LIMIT), lockout = config_num(cfg, CFG_AUTH_LOCKOUT_TIME);
+	long before = anvil_login_failures(s->srv->anvil, s->peer.text, 0, lockout);
+	if (limit > 0 && before >= limit) {
+		/* No password check at all: guessing costs us nothing more. */
+		log_warn(NULL, "pop3 login refused client=%s reason=auth_failure_limit address-failures=%ld", s->peer.text,
+			 before);
+		reply(s, "-ERR [AUTH] too many failed logins from your address, try again later");
+		s->fatal = 1;
+		return;
+	}
 	qualify(s, name, addr, sizeof addr);
 	const struct user *u = users_check_password(s->srv->users, addr, pass);
 	if (!u) {
 		s->failures++;
-		log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d", addr, s->peer,
-			 s->failures);
-		long n = s->failures + s->srv->prior_failures;
+		long n = anvil_login_failures(s->srv->anvil, s->peer.text, 1, lockout);
+		if (n < s->failures)
+			n = s->failures;
+		log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d address-failures=%ld", addr, s->peer.text,
+			 s->failures, n);
 		long ms = (long)s->srv->auth_delay_ms * n;
 		sleep_ms(ms < MAX_AUTH_DELAY_MS ? ms : MAX_AUTH_DELAY_MS);
 		if (s->failures >= MAX_AUTH_FAILURES) {
@@ -156,7 +178,7 @@ static void login(struct session *s, const char *name, const char *pass)
 	int r = maildrop_open(&s->drop, u->mailbox, &e);
 	if (r == MAILDROP_IN_USE) {
 		reply(s, "-ERR [IN-USE] the mailbox is in use by another session");
-		log_info(NULL, "pop3 user=%s client=%s in use", u->address, s->peer);
+		log_info(NULL, "pop3 user=%s client=%s in use", u->address, s->peer.text);
 		return;
 	}
 	if (r < 0) {
@@ -170,7 +192,7 @@ static void login(struct session *s, const char *name, const char *pass)
 	for (size_t i = 0; i < s->drop.n; i++)
 		total += s->drop.v[i].size;
 	reply(s, "+OK %zu messages (%lld octets)", s->drop.n, total);
-	log_info(NULL, "pop3 login user=%s client=%s tls=%s messages=%zu", s->user, s->peer,
+	log_info(NULL, "pop3 login user=%s client=%s tls=%s messages=%zu", s->user, s->peer.text,
 		 tls_active(&s->io) ? tls_version(&s->io) : "no", s->drop.n);
 }
 
@@ -225,7 +247,7 @@ static void cmd_auth(struct session *s, struct pop3_cmd *c)
 		reply(s, "+ ");
 		flush(s);
 		struct mail_err e;
-		int r = io_getline(&s->io, &s->line, POP3_SASL_LINE_MAX, &e);
+		int r = get_line(s, POP3_SASL_LINE_MAX, &e);
 		if (r == IO_TOOLONG) {
 			reply(s, "-ERR [AUTH] response too long");
 			return;
@@ -268,7 +290,7 @@ static void cmd_stls(struct session *s, struct pop3_cmd *c)
 	/* tls_accept throws away whatever the client pipelined behind STLS:
 	 * those bytes came in the clear and must not count as protected. */
 	if (!s->fatal && tls_accept(&s->io, s->srv->tls, &e) < 0) {
-		log_warn(NULL, "pop3 client=%s STLS: %s", s->peer, e.msg);
+		log_warn(NULL, "pop3 client=%s STLS: %s", s->peer.text, e.msg);
 		s->fatal = 1;
 		return;
 	}
@@ -474,7 +496,7 @@ static void cmd_quit(struct session *s, struct pop3_cmd *c)
 		return;
 	}
 	reply(s, "+OK bye (%zu messages %s)", deleted, s->srv->keep ? "kept as seen" : "removed");
-	log_info(NULL, "pop3 logout user=%s client=%s deleted=%zu", s->user, s->peer, deleted);
+	log_info(NULL, "pop3 logout user=%s client=%s deleted=%zu", s->user, s->peer.text, deleted);
 }
 
 /* --- dispatch ---------------------------------------------------------- */
@@ -528,15 +550,15 @@ static void dispatch(struct session *s, const char *line, size_t n)
 }
 
 int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd,
-		 int wfd, const char *client_ip, int *failed)
+		 int wfd, const struct peer *client, int *failed)
 {
 	struct session s;
 	memset(&s, 0, sizeof s);
 	s.srv = srv;
 	s.state = ST_AUTH;
 	s.drop.md.fd = s.drop.md.tmp = s.drop.md.new_ = s.drop.md.cur = -1;
-	str_copy(s.peer, sizeof s.peer, client_ip, strlen(client_ip));
-	io_init(&s.io, rfd, wfd, srv->timeout_ms, s.peer);
+	s.peer = *client;
+	io_init(&s.io, rfd, wfd, srv->timeout_ms, s.peer.text);
 	buf_init(&s.line, 0);
 	/* Non-blocking descriptors, so that every wait (TLS handshakes too)
 	 * is bounded by the timeout. */
@@ -546,23 +568,17 @@ int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *l
 		fcntl(wfd, F_SETFL, wflags | O_NONBLOCK);
 	struct mail_err e;
 	err_clear(&e);
-	if (lo->proxy) {
-		struct proxy_info pi;
-		if (proxyproto_read(&s.io, &pi, &e) < 0) {
-			log_warn(NULL, "pop3 client=%s: %s", s.peer, e.msg);
-			goto out;
-		}
-		if (!pi.local)
-			str_copy(s.peer, sizeof s.peer, pi.src, strlen(pi.src));
-	}
-	if (lo->implicit_tls && (!srv->tls || tls_accept(&s.io, srv->tls, &e) < 0)) {
-		log_warn(NULL, "pop3 client=%s TLS: %s", s.peer, srv->tls ? e.msg : "no certificate");
+	const struct preamble pre = { lo->proxy, lo->implicit_tls, srv->tls };
+	int pr = preamble_run(&s.io, &pre, &s.peer, &e);
+	if (pr != PREAMBLE_OK) {
+		log_warn(NULL, "pop3 client=%s %s: %s", s.peer.text,
+			 pr == PREAMBLE_PROXY_FAILED ? "PROXY" : "TLS", e.msg);
 		goto out;
 	}
 	reply(&s, "+OK postbox POP3 server ready");
 	flush(&s);
 	while (!s.quit && !s.fatal) {
-		int r = io_getline(&s.io, &s.line, POP3_LINE_MAX, &e);
+		int r = get_line(&s, POP3_LINE_MAX, &e);
 		if (r == IO_TOOLONG) {
 			reply(&s, "-ERR line too long (255 octets at most)");
 			s.errors++;

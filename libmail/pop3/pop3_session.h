@@ -4,8 +4,10 @@
  * AUTHORIZATION: CAPA, USER/PASS, AUTH PLAIN, STLS, QUIT. Credentials are
  * checked against the users file (users_check_password: the same reply
  * and time for an unknown user and a wrong password); each failure waits
- * longer (0.5 s times the count, this session's and prior_failures, at most
- * 10 s) and the third ends the session. USER,
+ * longer (0.5 s times the count of failures from the client's address,
+ * across sessions when srv->anvil is set, at most 10 s) and the third ends
+ * the session. After auth_failure_limit failures from one address, its
+ * logins are refused unchecked until auth_lockout_time passes without one. USER,
  * PASS and AUTH are refused before TLS unless plaintext_auth is set; CAPA
  * advertises only what is allowed at that moment. STLS discards anything
  * pipelined behind it before the handshake (tls.h).
@@ -25,6 +27,8 @@
 #define POSTBOX_POP3_SESSION_H
 
 #include "base/config.h"
+#include "net/anvil.h"
+#include "net/peer.h"
 #include "net/tls.h"
 #include "store/users.h"
 
@@ -36,9 +40,11 @@ struct pop3_server {
 	int keep;                /* DELE moves to cur/ with S instead of removing */
 	int timeout_ms;          /* autologout */
 	int auth_delay_ms;       /* delay unit after a failed login */
-	int prior_failures;      /* failed logins from this address in recent
-				  * sessions (standalone mode): the delays go on
-				  * growing across reconnections */
+	struct anvil *anvil;     /* failed logins per client address, shared
+				  * by the sessions (standalone mode; NULL in
+				  * inetd mode): the delays go on growing
+				  * across reconnections, and past
+				  * auth_failure_limit logins are refused */
 };
 
 struct pop3_listen_opts {
@@ -46,10 +52,10 @@ struct pop3_listen_opts {
 	int proxy;               /* a PROXY protocol header comes first */
 };
 
-/* Run one session to its end. client_ip: the peer's address as text (or
- * "local"). Returns 0 after QUIT, 1 otherwise; *failed (if not NULL) gets
+/* Run one session to its end. client: who connected (peer.h), replaced
+ * by the client a PROXY header names on a listener marked proxy. Returns 0 after QUIT, 1 otherwise; *failed (if not NULL) gets
  * the number of failed logins. */
 int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd,
-		 int wfd, const char *client_ip, int *failed);
+		 int wfd, const struct peer *client, int *failed);
 
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/utf8.h"
 #include "msg/header.h"
 #include "queue/retry.h"
 
@@ -55,6 +56,43 @@ static void add_ascii(struct buf *b, const char *s)
 	}
 }
 
+/* Text for a report that may be international (RFC 6533): well-formed
+ * UTF-8 (an address, a server's SMTPUTF8 reply) is written as it is, in a
+ * report that says so (charset=utf-8, message/global-delivery-status);
+ * anything else becomes '?' as above. */
+static void add_utf8(struct buf *b, const char *s, int intl)
+{
+	if (!intl) {
+		add_ascii(b, s);
+		return;
+	}
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		const unsigned char *p = (const unsigned char *)s + i;
+		size_t len = utf8_seq_len(p, n - i);
+		if (len > 1) {
+			buf_add(b, s + i, len);
+			i += len;
+			continue;
+		}
+		buf_addc(b, len == 1 && p[0] >= 0x20 && p[0] < 0x7f ? (char)p[0] : '?');
+		i++;
+	}
+}
+
+/* Does the report need RFC 6533's international form? When an address in
+ * it is not ASCII. */
+static int needs_intl(const struct envelope *env)
+{
+	int intl = env->smtputf8;
+	for (const unsigned char *p = (const unsigned char *)env->sender; *p && !intl; p++)
+		intl = *p >= 0x80;
+	for (size_t i = 0; i < env->nrcpt && !intl; i++)
+		for (const unsigned char *p = (const unsigned char *)env->rcpt[i].addr; *p && !intl; p++)
+			intl = *p >= 0x80;
+	return intl;
+}
+
 static const char *action_name(enum dsn_action a)
 {
 	static const char *const names[] = { "", "failed", "delayed", "delivered", "relayed" };
@@ -77,7 +115,7 @@ static void rcpt_status(const struct rcpt *r, enum dsn_action a, char *status, s
 }
 
 static void human_part(struct buf *b, const struct envelope *env, const enum dsn_action *actions,
-		       const char *host)
+		       const char *host, int intl)
 {
 	int failed = 0;
 	for (size_t i = 0; i < env->nrcpt; i++)
@@ -100,18 +138,18 @@ static void human_part(struct buf *b, const struct envelope *env, const enum dsn
 		if (actions[i] == DSN_NONE)
 			continue;
 		buf_adds(b, "<");
-		add_ascii(b, env->rcpt[i].addr);
+		add_utf8(b, env->rcpt[i].addr, intl);
 		buf_addf(b, ">: %s", action_name(actions[i]));
 		if (env->rcpt[i].error[0]) {
 			buf_adds(b, "\n    ");
-			add_ascii(b, env->rcpt[i].error);
+			add_utf8(b, env->rcpt[i].error, intl);
 		}
 		buf_adds(b, "\n\n");
 	}
 }
 
 static void status_part(struct buf *b, const struct envelope *env, const enum dsn_action *actions,
-			const char *host, long long now)
+			const char *host, long long now, int intl)
 {
 	char date[64];
 	buf_addf(b, "Reporting-MTA: dns; %s\nX-Postbox-Queue-ID: %s\n", host, env->id);
@@ -131,8 +169,10 @@ static void status_part(struct buf *b, const struct envelope *env, const enum ds
 		if (actions[i] == DSN_NONE)
 			continue;
 		rcpt_status(r, actions[i], status, sizeof status, mta, sizeof mta, &code, &text);
-		buf_adds(b, "\nFinal-Recipient: rfc822; ");
-		add_ascii(b, r->addr);
+		/* RFC 6533 §3: a non-ASCII address is of type utf-8, written as
+		 * utf-8-addr-unitext in a global delivery status. */
+		buf_addf(b, "\nFinal-Recipient: %s; ", intl ? "utf-8" : "rfc822");
+		add_utf8(b, r->addr, intl);
 		buf_addc(b, '\n');
 		if (r->orcpt[0]) {
 			buf_adds(b, "Original-Recipient: ");
@@ -152,7 +192,7 @@ static void status_part(struct buf *b, const struct envelope *env, const enum ds
 			buf_addf(b, "Diagnostic-Code: %s; %d ", mta[0] ? "smtp" : "x-postbox", code);
 			if (status[0] && strstr(r->error, status))
 				buf_addf(b, "%s ", status);
-			add_ascii(b, text);
+			add_utf8(b, text, intl);
 			buf_addc(b, '\n');
 		}
 		buf_addf(b, "Last-Attempt-Date: %s\n", date);
@@ -214,29 +254,36 @@ int dsn_build(struct buf *out, const struct envelope *env, const enum dsn_action
 		return -1;
 	}
 	date_822(date, sizeof date, now);
+	int intl = needs_intl(env);
 	buf_addf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>\nTo: <", host);
-	add_ascii(out, env->sender);
+	add_utf8(out, env->sender, intl);
 	buf_addf(out, ">\nSubject: %s\nDate: %s\nMessage-ID: <%s.dsn@%s>\nAuto-Submitted: auto-replied\n"
-		      "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status;\n"
+		      "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=%s;\n"
 		      "\tboundary=\"%s\"\n\nThis is a MIME-encapsulated message.\n\n",
 		 failed    ? "Undelivered Mail Returned to Sender"
 		 : delayed ? "Delayed Mail (still being retried)"
 			   : "Successful Mail Delivery Report",
 		 date,
-		 boundary_tag, host, boundary);
-	buf_addf(out, "--%s\nContent-Description: Notification\nContent-Type: text/plain; charset=us-ascii\n\n",
-		 boundary);
-	human_part(out, env, actions, host);
-	buf_addf(out, "--%s\nContent-Description: Delivery report\nContent-Type: message/delivery-status\n\n",
-		 boundary);
-	status_part(out, env, actions, host, now);
+		 boundary_tag, host, intl ? "global-delivery-status" : "delivery-status", boundary);
+	buf_addf(out, "--%s\nContent-Description: Notification\nContent-Type: text/plain; charset=%s\n%s\n",
+		 boundary, intl ? "utf-8" : "us-ascii", intl ? "Content-Transfer-Encoding: 8bit\n" : "");
+	human_part(out, env, actions, host, intl);
+	buf_addf(out, "--%s\nContent-Description: Delivery report\nContent-Type: message/%sdelivery-status\n%s\n",
+		 boundary, intl ? "global-" : "", intl ? "Content-Transfer-Encoding: 8bit\n" : "");
+	status_part(out, env, actions, host, now, intl);
 	buf_addf(out, "\n--%s\n", boundary);
+	/* The original is labelled for what happened to it (a success report's
+	 * copy was delivered); RFC 6532 §3.7 and RFC 6533 §6: with UTF-8
+	 * header fields it is message/global or message/global-headers. */
+	const char *what = failed ? "Undelivered" : delayed ? "Delayed" : "Delivered";
 	if (full)
-		buf_addf(out, "Content-Description: Undelivered Message\nContent-Type: message/rfc822\n%s\n",
-			 env->body == BODY_8BITMIME ? "Content-Transfer-Encoding: 8bit\n" : "");
+		buf_addf(out, "Content-Description: %s Message\nContent-Type: message/%s\n%s\n", what,
+			 intl ? "global" : "rfc822",
+			 env->body == BODY_8BITMIME || intl ? "Content-Transfer-Encoding: 8bit\n" : "");
 	else
-		buf_adds(out, "Content-Description: Undelivered Message Headers\n"
-			      "Content-Type: text/rfc822-headers\n\n");
+		buf_addf(out, "Content-Description: %s Message Headers\nContent-Type: %s\n%s\n", what,
+			 intl ? "message/global-headers" : "text/rfc822-headers",
+			 intl ? "Content-Transfer-Encoding: 8bit\n" : "");
 	buf_add(out, orig.ptr, orig.len);
 	buf_addf(out, "\n--%s--\n", boundary);
 	buf_free(&orig);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/read_all.h"
 #include "msg/addr.h"
 #include "base/log.h"
 
@@ -38,20 +39,6 @@ static int open_plain(struct entry *en, const char *name, long long uid, struct 
 		return -1;
 	}
 	return fd;
-}
-
-static int read_all(int fd, struct buf *b, long long max)
-{
-	char chunk[65536];
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return (int)r;
-		if ((long long)b->len + (long long)r > max || buf_add(b, chunk, (size_t)r) < 0)
-			return -2;
-	}
 }
 
 /* The envelope as the submitter may have it: uid from the kernel, and an
@@ -96,9 +83,9 @@ static int requeue(struct entry *en, struct envelope *env, int msg_fd, long long
 {
 	struct spool_tx tx;
 	struct buf b = BUF_INIT;
-	int r = read_all(msg_fd, &b, max);
-	if (r < 0) {
-		snprintf(en->why, sizeof en->why, r == -2 ? "message larger than the limit" : "message unreadable");
+	int r = read_all(msg_fd, &b, max > 0 ? (size_t)max : 0);
+	if (r != READ_ALL_OK) {
+		snprintf(en->why, sizeof en->why, r == READ_ALL_TOOBIG ? "message larger than the limit" : "message unreadable");
 		buf_free(&b);
 		return -1;
 	}
@@ -124,7 +111,7 @@ static void refuse(struct entry *en)
 	char path[sizeof en->spool->dir + 16], name[QID_MAX + 8];
 	snprintf(path, sizeof path, "%s/corrupt", en->spool->dir);
 	int cfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	log_warn(en->id, "pickup refused: %s", en->why);
+	log_err(en->id, "pickup refused: %s; moved to %s/corrupt/", en->why, en->spool->dir);
 	if (cfd < 0)
 		return;
 	snprintf(name, sizeof name, "%s.env", en->id);
@@ -157,8 +144,8 @@ static int pick_one(struct entry *en, const char *hostname, long long max, struc
 		goto refused;
 	int rr = read_all(env_fd, &text, PICKUP_ENVELOPE_MAX);
 	close(env_fd);
-	if (rr < 0 || envelope_parse(text.ptr, text.len, &env, e) < 0) {
-		snprintf(en->why, sizeof en->why, "envelope: %s", rr < 0 ? "unreadable or too large" : e->msg);
+	if (rr != READ_ALL_OK || envelope_parse(text.ptr, text.len, &env, e) < 0) {
+		snprintf(en->why, sizeof en->why, "envelope: %s", rr != READ_ALL_OK ? "unreadable or too large" : e->msg);
 		goto refused;
 	}
 	if (vet_envelope(en, &env, st_env.st_uid, hostname) < 0)
@@ -167,6 +154,17 @@ static int pick_one(struct entry *en, const char *hostname, long long max, struc
 	int msg_fd = open_plain(en, name, (long long)st_env.st_uid, &st_msg);
 	if (msg_fd < 0)
 		goto refused;
+	/* The submitter's envelope recorded the message's size and CRC-32:
+	 * a message damaged in incoming/ must not enter the queue as whole. */
+	char why[200];
+	int damaged = spool_verify_message(&env, msg_fd, why, sizeof why, e);
+	if (damaged != 0) {
+		close(msg_fd);
+		if (damaged < 0)
+			snprintf(why, sizeof why, "%s", e->msg);
+		snprintf(en->why, sizeof en->why, "CORRUPT: %s: %s", damaged > 0 ? "damaged message" : "unreadable", why);
+		goto refused;
+	}
 	r = requeue(en, &env, msg_fd, max, e);
 	close(msg_fd);
 	if (r == -1)

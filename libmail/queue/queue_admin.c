@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "queue/dsn.h"
+#include "queue/integrity.h"
 #include "base/log.h"
 #include "queue/retry.h"
 
@@ -79,7 +80,12 @@ static int expire(struct spool *s, struct envelope *env, const char *host, struc
 	int rv = -1, fd = spool_open_message(s, env->id, e);
 	char bid[QID_MAX];
 	if (fd >= 0) {
-		if (dsn_enqueue(s, env, act, fd, host, bid, sizeof bid, e) >= 0)
+		int damaged = queue_check_message(s, env, fd, e);
+		/* a damaged message is quarantined (or left), never bounced */
+		if (damaged > 0 && !e->msg[0])
+			err_set(e, EX_DATAERR, 554, "5.3.0", "%s: the message file is damaged; moved to corrupt/",
+				env->id);
+		else if (damaged == 0 && dsn_enqueue(s, env, act, fd, host, bid, sizeof bid, e) >= 0)
 			rv = spool_remove(s, env->id, e);
 		close(fd);
 	}

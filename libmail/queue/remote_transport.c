@@ -1,10 +1,12 @@
 /* remote_transport.c — SMTP delivery to a domain's mail exchangers; see remote_transport.h. */
 #include "queue/remote_transport.h"
+#include "msg/idna.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,14 +98,29 @@ static void fill_all(struct rcpt_result *res, size_t n, int code, const char *st
 		fill(&res[i], code, status, mta, text);
 }
 
-/* A failure described by e: the server's reply when there was one, else
- * a temporary network error (4.4.1 no answer, 4.4.2 connection lost). */
+/* A failure described by e: the server's reply when there was one (kept
+ * as "host MTA said"), else a temporary network error (4.4.1 no answer,
+ * 4.4.2 connection lost) whose text names the peer itself: no host said it. */
 static void fill_err(struct rcpt_result *res, size_t n, const struct mail_err *e, const char *mta,
 		     const char *dflt_status)
 {
 	int code = e->smtp ? e->smtp : 451;
 	const char *status = e->status[0] ? e->status : e->smtp ? (code >= 500 ? "5.0.0" : "4.0.0") : dflt_status;
-	fill_all(res, n, code, status, mta, e->msg);
+	fill_all(res, n, code, status, e->smtp ? mta : "", e->msg);
+}
+
+/* Our own decision about a host (TLS required, SMTPUTF8 or SIZE it does not
+ * offer, DANE): worded as ours, naming the host, never "host X said"
+ * (Postfix's wording is the model). */
+__attribute__((format(printf, 5, 6))) static void fill_ours(struct rcpt_result *res, size_t n, int code,
+							    const char *status, const char *fmt, ...)
+{
+	char text[ENV_ERROR_MAX + 1];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	fill_all(res, n, code, status, "", text);
 }
 
 static void from_reply(struct rcpt_result *res, const struct smtp_result *r, const char *mta)
@@ -191,6 +208,7 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 		return NEXT;
 	}
 	str_copy(c->host, sizeof c->host, host, strlen(host)); /* the name TLS checks and SNI */
+	snprintf(c->peer, sizeof c->peer, "%s:%s", mta, hop->port); /* errors name the MX host, not only its address */
 	struct tls_ctx *ctx = hop->ctx;
 	if (!ctx && hop->tls != TLS_OFF) {
 		if (!rm->tls && !(rm->tls = tls_client_ctx(TLS_NO_VERIFY, NULL, NULL, NULL, &e))) {
@@ -200,7 +218,7 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 		ctx = rm->tls;
 	}
 	if (hop->tls == TLS_IMPLICIT && smtp_tls_on_connect(c, ctx, &e) < 0) {
-		fill_all(res, n, 451, "4.7.5", mta, e.msg);
+		fill_ours(res, n, 451, "4.7.5", "cannot start TLS with host %s: %s", mta, e.msg);
 		goto quit;
 	}
 	int code = smtp_read_reply(c, &e);
@@ -222,13 +240,18 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 		log_info(env->id, "tls=%s cipher=%s relay=%s", tls_version(&c->io), tls_cipher(&c->io), mta);
 	} else if ((c->ext.flags & SMTP_EXT_STARTTLS) && use_tls && hop->tls != TLS_OFF) {
 		if (smtp_starttls(c, ctx, &e) < 0 || smtp_ehlo(c, helo, &e) < 0) {
-			fill_all(res, n, 451, "4.7.5", mta, e.msg);
+			/* A reply (454 to STARTTLS) is the host's; a failed
+			 * handshake is no reply at all. */
+			if (e.smtp)
+				fill_err(res, n, &e, mta, "4.7.5");
+			else
+				fill_ours(res, n, 451, "4.7.5", "cannot start TLS with host %s: %s", mta, e.msg);
 			out = tls_required ? NEXT : RETRY_PLAIN;
 			goto quit;
 		}
 		/* DANE: checked before anything is sent over the new session. */
 		if (hop->dane && dane_usable(hop->dane) && dane_check(tls_ssl(&c->io), hop->dane, host, &e) < 0) {
-			fill_err(res, n, &e, mta, "4.7.5");
+			fill_ours(res, n, 451, "4.7.5", "%s (host %s)", e.msg, mta);
 			log_warn(env->id, "relay=%s dane=failed", mta);
 			goto quit;
 		}
@@ -236,7 +259,7 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 			 hop->dane ? (dane_usable(hop->dane) ? " dane=verified" : " dane=unusable-records")
 				   : "");
 	} else if (tls_required) {
-		fill_all(res, n, 451, "4.7.5", mta, "STARTTLS is required for this destination but not offered");
+		fill_ours(res, n, 451, "4.7.5", "TLS is required, but was not offered by host %s", mta);
 		goto quit;
 	}
 	if (hop->user && smtp_auth(c, 0, hop->user, hop->pass, &e) < 0) {
@@ -252,15 +275,13 @@ static enum outcome try_address(struct remote *rm, const struct envelope *env, i
 	}
 ready:
 	if (c->ext.size && (unsigned long long)env->size > c->ext.size) {
-		char why[128];
-		snprintf(why, sizeof why, "message of %lld octets exceeds the server's SIZE limit of %llu", env->size,
-			 c->ext.size);
-		fill_all(res, n, 552, "5.3.4", mta, why);
+		fill_ours(res, n, 552, "5.3.4", "message size %lld exceeds size limit %llu of server %s", env->size,
+			  c->ext.size, mta);
 		out = DONE;
 		goto quit;
 	}
 	if (env->smtputf8 && !(c->ext.flags & SMTP_EXT_SMTPUTF8)) {
-		fill_all(res, n, 553, "5.6.7", mta, "the message needs SMTPUTF8, which the server does not offer");
+		fill_ours(res, n, 553, "5.6.7", "SMTPUTF8 is required, but was not offered by host %s", mta);
 		out = DONE;
 		goto quit;
 	}
@@ -401,7 +422,12 @@ static enum outcome try_host(struct remote *rm, const struct envelope *env, int 
 		if (o == RETRY_FRESH)
 			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 1);
 		if (o == RETRY_PLAIN) {
-			log_warn(env->id, "relay=%s[%s] STARTTLS failed, retrying without TLS", host, text);
+			/* Opportunistic TLS, as Postfix's "may": a new connection in
+			 * plain text. The log says why TLS failed (an injected
+			 * response, a bad handshake) so an attack is not silent. */
+			char why[sizeof res[0].text * 4 + 1];
+			log_value(why, sizeof why, res[0].text, strlen(res[0].text));
+			log_warn(env->id, "relay=%s[%s] STARTTLS failed, retrying without TLS: %s", host, text, why);
 			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 0);
 		}
 		if (o == DONE)
@@ -437,7 +463,7 @@ static int smarthost_deliver(struct remote *rm, const struct envelope *env, int 
 	const char *sender = env->sender, *masq = config_str(rm->cfg, CFG_SMARTHOST_SENDER);
 	const char *at = strrchr(env->sender, '@');
 	struct buf rewritten = BUF_INIT;
-	if (masq[0] && at && config_list_has(rm->cfg, CFG_LOCAL_DOMAINS, at + 1))
+	if (masq[0] && at && idna_list_has(config_str(rm->cfg, CFG_LOCAL_DOMAINS), at + 1))
 		sender = masq;
 	if (masq[0]) {
 		/* The same rule for the From: header: the message goes out
@@ -477,11 +503,17 @@ int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char
 {
 	struct remote *rm = ctx;
 	struct mail_err e;
-	char lit[INET6_ADDRSTRLEN + 8];
+	char lit[INET6_ADDRSTRLEN + 8], ascii[ADDR_DOMAIN_MAX + 1];
 	if (rm->nsmart)
 		return smarthost_deliver(rm, env, msg_fd, idx, n, res);
+	/* DNS, SNI and certificate names know only A-labels (RFC 5891). */
+	if (idna_to_ascii(domain, ascii, sizeof ascii) < 0) {
+		fill_ours(res, n, 553, "5.1.2", "%s is not a valid internationalised domain name (IDNA2008)", domain);
+		return 0;
+	}
+	domain = ascii;
 	struct hop hop = { domain, rm->port, TLS_OPPORTUNISTIC, NULL, NULL, NULL, env->sender, NULL, NULL, 0 };
-	if (config_list_has(rm->cfg, CFG_TLS_REQUIRED, domain))
+	if (idna_list_has(config_str(rm->cfg, CFG_TLS_REQUIRED), domain))
 		hop.tls = TLS_MANDATORY;
 	if (literal_addr(domain, lit, sizeof lit)) {
 		try_host(rm, env, msg_fd, &hop, lit, idx, n, res, 1);

@@ -1,5 +1,6 @@
 /* runner.c — one pass of the queue runner; see runner.h. */
 #include "queue/runner.h"
+#include "msg/idna.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "queue/dsn.h"
+#include "queue/integrity.h"
 #include "base/lazylib.h"
 #include "base/log.h"
 
@@ -140,7 +142,7 @@ static void attempt_domain(struct runner *r, struct envelope *env, int msg_fd, c
 	if (n == 0)
 		return;
 	struct rcpt_result *res = calloc(n, sizeof *res);
-	int local = config_list_has(r->cfg, CFG_LOCAL_DOMAINS, domain);
+	int local = idna_list_has(config_str(r->cfg, CFG_LOCAL_DOMAINS), domain);
 	const struct transport *t = local ? &r->local : &r->remote;
 	if (!res)
 		return; /* out of memory: nothing changes, a later run tries again */
@@ -188,6 +190,12 @@ static int process(struct runner *r, struct envelope *env, struct mail_err *e)
 	}
 	if ((msg_fd = spool_open_message(r->spool, env->id, e)) < 0)
 		goto out;
+	int damaged = queue_check_message(r->spool, env, msg_fd, e);
+	if (damaged != 0) {
+		r->stats.corrupt += damaged > 0;
+		rv = damaged > 0 && !e->msg[0] ? 0 : -1;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct rcpt *rc = &env->rcpt[i];
 		before[i] = rc->state;

@@ -2,6 +2,7 @@
  * mode, the owner-only credentials file) and its From: rewriting rule;
  * see remote_transport.h. The delivery itself is remote_transport.c's. */
 #include "queue/remote_transport.h"
+#include "msg/idna.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -139,7 +140,7 @@ int remote_rewrite_from(const char *msg, size_t n, const char *new_addr, const s
 		if (addrlist_parse(h.value, h.value_len, from_addr, &f) != 0 || f.count != 1 || !f.addr[0])
 			return 0;
 		const char *at = strrchr(f.addr, '@');
-		if (!at || !config_list_has(cfg, CFG_LOCAL_DOMAINS, at + 1))
+		if (!at || !idna_list_has(config_str(cfg, CFG_LOCAL_DOMAINS), at + 1))
 			return 0;
 		size_t al = strlen(f.addr);
 		for (const char *p = h.value; p + al <= h.value + h.value_len; p++)

@@ -4,6 +4,7 @@
  * smtp_transfer.c.
  */
 #include "smtp/smtp_server.h"
+#include "msg/idna.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -12,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "net/cidr.h"
-#include "net/proxyproto.h"
+#include "net/preamble.h"
 #include "msg/smtp_data.h"
 #include "smtp/smtp_session.h"
 
@@ -27,6 +29,7 @@ struct command {
 	unsigned states;         /* where it is allowed; elsewhere 503 */
 	cmd_fn fn;
 	const char *wrong_state; /* the 503 text */
+	int ends_group;          /* RFC 2920 §3.1: the client waits for its reply */
 };
 
 void smtpd_reply(struct session *s, const char *fmt, ...)
@@ -47,11 +50,19 @@ int smtpd_flush(struct session *s)
 {
 	struct mail_err e;
 	if (io_flush(&s->io, &e) < 0) {
-		log_info(NULL, "client=%s event=write-failed error=\"%s\"", s->client, e.msg);
+		log_info(NULL, "client=%s event=write-failed error=\"%s\"", s->peer.text, e.msg);
 		s->quit = 1;
 		return -1;
 	}
 	return 0;
+}
+
+int smtpd_getline(struct session *s, size_t max, struct mail_err *e)
+{
+	io_deadline(&s->io, s->cmd_ms, 0);
+	int got = io_getline(&s->io, &s->line, max, e);
+	io_deadline(&s->io, 0, 0);
+	return got;
 }
 
 void smtpd_reset_tx(struct session *s)
@@ -118,7 +129,7 @@ static int greet(struct session *s, const char *arg, size_t n, int esmtp)
 		ext[k++] = "STARTTLS";
 	if (s->srv->auth && !s->user[0] && (tls || config_num(s->cfg, CFG_SMTPD_AUTH_PLAINTEXT)))
 		ext[k++] = "AUTH PLAIN LOGIN";
-	smtpd_reply(s, "250-%s Hello [%s]", host, s->client);
+	smtpd_reply(s, "250-%s Hello [%s]", host, s->peer.text);
 	for (size_t i = 0; i < k; i++)
 		smtpd_reply(s, "250%c%s", i + 1 == k ? ' ' : '-', ext[i]);
 	return 0;
@@ -210,10 +221,10 @@ static int cmd_starttls(struct session *s, const char *arg, size_t n)
 	 * attacker's injection (CVE-2011-0411): tls_accept throws it away,
 	 * and RFC 3207 §4.2 wipes all that was learnt before. */
 	if (io_pending(&s->io))
-		log_warn(NULL, "client=%s event=starttls-injection bytes=%zu discarded", s->client,
+		log_warn(NULL, "client=%s event=starttls-injection bytes=%zu discarded", s->peer.text,
 			 io_pending(&s->io));
 	if (tls_accept(&s->io, s->srv->tls, &e) < 0) {
-		log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->client, e.msg);
+		log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->peer.text, e.msg);
 		s->quit = 1;
 		return 0;
 	}
@@ -222,12 +233,33 @@ static int cmd_starttls(struct session *s, const char *arg, size_t n)
 	s->helo[0] = '\0';
 	s->user[0] = '\0';
 	s->esmtp = 0;
-	log_info(NULL, "client=%s event=starttls version=%s cipher=%s", s->client, tls_version(&s->io),
+	log_info(NULL, "client=%s event=starttls version=%s cipher=%s", s->peer.text, tls_version(&s->io),
 		 tls_cipher(&s->io));
 	return 0;
 }
 
 /* --- the transaction: MAIL and RCPT --- */
+
+/* Postfix's queue_minfree: a full spool is said at MAIL, before the client
+ * sends the data. The margin is queue_minfree, by default room for one and
+ * a half messages of the largest size, plus the SIZE= the client announced. */
+static int spool_room(struct session *s, long long announced)
+{
+	struct mail_err e;
+	long long margin = config_num(s->cfg, CFG_QUEUE_MINFREE);
+	if (!margin)
+		margin = config_num(s->cfg, CFG_MAX_MESSAGE_SIZE) / 2 * 3;
+	if (!s->srv->spool || spool_has_room(s->srv->spool, margin + (announced > 0 ? announced : 0), &e) == 0)
+		return 1;
+	if (e.smtp != 452) {
+		/* statvfs failed: the spool itself will say at DATA */
+		log_warn(NULL, "client=%s event=spool-space-unknown error=\"%s\"", s->peer.text, e.msg);
+		return 1;
+	}
+	log_warn(NULL, "client=%s event=spool-full error=\"%s\"", s->peer.text, e.msg);
+	smtpd_reply(s, "452 4.3.1 Insufficient system storage");
+	return 0;
+}
 
 static int cmd_mail(struct session *s, const char *arg, size_t n)
 {
@@ -256,15 +288,19 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 		smtpd_reply(s, "555 5.5.4 BINARYMIME is not supported");
 		return 0;
 	}
+	if (!spool_room(s, mp.size))
+		return 0;
 	addr_format(&m, addr, sizeof addr);
 	if (s->user[0] && s->srv->owns && !(m.flags & MBOX_NULL) && s->srv->owns(s->srv->ctx, s->user, addr) != 1) {
 		smtpd_reply(s, "553 5.7.1 Sender address <%s> is not owned by user %s", addr, s->user);
 		return 0;
 	}
+	if (smtpd_rate_message(s) < 0)
+		return 0;
 	smtpd_reset_tx(s);
 	s->mail = mp;
 	str_copy(s->env.sender, sizeof s->env.sender, addr, strlen(addr));
-	str_copy(s->env.client, sizeof s->env.client, s->client, strlen(s->client));
+	str_copy(s->env.client, sizeof s->env.client, s->peer.text, strlen(s->peer.text));
 	str_copy(s->env.helo, sizeof s->env.helo, s->helo, strlen(s->helo));
 	str_copy(s->env.auth, sizeof s->env.auth, s->user, strlen(s->user));
 	str_copy(s->env.envid, sizeof s->env.envid, s->mail.envid, strlen(s->mail.envid));
@@ -285,7 +321,23 @@ static int routing_local_part(const struct mailbox *m)
 
 static int is_local_domain(const struct session *s, const struct mailbox *m)
 {
-	return !(m->flags & MBOX_LITERAL) && config_list_has(s->cfg, CFG_LOCAL_DOMAINS, m->domain);
+	return !(m->flags & MBOX_LITERAL) && idna_list_has(config_str(s->cfg, CFG_LOCAL_DOMAINS), m->domain);
+}
+
+/* The first of local_domains, else the hostname: where a bare
+ * <Postmaster> is delivered (RFC 5321 §4.5.1). */
+static const char *primary_domain(const struct session *s, char *out, size_t cap)
+{
+	const char *list = config_str(s->cfg, CFG_LOCAL_DOMAINS);
+	list += strspn(list, ", \t");
+	size_t len = strcspn(list, ", \t");
+	if (!len) {
+		list = config_str(s->cfg, CFG_HOSTNAME);
+		len = strlen(list);
+	}
+	if (str_copy(out, cap, list, len) < 0)
+		out[0] = '\0';
+	return out;
 }
 
 static int cmd_rcpt(struct session *s, const char *arg, size_t n)
@@ -302,8 +354,18 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 		smtpd_reply(s, "553 5.6.7 Non-ASCII address needs MAIL FROM with SMTPUTF8");
 		return 0;
 	}
+	char ascii[ADDR_DOMAIN_MAX + 1];
+	if (!(m.flags & MBOX_LITERAL) && idna_to_ascii(m.domain, ascii, sizeof ascii) < 0) {
+		/* Accepted, it could never be looked up nor delivered. */
+		smtpd_reply(s, "553 5.1.2 %s: not a valid internationalised domain name (IDNA2008)", m.domain);
+		return 0;
+	}
 	if ((long long)s->env.nrcpt >= config_num(s->cfg, CFG_MAX_RECIPIENTS)) {
 		smtpd_reply(s, "452 4.5.3 Too many recipients");
+		return 0;
+	}
+	if (!m.domain[0] && addr_qualify(&m, primary_domain(s, addr, sizeof addr)) < 0) {
+		smtpd_reply(s, "451 4.3.0 <postmaster>: no primary domain to deliver it to");
 		return 0;
 	}
 	addr_format(&m, addr, sizeof addr);
@@ -322,7 +384,7 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 			return 0;
 		}
 	} else if (!s->relay_ok && !s->user[0]) {
-		log_info(NULL, "client=%s event=relay-denied rcpt=<%s>", s->client, addr);
+		log_info(NULL, "client=%s event=relay-denied rcpt=<%s>", s->peer.text, addr);
 		smtpd_reply(s, "554 5.7.1 <%s>: Relay access denied", addr);
 		return 0;
 	}
@@ -332,6 +394,8 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 			return 0;
 		}
 	}
+	if (smtpd_rate_recipient(s) < 0)
+		return 0;
 	struct rcpt *r = envelope_add_rcpt(&s->env, addr);
 	if (!r) {
 		smtpd_reply(s, "452 4.3.1 Out of memory");
@@ -351,20 +415,20 @@ int smtpd_cmd_bdat(struct session *s, const char *arg, size_t n);
 
 /* Sorted by how often they come, not by name: the loop is linear. */
 static const struct command commands[] = {
-	{ "RCPT", ST_MAIL | ST_RCPT, cmd_rcpt, "503 5.5.1 Need MAIL before RCPT" },
-	{ "MAIL", ST_READY, cmd_mail, NULL },
-	{ "DATA", ST_MAIL | ST_RCPT, smtpd_cmd_data, "503 5.5.1 Need RCPT before DATA" },
-	{ "BDAT", ST_MAIL | ST_RCPT, smtpd_cmd_bdat, "503 5.5.1 Need RCPT before BDAT" },
-	{ "EHLO", ST_ANY, cmd_ehlo, NULL },
-	{ "HELO", ST_ANY, cmd_helo, NULL },
-	{ "RSET", ST_ANY, cmd_rset, NULL },
-	{ "NOOP", ST_ANY, cmd_noop, NULL },
-	{ "QUIT", ST_ANY, cmd_quit, NULL },
-	{ "VRFY", ST_ANY, cmd_vrfy, NULL },
-	{ "EXPN", ST_ANY, cmd_expn, NULL },
-	{ "HELP", ST_ANY, cmd_help, NULL },
-	{ "STARTTLS", ST_GREET | ST_READY, cmd_starttls, "503 5.5.1 STARTTLS not allowed during a mail transaction" },
-	{ "AUTH", ST_READY, smtpd_cmd_auth, NULL },
+	{ "RCPT", ST_MAIL | ST_RCPT, cmd_rcpt, "503 5.5.1 Need MAIL before RCPT", 0 },
+	{ "MAIL", ST_READY, cmd_mail, NULL, 0 },
+	{ "DATA", ST_MAIL | ST_RCPT, smtpd_cmd_data, "503 5.5.1 Need RCPT before DATA", 1 },
+	{ "BDAT", ST_MAIL | ST_RCPT, smtpd_cmd_bdat, "503 5.5.1 Need RCPT before BDAT", 0 },
+	{ "EHLO", ST_ANY, cmd_ehlo, NULL, 1 },
+	{ "HELO", ST_ANY, cmd_helo, NULL, 1 },
+	{ "RSET", ST_ANY, cmd_rset, NULL, 0 },
+	{ "NOOP", ST_ANY, cmd_noop, NULL, 1 },
+	{ "QUIT", ST_ANY, cmd_quit, NULL, 0 },
+	{ "VRFY", ST_ANY, cmd_vrfy, NULL, 1 },
+	{ "EXPN", ST_ANY, cmd_expn, NULL, 1 },
+	{ "HELP", ST_ANY, cmd_help, NULL, 0 },
+	{ "STARTTLS", ST_GREET | ST_READY, cmd_starttls, "503 5.5.1 STARTTLS not allowed during a mail transaction", 0 },
+	{ "AUTH", ST_READY, smtpd_cmd_auth, NULL, 0 },
 };
 
 static void wrong_state(struct session *s, const struct command *c)
@@ -377,6 +441,23 @@ static void wrong_state(struct session *s, const struct command *c)
 		smtpd_reply(s, "503 5.5.1 AUTH not allowed during a mail transaction");
 	else
 		smtpd_reply(s, "%s", c->wrong_state ? c->wrong_state : "503 5.5.1 Bad sequence of commands");
+}
+
+/* Did the client send more before the reply it must wait for? RFC 2920
+ * §3.1: EHLO, HELO, DATA, VRFY, EXPN and NOOP end a group of pipelined
+ * commands, and a client that did not get PIPELINING from EHLO waits for
+ * every reply. Bytes already buffered behind such a command were sent
+ * before our answer: a client out of step, or text smuggled past a DATA
+ * that may be refused (run as commands, or taken for a message). Postfix
+ * ends such sessions (smtpd_forbid_unauth_pipelining); so do we. QUIT has
+ * nothing to smuggle; STARTTLS discards what follows it (cmd_starttls). */
+static int out_of_step(const struct session *s, const struct command *c)
+{
+	if (!config_num(s->cfg, CFG_SMTPD_FORBID_UNAUTH_PIPELINING) || !io_pending(&s->io))
+		return 0;
+	if (c && (c->fn == cmd_quit || c->fn == cmd_starttls))
+		return 0;
+	return !s->esmtp || (c && c->ends_group);
 }
 
 /* One command line: checks, the table, the handler. */
@@ -406,6 +487,18 @@ static void dispatch(struct session *s, int got)
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(commands[i].verb, verb))
 			c = &commands[i];
+	if (out_of_step(s, c)) {
+		char sample[4 * 40 + 1];
+		const char *p = "";
+		struct mail_err e;
+		size_t pending = io_pending(&s->io);
+		io_peek(&s->io, &p, &e); /* what is buffered: no wait */
+		log_warn(NULL, "client=%s event=protocol-sync-error after=%s pending=%zu input=\"%s\"", s->peer.text,
+			 c ? c->verb : "unknown", pending, log_value(sample, sizeof sample, p, pending < 40 ? pending : 40));
+		smtpd_reply(s, "554 5.5.0 Error: SMTP protocol synchronization");
+		s->quit = 1;
+		return;
+	}
 	if (!c) {
 		smtpd_reply(s, "500 5.5.1 Command unrecognized");
 		return;
@@ -431,52 +524,81 @@ static void dispatch(struct session *s, int got)
 /* The client's name for Received: its PTR name, kept only when that name
  * resolves back to the same address (so a PTR record alone cannot claim
  * a name). "" when there is none. */
-static void reverse_name(const char *ip, char *out, size_t cap)
+static void reverse_name(const struct peer *p, char *out, size_t cap)
 {
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST, .ai_socktype = SOCK_STREAM }, *num, *fwd, *a;
-	char host[NI_MAXHOST], text[64];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *fwd, *a;
+	char host[NI_MAXHOST];
 	out[0] = '\0';
-	if (getaddrinfo(ip, NULL, &hints, &num) != 0)
+	memset(&ss, 0, sizeof ss);
+	if (p->family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, p->addr, 4);
+		len = sizeof *in;
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, p->addr, 16);
+		len = sizeof *in6;
+	}
+	if (getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, NULL, 0, NI_NAMEREQD) != 0 ||
+	    !smtp_helo_valid(host, strlen(host)))
 		return;
-	int r = getnameinfo(num->ai_addr, num->ai_addrlen, host, sizeof host, NULL, 0, NI_NAMEREQD);
-	freeaddrinfo(num);
-	if (r != 0 || !smtp_helo_valid(host, strlen(host)))
-		return;
-	hints.ai_flags = 0;
 	if (getaddrinfo(host, NULL, &hints, &fwd) != 0)
 		return;
-	for (a = fwd; a; a = a->ai_next)
-		if (getnameinfo(a->ai_addr, a->ai_addrlen, text, sizeof text, NULL, 0, NI_NUMERICHOST) == 0 &&
-		    !strcmp(text, ip))
+	for (a = fwd; a; a = a->ai_next) {
+		struct peer back;
+		peer_from_sockaddr(&back, a->ai_addr, a->ai_addrlen);
+		if (back.kind == PEER_IP && back.family == p->family &&
+		    !memcmp(back.addr, p->addr, p->family == AF_INET ? 4 : 16))
 			break;
+	}
 	if (a)
 		str_copy(out, cap, host, strlen(host));
 	freeaddrinfo(fwd);
 }
 
-/* Who the client is: its address, whether it may relay, its name. */
-static void set_client(struct session *s, const char *client)
+/* Who the client is: its address, whether it may relay, its name. Relay
+ * rights come from the peer's kind and address, never from its text: a
+ * local user (peer.h) or an address inside relay_networks. */
+static void set_client(struct session *s, const struct peer *client)
 {
 	struct mail_err e;
-	str_copy(s->client, sizeof s->client, client, strlen(client));
-	int r = net_list_match(config_str(s->cfg, CFG_RELAY_NETWORKS), client, &e);
-	if (r < 0)
-		log_err(NULL, "client=%s %s", client, e.msg);
-	s->relay_ok = !strcmp(client, "local") || r == 1;
+	s->peer = *client;
+	s->relay_ok = 0;
 	s->client_name[0] = '\0';
-	if (config_num(s->cfg, CFG_SMTPD_REVERSE_DNS) && strcmp(client, "local"))
+	if (client->kind == PEER_LOCAL) {
+		s->relay_ok = 1;
+		return;
+	}
+	if (client->kind != PEER_IP)
+		return;
+	int r = net_list_match_addr(config_str(s->cfg, CFG_RELAY_NETWORKS), client->family, client->addr, &e);
+	if (r < 0)
+		log_err(NULL, "client=%s %s", client->text, e.msg);
+	s->relay_ok = r == 1;
+	if (config_num(s->cfg, CFG_SMTPD_REVERSE_DNS))
 		reverse_name(client, s->client_name, sizeof s->client_name);
 }
 
 static void session_init(struct session *s, const struct smtp_server *srv,
-			 const struct smtp_listen_opts *lo, int rfd, int wfd, const char *client)
+			 const struct smtp_listen_opts *lo, int rfd, int wfd, const struct peer *client)
 {
 	memset(s, 0, sizeof *s);
 	s->srv = srv;
 	s->cfg = srv->cfg;
 	s->lo = *lo;
 	set_client(s, client);
-	io_init(&s->io, rfd, wfd, (int)config_num(s->cfg, CFG_SMTPD_TIMEOUT) * 1000, s->client);
+	s->cmd_ms = (int)config_num(s->cfg, CFG_SMTPD_TIMEOUT) * 1000;
+	s->data_ms = (int)config_num(s->cfg, CFG_SMTPD_DATA_TIMEOUT) * 1000;
+	int stress_ms = (int)config_num(s->cfg, CFG_STRESS_TIMEOUT) * 1000;
+	if (srv->stress && stress_ms > 0) {
+		s->cmd_ms = s->cmd_ms < stress_ms ? s->cmd_ms : stress_ms;
+		s->data_ms = s->data_ms < stress_ms ? s->data_ms : stress_ms;
+	}
+	io_init(&s->io, rfd, wfd, s->cmd_ms, s->peer.text);
 	buf_init(&s->line, 0);
 	buf_init(&s->data, 0);
 	envelope_init(&s->env);
@@ -494,36 +616,46 @@ static void session_free(struct session *s)
 	io_free(&s->io);
 }
 
+/* Postfix's smtpd_soft_error_limit: past it, each reply waits
+ * smtpd_error_sleep_time times the errors over the limit, so a client
+ * probing with junk slows down long before smtpd_max_errors ends it. */
+static void error_delay(struct session *s)
+{
+	long long soft = config_num(s->cfg, CFG_SMTPD_SOFT_ERROR_LIMIT);
+	if (s->quit || soft <= 0 || s->errors <= soft)
+		return;
+	long long ms = config_num(s->cfg, CFG_SMTPD_ERROR_SLEEP_TIME) * 1000 * (s->errors - soft);
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *lo, int rfd,
-		 int wfd, const char *client_ip)
+		 int wfd, const struct peer *client)
 {
 	struct session *s = malloc(sizeof *s);
 	struct mail_err e;
 	if (!s)
 		return 1;
-	session_init(s, srv, lo, rfd, wfd, client_ip);
+	session_init(s, srv, lo, rfd, wfd, client);
 	const char *host = config_str(s->cfg, CFG_HOSTNAME);
 	long long max_errors = config_num(s->cfg, CFG_SMTPD_MAX_ERRORS);
-	log_info(NULL, "client=%s event=connect tls=%s role=%s", s->client, lo->implicit_tls ? "implicit" : "no",
-		 lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta");
-	if (lo->proxy) {
-		/* Only a listener marked proxy trusts the header: the address it
-		 * names replaces the balancer's for relay checks and logs. */
-		struct proxy_info pi;
-		if (proxyproto_read(&s->io, &pi, &e) < 0) {
-			log_info(NULL, "client=%s event=proxy-failed error=\"%s\"", s->client, e.msg);
-			s->quit = 1;
-		} else if (!pi.local) {
-			set_client(s, pi.src);
-		}
+	log_info(NULL, "client=%s event=connect tls=%s role=%s%s", s->peer.text, lo->implicit_tls ? "implicit" : "no",
+		 lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta", srv->stress ? " stress=yes" : "");
+	/* Only a listener marked proxy trusts the header: the client it names
+	 * replaces the balancer for relay checks and logs. */
+	const struct preamble pre = { lo->proxy, lo->implicit_tls, srv->tls };
+	struct peer real = s->peer;
+	int r = preamble_run(&s->io, &pre, &real, &e);
+	if (!peer_equal(&real, &s->peer))
+		set_client(s, &real);
+	if (r != PREAMBLE_OK) {
+		log_info(NULL, "client=%s event=%s error=\"%s\"", s->peer.text,
+			 r == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", e.msg);
+		s->quit = 1;
 	}
-	if (!s->quit && lo->implicit_tls) {
-		if (!srv->tls || tls_accept(&s->io, srv->tls, &e) < 0) {
-			log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->client,
-				 srv->tls ? e.msg : "no certificate configured");
-			s->quit = 1;
-		}
-	}
+	if (!s->quit)
+		smtpd_rate_connection(s);
 	if (!s->quit)
 		smtpd_reply(s, "220 %s ESMTP postbox", host);
 	while (!s->quit) {
@@ -533,7 +665,7 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		 * buffer without bound. */
 		if ((!io_pending(&s->io) || s->io.out.len > SMTP_REPLY_BUFFER) && smtpd_flush(s) < 0)
 			break;
-		int got = io_getline(&s->io, &s->line, SMTP_AUTH_LINE_MAX, &e);
+		int got = smtpd_getline(s, SMTP_AUTH_LINE_MAX, &e);
 		if (got == IO_EOF) {
 			s->quit = 1;
 			break;
@@ -541,20 +673,21 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		if (got == IO_ERR) {
 			if (e.sys == ETIMEDOUT || e.smtp == 421)
 				smtpd_reply(s, "421 4.4.2 %s Error: timeout exceeded", host);
-			log_info(NULL, "client=%s event=read-failed error=\"%s\"", s->client, e.msg);
+			log_info(NULL, "client=%s event=read-failed error=\"%s\"", s->peer.text, e.msg);
 			s->quit = 1;
 			break;
 		}
 		dispatch(s, got);
 		if (!s->quit && max_errors > 0 && s->errors >= max_errors) {
 			smtpd_reply(s, "421 4.7.0 %s Error: too many errors", host);
-			log_info(NULL, "client=%s event=too-many-errors errors=%d", s->client, s->errors);
+			log_info(NULL, "client=%s event=too-many-errors errors=%d", s->peer.text, s->errors);
 			s->quit = 1;
 		}
+		error_delay(s);
 	}
 	smtpd_flush(s);
 	int rc = s->quit == 2 ? 0 : 1;
-	log_info(NULL, "client=%s event=disconnect errors=%d", s->client, s->errors);
+	log_info(NULL, "client=%s event=disconnect errors=%d", s->peer.text, s->errors);
 	session_free(s);
 	free(s);
 	return rc;

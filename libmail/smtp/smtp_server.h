@@ -23,6 +23,8 @@
 
 #include "base/config.h"
 #include "store/spool.h"
+#include "net/anvil.h"
+#include "net/peer.h"
 #include "net/tls.h"
 
 enum smtp_role {
@@ -65,13 +67,21 @@ struct smtp_server {
 	smtp_local_fn local;     /* NULL: every local-domain address exists */
 	void *ctx;               /* for the three callbacks */
 	struct smtp_queued *queued;  /* NULL: not recorded (the queue runner finds them) */
+	struct anvil *anvil;     /* counters shared by all sessions (failed
+	                          * logins, rates); NULL: no limit across
+	                          * sessions (inetd mode) */
+	int stress;              /* the server is near its session cap: the
+	                          * timeouts shrink to stress_timeout */
 };
 
 /* Run one session until QUIT, EOF, timeout, a fatal error or an abusive
- * client. client_ip is the peer's address as text, or "local" for a pipe
- * (which may relay, like sendmail -bs). Returns 0 when the client ended
- * the session with QUIT, 1 otherwise; everything is logged. */
+ * client. client: who connected (peer.h); a PEER_LOCAL client (a local
+ * user's pipe, like sendmail -bs) may relay, a PEER_IP one when
+ * relay_networks holds its address, a PEER_OTHER one never (unless it
+ * authenticates). A PROXY header, on a listener marked proxy, replaces it.
+ * Returns 0 when the client ended the session with QUIT, 1 otherwise;
+ * everything is logged. */
 int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *lo, int rfd,
-		 int wfd, const char *client_ip);
+		 int wfd, const struct peer *client);
 
 #endif

@@ -4,9 +4,13 @@
  * check is the server's callback, which compares in constant time and
  * takes the same time for an unknown user as for a wrong password; here
  * every failure gets the same reply, a delay that doubles with each
- * failure (0.25 s, 0.5 s, 1 s, ... at most 4 s) and, after
- * smtpd_auth_max_failures, the end of the session (421 4.7.0). Credentials never reach
- * a log line.
+ * failure from the client's address (0.25 s, 0.5 s, 1 s, ... at most 4 s;
+ * counted across sessions and processes in the server's shared table,
+ * anvil.h) and, after smtpd_auth_max_failures, the end of the session
+ * (421 4.7.0). After auth_failure_limit failures from one address, AUTH
+ * from it is refused (454 4.7.0) without a password check until
+ * auth_lockout_time passes without a failure. Credentials never reach a
+ * log line.
  */
 #include <string.h>
 #include <strings.h>
@@ -38,7 +42,7 @@ static int challenge(struct session *s, const char *text, struct buf *out)
 	smtpd_reply(s, "334 %s", text);
 	if (smtpd_flush(s) < 0)
 		return -1;
-	int got = io_getline(&s->io, &s->line, SMTP_AUTH_LINE_MAX, &e);
+	int got = smtpd_getline(s, SMTP_AUTH_LINE_MAX, &e);
 	if (got == IO_EOF || got == IO_ERR) {
 		s->quit = 1;
 		return -1;
@@ -62,7 +66,16 @@ static int challenge(struct session *s, const char *text, struct buf *out)
 	return 0;
 }
 
-static void fail_delay(int failures)
+/* Failed logins from this client address, this session's and the other
+ * sessions' (anvil.h): a guesser that opens new sessions does not start
+ * over. */
+static long address_failures(struct session *s, long add)
+{
+	long n = anvil_login_failures(s->srv->anvil, s->peer.text, add, config_num(s->cfg, CFG_AUTH_LOCKOUT_TIME));
+	return n > s->auth_failures ? n : s->auth_failures;
+}
+
+static void fail_delay(long failures)
 {
 	long ms = 250L << (failures > 5 ? 4 : failures - 1);
 	if (ms > 4000)
@@ -82,14 +95,15 @@ static int check(struct session *s, const char *user, const char *pass, int allo
 	log_value(shown, sizeof shown, user, strlen(user));
 	if (ok) {
 		str_copy(s->user, sizeof s->user, user, strlen(user));
-		log_info(NULL, "client=%s event=auth user=%s result=ok", s->client, shown);
+		log_info(NULL, "client=%s event=auth user=%s result=ok", s->peer.text, shown);
 		smtpd_reply(s, "235 2.7.0 Authentication successful");
 		return 0;
 	}
 	s->auth_failures++;
-	log_info(NULL, "client=%s event=auth user=%s result=failed failures=%d", s->client, shown,
-		 s->auth_failures);
-	fail_delay(s->auth_failures);
+	long from_address = address_failures(s, 1);
+	log_info(NULL, "client=%s event=auth user=%s result=failed failures=%d address-failures=%ld", s->peer.text,
+		 shown, s->auth_failures, from_address);
+	fail_delay(from_address);
 	smtpd_reply(s, "535 5.7.8 Authentication credentials invalid");
 	long long max = config_num(s->cfg, CFG_SMTPD_AUTH_MAX_FAILURES);
 	if (max > 0 && s->auth_failures >= max) {
@@ -180,6 +194,16 @@ int smtpd_cmd_auth(struct session *s, const char *arg, size_t n)
 	}
 	if (!tls_active(&s->io) && !config_num(s->cfg, CFG_SMTPD_AUTH_PLAINTEXT)) {
 		smtpd_reply(s, "538 5.7.11 Encryption required for requested authentication mechanism");
+		return 0;
+	}
+	/* Past the limit no password is even checked: refused at once, so
+	 * guessing costs the guesser time and us nothing. */
+	long limit = config_num(s->cfg, CFG_AUTH_FAILURE_LIMIT);
+	long failed = address_failures(s, 0);
+	if (limit > 0 && failed >= limit) {
+		log_info(NULL, "client=%s event=auth-refused reason=auth_failure_limit address-failures=%ld", s->peer.text,
+			 failed);
+		smtpd_reply(s, "454 4.7.0 Too many failed logins from your address, try again later");
 		return 0;
 	}
 	const char *sp = memchr(arg, ' ', n);

@@ -1,6 +1,8 @@
-/* smtp_session.h — the state of one smtpd session, shared by the files of
- * the protocol engine (smtp_server.c: loop, table and verbs; smtp_server_auth.c:
- * AUTH). Not a public interface: applets use smtp_server.h.
+/* smtp_session.h — the state of one smtpd session, shared by the three
+ * files of the protocol engine: smtp_server.c (the loop, the command table,
+ * the greeting, MAIL and RCPT), smtp_server_auth.c (AUTH) and
+ * smtp_transfer.c (DATA, BDAT and the Received: header). Not a public
+ * interface: applets use smtp_server.h.
  */
 #ifndef POSTBOX_SMTP_SESSION_H
 #define POSTBOX_SMTP_SESSION_H
@@ -8,6 +10,7 @@
 #include "msg/envelope.h"
 #include "base/io.h"
 #include "msg/smtp_cmd.h"
+#include "net/peer.h"
 #include "smtp/smtp_server.h"
 
 /* Session states, as bits so that a command lists where it is allowed. */
@@ -30,16 +33,18 @@ struct session {
 	struct smtp_listen_opts lo;
 	struct io io;
 	struct buf line;
-	char client[64];
+	struct peer peer;        /* the client (after any PROXY header) */
 	char client_name[256];   /* confirmed reverse name, or "" */
 	char helo[256];
 	char user[ADDR_TEXT_MAX + 1];    /* authenticated user, or "" */
 	int state;
 	int esmtp;
-	int relay_ok;            /* client in relay_networks */
+	int relay_ok;            /* a local user, or a client in relay_networks */
 	int errors;
 	int auth_failures;
 	int quit;                /* leave the loop after this reply */
+	int cmd_ms;              /* deadline for a whole command line */
+	int data_ms;             /* deadline for a block of message data */
 	int bdat_failed;         /* a BDAT chunk failed: skip until LAST */
 	struct envelope env;
 	struct smtp_mail_params mail;
@@ -55,8 +60,17 @@ struct session {
  * and 5xx count toward the error limit. */
 void smtpd_reply(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int smtpd_flush(struct session *s);
+/* Read one command line (or AUTH response) into s->line, all of it
+ * within the command deadline. io_getline's results. */
+int smtpd_getline(struct session *s, size_t max, struct mail_err *e);
 void smtpd_reset_tx(struct session *s);
 
 int smtpd_cmd_auth(struct session *s, const char *arg, size_t n);
+
+/* Rate limits (smtp_rate.c): 0 within the limit; -1 past it, with the
+ * reply queued (and, for a connection, the session ending). */
+int smtpd_rate_connection(struct session *s);
+int smtpd_rate_message(struct session *s);
+int smtpd_rate_recipient(struct session *s);
 
 #endif

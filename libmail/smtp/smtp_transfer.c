@@ -2,9 +2,11 @@
  * spool entry (RFC 5321 §4.1.1.4, RFC 3030), with the Received: header of
  * RFC 5321 §4.4.
  *
- * The order that keeps the promise: Received: and the decoded text go to
- * tmp/ as they arrive; at the end of data spool_commit() fsyncs, links and
- * renames; only when it returned 0 is "250 2.0.0 Ok: queued as ID" written.
+ * The order that keeps the promise: Received: and the decoded text go into
+ * the spool transaction's file as they arrive (a file with no name yet, or
+ * tmp/ID.msg where unnamed files cannot be linked: store/spool.h); at the
+ * end of data spool_commit() fsyncs and links it into queue/; only when it
+ * returned 0 is "250 2.0.0 Ok: queued as ID" written.
  * A malformed or oversized message, a full disk or a failed fsync leave
  * nothing behind (spool_abort) and the session goes on.
  */
@@ -37,11 +39,12 @@ static void received_header(struct session *s)
 	char date[64];
 	struct buf *b = &s->data;
 	mime_date(date, sizeof date, time(NULL));
-	if (!strcmp(s->client, "local"))
-		buf_addf(b, "Received: from %s (local)\n", s->helo);
+	if (s->peer.kind != PEER_IP) /* "(local)", "(unix)": no address to show */
+		buf_addf(b, "Received: from %s (%s)\n", s->helo, s->peer.text);
 	else
-		buf_addf(b, "Received: from %s (%s%s[%s])\n", s->helo, s->client_name,
-			 s->client_name[0] ? " " : "", s->client);
+		buf_addf(b, "Received: from %s (%s%s[%s%s])\n", s->helo, s->client_name,
+			 s->client_name[0] ? " " : "", s->peer.family == AF_INET6 ? "IPv6:" : "",
+			 s->peer.text);
 	buf_addf(b, "\tby %s (postbox) with %s id %s", config_str(s->cfg, CFG_HOSTNAME),
 		 protocol_name(s), s->tx.id);
 	if (tls_active(&s->io))
@@ -58,7 +61,7 @@ static int begin_message(struct session *s)
 {
 	struct mail_err e;
 	if (spool_begin(s->srv->spool, &s->tx, &e) < 0) {
-		log_err(NULL, "client=%s event=spool-failed error=\"%s\"", s->client, e.msg);
+		log_err(NULL, "client=%s event=spool-failed error=\"%s\"", s->peer.text, e.msg);
 		smtpd_reply(s, "%d %s Cannot accept the message now, try again later",
 			   e.smtp >= 400 && e.smtp < 500 ? e.smtp : 451, e.smtp == 452 ? "4.3.1" : "4.3.0");
 		return -1;
@@ -103,23 +106,23 @@ static void finish_message(struct session *s, const struct smtp_data *d)
 	spill(s, d, 1);
 	const char *bad = smtp_data_error(d);
 	if (bad) {
-		log_info(NULL, "client=%s event=message-refused reason=\"%s\"", s->client, bad);
+		log_info(NULL, "client=%s event=message-refused reason=\"%s\"", s->peer.text, bad);
 		smtpd_reply(s, "%s", bad);
 	} else if (s->tx_failed || !s->tx_open) {
-		log_err(NULL, "client=%s event=spool-failed error=\"%s\"", s->client, s->tx_err.msg);
+		log_err(NULL, "client=%s event=spool-failed error=\"%s\"", s->peer.text, s->tx_err.msg);
 		int code = s->tx_err.smtp == 452 ? 452 : 451;
 		smtpd_reply(s, "%d %s Cannot accept the message now, try again later", code,
 			   code == 452 ? "4.3.1" : "4.3.0");
 	} else if (spool_commit(&s->tx, &s->env, &e) < 0) {
 		s->tx_open = 0;
-		log_err(NULL, "client=%s event=commit-failed error=\"%s\"", s->client, e.msg);
+		log_err(NULL, "client=%s event=commit-failed error=\"%s\"", s->peer.text, e.msg);
 		int code = e.smtp == 452 ? 452 : 451;
 		smtpd_reply(s, "%d %s Cannot accept the message now, try again later", code,
 			   code == 452 ? "4.3.1" : "4.3.0");
 	} else {
 		/* Committed and fsynced: now, and only now, the promise. */
 		s->tx_open = 0;
-		log_info(s->env.id, "client=%s event=queued from=<%s> nrcpt=%zu size=%lld", s->client,
+		log_info(s->env.id, "client=%s event=queued from=<%s> nrcpt=%zu size=%lld", s->peer.text,
 			 s->env.sender, s->env.nrcpt, s->env.size);
 		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->env.id);
 		struct smtp_queued *q = s->srv->queued;
@@ -129,15 +132,19 @@ static void finish_message(struct session *s, const struct smtp_data *d)
 	smtpd_reset_tx(s);
 }
 
+/* A block of message data (DATA's whole text, one BDAT chunk) has a
+ * deadline, pushed back by each byte at smtpd_min_data_rate: a client
+ * that trickles is cut off after data_ms at most, a fast one never. */
 static void set_data_timeout(struct session *s, int on)
 {
-	enum config_key k = on ? CFG_SMTPD_DATA_TIMEOUT : CFG_SMTPD_TIMEOUT;
-	s->io.timeout_ms = (int)config_num(s->cfg, k) * 1000;
+	long long rate = config_num(s->cfg, CFG_SMTPD_MIN_DATA_RATE);
+	s->io.timeout_ms = on ? s->data_ms : s->cmd_ms;
+	io_deadline(&s->io, on && rate > 0 ? s->data_ms : 0, rate);
 }
 
 static void lost_client(struct session *s, const struct mail_err *e, int r)
 {
-	log_info(NULL, "client=%s event=lost-during-data error=\"%s\"", s->client, r == 0 ? "EOF" : e->msg);
+	log_info(NULL, "client=%s event=lost-during-data error=\"%s\"", s->peer.text, r == 0 ? "EOF" : e->msg);
 	if (r < 0 && e->smtp == 421)
 		smtpd_reply(s, "421 4.4.2 %s Error: timeout exceeded", config_str(s->cfg, CFG_HOSTNAME));
 	smtpd_reset_tx(s);
@@ -168,6 +175,7 @@ int smtpd_cmd_data(struct session *s, const char *arg, size_t n)
 		return 0;
 	smtp_data_init(&d, (size_t)config_num(s->cfg, CFG_MAX_LINE_LENGTH),
 		       config_num(s->cfg, CFG_MAX_MESSAGE_SIZE));
+	d.max_header = config_num(s->cfg, CFG_MAX_HEADER_SIZE);
 	set_data_timeout(s, 1);
 	while (!d.done) {
 		const char *p;
@@ -237,6 +245,7 @@ int smtpd_cmd_bdat(struct session *s, const char *arg, size_t n)
 		} else {
 			smtp_data_init(s->dec, (size_t)config_num(s->cfg, CFG_MAX_LINE_LENGTH),
 				       config_num(s->cfg, CFG_MAX_MESSAGE_SIZE));
+			s->dec->max_header = config_num(s->cfg, CFG_MAX_HEADER_SIZE);
 		}
 	} else if (s->bdat_failed) {
 		smtpd_reply(s, "503 5.5.1 Earlier BDAT failed; send RSET");

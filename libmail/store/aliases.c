@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/read_all.h"
 #include "msg/addr.h"
 #include "base/buf.h"
 
@@ -328,21 +329,11 @@ int aliases_read_file(const char *path, size_t limit, struct buf *b, uid_t *owne
 	if (owner)
 		*owner = st.st_uid;
 	buf_reset(b);
-	char chunk[16384];
-	ssize_t r;
-	int rc = 0;
-	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = err_sys(e, "%s", path);
-			break;
-		}
-		if ((size_t)r > limit - b->len || buf_add(b, chunk, (size_t)r) < 0) {
-			rc = CFG_ERR(e, "%s: larger than %zu bytes", path, limit);
-			break;
-		}
-	}
+	int r = read_all(fd, b, limit), rc = 0;
+	if (r == READ_ALL_ERR)
+		rc = err_sys(e, "%s", path);
+	else if (r == READ_ALL_TOOBIG)
+		rc = CFG_ERR(e, "%s: larger than %zu bytes", path, limit);
 	close(fd);
 	return rc;
 }

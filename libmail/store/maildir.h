@@ -1,6 +1,6 @@
 /* maildir.h — Maildir and Maildir++ folders: safe opening and delivery.
  *
- * Delivery follows RELIABILITY.md §9 (and D. J. Bernstein's maildir(5)):
+ * Delivery follows D. J. Bernstein's maildir(5):
  * a unique name is created in tmp/ with O_EXCL|O_NOFOLLOW, written,
  * fsynced and closed; link() puts it into new/ (link never overwrites an
  * existing name); new/ is fsynced; the tmp/ name is removed. A crash at any

@@ -13,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/crc32.h"
 #include "base/io.h"
+#include "base/read_all.h"
 #include "base/log.h"
 
 #define ENVELOPE_FILE_MAX (64L * 1024 * 1024)
@@ -252,6 +254,7 @@ int spool_write(struct spool_tx *tx, const void *p, size_t n, struct mail_err *e
 	if (write_all(tx->fd, p, n) < 0)
 		return err_sys(e, "spool: write %s/%s/%s%s.msg", tx->spool->dir, tx->area, tx->prefix, tx->id);
 	tx->size += (long long)n;
+	tx->crc = crc32_update(tx->crc, p, n);
 	return 0;
 }
 
@@ -307,8 +310,6 @@ static const char *commit_dir_name(const struct spool_tx *tx)
 	return tx->area[0] == 't' ? "queue" : tx->area;
 }
 
-/* Anonymous files: write and fsync the envelope, link the message, then
- * the envelope (the commit point), then fsync the directory. */
 /* Errors of a link through /proc that say "not here" rather than "not now". */
 static int link_refused(int err)
 {
@@ -348,6 +349,8 @@ static int adopt_named(struct spool_tx *tx, const struct buf *env_text, struct m
 	return commit_named(tx, env_text, e);
 }
 
+/* Anonymous files: write and fsync the envelope, link the message, then
+ * the envelope (the commit point), then fsync the directory. */
 static int commit_anonymous(struct spool_tx *tx, const struct buf *env_text, struct mail_err *e)
 {
 	struct spool *s = tx->spool;
@@ -435,6 +438,9 @@ int spool_commit(struct spool_tx *tx, struct envelope *env, struct mail_err *e)
 	int r = -1;
 	str_copy(env->id, sizeof env->id, tx->id, strlen(tx->id));
 	env->size = tx->size;
+	env->has_size = 1;
+	env->crc = tx->crc;
+	env->has_crc = 1;
 	if (!env->arrival)
 		env->arrival = (long long)time(NULL);
 	if (fsync(tx->fd) < 0)
@@ -526,25 +532,14 @@ int spool_read_envelope(struct spool *s, const char *id, struct envelope *env, s
 		close(fd);
 		return err_sys(e, "spool: %s/queue/%s", s->dir, name);
 	}
-	for (;;) {
-		if (buf_reserve(&b, 4096) < 0) {
-			err_sys(e, "spool: %s/queue/%s", s->dir, name);
-			goto fail;
-		}
-		ssize_t r = read(fd, b.ptr + b.len, b.cap - b.len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err_sys(e, "spool: read %s/queue/%s", s->dir, name);
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		b.len += (size_t)r;
-		if (b.len > ENVELOPE_FILE_MAX) {
-			err_set(e, EX_DATAERR, 451, "4.3.0", "spool: %s/queue/%s: too large", s->dir, name);
-			goto fail;
-		}
+	int r = read_all(fd, &b, ENVELOPE_FILE_MAX);
+	if (r == READ_ALL_ERR) {
+		err_sys(e, "spool: read %s/queue/%s", s->dir, name);
+		goto fail;
+	}
+	if (r == READ_ALL_TOOBIG) {
+		err_set(e, EX_DATAERR, 451, "4.3.0", "spool: %s/queue/%s: too large", s->dir, name);
+		goto fail;
 	}
 	close(fd);
 	if (envelope_parse(b.ptr, b.len, env, e) < 0) {

@@ -13,7 +13,7 @@
  * SMTP's CRLF is restored on the way out. The envelope is described in
  * envelope.h.
  *
- * Commit (RELIABILITY.md): both files are written unnamed (O_TMPFILE) and
+ * Commit (the promise every applet's 250 or exit 0 rests on): both files are written unnamed (O_TMPFILE) and
  * fsynced; the message is linked into queue/ (link never overwrites), the
  * envelope linked after it — the envelope's presence is the commit — and
  * queue/ is fsynced. Only then may a caller answer 250 or exit 0. Without
@@ -27,6 +27,7 @@
 #define POSTBOX_SPOOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "base/buf.h"
@@ -46,6 +47,7 @@ struct spool_tx {
 	int fd;                  /* the temp message file */
 	int anonymous;           /* fd is an O_TMPFILE, named only at the commit */
 	long long size;
+	uint32_t crc;            /* CRC-32 of what was written so far */
 	const char *area;        /* where temp files live: "tmp" or "incoming" */
 	const char *prefix;      /* temp name prefix: "" in tmp/, "." in incoming/ */
 	int commit_fd;           /* directory committed into: queue/ or incoming/ */
@@ -63,7 +65,7 @@ int spool_begin(struct spool *s, struct spool_tx *tx, struct mail_err *e);
  * into incoming/ (same protocol, temp names start with "."). */
 int spool_begin_incoming(struct spool *s, struct spool_tx *tx, struct mail_err *e);
 int spool_write(struct spool_tx *tx, const void *p, size_t n, struct mail_err *e);
-/* Commit with this envelope (its id, arrival and size are filled in). */
+/* Commit with this envelope (its id, arrival, size and crc are filled in). */
 int spool_commit(struct spool_tx *tx, struct envelope *env, struct mail_err *e);
 void spool_abort(struct spool_tx *tx);
 
@@ -84,6 +86,18 @@ int spool_open_message(struct spool *s, const char *id, struct mail_err *e);
 /* Remove a message whose recipients are all final: envelope first (the
  * uncommit), then the message, then fsync. */
 int spool_remove(struct spool *s, const char *id, struct mail_err *e);
+/* Free inodes the spool keeps for messages in flight (2 per message). */
+#define SPOOL_MIN_INODES 100
+/* Room for a message: at least bytes free (for an unprivileged user, as
+ * statvfs's f_bavail counts) and SPOOL_MIN_INODES inodes. 0 yes; -1 with
+ * e 452 4.3.1 (EX_TEMPFAIL) when not, or e from statvfs. */
+int spool_has_room(struct spool *s, long long bytes, struct mail_err *e);
+/* Is the message file the one the envelope describes? Compares the
+ * file's size with the envelope's, then (version 2 envelopes) the CRC-32
+ * of its bytes. 0 intact, 1 damaged (why says how), -1 unreadable (e).
+ * Reads the whole file: call it before a delivery, not in a listing. */
+int spool_verify_message(const struct envelope *env, int msg_fd, char *why, size_t why_cap,
+			 struct mail_err *e);
 /* Move an entry that cannot be read to corrupt/, with a .why file. */
 int spool_quarantine(struct spool *s, const char *id, const char *why, struct mail_err *e);
 /* Remove temp files and uncommitted messages older than max_age seconds. */

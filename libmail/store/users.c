@@ -1,6 +1,7 @@
 /* users.c — the users file; see users.h. */
 #include "store/users.h"
 
+#include "base/read_all.h"
 #include "base/lazylib.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -143,25 +144,14 @@ int users_load(struct users *u, const char *path, struct mail_err *e)
 			e->ex = EX_CONFIG;
 		return -1;
 	}
-	struct buf b;
-	buf_init(&b, (size_t)USERS_MAX * USERS_LINE_MAX);
-	char chunk[65536];
-	ssize_t r;
-	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err_sys(e, "%s", path);
-			break;
-		}
-		if (buf_add(&b, chunk, (size_t)r) < 0) {
-			err_set(e, EX_CONFIG, 451, "4.3.5", "%s: file too large", path);
-			r = -1;
-			break;
-		}
-	}
+	struct buf b = BUF_INIT;
+	int r = read_all(fd, &b, (size_t)USERS_MAX * USERS_LINE_MAX);
+	if (r == READ_ALL_ERR)
+		err_sys(e, "%s", path);
+	else if (r == READ_ALL_TOOBIG)
+		err_set(e, EX_CONFIG, 451, "4.3.5", "%s: file too large", path);
 	close(fd);
-	int rc = r < 0 ? -1 : users_parse(u, b.ptr ? b.ptr : "", b.len, path, e);
+	int rc = r != READ_ALL_OK ? -1 : users_parse(u, b.ptr ? b.ptr : "", b.len, path, e);
 	buf_free(&b);
 	return rc;
 }

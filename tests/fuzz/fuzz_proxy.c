@@ -13,11 +13,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r > 0 && (size_t)r > size)
 		__builtin_trap();
 	if (r > 0 && !pi.local) {
-		size_t n = strnlen(pi.src, sizeof pi.src);
-		if (n == 0 || n == sizeof pi.src)
+		size_t n = strnlen(pi.src.text, sizeof pi.src.text);
+		if (pi.src.kind != PEER_IP || n == 0 || n == sizeof pi.src.text)
 			__builtin_trap();
 		for (size_t i = 0; i < n; i++)
-			if (pi.src[i] <= ' ' || pi.src[i] > '~')
+			if (pi.src.text[i] <= ' ' || pi.src.text[i] > '~')
 				__builtin_trap();
 	}
 	return 0;

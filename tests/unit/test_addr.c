@@ -1,5 +1,6 @@
 /* Unit tests: RFC 5321 path parsing (libmail/msg/addr.c). */
 #include "msg/addr.h"
+#include "msg/idna.h"
 #include "unit.h"
 
 static int parse(const char *s, unsigned opts, struct mailbox *m)
@@ -127,4 +128,25 @@ UNIT_TEST(addr_domain_compare)
 	CHECK(addr_domain_eq("Example.ORG", "example.org"));
 	CHECK(!addr_domain_eq("example.org", "example.org."));
 	CHECK(!addr_domain_eq("example.org", "example.or"));
+}
+
+UNIT_TEST(idna_a_labels_and_u_labels)
+{
+	char out[256];
+	CHECK(idna_to_ascii("exämple.org", out, sizeof out) == 0);
+	CHECK_STR(out, "xn--exmple-cua.org");
+	CHECK(idna_to_ascii("EXÄMPLE.org", out, sizeof out) == 0); /* UTS #46 mapping */
+	CHECK_STR(out, "xn--exmple-cua.org");
+	CHECK(idna_to_ascii("_dmarc.Example.org", out, sizeof out) == 0); /* ASCII: as given */
+	CHECK_STR(out, "_dmarc.Example.org");
+	CHECK(idna_to_ascii("☃.net", out, sizeof out) < 0);            /* not IDNA2008 */
+	CHECK(idna_to_ascii("exämple.org", out, 5) < 0);
+	CHECK(idna_to_unicode("xn--exmple-cua.org", out, sizeof out) == 0);
+	CHECK_STR(out, "exämple.org");
+	CHECK(addr_domain_eq("xn--exmple-cua.org", "Exämple.ORG"));
+	CHECK(addr_domain_eq("example.org", "EXAMPLE.org"));
+	CHECK(!addr_domain_eq("example.org", "exämple.org"));
+	CHECK(idna_list_has("test.example, bücher.example", "XN--BCHER-KVA.example"));
+	CHECK(idna_list_has("xn--bcher-kva.example", "bücher.example"));
+	CHECK(!idna_list_has("xn--bcher-kva.example", "bucher.example"));
 }

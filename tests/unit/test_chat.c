@@ -193,3 +193,31 @@ UNIT_TEST(proxy_out_v1_v2)
 	CHECK(proxy_out_header(&b, 1, "192.0.2.1:99999", "127.0.0.1:2", &e) < 0);
 	buf_free(&b);
 }
+
+UNIT_TEST(chat_expect_regex_bounded)
+{
+	/* glibc's regcomp took 718 MB for the first of these */
+	static const char *const refused[] = {
+		"/a++++++++++++++++++++/", "/a**/", "/(a+)*/", "/((ab)+c)+/", "/x{1000}/", "/x{2,500}/",
+		"/(((((((((((((((((a)))))))))))))))))/",
+	};
+	static const char *const kept[] = {
+		"/^250[ -]/", "/(ab)+c/", "/a+b*c?/", "/x{2,50}/", "/[+*]+/", "/\\++/", "/SIZE [0-9]+/",
+	};
+	struct chat_expect x;
+	struct mail_err e;
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		CHECK(chat_expect_parse(&x, refused[i], &e) < 0);
+		CHECK(strstr(e.msg, "regex refused") != NULL);
+	}
+	for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+		CHECK(chat_expect_parse(&x, kept[i], &e) == 0);
+		chat_expect_free(&x);
+	}
+	char longer[300];
+	memset(longer, 'a', sizeof longer);
+	longer[0] = '/';
+	longer[sizeof longer - 2] = '/';
+	longer[sizeof longer - 1] = '\0';
+	CHECK(chat_expect_parse(&x, longer, &e) < 0);
+}

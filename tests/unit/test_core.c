@@ -7,6 +7,7 @@
 #include "base/buf.h"
 #include "base/config.h"
 #include "base/json.h"
+#include "base/read_all.h"
 #include "msg/mime.h"
 #include "unit.h"
 
@@ -106,4 +107,38 @@ UNIT_TEST(config_defaults_file_and_errors)
 	CHECK(config_load(&cfg, "/nonexistent/postbox.conf", &e) < 0 && e.ex == EX_CONFIG);
 	config_free(&cfg);
 	unlink(path);
+}
+
+UNIT_TEST(read_all_limits)
+{
+	struct buf b = BUF_INIT;
+	int p[2];
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "0123456789", 10) == 10);
+	close(p[1]);
+	CHECK(read_all(p[0], &b, 0) == READ_ALL_OK && b.len == 10);
+	close(p[0]);
+	buf_reset(&b);
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "0123456789", 10) == 10);
+	close(p[1]);
+	CHECK(read_all(p[0], &b, 10) == READ_ALL_OK && b.len == 10);  /* exactly the limit */
+	close(p[0]);
+	buf_reset(&b);
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "0123456789", 10) == 10);
+	close(p[1]);
+	CHECK(read_all(p[0], &b, 9) == READ_ALL_TOOBIG);
+	close(p[0]);
+	buf_reset(&b);
+	CHECK(read_all(-1, &b, 0) == READ_ALL_ERR && errno == EBADF);
+	struct buf small;
+	buf_init(&small, 4);  /* a buffer's own limit: EFBIG */
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "0123456789", 10) == 10);
+	close(p[1]);
+	CHECK(read_all(p[0], &small, 0) == READ_ALL_ERR && errno == EFBIG);
+	close(p[0]);
+	buf_free(&small);
+	buf_free(&b);
 }

@@ -140,7 +140,8 @@ UNIT_TEST(dns_lookup_names)
 	CHECK(dns_lookup_name_valid("foo+bar=baz.example"));
 	CHECK(dns_lookup_name_valid("_spf.example"));
 	CHECK(!dns_lookup_name_valid("a..example"));
-	CHECK(!dns_lookup_name_valid("a b.example"));
+	CHECK(dns_lookup_name_valid("macro%percent  space.example"));
+	CHECK(!dns_lookup_name_valid("a\tb.example"));
 	CHECK(!dns_lookup_name_valid("a\\.example"));
 	CHECK(!dns_lookup_name_valid("example."));
 	CHECK(!dns_lookup_name_valid("A123456789012345678901234567890123456789012345678901234567890123.example"));

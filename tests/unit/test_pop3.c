@@ -131,10 +131,10 @@ UNIT_TEST(proxy_headers)
 	struct proxy_info pi;
 	const char *v1 = "PROXY TCP4 203.0.113.7 192.0.2.1 4444 110\r\nUSER x\r\n";
 	CHECK(proxyproto_parse((const unsigned char *)v1, strlen(v1), &pi) == 43);
-	CHECK_STR(pi.src, "203.0.113.7");
-	CHECK(pi.sport == 4444 && !pi.local);
+	CHECK_STR(pi.src.text, "203.0.113.7");
+	CHECK(pi.src.port == 4444 && pi.src.kind == PEER_IP && !pi.local);
 	const char *v6 = "PROXY TCP6 2001:db8::1 2001:db8::2 1 2\r\n";
-	CHECK(proxyproto_parse((const unsigned char *)v6, strlen(v6), &pi) > 0 && !strcmp(pi.src, "2001:db8::1"));
+	CHECK(proxyproto_parse((const unsigned char *)v6, strlen(v6), &pi) > 0 && !strcmp(pi.src.text, "2001:db8::1"));
 	CHECK(proxyproto_parse((const unsigned char *)"PROXY UNKNOWN\r\n", 15, &pi) == 15 && pi.local);
 	CHECK(proxyproto_parse((const unsigned char *)"PROXY TCP4 1.2.3.4", 18, &pi) == 0);   /* more */
 	CHECK(proxyproto_parse((const unsigned char *)"PRO", 3, &pi) == 0);
@@ -145,7 +145,7 @@ UNIT_TEST(proxy_headers)
 		CHECK(proxyproto_parse((const unsigned char *)bad[i], strlen(bad[i]), &pi) < 0);
 	unsigned char v2[28] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A,
 				 0x21, 0x11, 0x00, 0x0C, 198, 51, 100, 9, 192, 0, 2, 1, 0x15, 0xB3, 0, 110 };
-	CHECK(proxyproto_parse(v2, 28, &pi) == 28 && !strcmp(pi.src, "198.51.100.9") && pi.sport == 5555);
+	CHECK(proxyproto_parse(v2, 28, &pi) == 28 && !strcmp(pi.src.text, "198.51.100.9") && pi.src.port == 5555);
 	CHECK(proxyproto_parse(v2, 20, &pi) == 0);
 	v2[12] = 0x20; /* LOCAL */
 	CHECK(proxyproto_parse(v2, 28, &pi) == 28 && pi.local);

@@ -137,7 +137,7 @@ UNIT_TEST(data_8bit_is_noted)
 {
 	struct result r = decode("caf\xc3\xa9\r\n.\r\n", 0, 1000, 0);
 	CHECK(r.done && r.flags == DATA_8BIT);
-	CHECK(smtp_data_error_code(&(struct smtp_data){ .flags = DATA_8BIT }) == 0);
+	CHECK(smtp_data_error(&(struct smtp_data){ .flags = DATA_8BIT }) == NULL);
 }
 
 UNIT_TEST(data_bdat_raw_chunks)

@@ -1,0 +1,137 @@
+/* Unit tests: DKIM tag lists, signature fields and canonicalization
+ * (libmail/msg/dkim_tags.c, dkim_sig.c, dkim_canon.c). */
+#include "base/buf.h"
+#include "msg/dkim_canon.h"
+#include "msg/dkim_sig.h"
+#include "msg/dkim_tags.h"
+#include "unit.h"
+
+static int tags_ok(const char *s)
+{
+	struct dkim_tags t;
+	return dkim_tags_parse(s, strlen(s), &t) == 0;
+}
+
+UNIT_TEST(dkim_tag_list_syntax)
+{
+	struct dkim_tags t;
+	const char *s = " v=1;\n\ta = rsa-sha256 ; h=from\n : to;x=;";
+	CHECK(dkim_tags_parse(s, strlen(s), &t) == 0);
+	CHECK(t.n == 4);
+	CHECK(dkim_tag_is(dkim_tags_get(&t, "a"), "rsa-sha256", 0));
+	CHECK(dkim_tag_is(dkim_tags_get(&t, "h"), "from\n : to", 0));
+	CHECK(dkim_tag_is(dkim_tags_get(&t, "x"), "", 0));
+	CHECK(dkim_tags_get(&t, "b") == NULL);
+	CHECK(tags_ok(""));
+	CHECK(tags_ok("a=1;"));
+	CHECK(!tags_ok("a=1;a=2"));        /* repeated */
+	CHECK(!tags_ok("a=1;;b=2"));       /* empty tag-spec */
+	CHECK(!tags_ok("1a=1"));           /* name starts with a digit */
+	CHECK(!tags_ok("a"));              /* no '=' */
+	CHECK(!tags_ok("a=b\nc=d"));       /* a line break without white space after it */
+	CHECK(!tags_ok("a=\x01"));
+}
+
+UNIT_TEST(dkim_signature_field)
+{
+	struct dkim_sig sig;
+	const char *why = NULL;
+	const char *good = " v=1; a=ed25519-sha256; c=relaxed/simple; d=Example.COM; s=sel;\n\ti=joe@mail.example.com;"
+			   " h=From : Subject; bh=AAAA; b=AA\n\t BB;";
+	CHECK(dkim_sig_parse(good, strlen(good), &sig, &why) == 0);
+	CHECK(sig.alg == DKIM_ED25519_SHA256 && sig.header_relaxed && !sig.body_relaxed);
+	CHECK_STR(sig.domain, "Example.COM");
+	CHECK_STR(sig.auid_domain, "mail.example.com");
+	CHECK(sig.nh == 2 && dkim_sig_h_is(&sig, 0, "from", 4) && dkim_sig_h_is(&sig, 1, "SUBJECT", 7));
+	CHECK(sig.bh_len == 3 && sig.b_len == 3);
+	CHECK(sig.l == -1 && sig.t == -1);
+	/* b= is blanked from just after '=' to the end of its value. */
+	CHECK(good[sig.b_raw_start - 2] == 'b' && good[sig.b_raw_end] == ';');
+
+	const char *bad[][2] = {
+		{ "v=1; a=rsa-sha256; d=x.org; s=s; h=to; bh=AAAA; b=AAAA", "h= does not sign From" },
+		{ "v=1; a=rsa-md5; d=x.org; s=s; h=from; bh=AAAA; b=AAAA", "unknown algorithm a=" },
+		{ "v=2; a=rsa-sha256; d=x.org; s=s; h=from; bh=AAAA; b=AAAA", "v= is not 1" },
+		{ "v=1; a=rsa-sha256; d=x.org; s=s; h=from; bh=AAAA", "a required tag (v a b bh d h s) is missing" },
+		{ "v=1; a=rsa-sha256; d=x.org; s=s; h=from; bh=AAAA; b=A!AA", "b= is not base64" },
+		{ "v=1; a=rsa-sha256; d=x.org; s=s; h=from; bh=AAAA; b=AAAA; i=a@y.org", "i= is not within d=" },
+		{ "v=1; a=rsa-sha256; d=x.org; s=s; h=from; bh=AAAA; b=AAAA; i=a@evilx.org", "i= is not within d=" },
+		{ "v=1; a=rsa-sha256; d=x.org; s=s; h=from; bh=AAAA; b=AAAA; t=10; x=5", "x= is before t=" },
+		{ "v=1; a=rsa-sha256; d=x.org; s=s; h=from; bh=AAAA; b=AAAA; c=fancy", "unknown canonicalization c=" },
+		{ "v=1; a=rsa-sha256; d=x.org; s=s; h=from::to; bh=AAAA; b=AAAA", "malformed h=" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why = "";
+		CHECK(dkim_sig_parse(bad[i][0], strlen(bad[i][0]), &sig, &why) < 0);
+		CHECK_STR(why, bad[i][1]);
+	}
+}
+
+UNIT_TEST(dkim_key_record)
+{
+	struct dkim_key_record k;
+	const char *why = NULL;
+	const char *rec = "v=DKIM1; k=ed25519; t=y:s; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+	CHECK(dkim_key_record_parse(rec, strlen(rec), &k, &why) == 0);
+	CHECK(k.type == DKIM_KEY_ED25519 && k.testing && k.strict && k.p_len == 32);
+	CHECK(dkim_key_record_parse("p=", 2, &k, &why) == 0 && k.revoked && k.type == DKIM_KEY_RSA);
+	CHECK(dkim_key_record_parse("k=rsa; v=DKIM1; p=", 18, &k, &why) < 0);
+	CHECK(dkim_key_record_parse("h=sha1; p=AAAA", 14, &k, &why) < 0);
+	CHECK(dkim_key_record_parse("s=tlsrpt; p=AAAA", 16, &k, &why) < 0);
+	CHECK(dkim_key_record_parse("s=*; h=sha1:sha256; p=AAAA", 26, &k, &why) == 0);
+	CHECK(dkim_key_record_parse("k=rsa", 5, &k, &why) < 0);
+}
+
+static void collect(void *ctx, const char *p, size_t n)
+{
+	buf_add(ctx, p, n);
+}
+
+static const char *body(const char *in, int relaxed, size_t chunk, struct buf *out)
+{
+	struct dkim_body_canon c;
+	buf_reset(out);
+	dkim_body_canon_init(&c, relaxed, collect, out);
+	size_t n = strlen(in);
+	for (size_t i = 0; i < n; i += chunk)
+		dkim_body_canon_update(&c, in + i, n - i < chunk ? n - i : chunk);
+	dkim_body_canon_final(&c);
+	return buf_cstr(out);
+}
+
+UNIT_TEST(dkim_body_canonicalization)
+{
+	struct buf b = BUF_INIT;
+	/* RFC 6376 §3.4.5's example, in whole and in every chunk size. */
+	for (size_t chunk = 1; chunk <= 24; chunk++) {
+		CHECK_STR(body(" C \r\nD \t E\r\n\r\n\r\n", 1, chunk, &b), " C\r\nD E\r\n");
+		CHECK_STR(body(" C \r\nD \t E\r\n\r\n\r\n", 0, chunk, &b), " C \r\nD \t E\r\n");
+		CHECK_STR(body(" C \nD \t E\n\n\n", 1, chunk, &b), " C\r\nD E\r\n");
+		CHECK_STR(body("a\r\n\r\n \t\r\nb\r\n \r\n\r\n", 1, chunk, &b), "a\r\n\r\n\r\nb\r\n");
+		CHECK_STR(body("a\rb\r", 0, chunk, &b), "a\rb\r\r\n");
+	}
+	CHECK_STR(body("", 0, 1, &b), "\r\n");          /* §3.4.3: empty body is one CRLF */
+	CHECK_STR(body("", 1, 1, &b), "");              /* §3.4.4: and nothing when relaxed */
+	CHECK_STR(body("\n\n", 0, 1, &b), "\r\n");
+	CHECK_STR(body("\n\n", 1, 1, &b), "");
+	CHECK_STR(body("no newline", 0, 3, &b), "no newline\r\n");
+	CHECK_STR(body("trailing  ", 1, 3, &b), "trailing\r\n");
+	buf_free(&b);
+}
+
+UNIT_TEST(dkim_header_canonicalization)
+{
+	struct buf b = BUF_INIT;
+	CHECK(dkim_canon_header(&b, "B", 1, " Y\t\n\tZ  ", 8, 1, 1) == 0);
+	CHECK_STR(buf_cstr(&b), "b:Y Z\r\n");
+	buf_reset(&b);
+	CHECK(dkim_canon_header(&b, "Subject", 7, " a\n b ", 6, 0, 1) == 0);
+	CHECK_STR(buf_cstr(&b), "Subject: a\r\n b \r\n");
+	/* h= picks fields from the bottom up; a name with none left adds nothing. */
+	const char *hdrs = "From: one\nTo: x\nfrom: two\nSubject: s\n\n";
+	struct dkim_hname h[] = { { "from", 4 }, { "from", 4 }, { "from", 4 }, { "subject", 7 } };
+	buf_reset(&b);
+	CHECK(dkim_canon_headers(&b, hdrs, strlen(hdrs), h, 4, 1) == 0);
+	CHECK_STR(buf_cstr(&b), "from:two\r\nfrom:one\r\nsubject:s\r\n");
+	buf_free(&b);
+}
