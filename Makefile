@@ -8,12 +8,16 @@
 #   make lint       cppcheck, clang-tidy and the banned-function check
 #   make size       the binary's size
 #   make install    PREFIX=/usr/local DESTDIR= : binary plus applet links
+#   make deb        the Debian package in build/deb/ (lintian-clean)
 
 VERSION   := 0.1.0
 BUILD     ?= build
 PREFIX    ?= /usr/local
 CC        ?= cc
 PKGS      := openssl ldns libcrypt libidn2
+# The libraries lazylib loads with dlopen (the Debian package's Depends: come
+# from these; dpkg-shlibdeps sees the linked ones by itself).
+LAZY_PKGS := openssl ldns libcrypt
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lldns -lcrypt -lidn2)
@@ -42,7 +46,7 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 APPLET_OBJ := $(APPLET_SRC:%.c=$(BUILD)/%.o)
 APPLETS     = $(shell $(BUILD)/postbox --list 2>/dev/null)
 
-.PHONY: all test test-asan run asan lint size install clean deps fuzz
+.PHONY: all test test-asan run asan lint size install clean deps fuzz deb print-lazy-pkgs
 
 all: $(BUILD)/postbox $(BUILD)/unit-tests
 	@cd $(BUILD) && mkdir -p bin && for a in $$(./postbox --list); do ln -sf ../postbox bin/$$a; done
@@ -98,6 +102,13 @@ install: all
 
 fuzz:
 	@scripts/fuzz
+
+# The Debian package (build/deb/postbox_VERSION_ARCH.deb), built by dpkg-buildpackage.
+deb:
+	@scripts/make-deb
+
+print-lazy-pkgs:
+	@echo $(LAZY_PKGS)
 
 clean:
 	rm -rf build build-asan build-fuzz

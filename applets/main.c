@@ -1,7 +1,9 @@
 /* main.c — postbox: one binary, many applets (the busybox model).
  *
  * Usage and exit codes: usage() below, which --help prints.
- * The applet is basename(argv[0]) when that names one, else argv[1].
+ * The applet is basename(argv[0]) when that names one (a "postbox-"
+ * prefix is allowed, so that a package can install links such as
+ * postbox-smtpd that clash with no other program), else argv[1].
  * --libs prints the sonames of the libraries postbox loads with dlopen
  * (base/lazylib.h), one a line: the dependencies packagers declare.
  */
@@ -127,6 +129,8 @@ int main(int argc, char **argv)
 {
 	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "postbox");
+	if (!strncmp(base, "postbox-", 8))
+		base += 8;
 	const struct applet *a = find_applet(base);
 	if (!a) {
 		if (argc < 2) {

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "net/inetd.h"
 #include "net/tls_policy.h"
 #include "pop3/pop3_server.h"
 #include "applets.h"
@@ -162,6 +163,7 @@ int pop3d_main(int argc, char **argv)
 		struct peer client;
 		struct users users;
 		peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
+		inetd_stdio_guard();
 		inetd.proxy = proxy;
 		drop_privileges(cfg0);
 		if (users_load(&users, config_str(cfg0, CFG_USERS), &e) < 0) {

@@ -24,7 +24,6 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +32,7 @@
 #include <unistd.h>
 
 #include "net/daemon.h"
+#include "net/inetd.h"
 #include "base/log.h"
 #include "net/cidr.h"
 #include "net/tls_policy.h"
@@ -320,20 +320,10 @@ static void drop_privileges(struct smtpd *d)
 static int inetd_session(struct smtpd *d, const struct smtp_listen_opts *o)
 {
 	struct peer client;
-	struct stat st;
 	peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
-	/* A super-server may hand us the socket as stderr too: log lines
-	 * must never land in the SMTP stream. */
-	if (fstat(2, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (null >= 0 && null != 2) {
-			dup2(null, 2);
-			close(null);
-		}
-	}
+	inetd_stdio_guard();
 	nonblocking_if_socket(0);
 	nonblocking_if_socket(1);
-	signal(SIGPIPE, SIG_IGN);
 	return run_session(d, o, 0, 1, &client);
 }
 

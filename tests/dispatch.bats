@@ -111,6 +111,17 @@ load helpers
 	[[ "$output" == "mailq (postbox) "* ]]
 }
 
+@test "a link named postbox-APPLET runs the applet (the package's names for smtpd, pop3d, deliver...)" {
+	mkdir -p "$T/bin"
+	ln -s "$PB" "$T/bin/postbox-mailq"
+	ln -s "$PB" "$T/bin/postbox-nosuch"
+	run "$T/bin/postbox-mailq" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "mailq (postbox) "* ]]
+	run "$T/bin/postbox-nosuch"
+	[ "$status" -eq 64 ]
+}
+
 @test "every configuration key and every applet is documented in the README" {
 	for k in $(pb config | sed -n 's/^\([a-z0-9_]*\) = .*/\1/p'); do
 		grep -q "^| \`$k\` |" "$ROOT/README.md" || { echo "key $k missing from README"; false; }

@@ -577,7 +577,7 @@ sys.exit(0 if 0.45 <= a < 0.9 and 0.95 <= b < 1.4 and 1.45 <= c < 1.9 else 1)' "
 	# the example's service block, on a test port; no environment is passed
 	sed -n '/^service pop3$/,/^}/p' "$ROOT/scripts/examples/pop3d.xinetd" |
 		sed "s|^service pop3|service pop3test|; s|^{|{\n\ttype = UNLISTED\n\tport = $PORT\n\tbind = 127.0.0.1\n\tpassenv =|;
-		     s|/usr/local/sbin/postbox|$PB|; s|/etc/postbox.conf|$POSTBOX_CONFIG|" > "$T/xinetd.conf"
+		     s|/usr/local/sbin/postbox|$PB|; s|/etc/postbox/postbox.conf|$POSTBOX_CONFIG|" > "$T/xinetd.conf"
 	grep -q "server_args = pop3d -C $POSTBOX_CONFIG" "$T/xinetd.conf"
 	serve "$PORT" "$T/xinetd.log" xinetd -f "$T/xinetd.conf" -dontfork -pidfile "$T/xinetd.pid"
 	mkdir "$T/got"
@@ -607,4 +607,14 @@ assert s.recv(100) == b""
 PY
 	[ "$SECONDS" -lt 8 ]
 	grep -q 'TLS handshake timed out' "$T/pop3d.log"
+}
+
+@test "inetd mode with the socket as stderr too: no log line or error reaches the client" {
+	conf pop3_plaintext_auth yes
+	export PB ROOT POSTBOX_LOG=stderr
+	run bash -c 'printf "USER ann\r\nPASS wrong\r\nQUIT\r\n" | /usr/bin/python3 "$ROOT/tests/unix_pair.py" --stderr "$PB" pop3d'
+	[ "$status" -eq 0 ]
+	# exactly the four replies: before, the login warning came in between
+	diff <(tr -d '\r' <<<"$output") <(printf '%s\n' '+OK postbox POP3 server ready' '+OK send PASS' \
+		'-ERR [AUTH] authentication failed' '+OK bye')
 }

@@ -237,8 +237,42 @@ PY
 	[ -n "$b" ]
 	run parse_bounce "$b"
 	echo "$output"
+	# aiosmtpd offers no DSN: the next hop will not report, so we say "relayed"
 	[[ "$output" == *"rcpt rfc822; glad@example.org | relayed | 2.0.0 | dns; mx.example.org |"* ]]
 	grep -q '^Subject: Successful Mail Delivery Report$' "$SPOOL/queue/$b.msg"
+	grep -qx 'Content-Description: Delivered Message' "$SPOOL/queue/$b.msg"
+}
+
+@test "NOTIFY=SUCCESS to a next hop with DSN: NOTIFY and ENVID passed on, no report of ours (RFC 3461)" {
+	dns_mx example.org "10 mx.example.org 127.0.0.1"
+	start_dns
+	# the next hop: our own smtpd, which offers DSN
+	printf 'hostname = mx.example.org\nspool = %s\nlocal_domains = example.org\n' "$T/rspool" > "$T/recv.conf"
+	serve "$PORT" "$T/smtpd.log" "$PB" smtpd -C "$T/recv.conf" -l "127.0.0.1:$PORT"
+	send 17 -N success,failure -V env-17 glad@example.org
+	run pb runq
+	echo "$output"
+	[ "$(queue_count)" -eq 0 ]          # delivered, and no report of ours queued
+	[ -z "$(bounce_id)" ]
+	env=$(ls "$T"/rspool/queue/*.env)
+	cat "$env"
+	grep -q '^rcpt glad@example.org .*notify=SUCCESS,FAILURE' "$env"
+	grep -qx 'envid env-17' "$env"
+}
+
+@test "NOTIFY=SUCCESS for a local recipient: Action: delivered, the original labelled as delivered" {
+	maildir_users ann
+	send 18 -N success ann@test.example
+	run pb runq
+	echo "$output"
+	[ "$(ls "$T/mail/ann/Maildir/new" | wc -l)" -eq 1 ]
+	b=$(bounce_id)
+	[ -n "$b" ]
+	run parse_bounce "$b"
+	echo "$output"
+	[[ "$output" == *"rcpt rfc822; ann@test.example | delivered | 2.0.0 | None |"* ]]
+	grep -qx 'Content-Description: Delivered Message' "$SPOOL/queue/$b.msg"
+	! grep -q 'Undelivered' "$SPOOL/queue/$b.msg" || false
 }
 
 @test "held, busy and corrupt entries: held skipped, locked skipped, corrupt quarantined" {

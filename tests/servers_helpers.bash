@@ -29,6 +29,22 @@ serve() {
 
 # --- SMTP servers -------------------------------------------------------------
 
+# Every TLS listener at once, on free ports: smtpd's $MTA (STARTTLS, port 25
+# role), $SUB (submission, STARTTLS) and $SMTPS (submission, implicit TLS)
+# with pid $SMTPD_PID; pop3d's $POP (STLS) and $POPS (pop3s) with pid
+# $POP3D_PID. Needs tls_cert and a users file configured.
+start_tls_listeners() {
+	MTA=$(free_port) SUB=$(free_port) SMTPS=$(free_port)
+	spawn "$T/smtpd.log" "$PB" smtpd -l "127.0.0.1:$MTA" -l "127.0.0.1:$SUB,submission" \
+		-l "127.0.0.1:$SMTPS,submission,tls"
+	SMTPD_PID=$BG_PID
+	wait_port "$MTA" && wait_port "$SUB" && wait_port "$SMTPS"
+	POP=$(free_port) POPS=$(free_port)
+	spawn "$T/pop3d.log" "$PB" pop3d -l "127.0.0.1:$POP" -s "127.0.0.1:$POPS"
+	POP3D_PID=$BG_PID
+	wait_port "$POP" && wait_port "$POPS"
+}
+
 # Our smtpd standalone on a free port ($PORT, pid $SMTPD_PID, log $T/smtpd.log);
 # a first argument ",OPTIONS" goes on the listener (",tls", ",submission",
 # ",proxy"), the rest to smtpd.
@@ -191,10 +207,10 @@ new_leaf() {
 		-extfile "$4.ext" -out "$4" 2>/dev/null
 }
 
-# server_cert CN: a self-signed certificate for CN and 127.0.0.1 in
+# server_cert CN [rsa]: a self-signed certificate (EC, or RSA 2048) for CN and 127.0.0.1 in
 # $T/cert.pem and $T/key.pem, configured as tls_cert and tls_key.
 server_cert() {
-	new_cert "$1" "$T/cert.pem" "$T/key.pem" "DNS:$1,IP:127.0.0.1"
+	new_cert "$1" "$T/cert.pem" "$T/key.pem" "DNS:$1,IP:127.0.0.1" "${2:-}"
 	conf tls_cert "$T/cert.pem"
 	conf tls_key "$T/key.pem"
 }

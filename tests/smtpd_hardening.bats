@@ -72,6 +72,15 @@ PY
 	! grep -q 'protocol-sync-error' "$T/smtpd.log" || false
 }
 
+@test "a local program on a pipe (sendmail -bs) may write a whole session at once" {
+	export PB
+	run bash -c 'printf "HELO me\r\nMAIL FROM:<a@test.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n" | "$PB" sendmail -bs 2>/dev/null'
+	echo "$output"
+	has_reply "$QUEUED"
+	run bash -c 'printf "HELO me\r\nMAIL FROM:<a@test.example>\r\nQUIT\r\n" | TCPREMOTEIP=192.0.2.9 "$PB" smtpd 2>/dev/null'
+	has_reply '554 5.5.0 Error: SMTP protocol synchronization'
+}
+
 @test "smtpd_forbid_unauth_pipelining = no lets a blasting client through" {
 	conf smtpd_forbid_unauth_pipelining no
 	start_smtpd

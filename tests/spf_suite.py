@@ -12,6 +12,8 @@ Usage: spf_suite.py run SUITE.yml POSTBOX DIR
            prints one line per test: "NAME<TAB>ok" or "NAME<TAB>FAIL: why"
        spf_suite.py names SUITE.yml
            prints the test names in suite order
+       spf_suite.py bats SUITE.yml
+           prints the @test lines of tests/spf_suite.bats
 """
 import concurrent.futures
 import os
@@ -76,10 +78,10 @@ def run(suite, postbox, workdir):
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "run":
         run(sys.argv[2], sys.argv[3], sys.argv[4])
-    elif len(sys.argv) == 3 and sys.argv[1] == "names":
+    elif len(sys.argv) == 3 and sys.argv[1] in ("names", "bats"):
         for sc in scenarios(sys.argv[2]):
             for name in sc["tests"]:
-                print(name)
+                print(name if sys.argv[1] == "names" else '@test "spf suite: %s" { spf_case %s; }' % (name, name))
     else:
         sys.exit(__doc__)
 

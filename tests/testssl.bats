@@ -16,9 +16,7 @@ load servers_helpers
 
 suite_setup() {
 	command -v testssl >/dev/null || skip "testssl.sh not installed (scripts/deps installs it)"
-	new_cert test.example "$T/cert.pem" "$T/key.pem" "DNS:test.example,IP:127.0.0.1" rsa
-	conf tls_cert "$T/cert.pem"
-	conf tls_key "$T/key.pem"
+	server_cert test.example rsa
 	printf 'ann@test.example:*:%s/mail/ann/Maildir/\n' "$T" > "$T/users"
 	conf users "$T/users"
 }
@@ -35,18 +33,13 @@ testssl_scan() {
 }
 
 @test "testssl.sh finds nothing NOT ok or VULNERABLE on smtpd (STARTTLS, implicit TLS) and pop3d (STLS, pop3s)" {
-	local mta smtps pop pops scan
-	mta=$(free_port) smtps=$(free_port)
-	serve "$mta" "$T/smtpd.log" "$PB" smtpd -l "127.0.0.1:$mta" -l "127.0.0.1:$smtps,submission,tls"
-	wait_port "$smtps"
-	pop=$(free_port) pops=$(free_port)
-	serve "$pop" "$T/pop3d.log" "$PB" pop3d -l "127.0.0.1:$pop" -s "127.0.0.1:$pops"
-	wait_port "$pops"
+	local scan
+	start_tls_listeners
 	SCANS=()
-	testssl_scan smtp-starttls "$mta" -t smtp
-	testssl_scan smtps "$smtps"
-	testssl_scan pop3-stls "$pop" -t pop3
-	testssl_scan pop3s "$pops"
+	testssl_scan smtp-starttls "$MTA" -t smtp
+	testssl_scan smtps "$SMTPS"
+	testssl_scan pop3-stls "$POP" -t pop3
+	testssl_scan pop3s "$POPS"
 	for scan in "${SCANS[@]}"; do
 		wait "${scan%%:*}" || true
 	done

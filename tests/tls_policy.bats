@@ -9,26 +9,9 @@ load helpers
 load servers_helpers
 
 suite_setup() {
-	new_cert test.example "$T/cert.pem" "$T/key.pem" "DNS:test.example,IP:127.0.0.1" rsa
-	conf tls_cert "$T/cert.pem"
-	conf tls_key "$T/key.pem"
+	server_cert test.example rsa
 	printf 'ann@test.example:*:%s/mail/ann/Maildir/\n' "$T" > "$T/users"
 	conf users "$T/users"
-}
-
-# All five TLS listeners on free ports: $MTA (smtpd, STARTTLS), $SUB
-# (submission, STARTTLS), $SMTPS (submission, implicit TLS), $POP (STLS),
-# $POPS (pop3s).
-start_all() {
-	MTA=$(free_port) SUB=$(free_port) SMTPS=$(free_port)
-	spawn "$T/smtpd.log" "$PB" smtpd -l "127.0.0.1:$MTA" -l "127.0.0.1:$SUB,submission" \
-		-l "127.0.0.1:$SMTPS,submission,tls"
-	SMTPD_PID=$BG_PID
-	wait_port "$MTA" && wait_port "$SUB" && wait_port "$SMTPS"
-	POP=$(free_port) POPS=$(free_port)
-	spawn "$T/pop3d.log" "$PB" pop3d -l "127.0.0.1:$POP" -s "127.0.0.1:$POPS"
-	POP3D_PID=$BG_PID
-	wait_port "$POP" && wait_port "$POPS"
 }
 
 # cipher_with LISTENER [s_client options]: the cipher the listener agreed
@@ -50,7 +33,7 @@ cipher_with() {
 ALL=(mta sub smtps pop pops)
 
 @test "no listener agrees to a suite without forward secrecy or with CBC and SHA-1" {
-	start_all
+	start_tls_listeners
 	local l c
 	for l in "${ALL[@]}"; do
 		# the client offers nothing else: only a refusal ends this well
@@ -63,7 +46,7 @@ ALL=(mta sub smtps pop pops)
 }
 
 @test "the server's order wins: a client preferring AES-256 gets AES-128-GCM; TLS 1.3 by default" {
-	start_all
+	start_tls_listeners
 	local l
 	for l in "${ALL[@]}"; do
 		run cipher_with "$l" -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256
@@ -75,7 +58,7 @@ ALL=(mta sub smtps pop pops)
 }
 
 @test "port 25 takes Mozilla's intermediate suites (DHE-RSA with AES-GCM); the other listeners do not" {
-	start_all
+	start_tls_listeners
 	run cipher_with mta -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256
 	[ "$output" = DHE-RSA-AES128-GCM-SHA256 ]
 	local l
@@ -88,7 +71,7 @@ ALL=(mta sub smtps pop pops)
 
 @test "smtpd_tls_profile = modern holds port 25 to the modern suites" {
 	conf smtpd_tls_profile modern
-	start_all
+	start_tls_listeners
 	run cipher_with mta -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256
 	[ "$output" = "(NONE)" ]
 	run cipher_with mta -tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305
@@ -97,7 +80,7 @@ ALL=(mta sub smtps pop pops)
 
 @test "tls_protocols = TLSv1.3 refuses TLS 1.2 on every listener; tls_ciphers replaces every list" {
 	conf tls_protocols TLSv1.3
-	start_all
+	start_tls_listeners
 	local l
 	for l in "${ALL[@]}"; do
 		run cipher_with "$l" -tls1_2
@@ -109,7 +92,7 @@ ALL=(mta sub smtps pop pops)
 	stop_bg "$POP3D_PID"
 	sed -i '/^tls_protocols/d' "$POSTBOX_CONFIG"
 	conf tls_ciphers ECDHE-RSA-AES256-GCM-SHA384
-	start_all
+	start_tls_listeners
 	for l in "${ALL[@]}"; do
 		run cipher_with "$l" -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256
 		[ "$output" = "(NONE)" ]

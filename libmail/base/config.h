@@ -15,7 +15,7 @@
 
 #include "base/err.h"
 
-#define CONFIG_DEFAULT_PATH "/etc/postbox.conf"
+#define CONFIG_DEFAULT_PATH "/etc/postbox/postbox.conf"
 
 enum config_key {
 	CFG_ALIASES,

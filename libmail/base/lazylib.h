@@ -3,8 +3,9 @@
  * Linking them normally costs every exec about 1 ms before main() (libcrypto
  * alone has thousands of relocations), which is most of what `sendmail`
  * spends on a message. So the binary does not link them: the files that use
- * them include this header after the libraries' own, and each call below
- * goes through a pointer that lazylib_load() fills by dlopen() of the
+ * them include this header (it includes the libraries' own headers before
+ * its #defines, so the order of includes does not matter), and each call
+ * below goes through a pointer that lazylib_load() fills by dlopen() of the
  * library the build was compiled against (see lazylib.c).
  *
  * The rules that make this safe:

@@ -18,6 +18,7 @@
 #include "base/io.h"
 #include "base/lazylib.h"
 #include "base/log.h"
+#include "net/sd_listen.h"
 
 int listener_open(struct listener *l, const char *spec, struct mail_err *e)
 {
@@ -48,7 +49,15 @@ int listener_open(struct listener *l, const char *spec, struct mail_err *e)
 	int r = getaddrinfo(host[0] && strcmp(host, "*") ? host : NULL, port, &hints, &ai);
 	if (r != 0)
 		return err_set(e, EX_USAGE, 0, "", "%s: %s", l->addr, gai_strerror(r));
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	/* systemd may have bound it for us (socket activation). */
+	int fd = sd_listen_take(ai->ai_addr, ai->ai_addrlen);
+	if (fd >= 0) {
+		freeaddrinfo(ai);
+		l->fd = fd;
+		e->ex = EX_OK;
+		return 0;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int one = 1;
 	if (fd < 0) {
 		err_sys(e, "%s: socket", l->addr);

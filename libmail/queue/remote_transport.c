@@ -325,6 +325,8 @@ ready:
 				from_reply(&res[i], after, mta);
 			else
 				fill_err(&res[i], 1, &e, mta, "4.4.2");
+			/* rcpt_params() passed NOTIFY and ORCPT on to it */
+			res[i].dsn_passed = (c->ext.flags & SMTP_EXT_DSN) != 0;
 		}
 		/* Nothing sent yet and the connection failed: another host may do. */
 		out = c->broken && t.stage < SMTP_STAGE_DOT ? NEXT : DONE;

@@ -22,6 +22,8 @@ struct rcpt_result {
 	char status[12];                 /* enhanced status "5.1.1", or "" */
 	char mta[256];                   /* the remote host that answered, or "" */
 	char text[ENV_ERROR_MAX + 1];    /* its reply text (one line), or our reason */
+	int dsn_passed;                  /* accepted by a next hop that offers DSN, which got
+					  * NOTIFY/ORCPT/ENVID: the reports are its to send */
 };
 
 /* "5m, 10m, 1h" (s, m, h, d suffixes; plain numbers are seconds) into

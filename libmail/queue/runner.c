@@ -165,6 +165,11 @@ static void attempt_domain(struct runner *r, struct envelope *env, int msg_fd, c
 		retry_apply(rc, &res[i], env->arrival, now, r->lifetime, r->schedule, r->nschedule);
 		if (rc->state == RCPT_DEFERRED && retry_delay_warning_due(env->arrival, prev, now, r->delay_warning))
 			actions[idx[i]] = DSN_DELAYED;
+		/* RFC 3461 §6.2.3: delivered here; relayed only to a next hop
+		 * without DSN; a next hop with DSN got NOTIFY and reports
+		 * itself, so nothing from us (else the sender gets two). */
+		if (rc->state == RCPT_SENT)
+			actions[idx[i]] = local ? DSN_DELIVERED : res[i].dsn_passed ? DSN_NONE : DSN_RELAYED;
 		r->stats.sent += rc->state == RCPT_SENT;
 		r->stats.deferred += rc->state == RCPT_DEFERRED;
 		r->stats.bounced += rc->state == RCPT_BOUNCED;
@@ -226,8 +231,6 @@ static int process(struct runner *r, struct envelope *env, struct mail_err *e)
 		const struct rcpt *rc = &env->rcpt[i];
 		if (before[i] != rc->state && rc->state == RCPT_BOUNCED)
 			actions[i] = DSN_FAILED;
-		else if (before[i] != rc->state && rc->state == RCPT_SENT)
-			actions[i] = DSN_RELAYED;
 		any_report |= dsn_wanted(env, rc, actions[i]);
 		all_final &= !rcpt_pending(rc);
 	}

@@ -453,7 +453,10 @@ static void wrong_state(struct session *s, const struct command *c)
  * nothing to smuggle; STARTTLS discards what follows it (cmd_starttls). */
 static int out_of_step(const struct session *s, const struct command *c)
 {
-	if (!config_num(s->cfg, CFG_SMTPD_FORBID_UNAUTH_PIPELINING) || !io_pending(&s->io))
+	/* A local user's program on a pipe (sendmail -bs) is trusted like
+	 * sendmail itself and often writes a whole session at once. */
+	if (!config_num(s->cfg, CFG_SMTPD_FORBID_UNAUTH_PIPELINING) || !io_pending(&s->io) ||
+	    s->peer.kind == PEER_LOCAL)
 		return 0;
 	if (c && (c->fn == cmd_quit || c->fn == cmd_starttls))
 		return 0;
