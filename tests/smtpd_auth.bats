@@ -139,6 +139,19 @@ PY
 	has_reply '250 2.1.0'
 }
 
+@test "submission: the null sender <> only for logins in smtpd_null_sender_logins (Postfix: smtpd_null_access_maps)" {
+	conf smtpd_auth_plaintext yes
+	smtp_stdin "${HELLO}AUTH PLAIN $PLAIN_OK\r\nMAIL FROM:<>\r\nQUIT\r\n"
+	has_reply '553 5.7.1 The null sender <> is not allowed for user ann@test.example'
+	! has_reply '250 2.1.0' || false
+	# an MTA session (no login) takes bounces from other servers as ever
+	smtp_stdin "${HELLO}MAIL FROM:<>\r\nQUIT\r\n"
+	has_reply '250 2.1.0'
+	conf smtpd_null_sender_logins "bob@test.example, ann@test.example"
+	smtp_stdin "${HELLO}AUTH PLAIN $PLAIN_OK\r\nMAIL FROM:<>\r\nQUIT\r\n"
+	has_reply '250 2.1.0'
+}
+
 @test "submission listener: STARTTLS + AUTH, then mail is taken" {
 	server_cert test.example
 	start_smtpd ,submission

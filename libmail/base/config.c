@@ -72,6 +72,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_SMTPD_MAX_ERRORS] = { "smtpd_max_errors", CT_NUMBER, "20", "smtpd: error replies before a session is ended with 421" },
 	[CFG_SMTPD_MESSAGE_RATE_LIMIT] = { "smtpd_message_rate_limit", CT_NUMBER, "100", "smtpd: MAIL commands per client address per minute, past which 450 4.7.1 (0: no limit; relay_networks exempt)" },
 	[CFG_SMTPD_MIN_DATA_RATE] = { "smtpd_min_data_rate", CT_NUMBER, "500", "smtpd: bytes/s of DATA or BDAT that keep pushing smtpd_data_timeout back; slower, the block's deadline runs out (0: a deadline per read)" },
+	[CFG_SMTPD_NULL_SENDER_LOGINS] = { "smtpd_null_sender_logins", CT_LIST, "", "smtpd: logins that may send with the null sender <> while smtpd_sender_login_check is on (Postfix: smtpd_null_access_maps)" },
 	[CFG_SMTPD_REVERSE_DNS] = { "smtpd_reverse_dns", CT_BOOL, "no", "smtpd: look up the client's name (PTR, confirmed forward) for Received" },
 	[CFG_SMTPD_SENDER_LOGIN_CHECK] = { "smtpd_sender_login_check", CT_BOOL, "yes", "smtpd: an authenticated user may send only as addresses that resolve to them" },
 	[CFG_SMTPD_SOFT_ERROR_LIMIT] = { "smtpd_soft_error_limit", CT_NUMBER, "10", "smtpd: error replies before each further reply is delayed (0: never)" },

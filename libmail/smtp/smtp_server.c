@@ -291,8 +291,11 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 	if (!spool_room(s, mp.size))
 		return 0;
 	addr_format(&m, addr, sizeof addr);
-	if (s->user[0] && s->srv->owns && !(m.flags & MBOX_NULL) && s->srv->owns(s->srv->ctx, s->user, addr) != 1) {
-		smtpd_reply(s, "553 5.7.1 Sender address <%s> is not owned by user %s", addr, s->user);
+	if (s->user[0] && s->srv->owns && s->srv->owns(s->srv->ctx, s->user, addr) != 1) {
+		if (m.flags & MBOX_NULL)
+			smtpd_reply(s, "553 5.7.1 The null sender <> is not allowed for user %s", s->user);
+		else
+			smtpd_reply(s, "553 5.7.1 Sender address <%s> is not owned by user %s", addr, s->user);
 		return 0;
 	}
 	if (smtpd_rate_message(s) < 0)

@@ -15,6 +15,7 @@ int smtp_tables_load(struct smtp_tables *t, const struct config *cfg, struct mai
 	t->have_users = u[0] != '\0';
 	t->have_aliases = a[0] != '\0';
 	t->sender_check = config_num(cfg, CFG_SMTPD_SENDER_LOGIN_CHECK) != 0;
+	t->cfg = cfg;
 	resolver_init(&t->resolver, cfg, &t->users, &t->aliases);
 	return r;
 }
@@ -43,8 +44,13 @@ static int cb_owns(void *ctx, const char *user, const char *sender)
 	struct smtp_tables *t = ctx;
 	struct dests d = DESTS_INIT;
 	struct mail_err e;
-	if (!t->sender_check || !strcasecmp(user, sender))
+	if (!t->sender_check || (sender[0] && !strcasecmp(user, sender)))
 		return 1;
+	/* The null sender is nobody's, so it cannot be checked against the
+	 * login: a user sends bounces (and MDNs) only when listed, as with
+	 * Postfix's smtpd_null_access_maps. */
+	if (!sender[0])
+		return config_list_has(t->cfg, CFG_SMTPD_NULL_SENDER_LOGINS, user);
 	if (resolve(&t->resolver, sender, &d, &e) < 0)
 		return 0;
 	int mine = d.n > 0;

@@ -24,6 +24,7 @@ struct smtp_tables {
 	struct resolver resolver;
 	int have_users, have_aliases;
 	int sender_check;
+	const struct config *cfg;
 };
 
 /* Load both files named by the configuration (call before dropping
