@@ -17,6 +17,7 @@
  * moved to corrupt/ (when permitted) and reported on stderr.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ static const char usage_text[] =
 	"       mailq [-C FILE] ACTION [ID... | -] [FILTER...]\n"
 	"List or manage the messages in the postbox queue.\n\n"
 	"  --json, -j         one JSON object per message (Postfix postqueue -j fields)\n"
+	"  --metrics          the queue as Prometheus metrics (text exposition format)\n"
 	"  -C FILE            configuration file\n\n"
 	"Actions (on the IDs given, \"-\" = ids on stdin, or on all messages the\n"
 	"filters select; --all selects every message):\n"
@@ -56,7 +58,7 @@ enum action { ACT_LIST, ACT_FLUSH, ACT_HOLD, ACT_RELEASE, ACT_DELETE, ACT_REQUEU
 
 struct args {
 	const char *config;
-	int json, all;
+	int json, all, metrics;
 	enum action action;
 	struct queue_select sel;
 	char **ids;
@@ -124,6 +126,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 			a->action = actions[k].act;
 		} else if (!strcmp(o, "--json") || !strcmp(o, "-j")) {
 			a->json = 1;
+		} else if (!strcmp(o, "--metrics")) {
+			a->metrics = 1;
 		} else if (!strcmp(o, "--all")) {
 			a->all = 1;
 		} else if (!strcmp(o, "-C") && v) {
@@ -298,12 +302,14 @@ int mailq_main(int argc, char **argv)
 	cli_help_version(argc, argv, usage_text);
 	struct args a;
 	parse_args(argc, argv, &a);
+	if (a.metrics && a.action != ACT_LIST)
+		die(EX_USAGE, "--metrics lists; it takes no action");
 	struct config cfg;
 	cli_load_config(&cfg, a.config);
 	const char *dir = config_str(&cfg, CFG_SPOOL);
 	struct mail_err e;
 	if (a.action == ACT_LIST) {
-		struct queue_list_opts lo = { .sel = a.sel, .json = a.json, .problem = cli_warn_text };
+		struct queue_list_opts lo = { .sel = a.sel, .json = a.json, .metrics = a.metrics, .problem = cli_warn_text };
 		int r = queue_list(dir, &lo, stdout, &e);
 		if (r < 0)
 			say_error("%s", e.msg);

@@ -13,7 +13,8 @@
  * inetd mode; -P expects a PROXY protocol v1/v2 header on every
  * connection. Users, passwords and mailboxes come from the users file;
  * only Maildir mailboxes are served (pop3_session.h, pop3_mailbox.h). Run as
- * root, a session becomes its mailbox's owner after login; with pop3_user
+ * root, a session reads the client's bytes before login as pop3_login_user
+ * and becomes its mailbox's owner after it (pop3_login.h); with pop3_user
  * set, pop3d becomes that user as soon as its sockets and TLS key are open.
  *
  * Standalone, SIGTERM stops accepting (sessions finish) and SIGHUP reloads
@@ -22,6 +23,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@
 #include "base/log.h"
 #include "net/inetd.h"
 #include "net/tls_policy.h"
+#include "pop3/pop3_login.h"
 #include "pop3/pop3_server.h"
 #include "applets.h"
 
@@ -62,6 +65,24 @@ static void drop_privileges(const struct config *cfg)
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0 || (pw->pw_uid != 0 && setuid(0) == 0))
 		die(EX_OSERR, "cannot become %s: %s", name, strerror(errno));
+}
+
+/* Still root (no pop3_user): every session is split, and what reads the
+ * client's bytes before the login runs as pop3_login_user
+ * (pop3_login.h). Read once at start. */
+static void separate_sessions(struct pop3_server *srv, const struct config *cfg)
+{
+	if (geteuid() != 0)
+		return;
+	const char *name = config_str(cfg, CFG_POP3_LOGIN_USER);
+	struct passwd *pw = getpwnam(name);
+	if (!pw)
+		die(EX_CONFIG, "pop3_login_user %s: no such user", name);
+	if (pw->pw_uid == 0)
+		die(EX_CONFIG, "pop3_login_user %s: must not be root", name);
+	srv->separate = 1;
+	srv->login_uid = pw->pw_uid;
+	srv->login_gid = pw->pw_gid;
 }
 
 /* The configuration a standalone server serves with; SIGHUP replaces it. */
@@ -166,6 +187,16 @@ int pop3d_main(int argc, char **argv)
 		inetd_stdio_guard();
 		inetd.proxy = proxy;
 		drop_privileges(cfg0);
+		separate_sessions(&srv, cfg0);
+		if (srv.separate) {
+			signal(SIGPIPE, SIG_IGN); /* a client gone is an error, not a signal */
+			struct app one = { cfg0, config };
+			int r = pop3_separated_session(&srv, &inetd, 0, 1, &client, load_users, &one);
+			tls_ctx_free(srv.tls);
+			config_free(cfg0);
+			free(cfg0);
+			return r == 0 ? 0 : EX_PROTOCOL;
+		}
 		if (users_load(&users, config_str(cfg0, CFG_USERS), &e) < 0) {
 			printf("-ERR [SYS/TEMP] the server is not available\r\n");
 			die(EX_TEMPFAIL, "%s", e.msg);
@@ -193,6 +224,7 @@ int pop3d_main(int argc, char **argv)
 			 proxy ? " (PROXY)" : "");
 	}
 	drop_privileges(cfg0);
+	separate_sessions(&srv, cfg0);
 	struct app app = { cfg0, config };
 	struct pop3_hooks hooks = { load_users, reload, &app };
 	int r = pop3_serve(&srv, ls, lo, nspecs, &hooks, &e);

@@ -116,7 +116,7 @@ users_file() {
 		delays+=("${output##* }")
 	done
 	# 0.25, 0.5 and 1 s: each new session goes on from the last one's count
-	/usr/bin/python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); sys.exit(not (0.2 <= a < 0.45 and 0.45 <= b < 0.8 and 0.95 <= c < 1.5))' "${delays[@]}"
+	/usr/bin/python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); sys.exit(not (0.2 <= a < 0.45 and 0.45 <= b < 0.95 and 0.95 <= c < 1.6))' "${delays[@]}"
 	# now even the right password is refused, at once and unchecked
 	dc auth "$PORT" ann@test.example secret
 	[[ "$output" == "454 4.7.0 Too many failed logins from your address, try again later "0.0* ]]
@@ -203,4 +203,66 @@ users_file() {
 	grep -q 'event=rate-limited limit=smtpd_user_message_rate_limit count=4 user=ann@test.example' "$T/smtpd.log"
 	# the address limits do not apply to 127.0.0.1 (relay_networks); the user's do
 	[ "$(queue_count)" -eq 2 ]
+}
+
+# The uid of a process, from /proc.
+uid_of() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
+# The newest child of a process.
+children() { awk '{ print $NF }' "/proc/$1/task/$1/children"; }
+
+@test "privilege: pop3d as root reads a client's bytes before login as pop3_login_user; after login the mailbox's owner serves it" {
+	make_pop_users
+	conf pop3_plaintext_auth yes
+	fill 2
+	chown -R nobody "$T/mail/ann"
+	chmod 755 "$T" "$T/mail"
+	start_pop3d
+	/usr/bin/python3 - "$PORT" > "$T/client.out" <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+f = s.makefile("rb")
+print(f.readline().decode().strip(), flush=True)
+time.sleep(2)                      # pre-login: the processes are looked at
+s.sendall(b"USER ann@test.example\r\nPASS secret\r\n")
+f.readline()
+print(f.readline().decode().strip(), flush=True)
+time.sleep(2)                      # logged in: looked at again
+s.sendall(b"STAT\r\nRETR 1\r\nQUIT\r\n")
+for l in f:
+    print(l.decode().rstrip())
+PY
+	track $!
+	wait_until grep -q '^+OK postbox' "$T/client.out"
+	session=$(children "$POP3D_PID")
+	login=$(children "$session")
+	[ -n "$session" ] && [ -n "$login" ]
+	# the process that reads and parses the client's bytes is not root
+	[ "$(uid_of "$login")" = "$(id -u nobody)" ]
+	[ "$(uid_of "$session")" = 0 ]
+	ls -l "/proc/$login/fd" | grep -q socket
+	# it holds neither the users file nor the shared table of failures
+	! grep -q "$T/users" "/proc/$login/maps" || false
+	[ "$(grep -c 'rw-s.*/dev/zero' "/proc/$login/maps")" -eq 0 ]
+	wait_until grep -q '^+OK 2 messages' "$T/client.out"
+	# after the login the root process has become the mailbox's owner
+	[ "$(uid_of "$session")" = "$(id -u nobody)" ]
+	wait_until grep -q '^+OK bye' "$T/client.out"
+	grep -q '^Subject: m1' "$T/client.out"
+	grep -q 'pop3 login user=ann@test.example client=127.0.0.1 tls=no messages=2' "$T/pop3d.log"
+}
+
+@test "privilege: in inetd mode too, the pre-login process is not root" {
+	make_pop_users
+	conf pop3_plaintext_auth yes
+	fill 1
+	{ printf 'CAPA\r\n'; sleep 1.5; printf 'USER ann@test.example\r\nPASS secret\r\nSTAT\r\nQUIT\r\n'; } |
+		"$PB" pop3d > "$T/out" 2>"$T/err" &
+	pid=$!
+	sleep 0.7
+	login=$(children "$pid")
+	[ -n "$login" ]
+	[ "$(uid_of "$login")" = "$(id -u nobody)" ]
+	wait $pid
+	grep -q '^+OK 1 [0-9]' "$T/out" || { cat "$T/out" "$T/err"; false; }
+	grep -q '^+OK bye' "$T/out"
 }

@@ -245,7 +245,7 @@ inetd() {
 	first=$(ls "$MD"/new | sort | head -n1)
 	{
 		printf 'USER ann\r\nPASS secret\r\n'
-		sleep 0.5
+		sleep 1.5   # room for fill and rm below on a loaded machine
 		printf 'STAT\r\nRETR 1\r\nRETR 2\r\nDELE 2\r\nQUIT\r\n'
 	} | "$PB" pop3d > "$T/out" 2>/dev/null &
 	pid=$!

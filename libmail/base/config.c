@@ -43,6 +43,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_MAX_SESSIONS_PER_IP] = { "max_sessions_per_ip", CT_NUMBER, "20", "smtpd: most concurrent sessions from one client address" },
 	[CFG_PIPE_TIMEOUT] = { "pipe_timeout", CT_DURATION, "10m", "longest run of a program that mail is delivered to" },
 	[CFG_POP3_KEEP_MAIL] = { "pop3_keep_mail", CT_BOOL, "no", "pop3d: DELE keeps the message in cur/ as seen instead of removing it" },
+	[CFG_POP3_LOGIN_USER] = { "pop3_login_user", CT_STRING, "nobody", "pop3d run as root: the unprivileged user that reads and parses everything a client sends before its login" },
 	[CFG_POP3_MAX_PER_IP] = { "pop3_max_per_ip", CT_NUMBER, "20", "pop3d: most sessions from one client address" },
 	[CFG_POP3_MAX_SESSIONS] = { "pop3_max_sessions", CT_NUMBER, "200", "pop3d: most sessions at once (standalone)" },
 	[CFG_POP3_PLAINTEXT_AUTH] = { "pop3_plaintext_auth", CT_BOOL, "no", "pop3d: allow USER/PASS and AUTH without TLS" },

@@ -8,6 +8,7 @@
 
 #include "base/buf.h"
 #include "base/log.h"
+#include "pop3/pop3_login.h"
 
 /* Client addresses whose failed logins are counted at once. */
 #define POP3_ANVIL_ENTRIES 2048
@@ -25,6 +26,17 @@ static int session(void *ctx, const struct listener *l, int fd, const struct pee
 {
 	static const char unavailable[] = "-ERR [SYS/TEMP] the users file cannot be read, try again later\r\n";
 	struct pop3_daemon *d = ctx;
+	struct pop3_server mine = *d->srv;
+	const struct pop3_listen_opts *lo = &d->lo[l - d->ls];
+	int stress_ms = (int)config_num(mine.cfg, CFG_STRESS_TIMEOUT) * 1000;
+	if (daemon_under_stress() && stress_ms > 0 && stress_ms < mine.timeout_ms) {
+		mine.timeout_ms = stress_ms;
+		log_info(NULL, "pop3 client=%s stress: timeout %d s", client->text, stress_ms / 1000);
+	}
+	/* Separated, the users file is read after the login process is
+	 * forked, in the root process only. */
+	if (mine.separate)
+		return pop3_separated_session(&mine, lo, fd, fd, client, d->hooks->load_users, d->hooks->ctx);
 	struct users users;
 	struct mail_err e;
 	err_clear(&e);
@@ -35,14 +47,8 @@ static int session(void *ctx, const struct listener *l, int fd, const struct pee
 		}
 		return EX_TEMPFAIL;
 	}
-	struct pop3_server mine = *d->srv;
 	mine.users = &users;
-	int stress_ms = (int)config_num(mine.cfg, CFG_STRESS_TIMEOUT) * 1000;
-	if (daemon_under_stress() && stress_ms > 0 && stress_ms < mine.timeout_ms) {
-		mine.timeout_ms = stress_ms;
-		log_info(NULL, "pop3 client=%s stress: timeout %d s", client->text, stress_ms / 1000);
-	}
-	return pop3_session(&mine, &d->lo[l - d->ls], fd, fd, client, NULL);
+	return pop3_session(&mine, lo, fd, fd, client, NULL);
 }
 
 static void set_limits(const struct config *cfg, struct daemon_limits *lim)

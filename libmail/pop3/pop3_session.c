@@ -16,6 +16,7 @@
 #include "msg/addr.h"
 #include "base/log.h"
 #include "pop3/pop3_mailbox.h"
+#include "pop3/pop3_login.h"
 #include "msg/pop3_cmd.h"
 #include "net/preamble.h"
 
@@ -35,6 +36,8 @@ struct session {
 	int failures, errors;
 	int quit;                       /* QUIT seen: end the loop */
 	int fatal;                      /* the connection is unusable */
+	int relay;                      /* login process: the root process
+					 * serves from now on */
 	struct maildrop drop;
 	struct buf line;
 };
@@ -128,45 +131,43 @@ static int take_identity(const char *path, struct mail_err *e)
 	return 0;
 }
 
-static void login(struct session *s, const char *name, const char *pass)
+/* Past auth_failure_limit failures from the client's address: refused
+ * without a password check, so guessing costs us nothing more. */
+static void login_locked_out(struct session *s, long failures)
 {
-	char addr[ADDR_TEXT_MAX + 2];
-	const struct config *cfg = s->srv->cfg;
-	long limit = config_num(cfg, CFG_AUTH_FAILURE_LIMIT), lockout = config_num(cfg, CFG_AUTH_LOCKOUT_TIME);
-	long before = anvil_login_failures(s->srv->anvil, s->peer.text, 0, lockout);
-	if (limit > 0 && before >= limit) {
-		/* No password check at all: guessing costs us nothing more. */
-		log_warn(NULL, "pop3 login refused client=%s reason=auth_failure_limit address-failures=%ld", s->peer.text,
-			 before);
-		reply(s, "-ERR [AUTH] too many failed logins from your address, try again later");
+	log_warn(NULL, "pop3 login refused client=%s reason=auth_failure_limit address-failures=%ld", s->peer.text,
+		 failures);
+	reply(s, "-ERR [AUTH] too many failed logins from your address, try again later");
+	s->fatal = 1;
+}
+
+/* A wrong login: the delay grows with the failures from this address. */
+static void login_failed(struct session *s, const char *addr, long address_failures)
+{
+	s->failures++;
+	long n = address_failures > s->failures ? address_failures : s->failures;
+	log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d address-failures=%ld", addr, s->peer.text,
+		 s->failures, n);
+	long ms = (long)s->srv->auth_delay_ms * n;
+	sleep_ms(ms < MAX_AUTH_DELAY_MS ? ms : MAX_AUTH_DELAY_MS);
+	if (s->failures >= MAX_AUTH_FAILURES) {
+		reply(s, "-ERR [AUTH] authentication failed; too many failures, goodbye");
 		s->fatal = 1;
-		return;
+	} else {
+		reply(s, "-ERR [AUTH] authentication failed");
 	}
-	qualify(s, name, addr, sizeof addr);
-	const struct user *u = users_check_password(s->srv->users, addr, pass);
-	if (!u) {
-		s->failures++;
-		long n = anvil_login_failures(s->srv->anvil, s->peer.text, 1, lockout);
-		if (n < s->failures)
-			n = s->failures;
-		log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d address-failures=%ld", addr, s->peer.text,
-			 s->failures, n);
-		long ms = (long)s->srv->auth_delay_ms * n;
-		sleep_ms(ms < MAX_AUTH_DELAY_MS ? ms : MAX_AUTH_DELAY_MS);
-		if (s->failures >= MAX_AUTH_FAILURES) {
-			reply(s, "-ERR [AUTH] authentication failed; too many failures, goodbye");
-			s->fatal = 1;
-		} else {
-			reply(s, "-ERR [AUTH] authentication failed");
-		}
-		s->have_user = 0;
-		return;
-	}
-	if (!u->maildir) {
-		reply(s, "-ERR [SYS/PERM] only Maildir mailboxes are served");
-		log_warn(NULL, "pop3 user=%s mailbox %s is not a Maildir", u->address, u->mailbox);
-		return;
-	}
+	s->have_user = 0;
+}
+
+static void not_maildir(struct session *s, const char *addr)
+{
+	reply(s, "-ERR [SYS/PERM] only Maildir mailboxes are served");
+	log_warn(NULL, "pop3 user=%s mailbox is not a Maildir", addr);
+}
+
+/* A good login: the mailbox's owner, the maildrop, +OK. */
+static void enter_transaction(struct session *s, const struct user *u, const char *tls)
+{
 	struct mail_err e;
 	err_clear(&e);
 	if (take_identity(u->mailbox, &e) < 0) {
@@ -192,8 +193,67 @@ static void login(struct session *s, const char *name, const char *pass)
 	for (size_t i = 0; i < s->drop.n; i++)
 		total += s->drop.v[i].size;
 	reply(s, "+OK %zu messages (%lld octets)", s->drop.n, total);
-	log_info(NULL, "pop3 login user=%s client=%s tls=%s messages=%zu", s->user, s->peer.text,
-		 tls_active(&s->io) ? tls_version(&s->io) : "no", s->drop.n);
+	log_info(NULL, "pop3 login user=%s client=%s tls=%s messages=%zu", s->user, s->peer.text, tls, s->drop.n);
+}
+
+static const char *tls_text(struct session *s)
+{
+	return tls_active(&s->io) ? tls_version(&s->io) : "no";
+}
+
+/* In a login process: the root process checks, and serves after a yes. */
+static void login_asking(struct session *s, const char *addr, const char *pass)
+{
+	struct pop3_answer a;
+	if (pop3_login_ask(s->srv->login_fd, addr, pass, tls_text(s), s->peer.text, &a) < 0) {
+		reply(s, "-ERR [SYS/TEMP] the server is not available, try again later");
+		s->fatal = 1;
+		return;
+	}
+	switch (a.verdict) {
+	case POP3_LOGIN_OK:
+		s->relay = 1;
+		return;
+	case POP3_LOGIN_LOCKED:
+		login_locked_out(s, a.failures);
+		return;
+	case POP3_LOGIN_NOT_MAILDIR:
+		not_maildir(s, addr);
+		return;
+	case POP3_LOGIN_WRONG:
+		login_failed(s, addr, a.failures);
+		return;
+	default:
+		reply(s, "-ERR [SYS/TEMP] the users file cannot be read, try again later");
+		s->fatal = 1;
+	}
+}
+
+static void login(struct session *s, const char *name, const char *pass)
+{
+	char addr[ADDR_TEXT_MAX + 2];
+	qualify(s, name, addr, sizeof addr);
+	if (s->srv->login_process) {
+		login_asking(s, addr, pass);
+		return;
+	}
+	const struct config *cfg = s->srv->cfg;
+	long limit = config_num(cfg, CFG_AUTH_FAILURE_LIMIT), lockout = config_num(cfg, CFG_AUTH_LOCKOUT_TIME);
+	long before = anvil_login_failures(s->srv->anvil, s->peer.text, 0, lockout);
+	if (limit > 0 && before >= limit) {
+		login_locked_out(s, before);
+		return;
+	}
+	const struct user *u = users_check_password(s->srv->users, addr, pass);
+	if (!u) {
+		login_failed(s, addr, anvil_login_failures(s->srv->anvil, s->peer.text, 1, lockout));
+		return;
+	}
+	if (!u->maildir) {
+		not_maildir(s, addr);
+		return;
+	}
+	enter_transaction(s, u, tls_text(s));
 }
 
 static void cmd_user(struct session *s, struct pop3_cmd *c)
@@ -549,71 +609,112 @@ static void dispatch(struct session *s, const char *line, size_t n)
 	s->errors++;
 }
 
+/* Commands until QUIT, EOF, a timeout, an error or a handover. */
+static void serve(struct session *s)
+{
+	struct mail_err e;
+	err_clear(&e);
+	while (!s->quit && !s->fatal && !s->relay) {
+		int r = get_line(s, POP3_LINE_MAX, &e);
+		if (r == IO_TOOLONG) {
+			reply(s, "-ERR line too long (255 octets at most)");
+			s->errors++;
+		} else if (r == IO_LINE) {
+			dispatch(s, s->line.ptr, s->line.len);
+		} else {
+			if (r == IO_ERR && e.smtp == 421 && !strcmp(e.status, "4.4.2")) {
+				reply(s, "-ERR autologout: idle for too long");
+				flush(s);
+			}
+			break; /* EOF, timeout or error: no UPDATE, nothing deleted */
+		}
+		if (s->errors >= MAX_ERRORS) {
+			reply(s, "-ERR too many errors, goodbye");
+			s->fatal = 1;
+		}
+		if (io_pending(&s->io) == 0 || s->quit || s->fatal || s->io.out.len > 65536)
+			flush(s);
+	}
+	flush(s);
+}
+
+struct fd_flags {
+	int rfd, wfd, rflags, wflags;
+};
+
+static void session_open(struct session *s, const struct pop3_server *srv, int rfd, int wfd,
+			 const struct peer *client, struct fd_flags *saved)
+{
+	memset(s, 0, sizeof *s);
+	s->srv = srv;
+	s->state = ST_AUTH;
+	s->drop.md.fd = s->drop.md.tmp = s->drop.md.new_ = s->drop.md.cur = -1;
+	s->peer = *client;
+	io_init(&s->io, rfd, wfd, srv->timeout_ms, s->peer.text);
+	buf_init(&s->line, 0);
+	/* Non-blocking descriptors, so that every wait (TLS handshakes too)
+	 * is bounded by the timeout. */
+	*saved = (struct fd_flags){ rfd, wfd, fcntl(rfd, F_GETFL), fcntl(wfd, F_GETFL) };
+	fcntl(rfd, F_SETFL, saved->rflags | O_NONBLOCK);
+	if (wfd != rfd)
+		fcntl(wfd, F_SETFL, saved->wflags | O_NONBLOCK);
+}
+
+static void session_close(struct session *s, const struct fd_flags *saved)
+{
+	if (tls_active(&s->io))
+		tls_end(&s->io);
+	maildrop_close(&s->drop);
+	if (s->line.ptr)
+		explicit_bzero(s->line.ptr, s->line.cap);
+	buf_free(&s->line);
+	io_free(&s->io);
+	/* The descriptors may be shared with whoever started us (a terminal,
+	 * a pipe): leave them as we found them. */
+	if (saved->rflags >= 0)
+		fcntl(saved->rfd, F_SETFL, saved->rflags);
+	if (saved->wfd != saved->rfd && saved->wflags >= 0)
+		fcntl(saved->wfd, F_SETFL, saved->wflags);
+}
+
 int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd,
 		 int wfd, const struct peer *client, int *failed)
 {
 	struct session s;
-	memset(&s, 0, sizeof s);
-	s.srv = srv;
-	s.state = ST_AUTH;
-	s.drop.md.fd = s.drop.md.tmp = s.drop.md.new_ = s.drop.md.cur = -1;
-	s.peer = *client;
-	io_init(&s.io, rfd, wfd, srv->timeout_ms, s.peer.text);
-	buf_init(&s.line, 0);
-	/* Non-blocking descriptors, so that every wait (TLS handshakes too)
-	 * is bounded by the timeout. */
-	int rflags = fcntl(rfd, F_GETFL), wflags = fcntl(wfd, F_GETFL);
-	fcntl(rfd, F_SETFL, rflags | O_NONBLOCK);
-	if (wfd != rfd)
-		fcntl(wfd, F_SETFL, wflags | O_NONBLOCK);
+	struct fd_flags saved;
 	struct mail_err e;
 	err_clear(&e);
+	session_open(&s, srv, rfd, wfd, client, &saved);
 	const struct preamble pre = { lo->proxy, lo->implicit_tls, srv->tls };
 	int pr = preamble_run(&s.io, &pre, &s.peer, &e);
 	if (pr != PREAMBLE_OK) {
 		log_warn(NULL, "pop3 client=%s %s: %s", s.peer.text,
 			 pr == PREAMBLE_PROXY_FAILED ? "PROXY" : "TLS", e.msg);
-		goto out;
+	} else {
+		reply(&s, "+OK postbox POP3 server ready");
+		flush(&s);
+		serve(&s);
+		if (s.relay && !s.fatal)
+			pop3_login_relay(&s.io, srv->login_fd);
 	}
-	reply(&s, "+OK postbox POP3 server ready");
-	flush(&s);
-	while (!s.quit && !s.fatal) {
-		int r = get_line(&s, POP3_LINE_MAX, &e);
-		if (r == IO_TOOLONG) {
-			reply(&s, "-ERR line too long (255 octets at most)");
-			s.errors++;
-		} else if (r == IO_LINE) {
-			dispatch(&s, s.line.ptr, s.line.len);
-		} else {
-			if (r == IO_ERR && e.smtp == 421 && !strcmp(e.status, "4.4.2")) {
-				reply(&s, "-ERR autologout: idle for too long");
-				flush(&s);
-			}
-			break; /* EOF, timeout or error: no UPDATE, nothing deleted */
-		}
-		if (s.errors >= MAX_ERRORS) {
-			reply(&s, "-ERR too many errors, goodbye");
-			s.fatal = 1;
-		}
-		if (io_pending(&s.io) == 0 || s.quit || s.fatal || s.io.out.len > 65536)
-			flush(&s);
-	}
-	flush(&s);
-out:
-	if (tls_active(&s.io))
-		tls_end(&s.io);
-	maildrop_close(&s.drop);
-	if (s.line.ptr)
-		explicit_bzero(s.line.ptr, s.line.cap);
-	buf_free(&s.line);
-	io_free(&s.io);
-	/* The descriptors may be shared with whoever started us (a terminal,
-	 * a pipe): leave them as we found them. */
-	if (rflags >= 0)
-		fcntl(rfd, F_SETFL, rflags);
-	if (wfd != rfd && wflags >= 0)
-		fcntl(wfd, F_SETFL, wflags);
+	session_close(&s, &saved);
 	if (failed)
 		*failed = s.failures;
+	return s.quit || s.relay ? 0 : 1;
+}
+
+int pop3_transaction(const struct pop3_server *srv, int fd, const struct peer *client, const struct user *u,
+		     const char *tls)
+{
+	struct session s;
+	struct fd_flags saved;
+	session_open(&s, srv, fd, fd, client, &saved);
+	enter_transaction(&s, u, tls);
+	/* This process has no users file: a failed opening ends the session. */
+	if (s.state != ST_TRANS)
+		s.fatal = 1;
+	flush(&s);
+	serve(&s);
+	session_close(&s, &saved);
 	return s.quit ? 0 : 1;
 }

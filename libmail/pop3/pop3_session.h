@@ -26,6 +26,8 @@
 #ifndef POSTBOX_POP3_SESSION_H
 #define POSTBOX_POP3_SESSION_H
 
+#include <sys/types.h>
+
 #include "base/config.h"
 #include "net/anvil.h"
 #include "net/peer.h"
@@ -45,6 +47,14 @@ struct pop3_server {
 				  * inetd mode): the delays go on growing
 				  * across reconnections, and past
 				  * auth_failure_limit logins are refused */
+	int separate;            /* run as root: sessions are split into a
+				  * login process running as login_uid and a
+				  * root one (pop3_login.h) */
+	uid_t login_uid;
+	gid_t login_gid;
+	int login_process;       /* this is the login process: logins are
+				  * asked of the root process on login_fd */
+	int login_fd;
 };
 
 struct pop3_listen_opts {
@@ -57,5 +67,12 @@ struct pop3_listen_opts {
  * the number of failed logins. */
 int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd,
 		 int wfd, const struct peer *client, int *failed);
+
+/* The TRANSACTION state for a user whose login the root process checked
+ * (pop3_login.h): become the Maildir's owner, open it, answer +OK and
+ * serve on fd. tls: how the client is connected, for the log. Returns 0
+ * after QUIT. */
+int pop3_transaction(const struct pop3_server *srv, int fd, const struct peer *client, const struct user *u,
+		     const char *tls);
 
 #endif

@@ -1,7 +1,9 @@
 /* queue_list.c — the queue listing, text or JSON; see queue_list.h. */
 #include "queue/queue_list.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -9,6 +11,7 @@
 
 #include "base/json.h"
 #include "base/log.h"
+#include "queue/queue_metrics.h"
 #include "store/spool.h"
 
 static void print_json(const struct envelope *env, FILE *out)
@@ -63,12 +66,42 @@ static void print_text(const struct envelope *env, FILE *out)
 	fprintf(out, "\n");
 }
 
+static void print_metrics(const struct queue_metrics *m, long long now, FILE *out)
+{
+	struct buf b = BUF_INIT;
+	queue_metrics_write(m, now, &b);
+	fwrite(b.ptr, 1, b.len, out);
+	buf_free(&b);
+}
+
+/* Messages set aside in corrupt/: each has its .why file. */
+static long long count_corrupt(const char *spool_dir)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/corrupt", spool_dir);
+	DIR *d = opendir(path);
+	long long n = 0;
+	if (!d)
+		return 0;
+	for (struct dirent *de; (de = readdir(d));) {
+		size_t len = strlen(de->d_name);
+		if (len > 4 && !strcmp(de->d_name + len - 4, ".why"))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 int queue_list(const char *dir, const struct queue_list_opts *o, FILE *out, struct mail_err *e)
 {
 	struct spool spool;
 	struct stat st;
+	struct queue_metrics metrics;
+	queue_metrics_init(&metrics);
 	if (stat(dir, &st) < 0 && errno == ENOENT) {
-		if (!o->json)
+		if (o->metrics)
+			print_metrics(&metrics, 0, out);
+		else if (!o->json)
 			fprintf(out, "Mail queue is empty\n");
 		return fflush(out) == 0 ? 0 : err_sys(e, "standard output");
 	}
@@ -115,10 +148,12 @@ int queue_list(const char *dir, const struct queue_list_opts *o, FILE *out, stru
 			continue;
 		}
 		if (queue_select_match(&sel, &env, now)) {
-			if (!o->json && shown == 0)
+			if (!o->json && !o->metrics && shown == 0)
 				fprintf(out, "%-25s %8s %-20s  %s\n", "-Queue ID-", "--Size--", "----Arrival Time----",
 					"-Sender/Recipient-------");
-			if (o->json)
+			if (o->metrics)
+				queue_metrics_add(&metrics, &env);
+			else if (o->json)
 				print_json(&env, out);
 			else
 				print_text(&env, out);
@@ -127,7 +162,10 @@ int queue_list(const char *dir, const struct queue_list_opts *o, FILE *out, stru
 		}
 		envelope_free(&env);
 	}
-	if (!o->json) {
+	if (o->metrics) {
+		metrics.corrupt = count_corrupt(dir);
+		print_metrics(&metrics, now, out);
+	} else if (!o->json) {
 		if (shown == 0)
 			fprintf(out, "Mail queue is empty\n");
 		else

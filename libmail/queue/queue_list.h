@@ -4,7 +4,8 @@
  * arrival time and sender, then each pending recipient beneath with its
  * last error in parentheses; a closing "-- N Kbytes in M Requests." line,
  * or "Mail queue is empty". JSON is one object per message with the field
- * names of Postfix's `postqueue -j`.
+ * names of Postfix's `postqueue -j`. Metrics are the Prometheus text of
+ * queue/queue_metrics.h, with the count of corrupt/ files.
  *
  * A user who is neither root nor the spool's owner sees only the messages
  * they submitted. An entry whose envelope cannot be parsed is moved to
@@ -22,6 +23,7 @@
 struct queue_list_opts {
 	struct queue_select sel;  /* sel.uid is narrowed to the caller's own */
 	int json;
+	int metrics;              /* the Prometheus text instead (queue_metrics.h) */
 	/* An entry that could not be read, told as "ID: why" (and "; moved
 	 * to DIR/corrupt" when it was). NULL: not told. */
 	void (*problem)(void *ctx, const char *text);
