@@ -17,6 +17,7 @@
 /* Exit code for an unknown applet name (documented in the README). */
 #define EXIT_UNKNOWN_APPLET EX_USAGE
 
+int authcheck_main(int argc, char **argv);
 int config_main(int argc, char **argv);
 int deliver_main(int argc, char **argv);
 int dkim_main(int argc, char **argv);
@@ -44,6 +45,11 @@ void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn_text(void *ctx, const char *text);
 /* Load the configuration (-C path, $POSTBOX_CONFIG, default) or die. */
 void cli_load_config(struct config *cfg, const char *path);
+/* Read the dkim_keys file and every key in it, or die with EX_CONFIG
+ * naming the file, the line and the cause (an empty keyring without the
+ * key). Call before privileges are dropped. */
+struct dkim_keyring;
+void cli_load_dkim_keys(struct dkim_keyring *kr, const struct config *cfg);
 /* Print the usage text to stdout and exit 0 when argv[1] is --help or
  * --version; call first thing. */
 void cli_help_version(int argc, char **argv, const char *usage);

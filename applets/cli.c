@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/dkim_keyring.h"
 #include "base/log.h"
 #include "applets.h"
 
@@ -49,6 +50,14 @@ void cli_load_config(struct config *cfg, const char *path)
 	err_clear(&e);
 	if (config_load(cfg, path, &e) < 0)
 		die(e.ex ? e.ex : EX_CONFIG, "%s", e.msg);
+}
+
+void cli_load_dkim_keys(struct dkim_keyring *kr, const struct config *cfg)
+{
+	struct mail_err e;
+	err_clear(&e);
+	if (dkim_keyring_load(kr, config_str(cfg, CFG_DKIM_KEYS), &e) < 0)
+		die(EX_CONFIG, "%s", e.msg);
 }
 
 void cli_help_version(int argc, char **argv, const char *usage)

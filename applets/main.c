@@ -31,6 +31,7 @@ struct applet {
 
 /* Sorted by name. */
 static const struct applet applets[] = {
+	{ "authcheck", authcheck_main, 0, 0, "the Authentication-Results (SPF, DKIM, DMARC) smtpd would add to a message" },
 	{ "config", config_main, 0, 0, "print the effective configuration" },
 	{ "deliver", deliver_main, 1, 0, "deliver one message into a Maildir, an mbox or a program" },
 	{ "dkim", dkim_main, 0, LAZYLIB_OPENSSL, "DKIM: sign a message, verify its signatures, make keys" },

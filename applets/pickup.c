@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/dkim_keyring.h"
 #include "base/log.h"
 #include "queue/pickup.h"
 #include "applets.h"
@@ -40,11 +41,14 @@ int pickup_main(int argc, char **argv)
 		die(EX_TEMPFAIL, "%s", e.msg);
 	if (!spool_trusted(&spool, getuid()))
 		die(EX_NOPERM, "only root or the owner of %s may run pickup", spool.dir);
+	static struct dkim_keyring keys;
+	cli_load_dkim_keys(&keys, &cfg);
 	struct pickup_result res;
-	int r = spool_pickup(&spool, config_str(&cfg, CFG_HOSTNAME), config_num(&cfg, CFG_MAX_MESSAGE_SIZE),
+	int r = spool_pickup(&spool, &keys, config_str(&cfg, CFG_HOSTNAME), config_num(&cfg, CFG_MAX_MESSAGE_SIZE),
 			     &res, &e);
 	if (res.moved || res.refused)
 		log_info(NULL, "pickup moved=%zu refused=%zu", res.moved, res.refused);
+	dkim_keyring_free(&keys);
 	spool_close(&spool);
 	config_free(&cfg);
 	if (r < 0)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/dkim_spool.h"
 #include "msg/addr.h"
 #include "msg/header.h"
 #include "base/io.h"
@@ -595,6 +596,14 @@ int sendmail_main(int argc, char **argv)
 		s.env.rcpt[i].notify = notify;
 	if (s.eight_bit && s.env.body == BODY_UNSET)
 		s.env.body = BODY_8BITMIME;
+	/* Users who may write the queue sign here; the others' mail is signed
+	 * by pickup, which may read the keys. */
+	static struct dkim_keyring keys;
+	if (direct) {
+		cli_load_dkim_keys(&keys, &cfg);
+		if (dkim_sign_spooled(&keys, &s.tx, (long long)time(NULL), &e) < 0)
+			fail(&s, e.ex ? e.ex : EX_TEMPFAIL, "%s", e.msg);
+	}
 	if (spool_commit(&s.tx, &s.env, &e) < 0)
 		die(EX_TEMPFAIL, "%s", e.msg);
 	log_info(s.env.id, "queued from=<%s> nrcpt=%zu size=%lld uid=%lld", s.env.sender, s.env.nrcpt,

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth/dkim_keyring.h"
 #include "net/daemon.h"
 #include "net/inetd.h"
 #include "base/log.h"
@@ -85,6 +86,7 @@ struct smtpd {
 	struct smtp_listen_opts lopts[DAEMON_MAX_LISTENERS];
 	struct listener_cert lc[DAEMON_MAX_LISTENERS];
 	size_t nls;
+	struct dkim_keyring keys;   /* signs authenticated submissions */
 };
 
 enum { OPTS_OK = 0, OPTS_UNKNOWN = -1, OPTS_TOOLONG = -2, OPTS_KEYONLY = -3 };
@@ -393,6 +395,9 @@ int smtpd_main(int argc, char **argv)
 		d.ls[i].no_ip_cap = d.lopts[i].proxy;
 		d.nls++;
 	}
+	/* Read like the TLS key: before the privileges go. */
+	cli_load_dkim_keys(&d.keys, &d.cfg);
+	d.srv.dkim = &d.keys;
 	/* Under a super-server too: the key and the users file are read. */
 	drop_privileges(&d);
 	if (spool_open(&d.spool, config_str(&d.cfg, CFG_SPOOL), 1, &e) < 0)

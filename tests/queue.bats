@@ -156,6 +156,17 @@ PY
 	echo "$line"
 	[[ "$line" == *"state=deferred attempts=1"* ]]
 	[[ "$line" == *"error=host%20mx.example.org[127.0.0.1]%20said:%204"* ]]
+	# the log: one quoting rule, a token or "text", \xHH the only escape
+	[[ "$output" == *'to=<eve@example.org> status=deferred attempts=1 delay='*'s reason="host mx.example.org[127.0.0.1] said: 4'* ]]
+	grep 'to=<eve@example.org>' <<<"$output" | /usr/bin/python3 -c '
+import re, sys
+line = sys.stdin.read()
+kv = {k: re.sub(r"\\x([0-9a-f]{2})", lambda m: chr(int(m.group(1), 16)), v.strip("\""))
+      for k, v in re.findall(r"(\w+)=(\"[^\"]*\"|\S*)", line)}
+assert kv["status"] == "deferred", kv
+assert kv["reason"].startswith("host mx.example.org[127.0.0.1] said: 4"), kv
+assert "\\x20" not in line, line
+'
 	next=$(echo "$line" | sed 's/.* next=\([0-9]*\).*/\1/')
 	[ "$next" -ge $((now + 300)) ] && [ "$next" -le $((now + 310)) ]
 	# not due yet: a plain run leaves it alone

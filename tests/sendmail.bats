@@ -285,7 +285,7 @@ refused() { # EXPECTED-STATUS, then the command in "run"
 	! ldd "$PB" | grep -q libasan || skip "the ASan runtime cannot run without /proc"
 	unshare --mount sh -c 'mount -t tmpfs none /proc && exec strace -f -o "$T/trace" \
 		-e trace=openat,fsync,linkat,renameat,renameat2,rename,exit_group "$PB" sendmail a@x.example < "$T/in"'
-	grep -q 'spool/tmp/.*\.msg", O_WRONLY|O_CREAT|O_EXCL' "$T/trace"
+	grep -q 'spool/tmp/.*\.msg", O_RDWR|O_CREAT|O_EXCL' "$T/trace"
 	! grep -q O_TMPFILE "$T/trace" || false
 	# fsync, fsync, link, rename (the commit), fsync (queue dir), exit
 	seq=$(grep -oE '^[0-9]+ +(fsync|linkat|renameat2?|rename|exit_group)' "$T/trace" | awk '{print $2}' | tr '\n' ' ')

@@ -1,57 +1,47 @@
-/* auth_dns.c — TXT records from the DNS for SPF, DKIM and DMARC; see
- * auth_dns.h.
- *
- * Interim: asks through dns_exchange and reads the TXT strings with
- * ldns, until net/dns_records.c's dns_lookup (which the SPF work brings)
- * is on main; then this becomes a thin adapter over it.
- */
+/* auth_dns.c — TXT records from the DNS for DKIM and DMARC, through
+ * net/dns_records.h; see auth_dns.h. */
 #include "auth/auth_dns.h"
 
-#include <string.h>
+#include <stdlib.h>
 
 #include "net/dns.h"
-#include "net/dns_query.h"
-#include "base/lazylib.h"
-
-#define DNS_TXT_TYPE 16
+#include "net/dns_records.h"
 
 int auth_dns_txt(void *ctx, const char *name, struct buf *out, struct mail_err *e)
 {
-	struct dns *d = ctx;
-	unsigned char ans[65535];
-	size_t len = 0;
-	if (dns_exchange(d, name, DNS_TXT_TYPE, 0, ans, sizeof ans, &len, e) < 0)
-		return e->smtp >= 500 ? 0 : -1;
-	ldns_pkt *pkt = NULL;
-	if (ldns_wire2pkt(&pkt, ans, len) != LDNS_STATUS_OK || !pkt) {
-		err_set(e, EX_TEMPFAIL, 451, "4.4.3", "malformed DNS answer for %s TXT", name);
-		return -1;
-	}
-	int rcode = ldns_pkt_get_rcode(pkt), n = 0;
-	if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
-		ldns_pkt_free(pkt);
-		err_set(e, EX_TEMPFAIL, 451, "4.4.3", "DNS lookup of %s TXT failed (rcode %d)", name, rcode);
-		return -1;
-	}
-	const ldns_rr_list *an = ldns_pkt_answer(pkt);
-	for (size_t i = 0; an && i < ldns_rr_list_rr_count(an); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(an, i);
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT)
-			continue;
-		for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
-			const ldns_rdf *f = ldns_rr_rdf(rr, k);
-			const unsigned char *p = ldns_rdf_data(f);
-			size_t sz = ldns_rdf_size(f);
-			if (sz >= 1 && (size_t)p[0] + 1 <= sz)
-				buf_add(out, p + 1, p[0]);
-		}
-		buf_addc(out, '\0');
-		n++;
-	}
-	ldns_pkt_free(pkt);
-	if (!buf_ok(out)) {
+	struct dns_reply *r = malloc(sizeof *r); /* 32 records: too big for some stacks */
+	if (!r) {
 		err_set(e, EX_TEMPFAIL, 451, "4.3.0", "out of memory");
 		return -1;
 	}
+	int n = 0;
+	switch (dns_lookup(ctx, name, DNS_T_TXT, r, e)) {
+	case DNS_FOUND:
+		for (size_t i = 0; i < r->n; i++) {
+			size_t len = 0;
+			const char *txt = dns_rr_txt(r, i, &len);
+			if (!txt)
+				continue;
+			/* A NUL inside a record cannot be part of a key or policy
+			 * record; the record is cut there, which makes it invalid. */
+			buf_add(out, txt, len);
+			buf_addc(out, '\0');
+			n++;
+		}
+		dns_reply_free(r);
+		if (!buf_ok(out)) {
+			err_set(e, EX_TEMPFAIL, 451, "4.3.0", "out of memory");
+			n = -1;
+		}
+		break;
+	case DNS_NODATA:
+	case DNS_NXDOMAIN:
+		dns_reply_free(r);
+		break;
+	case DNS_TEMPFAIL:
+		n = -1;
+		break;
+	}
+	free(r);
 	return n;
 }

@@ -27,6 +27,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_DEFAULT_USER] = { "default_user", CT_STRING, "nobody", "identity for files and programs named in a root-owned aliases file" },
 	[CFG_DELAY_WARNING] = { "delay_warning", CT_DURATION, "0", "warn the sender once when mail is still undelivered after this long (0: never)" },
 	[CFG_DETAIL_FOLDERS] = { "detail_folders", CT_BOOL, "no", "deliver user+detail into the Maildir++ folder .detail when it exists" },
+	[CFG_DKIM_KEYS] = { "dkim_keys", CT_STRING, "", "file of DKIM signing keys: lines DOMAIN SELECTOR KEYFILE [ALGORITHM]; mail from those domains is signed as it is queued" },
 	[CFG_DNS_TIMEOUT] = { "dns_timeout", CT_DURATION, "5s", "wait for one DNS answer (per try; two tries per nameserver)" },
 	[CFG_DOMAIN_CONCURRENCY] = { "domain_concurrency", CT_NUMBER, "0", "most deliveries at once to one remote domain, over all runners (0: queue_workers only)" },
 	[CFG_HOP_LIMIT] = { "hop_limit", CT_NUMBER, "50", "most Received: fields before a message is refused as a loop" },

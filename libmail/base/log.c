@@ -45,7 +45,9 @@ void log_event(enum log_level lvl, const char *qid, const char *fmt, ...)
 		syslog(prio[lvl], "%s", line);
 }
 
-static char *escape(char *out, size_t cap, const char *s, size_t n, int keep_spaces)
+enum escape_mode { ESC_TOKEN, ESC_TEXT, ESC_QUOTED };
+
+static char *escape(char *out, size_t cap, const char *s, size_t n, enum escape_mode mode)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
@@ -53,8 +55,8 @@ static char *escape(char *out, size_t cap, const char *s, size_t n, int keep_spa
 		return out;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		int plain = keep_spaces ? (c >= 0x20 && c != 0x7f && c != '\\')
-					: (c > 0x20 && c < 0x7f && c != '"' && c != '\\');
+		int plain = mode == ESC_TOKEN ? (c > 0x20 && c < 0x7f && c != '"' && c != '\\')
+					      : (c >= 0x20 && c != 0x7f && c != '\\' && (mode == ESC_TEXT || c != '"'));
 		if (o + (plain ? 1 : 4) >= cap)
 			break;
 		if (plain) {
@@ -72,10 +74,15 @@ static char *escape(char *out, size_t cap, const char *s, size_t n, int keep_spa
 
 char *log_value(char *out, size_t cap, const char *s, size_t n)
 {
-	return escape(out, cap, s, n, 0);
+	return escape(out, cap, s, n, ESC_TOKEN);
 }
 
 char *log_text(char *out, size_t cap, const char *s, size_t n)
 {
-	return escape(out, cap, s, n, 1);
+	return escape(out, cap, s, n, ESC_TEXT);
+}
+
+char *log_quoted(char *out, size_t cap, const char *s, size_t n)
+{
+	return escape(out, cap, s, n, ESC_QUOTED);
 }

@@ -4,6 +4,12 @@
  * POSTBOX_LOG=stderr is set, in which case they go to stderr prefixed with
  * the program name. Values that may hold hostile bytes are passed through
  * log_value() first so a CR or LF can never forge a log line.
+ *
+ * One quoting rule for every line, readable by people and parseable by
+ * scripts: a value is either a token (key=value, no spaces: log_value) or
+ * text in double quotes (key="a reply with spaces": log_quoted), and the only
+ * escape, in both, is \xHH (a control byte, a backslash, a quote, and in a
+ * token a space). A parser splits on key=("[^"]*"|\S*) and undoes \xHH.
  */
 #ifndef POSTBOX_LOG_H
 #define POSTBOX_LOG_H
@@ -26,5 +32,8 @@ char *log_value(char *out, size_t cap, const char *s, size_t n);
 /* The same for text shown to a person: spaces and quotes stay, control
  * characters and backslashes become \xHH. */
 char *log_text(char *out, size_t cap, const char *s, size_t n);
+/* The same for a log value written in double quotes (key="%s"): quotes
+ * become \xHH too. */
+char *log_quoted(char *out, size_t cap, const char *s, size_t n);
 
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/dkim_spool.h"
 #include "base/utf8.h"
 #include "msg/header.h"
 #include "queue/retry.h"
@@ -292,7 +293,8 @@ int dsn_build(struct buf *out, const struct envelope *env, const enum dsn_action
 	return 0;
 }
 
-int dsn_enqueue(struct spool *s, const struct envelope *env, const enum dsn_action *actions, int msg_fd,
+int dsn_enqueue(struct spool *s, const struct dkim_keyring *dkim, const struct envelope *env,
+		const enum dsn_action *actions, int msg_fd,
 		const char *host, char *id_out, size_t id_cap, struct mail_err *e)
 {
 	enum dsn_action *want = calloc(env->nrcpt ? env->nrcpt : 1, sizeof *want);
@@ -329,6 +331,12 @@ int dsn_enqueue(struct spool *s, const struct envelope *env, const enum dsn_acti
 		goto done;
 	}
 	to->notify = NOTIFY_NEVER;
+	/* Signed like any mail from our domain, so that the bounce passes
+	 * the sender's DMARC check when it comes back to them. */
+	if (dkim_sign_spooled(dkim, &tx, (long long)time(NULL), e) < 0) {
+		spool_abort(&tx);
+		goto done;
+	}
 	if (spool_commit(&tx, &bounce, e) < 0)
 		goto done;
 	str_copy(id_out, id_cap, bounce.id, strlen(bounce.id));

@@ -39,7 +39,9 @@ int dsn_build(struct buf *out, const struct envelope *env, const enum dsn_action
 /* Build and commit the report for env to env->sender. 1 queued (id_out
  * holds its queue id), 0 nothing to send (null sender, nobody wants it),
  * -1 error (nothing queued). */
-int dsn_enqueue(struct spool *s, const struct envelope *env, const enum dsn_action *actions, int msg_fd,
+struct dkim_keyring;
+int dsn_enqueue(struct spool *s, const struct dkim_keyring *dkim, const struct envelope *env,
+		const enum dsn_action *actions, int msg_fd,
 		const char *host, char *id_out, size_t id_cap, struct mail_err *e);
 
 #endif

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "auth/dkim_spool.h"
 #include "base/read_all.h"
 #include "msg/addr.h"
 #include "base/log.h"
@@ -18,6 +20,7 @@
 
 struct entry {
 	struct spool *spool;
+	const struct dkim_keyring *dkim;
 	int dir_fd;                 /* incoming/ */
 	char id[QID_MAX];
 	char why[300];
@@ -102,6 +105,10 @@ static int requeue(struct entry *en, struct envelope *env, int msg_fd, long long
 	}
 	buf_free(&b);
 	env->arrival = arrival;
+	if (dkim_sign_spooled(en->dkim, &tx, (long long)time(NULL), e) < 0) {
+		spool_abort(&tx);
+		return -2;
+	}
 	return spool_commit(&tx, env, e) < 0 ? -2 : 0;
 }
 
@@ -190,7 +197,7 @@ refused:
 	return 0;
 }
 
-int spool_pickup(struct spool *s, const char *hostname, long long max_size,
+int spool_pickup(struct spool *s, const struct dkim_keyring *dkim, const char *hostname, long long max_size,
 		 struct pickup_result *res, struct mail_err *e)
 {
 	char path[sizeof s->dir + 16];
@@ -202,7 +209,7 @@ int spool_pickup(struct spool *s, const char *hostname, long long max_size,
 			return 0;
 		return err_sys(e, "spool: %s", path);
 	}
-	struct entry en = { .spool = s, .dir_fd = dirfd(d) };
+	struct entry en = { .spool = s, .dkim = dkim, .dir_fd = dirfd(d) };
 	struct dirent *de;
 	int r = 0;
 	while ((de = readdir(d))) {

@@ -26,7 +26,9 @@ struct pickup_result {
 };
 
 /* hostname qualifies a user's own address (login@hostname). */
-int spool_pickup(struct spool *s, const char *hostname, long long max_size,
+struct dkim_keyring;
+/* dkim (may be NULL): the keys that sign what is moved, by its From:. */
+int spool_pickup(struct spool *s, const struct dkim_keyring *dkim, const char *hostname, long long max_size,
 		 struct pickup_result *res, struct mail_err *e);
 
 #endif

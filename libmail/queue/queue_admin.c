@@ -85,7 +85,7 @@ static int expire(struct spool *s, struct envelope *env, const char *host, struc
 		if (damaged > 0 && !e->msg[0])
 			err_set(e, EX_DATAERR, 554, "5.3.0", "%s: the message file is damaged; moved to corrupt/",
 				env->id);
-		else if (damaged == 0 && dsn_enqueue(s, env, act, fd, host, bid, sizeof bid, e) >= 0)
+		else if (damaged == 0 && dsn_enqueue(s, NULL, env, act, fd, host, bid, sizeof bid, e) >= 0)
 			rv = spool_remove(s, env->id, e);
 		close(fd);
 	}

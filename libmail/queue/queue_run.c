@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "auth/dkim_keyring.h"
 #include "base/log.h"
 #include "queue/local_transport.h"
 #include "queue/pickup.h"
@@ -34,7 +35,7 @@ static void on_signal(int sig)
 }
 
 /* The spool's leftovers and incoming/: what a full run does first. */
-static void sweep(struct spool *spool, const struct config *cfg)
+static void sweep(struct spool *spool, const struct dkim_keyring *keys, const struct config *cfg)
 {
 	struct mail_err e;
 	struct pickup_result picked;
@@ -43,7 +44,7 @@ static void sweep(struct spool *spool, const struct config *cfg)
 		log_warn(NULL, "%s", e.msg);
 	/* What unprivileged users dropped into incoming/ joins the queue. */
 	if (spool_trusted(spool, getuid()) &&
-	    spool_pickup(spool, config_str(cfg, CFG_HOSTNAME), config_num(cfg, CFG_MAX_MESSAGE_SIZE), &picked,
+	    spool_pickup(spool, keys, config_str(cfg, CFG_HOSTNAME), config_num(cfg, CFG_MAX_MESSAGE_SIZE), &picked,
 			 &e) < 0)
 		log_warn(NULL, "%s", e.msg);
 }
@@ -83,6 +84,13 @@ static int run(const struct config *cfg, const struct runner_filter *filter, lon
 		return err_set(e, EX_CONFIG, 0, "", "queue_workers: expected 1 to %d, got %lld", RUNNER_WORKERS_MAX,
 			       workers);
 	}
+	/* The keys sign bounces and what pickup moves. */
+	static struct dkim_keyring keys;
+	if (dkim_keyring_load(&keys, config_str(cfg, CFG_DKIM_KEYS), e) < 0) {
+		e->ex = EX_CONFIG;
+		spool_close(&spool);
+		return -1;
+	}
 	if (runner_init(&r, &spool, cfg, e) < 0 || remote_init(&remote, cfg, e) < 0) {
 		if (e->ex != EX_OSERR)
 			e->ex = EX_CONFIG;
@@ -99,6 +107,7 @@ static int run(const struct config *cfg, const struct runner_filter *filter, lon
 	r.remote.ctx = &remote;
 	r.local.deliver = local_deliver;
 	r.local.ctx = &local;
+	r.dkim = &keys;
 	r.filter = filter;
 	r.workers = filter && filter->nids == 1 ? 1 : (int)workers;
 	if (every) {
@@ -115,7 +124,7 @@ static int run(const struct config *cfg, const struct runner_filter *filter, lon
 		struct mail_err e2;
 		remote_idle(&remote);
 		if (!kick)
-			sweep(&spool, cfg);
+			sweep(&spool, &keys, cfg);
 		if ((kick ? run_named(&r, filter, &e2) : runner_run(&r, &e2)) < 0) {
 			log_err(NULL, "%s", e2.msg);
 			*e = e2;

@@ -97,11 +97,12 @@ static const char *domain_of(const char *addr)
 
 static void log_result(const char *id, const struct rcpt *r, long long arrival, long long now)
 {
-	char to[ADDR_TEXT_MAX * 4 + 1], said[ENV_ERROR_MAX * 4 + 1];
+	char to[ADDR_TEXT_MAX * 4 + 1], reason[ENV_ERROR_MAX * 4 + 1];
 	log_value(to, sizeof to, r->addr, strlen(r->addr));
-	log_value(said, sizeof said, r->error, strlen(r->error));
-	log_info(id, "to=<%s> status=%s attempts=%d delay=%llds said=%s", to, rcpt_state_name(r->state),
-		 r->attempts, now - arrival, said);
+	log_quoted(reason, sizeof reason, r->error, strlen(r->error));
+	/* "reason", not "said": the text may be our own decision (retry.c) */
+	log_info(id, "to=<%s> status=%s attempts=%d delay=%llds reason=\"%s\"", to, rcpt_state_name(r->state),
+		 r->attempts, now - arrival, reason);
 }
 
 /* Take one of the domain's delivery slots: a free one if any, else wait
@@ -239,7 +240,7 @@ static int process(struct runner *r, struct envelope *env, struct mail_err *e)
 	if (any_report) {
 		char bid[QID_MAX];
 		const char *host = config_str(r->cfg, CFG_HOSTNAME);
-		if (dsn_enqueue(r->spool, env, actions, msg_fd, host, bid, sizeof bid, e) < 0) {
+		if (dsn_enqueue(r->spool, r->dkim, env, actions, msg_fd, host, bid, sizeof bid, e) < 0) {
 			err_wrap(e, "runner: %s: cannot queue the delivery report", env->id);
 			goto out;
 		}

@@ -56,6 +56,7 @@ struct runner {
 	const struct config *cfg;
 	struct transport local, remote;
 	const struct runner_filter *filter;   /* may be NULL */
+	const struct dkim_keyring *dkim;      /* signs bounces; may be NULL */
 	long long now;                        /* fixed clock for tests; 0 = time() */
 	long long lifetime;
 	long long delay_warning;              /* 0: no delay warnings */

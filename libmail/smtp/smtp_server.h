@@ -67,6 +67,7 @@ struct smtp_server {
 	smtp_local_fn local;     /* NULL: every local-domain address exists */
 	void *ctx;               /* for the three callbacks */
 	struct smtp_queued *queued;  /* NULL: not recorded (the queue runner finds them) */
+	const struct dkim_keyring *dkim; /* signs authenticated submissions; may be NULL */
 	struct anvil *anvil;     /* counters shared by all sessions (failed
 	                          * logins, rates); NULL: no limit across
 	                          * sessions (inetd mode) */

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "auth/dkim_spool.h"
 #include "base/log.h"
 #include "msg/mime.h"
 #include "msg/smtp_data.h"
@@ -113,6 +114,12 @@ static void finish_message(struct session *s, const struct smtp_data *d)
 		int code = s->tx_err.smtp == 452 ? 452 : 451;
 		smtpd_reply(s, "%d %s Cannot accept the message now, try again later", code,
 			   code == 452 ? "4.3.1" : "4.3.0");
+	} else if (s->user[0] && dkim_sign_spooled(s->srv->dkim, &s->tx, (long long)time(NULL), &e) < 0) {
+		/* An authenticated submission leaves signed or not at all. */
+		spool_abort(&s->tx);
+		s->tx_open = 0;
+		log_err(NULL, "client=%s event=dkim-failed error=\"%s\"", s->peer.text, e.msg);
+		smtpd_reply(s, "451 4.3.0 Cannot sign the message now, try again later");
 	} else if (spool_commit(&s->tx, &s->env, &e) < 0) {
 		s->tx_open = 0;
 		log_err(NULL, "client=%s event=commit-failed error=\"%s\"", s->peer.text, e.msg);

@@ -199,7 +199,7 @@ static int begin(struct spool *s, struct spool_tx *tx, struct mail_err *e)
 			spool_new_id(tx->id, sizeof tx->id);
 		if (tx_path(path, sizeof path, tx, ".msg") < 0)
 			return err_sys(e, "spool: %s", s->dir);
-		tx->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		tx->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (tx->fd >= 0)
 			return 0;
 		if (errno != EEXIST)
@@ -271,6 +271,42 @@ void spool_abort(struct spool_tx *tx)
 	if (!tx->anonymous && tx_path(path, sizeof path, tx, ".env") == 0)
 		unlink(path);
 	tx_release(tx);
+}
+
+int spool_prepend(struct spool_tx *tx, const void *prefix, size_t n, struct mail_err *e)
+{
+	struct spool_tx nt = *tx;
+	nt.size = 0;
+	nt.crc = 0;
+	char old_path[sizeof tx->spool->dir + 64], new_path[sizeof tx->spool->dir + 64];
+	if (begin(tx->spool, &nt, e) < 0)
+		return -1;
+	int rc = spool_write(&nt, prefix, n, e);
+	char chunk[65536];
+	for (long long off = 0; rc == 0 && off < tx->size;) {
+		ssize_t r = pread(tx->fd, chunk, sizeof chunk, off);
+		if (r <= 0) {
+			rc = err_sys(e, "spool: read back %s/%s/%s%s.msg", tx->spool->dir, tx->area, tx->prefix, tx->id);
+			break;
+		}
+		rc = spool_write(&nt, chunk, (size_t)r, e);
+		off += r;
+	}
+	/* The new file takes the old one's place and id (a Received field
+	 * may already name it). A named temp file is renamed over the old. */
+	if (rc == 0 && !nt.anonymous &&
+	    (tx_path(old_path, sizeof old_path, tx, ".msg") < 0 || tx_path(new_path, sizeof new_path, &nt, ".msg") < 0 ||
+	     rename(new_path, old_path) < 0))
+		rc = err_sys(e, "spool: rename %s", new_path);
+	if (rc < 0) {
+		nt.commit_fd = -1; /* shared with tx, which keeps it */
+		spool_abort(&nt);
+		return -1;
+	}
+	close(tx->fd);
+	memcpy(nt.id, tx->id, sizeof nt.id);
+	*tx = nt;
+	return 0;
 }
 
 /* Write a whole file durably at path: O_EXCL create, write, fsync, close. */

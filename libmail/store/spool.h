@@ -65,6 +65,12 @@ int spool_begin(struct spool *s, struct spool_tx *tx, struct mail_err *e);
  * into incoming/ (same protocol, temp names start with "."). */
 int spool_begin_incoming(struct spool *s, struct spool_tx *tx, struct mail_err *e);
 int spool_write(struct spool_tx *tx, const void *p, size_t n, struct mail_err *e);
+/* Put prefix in front of the message written so far (a header field that
+ * can only be made once the whole message is known, as a DKIM
+ * signature): a new temp file gets prefix and a copy of the message and
+ * takes the old one's place in tx, with the same id. On failure tx is as
+ * it was. The message can be read back through tx->fd (pread). */
+int spool_prepend(struct spool_tx *tx, const void *prefix, size_t n, struct mail_err *e);
 /* Commit with this envelope (its id, arrival, size and crc are filled in). */
 int spool_commit(struct spool_tx *tx, struct envelope *env, struct mail_err *e);
 void spool_abort(struct spool_tx *tx);

@@ -135,3 +135,62 @@ UNIT_TEST(dkim_header_canonicalization)
 	CHECK_STR(buf_cstr(&b), "from:two\r\nfrom:one\r\nsubject:s\r\n");
 	buf_free(&b);
 }
+
+/* --- DMARC: the record and organizational domains --- */
+#include "auth/dmarc_psl.h"
+#include "msg/dmarc_record.h"
+#include "msg/from_domain.h"
+
+UNIT_TEST(dmarc_record_values)
+{
+	struct dmarc_record r;
+	const char *why = NULL;
+	const char *full = "v=DMARC1; p=reject; sp=none; pct=25; adkim=s; rua=mailto:a@x.org";
+	CHECK(dmarc_record_parse(full, strlen(full), &r, &why) == 0);
+	CHECK(r.p == DMARC_P_REJECT && r.sp == DMARC_P_NONE && r.pct == 25 && r.adkim_strict && !r.aspf_strict);
+	CHECK_STR(r.rua, "mailto:a@x.org");
+	CHECK(dmarc_record_parse("v=DMARC1; p=quarantine; pct=101; aspf=x", 38, &r, &why) == 0);
+	CHECK(r.p == DMARC_P_QUARANTINE && r.sp == DMARC_P_QUARANTINE && r.pct == 100 && !r.aspf_strict);
+	CHECK(dmarc_record_parse("v=DMARC1; rua=mailto:a@x.org", 28, &r, &why) == 0 && r.p == DMARC_P_NONE);
+	CHECK(dmarc_record_parse("v=DMARC1; p=bogus", 17, &r, &why) < 0);
+	CHECK(dmarc_record_parse("p=reject; v=DMARC1", 18, &r, &why) < 0);
+	CHECK(!dmarc_record_is_dmarc("v=DMARC10; p=none", 17));
+	CHECK(dmarc_record_is_dmarc("v=DMARC1", 8));
+}
+
+UNIT_TEST(psl_organizational_domain)
+{
+	const char *list = "// comment\ncom\nuk\nco.uk\n*.ck\n!www.ck\nblogspot.com\n";
+	struct psl p;
+	struct mail_err e;
+	char out[256];
+	CHECK(psl_load_text(&p, list, strlen(list), &e) == 0 && p.n == 6);
+	psl_org_domain(&p, "mail.example.com", out, sizeof out);
+	CHECK_STR(out, "example.com");
+	psl_org_domain(&p, "a.b.example.co.uk", out, sizeof out);
+	CHECK_STR(out, "example.co.uk");
+	psl_org_domain(&p, "x.y.foo.ck", out, sizeof out);
+	CHECK_STR(out, "y.foo.ck");
+	psl_org_domain(&p, "a.www.ck", out, sizeof out);
+	CHECK_STR(out, "www.ck");
+	psl_org_domain(&p, "me.blogspot.com", out, sizeof out);
+	CHECK_STR(out, "me.blogspot.com");
+	psl_org_domain(&p, "example.test", out, sizeof out);   /* the implicit "*" rule */
+	CHECK_STR(out, "example.test");
+	psl_org_domain(&p, "co.uk", out, sizeof out);
+	CHECK_STR(out, "co.uk");
+	psl_free(&p);
+}
+
+UNIT_TEST(from_domain_cases)
+{
+	char d[256];
+	const char *one = "From: \"A, B\" <a@Mail.Example.COM>\nTo: x@y\n\n";
+	CHECK(from_domain(one, strlen(one), d, sizeof d) == FROM_ONE);
+	CHECK_STR(d, "mail.example.com");
+	const char *none = "To: x@y\n\n", *two = "From: a@x.org\nFrom: b@x.org\n\n", *list = "From: a@x.org, b@y.org\n\n";
+	CHECK(from_domain(none, strlen(none), d, sizeof d) == FROM_NONE);
+	CHECK(from_domain(two, strlen(two), d, sizeof d) == FROM_SEVERAL);
+	CHECK(from_domain(list, strlen(list), d, sizeof d) == FROM_SEVERAL);
+	CHECK(from_domain("From: root\n\n", 12, d, sizeof d) == FROM_BAD);
+}

@@ -1,0 +1,152 @@
+/* auth_results.c — SPF, DKIM and DMARC together, and RFC 8601's field;
+ * see auth_results.h. */
+#include "auth/auth_results.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "auth/auth_message.h"
+
+struct reading {
+	struct auth_check *c;
+	struct buf *hdr;
+};
+
+static int begin_dkim(void *ctx, const char *hdr, size_t n, struct mail_err *e)
+{
+	struct reading *r = ctx;
+	return dkim_verify_begin(&r->c->dkim, hdr, n, e);
+}
+
+static int feed_dkim(void *ctx, const char *p, size_t n, struct mail_err *e)
+{
+	(void)e;
+	struct reading *r = ctx;
+	dkim_verify_body(&r->c->dkim, p, n);
+	return 0;
+}
+
+static int random100(void)
+{
+	unsigned v = 0;
+	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
+		v = (unsigned)time(NULL);
+	return (int)(v % 100);
+}
+
+/* The domain SPF checked: the sender's, or the HELO name's. */
+static const char *spf_domain(const struct auth_check *c)
+{
+	const char *at = c->spf.sender ? strrchr(c->spf.sender, '@') : NULL;
+	return at ? at + 1 : c->spf.helo;
+}
+
+int auth_check_fd(struct auth_check *c, int fd, struct mail_err *e)
+{
+	struct buf hdr = BUF_INIT;
+	struct reading r = { c, &hdr };
+	const struct auth_message_sink sink = { begin_dkim, feed_dkim, &r };
+	memset(&c->dkim, 0, sizeof c->dkim);
+	memset(&c->spf_verdict, 0, sizeof c->spf_verdict);
+	if (auth_read_message(fd, &hdr, NULL, &sink, e) < 0) {
+		dkim_verify_free(&c->dkim);
+		buf_free(&hdr);
+		return -1;
+	}
+	dkim_verify_finish(&c->dkim, auth_dns_txt, c->dns, (long long)time(NULL));
+	spf_check(c->dns, &c->spf, &c->spf_verdict);
+	const struct dmarc_input in = { hdr.ptr ? hdr.ptr : "", hdr.len, c->spf_verdict.result, spf_domain(c), &c->dkim };
+	dmarc_check(&in, c->psl, auth_dns_txt, c->dns, random100, &c->dmarc);
+	/* The verifier points into the header section; its results are
+	 * copied out, so the text may go. */
+	for (size_t i = 0; i < c->dkim.nsig; i++) {
+		c->dkim.s[i].name = NULL;
+		c->dkim.s[i].value = NULL;
+		c->dkim.s[i].sig.nh = 0;
+	}
+	c->dkim.hdrs = NULL;
+	buf_free(&hdr);
+	return 0;
+}
+
+void auth_check_free(struct auth_check *c)
+{
+	dkim_verify_free(&c->dkim);
+	spf_verdict_free(&c->spf_verdict);
+}
+
+/* A comment's text: no parentheses, backslashes or control characters. */
+static void add_comment(struct buf *out, const char *text)
+{
+	if (!text || !*text)
+		return;
+	buf_adds(out, " (");
+	for (const char *p = text; *p; p++)
+		buf_addc(out, (*p == '(' || *p == ')' || *p == '\\' || (unsigned char)*p < 32) ? ' ' : *p);
+	buf_addc(out, ')');
+}
+
+/* A property value: as it is when it is a token or local-part@domain
+ * (RFC 8601 §2.3), else a quoted string. */
+static void add_value(struct buf *out, const char *v)
+{
+	int plain = *v != '\0';
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p <= 32 || (unsigned char)*p >= 127 || strchr("()<>,;:\\\"[]", *p))
+			plain = 0;
+	if (plain) {
+		buf_adds(out, v);
+		return;
+	}
+	buf_addc(out, '"');
+	for (const char *p = v; *p; p++) {
+		if ((unsigned char)*p < 32 || (unsigned char)*p == 127)
+			continue;
+		if (*p == '"' || *p == '\\')
+			buf_addc(out, '\\');
+		buf_addc(out, *p);
+	}
+	buf_addc(out, '"');
+}
+
+int auth_results_header(const struct auth_check *c, struct buf *out)
+{
+	buf_addf(out, "Authentication-Results: %s;\n\tspf=%s", c->authserv_id, spf_result_name(c->spf_verdict.result));
+	add_comment(out, c->spf_verdict.reason);
+	if (c->spf.sender && *c->spf.sender) {
+		buf_adds(out, " smtp.mailfrom=");
+		add_value(out, c->spf.sender);
+	} else {
+		buf_adds(out, " smtp.helo=");
+		add_value(out, c->spf.helo && *c->spf.helo ? c->spf.helo : "unknown");
+	}
+	if (c->dkim.nsig == 0)
+		buf_adds(out, ";\n\tdkim=none");
+	for (size_t i = 0; i < c->dkim.nsig; i++) {
+		const struct dkim_verify_sig *s = &c->dkim.s[i];
+		buf_addf(out, ";\n\tdkim=%s", dkim_result_name(s->result));
+		add_comment(out, s->reason);
+		if (s->sig.domain[0])
+			buf_addf(out, " header.d=%s", s->sig.domain);
+		if (s->sig.selector[0])
+			buf_addf(out, " header.s=%s", s->sig.selector);
+		if (s->sig.has_alg)
+			buf_addf(out, " header.a=%s", dkim_alg_name(s->sig.alg));
+	}
+	buf_addf(out, ";\n\tdmarc=%s", dmarc_result_name(c->dmarc.result));
+	if (c->dmarc.record_found) {
+		char policy[64];
+		snprintf(policy, sizeof policy, "p=%s dis=%s", dmarc_policy_name(c->dmarc.policy),
+			 dmarc_policy_name(c->dmarc.disposition));
+		add_comment(out, policy);
+	} else {
+		add_comment(out, c->dmarc.reason);
+	}
+	if (c->dmarc.from_domain[0])
+		buf_addf(out, " header.from=%s", c->dmarc.from_domain);
+	buf_addc(out, '\n');
+	return buf_ok(out) ? 0 : -1;
+}

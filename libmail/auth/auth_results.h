@@ -1,0 +1,42 @@
+/* auth_results.h — checking an incoming message's sender (SPF, DKIM,
+ * DMARC) and writing the verdict as one Authentication-Results field
+ * (RFC 8601).
+ *
+ *     Authentication-Results: mx.example.net;
+ *     	spf=pass smtp.mailfrom=alice@example.com;
+ *     	dkim=pass header.d=example.com header.s=sel header.a=rsa-sha256 header.b=AbCdEfGh;
+ *     	dmarc=pass (p=reject) header.from=example.com
+ *
+ * The authserv-id is our host name. Reasons go in comments, with what
+ * could end a comment or the field left out. SPF checks MAIL FROM, or
+ * HELO for the null sender (smtp.helo then).
+ */
+#ifndef POSTBOX_AUTH_RESULTS_H
+#define POSTBOX_AUTH_RESULTS_H
+
+#include "auth/dkim_verify.h"
+#include "auth/dmarc.h"
+#include "auth/dmarc_psl.h"
+#include "auth/spf.h"
+#include "base/buf.h"
+#include "base/err.h"
+
+struct auth_check {
+	struct dns *dns;
+	const struct psl *psl;
+	const char *authserv_id;    /* our host name */
+	struct spf_query spf;       /* client address, HELO, sender */
+	/* the results, filled by auth_check_fd */
+	struct spf_verdict spf_verdict;
+	struct dkim_verifier dkim;
+	struct dmarc_verdict dmarc;
+};
+
+/* Read the message from fd (header section in memory, body streamed) and
+ * check all three. -1 only when the message cannot be read (e says). */
+int auth_check_fd(struct auth_check *c, int fd, struct mail_err *e);
+/* Append the Authentication-Results field (folded, LF) for c's results. */
+int auth_results_header(const struct auth_check *c, struct buf *out);
+void auth_check_free(struct auth_check *c);
+
+#endif
