@@ -26,7 +26,7 @@ suite_setup() {
 testssl_scan() {
 	local name=$1 port=$2
 	shift 2
-	timeout 900 testssl --nodns none --color 0 --warnings batch --quiet -p -P -U "$@" \
+	timeout 1800 testssl --nodns none --color 0 --warnings batch --quiet -p -P -U "$@" \
 		"127.0.0.1:$port" > "$T/$name.txt" 2>&1 &
 	track $!
 	SCANS+=("$!:$name")
