@@ -31,15 +31,6 @@ int smtp_chat_main(int argc, char **argv);
 int smtpd_main(int argc, char **argv);
 int spf_main(int argc, char **argv);
 
-/* runq.c: one queue run (or one every `interval`, "5m"; NULL for once),
- * shared by runq and sendmail -q. Returns an exit code. */
-struct runner_filter;
-int runq_run(const struct config *cfg, const struct runner_filter *filter, const char *interval);
-long long runq_parse_interval(const char *s);
-/* After a commit: try to deliver message `id` now in a detached child
- * (immediate_delivery), so mail does not wait for the next queue run. */
-void runq_kick(const struct config *cfg, const char *id);
-
 /* --- cli.c: what every applet needs at its edge --- */
 
 /* Name the program for messages and logs. */
@@ -50,6 +41,8 @@ const char *cli_name(void);
 #define die(ex, ...) (say_error(__VA_ARGS__), exit(ex))
 void say_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* warn() for a library's callback that tells a problem as text. */
+void cli_warn_text(void *ctx, const char *text);
 /* Load the configuration (-C path, $POSTBOX_CONFIG, default) or die. */
 void cli_load_config(struct config *cfg, const char *path);
 /* Read the dkim_keys file and every key in it, or die with EX_CONFIG

@@ -75,3 +75,9 @@ void cli_help_version(int argc, char **argv, const char *usage)
 		}
 	}
 }
+
+void cli_warn_text(void *ctx, const char *text)
+{
+	(void)ctx;
+	warn("%s", text);
+}

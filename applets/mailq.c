@@ -4,11 +4,8 @@
  * Usage, options and exit codes: usage_text below, which --help prints
  * (tests/help.bats checks that it names every option the parser accepts).
  *
- * Text output follows Postfix's listing: queue id (with "!" when held),
- * size, arrival time and sender, then each pending recipient beneath with
- * its last error in parentheses; a closing "-- N Kbytes in M Requests."
- * line, or "Mail queue is empty". --json prints one object per message
- * with the field names of Postfix's `postqueue -j`.
+ * The listing (Postfix's text, or --json's postqueue -j objects) is
+ * libmail/queue/queue_list.h's; the run of --flush queue_run.h's.
  *
  * Actions apply to the IDs given ("-" reads ids from stdin, one per line
  * or the queue_id fields of mailq --json), or without ids to every message
@@ -19,7 +16,6 @@
  * the messages they submitted. Entries whose envelope cannot be parsed are
  * moved to corrupt/ (when permitted) and reported on stderr.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -29,11 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/json.h"
 #include "base/log.h"
 #include "queue/integrity.h"
 #include "queue/queue_admin.h"
-#include "queue/queue_metrics.h"
+#include "queue/queue_list.h"
+#include "queue/queue_run.h"
 #include "queue/runner.h"
 #include "store/spool.h"
 #include "applets.h"
@@ -57,89 +53,6 @@ static const char usage_text[] =
 	"(AGE: 30s, 5m, 2h, 1d), --state hold|deferred|active, --all.\n\n"
 	"Exit: 0 done, 64 usage, 65 damaged message (--show), 66 no such id,\n"
 	"75 spool unavailable or busy, 77 not your message, 78 bad config.\n";
-
-static const char *queue_name(const struct envelope *env)
-{
-	return queue_state(env);
-}
-
-static void print_json(const struct envelope *env)
-{
-	struct buf b = BUF_INIT;
-	buf_adds(&b, "{\"queue_name\":");
-	json_cstring(&b, queue_name(env));
-	buf_adds(&b, ",\"queue_id\":");
-	json_cstring(&b, env->id);
-	buf_addf(&b, ",\"arrival_time\":%lld,\"message_size\":%lld,\"forced_expire\":false,\"sender\":",
-		 env->arrival, env->size);
-	json_cstring(&b, env->sender);
-	buf_adds(&b, ",\"recipients\":[");
-	const char *sep = "";
-	for (size_t i = 0; i < env->nrcpt; i++) {
-		const struct rcpt *r = &env->rcpt[i];
-		if (!rcpt_pending(r))
-			continue;
-		buf_addf(&b, "%s{\"address\":", sep);
-		json_cstring(&b, r->addr);
-		if (r->error[0]) {
-			buf_adds(&b, ",\"delay_reason\":");
-			json_cstring(&b, r->error);
-		}
-		buf_addc(&b, '}');
-		sep = ",";
-	}
-	buf_adds(&b, "]}\n");
-	fwrite(b.ptr, 1, b.len, stdout);
-	buf_free(&b);
-}
-
-static void print_text(const struct envelope *env)
-{
-	char when[64], shown[ADDR_TEXT_MAX * 4 + 1], why[ENV_ERROR_MAX * 4 + 1];
-	time_t t = (time_t)env->arrival;
-	struct tm tm;
-	localtime_r(&t, &tm);
-	strftime(when, sizeof when, "%a %b %e %H:%M:%S", &tm);
-	log_text(shown, sizeof shown, env->sender, strlen(env->sender));
-	char id[QID_MAX + 2];
-	snprintf(id, sizeof id, "%s%s", env->id, env->held ? "!" : "");
-	printf("%-25s %8lld %s  %s\n", id, env->size, when, env->sender[0] ? shown : "MAILER-DAEMON");
-	for (size_t i = 0; i < env->nrcpt; i++) {
-		const struct rcpt *r = &env->rcpt[i];
-		if (!rcpt_pending(r))
-			continue;
-		if (r->error[0])
-			printf("%58s(%s)\n", "", log_text(why, sizeof why, r->error, strlen(r->error)));
-		printf("%58s%s\n", "", log_text(shown, sizeof shown, r->addr, strlen(r->addr)));
-	}
-	printf("\n");
-}
-
-static void print_metrics(const struct queue_metrics *m, long long now)
-{
-	struct buf b = BUF_INIT;
-	queue_metrics_write(m, now, &b);
-	fwrite(b.ptr, 1, b.len, stdout);
-	buf_free(&b);
-}
-
-/* Messages set aside in corrupt/: each has its .why file. */
-static long long count_corrupt(const char *spool_dir)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/corrupt", spool_dir);
-	DIR *d = opendir(path);
-	long long n = 0;
-	if (!d)
-		return 0;
-	for (struct dirent *de; (de = readdir(d));) {
-		size_t len = strlen(de->d_name);
-		if (len > 4 && !strcmp(de->d_name + len - 4, ".why"))
-			n++;
-	}
-	closedir(d);
-	return n;
-}
 
 enum action { ACT_LIST, ACT_FLUSH, ACT_HOLD, ACT_RELEASE, ACT_DELETE, ACT_REQUEUE, ACT_EXPIRE, ACT_SHOW };
 
@@ -186,7 +99,7 @@ static void read_ids(struct args *a)
 
 static long long age_arg(const char *opt, const char *v)
 {
-	long long s = v ? runq_parse_interval(v) : -1;
+	long long s = v ? queue_parse_interval(v) : -1;
 	if (s <= 0)
 		die(EX_USAGE, "%s: expected an age such as 30s, 5m, 2h or 1d", opt);
 	return s;
@@ -376,9 +289,12 @@ static int flush(struct spool *spool, const struct config *cfg, struct args *a)
 			return 0;
 		}
 	}
-	int r = runq_run(cfg, &f, NULL);
+	struct mail_err e;
+	int r = queue_run(cfg, &f, 0, &e);
+	if (r < 0)
+		say_error("%s", e.msg);
 	runner_filter_free(&f);
-	return r;
+	return r < 0 ? e.ex : 0;
 }
 
 int mailq_main(int argc, char **argv)
@@ -386,24 +302,24 @@ int mailq_main(int argc, char **argv)
 	cli_help_version(argc, argv, usage_text);
 	struct args a;
 	parse_args(argc, argv, &a);
-	const char *path = a.config;
-	int json = a.json || a.metrics;
 	if (a.metrics && a.action != ACT_LIST)
 		die(EX_USAGE, "--metrics lists; it takes no action");
 	struct config cfg;
-	cli_load_config(&cfg, path);
+	cli_load_config(&cfg, a.config);
 	const char *dir = config_str(&cfg, CFG_SPOOL);
-	struct spool spool;
 	struct mail_err e;
+	if (a.action == ACT_LIST) {
+		struct queue_list_opts lo = { .sel = a.sel, .json = a.json, .metrics = a.metrics, .problem = cli_warn_text };
+		int r = queue_list(dir, &lo, stdout, &e);
+		if (r < 0)
+			say_error("%s", e.msg);
+		config_free(&cfg);
+		return r < 0 ? e.ex : 0;
+	}
+	struct spool spool;
 	struct stat st;
 	if (stat(dir, &st) < 0 && errno == ENOENT) {
-		if (a.action == ACT_LIST && a.metrics) {
-			struct queue_metrics none;
-			queue_metrics_init(&none);
-			print_metrics(&none, 0);
-		} else if (a.action == ACT_LIST && !json)
-			printf("Mail queue is empty\n");
-		else if (a.action != ACT_LIST && a.nids)
+		if (a.nids)
 			die(EX_NOINPUT, "%s: not in the queue (no spool at %s)", a.ids[0], dir);
 		config_free(&cfg);
 		return 0;
@@ -413,67 +329,14 @@ int mailq_main(int argc, char **argv)
 	if (spool.queue_fd < 0)
 		die(EX_NOPERM, "%s/queue: only root and the spool's owner may list this queue", dir);
 	uid_t uid = getuid();
-	int sees_all = uid == 0 || st.st_uid == uid;
-	if (!sees_all)
+	if (uid != 0 && st.st_uid != uid)
 		a.sel.uid = (long long)uid;
-	if (a.action != ACT_LIST) {
-		int r = a.action == ACT_SHOW ? show(&spool, a.ids[0], a.sel.uid)
-			: a.action == ACT_FLUSH ? flush(&spool, &cfg, &a) : act(&spool, &cfg, &a);
-		for (size_t i = 0; i < a.nids; i++)
-			free(a.ids[i]);
-		free(a.ids);
-		spool_close(&spool);
-		config_free(&cfg);
-		return fflush(stdout) == 0 ? r : EX_IOERR;
-	}
-
-	char **ids;
-	size_t n;
-	if (spool_list(&spool, &ids, &n, &e) < 0)
-		die(EX_TEMPFAIL, "%s", e.msg);
-	long long total = 0, now = (long long)time(NULL);
-	size_t shown = 0;
-	struct queue_metrics metrics;
-	queue_metrics_init(&metrics);
-	for (size_t i = 0; i < n; i++) {
-		struct envelope env;
-		if (spool_read_envelope(&spool, ids[i], &env, &e) < 0) {
-			if (e.sys == ENOENT)
-				continue; /* delivered while we looked */
-			if (sees_all && e.ex == EX_DATAERR &&
-			    spool_quarantine(&spool, ids[i], e.msg, NULL) == 0)
-				warn("%s: %s; moved to %s/corrupt", ids[i], e.msg, dir);
-			else
-				warn("%s: %s", ids[i], e.msg);
-			continue;
-		}
-		if (queue_select_match(&a.sel, &env, now)) {
-			if (!json && shown == 0)
-				printf("%-25s %8s %-20s  %s\n", "-Queue ID-", "--Size--",
-				       "----Arrival Time----", "-Sender/Recipient-------");
-			if (a.metrics)
-				queue_metrics_add(&metrics, &env);
-			else if (json)
-				print_json(&env);
-			else
-				print_text(&env);
-			total += env.size;
-			shown++;
-		}
-		envelope_free(&env);
-	}
-	if (a.metrics) {
-		metrics.corrupt = count_corrupt(dir);
-		print_metrics(&metrics, now);
-	} else if (!json) {
-		if (shown == 0)
-			printf("Mail queue is empty\n");
-		else
-			printf("-- %lld Kbytes in %zu Request%s.\n", (total + 1023) / 1024, shown,
-			       shown == 1 ? "" : "s");
-	}
-	spool_ids_free(ids, n);
+	int r = a.action == ACT_SHOW ? show(&spool, a.ids[0], a.sel.uid)
+		: a.action == ACT_FLUSH ? flush(&spool, &cfg, &a) : act(&spool, &cfg, &a);
+	for (size_t i = 0; i < a.nids; i++)
+		free(a.ids[i]);
+	free(a.ids);
 	spool_close(&spool);
 	config_free(&cfg);
-	return fflush(stdout) == 0 ? 0 : EX_IOERR;
+	return fflush(stdout) == 0 ? r : EX_IOERR;
 }

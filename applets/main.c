@@ -4,6 +4,8 @@
  * The applet is basename(argv[0]) when that names one (a "postbox-"
  * prefix is allowed, so that a package can install links such as
  * postbox-smtpd that clash with no other program), else argv[1].
+ * --libs prints the sonames of the libraries postbox loads with dlopen
+ * (base/lazylib.h), one a line: the dependencies packagers declare.
  */
 #include <errno.h>
 #include <limits.h>
@@ -14,30 +16,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/lazylib.h"
 #include "applets.h"
 
 struct applet {
 	const char *name;
 	int (*main)(int argc, char **argv);
 	int link;                /* installed as a link by --install */
+	unsigned libs;           /* loaded before it starts (lazylib.h): the ones
+				  * it always uses, and smtp-chat's before its
+				  * threads; the others load where they are used */
 	const char *summary;
 };
 
 /* Sorted by name. */
 static const struct applet applets[] = {
-	{ "authcheck", authcheck_main, 0, "the Authentication-Results (SPF, DKIM, DMARC) smtpd would add to a message" },
-	{ "config", config_main, 0, "print the effective configuration" },
-	{ "deliver", deliver_main, 1, "deliver one message into a Maildir, an mbox or a program" },
-	{ "dkim", dkim_main, 0, "DKIM: sign a message, verify its signatures, make keys" },
-	{ "mailq", mailq_main, 1, "list the mail queue (text or JSON)" },
-	{ "passwd", passwd_main, 0, "make a password hash for the users file" },
-	{ "pickup", pickup_main, 0, "move users' submissions from incoming/ into the queue" },
-	{ "pop3d", pop3d_main, 1, "POP3 server for the users' Maildirs" },
-	{ "runq", runq_main, 1, "run the mail queue now (sendmail -q)" },
-	{ "sendmail", sendmail_main, 1, "submit a message (sendmail-compatible)" },
-	{ "smtp-chat", smtp_chat_main, 1, "scripted SMTP client, probes and load generator" },
-	{ "smtpd", smtpd_main, 1, "ESMTP server: inetd or standalone, MTA and submission" },
-	{ "spf", spf_main, 0, "SPF verdict (RFC 7208) for a client address and sender" },
+	{ "authcheck", authcheck_main, 0, 0, "the Authentication-Results (SPF, DKIM, DMARC) smtpd would add to a message" },
+	{ "config", config_main, 0, 0, "print the effective configuration" },
+	{ "deliver", deliver_main, 1, 0, "deliver one message into a Maildir, an mbox or a program" },
+	{ "dkim", dkim_main, 0, LAZYLIB_OPENSSL, "DKIM: sign a message, verify its signatures, make keys" },
+	{ "mailq", mailq_main, 1, 0, "list the mail queue (text or JSON)" },
+	{ "passwd", passwd_main, 0, LAZYLIB_CRYPT, "make a password hash for the users file" },
+	{ "pickup", pickup_main, 0, 0, "move users' submissions from incoming/ into the queue" },
+	{ "pop3d", pop3d_main, 1, 0, "POP3 server for the users' Maildirs" },
+	{ "runq", runq_main, 1, LAZYLIB_OPENSSL | LAZYLIB_LDNS, "run the mail queue now (sendmail -q)" },
+	{ "sendmail", sendmail_main, 1, 0, "submit a message (sendmail-compatible)" },
+	{ "smtp-chat", smtp_chat_main, 1, LAZYLIB_OPENSSL | LAZYLIB_LDNS, "scripted SMTP client, probes and load generator" },
+	{ "smtpd", smtpd_main, 1, 0, "ESMTP server: inetd or standalone, MTA and submission" },
+	{ "spf", spf_main, 0, LAZYLIB_LDNS, "SPF verdict (RFC 7208) for a client address and sender" },
 };
 #define NAPPLETS (sizeof applets / sizeof applets[0])
 
@@ -65,17 +71,20 @@ static void usage(FILE *f)
 {
 	fprintf(f, "postbox %s — a complete mail system in one binary\n\n"
 		   "Usage: postbox APPLET [ARGS...]   (or APPLET [ARGS...] through a link)\n"
-		   "       postbox --list | --list-links | --install [--force] DIR\n"
+		   "       postbox --list | --list-links | --install [--force] DIR | --libs\n"
 		   "       postbox --help | -h | --version\n\n"
 		   "  --list        the applets, one per line\n"
 		   "  --list-links  the applets that --install links\n"
 		   "  --install     link DIR/APPLET to this binary for each of them (--force\n"
-		   "                replaces files that are not such links)\n\n"
+		   "                replaces files that are not such links)\n"
+		   "  --libs        the libraries postbox loads when needed (dlopen), one\n"
+		   "                soname a line: its dependencies, for packagers\n\n"
 		   "Applets:\n",
 		POSTBOX_VERSION);
 	list_applets(f, 1);
 	fprintf(f, "\nEach applet answers --help. Links named after an applet run it.\n"
-		   "Exit: the applet's own; 64 an unknown applet; 73 --install cannot make a link.\n");
+		   "Exit: the applet's own; 64 an unknown applet; 71 a library the applet needs\n"
+		   "cannot be loaded; 73 --install cannot make a link.\n");
 }
 
 /* Link DIR/NAME to our own binary for every linkable applet. A file that is
@@ -147,6 +156,12 @@ int main(int argc, char **argv)
 			list_applets(stdout, -1); /* what --install links; for make install */
 			return 0;
 		}
+		if (!strcmp(arg, "--libs")) {
+			static const unsigned libs[] = { LAZYLIB_OPENSSL, LAZYLIB_LDNS, LAZYLIB_CRYPT };
+			for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
+				printf("%s\n", lazylib_soname(libs[i]));
+			return 0;
+		}
 		if (!strcmp(arg, "--install")) {
 			int force = argc > 2 && !strcmp(argv[2], "--force");
 			if (argc != 3 + force)
@@ -167,5 +182,8 @@ int main(int argc, char **argv)
 	 * every writer handles as a temporary failure and cleans up after,
 	 * not kill us by SIGXFSZ mid-file and mid-reply. */
 	signal(SIGXFSZ, SIG_IGN);
+	struct mail_err e;
+	if (a->libs && lazylib_load(a->libs, &e) < 0)
+		die(EX_OSERR, "%s", e.msg);
 	return a->main(argc, argv);
 }

@@ -3,7 +3,8 @@
  * Usage, options and exit codes: usage_text below, which --help prints
  * (tests/help.bats checks that it names every option the parser accepts).
  *
- * One run (RFC 5321 §4.5.4.1): every queued message whose recipients are
+ * The run itself is libmail/queue/queue_run.h's. One run (RFC 5321
+ * §4.5.4.1): every queued message whose recipients are
  * due is claimed (messages another runner holds are skipped), its
  * recipients grouped by domain and attempted; the envelope is rewritten
  * after each attempt, bounces (RFC 3464) are queued before the original
@@ -17,23 +18,13 @@
  * would be tried (RFC 5321 §5.1) with their addresses.
  */
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net/dns.h"
-#include "queue/local_transport.h"
-#include "auth/dkim_keyring.h"
-#include "base/log.h"
-#include "queue/pickup.h"
-#include "queue/remote_transport.h"
-#include "queue/retry.h"
-#include "queue/runner.h"
+#include "queue/queue_run.h"
 #include "applets.h"
 
 static const char usage_text[] =
@@ -99,121 +90,6 @@ static int show_routes(const struct config *cfg, char **domains, int n)
 	return worst;
 }
 
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-/* "30", "30s", "5m", "1h", "1d" → seconds; -1 if malformed. */
-long long runq_parse_interval(const char *s)
-{
-	long long out[1];
-	size_t n;
-	if (retry_parse_schedule(s, out, 1, &n) < 0 || n != 1 || strchr(s, ','))
-		return -1;
-	return out[0];
-}
-
-int runq_run(const struct config *cfg, const struct runner_filter *filter, const char *interval)
-{
-	struct spool spool;
-	struct runner r;
-	struct mail_err e;
-	long long every = 0;
-	if (interval && (every = runq_parse_interval(interval)) < 0)
-		die(EX_USAGE, "bad interval \"%s\" (expected 30s, 5m, 1h ...)", interval);
-	if (spool_open(&spool, config_str(cfg, CFG_SPOOL), 1, &e) < 0)
-		die(EX_TEMPFAIL, "%s", e.msg);
-	if (runner_init(&r, &spool, cfg, &e) < 0)
-		die(EX_CONFIG, "%s", e.msg);
-	static struct dkim_keyring keys; /* signs bounces and what pickup moves */
-	cli_load_dkim_keys(&keys, cfg);
-	r.dkim = &keys;
-	struct remote remote;
-	if (remote_init(&remote, cfg, &e) < 0)
-		die(EX_CONFIG, "%s", e.msg);
-	r.remote.deliver = remote_deliver;
-	r.remote.ctx = &remote;
-	struct local local;
-	if (local_init(&local, cfg, &e) < 0)
-		die(EX_OSERR, "%s", e.msg);
-	r.local.deliver = local_deliver;
-	r.local.ctx = &local;
-	r.filter = filter;
-	long long workers = config_num(cfg, CFG_QUEUE_WORKERS);
-	if (workers < 1 || workers > RUNNER_WORKERS_MAX)
-		die(EX_CONFIG, "queue_workers: expected 1 to %d, got %lld", RUNNER_WORKERS_MAX, workers);
-	r.workers = filter && filter->nids == 1 ? 1 : (int)workers;
-	/* Leftovers of crashed writers: temp files older than a day. */
-	if (spool_recover(&spool, 86400, &e) < 0)
-		warn("%s", e.msg);
-	if (every) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_signal;
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-		log_info(NULL, "queue runner started interval=%llds", every);
-	}
-	int rv = 0;
-	do {
-		remote_idle(&remote);
-		/* What unprivileged users dropped into incoming/ joins the queue. */
-		struct pickup_result picked;
-		if (spool_trusted(&spool, getuid()) &&
-		    spool_pickup(&spool, &keys, config_str(cfg, CFG_HOSTNAME), config_num(cfg, CFG_MAX_MESSAGE_SIZE),
-				 &picked, &e) < 0)
-			warn("%s", e.msg);
-		if (runner_run(&r, &e) < 0) {
-			warn("%s", e.msg);
-			rv = EX_TEMPFAIL;
-		}
-		log_info(NULL, "queue run messages=%lu sent=%lu deferred=%lu bounced=%lu busy=%lu corrupt=%lu",
-			 r.stats.messages, r.stats.sent, r.stats.deferred, r.stats.bounced, r.stats.busy,
-			 r.stats.corrupt);
-		memset(&r.stats, 0, sizeof r.stats);
-		for (long long slept = 0; every && !stopping && slept < every; slept++)
-			sleep(1);
-	} while (every && !stopping);
-	remote_free(&remote);
-	spool_close(&spool);
-	return rv;
-}
-
-void runq_kick(const struct config *cfg, const char *id)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return; /* the next queue run will do */
-	if (pid > 0) {
-		waitpid(pid, NULL, 0);
-		return;
-	}
-	/* The child forks again and exits, so the grandchild is nobody's to
-	 * wait for and the caller's pipes are not held open. */
-	if (fork() != 0)
-		_exit(0);
-	setsid();
-	int null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
-	struct runner_filter f;
-	memset(&f, 0, sizeof f);
-	if (runner_filter_add_id(&f, id) < 0)
-		_exit(EX_SOFTWARE);
-	f.force = 0;
-	_exit(runq_run(cfg, &f, NULL));
-}
-
 int runq_main(int argc, char **argv)
 {
 	cli_help_version(argc, argv, usage_text);
@@ -254,8 +130,14 @@ int runq_main(int argc, char **argv)
 	}
 	if (i < argc)
 		die(EX_USAGE, "unexpected argument \"%s\" (see --help)", argv[i]);
-	int r = runq_run(&cfg, &filter, interval);
+	long long every = 0;
+	if (interval && (every = queue_parse_interval(interval)) < 0)
+		die(EX_USAGE, "bad interval \"%s\" (expected 30s, 5m, 1h ...)", interval);
+	struct mail_err e;
+	int r = queue_run(&cfg, &filter, every, &e);
+	if (r < 0)
+		say_error("%s", e.msg);
 	runner_filter_free(&filter);
 	config_free(&cfg);
-	return r;
+	return r < 0 ? e.ex : 0;
 }

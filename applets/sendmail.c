@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,10 @@
 #include "base/io.h"
 #include "base/log.h"
 #include "msg/mime.h"
+#include "queue/queue_list.h"
+#include "queue/queue_run.h"
 #include "queue/runner.h"
+#include "smtp/smtp_setup.h"
 #include "store/spool.h"
 #include "applets.h"
 
@@ -67,7 +71,7 @@ struct options {
 	int list_queue;         /* -bp */
 	int smtp_stdio;         /* -bs */
 	int run_queue;          /* -q */
-	const char *interval;   /* -q5m */
+	long long every;        /* -q5m: seconds between runs; 0 for one run */
 	struct runner_filter filter;  /* -qI, -qR, -qS */
 	char **rcpts;
 	int nrcpts;
@@ -146,9 +150,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 				if (*rest == 'S')
 					o->filter.sender = v;
 			} else if (*rest) {
-				if (runq_parse_interval(rest) < 0)
+				if ((o->every = queue_parse_interval(rest)) < 0)
 					die(EX_USAGE, "-q%s: expected -q, -qINTERVAL (-q5m), -qI ID, -qR TEXT or -qS TEXT", rest);
-				o->interval = rest;
 			}
 			break;
 		case 'b':
@@ -478,32 +481,54 @@ static void set_sender(struct submission *s, const struct spool *spool)
 	}
 }
 
+/* -bp: the queue as mailq lists it. */
+static int list_queue(struct config *cfg)
+{
+	struct mail_err e;
+	struct queue_list_opts lo = { .sel = { .uid = -1 }, .problem = cli_warn_text };
+	int r = queue_list(config_str(cfg, CFG_SPOOL), &lo, stdout, &e);
+	if (r < 0)
+		say_error("%s", e.msg);
+	config_free(cfg);
+	return r < 0 ? e.ex : 0;
+}
+
+/* -bs: one SMTP session on stdin/stdout, the local client; with
+ * immediate_delivery its messages go to a runner when it is over. */
+static int smtp_stdio(struct config *cfg)
+{
+	struct mail_err e;
+	struct smtp_queued queued;
+	signal(SIGPIPE, SIG_IGN);
+	int immediate = (int)config_num(cfg, CFG_IMMEDIATE_DELIVERY);
+	int r = smtp_stdio_session(cfg, getenv("TCPREMOTEIP"), immediate ? &queued : NULL, &e);
+	if (r < 0)
+		die(e.ex, "%s", e.msg);
+	if (immediate)
+		queue_kick_session(cfg, &queued);
+	config_free(cfg);
+	return r;
+}
+
 int sendmail_main(int argc, char **argv)
 {
 	cli_help_version(argc, argv, usage_text);
 	struct options opt;
 	parse_options(argc, argv, &opt);
-	if (opt.list_queue || opt.smtp_stdio) {
-		/* -bp is mailq; -bs is one SMTP session on stdin/stdout (smtpd's
-		 * inetd mode: a pipe is the local client). */
-		char *sub_argv[4] = { opt.list_queue ? "mailq" : "smtpd", NULL, NULL, NULL };
-		if (opt.config) {
-			sub_argv[1] = "-C";
-			sub_argv[2] = (char *)opt.config;
-		}
-		int sub_argc = opt.config ? 3 : 1;
-		return opt.list_queue ? mailq_main(sub_argc, sub_argv) : smtpd_main(sub_argc, sub_argv);
-	}
-
 	struct config cfg;
 	cli_load_config(&cfg, opt.config);
+	if (opt.list_queue || opt.smtp_stdio)
+		return opt.list_queue ? list_queue(&cfg) : smtp_stdio(&cfg);
 	if (opt.run_queue) {
 		if (opt.nrcpts)
 			die(EX_USAGE, "-q takes no recipients");
-		int r = runq_run(&cfg, &opt.filter, opt.interval);
+		struct mail_err e;
+		int r = queue_run(&cfg, &opt.filter, opt.every, &e);
+		if (r < 0)
+			say_error("%s", e.msg);
 		runner_filter_free(&opt.filter);
 		config_free(&cfg);
-		return r;
+		return r < 0 ? e.ex : 0;
 	}
 	struct submission s;
 	memset(&s, 0, sizeof s);
@@ -583,8 +608,10 @@ int sendmail_main(int argc, char **argv)
 		die(EX_TEMPFAIL, "%s", e.msg);
 	log_info(s.env.id, "queued from=<%s> nrcpt=%zu size=%lld uid=%lld", s.env.sender, s.env.nrcpt,
 		 s.env.size, s.env.uid);
-	if (config_num(&cfg, CFG_IMMEDIATE_DELIVERY))
-		runq_kick(&cfg, s.env.id);
+	if (config_num(&cfg, CFG_IMMEDIATE_DELIVERY)) {
+		const char *id = s.env.id;
+		queue_kick(&cfg, &id, 1);
+	}
 	envelope_free(&s.env);
 	buf_free(&s.out);
 	spool_close(&spool);

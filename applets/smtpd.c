@@ -37,6 +37,7 @@
 #include "base/log.h"
 #include "net/cidr.h"
 #include "net/tls_policy.h"
+#include "queue/queue_run.h"
 #include "smtp/smtp_server.h"
 #include "smtp/smtp_tables.h"
 #include "applets.h"
@@ -242,7 +243,6 @@ static void reload(void *ctx, struct daemon_limits *lim)
 		d->lc[i].tls = ltls[i];
 	}
 	d->srv.cfg = &d->cfg;
-	d->srv.queued = config_num(&d->cfg, CFG_IMMEDIATE_DELIVERY) ? runq_kick : NULL;
 	smtp_tables_free(d->tables);
 	free(d->tables);
 	d->tables = tables;
@@ -264,6 +264,18 @@ static void nonblocking_if_socket(int fd)
 	}
 }
 
+/* One session; with immediate_delivery, its messages are handed to a
+ * queue runner when it is over (queue_run.h), without a new queue scan. */
+static int run_session(struct smtpd *d, const struct smtp_listen_opts *o, int rfd, int wfd,
+		       const struct peer *client)
+{
+	static struct smtp_queued queued;
+	d->srv.queued = config_num(&d->cfg, CFG_IMMEDIATE_DELIVERY) ? &queued : NULL;
+	int r = smtp_session(&d->srv, o, rfd, wfd, client);
+	queue_kick_session(&d->cfg, d->srv.queued);
+	return r;
+}
+
 static int session(void *ctx, const struct listener *l, int fd, const struct peer *client)
 {
 	struct smtpd *d = ctx;
@@ -273,7 +285,7 @@ static int session(void *ctx, const struct listener *l, int fd, const struct pee
 	d->srv.tls = d->lc[i].tls ? d->lc[i].tls : server_tls_for(&d->tls, d->lopts[i].role);
 	d->srv.stress = daemon_under_stress();
 	nonblocking_if_socket(fd);
-	return smtp_session(&d->srv, &d->lopts[i], fd, fd, client);
+	return run_session(d, &d->lopts[i], fd, fd, client);
 }
 
 /* Run as smtpd_user, or as the spool's owner when that is not root. */
@@ -314,7 +326,7 @@ static int inetd_session(struct smtpd *d, const struct smtp_listen_opts *o)
 	inetd_stdio_guard();
 	nonblocking_if_socket(0);
 	nonblocking_if_socket(1);
-	return smtp_session(&d->srv, o, 0, 1, &client);
+	return run_session(d, o, 0, 1, &client);
 }
 
 int smtpd_main(int argc, char **argv)
@@ -392,7 +404,6 @@ int smtpd_main(int argc, char **argv)
 		die(EX_UNAVAILABLE, "%s", e.msg);
 	d.srv.cfg = &d.cfg;
 	d.srv.spool = &d.spool;
-	d.srv.queued = config_num(&d.cfg, CFG_IMMEDIATE_DELIVERY) ? runq_kick : NULL;
 	if (!nspecs)
 		return inetd_session(&d, &inetd_o);
 	set_limits(&d.cfg, &lim);

@@ -144,3 +144,39 @@ load helpers
 	[[ "$h" == '$y$'* ]]
 	! grep -E 'file=libssl|file=libldns' "$T/ld" || false
 }
+
+@test "--libs names every library postbox loads, and only those" {
+	run pb --libs
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "$output" == *libssl.so.*libldns.so.*libcrypt.so.* ]]
+	# What runq and passwd load by themselves (their own dependencies come
+	# with their packages) is exactly that list.
+	printf 'Subject: x\n\nhi\n' | pb sendmail -i a@example.org
+	LD_DEBUG=files pb runq 2> "$T/ld"
+	printf 'pw\n' | LD_DEBUG=files pb passwd 2>> "$T/ld" >/dev/null
+	sed -n 's/.*file=\([^ ]*\) .*dynamically loaded by .*postbox.*/\1/p' "$T/ld" | sort -u > "$T/loaded"
+	[ "$(cat "$T/loaded")" = "$(sort <<< "$output")" ]
+}
+
+@test "a library that cannot be loaded: the applet names it and exits 71, nothing is lost" {
+	mkdir -p "$T/fake"
+	# Shared objects with the right sonames and none of the symbols.
+	echo 'int postbox_fake;' > "$T/fake/x.c"
+	for lib in $(pb --libs); do
+		cc -shared -fPIC -Wl,-soname,"$lib" -o "$T/fake/$lib" "$T/fake/x.c"
+	done
+	run env LD_LIBRARY_PATH="$T/fake" "$PB" passwd <<< 'pw'
+	echo "$output"
+	[ "$status" -eq 71 ]
+	[[ "$output" == *"libcrypt.so."*" has no crypt_r"* ]]
+	printf 'Subject: x\n\nhi\n' | pb sendmail -i a@example.org
+	run env LD_LIBRARY_PATH="$T/fake" "$PB" runq
+	echo "$output"
+	[ "$status" -eq 71 ]
+	[[ "$output" == *"libssl.so."*" has no "* ]]
+	[ "$(queue_ids | wc -l)" -eq 1 ]
+	# sendmail needs none of them: it still queues
+	printf 'Subject: y\n\nhi\n' | env LD_LIBRARY_PATH="$T/fake" "$PB" sendmail -i b@example.org
+	[ "$(queue_ids | wc -l)" -eq 2 ]
+}

@@ -330,6 +330,23 @@ assert "\\x20" not in line, line
 	[ "$(sink_count)" -eq 1 ]
 }
 
+@test "immediate_delivery: a kick attempts only the new message, no sweep of the spool" {
+	maildir_users ann
+	pb pickup                       # make the spool, as root
+	open_to_nobody "$T/users"
+	printf 'Subject: from nobody\n\nhi\n' | as_nobody "$PB" sendmail ann@test.example
+	[ -n "$(ls "$SPOOL/incoming")" ]
+	conf immediate_delivery yes
+	printf 'Subject: kicked\n\nhi\n' | pb sendmail -i ann@test.example
+	for i in $(seq 1 50); do [ "$(queue_count)" -eq 0 ] && break; sleep 0.1; done
+	[ "$(queue_count)" -eq 0 ]
+	grep -qx 'Subject: kicked' "$T"/mail/ann/Maildir/new/*
+	# incoming/ is the next full run's: the kick did not pick it up
+	[ -n "$(ls "$SPOOL/incoming")" ]
+	run pb runq
+	[ -z "$(ls "$SPOOL/incoming")" ]
+}
+
 @test "bad runq usage and configuration" {
 	run pb runq --bogus
 	[ "$status" -eq 64 ]
@@ -661,4 +678,18 @@ PY
 	run pb runq --force
 	[ "$(queue_count)" -eq 0 ]
 	[ "$(ls "$T/mail/ann/Maildir/new" | wc -l)" -eq 1 ]
+}
+
+@test "a worker that cannot be forked leaves no message behind: the runner takes its share" {
+	command -v strace >/dev/null || skip "strace not installed"
+	conf queue_workers 4
+	start_mx_sink
+	for i in 1 2 3 4 5 6 7 8; do send "f$i" "f$i@example.org"; done
+	# The second fork (worker 2) fails with EAGAIN; workers 1 and 3 run.
+	run strace -f -o "$T/trace" -e trace=clone,clone3,fork,vfork -e inject=clone,clone3,fork,vfork:error=EAGAIN:when=2 "$PB" runq
+	echo "$output"
+	grep -q 'EAGAIN (Resource temporarily unavailable) (INJECTED)' "$T/trace"
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(sink_count)" -eq 8 ]
 }

@@ -10,7 +10,7 @@
 #include "base/buf.h"
 #include "chat/chat_msg.h"
 #include "net/dns.h"
-#include "smtp/smtp_client.h"
+#include "smtp/smtp_client_txn.h"
 #include "net/tls.h"
 
 /* Exit codes by failing stage (swaks' numbers). */
@@ -96,7 +96,8 @@ struct chat_opts {
 	/* stages */
 	enum chat_stage quit_after, drop_after;
 	/* modes */
-	const char *script;
+	const char *script;          /* --script's file name, for messages */
+	struct buf script_text;      /* its contents, read by smtp-chat.c */
 	const char *vars[CHAT_MAX_LIST];
 	size_t nvars;
 	const char *probe;

@@ -1,5 +1,7 @@
 /* chat_script_run.c — smtp-chat --script: runs a chat script (the language is in
- * libmail/chat_script.h) over one connection.
+ * libmail/chat/chat_script.h) over one connection. smtp-chat.c reads the
+ * script's text (o->script_text) and calls chat_script_main; this file
+ * needs nothing back from it.
  *
  * Sends are queued and go out together at the next expect, sleep,
  * starttls, close or the end of the script, so a script can pipeline.
@@ -240,13 +242,11 @@ int chat_script_main(struct chat_opts *o, struct chat_out *out)
 {
 	struct runner r = { .o = o, .out = out };
 	struct chat_script s;
-	struct buf text = BUF_INIT;
+	const struct buf *text = &o->script_text;
 	struct mail_err e;
 	int rc = 0;
-	chat_slurp(&text, o->script, "--script");
-	if (chat_script_parse(&s, text.ptr ? text.ptr : "", text.len, &e) < 0)
+	if (chat_script_parse(&s, text->ptr ? text->ptr : "", text->len, &e) < 0)
 		die(EX_DATAERR, "%s: %s", o->script, e.msg);
-	buf_free(&text);
 	for (size_t i = 0; i < s.n; i++)
 		if (s.steps[i].verb == CV_AUTH && !o->auth_user)
 			die(EX_USAGE, "%s:%d: auth needs --auth-user", o->script, s.steps[i].line);

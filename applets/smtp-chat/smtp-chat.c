@@ -472,7 +472,9 @@ int smtp_chat_main(int argc, char **argv)
 		rc = chat_probe_main(&o, &out);
 	} else if (o.script) {
 		build_message(&o);
+		chat_slurp(&o.script_text, o.script, "--script");
 		rc = chat_script_main(&o, &out);
+		buf_free(&o.script_text);
 	} else if (o.interactive || (!o.nto && !o.quit_after && !o.drop_after && isatty(0))) {
 		rc = chat_interactive_main(&o, &out);
 	} else {

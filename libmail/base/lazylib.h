@@ -1,12 +1,31 @@
-/* lazylib.h — OpenSSL, ldns and libcrypt, loaded on their first call.
+/* lazylib.h — OpenSSL, ldns and libcrypt, loaded when first needed.
  *
  * Linking them normally costs every exec about 1 ms before main() (libcrypto
  * alone has thousands of relocations), which is most of what `sendmail`
  * spends on a message. So the binary does not link them: the files that use
  * them include this header (it includes the libraries' own headers before
- * its #defines, so the order of includes does not matter), and each call below
- * goes through a pointer that the first call fills by dlopen() of the
+ * its #defines, so the order of includes does not matter), and each call
+ * below goes through a pointer that lazylib_load() fills by dlopen() of the
  * library the build was compiled against (see lazylib.c).
+ *
+ * The rules that make this safe:
+ *   - Loading is lazylib_load(): each library once per process, under
+ *     pthread_once, so threads may race for it; a library that cannot be
+ *     loaded is an error returned (EX_OSERR), never an exit or a message.
+ *   - Every libmail entry point that leads to one of these libraries loads
+ *     it first and returns that error: tls_*_ctx (OpenSSL), dns_init and
+ *     dns_parse_reply (ldns), users_load and users_hash_password
+ *     (libcrypt), maildrop_open and smtp_cram_md5 (OpenSSL); daemon_run
+ *     and runner_run load all three before they fork. The applets load
+ *     what they need before they start (main.c's table, exit 71 naming the
+ *     library), before any thread exists.
+ *   - A call that reaches a pointer still unset (an entry point that forgot
+ *     the rule) loads the library then; if that fails there is no error
+ *     path left mid-call, and the process aborts (a bug, like a failed
+ *     assert).
+ *   - The dependencies are declared where packagers look: `postbox --libs`
+ *     prints the sonames this build loads (Makefile: SONAMES), and the
+ *     README's Installing section names the Debian packages.
  *
  * Two lists, kept in step by the compiler: a name in LAZY_*_SYMBOLS without
  * its #define is an undefined reference at link time; a #define without its
@@ -28,20 +47,32 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-/* Load one library now, or exit EX_OSERR naming it when it cannot be
- * loaded. The first call through a pointer does this by itself. */
-void lazylib_openssl(void);
-void lazylib_ldns(void);
-void lazylib_crypt(void);
+#include "base/err.h"
 
-/* All three: daemons call this before they fork, so that each child does
- * not load them again. */
-void lazylib_preload(void);
+enum lazylib_set {
+	LAZYLIB_OPENSSL = 1,
+	LAZYLIB_LDNS = 2,
+	LAZYLIB_CRYPT = 4,
+	LAZYLIB_ALL = 7,
+};
+
+/* Load the libraries of `set` now (those already loaded cost nothing).
+ * 0, or -1 with EX_OSERR 451 4.3.0 naming the library and the cause. Safe
+ * from any thread. */
+int lazylib_load(unsigned set, struct mail_err *e);
+
+/* The soname of one library (LAZYLIB_OPENSSL, _LDNS or _CRYPT). */
+const char *lazylib_soname(unsigned lib);
+
+/* The fallback of a call through an unset pointer; see above. */
+void lazylib_require_openssl(void);
+void lazylib_require_ldns(void);
+void lazylib_require_crypt(void);
 
 #ifdef __CPPCHECK__ /* let the analyser see plain calls, whose effects it knows */
 #define LAZY(lib, f) f
 #else
-#define LAZY(lib, f) (*(lazy_##f ? lazy_##f : (lazylib_##lib(), lazy_##f)))
+#define LAZY(lib, f) (*(lazy_##f ? lazy_##f : (lazylib_require_##lib(), lazy_##f)))
 #endif
 
 #define LAZY_OPENSSL_SYMBOLS(X) \

@@ -70,19 +70,45 @@ static int parse_number(const struct dkim_tag *t, long long *out)
 	return 0;
 }
 
-/* h=: names separated by ':' with FWS around them. */
+/* The items of a colon-separated list with FWS around them (h=, and a
+ * key record's h=, s=, t=). */
+struct colon_list {
+	const char *p, *end;
+	int done;
+};
+
+static int is_fws_char(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The next item into [*a, *z); 0 after the last. */
+static int next_item(struct colon_list *l, const char **a, const char **z)
+{
+	if (l->done)
+		return 0;
+	const char *colon = memchr(l->p, ':', (size_t)(l->end - l->p));
+	const char *stop = colon ? colon : l->end;
+	*a = l->p;
+	*z = stop;
+	while (*a < *z && is_fws_char(**a))
+		(*a)++;
+	while (*z > *a && is_fws_char((*z)[-1]))
+		(*z)--;
+	if (colon)
+		l->p = colon + 1;
+	else
+		l->done = 1;
+	return 1;
+}
+
+/* h=: header field names. */
 static int parse_h(const struct dkim_tag *t, struct dkim_sig *sig)
 {
-	const char *p = t->value, *end = t->value + t->value_len;
+	struct colon_list l = { t->value, t->value + t->value_len, 0 };
+	const char *a, *z;
 	sig->nh = 0;
-	while (p <= end) {
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-		const char *stop = colon ? colon : end;
-		const char *a = p, *z = stop;
-		while (a < z && (*a == ' ' || *a == '\t' || *a == '\r' || *a == '\n'))
-			a++;
-		while (z > a && (z[-1] == ' ' || z[-1] == '\t' || z[-1] == '\r' || z[-1] == '\n'))
-			z--;
+	while (next_item(&l, &a, &z)) {
 		if (a == z || sig->nh == DKIM_H_MAX)
 			return -1;
 		for (const char *c = a; c < z; c++)
@@ -91,9 +117,6 @@ static int parse_h(const struct dkim_tag *t, struct dkim_sig *sig)
 		sig->h[sig->nh].name = a;
 		sig->h[sig->nh].len = (size_t)(z - a);
 		sig->nh++;
-		if (!colon)
-			break;
-		p = colon + 1;
 	}
 	return 0;
 }
@@ -195,23 +218,15 @@ int dkim_sig_parse(const char *value, size_t n, struct dkim_sig *sig, const char
 	return 0;
 }
 
-/* Does a colon-separated list (FWS allowed) hold item, or "*" when star? */
+/* Does a colon-separated list hold item, or "*" when star? */
 static int list_has(const struct dkim_tag *t, const char *item, int star)
 {
-	const char *p = t->value, *end = t->value + t->value_len;
+	struct colon_list l = { t->value, t->value + t->value_len, 0 };
+	const char *a, *z;
 	size_t len = strlen(item);
-	while (p < end) {
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-		const char *stop = colon ? colon : end;
-		while (p < stop && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-			p++;
-		const char *z = stop;
-		while (z > p && (z[-1] == ' ' || z[-1] == '\t' || z[-1] == '\r' || z[-1] == '\n'))
-			z--;
-		if (((size_t)(z - p) == len && !strncasecmp(p, item, len)) || (star && z - p == 1 && *p == '*'))
+	while (next_item(&l, &a, &z))
+		if (((size_t)(z - a) == len && !strncasecmp(a, item, len)) || (star && z - a == 1 && *a == '*'))
 			return 1;
-		p = colon ? colon + 1 : end;
-	}
 	return 0;
 }
 

@@ -173,6 +173,8 @@ int dns_parse_reply_names(const unsigned char *wire, size_t n, const char *qname
 	ldns_pkt *pkt = NULL;
 	char owner[DNS_NAME_MAX];
 	memset(out, 0, sizeof *out);
+	if (lazylib_load(LAZYLIB_LDNS, e) < 0)
+		return -1;
 	if (ldns_wire2pkt(&pkt, wire, n) != LDNS_STATUS_OK || !pkt)
 		return err_set(e, EX_TEMPFAIL, 451, "4.4.3", "DNS answer for %s is malformed", qname);
 	const ldns_rr_list *q = ldns_pkt_question(pkt);

@@ -275,9 +275,11 @@ int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, const s
 	int stop = 0;
 	if (n > DAEMON_MAX_LISTENERS)
 		return err_set(e, EX_USAGE, 0, "", "at most %d listeners", DAEMON_MAX_LISTENERS);
+	/* Once here, not in every session. */
+	if (lazylib_load(LAZYLIB_ALL, e) < 0)
+		return -1;
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return err_sys(e, "pipe");
-	lazylib_preload(); /* once here, not in every session */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

@@ -72,6 +72,8 @@ int dns_parse_server(const char *s, unsigned default_port, struct sockaddr_stora
 int dns_init(struct dns *d, const char *resolver, int timeout_ms, struct mail_err *e)
 {
 	memset(d, 0, sizeof *d);
+	if (lazylib_load(LAZYLIB_LDNS, e) < 0)
+		return -1;
 	d->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
 	d->tries = 2;
 	if (resolver && resolver[0]) {

@@ -65,6 +65,8 @@ static int load_identity(struct tls_ctx *c, const char *cert_file, const char *k
 
 struct tls_ctx *tls_server_ctx(const char *cert_file, const char *key_file, struct mail_err *e)
 {
+	if (lazylib_load(LAZYLIB_OPENSSL, e) < 0)
+		return NULL;
 	struct tls_ctx *c = ctx_new(TLS_server_method(), e);
 	if (!c)
 		return NULL;
@@ -87,6 +89,8 @@ struct tls_ctx *tls_server_ctx(const char *cert_file, const char *key_file, stru
 struct tls_ctx *tls_client_ctx(int verify, const char *ca_file, const char *cert_file,
 			       const char *key_file, struct mail_err *e)
 {
+	if (lazylib_load(LAZYLIB_OPENSSL, e) < 0)
+		return NULL;
 	struct tls_ctx *c = ctx_new(TLS_client_method(), e);
 	if (!c)
 		return NULL;

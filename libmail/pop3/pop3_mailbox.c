@@ -168,6 +168,8 @@ static int cmp_msg(const void *a, const void *b)
 int maildrop_open(struct maildrop *d, const char *path, struct mail_err *e)
 {
 	memset(d, 0, sizeof *d);
+	if (lazylib_load(LAZYLIB_OPENSSL, e) < 0) /* maildrop_uid's digest */
+		return -1;
 	if (maildir_open(&d->md, path, 0, e) < 0) {
 		if (e->sys == ENOENT) {
 			d->md.fd = d->md.tmp = d->md.new_ = d->md.cur = -1;

@@ -17,7 +17,7 @@
 #include "net/dane.h"
 #include "msg/header.h"
 #include "base/log.h"
-#include "smtp/smtp_client.h"
+#include "smtp/smtp_client_txn.h"
 #include "net/tls.h"
 
 enum outcome { NEXT, DONE, RETRY_PLAIN, RETRY_FRESH };

@@ -335,8 +335,10 @@ int runner_run(struct runner *r, struct mail_err *e)
 	pid_t pids[RUNNER_WORKERS_MAX];
 	int fds[RUNNER_WORKERS_MAX];
 	size_t started = 0;
-	if (parts > 1)
-		lazylib_preload(); /* once here, not in every worker */
+	if (parts > 1 && lazylib_load(LAZYLIB_ALL, e) < 0) { /* once here, not in every worker */
+		spool_ids_free(ids, n);
+		return -1;
+	}
 	/* Workers 1..parts-1 are children; the caller is worker 0. Each
 	 * reports its counters through a pipe; each dies with the caller
 	 * (PR_SET_PDEATHSIG), so killing a runner kills its workers. */

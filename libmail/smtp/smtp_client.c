@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/lazylib.h"
+
 #include "msg/mime.h"
 #include "net/tls.h"
 
@@ -465,6 +467,45 @@ static int b64(struct buf *out, const char *s, size_t n)
 {
 	buf_reset(out);
 	return base64_encode(out, s, n) < 0 ? -1 : 0;
+}
+
+/* --- AUTH --- */
+
+/* RFC 2195; see smtp_client.h. */
+
+int smtp_cram_md5(struct buf *out, const char *user, const char *pass,
+		  const char *challenge_b64, size_t n, struct mail_err *e)
+{
+	struct buf chal = BUF_INIT, resp = BUF_INIT;
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	int rc = -1;
+	if (lazylib_load(LAZYLIB_OPENSSL, e) < 0)
+		return -1;
+	if (base64_decode(&chal, challenge_b64, n) < 0) {
+		err_set(e, EX_PROTOCOL, 0, "", "CRAM-MD5 challenge is not base64");
+		goto fail;
+	}
+	if (!HMAC(EVP_md5(), pass, (int)strlen(pass), (const unsigned char *)chal.ptr, chal.len,
+		  mac, &maclen)) {
+		err_set(e, EX_SOFTWARE, 0, "", "CRAM-MD5: HMAC-MD5 unavailable");
+		goto fail;
+	}
+	buf_adds(&resp, user);
+	buf_addc(&resp, ' ');
+	for (unsigned i = 0; i < maclen; i++)
+		buf_addf(&resp, "%02x", mac[i]);
+	if (!buf_ok(&resp) || base64_encode(out, resp.ptr, resp.len) < 0) {
+		err_set(e, EX_TEMPFAIL, 0, "", "CRAM-MD5: out of memory");
+		goto fail;
+	}
+	rc = 0;
+fail:
+	if (resp.ptr)
+		memset(resp.ptr, 0, resp.len);
+	buf_free(&chal);
+	buf_free(&resp);
+	return rc;
 }
 
 int smtp_auth(struct smtp_client *c, unsigned mech, const char *user, const char *pass,

@@ -48,9 +48,14 @@ typedef int (*smtp_owns_fn)(void *ctx, const char *user, const char *sender);
 /* Is this a known local recipient (user or alias)? 1 yes, 0 no, -1 error. */
 typedef int (*smtp_local_fn)(void *ctx, const char *addr);
 
-/* Told of each message after its 250 went out (queue id); may start a
- * delivery attempt. */
-typedef void (*smtp_queued_fn)(const struct config *cfg, const char *id);
+/* The messages one session queued, in order: a caller that starts their
+ * delivery at once (immediate_delivery) does so when the session is over.
+ * Past SMTP_QUEUED_MAX the others wait for the next queue run. */
+#define SMTP_QUEUED_MAX 64
+struct smtp_queued {
+	size_t n;
+	char id[SMTP_QUEUED_MAX][QID_MAX];
+};
 
 /* What all sessions of one server share; read-only during a session. */
 struct smtp_server {
@@ -61,7 +66,7 @@ struct smtp_server {
 	smtp_owns_fn owns;       /* NULL: any sender */
 	smtp_local_fn local;     /* NULL: every local-domain address exists */
 	void *ctx;               /* for the three callbacks */
-	smtp_queued_fn queued;   /* NULL: the queue runner finds it later */
+	struct smtp_queued *queued;  /* NULL: not recorded (the queue runner finds them) */
 	const struct dkim_keyring *dkim; /* signs authenticated submissions; may be NULL */
 	struct anvil *anvil;     /* counters shared by all sessions (failed
 	                          * logins, rates); NULL: no limit across

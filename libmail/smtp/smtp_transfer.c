@@ -132,12 +132,9 @@ static void finish_message(struct session *s, const struct smtp_data *d)
 		log_info(s->env.id, "client=%s event=queued from=<%s> nrcpt=%zu size=%lld", s->peer.text,
 			 s->env.sender, s->env.nrcpt, s->env.size);
 		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->env.id);
-		if (s->srv->queued) {
-			char id[QID_MAX];
-			str_copy(id, sizeof id, s->env.id, strlen(s->env.id));
-			smtpd_flush(s); /* the client has its answer before we go on */
-			s->srv->queued(s->cfg, id);
-		}
+		struct smtp_queued *q = s->srv->queued;
+		if (q && q->n < SMTP_QUEUED_MAX)
+			str_copy(q->id[q->n++], QID_MAX, s->env.id, strlen(s->env.id));
 	}
 	smtpd_reset_tx(s);
 }

@@ -135,6 +135,8 @@ int users_load(struct users *u, const char *path, struct mail_err *e)
 	memset(u, 0, sizeof *u);
 	if (!path || !*path)
 		return 0;
+	if (lazylib_load(LAZYLIB_CRYPT, e) < 0) /* users_check_password's */
+		return -1;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		err_sys(e, "%s", path);
@@ -214,6 +216,8 @@ int users_hash_password(const char *password, const char *method, char *out, siz
 			struct mail_err *e)
 {
 	const char *prefix = "$y$";
+	if (lazylib_load(LAZYLIB_CRYPT, e) < 0)
+		return -1;
 	if (method && !strcmp(method, "sha512"))
 		prefix = "$6$";
 	else if (method && strcmp(method, "yescrypt"))

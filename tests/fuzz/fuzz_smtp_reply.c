@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "smtp/smtp_client.h"
+#include "msg/smtp_reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
-/* smtp_txn.c — one mail transaction on an SMTP session: MAIL, RCPT...,
- * DATA or BDAT and the message text (see smtp_client.h).
+/* smtp_client_txn.c — one mail transaction on an SMTP session: MAIL, RCPT...,
+ * DATA or BDAT and the message text (see smtp_client_txn.h).
  */
-#include "smtp/smtp_client.h"
+#include "smtp/smtp_client_txn.h"
 
 #include <errno.h>
 #include <stdio.h>

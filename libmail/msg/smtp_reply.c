@@ -1,7 +1,7 @@
-/* smtp_proto.c — the pure parts of the SMTP client (see smtp_client.h):
- * reply lines, EHLO keywords, dot-stuffing, CRAM-MD5. No I/O here.
+/* smtp_reply.c — the pure parts of the SMTP client (see smtp_reply.h):
+ * reply lines, EHLO keywords, dot-stuffing. No I/O here.
  */
-#include "smtp/smtp_client.h"
+#include "msg/smtp_reply.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -9,9 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base/lazylib.h"
-
-#include "msg/mime.h"
 
 /* --- replies --- */
 
@@ -273,39 +270,4 @@ int smtp_dot_finish(struct smtp_dot *d, struct buf *out)
 	if (d->stuff)
 		buf_add(out, ".\r\n", 3);
 	return buf_ok(out) ? 0 : -1;
-}
-
-/* --- CRAM-MD5 --- */
-
-int smtp_cram_md5(struct buf *out, const char *user, const char *pass,
-		  const char *challenge_b64, size_t n, struct mail_err *e)
-{
-	struct buf chal = BUF_INIT, resp = BUF_INIT;
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
-	int rc = -1;
-	if (base64_decode(&chal, challenge_b64, n) < 0) {
-		err_set(e, EX_PROTOCOL, 0, "", "CRAM-MD5 challenge is not base64");
-		goto fail;
-	}
-	if (!HMAC(EVP_md5(), pass, (int)strlen(pass), (const unsigned char *)chal.ptr, chal.len,
-		  mac, &maclen)) {
-		err_set(e, EX_SOFTWARE, 0, "", "CRAM-MD5: HMAC-MD5 unavailable");
-		goto fail;
-	}
-	buf_adds(&resp, user);
-	buf_addc(&resp, ' ');
-	for (unsigned i = 0; i < maclen; i++)
-		buf_addf(&resp, "%02x", mac[i]);
-	if (!buf_ok(&resp) || base64_encode(out, resp.ptr, resp.len) < 0) {
-		err_set(e, EX_TEMPFAIL, 0, "", "CRAM-MD5: out of memory");
-		goto fail;
-	}
-	rc = 0;
-fail:
-	if (resp.ptr)
-		memset(resp.ptr, 0, resp.len);
-	buf_free(&chal);
-	buf_free(&resp);
-	return rc;
 }
