@@ -53,7 +53,7 @@ route() { run timeout 30 "$PB" runq --route "$1"; echo "$output"; }
 	[ "$status" -eq 0 ]
 	[ "$(sink_count)" -eq 1 ]
 	grep -q $'^X-Sink-To: <u@cname.example>\r$' "$T"/sink/*.eml
-	[[ "$output" == *"to=<u@loop.example> status=deferred"*'CNAME\x20chain'* ]]
+	[[ "$output" == *"to=<u@loop.example> status=deferred"*'CNAME chain'* ]]
 	[[ "$output" == *"to=<u@other.example> status=bounced"* ]]
 	[[ "$output" != *192.0.2.66* ]]
 	[ -n "$(grep -l '^rcpt u@loop.example state=deferred' "$SPOOL"/queue/*.env)" ]
@@ -69,7 +69,7 @@ route() { run timeout 30 "$PB" runq --route "$1"; echo "$output"; }
 	run timeout 60 "$PB" runq
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'response\x20injection'* ]]
+	[[ "$output" == *'response injection'* ]]
 	[[ "$output" == *"status=deferred"* ]]
 	[ "$(queue_count)" -eq 1 ]
 	[ -z "$(ls "$T/vuln")" ]
@@ -79,7 +79,7 @@ route() { run timeout 30 "$PB" runq --route "$1"; echo "$output"; }
 	sed -i '/^tls_required/d' "$POSTBOX_CONFIG"
 	run timeout 60 "$PB" runq --force
 	echo "$output"
-	[[ "$output" == *"STARTTLS failed, retrying without TLS: "*'response\x20injection'* ]]
+	[[ "$output" == *'event=starttls-failed action=retry-plain reason="'*'(response injection)"'* ]]
 	[[ "$output" == *"status=sent"* ]]
 	[ "$(queue_count)" -eq 0 ]
 	[ "$(ls "$T/vuln" | grep -c '\.eml$')" -eq 1 ]

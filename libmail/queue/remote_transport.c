@@ -428,8 +428,8 @@ static enum outcome try_host(struct remote *rm, const struct envelope *env, int 
 			 * plain text. The log says why TLS failed (an injected
 			 * response, a bad handshake) so an attack is not silent. */
 			char why[sizeof res[0].text * 4 + 1];
-			log_value(why, sizeof why, res[0].text, strlen(res[0].text));
-			log_warn(env->id, "relay=%s[%s] STARTTLS failed, retrying without TLS: %s", host, text, why);
+			log_quoted(why, sizeof why, res[0].text, strlen(res[0].text));
+			log_warn(env->id, "relay=%s[%s] event=starttls-failed action=retry-plain reason=\"%s\"", host, text, why);
 			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 0);
 		}
 		if (o == DONE)
