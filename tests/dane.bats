@@ -45,6 +45,8 @@ tls_sink() {
 	echo "$output"
 	[ "$(sink_count)" -eq 0 ]
 	grep -q 'state=deferred attempts=1.*451%204.7.5%20DANE:' "$SPOOL/queue/$id.env"
+	# checked before anything is sent over TLS: not even the EHLO after STARTTLS
+	[ "$(cat "$T/sink/ehlo")" = plain ]
 }
 
 @test "the same mismatch without the AD bit is not trusted: opportunistic TLS delivers" {

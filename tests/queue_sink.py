@@ -15,7 +15,8 @@ requires AUTH (PLAIN/LOGIN) and notes "X-Sink-Auth: user". SINK_SIZE sets
 the SIZE limit; SINK_NO_UTF8=1 turns SMTPUTF8 off. SINK_DATA_DELAY=SECONDS makes each DATA
 wait; DIR/most-at-once holds the most transactions seen in DATA at once.
 The file DIR/ready appears once it listens; DIR/connections gets one line
-per connection.
+per connection, DIR/ehlo one per EHLO: "tls" when it came over TLS, else
+"plain".
 """
 import asyncio, os, ssl, sys, time
 from aiosmtpd.controller import Controller
@@ -27,6 +28,12 @@ count = [0]
 active, most = [0], [0]   # transactions in DATA at once, and the most seen
 
 class Handler:
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with open(os.path.join(out, "ehlo"), "a") as f:
+            f.write("tls\n" if session.ssl or implicit else "plain\n")
+        session.host_name = hostname
+        return responses
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0].lower()
         if local.startswith("reject"):

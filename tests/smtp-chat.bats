@@ -899,6 +899,18 @@ TYPED
 	[[ "$output" == *'"sessions":6'* ]]
 }
 
+@test "smtp-chat load mode takes --tls-optional as flag mode does (one opening sequence)" {
+	port=$(free_port)
+	SINK_TLS_CERT="$CERTS/good.pem" SINK_TLS_KEY="$CERTS/good.key" start_queue_sink "$port"
+	run chat -s "localhost:$port" -t b@chat.test --tls-optional --tls-ca "$CERTS/ca.pem" \
+		--count 4 --concurrency 2 --quiet
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(sink_count)" -eq 4 ]
+	# every message came over TLS: a load run that ignored --tls-optional sent them in plain text
+	[ "$(grep -l $'^X-Sink-TLS: yes\r$' "$T"/sink/*.eml | wc -l)" -eq 4 ]
+}
+
 @test "smtp_transaction (load mode) refuses what the server's SIZE or missing SMTPUTF8 rules out, sending nothing" {
 	port=$(free_port)
 	start_vuln "$port" --save "$T/got"

@@ -11,6 +11,7 @@
 #include "chat/chat_msg.h"
 #include "net/dns.h"
 #include "smtp/smtp_client_txn.h"
+#include "smtp/smtp_open.h"
 #include "net/tls.h"
 
 /* Exit codes by failing stage (swaks' numbers). */
@@ -141,18 +142,38 @@ void chat_out_expect(struct chat_out *o, int line, const char *spec, int ok, con
 /* Escape bytes for a transcript line (controls as \r \n \xHH). */
 void chat_escape(struct buf *out, const char *p, size_t n);
 
-/* --- sessions (smtp-chat.c, chat_flags.c) --- */
+/* --- sessions (smtp-chat.c) --- */
 
 /* Read a whole file ("-" is stdin) into b, or die naming it. */
 void chat_slurp(struct buf *b, const char *path, const char *what);
 
-/* Connect (socket, unix socket or pipe), implicit TLS if asked. */
+/* --- opening a session (chat_open.c) --- */
+
+/* The opening sequence's options from this invocation's (EHLO name, TLS
+ * policy from --tls-on-connect / --starttls / --tls-optional, XCLIENT,
+ * AUTH); a mode may then set its step hook or change them. */
+void chat_open_opts(struct chat_opts *o, struct smtp_open_opts *so);
+/* Connect (--server, the MX hosts, --socket or --pipe), send the PROXY
+ * header, then run smtp_open() with *so (the context is chat_tls_ctx's;
+ * with out, the certificate is shown for --tls-show-cert). 0 when it
+ * reached READY or so->step stopped it (r->why). Otherwise the exit code
+ * of the failed stage (CHAT_EX_CONNECT, _BANNER, _EHLO, _TLS, _AUTH) with
+ * e and r->stage; the session is then over (QUIT sent when it still
+ * worked, closed, a --pipe child reaped). */
+int chat_open(struct chat_opts *o, struct smtp_client *c, struct chat_out *out, const struct smtp_open_opts *so,
+	      struct smtp_open_result *r, struct mail_err *e);
+/* The transport and implicit TLS only, for the modes that say the rest
+ * themselves (script, interactive); -1 with e (e->ex CHAT_EX_TLS when TLS
+ * failed). */
 int chat_connect(struct chat_opts *o, struct smtp_client *c, struct chat_out *out,
 		 struct mail_err *e);
 /* End a session: close the connection, reap a --pipe child. */
 void chat_finish(struct chat_opts *o, struct smtp_client *c);
-/* The TLS context from the options (verification on unless --insecure). */
+/* The TLS context from the options (verification on unless --insecure);
+ * made once, on first use. */
 struct tls_ctx *chat_tls_ctx(struct chat_opts *o, struct mail_err *e);
+/* The flag mode's stage of an opening-sequence stage. */
+enum chat_stage chat_stage_of(enum smtp_open_stage s);
 const char *chat_stage_name(enum chat_stage s);
 
 /* --- modes --- */

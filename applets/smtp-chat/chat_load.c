@@ -69,32 +69,37 @@ static unsigned long claim(struct shared *sh, unsigned long m)
 	}
 }
 
+/* The connect and banner times of a session, from the opening sequence. */
+struct timing {
+	struct worker *w;
+	long long t0, t1;
+};
+
+static int timing_step(void *arg, struct smtp_client *c, enum smtp_open_stage done)
+{
+	struct timing *t = arg;
+	(void)c;
+	if (done == SMTP_OPEN_CONNECT) {
+		t->t1 = chat_now_us();
+		latency_add(&t->w->connect, t->t1 - t->t0);
+	} else if (done == SMTP_OPEN_BANNER) {
+		latency_add(&t->w->banner, chat_now_us() - t->t1);
+	}
+	return 0;
+}
+
+/* Connect, banner, EHLO, STARTTLS and AUTH when asked; the exit code of a
+ * failed stage (the session is then over), or 0. */
 static int session_open(struct worker *w, struct smtp_client *c, struct mail_err *e)
 {
 	struct chat_opts *o = w->sh->o;
-	long long t0 = chat_now_us();
-	if (chat_connect(o, c, NULL, e) < 0)
-		return e->ex == CHAT_EX_TLS ? CHAT_EX_TLS : CHAT_EX_CONNECT;
-	long long t1 = chat_now_us();
-	latency_add(&w->connect, t1 - t0);
-	int code = smtp_read_reply(c, e);
-	if (code != 220) {
-		if (code > 0)
-			smtp_reply_error(c, "banner", e);
-		return CHAT_EX_BANNER;
-	}
-	latency_add(&w->banner, chat_now_us() - t1);
-	if (smtp_ehlo(c, o->ehlo, e) < 0)
-		return CHAT_EX_EHLO;
-	if (o->starttls) {
-		if (smtp_starttls(c, o->tls, e) < 0)
-			return CHAT_EX_TLS;
-		if (smtp_ehlo(c, o->ehlo, e) < 0)
-			return CHAT_EX_EHLO;
-	}
-	if (o->auth_user && smtp_auth(c, o->auth_mech, o->auth_user, o->password, e) < 0)
-		return CHAT_EX_AUTH;
-	return 0;
+	struct timing t = { w, chat_now_us(), 0 };
+	struct smtp_open_opts so;
+	struct smtp_open_result r;
+	chat_open_opts(o, &so);
+	so.step = timing_step;
+	so.arg = &t;
+	return chat_open(o, c, NULL, &so, &r, e);
 }
 
 static const int stage_code[] = { 0, CHAT_EX_MAIL, CHAT_EX_RCPT, CHAT_EX_DATA, CHAT_EX_DOT };
@@ -116,7 +121,6 @@ static void *work(void *arg)
 			atomic_fetch_add(&sh->errors, m);
 			atomic_fetch_add(&sh->done, m);
 			fail_once(sh, rc, e.msg);
-			chat_finish(o, &c);
 			continue;
 		}
 		for (unsigned long i = 0; i < m; i++) {
@@ -198,7 +202,8 @@ int chat_load_main(struct chat_opts *o)
 		o->per_session = 1;
 	if (o->concurrency > o->count)
 		o->concurrency = o->count ? o->count : 1;
-	if ((o->starttls || o->tls_on_connect) && !chat_tls_ctx(o, &e))
+	/* made here, before the threads: chat_tls_ctx is not for racing */
+	if ((o->starttls || o->tls_on_connect || o->tls_optional) && !chat_tls_ctx(o, &e))
 		die(CHAT_EX_TLS, "%s", e.msg);
 	if (o->pipe_cmd)
 		die(EX_USAGE, "load mode works over --server or --socket, not --pipe");

@@ -77,37 +77,24 @@ static void report(struct probe *p, const char *name, const char *kase, int bad,
 	buf_free(&b);
 }
 
-/* Connect, banner, EHLO (STARTTLS and AUTH when asked); the exit code of a
- * failed stage, or 0. */
-static int open_session(struct probe *p, struct smtp_client *c)
+/* Connect, banner, EHLO (STARTTLS, XCLIENT and AUTH when asked), with TLS
+ * as so says; the exit code of a failed stage (the session is then over),
+ * or 0. */
+static int open_with(struct probe *p, struct smtp_client *c, const struct smtp_open_opts *so)
 {
 	struct mail_err e;
-	if (chat_connect(p->o, c, NULL, &e) < 0) {
+	struct smtp_open_result r;
+	int rc = chat_open(p->o, c, NULL, so, &r, &e);
+	if (rc)
 		snprintf(p->why, sizeof p->why, "%s", e.msg);
-		return e.ex == CHAT_EX_TLS ? CHAT_EX_TLS : CHAT_EX_CONNECT;
-	}
-	int rc = 0;
-	if (smtp_read_reply(c, &e) != 220)
-		rc = CHAT_EX_BANNER;
-	else if (smtp_ehlo(c, p->o->ehlo, &e) < 0)
-		rc = CHAT_EX_EHLO;
-	else if (p->o->starttls) {
-		struct tls_ctx *ctx = chat_tls_ctx(p->o, &e);
-		if (!ctx || smtp_starttls(c, ctx, &e) < 0)
-			rc = CHAT_EX_TLS;
-		else if (smtp_ehlo(c, p->o->ehlo, &e) < 0)
-			rc = CHAT_EX_EHLO;
-	}
-	if (!rc && p->o->auth_user && smtp_auth(c, p->o->auth_mech, p->o->auth_user,
-						 p->o->password, &e) < 0)
-		rc = CHAT_EX_AUTH;
-	if (rc) {
-		if (c->reply.code && !c->broken && rc != CHAT_EX_TLS)
-			smtp_reply_error(c, "session", &e);
-		snprintf(p->why, sizeof p->why, "%s", e.msg);
-		chat_finish(p->o, c);
-	}
 	return rc;
+}
+
+static int open_session(struct probe *p, struct smtp_client *c)
+{
+	struct smtp_open_opts so;
+	chat_open_opts(p->o, &so);
+	return open_with(p, c, &so);
 }
 
 static const char *rcpt_of(struct probe *p)
@@ -284,10 +271,11 @@ static int injection(struct probe *p)
 	struct smtp_client c = { 0 };
 	struct mail_err e;
 	char detail[400] = "";
-	int saved = p->o->starttls;
-	p->o->starttls = 0;
-	int rc = open_session(p, &c);
-	p->o->starttls = saved;
+	struct smtp_open_opts so;
+	chat_open_opts(p->o, &so);
+	if (so.tls != SMTP_TLS_IMPLICIT) /* the probe sends STARTTLS itself */
+		so.tls = SMTP_TLS_NONE;
+	int rc = open_with(p, &c, &so);
 	if (rc)
 		return rc;
 	if (!(c.ext.flags & SMTP_EXT_STARTTLS)) {

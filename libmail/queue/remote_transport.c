@@ -18,6 +18,7 @@
 #include "msg/header.h"
 #include "base/log.h"
 #include "smtp/smtp_client_txn.h"
+#include "smtp/smtp_open.h"
 #include "net/tls.h"
 
 enum outcome { NEXT, DONE, RETRY_PLAIN, RETRY_FRESH };
@@ -168,124 +169,190 @@ static void rcpt_params(struct buf *b, const struct rcpt *r, const struct smtp_e
 		buf_addf(b, "%sORCPT=%s", r->notify ? " " : "", r->orcpt);
 }
 
-/* One SMTP session with one address of one MX host. */
-static enum outcome try_address(struct remote *rm, const struct envelope *env, int msg_fd,
-				const struct hop *hop, const char *addr, const size_t *idx, size_t n,
-				struct rcpt_result *res, int use_tls)
+/* One domain's recipients of one message, as the runner hands them over:
+ * res[i] is the result of env->rcpt[idx[i]]. */
+struct job {
+	const struct envelope *env;
+	int msg_fd;
+	const size_t *idx;
+	size_t n;
+	struct rcpt_result *res;
+};
+
+/* What the opening sequence needs from us: the context, and the log line
+ * of a session that went to TLS. */
+struct opening {
+	struct remote *rm;
+	const struct job *j;
+	const struct hop *hop;
+	const char *mta;
+};
+
+static struct tls_ctx *opening_tls_ctx(void *arg, struct mail_err *e)
 {
-	const char *host = hop->host;
+	struct opening *op = arg;
+	if (op->hop->ctx)
+		return op->hop->ctx;
+	if (!op->rm->tls)
+		op->rm->tls = tls_client_ctx(TLS_NO_VERIFY, NULL, NULL, NULL, e);
+	return op->rm->tls;
+}
+
+static int opening_step(void *arg, struct smtp_client *c, enum smtp_open_stage done)
+{
+	struct opening *op = arg;
+	if (done == SMTP_OPEN_TLS && tls_active(&c->io))
+		log_info(op->j->env->id, "tls=%s cipher=%s relay=%s%s", tls_version(&c->io), tls_cipher(&c->io),
+			 op->mta,
+			 !op->hop->dane ? "" : dane_usable(op->hop->dane) ? " dane=verified" : " dane=unusable-records");
+	return 0;
+}
+
+/* A failed opening sequence as each recipient's result: the host's reply
+ * is the host's ("host X said"); a policy of ours (TLS required, DANE) or a
+ * TLS handshake that failed is worded as ours. What comes next: another
+ * address, or (opportunistic TLS that failed) the same one in plain text. */
+static enum outcome opening_failed(const struct job *j, const struct hop *hop, const char *mta,
+				   const struct smtp_open_result *r, const struct mail_err *e)
+{
+	struct rcpt_result *res = j->res;
+	size_t n = j->n;
 	int tls_required = hop->tls == TLS_MANDATORY || hop->tls == TLS_IMPLICIT;
-	struct smtp_client *c = NULL;
-	struct mail_err e;
-	char mta[300];
-	enum outcome out = NEXT;
-	int keep = 0;
-	err_clear(&e);
-	if (!strcmp(host, addr))
-		snprintf(mta, sizeof mta, "%s", host);
-	else
-		snprintf(mta, sizeof mta, "%s[%s]", host, addr);
-	char key[sizeof rm->cache_key];
-	snprintf(key, sizeof key, "%s|%s|%d|%d|%s", mta, hop->port, (int)hop->tls, use_tls,
-		 hop->user ? hop->user : "");
-	int reused = 0;
-	if (rm->cache && !strcmp(rm->cache_key, key) && time(NULL) - rm->cache_time < CACHE_IDLE_MAX) {
-		/* The session of the previous message to this host: no new
-		 * connection, greeting, EHLO, STARTTLS or AUTH. */
-		c = rm->cache;
-		rm->cache = NULL;
-		reused = 1;
-		goto ready;
-	}
-	cache_drop(rm);
-	if (!(c = calloc(1, sizeof *c))) {
-		fill_all(res, n, 451, "4.3.0", "", "out of memory");
+	switch (r->stage) {
+	case SMTP_OPEN_CONNECT: /* implicit TLS */
+		if (r->why == SMTP_OPEN_LOST || r->why == SMTP_OPEN_DANE)
+			fill_ours(res, n, 451, "4.7.5", "cannot start TLS with host %s: %s", mta, e->msg);
+		else
+			fill_err(res, n, e, mta, "4.7.5");
 		return NEXT;
-	}
-	if (smtp_connect(c, addr, hop->port, SMTP_ANY_FAMILY, NULL, rm->timeout_ms, &e) < 0) {
-		fill_err(res, n, &e, "", "4.4.1");
-		free(c);
+	case SMTP_OPEN_BANNER:
+	case SMTP_OPEN_EHLO:
+		fill_err(res, n, e, mta, "4.4.2");
 		return NEXT;
-	}
-	str_copy(c->host, sizeof c->host, host, strlen(host)); /* the name TLS checks and SNI */
-	snprintf(c->peer, sizeof c->peer, "%s:%s", mta, hop->port); /* errors name the MX host, not only its address */
-	struct tls_ctx *ctx = hop->ctx;
-	if (!ctx && hop->tls != TLS_OFF) {
-		if (!rm->tls && !(rm->tls = tls_client_ctx(TLS_NO_VERIFY, NULL, NULL, NULL, &e))) {
-			fill_err(res, n, &e, mta, "4.7.5");
-			goto quit;
+	case SMTP_OPEN_TLS:
+	case SMTP_OPEN_EHLO_TLS:
+		if (r->why == SMTP_OPEN_NOT_OFFERED) {
+			fill_ours(res, n, 451, "4.7.5", "TLS is required, but was not offered by host %s", mta);
+			return NEXT;
 		}
-		ctx = rm->tls;
-	}
-	if (hop->tls == TLS_IMPLICIT && smtp_tls_on_connect(c, ctx, &e) < 0) {
-		fill_ours(res, n, 451, "4.7.5", "cannot start TLS with host %s: %s", mta, e.msg);
-		goto quit;
-	}
-	int code = smtp_read_reply(c, &e);
-	if (code < 0) {
-		fill_err(res, n, &e, mta, "4.4.2");
-		goto quit;
-	}
-	if (code != 220) {
-		smtp_reply_error(c, "greeting", &e);
-		fill_err(res, n, &e, mta, "4.4.2");
-		goto quit;
-	}
-	const char *helo = config_str(rm->cfg, CFG_HOSTNAME);
-	if (smtp_ehlo(c, helo, &e) < 0) {
-		fill_err(res, n, &e, mta, "4.4.2");
-		goto quit;
-	}
-	if (hop->tls == TLS_IMPLICIT) {
-		log_info(env->id, "tls=%s cipher=%s relay=%s", tls_version(&c->io), tls_cipher(&c->io), mta);
-	} else if ((c->ext.flags & SMTP_EXT_STARTTLS) && use_tls && hop->tls != TLS_OFF) {
-		if (smtp_starttls(c, ctx, &e) < 0 || smtp_ehlo(c, helo, &e) < 0) {
-			/* A reply (454 to STARTTLS) is the host's; a failed
-			 * handshake is no reply at all. */
-			if (e.smtp)
-				fill_err(res, n, &e, mta, "4.7.5");
-			else
-				fill_ours(res, n, 451, "4.7.5", "cannot start TLS with host %s: %s", mta, e.msg);
-			out = tls_required ? NEXT : RETRY_PLAIN;
-			goto quit;
+		if (r->why == SMTP_OPEN_DANE) {
+			fill_ours(res, n, 451, "4.7.5", "%s (host %s)", e->msg, mta);
+			log_warn(j->env->id, "relay=%s dane=failed", mta);
+			return NEXT;
 		}
-		/* DANE: checked before anything is sent over the new session. */
-		if (hop->dane && dane_usable(hop->dane) && dane_check(tls_ssl(&c->io), hop->dane, host, &e) < 0) {
-			fill_ours(res, n, 451, "4.7.5", "%s (host %s)", e.msg, mta);
-			log_warn(env->id, "relay=%s dane=failed", mta);
-			goto quit;
+		if (r->why == SMTP_OPEN_LOCAL) {
+			fill_err(res, n, e, mta, "4.7.5");
+			return NEXT;
 		}
-		log_info(env->id, "tls=%s cipher=%s relay=%s%s", tls_version(&c->io), tls_cipher(&c->io), mta,
-			 hop->dane ? (dane_usable(hop->dane) ? " dane=verified" : " dane=unusable-records")
-				   : "");
-	} else if (tls_required) {
-		fill_ours(res, n, 451, "4.7.5", "TLS is required, but was not offered by host %s", mta);
-		goto quit;
-	}
-	if (hop->user && smtp_auth(c, 0, hop->user, hop->pass, &e) < 0) {
+		/* A reply (454 to STARTTLS) is the host's; a failed handshake
+		 * is no reply at all. */
+		if (e->smtp)
+			fill_err(res, n, e, mta, "4.7.5");
+		else
+			fill_ours(res, n, 451, "4.7.5", "cannot start TLS with host %s: %s", mta, e->msg);
+		return tls_required ? NEXT : RETRY_PLAIN;
+	case SMTP_OPEN_AUTH:
 		/* 535 and the like: the credentials are the administrator's to
 		 * fix; the mail waits for it rather than bounce. */
-		int perm = e.smtp >= 500;
-		fill_err(res, n, &e, mta, "4.7.0");
-		for (size_t i = 0; perm && i < n; i++) {
+		fill_err(res, n, e, mta, "4.7.0");
+		for (size_t i = 0; e->smtp >= 500 && i < n; i++) {
 			res[i].code = 454;
 			str_copy(res[i].status, sizeof res[i].status, "4.7.0", 5);
 		}
-		goto quit;
+		return NEXT;
+	default:
+		fill_err(res, n, e, mta, "4.4.2");
+		return NEXT;
 	}
-ready:
+}
+
+/* A new session with one address of the host, through the opening
+ * sequence (smtp/smtp_open.h); NULL with the recipients' results and what
+ * comes next in *out when it failed. */
+static struct smtp_client *open_session(struct remote *rm, const struct job *j, const struct hop *hop,
+					const char *addr, const char *mta, int use_tls, enum outcome *out)
+{
+	struct smtp_client *c = calloc(1, sizeof *c);
+	struct mail_err e;
+	err_clear(&e);
+	*out = NEXT;
+	if (!c) {
+		fill_all(j->res, j->n, 451, "4.3.0", "", "out of memory");
+		return NULL;
+	}
+	if (smtp_connect(c, addr, hop->port, SMTP_ANY_FAMILY, NULL, rm->timeout_ms, &e) < 0) {
+		fill_err(j->res, j->n, &e, "", "4.4.1");
+		free(c);
+		return NULL;
+	}
+	str_copy(c->host, sizeof c->host, hop->host, strlen(hop->host)); /* the name TLS checks and SNI */
+	snprintf(c->peer, sizeof c->peer, "%s:%s", mta, hop->port); /* errors name the MX host, not only its address */
+	struct opening op = { rm, j, hop, mta };
+	struct smtp_open_opts o = {
+		.helo = config_str(rm->cfg, CFG_HOSTNAME),
+		.tls = hop->tls == TLS_OFF || !use_tls ? SMTP_TLS_NONE
+		       : hop->tls == TLS_IMPLICIT      ? SMTP_TLS_IMPLICIT
+		       : hop->tls == TLS_MANDATORY     ? SMTP_TLS_MUST
+						       : SMTP_TLS_MAY,
+		.tls_ctx = opening_tls_ctx,
+		.dane = hop->dane,
+		.user = hop->user,
+		.pass = hop->pass,
+		.step = opening_step,
+		.arg = &op,
+	};
+	struct smtp_open_result r;
+	if (smtp_open(c, &o, &r, &e) == 0)
+		return c;
+	*out = opening_failed(j, hop, mta, &r, &e);
+	if (!c->broken)
+		smtp_quit(c);
+	smtp_close(c);
+	free(c);
+	return NULL;
+}
+
+/* The kept session when it is to the same host, address, port and TLS
+ * mode and not idle too long; NULL otherwise (and any other one closed). */
+static struct smtp_client *cache_take(struct remote *rm, const char *key)
+{
+	if (rm->cache && !strcmp(rm->cache_key, key) && time(NULL) - rm->cache_time < CACHE_IDLE_MAX) {
+		struct smtp_client *c = rm->cache;
+		rm->cache = NULL;
+		return c;
+	}
+	cache_drop(rm);
+	return NULL;
+}
+
+static void cache_keep(struct remote *rm, struct smtp_client *c, const char *key)
+{
+	rm->cache = c;
+	str_copy(rm->cache_key, sizeof rm->cache_key, key, strlen(key));
+	rm->cache_time = (long long)time(NULL);
+}
+
+/* The transaction on an open session and each recipient's result. *keep:
+ * the session ended the transaction cleanly and may carry the next one. */
+static enum outcome send_message(const struct job *j, const struct hop *hop, struct smtp_client *c,
+				 const char *mta, int reused, int *keep)
+{
+	const struct envelope *env = j->env;
+	struct rcpt_result *res = j->res;
+	size_t n = j->n;
+	struct mail_err e;
+	enum outcome out = NEXT;
+	err_clear(&e);
+	*keep = 0;
 	if (c->ext.size && (unsigned long long)env->size > c->ext.size) {
 		fill_ours(res, n, 552, "5.3.4", "message size %lld exceeds size limit %llu of server %s", env->size,
 			  c->ext.size, mta);
-		out = DONE;
-		goto quit;
+		return DONE;
 	}
 	if (env->smtputf8 && !(c->ext.flags & SMTP_EXT_SMTPUTF8)) {
 		fill_ours(res, n, 553, "5.6.7", "SMTPUTF8 is required, but was not offered by host %s", mta);
-		out = DONE;
-		goto quit;
+		return DONE;
 	}
-
 	struct buf mp = BUF_INIT;
 	const char **rcpt = calloc(n, sizeof *rcpt);
 	const char **rp = calloc(n, sizeof *rp);
@@ -293,12 +360,12 @@ ready:
 	struct smtp_result *rr = calloc(n, sizeof *rr);
 	if (!rcpt || !rp || !rpb || !rr) {
 		fill_all(res, n, 451, "4.3.0", "", "out of memory");
-		goto txn_done;
+		goto done;
 	}
 	mail_params(&mp, env, hop->msg ? (long long)hop->msg_len : env->size, &c->ext);
 	for (size_t i = 0; i < n; i++) {
-		rcpt[i] = env->rcpt[idx[i]].addr;
-		rcpt_params(&rpb[i], &env->rcpt[idx[i]], &c->ext);
+		rcpt[i] = env->rcpt[j->idx[i]].addr;
+		rcpt_params(&rpb[i], &env->rcpt[j->idx[i]], &c->ext);
 		rp[i] = rpb[i].len ? buf_cstr(&rpb[i]) : NULL;
 	}
 	struct smtp_txn t;
@@ -308,11 +375,11 @@ ready:
 	t.nrcpt = n;
 	t.rcpt = rcpt;
 	t.rcpt_params = rp;
-	t.msg_fd = hop->msg ? -1 : msg_fd;
+	t.msg_fd = hop->msg ? -1 : j->msg_fd;
 	t.msg = hop->msg;
 	t.msg_len = hop->msg_len;
 	t.rcpt_res = rr;
-	lseek(msg_fd, 0, SEEK_SET);
+	lseek(j->msg_fd, 0, SEEK_SET);
 	int r = smtp_transaction(c, &t, &e);
 	if (r == 0 || t.stage >= SMTP_STAGE_RCPT) {
 		/* Each recipient: its RCPT reply if refused, else the reply to
@@ -330,8 +397,7 @@ ready:
 		}
 		/* Nothing sent yet and the connection failed: another host may do. */
 		out = c->broken && t.stage < SMTP_STAGE_DOT ? NEXT : DONE;
-		if (out == DONE && !c->broken && t.stage == SMTP_STAGE_DOT)
-			keep = 1;
+		*keep = out == DONE && !c->broken && t.stage == SMTP_STAGE_DOT;
 	} else if (reused && c->broken) {
 		/* The cached session had gone stale: start afresh, once. */
 		out = RETRY_FRESH;
@@ -344,7 +410,7 @@ ready:
 	}
 	if (r == 0)
 		log_info(env->id, "relay=%s accepted=%zu/%zu bytes=%llu", mta, t.accepted, n, t.bytes);
-txn_done:
+done:
 	buf_free(&mp);
 	for (size_t i = 0; rpb && i < n; i++)
 		buf_free(&rpb[i]);
@@ -352,11 +418,32 @@ txn_done:
 	free(rp);
 	free(rpb);
 	free(rr);
-quit:
+	return out;
+}
+
+/* One SMTP session with one address of one host: the kept session or a
+ * new one, then the message. */
+static enum outcome try_address(struct remote *rm, const struct job *j, const struct hop *hop, const char *addr,
+				int use_tls)
+{
+	char mta[300], key[sizeof rm->cache_key];
+	if (!strcmp(hop->host, addr))
+		snprintf(mta, sizeof mta, "%s", hop->host);
+	else
+		snprintf(mta, sizeof mta, "%s[%s]", hop->host, addr);
+	snprintf(key, sizeof key, "%s|%s|%d|%d|%s", mta, hop->port, (int)hop->tls, use_tls,
+		 hop->user ? hop->user : "");
+	enum outcome out;
+	/* The session of the previous message to this host: no new
+	 * connection, greeting, EHLO, STARTTLS or AUTH. */
+	struct smtp_client *c = cache_take(rm, key);
+	int reused = c != NULL;
+	if (!c && !(c = open_session(rm, j, hop, addr, mta, use_tls, &out)))
+		return out;
+	int keep;
+	out = send_message(j, hop, c, mta, reused, &keep);
 	if (keep) {
-		rm->cache = c;
-		str_copy(rm->cache_key, sizeof rm->cache_key, key, strlen(key));
-		rm->cache_time = (long long)time(NULL);
+		cache_keep(rm, c, key);
 		return out;
 	}
 	if (!c->broken)
@@ -384,11 +471,12 @@ static int is_loopback(const struct sockaddr_storage *ss)
 }
 
 /* Try one host at each of its addresses. */
-static enum outcome try_host(struct remote *rm, const struct envelope *env, int msg_fd, const struct hop *hop,
-			     const char *literal, const size_t *idx, size_t n, struct rcpt_result *res,
+static enum outcome try_host(struct remote *rm, const struct job *j, const struct hop *hop, const char *literal,
 			     int implicit)
 {
 	const char *host = hop->host;
+	struct rcpt_result *res = j->res;
+	size_t n = j->n;
 	struct dns_addr_list addrs;
 	struct mail_err e;
 	char text[INET6_ADDRSTRLEN + 1];
@@ -420,17 +508,18 @@ static enum outcome try_host(struct remote *rm, const struct envelope *env, int 
 			fill_all(res, n, 554, "5.4.6", "", why);
 			continue;
 		}
-		enum outcome o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 1);
+		enum outcome o = try_address(rm, j, hop, text, 1);
 		if (o == RETRY_FRESH)
-			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 1);
+			o = try_address(rm, j, hop, text, 1);
 		if (o == RETRY_PLAIN) {
 			/* Opportunistic TLS, as Postfix's "may": a new connection in
 			 * plain text. The log says why TLS failed (an injected
 			 * response, a bad handshake) so an attack is not silent. */
 			char why[sizeof res[0].text * 4 + 1];
 			log_quoted(why, sizeof why, res[0].text, strlen(res[0].text));
-			log_warn(env->id, "relay=%s[%s] event=starttls-failed action=retry-plain reason=\"%s\"", host, text, why);
-			o = try_address(rm, env, msg_fd, hop, text, idx, n, res, 0);
+			log_warn(j->env->id, "relay=%s[%s] event=starttls-failed action=retry-plain reason=\"%s\"", host, text,
+				 why);
+			o = try_address(rm, j, hop, text, 0);
 		}
 		if (o == DONE)
 			return DONE;
@@ -459,9 +548,12 @@ static const char *literal_addr(const char *domain, char *out, size_t cap)
 }
 
 /* Everything through the smarthosts, in order (the null client). */
-static int smarthost_deliver(struct remote *rm, const struct envelope *env, int msg_fd, const size_t *idx,
-			     size_t n, struct rcpt_result *res)
+static int smarthost_deliver(struct remote *rm, const struct job *j)
 {
+	const struct envelope *env = j->env;
+	int msg_fd = j->msg_fd;
+	struct rcpt_result *res = j->res;
+	size_t n = j->n;
 	const char *sender = env->sender, *masq = config_str(rm->cfg, CFG_SMARTHOST_SENDER);
 	const char *at = strrchr(env->sender, '@');
 	struct buf rewritten = BUF_INIT;
@@ -493,7 +585,7 @@ static int smarthost_deliver(struct remote *rm, const struct envelope *env, int 
 		struct hop hop = { rm->smart[i].host, rm->smart[i].port, rm->smart[i].tls,
 				   rm->smart_tls, rm->user[0] ? rm->user : NULL, rm->pass, sender, NULL,
 				   rewritten.len ? rewritten.ptr : NULL, rewritten.len };
-		if (try_host(rm, env, msg_fd, &hop, rm->smart[i].host, idx, n, res, 0) == DONE)
+		if (try_host(rm, j, &hop, rm->smart[i].host, 0) == DONE)
 			break;
 	}
 	buf_free(&rewritten);
@@ -506,8 +598,9 @@ int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char
 	struct remote *rm = ctx;
 	struct mail_err e;
 	char lit[INET6_ADDRSTRLEN + 8], ascii[ADDR_DOMAIN_MAX + 1];
+	const struct job j = { env, msg_fd, idx, n, res };
 	if (rm->nsmart)
-		return smarthost_deliver(rm, env, msg_fd, idx, n, res);
+		return smarthost_deliver(rm, &j);
 	/* DNS, SNI and certificate names know only A-labels (RFC 5891). */
 	if (idna_to_ascii(domain, ascii, sizeof ascii) < 0) {
 		fill_ours(res, n, 553, "5.1.2", "%s is not a valid internationalised domain name (IDNA2008)", domain);
@@ -518,7 +611,7 @@ int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char
 	if (idna_list_has(config_str(rm->cfg, CFG_TLS_REQUIRED), domain))
 		hop.tls = TLS_MANDATORY;
 	if (literal_addr(domain, lit, sizeof lit)) {
-		try_host(rm, env, msg_fd, &hop, lit, idx, n, res, 1);
+		try_host(rm, &j, &hop, lit, 1);
 		return 0;
 	}
 	struct dns_mx_list *mx = malloc(sizeof *mx);
@@ -567,7 +660,7 @@ int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char
 				hop.tls = TLS_MANDATORY;
 			}
 		}
-		if (try_host(rm, env, msg_fd, &hop, NULL, idx, n, res, mx->implicit) == DONE)
+		if (try_host(rm, &j, &hop, NULL, mx->implicit) == DONE)
 			break;
 	}
 	free(tlsa);

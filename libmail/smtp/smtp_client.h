@@ -1,12 +1,14 @@
 /* smtp_client.h — the SMTP client (RFC 5321), shared by the queue runner
  * and smtp-chat: one session with one server.
  *
- * Three contracts, bottom up:
+ * Four contracts, bottom up:
  *   replies       msg/smtp_reply.h: reply lines, EHLO keywords, DATA/BDAT
  *                 encoding — pure, no I/O;
  *   session       this file: smtp_connect* / smtp_client_fds,
  *                 smtp_read_reply, smtp_command, smtp_ehlo, smtp_starttls,
  *                 smtp_auth (CRAM-MD5's HMAC is computed here);
+ *   opening       smtp/smtp_open.h: greeting, EHLO, STARTTLS, DANE, AUTH
+ *                 in the one order every client uses;
  *   transaction   smtp/smtp_client_txn.h: MAIL, RCPT..., DATA or BDAT and
  *                 the message, pipelined when the server offers it.
  *
