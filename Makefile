@@ -23,7 +23,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -lldns -lcrypt -lidn2)
 
 # postbox itself does not link them: libmail/base/lazylib.c loads each on its
-# first call, by the soname of the library found here. libidn2 (IDNA2008,
+# first call (the tables are lazy_ssl.c, lazy_ldns.c, lazy_crypt.c), by the soname of the library found here. libidn2 (IDNA2008,
 # msg/idna.c) is small and linked normally: runtime package libidn2-0.
 soname     = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | awk '/SONAME/ {print $$2}')
 SONAMES    := $(foreach l,ssl ldns crypt,$(if $(call soname,$(l)),-DLIB$(shell echo $(l) | tr a-z A-Z)_SONAME='"$(call soname,$(l))"',$(warning lib$(l).so not found: using Debian 12's soname)))
@@ -56,7 +56,7 @@ $(BUILD)/%.o: %.c $(wildcard libmail/*/*.h applets/*.h applets/*/*.h)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/libmail/base/lazylib.o: CFLAGS += $(SONAMES)
+$(BUILD)/libmail/base/lazy_%.o: CFLAGS += $(SONAMES)
 
 $(BUILD)/libmail.a: $(LIB_OBJ)
 	@rm -f $@

@@ -1,7 +1,7 @@
 /* dkim_body.c — streaming DKIM body hashes; see dkim_body.h. */
 #include "auth/dkim_body.h"
 
-#include "base/lazylib.h"
+#include "base/lazy_ssl.h"
 
 static void hash_out(void *ctx, const char *p, size_t n)
 {

@@ -3,7 +3,7 @@
 
 #include "base/buf.h"
 #include "msg/dkim_canon.h"
-#include "base/lazylib.h"
+#include "base/lazy_ssl.h"
 
 int dkim_header_hash(const char *hdrs, size_t n, const struct dkim_hname *h, size_t nh, int relaxed,
 		     const char *sig_name, size_t sig_name_len, const char *sig_value, size_t sig_value_len,

@@ -10,7 +10,7 @@
 
 #include "base/io.h"
 #include "msg/mime.h"
-#include "base/lazylib.h"
+#include "base/lazy_ssl.h"
 
 #define KEY_FILE_MAX 65536
 

@@ -1,55 +1,16 @@
-/* lazylib.c — dlopen() of OpenSSL, ldns and libcrypt, once each under
- * pthread_once; see lazylib.h for why and for the rules. */
+/* lazylib.c — the loader: dlopen() of OpenSSL, ldns and libcrypt, once
+ * each under pthread_once; see lazylib.h for why and for the rules. The
+ * pointers and their tables are the libraries' own files (lazy_ssl.c,
+ * lazy_ldns.c, lazy_crypt.c). */
 #include "base/lazylib.h"
 
 #include <dlfcn.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The sonames come from the libraries the build found (Makefile); these are
- * Debian 12's, for builds that do not pass them (the fuzz scripts). */
-#ifndef LIBSSL_SONAME
-#define LIBSSL_SONAME "libssl.so.3"
-#endif
-#ifndef LIBLDNS_SONAME
-#define LIBLDNS_SONAME "libldns.so.3"
-#endif
-#ifndef LIBCRYPT_SONAME
-#define LIBCRYPT_SONAME "libcrypt.so.1"
-#endif
-
-#define LAZY_DEFINE(f) __typeof__(lazy_##f) lazy_##f;
-LAZY_OPENSSL_SYMBOLS(LAZY_DEFINE)
-LAZY_LDNS_SYMBOLS(LAZY_DEFINE)
-LAZY_CRYPT_SYMBOLS(LAZY_DEFINE)
-
-struct lazy_symbol {
-	const char *name;
-	void **slot;
-};
-
-#define LAZY_ENTRY(f) { #f, (void **)&lazy_##f },
-static const struct lazy_symbol openssl_symbols[] = { LAZY_OPENSSL_SYMBOLS(LAZY_ENTRY) };
-static const struct lazy_symbol ldns_symbols[] = { LAZY_LDNS_SYMBOLS(LAZY_ENTRY) };
-static const struct lazy_symbol crypt_symbols[] = { LAZY_CRYPT_SYMBOLS(LAZY_ENTRY) };
-
-struct lazy_library {
-	const char *soname;
-	const struct lazy_symbol *symbols;
-	size_t count;
-	pthread_once_t once;
-	char error[256];             /* "" once loaded */
-};
-
-#define LIBRARY(soname, syms) { soname, syms, sizeof(syms) / sizeof((syms)[0]), PTHREAD_ONCE_INIT, "not loaded" }
-static struct lazy_library openssl = LIBRARY(LIBSSL_SONAME, openssl_symbols);
-static struct lazy_library ldns = LIBRARY(LIBLDNS_SONAME, ldns_symbols);
-static struct lazy_library libcrypt = LIBRARY(LIBCRYPT_SONAME, crypt_symbols);
-
-/* Fill the library's pointers, or leave its error text. Every pointer is
- * set, or none: a library missing one symbol is not half usable. */
-static void load(struct lazy_library *l)
+/* Every pointer is set, or none: a library missing one symbol is not half
+ * usable. */
+void lazylib_fill(struct lazy_library *l)
 {
 	void *handle = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
@@ -69,29 +30,13 @@ static void load(struct lazy_library *l)
 	l->error[0] = '\0';
 }
 
-static void load_openssl(void)
-{
-	load(&openssl);
-}
-
-static void load_ldns(void)
-{
-	load(&ldns);
-}
-
-static void load_crypt(void)
-{
-	load(&libcrypt);
-}
-
 static const struct {
 	unsigned bit;
 	struct lazy_library *lib;
-	void (*init)(void);
 } libraries[] = {
-	{ LAZYLIB_OPENSSL, &openssl, load_openssl },
-	{ LAZYLIB_LDNS, &ldns, load_ldns },
-	{ LAZYLIB_CRYPT, &libcrypt, load_crypt },
+	{ LAZYLIB_OPENSSL, &lazy_openssl },
+	{ LAZYLIB_LDNS, &lazy_ldns },
+	{ LAZYLIB_CRYPT, &lazy_crypt },
 };
 
 int lazylib_load(unsigned set, struct mail_err *e)
@@ -99,7 +44,7 @@ int lazylib_load(unsigned set, struct mail_err *e)
 	for (size_t i = 0; i < sizeof libraries / sizeof libraries[0]; i++) {
 		if (!(set & libraries[i].bit))
 			continue;
-		pthread_once(&libraries[i].lib->once, libraries[i].init);
+		pthread_once(&libraries[i].lib->once, libraries[i].lib->init);
 		if (libraries[i].lib->error[0])
 			return err_set(e, EX_OSERR, 451, "4.3.0", "%s", libraries[i].lib->error);
 	}

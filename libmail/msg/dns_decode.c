@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "base/lazylib.h"
+#include "base/lazy_ldns.h"
 
 #include "base/buf.h"
 

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "base/lazylib.h"
+#include "base/lazy_ssl.h"
 
 enum { USAGE_DANE_TA = 2, USAGE_DANE_EE = 3 };
 

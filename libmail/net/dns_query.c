@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/lazylib.h"
+#include "base/lazy_ldns.h"
 
 #include "base/buf.h"
 #include "base/io.h"

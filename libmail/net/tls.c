@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/lazylib.h"
+#include "base/lazy_ssl.h"
 
 struct tls_ctx {
 	SSL_CTX *ctx;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/lazylib.h"
+#include "base/lazy_ssl.h"
 
 #include "store/maildirsize.h"
 #include "msg/pop3_cmd.h"

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/lazylib.h"
+#include "base/lazy_ssl.h"
 
 #include "msg/mime.h"
 #include "net/tls.h"

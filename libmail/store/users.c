@@ -2,7 +2,7 @@
 #include "store/users.h"
 
 #include "base/read_all.h"
-#include "base/lazylib.h"
+#include "base/lazy_crypt.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,0 +1,20 @@
+/* lazy_crypt.c — the pointers of libcrypt and the table that fills them;
+ * see lazy_crypt.h and base/lazylib.h. */
+#include "base/lazy_crypt.h"
+
+/* The soname comes from the library the build found (Makefile); this is
+ * Debian 12's, for builds that do not pass it (the fuzz scripts). */
+#ifndef LIBCRYPT_SONAME
+#define LIBCRYPT_SONAME "libcrypt.so.1"
+#endif
+
+LAZY_CRYPT_SYMBOLS(LAZY_DEFINE)
+
+static const struct lazy_symbol symbols[] = { LAZY_CRYPT_SYMBOLS(LAZY_ENTRY) };
+
+static void init(void)
+{
+	lazylib_fill(&lazy_crypt);
+}
+
+struct lazy_library lazy_crypt = LAZY_LIBRARY(LIBCRYPT_SONAME, symbols, init);
