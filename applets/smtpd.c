@@ -20,7 +20,6 @@
  * load, none: the old ones stay and the failure is logged).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -35,10 +34,10 @@
 #include "net/daemon.h"
 #include "net/inetd.h"
 #include "base/log.h"
-#include "net/cidr.h"
 #include "net/tls_policy.h"
 #include "queue/queue_run.h"
 #include "smtp/smtp_server.h"
+#include "smtp/smtp_setup.h"
 #include "smtp/smtp_tables.h"
 #include "applets.h"
 
@@ -165,26 +164,6 @@ static int load_listener_cert(const struct config *cfg, const struct listener_ce
 	return 0;
 }
 
-/* The TLS contexts and everything else that comes from the configuration. */
-static int setup_server(const struct config *cfg, struct server_tls *tls, struct mail_err *e)
-{
-	const char *cert = config_str(cfg, CFG_TLS_CERT), *key = config_str(cfg, CFG_TLS_KEY);
-	tls->mta = tls->users = NULL;
-	if (net_list_valid(config_str(cfg, CFG_RELAY_NETWORKS), e) < 0)
-		return -1;
-	if (cert[0] || key[0]) {
-		if (!key[0])
-			key = cert;
-		if (!(tls->mta = tls_server_ctx_for(cfg, TLS_CLIENTS_MTAS, cert, key, e)) ||
-		    !(tls->users = tls_server_ctx_for(cfg, TLS_CLIENTS_USERS, cert, key, e))) {
-			server_tls_free(tls);
-			e->ex = EX_CONFIG;
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static void set_limits(const struct config *cfg, struct daemon_limits *lim)
 {
 	const char *host = config_str(cfg, CFG_HOSTNAME);
@@ -206,7 +185,7 @@ static void reload(void *ctx, struct daemon_limits *lim)
 		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
 		return;
 	}
-	if (setup_server(&fresh, &tls, &e) < 0) {
+	if (smtp_server_tls_setup(&fresh, &tls.mta, &tls.users, &e) < 0) {
 		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
 		config_free(&fresh);
 		return;
@@ -252,26 +231,17 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	log_info(NULL, "event=reloaded config=%s", d->cfg.path[0] ? d->cfg.path : "(defaults)");
 }
 
-/* A session's descriptors must never block past the io deadlines (a TLS
- * record that arrives in halves would otherwise hang SSL_read). */
-static void nonblocking_if_socket(int fd)
-{
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		int fl = fcntl(fd, F_GETFL);
-		if (fl >= 0)
-			fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	}
-}
-
 /* One session; with immediate_delivery, its messages are handed to a
  * queue runner when it is over (queue_run.h), without a new queue scan. */
 static int run_session(struct smtpd *d, const struct smtp_listen_opts *o, int rfd, int wfd,
 		       const struct peer *client)
 {
 	static struct smtp_queued queued;
+	struct io_fd_modes saved;
 	d->srv.queued = config_num(&d->cfg, CFG_IMMEDIATE_DELIVERY) ? &queued : NULL;
+	io_fds_nonblocking(&saved, rfd, wfd);
 	int r = smtp_session(&d->srv, o, rfd, wfd, client);
+	io_fds_restore(&saved);
 	queue_kick_session(&d->cfg, d->srv.queued);
 	return r;
 }
@@ -284,7 +254,6 @@ static int session(void *ctx, const struct listener *l, int fd, const struct pee
 	 * configured one, with the policy of the listener's role. */
 	d->srv.tls = d->lc[i].tls ? d->lc[i].tls : server_tls_for(&d->tls, d->lopts[i].role);
 	d->srv.stress = daemon_under_stress();
-	nonblocking_if_socket(fd);
 	return run_session(d, &d->lopts[i], fd, fd, client);
 }
 
@@ -324,8 +293,6 @@ static int inetd_session(struct smtpd *d, const struct smtp_listen_opts *o)
 	struct peer client;
 	peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
 	inetd_stdio_guard();
-	nonblocking_if_socket(0);
-	nonblocking_if_socket(1);
 	return run_session(d, o, 0, 1, &client);
 }
 
@@ -355,7 +322,7 @@ int smtpd_main(int argc, char **argv)
 	}
 	cli_load_config(&d.cfg, d.config_path);
 	memset(&e, 0, sizeof e);
-	if (setup_server(&d.cfg, &d.tls, &e) < 0)
+	if (smtp_server_tls_setup(&d.cfg, &d.tls.mta, &d.tls.users, &e) < 0)
 		die(e.ex ? e.ex : EX_CONFIG, "%s", e.msg);
 	d.tables = malloc(sizeof *d.tables);
 	if (!d.tables)

@@ -190,6 +190,27 @@ PY
 	[ "$status" -eq 0 ]
 }
 
+@test "inetd mode: the socket on stdin is non-blocking only while the session lasts" {
+	# The super-server shares the socket's open file: smtpd gives its flags back.
+	export PB
+	run timeout 20 /usr/bin/python3 - <<'PY'
+import fcntl, os, socket, subprocess
+client, server = socket.socketpair()
+p = subprocess.Popen([os.environ["PB"], "smtpd"], stdin=server, stdout=server, stderr=subprocess.DEVNULL)
+f = client.makefile("rb")
+print(f.readline().decode().strip())
+client.sendall(b"QUIT\r\n")
+print(f.readline().decode().strip())
+print("exit", p.wait())
+print("nonblocking" if fcntl.fcntl(server.fileno(), fcntl.F_GETFL) & os.O_NONBLOCK else "blocking")
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"221 "* ]]
+	[[ "$output" == *"exit 0"* ]]
+	[ "${lines[-1]}" = blocking ]
+}
+
 @test "inetd mode under xinetd" {
 	command -v xinetd >/dev/null || skip "no xinetd"
 	PORT=$(free_port)
