@@ -8,13 +8,4 @@
 #define LIBCRYPT_SONAME "libcrypt.so.1"
 #endif
 
-LAZY_CRYPT_SYMBOLS(LAZY_DEFINE)
-
-static const struct lazy_symbol symbols[] = { LAZY_CRYPT_SYMBOLS(LAZY_ENTRY) };
-
-static void init(void)
-{
-	lazylib_fill(&lazy_crypt);
-}
-
-struct lazy_library lazy_crypt = LAZY_LIBRARY(LIBCRYPT_SONAME, symbols, init);
+LAZY_LIBRARY_DEFINE(lazy_crypt, LIBCRYPT_SONAME, LAZY_CRYPT_SYMBOLS)

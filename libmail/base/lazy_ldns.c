@@ -8,13 +8,4 @@
 #define LIBLDNS_SONAME "libldns.so.3"
 #endif
 
-LAZY_LDNS_SYMBOLS(LAZY_DEFINE)
-
-static const struct lazy_symbol symbols[] = { LAZY_LDNS_SYMBOLS(LAZY_ENTRY) };
-
-static void init(void)
-{
-	lazylib_fill(&lazy_ldns);
-}
-
-struct lazy_library lazy_ldns = LAZY_LIBRARY(LIBLDNS_SONAME, symbols, init);
+LAZY_LIBRARY_DEFINE(lazy_ldns, LIBLDNS_SONAME, LAZY_LDNS_SYMBOLS)

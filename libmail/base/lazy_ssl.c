@@ -8,13 +8,4 @@
 #define LIBSSL_SONAME "libssl.so.3"
 #endif
 
-LAZY_OPENSSL_SYMBOLS(LAZY_DEFINE)
-
-static const struct lazy_symbol symbols[] = { LAZY_OPENSSL_SYMBOLS(LAZY_ENTRY) };
-
-static void init(void)
-{
-	lazylib_fill(&lazy_openssl);
-}
-
-struct lazy_library lazy_openssl = LAZY_LIBRARY(LIBSSL_SONAME, symbols, init);
+LAZY_LIBRARY_DEFINE(lazy_openssl, LIBSSL_SONAME, LAZY_OPENSSL_SYMBOLS)

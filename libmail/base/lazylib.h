@@ -91,8 +91,17 @@ struct lazy_library {
 	char error[256];             /* "" once loaded */
 };
 
-#define LAZY_LIBRARY(soname, syms, init) \
-	{ soname, syms, sizeof(syms) / sizeof((syms)[0]), init, PTHREAD_ONCE_INIT, "not loaded" }
+/* In a library's .c file: its pointers, its table and its record `var`
+ * (declared below), loaded from soname. */
+#define LAZY_LIBRARY_DEFINE(var, soname, LIST) \
+	LIST(LAZY_DEFINE) \
+	static const struct lazy_symbol var##_symbols[] = { LIST(LAZY_ENTRY) }; \
+	static void var##_init(void) \
+	{ \
+		lazylib_fill(&var); \
+	} \
+	struct lazy_library var = { soname, var##_symbols, sizeof var##_symbols / sizeof var##_symbols[0], \
+				    var##_init, PTHREAD_ONCE_INIT, "not loaded" };
 
 /* dlopen() the library and fill every pointer, or none and leave its error
  * text (run once, under the library's pthread_once). */

@@ -43,14 +43,20 @@ struct hop {
  * within this many seconds (servers time idle clients out). */
 #define CACHE_IDLE_MAX 20
 
+/* QUIT when the session still works, then close and free it. */
+static void session_end(struct smtp_client *c)
+{
+	if (!c->broken)
+		smtp_quit(c);
+	smtp_close(c);
+	free(c);
+}
+
 static void cache_drop(struct remote *rm)
 {
 	if (!rm->cache)
 		return;
-	if (!rm->cache->broken)
-		smtp_quit(rm->cache);
-	smtp_close(rm->cache);
-	free(rm->cache);
+	session_end(rm->cache);
 	rm->cache = NULL;
 }
 
@@ -305,10 +311,7 @@ static struct smtp_client *open_session(struct remote *rm, const struct job *j, 
 	if (smtp_open(c, &o, &r, &e) == 0)
 		return c;
 	*out = opening_failed(j, hop, mta, &r, &e);
-	if (!c->broken)
-		smtp_quit(c);
-	smtp_close(c);
-	free(c);
+	session_end(c);
 	return NULL;
 }
 
@@ -442,14 +445,10 @@ static enum outcome try_address(struct remote *rm, const struct job *j, const st
 		return out;
 	int keep;
 	out = send_message(j, hop, c, mta, reused, &keep);
-	if (keep) {
+	if (keep)
 		cache_keep(rm, c, key);
-		return out;
-	}
-	if (!c->broken)
-		smtp_quit(c);
-	smtp_close(c);
-	free(c);
+	else
+		session_end(c);
 	return out;
 }
 

@@ -463,6 +463,23 @@ static int auth_step(struct smtp_client *c, const char *what, struct mail_err *e
 	return smtp_reply_error(c, what, e);
 }
 
+/* AUTH MECH: 1 on the 334 that asks for more, else as auth_step. */
+static int auth_start(struct smtp_client *c, const char *what, struct mail_err *e)
+{
+	smtp_queue_cmd(c, "%s", what);
+	return auth_step(c, what, e);
+}
+
+/* The last word of an exchange, the secret in b after prefix (traced as
+ * shown): 0 on 235; anything else, a further 334 too, is a refusal. */
+static int auth_last(struct smtp_client *c, const char *prefix, struct buf *b, const char *shown,
+		     const char *what, struct mail_err *e)
+{
+	queue_secret(c, shown, "%s%s", prefix, buf_cstr(b));
+	int r = auth_step(c, what, e);
+	return r == 1 ? smtp_reply_error(c, what, e) : r;
+}
+
 static int b64(struct buf *out, const char *s, size_t n)
 {
 	buf_reset(out);
@@ -530,13 +547,9 @@ int smtp_auth(struct smtp_client *c, unsigned mech, const char *user, const char
 		buf_adds(&a, pass);
 		if (!buf_ok(&a) || b64(&b, a.ptr, a.len) < 0)
 			goto oom;
-		queue_secret(c, "AUTH PLAIN <redacted>\r\n", "AUTH PLAIN %s", buf_cstr(&b));
-		r = auth_step(c, "AUTH PLAIN", e);
-		if (r == 1)
-			r = smtp_reply_error(c, "AUTH PLAIN", e);
+		r = auth_last(c, "AUTH PLAIN ", &b, "AUTH PLAIN <redacted>\r\n", "AUTH PLAIN", e);
 	} else if (mech == SMTP_AUTH_LOGIN) {
-		smtp_queue_cmd(c, "AUTH LOGIN");
-		if ((r = auth_step(c, "AUTH LOGIN", e)) != 1)
+		if ((r = auth_start(c, "AUTH LOGIN", e)) != 1)
 			goto done;
 		if (b64(&b, user, strlen(user)) < 0)
 			goto oom;
@@ -545,13 +558,9 @@ int smtp_auth(struct smtp_client *c, unsigned mech, const char *user, const char
 			goto done;
 		if (b64(&b, pass, strlen(pass)) < 0)
 			goto oom;
-		queue_secret(c, "<redacted password>\r\n", "%s", buf_cstr(&b));
-		r = auth_step(c, "AUTH LOGIN password", e);
-		if (r == 1)
-			r = smtp_reply_error(c, "AUTH LOGIN", e);
+		r = auth_last(c, "", &b, "<redacted password>\r\n", "AUTH LOGIN password", e);
 	} else if (mech == SMTP_AUTH_CRAM_MD5) {
-		smtp_queue_cmd(c, "AUTH CRAM-MD5");
-		if ((r = auth_step(c, "AUTH CRAM-MD5", e)) != 1)
+		if ((r = auth_start(c, "AUTH CRAM-MD5", e)) != 1)
 			goto done;
 		if (smtp_cram_md5(&b, user, pass, c->reply.text.ptr ? c->reply.text.ptr : "",
 				  c->reply.text.len, e) < 0) {
@@ -559,10 +568,7 @@ int smtp_auth(struct smtp_client *c, unsigned mech, const char *user, const char
 			r = -1;
 			goto done;
 		}
-		queue_secret(c, "<redacted CRAM-MD5 response>\r\n", "%s", buf_cstr(&b));
-		r = auth_step(c, "AUTH CRAM-MD5", e);
-		if (r == 1)
-			r = smtp_reply_error(c, "AUTH CRAM-MD5", e);
+		r = auth_last(c, "", &b, "<redacted CRAM-MD5 response>\r\n", "AUTH CRAM-MD5", e);
 	} else {
 		r = err_set(e, EX_USAGE, 0, "", "unknown AUTH mechanism");
 	}

@@ -35,18 +35,22 @@ static int stop_after(const struct smtp_open_opts *o, struct smtp_client *c, str
 	return 1;
 }
 
-static struct tls_ctx *context(const struct smtp_open_opts *o, struct mail_err *e)
+/* TLS now: at once (CONNECT) or after STARTTLS (TLS), with the context
+ * asked for only now; then DANE (RFC 7672), before anything is sent over
+ * the new session. */
+static int tls_now(struct smtp_client *c, const struct smtp_open_opts *o, struct smtp_open_result *r,
+		   enum smtp_open_stage stage, struct mail_err *e)
 {
 	struct tls_ctx *ctx = o->tls_ctx ? o->tls_ctx(o->arg, e) : NULL;
-	if (!ctx && !o->tls_ctx)
-		err_set(e, EX_SOFTWARE, 0, "", "no TLS context");
-	return ctx;
-}
-
-/* DANE (RFC 7672): after the handshake, before anything is sent over TLS. */
-static int dane(struct smtp_client *c, const struct smtp_open_opts *o, struct smtp_open_result *r,
-		enum smtp_open_stage stage, struct mail_err *e)
-{
+	if (!ctx) {
+		if (!o->tls_ctx)
+			err_set(e, EX_SOFTWARE, 0, "", "no TLS context");
+		r->stage = stage;
+		r->why = SMTP_OPEN_LOCAL;
+		return -1;
+	}
+	if ((stage == SMTP_OPEN_CONNECT ? smtp_tls_on_connect(c, ctx, e) : smtp_starttls(c, ctx, e)) < 0)
+		return failed(c, r, stage, e);
 	if (!o->dane || !dane_usable(o->dane))
 		return 0;
 	if (dane_check(tls_ssl(&c->io), o->dane, c->host, e) < 0) {
@@ -66,15 +70,7 @@ static int start_tls(struct smtp_client *c, const struct smtp_open_opts *o, stru
 		return 0;
 	if (!offered)
 		return not_offered(c, r, SMTP_OPEN_TLS, "STARTTLS", e);
-	struct tls_ctx *ctx = context(o, e);
-	if (!ctx) {
-		r->stage = SMTP_OPEN_TLS;
-		r->why = SMTP_OPEN_LOCAL;
-		return -1;
-	}
-	if (smtp_starttls(c, ctx, e) < 0)
-		return failed(c, r, SMTP_OPEN_TLS, e);
-	if (dane(c, o, r, SMTP_OPEN_TLS, e) < 0)
+	if (tls_now(c, o, r, SMTP_OPEN_TLS, e) < 0)
 		return -1;
 	if (smtp_ehlo(c, o->helo, e) < 0)
 		return failed(c, r, SMTP_OPEN_EHLO_TLS, e);
@@ -104,17 +100,8 @@ int smtp_open(struct smtp_client *c, const struct smtp_open_opts *o, struct smtp
 	      struct mail_err *e)
 {
 	memset(r, 0, sizeof *r);
-	if (o->tls == SMTP_TLS_IMPLICIT) {
-		struct tls_ctx *ctx = context(o, e);
-		if (!ctx) {
-			r->why = SMTP_OPEN_LOCAL;
-			return -1;
-		}
-		if (smtp_tls_on_connect(c, ctx, e) < 0)
-			return failed(c, r, SMTP_OPEN_CONNECT, e);
-		if (dane(c, o, r, SMTP_OPEN_CONNECT, e) < 0)
-			return -1;
-	}
+	if (o->tls == SMTP_TLS_IMPLICIT && tls_now(c, o, r, SMTP_OPEN_CONNECT, e) < 0)
+		return -1;
 	if (stop_after(o, c, r, SMTP_OPEN_CONNECT))
 		return 0;
 	int code = smtp_read_reply(c, e);
