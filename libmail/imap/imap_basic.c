@@ -124,12 +124,11 @@ int imap_enter_authenticated(struct imap_sess *s, const struct user *u, const ch
 	return 0;
 }
 
+/* The login process answers for the root process too: the capabilities
+ * are the logged-in ones in both. */
 static void logged_in(struct imap_sess *s)
 {
-	struct buf caps = BUF_INIT;
-	imap_capabilities(s, &caps);
-	imap_tagged(s, "OK", "[CAPABILITY %s] Logged in", buf_cstr(&caps));
-	buf_free(&caps);
+	imap_tagged(s, "OK", "[CAPABILITY %s] Logged in", logged_in_caps);
 }
 
 static void login_failed(struct imap_sess *s, const char *addr, long address_failures)

@@ -145,6 +145,11 @@ void imap_cmd_subscribe(struct imap_sess *s, const struct imap_command *c, int u
 	imap_tagged(s, "OK", "%s completed", on ? "SUBSCRIBE" : "UNSUBSCRIBE");
 }
 
+static char lower_ascii(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 /* LIST's wildcards: '*' matches anything, '%' anything but the separator.
  * Dynamic programming over pattern x name: no backtracking blow-up. */
 static int pattern_match(const char *p, size_t np, const char *n, int icase)
@@ -165,7 +170,7 @@ static int pattern_match(const char *p, size_t np, const char *n, int icase)
 			else if (pc == '%')
 				row[j] = next[j] || (j < nn && n[j] != '.' && row[j + 1]);
 			else
-				row[j] = j < nn && (icase ? (tolower_ascii(pc) == tolower_ascii(n[j])) : pc == n[j]) &&
+				row[j] = j < nn && (icase ? (lower_ascii(pc) == lower_ascii(n[j])) : pc == n[j]) &&
 					 next[j + 1];
 		}
 		unsigned char *t = next;

@@ -89,7 +89,7 @@ static const struct command commands[] = {
 	{ "LOGIN", IS_NOT_AUTH, imap_cmd_login, 0 },
 	{ "LOGOUT", IS_ANY, imap_cmd_logout, 0 },
 	{ "LSUB", IS_LOGGED_IN, imap_cmd_list, 0 },
-	{ "MOVE", IS_SELECTED, imap_cmd_move, 1 },
+	{ "MOVE", IS_SELECTED, imap_cmd_copy, 1 },
 	{ "NAMESPACE", IS_LOGGED_IN, imap_cmd_namespace, 0 },
 	{ "NOOP", IS_ANY, imap_cmd_noop, 0 },
 	{ "RENAME", IS_LOGGED_IN, imap_cmd_rename, 0 },
@@ -187,6 +187,12 @@ static void raw_line(struct imap_sess *s)
 	}
 }
 
+/* A started command's deadline: 60 s, or the autologout if shorter. */
+static int command_deadline(const struct imap_sess *s)
+{
+	return s->srv->timeout_ms < COMMAND_DEADLINE_MS ? s->srv->timeout_ms : COMMAND_DEADLINE_MS;
+}
+
 /* Commands until LOGOUT, EOF, a timeout, an error or a handover. */
 static void serve(struct imap_sess *s)
 {
@@ -216,7 +222,7 @@ static void serve(struct imap_sess *s)
 		}
 		if (!started) {
 			started = 1;
-			io_deadline(&s->io, COMMAND_DEADLINE_MS, LITERAL_MIN_RATE);
+			io_deadline(&s->io, command_deadline(s), LITERAL_MIN_RATE);
 		}
 		size_t used = 0;
 		enum imap_read r = imap_reader_step(&s->rd, p, (size_t)n, &used);
@@ -258,7 +264,7 @@ static void serve(struct imap_sess *s)
 		if (done) {
 			/* The next command: idle again until its first byte. */
 			started = 0;
-			io_deadline(&s->io, s->want == WANT_NONE ? s->srv->timeout_ms : COMMAND_DEADLINE_MS, 0);
+			io_deadline(&s->io, s->want == WANT_NONE ? s->srv->timeout_ms : command_deadline(s), 0);
 		}
 		if (s->io.out.len > 65536)
 			imap_flush(s);

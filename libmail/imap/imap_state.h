@@ -110,6 +110,6 @@ int imap_msgset_arg(struct imap_sess *s, const struct imap_arg *a, int uid, stru
 int imap_load_message(struct imap_sess *s, size_t i, struct buf *text, struct mail_err *e);
 /* Messages (imap_fetch_cmd.c, imap_store_cmd.c, imap_search_cmd.c,
  * imap_copy_cmd.c). */
-imap_command_fn imap_cmd_fetch, imap_cmd_store, imap_cmd_search, imap_cmd_copy, imap_cmd_move;
+imap_command_fn imap_cmd_fetch, imap_cmd_store, imap_cmd_search, imap_cmd_copy;
 
 #endif
