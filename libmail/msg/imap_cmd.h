@@ -62,8 +62,8 @@ struct imap_limits {
 	size_t skip_max;     /* octets of refused literals skipped before the
 	                        reader gives up (IMAP_READ_CLOSE) */
 };
-/* Defaults: line 65536, literal 65536, nonsync 4096, depth 8, list 1000,
- * args 10000, skip 64 MiB. */
+/* Defaults: line 65536, literal 65536, nonsync 4096, depth 8 (at most
+ * 16), list 1000, args 10000, skip 64 MiB. */
 void imap_limits_default(struct imap_limits *l);
 
 enum imap_arg_type {
@@ -113,31 +113,36 @@ struct imap_literal_info {
 	uint64_t size;
 	int nonsync;         /* {N+}: the client is already sending it */
 	int binary;          /* ~{N} */
-	size_t index;        /* 0-based top-level argument index it will be */
+	size_t index;        /* top-level argument index it is in (0-based) */
+	size_t depth;        /* 0: it is that argument; else inside lists */
 };
 
 struct imap_reader {
 	struct imap_limits lim;
 	/* results, valid per the status returned */
-	struct imap_command cmd;
-	struct imap_literal_info lit;
-	const char *data;
+	struct imap_command cmd;       /* COMMAND; at LITERAL: the arguments
+	                                  so far (e.g. APPEND's mailbox) */
+	struct imap_literal_info lit;  /* LITERAL */
+	const char *data;              /* DATA */
 	size_t data_len;
-	const char *line;
+	const char *line;              /* LINE */
 	size_t line_len;
 	char tag[64];        /* the current command's tag, "" before known */
 	char name[32];       /* its name, upper-cased, "" before known */
-	struct imap_err err;
+	struct imap_err err; /* BAD, CLOSE */
 	/* private */
-	int state, sub, quoted_esc, cr, want_line, after_list, in_token, error_pending;
-	uint64_t lit_left, skip_total, num;
-	size_t line_used, depth, tok_start;
-	int lit_mode;
+	int phase, want_line, reset_pending, lit_mode, need_sep, after_close, have_tag, have_name;
+	uint64_t lit_left, skip_total;
+	size_t line_used, depth, nargs, lit_node;
+	struct buf seg;           /* the line segment being read */
 	struct buf text;          /* strings of the current command */
-	struct buf nodes;         /* array of struct imap_node (private) */
-	size_t open[16];          /* indices of the open lists, by depth */
-	size_t open_count[16];
+	struct buf nodes;         /* private node array */
+	struct buf args;          /* struct imap_arg array built from nodes */
+	size_t open[17];          /* node index + 1 of the open list at each depth */
 	size_t last[17];          /* last node at each depth, +1; 0 = none */
+	size_t count[17];         /* elements so far at each depth */
+	char tail[32];            /* end of a line being skipped */
+	size_t tail_len;
 };
 
 void imap_reader_init(struct imap_reader *r, const struct imap_limits *lim);
@@ -151,6 +156,8 @@ enum imap_read imap_reader_step(struct imap_reader *r, const char *p, size_t n, 
  * caller then sends the "+" continuation). -1 (IMAP_LIT_STORE) when its
  * size exceeds literal_max: refuse it instead. */
 int imap_reader_accept(struct imap_reader *r, enum imap_lit_mode mode);
+/* (literal_max bounds one stored literal and, with line_max, all the
+ * stored literals of one command together.) */
 /* After IMAP_READ_LITERAL: drop the command (the caller sends the tagged
  * NO/BAD). A synchronizing literal is never sent by the client; the octets
  * of a non-synchronizing one are skipped. */
