@@ -46,7 +46,7 @@ void imap_write_flags(struct imap_sess *s, size_t i, struct buf *out)
 	buf_addc(out, ')');
 }
 
-static void send_flags_lists(struct imap_sess *s)
+void imap_send_flags_lists(struct imap_sess *s)
 {
 	struct buf kw = BUF_INIT;
 	for (size_t k = 0; k < s->box.nkeywords; k++)
@@ -91,7 +91,7 @@ void imap_send_updates(struct imap_sess *s, int expunge_ok)
 	if (expunge_ok)
 		mailfolder_purge(&s->box, imap_expunged, s);
 	if (s->box.nkeywords != keywords)
-		send_flags_lists(s);
+		imap_send_flags_lists(s);
 	struct buf flags = BUF_INIT;
 	for (size_t i = 0; i < s->box.n && i < s->exists; i++) {
 		struct mailfolder_msg *m = &s->box.v[i];
@@ -208,7 +208,7 @@ void imap_cmd_select(struct imap_sess *s, const struct imap_command *c, int uid)
 		if (!unseen && !(s->box.v[i].flags & MF_SEEN))
 			unseen = i + 1;
 	}
-	send_flags_lists(s);
+	imap_send_flags_lists(s);
 	imap_untagged(s, "%u EXISTS", s->exists);
 	imap_untagged(s, "%u RECENT", s->recent_told);
 	if (unseen)

@@ -97,6 +97,9 @@ int imap_flags_arg(struct imap_sess *s, struct mailfolder *f, const struct imap_
  * RECENT, FETCH FLAGS, and EXPUNGE when expunge_ok (not during FETCH,
  * STORE, SEARCH without UID: RFC 9051 §7.5.1). */
 void imap_send_updates(struct imap_sess *s, int expunge_ok);
+/* FLAGS and PERMANENTFLAGS of the selected mailbox (again when a keyword
+ * was added: a client must hear of it before it sees it on a message). */
+void imap_send_flags_lists(struct imap_sess *s);
 /* mailfolder_purge's callback: "* seq EXPUNGE" (arg is the session). */
 void imap_expunged(void *arg, uint32_t seq, uint32_t uid);
 /* IDLE: wait for the client's next bytes, sending updates as the

@@ -105,6 +105,7 @@ void imap_cmd_store(struct imap_sess *s, const struct imap_command *c, int uid)
 	 * allows "STORE 1 +FLAGS \Seen \Deleted" too). */
 	unsigned fl = 0;
 	uint32_t kw = 0;
+	size_t keywords_before = s->box.nkeywords;
 	const struct imap_arg *fa = c->args->next->next;
 	if (fa->type == IMAP_ARG_LIST) {
 		if (fa->next || imap_flags_arg(s, &s->box, fa, mode >= 0, &fl, &kw) < 0) {
@@ -125,6 +126,8 @@ void imap_cmd_store(struct imap_sess *s, const struct imap_command *c, int uid)
 			kw |= k1;
 		}
 	}
+	if (s->box.nkeywords != keywords_before)
+		imap_send_flags_lists(s);
 	struct buf out = BUF_INIT;
 	int gone = 0;
 	for (size_t i = 0; i < s->exists && i < s->box.n; i++) {
