@@ -39,7 +39,9 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "store/keywords.h"
 #include "store/maildir.h"
+#include "store/uidlist.h"
 
 /* System flags (the ":2," letters in brackets). */
 #define MF_SEEN      0x01u   /* \Seen (S) */
@@ -83,11 +85,14 @@ struct mailfolder {
 	uint32_t uidnext;        /* as of the last sync */
 	struct mailfolder_msg *v;
 	size_t n, cap;
-	char *keywords[MAILFOLDER_KEYWORDS_MAX]; /* from dovecot-keywords */
-	size_t nkeywords;
-	/* private to store/: what of the uidlist has been read */
-	unsigned long long uidlist_ino, uidlist_size;
-	long long uidlist_mtime_ns;
+	char *keywords[MAILFOLDER_KEYWORDS_MAX]; /* from dovecot-keywords; NULL:
+						  * letter unused */
+	size_t nkeywords;        /* 1 + the highest letter in use */
+	/* private to store/ */
+	struct uidlist uids;
+	struct keywords kw;
+	int is_inbox;
+	int rootfd;              /* the user's Maildir (for a folder), or -1 */
 };
 
 /* Open the mailbox `name` of the user's Maildir `root`: "INBOX" (any case)
