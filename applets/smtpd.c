@@ -203,18 +203,18 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	struct mail_err e;
 	struct server_tls tls = { 0 };
 	if (config_load(&fresh, d->config_path, &e) < 0) {
-		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(e.msg));
 		return;
 	}
 	if (setup_server(&fresh, &tls, &e) < 0) {
-		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(e.msg));
 		config_free(&fresh);
 		return;
 	}
 	struct tls_ctx *ltls[DAEMON_MAX_LISTENERS] = { 0 };
 	for (size_t i = 0; i < d->nls; i++) {
 		if (load_listener_cert(&fresh, &d->lc[i], d->lopts[i].role, d->ls[i].addr, &ltls[i], &e) < 0) {
-			log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+			log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(e.msg));
 			for (size_t j = 0; j < i; j++)
 				tls_ctx_free(ltls[j]);
 			server_tls_free(&tls);
@@ -224,7 +224,7 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	}
 	struct smtp_tables *tables = malloc(sizeof *tables);
 	if (!tables || smtp_tables_load(tables, &fresh, &e) < 0) {
-		log_err(NULL, "event=reload-failed error=\"%s\"", tables ? e.msg : "out of memory");
+		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(tables ? e.msg : "out of memory"));
 		if (tables)
 			smtp_tables_free(tables);
 		free(tables);
@@ -249,7 +249,7 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	tables->resolver.cfg = &d->cfg;
 	smtp_tables_bind(tables, &d->srv);
 	set_limits(&d->cfg, lim);
-	log_info(NULL, "event=reloaded config=%s", d->cfg.path[0] ? d->cfg.path : "(defaults)");
+	log_info(NULL, "event=reloaded config=%s", LOG_TOKEN(d->cfg.path[0] ? d->cfg.path : "(defaults)"));
 }
 
 /* A session's descriptors must never block past the io deadlines (a TLS
@@ -411,7 +411,7 @@ int smtpd_main(int argc, char **argv)
 	 * rates per client address and per user). */
 	d.srv.anvil = anvil_create(ANVIL_ENTRIES, &e);
 	if (!d.srv.anvil)
-		log_warn(NULL, "event=no-rate-limits error=\"%s\"", e.msg);
+		log_warn(NULL, "event=no-rate-limits error=\"%s\"", LOG_QUOTED(e.msg));
 	const struct daemon_hooks hooks = { .session = session, .reload = reload, .ctx = &d };
 	if (daemon_run(d.ls, d.nls, &lim, &hooks, (int)config_num(&d.cfg, CFG_SMTPD_TIMEOUT), &e) < 0)
 		die(EX_OSERR, "%s", e.msg);

@@ -164,7 +164,7 @@ static int check_logins(const struct pop3_server *srv, const struct pop3_listen_
 			continue;
 		}
 		if (!loaded && load(&users, load_ctx, &e) < 0) {
-			log_err(NULL, "pop3 client=%s %s", client->text, e.msg);
+			log_err(NULL, "pop3 client=%s event=users-failed error=\"%s\"", client->text, LOG_QUOTED(e.msg));
 			answer(fd, POP3_LOGIN_TEMP, 0);
 			break;
 		}
