@@ -8,7 +8,6 @@
 
 #include "base/buf.h"
 #include "base/log.h"
-#include "pop3/pop3_login.h"
 #include "pop3/pop3_metrics.h"
 
 /* Client addresses whose failed logins are counted at once. */
