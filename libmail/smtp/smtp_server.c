@@ -663,15 +663,18 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 	smtpd_count(s, SMTPD_M_SESSIONS);
 	const char *host = config_str(s->cfg, CFG_HOSTNAME);
 	long long max_errors = config_num(s->cfg, CFG_SMTPD_MAX_ERRORS);
-	log_info(NULL, "client=%s event=connect tls=%s role=%s%s", s->peer.text, lo->implicit_tls ? "implicit" : "no",
-		 lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta", srv->stress ? " stress=yes" : "");
 	/* Only a listener marked proxy trusts the header: the client it names
-	 * replaces the balancer for relay checks and logs. */
+	 * replaces the balancer for relay checks and logs, the connect line
+	 * included (so it comes after the header; the balancer is proxy=). */
 	const struct preamble pre = { lo->proxy, lo->implicit_tls, srv->tls };
-	struct peer real = s->peer;
+	struct peer real = s->peer, balancer = s->peer;
 	int r = preamble_run(&s->io, &pre, &real, &e);
-	if (!peer_equal(&real, &s->peer))
+	int proxied = !peer_equal(&real, &s->peer);
+	if (proxied)
 		set_client(s, &real);
+	log_info(NULL, "client=%s event=connect tls=%s role=%s%s%s%s", s->peer.text,
+		 lo->implicit_tls ? "implicit" : "no", lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta",
+		 srv->stress ? " stress=yes" : "", proxied ? " proxy=" : "", proxied ? balancer.text : "");
 	if (r != PREAMBLE_OK) {
 		log_info(NULL, "client=%s event=%s error=\"%s\"", s->peer.text,
 			 r == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", LOG_QUOTED(e.msg));
