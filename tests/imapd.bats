@@ -219,3 +219,49 @@ start_imapd_tls() {
 	status_is 0
 	[[ "$output" == *"SEARCH 1"* ]]
 }
+
+@test "mbsync (isync) syncs a mailbox both ways over implicit TLS and STARTTLS" {
+	command -v mbsync >/dev/null || skip "mbsync not installed (scripts/deps installs isync)"
+	server_cert localhost
+	fill 3
+	start_imapd_tls
+	mkdir -p "$T/local"
+	for how in "IMAPS $SPORT" "STARTTLS $PORT"; do
+		set -- $how
+		cat > "$T/mbsyncrc" <<RC
+IMAPAccount pb
+Host localhost
+Port $2
+User ann@test.example
+Pass secret
+SSLType $1
+CertificateFile $CERT
+
+IMAPStore remote
+Account pb
+
+MaildirStore local
+Inbox $T/local/INBOX
+SubFolders Maildir++
+
+Channel box
+Far :remote:
+Near :local:
+Patterns *
+Create Both
+SyncState *
+RC
+		run timeout 60 mbsync -c "$T/mbsyncrc" -a
+		status_is 0
+	done
+	# Down: the three messages; up: one written locally, and a flag.
+	[ "$(ls "$T/local/INBOX/cur" "$T/local/INBOX/new" | grep -c ',')" -eq 3 ]
+	printf 'Subject: from mbsync\n\nup\n' > "$T/local/INBOX/new/1700000000.up.local"
+	f=$(ls "$T/local/INBOX/cur"/* "$T/local/INBOX/new"/* 2>/dev/null | grep -v up.local | head -1)
+	case "$f" in *:2,*) mv "$f" "${f}F" ;; *) mv "$f" "$T/local/INBOX/cur/$(basename "$f"):2,F" ;; esac
+	run timeout 60 mbsync -c "$T/mbsyncrc" -a
+	status_is 0
+	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 4 ]
+	grep -l 'Subject: from mbsync' "$MD"/cur/* "$MD"/new/* 2>/dev/null | grep -q .
+	ls "$MD/cur" | grep -q ':2,F'
+}
