@@ -265,3 +265,19 @@ RC
 	grep -l 'Subject: from mbsync' "$MD"/cur/* "$MD"/new/* 2>/dev/null | grep -q .
 	ls "$MD/cur" | grep -q ':2,F'
 }
+
+@test "pop3d and imapd on one Maildir: the same sizes; a message deleted over POP3 is an EXPUNGE over IMAP" {
+	conf imap_plaintext_auth yes
+	conf pop3_plaintext_auth yes
+	fill 2
+	start_imapd
+	IPORT=$PORT
+	start_pop3d
+	run imp watch "$IPORT" plain /usr/bin/python3 "$POP_PY" raw "$PORT" "USER ann@test.example" "PASS secret" \
+		LIST "DELE 1" QUIT
+	status_is 0
+	[[ "$output" == *"size 1 (UID 1 RFC822.SIZE 65)"* ]]
+	[[ "$output" == *"size 2 (UID 2 RFC822.SIZE 65)"* ]]
+	[[ "$output" == *"| 1 65 | 2 65 |"* ]]
+	[[ "$output" == *"noop EXPUNGE [b'1']"* ]]
+}
