@@ -281,3 +281,34 @@ RC
 	[[ "$output" == *"| 1 65 | 2 65 |"* ]]
 	[[ "$output" == *"noop EXPUNGE [b'1']"* ]]
 }
+
+@test "failed logins are counted per client address across sessions (anvil): past auth_failure_limit, refused unchecked" {
+	conf imap_plaintext_auth yes
+	conf auth_failure_limit 2
+	start_imapd
+	for i in 1 2; do
+		run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann wrong$i" "b LOGOUT"
+		[[ "$output" == *"a NO [AUTHENTICATIONFAILED] Authentication failed"* ]]
+	done
+	# The right password no longer helps from this address.
+	run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann secret" "b LOGOUT"
+	[[ "$output" == *"a NO [UNAVAILABLE] too many failed logins from your address, try again later"* ]]
+	grep -q 'imap login refused client=127.0.0.1 reason=auth_failure_limit address-failures=2' "$T/imapd.log"
+}
+
+@test "-P: the client a PROXY header names is the one logged and counted" {
+	conf imap_plaintext_auth yes
+	start_imapd -P
+	run /usr/bin/python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 143\r\na LOGIN ann secret\r\nb LOGOUT\r\n")
+f = s.makefile("rb")
+for l in f:
+    print(l.decode().rstrip())' "$PORT"
+	[[ "$output" == *"a OK [CAPABILITY"* ]]
+	grep -q 'imap login user=ann@test.example client=192.0.2.7' "$T/imapd.log"
+	# without the header: no greeting, nothing parsed as IMAP
+	run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann secret"
+	[[ "$output" != *"a OK"* ]]
+}
