@@ -312,3 +312,20 @@ for l in f:
 	run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann secret"
 	[[ "$output" != *"a OK"* ]]
 }
+
+@test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {
+	conf imap_plaintext_auth yes
+	fill 1
+	run inetd "a LOGIN ann secret" "b CREATE ../escape" "c CREATE a/b" "d CREATE &Jjo" "e SELECT ~root" \
+		"f CREATE .hidden" "g CREATE x..y" "h SELECT INBOX" "i FETCH 0:x FLAGS" "j SEARCH CHARSET KOI8-R SUBJECT x" \
+		"k UID FROB 1" "l FETCH 1 (FLAGS" "m CREATE &ZeVnLIqe-" "n LOGOUT"
+	for t in b c d e f g; do has_line "$t NO [CANNOT] invalid mailbox name"; done
+	has_line "i BAD invalid sequence set"
+	has_line "j NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset"
+	has_line "k BAD unknown UID command"
+	printf '%s\n' "${lines[@]}" | grep -q '^l BAD '
+	has_line "m OK CREATE completed"     # valid modified UTF-7 (日本語)
+	[ -d "$MD/.&ZeVnLIqe-" ]
+	[ ! -e "$T/mail/ann/escape" ] && [ ! -e "$MD/../escape" ] && [ ! -e "$MD/.../escape" ]
+	[ "$(ls -a "$MD" | grep -c '^\.[^.]')" -eq 1 ]   # only the one valid folder was made
+}
