@@ -51,10 +51,14 @@ APPLETS     = $(shell $(BUILD)/postbox --list 2>/dev/null)
 all: $(BUILD)/postbox $(BUILD)/unit-tests
 	@cd $(BUILD) && mkdir -p bin && for a in $$(./postbox --list); do ln -sf ../postbox bin/$$a; done
 
-$(BUILD)/%.o: %.c $(wildcard libmail/*/*.h applets/*.h applets/*/*.h)
+# -MMD writes each object's header dependencies beside it (.d): a changed
+# header rebuilds only the files that include it.
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(LIB_OBJ:.o=.d) $(APPLET_OBJ:.o=.d)
 
 $(BUILD)/libmail/base/lazy_%.o: CFLAGS += $(SONAMES)
 
@@ -66,7 +70,7 @@ $(BUILD)/postbox: $(APPLET_OBJ) $(BUILD)/libmail.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a -ldl -lidn2
 
-$(BUILD)/unit-tests: $(UNIT_SRC) $(BUILD)/libmail.a
+$(BUILD)/unit-tests: $(UNIT_SRC) $(wildcard tests/unit/*.h) $(BUILD)/libmail.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Ilibmail -o $@ $(UNIT_SRC) $(BUILD)/libmail.a $(PKG_LIBS)
 
