@@ -10,6 +10,12 @@
 
 static const char *log_program = "postbox";
 static int log_to_stderr = 1;
+static int erase_line;
+
+void log_erase_line(int on)
+{
+	erase_line = on;
+}
 
 void log_open(const char *program)
 {
@@ -40,7 +46,7 @@ void log_event(enum log_level lvl, const char *qid, const char *fmt, ...)
 	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	va_end(ap);
 	if (log_to_stderr)
-		fprintf(stderr, "%s: %s: %s\n", log_program, name[lvl], line);
+		fprintf(stderr, "%s%s: %s: %s\n", erase_line ? "\r\033[K" : "", log_program, name[lvl], line);
 	else
 		syslog(prio[lvl], "%s", line);
 }
