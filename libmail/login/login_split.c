@@ -1,21 +1,26 @@
-/* pop3_login.c — the login process and the root process of a separated
- * session; see pop3_login.h. */
-#include "pop3/pop3_login.h"
+/* login_split.c — the login process and the root process of a separated
+ * session; see login_split.h. */
+#include "login/login_split.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
+#include "store/maildir.h"
 
 #define REQUEST_MAX 4096
+#define MAX_AUTH_DELAY_MS 10000
 
 static int read_full(int fd, void *p, size_t n)
 {
@@ -32,8 +37,8 @@ static int read_full(int fd, void *p, size_t n)
 	return 0;
 }
 
-int pop3_login_ask(int fd, const char *user, const char *pass, const char *tls, const char *client,
-		   struct pop3_answer *a)
+int login_ask(int fd, const char *user, const char *pass, const char *tls, const char *client,
+	      struct login_answer *a)
 {
 	char req[REQUEST_MAX];
 	size_t lu = strlen(user) + 1, lp = strlen(pass) + 1, lt = strlen(tls) + 1, lc = strlen(client) + 1;
@@ -54,12 +59,12 @@ int pop3_login_ask(int fd, const char *user, const char *pass, const char *tls, 
 		return -1;
 	int32_t n;
 	memcpy(&n, answer + 1, sizeof n);
-	a->verdict = (enum pop3_verdict)answer[0];
+	a->verdict = (enum login_verdict)answer[0];
 	a->failures = n;
 	return 0;
 }
 
-static int answer(int fd, enum pop3_verdict v, long failures)
+static int answer(int fd, enum login_verdict v, long failures)
 {
 	unsigned char out[5];
 	int32_t n = (int32_t)failures;
@@ -68,12 +73,12 @@ static int answer(int fd, enum pop3_verdict v, long failures)
 	return write_all(fd, out, sizeof out);
 }
 
-void pop3_login_relay(struct io *client, int fd)
+void login_relay(struct io *client, int fd)
 {
 	struct mail_err e;
 	char buf[IO_BUFSIZE];
 	/* What the client pipelined behind its login belongs to the
-	 * transaction: it goes first. */
+	 * logged-in state: it goes first. */
 	size_t ahead = io_pending(client);
 	if (ahead && write_all(fd, client->in + client->in_pos, ahead) < 0)
 		return;
@@ -95,7 +100,7 @@ void pop3_login_relay(struct io *client, int fd)
 			ssize_t r = io_read(client, buf, sizeof buf, &e);
 			if (r <= 0) {
 				/* The client said all it will: the root process still
-				 * answers what came before (QUIT's UPDATE). */
+				 * answers what came before (POP3's UPDATE). */
 				client_open = 0;
 				shutdown(fd, SHUT_WR);
 			} else if (write_all(fd, buf, (size_t)r) < 0) {
@@ -112,13 +117,52 @@ void pop3_login_relay(struct io *client, int fd)
 	}
 }
 
-/* The login process: the unprivileged user, no shared table, no way back. */
-static int become_login_user(const struct pop3_server *srv)
+enum login_verdict login_verify(const struct config *cfg, struct anvil *anvil, const struct users *users,
+				const char *client, const char *addr, const char *pass, const struct user **u,
+				long *failures)
 {
-	gid_t gid = srv->login_gid;
-	if (setgroups(1, &gid) < 0 || setgid(srv->login_gid) < 0 || setuid(srv->login_uid) < 0)
+	long limit = config_num(cfg, CFG_AUTH_FAILURE_LIMIT), lockout = config_num(cfg, CFG_AUTH_LOCKOUT_TIME);
+	*u = NULL;
+	*failures = anvil_login_failures(anvil, client, 0, lockout);
+	if (limit > 0 && *failures >= limit)
+		return LOGIN_LOCKED;
+	*u = users_check_password(users, addr, pass);
+	if (!*u) {
+		*failures = anvil_login_failures(anvil, client, 1, lockout);
+		return LOGIN_WRONG;
+	}
+	return (*u)->maildir ? LOGIN_OK : LOGIN_NOT_MAILDIR;
+}
+
+void login_qualify(const struct config *cfg, const char *name, char *out, size_t cap)
+{
+	if (strchr(name, '@'))
+		snprintf(out, cap, "%s", name);
+	else
+		snprintf(out, cap, "%s@%s", name, config_str(cfg, CFG_HOSTNAME));
+}
+
+long login_failure_delay_ms(int unit_ms, int session_failures, long address_failures)
+{
+	long n = address_failures > session_failures ? address_failures : session_failures;
+	long ms = (long)unit_ms * n;
+	return ms < MAX_AUTH_DELAY_MS ? ms : MAX_AUTH_DELAY_MS;
+}
+
+void login_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* The login process: the unprivileged user, no shared table, no way back. */
+static int become_login_user(const struct login_split *ls)
+{
+	gid_t gid = ls->login_gid;
+	if (setgroups(1, &gid) < 0 || setgid(ls->login_gid) < 0 || setuid(ls->login_uid) < 0)
 		return -1;
-	if (srv->login_uid != 0 && setuid(0) == 0)
+	if (ls->login_uid != 0 && setuid(0) == 0)
 		return -1;
 	prctl(PR_SET_DUMPABLE, 0); /* no core file with the TLS key in it */
 	return 0;
@@ -126,15 +170,12 @@ static int become_login_user(const struct pop3_server *srv)
 
 /* The root process: answer logins until one is right (then serve it) or
  * the login process ends. */
-static int check_logins(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int fd,
-			const struct peer *accepted, pop3_load_users_fn load, void *load_ctx)
+static int check_logins(const struct login_split *ls, int fd, const struct peer *accepted)
 {
 	struct peer named;
 	const struct peer *client = accepted;
 	struct users users;
 	int loaded = 0, rc = -1;
-	const struct config *cfg = srv->cfg;
-	long limit = config_num(cfg, CFG_AUTH_FAILURE_LIMIT), lockout = config_num(cfg, CFG_AUTH_LOCKOUT_TIME);
 	char req[REQUEST_MAX + 1];
 	for (;;) {
 		uint32_t len;
@@ -148,43 +189,30 @@ static int check_logins(const struct pop3_server *srv, const struct pop3_listen_
 			f[i] = f[i - 1] < end ? f[i - 1] + strlen(f[i - 1]) + 1 : end;
 		if (f[3] >= end)
 			break;
-		const char *user = f[0], *pass = f[1];
 		char tls[64];
 		str_copy(tls, sizeof tls, f[2], strnlen(f[2], sizeof tls - 1));
 		/* Behind a proxy only the login process read the header that
 		 * names the real client: its address is what counts. */
-		if (lo->proxy && peer_from_text(&named, f[3], 0) == 0)
+		if (ls->proxy && peer_from_text(&named, f[3], 0) == 0)
 			client = &named;
 		struct mail_err e;
 		err_clear(&e);
-		long before = anvil_login_failures(srv->anvil, client->text, 0, lockout);
-		if (limit > 0 && before >= limit) {
-			if (answer(fd, POP3_LOGIN_LOCKED, before) < 0)
-				break;
-			continue;
-		}
-		if (!loaded && load(&users, load_ctx, &e) < 0) {
-			log_err(NULL, "pop3 client=%s %s", client->text, e.msg);
-			answer(fd, POP3_LOGIN_TEMP, 0);
+		if (!loaded && ls->load(&users, ls->load_ctx, &e) < 0) {
+			log_err(NULL, "%s client=%s %s", ls->proto, client->text, e.msg);
+			answer(fd, LOGIN_TEMP, 0);
 			break;
 		}
 		loaded = 1;
-		const struct user *u = users_check_password(&users, user, pass);
+		const struct user *u;
+		long failures;
+		enum login_verdict v = login_verify(ls->cfg, ls->anvil, &users, client->text, f[0], f[1], &u, &failures);
 		explicit_bzero(req, sizeof req);
-		if (!u) {
-			if (answer(fd, POP3_LOGIN_WRONG, anvil_login_failures(srv->anvil, client->text, 1, lockout)) < 0)
-				break;
-			continue;
-		}
-		if (!u->maildir) {
-			if (answer(fd, POP3_LOGIN_NOT_MAILDIR, 0) < 0)
-				break;
-			continue;
-		}
-		if (answer(fd, POP3_LOGIN_OK, 0) < 0)
+		if (answer(fd, v, failures) < 0)
 			break;
-		rc = pop3_transaction(srv, fd, client, u, tls);
-		break;
+		if (v == LOGIN_OK) {
+			rc = ls->back(ls->ctx, fd, client, u, tls);
+			break;
+		}
 	}
 	explicit_bzero(req, sizeof req);
 	if (loaded)
@@ -208,39 +236,33 @@ static void give_up_client(int rfd, int wfd)
 		close(null);
 }
 
-int pop3_separated_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd, int wfd,
-			   const struct peer *client, pop3_load_users_fn load, void *load_ctx)
+int login_split_session(const struct login_split *ls, int rfd, int wfd, const struct peer *client)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		log_err(NULL, "pop3 client=%s socketpair: %s", client->text, strerror(errno));
+		log_err(NULL, "%s client=%s socketpair: %s", ls->proto, client->text, strerror(errno));
 		return EX_OSERR;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
-		log_err(NULL, "pop3 client=%s fork: %s", client->text, strerror(errno));
+		log_err(NULL, "%s client=%s fork: %s", ls->proto, client->text, strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		return EX_OSERR;
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		struct pop3_server mine = *srv;
-		anvil_destroy(mine.anvil);
-		mine.anvil = NULL;
-		mine.users = NULL;
-		mine.login_process = 1;
-		mine.login_fd = sv[1];
-		if (become_login_user(&mine) < 0) {
-			log_err(NULL, "pop3 client=%s cannot become uid %ld: %s", client->text, (long)mine.login_uid,
-				strerror(errno));
+		anvil_destroy(ls->anvil);
+		if (become_login_user(ls) < 0) {
+			log_err(NULL, "%s client=%s cannot become uid %ld: %s", ls->proto, client->text,
+				(long)ls->login_uid, strerror(errno));
 			_exit(EX_OSERR);
 		}
-		_exit(pop3_session(&mine, lo, rfd, wfd, client, NULL));
+		_exit(ls->front(ls->ctx, sv[1]));
 	}
 	close(sv[1]);
 	give_up_client(rfd, wfd);
-	int rc = check_logins(srv, lo, sv[0], client, load, load_ctx);
+	int rc = check_logins(ls, sv[0], client);
 	close(sv[0]);
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -248,4 +270,48 @@ int pop3_separated_session(const struct pop3_server *srv, const struct pop3_list
 	if (rc >= 0)
 		return rc;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int login_user_lookup(const struct config *cfg, enum config_key key, uid_t *uid, gid_t *gid, struct mail_err *e)
+{
+	const char *name = config_str(cfg, key);
+	struct passwd *pw = getpwnam(name);
+	if (!pw)
+		return err_set(e, EX_CONFIG, 0, NULL, "%s %s: no such user", config_key_name(key), name);
+	if (pw->pw_uid == 0)
+		return err_set(e, EX_CONFIG, 0, NULL, "%s %s: must not be root", config_key_name(key), name);
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+int login_become_service_user(const struct config *cfg, enum config_key key, struct mail_err *e)
+{
+	const char *name = config_str(cfg, key);
+	if (!name[0] || geteuid() != 0)
+		return 0;
+	struct passwd *pw = getpwnam(name);
+	if (!pw)
+		return err_set(e, EX_CONFIG, 0, NULL, "%s %s: no such user", config_key_name(key), name);
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0 ||
+	    (pw->pw_uid != 0 && setuid(0) == 0))
+		return err_set(e, EX_OSERR, 0, NULL, "cannot become %s: %s", name, strerror(errno));
+	return 0;
+}
+
+int login_take_owner(const char *path, struct mail_err *e)
+{
+	uid_t uid;
+	gid_t gid;
+	if (geteuid() != 0)
+		return 0;
+	if (path_owner(path, &uid, &gid) < 0)
+		return err_sys(e, "%s", path);
+	if (uid == 0)
+		return 0;
+	struct passwd *pw = getpwuid(uid);
+	if ((pw ? initgroups(pw->pw_name, gid) : setgroups(1, &gid)) < 0 || setgid(gid) < 0 ||
+	    setuid(uid) < 0 || setuid(0) == 0)
+		return err_sys(e, "cannot become uid %ld", (long)uid);
+	return 0;
 }

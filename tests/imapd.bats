@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# imapd: IMAP4rev1 on the users' Maildirs, against raw sessions, Python's
+# imaplib (STARTTLS and implicit TLS), curl and Dovecot's imaptest.
+
+load helpers
+load deliver_helpers
+load servers_helpers
+load pop3_helpers
+
+IMAP_PY="$ROOT/tests/imap_util.py"
+imp() { /usr/bin/python3 "$IMAP_PY" "$@"; }
+
+suite_setup() {
+	make_pop_users
+	export CERT="$T/cert.pem"
+}
+
+# One inetd-mode session with the given command lines (CRLF added).
+inetd() {
+	local IFS=$'\n'
+	set -o pipefail
+	printf '%s\r\n' "$@" | "$PB" imapd 2>"$T/inetd.log" | tr -d '\r'
+}
+
+has_line() { printf '%s\n' "${lines[@]}" | grep -qxF -- "$1" || { printf '%s\n' "${lines[@]}"; echo "no line: $1"; false; }; }
+
+# Start imapd standalone on 127.0.0.1:$PORT (and implicit TLS on $SPORT
+# when a certificate is configured) with extra options.
+start_imapd() {
+	PORT=$(free_port)
+	serve "$PORT" "$T/imapd.log" "$PB" imapd -l "127.0.0.1:$PORT" "$@"
+	IMAPD_PID=$BG_PID
+}
+start_imapd_tls() {
+	SPORT=$(free_port)
+	start_imapd -s "127.0.0.1:$SPORT" "$@"
+	wait_port "$SPORT"
+}
+
+@test "inetd mode: greeting, CAPABILITY, LOGIN, NAMESPACE, ID, ENABLE, NOOP, LOGOUT" {
+	conf imap_plaintext_auth yes
+	run inetd "a CAPABILITY" "b NOOP" "c ID (\"name\" \"test\")" "d LOGIN ann secret" "e NAMESPACE" \
+		"f ENABLE UTF8=ACCEPT" "g CAPABILITY" "h LOGOUT"
+	status_is 0
+	[ "${lines[0]}" = "* OK [CAPABILITY IMAP4rev1 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN] postbox IMAP server ready" ]
+	has_line "* CAPABILITY IMAP4rev1 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN"
+	has_line "a OK CAPABILITY completed"
+	has_line "b OK NOOP completed"
+	has_line '* ID ("name" "postbox")'
+	printf '%s\n' "${lines[@]}" | grep -q '^d OK \[CAPABILITY IMAP4rev1 .*IDLE.*\] Logged in$'
+	has_line '* NAMESPACE (("" ".")) NIL NIL'
+	has_line "* ENABLED UTF8=ACCEPT"
+	printf '%s\n' "${lines[@]}" | grep -q '^\* CAPABILITY IMAP4rev1 .*UIDPLUS MOVE'
+	has_line "* BYE logging out"
+	[ "${lines[-1]}" = "h OK LOGOUT completed" ]
+	grep -q 'imap login user=ann@test.example' "$T/inetd.log"
+}
+
+@test "before TLS: LOGINDISABLED, and LOGIN and AUTHENTICATE refused unless imap_plaintext_auth" {
+	server_cert localhost
+	run inetd "a CAPABILITY" "b LOGIN ann secret" "c AUTHENTICATE PLAIN AGFubkB0ZXN0LmV4YW1wbGUAc2VjcmV0" "d SELECT INBOX" "e LOGOUT"
+	status_is 0
+	has_line "* CAPABILITY IMAP4rev1 SASL-IR LITERAL- ID ENABLE STARTTLS LOGINDISABLED"
+	has_line "b NO [PRIVACYREQUIRED] authentication is not allowed without TLS (use STARTTLS)"
+	has_line "c NO [PRIVACYREQUIRED] authentication is not allowed without TLS (use STARTTLS)"
+	has_line "d BAD SELECT is not allowed before login"
+	! grep -q 'imap login user' "$T/inetd.log" || false
+}
+
+@test "AUTHENTICATE PLAIN with SASL-IR, with a continuation, and cancelled" {
+	conf imap_plaintext_auth yes
+	ir=$(printf '\0ann@test.example\0secret' | base64 -w0)
+	run inetd "a AUTHENTICATE PLAIN $ir" "b LOGOUT"
+	printf '%s\n' "${lines[@]}" | grep -q '^a OK \[CAPABILITY .*\] Logged in$'
+	run inetd "a AUTHENTICATE PLAIN" "$ir" "b LOGOUT"
+	has_line "+ "
+	printf '%s\n' "${lines[@]}" | grep -q '^a OK \[CAPABILITY .*\] Logged in$'
+	run inetd "a AUTHENTICATE PLAIN" "*" "b AUTHENTICATE CRAM-MD5" "c LOGOUT"
+	has_line "a BAD AUTHENTICATE cancelled"
+	has_line "b NO unsupported mechanism"
+	has_line "c OK LOGOUT completed"
+}
+
+@test "bad logins: the same answer for an unknown user and a wrong password; the third ends the session" {
+	conf imap_plaintext_auth yes
+	run inetd "a LOGIN ann wrong" "b LOGIN nobody@test.example secret" "c LOGIN ann wrong2" "d NOOP"
+	[ "$status" -eq 76 ]
+	has_line "a NO [AUTHENTICATIONFAILED] Authentication failed"
+	has_line "b NO [AUTHENTICATIONFAILED] Authentication failed"
+	has_line "c NO [AUTHENTICATIONFAILED] Authentication failed"
+	has_line "* BYE too many failed logins, goodbye"
+	! has_line "d OK NOOP completed" 2>/dev/null || false
+	[ "$(grep -c 'imap login failed' "$T/inetd.log")" -eq 3 ]
+}
+
+@test "hostile input before login: literals are bounded before a byte is read, junk ends the session" {
+	conf imap_plaintext_auth yes
+	# A synchronizing literal over the pre-login limit: NO, and no "+".
+	run inetd "a LOGIN {100000}" "b NOOP"
+	has_line "a NO [TOOBIG] literal of 100000 octets refused"
+	! has_line "+ Ready for literal data" 2>/dev/null || false
+	has_line "b OK NOOP completed"
+	# A small one is accepted with "+".
+	run inetd "a LOGIN {3}" "ann secret" "b LOGOUT"
+	has_line "+ Ready for literal data"
+	# {N+} past LITERAL-'s 4096 octets: refused by the reader, its octets
+	# never run as commands.
+	run inetd "a LOGIN {5000+}" "c LOGOUT"
+	printf '%s\n' "${lines[@]}" | grep -q '^a BAD \[TOOBIG\]'
+	# Too many errors end the session.
+	run inetd x x x x x x x x x x x x x x x x x x x x x x
+	has_line "* BYE too many errors, goodbye"
+	[ "$status" -eq 76 ]
+}
+
+@test "slow bytes: a command trickled byte by byte ends at its deadline, not at the next byte" {
+	conf imap_plaintext_auth yes
+	conf imap_timeout 2s
+	start=$(date +%s)
+	run bash -c 'for c in a " " N O O P " " x x x x x x x x x x; do printf %s "$c"; sleep 0.5; done | "$1" imapd' _ "$PB"
+	end=$(date +%s)
+	printf '%s\n' "${lines[@]}" | grep -q '^\* BYE autologout: the command took too long'
+	[ $((end - start)) -le 8 ]
+}
+
+@test "imaplib over STARTTLS and implicit TLS, standalone; the login process runs as imap_login_user" {
+	server_cert localhost
+	start_imapd_tls
+	run imp login "$PORT" starttls
+	status_is 0
+	[[ "$output" == *"caps-before IMAP4REV1 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN"* ]]
+	[[ "$output" == *logged-in* ]]
+	run imp login "$SPORT" ssl
+	status_is 0
+	[[ "$output" == *logged-in* ]]
+	run imp badlogin "$SPORT" ssl
+	[[ "$output" == *"refused"*"AUTHENTICATIONFAILED"* ]]
+	# A connected client that has not logged in is served by a process of
+	# nobody's, never root's.
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	read -r -t 5 greeting <&5
+	[[ "$greeting" == "* OK "* ]]
+	uids=$(for p in $(pgrep -P "$IMAPD_PID"); do pgrep -P "$p"; done | xargs -r -n1 ps -o uid= -p | tr -d ' ')
+	exec 5>&-
+	[ "$uids" = "$(id -u nobody)" ]
+	grep -q 'imap login user=ann@test.example client=127.0.0.1 tls=TLSv1.3' "$T/imapd.log"
+}
