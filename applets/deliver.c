@@ -106,9 +106,7 @@ static int forward_sender(struct run *r, char *out, size_t cap)
 		return -1;
 	}
 	if (rc == 0) {
-		char why[sizeof e.msg + 16];
-		log_info(NULL, "event=srs-skipped sender=<%s> reason=\"%s\"", r->sender,
-			 log_quoted(why, sizeof why, e.msg, strlen(e.msg)));
+		log_info(NULL, "event=srs-skipped sender=<%s> reason=\"%s\"", LOG_TOKEN(r->sender), LOG_QUOTED(e.msg));
 		str_copy(out, cap, r->sender, strlen(r->sender));
 	}
 	return 0;
@@ -149,7 +147,8 @@ static void forward(struct run *r, const struct dests *d, const struct buf *msg)
 			spool_abort(&tx);
 	}
 	if (rc == 0) {
-		log_info(env.id, "forwarded rcpt=%s nrcpt=%zu sender=<%s>", r->rcpt, nfwd, env.sender);
+		log_info(env.id, "forwarded rcpt=%s nrcpt=%zu sender=<%s>", LOG_TOKEN(r->rcpt), nfwd,
+			 LOG_TOKEN(env.sender));
 	} else {
 		warn("%s: forwarding: %s", r->rcpt, e.msg);
 		note(r, EX_TEMPFAIL);
@@ -220,7 +219,7 @@ int deliver_main(int argc, char **argv)
 		char where[4400];
 		if (delivery_to(&r.opt, &d, msg.ptr ? msg.ptr : "", msg.len, where, sizeof where, &e) < 0)
 			die(e.ex, "%s", e.msg);
-		log_info(NULL, "delivered from=<%s> to=%s", r.sender, where);
+		log_info(NULL, "delivered from=<%s> to=%s", LOG_TOKEN(r.sender), LOG_TOKEN(where));
 		return 0;
 	}
 	load_tables(&r, &users, &aliases);
@@ -239,7 +238,8 @@ int deliver_main(int argc, char **argv)
 			warn("%s: %s", d->rcpt, e.msg);
 			note(&r, e.ex ? e.ex : EX_TEMPFAIL);
 		} else {
-			log_info(NULL, "delivered from=<%s> rcpt=%s to=%s", r.sender, d->rcpt, where);
+			log_info(NULL, "delivered from=<%s> rcpt=%s to=%s", LOG_TOKEN(r.sender), LOG_TOKEN(d->rcpt),
+				 LOG_TOKEN(where));
 		}
 	}
 	forward(&r, &dests, &msg);

@@ -114,8 +114,8 @@ static void reload(struct pop3_server *srv, void *ctx)
 	struct mail_err e;
 	err_clear(&e);
 	if (!next || config_load(next, app->path, &e) < 0 || apply(srv, next, &e) < 0) {
-		log_err(NULL, "pop3d reload: %s; keeping the running configuration",
-			next ? e.msg : "out of memory");
+		log_err(NULL, "pop3d event=reload-failed action=keep-running-configuration error=\"%s\"",
+			LOG_QUOTED(next ? e.msg : "out of memory"));
 		if (next)
 			config_free(next);
 		free(next);

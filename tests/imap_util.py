@@ -99,6 +99,23 @@ def main():
                 print("idle-end", line.decode().strip())
                 break
         m.logout()
+    elif action == "two":
+        # Session a watches while session b changes the mailbox and a
+        # delivery (the command in args) adds to it.
+        ok(m.login(USER, PASS))
+        print("a-select", int(ok(m.select("INBOX"))[0]))
+        b = connect(port, mode)
+        ok(b.login(USER, PASS))
+        ok(b.select("INBOX"))
+        ok(b.store("2", "+FLAGS", "(\\Flagged)"))
+        ok(b.store("1", "+FLAGS", "(\\Deleted)"))
+        print("b-expunge", ok(b.expunge()))
+        b.logout()
+        subprocess.run(args, input=b"Subject: new\n\nnew\n", check=True)
+        ok(m.noop())
+        for kind in ("EXPUNGE", "FETCH", "EXISTS"):
+            print("a-noop", kind, m.untagged_responses.get(kind))
+        m.logout()
     else:
         sys.exit("unknown action " + action)
 

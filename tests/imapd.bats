@@ -145,3 +145,29 @@ start_imapd_tls() {
 	[ "$uids" = "$(id -u nobody)" ]
 	grep -q 'imap login user=ann@test.example client=127.0.0.1 tls=TLSv1.3' "$T/imapd.log"
 }
+
+@test "IDLE (imaplib over implicit TLS) sees a deliver run within a second" {
+	server_cert localhost
+	fill 2
+	start_imapd_tls
+	run imp idle "$SPORT" ssl "$PB" deliver -f s@x.example "$MD/" </dev/null
+	status_is 0
+	[[ "$output" == *"idle-got * 3 EXISTS after "* ]]
+	secs=$(sed -nE 's/.*idle-got .* after ([0-9.]+) s.*/\1/p' <<<"$output")
+	awk -v s="$secs" 'BEGIN { exit !(s < 1.5) }'
+	[[ "$output" == *"idle-end "*" OK IDLE terminated"* ]]
+}
+
+@test "two sessions on one mailbox: flags, new mail and expunges of one reach the other" {
+	conf imap_plaintext_auth yes
+	fill 3
+	start_imapd
+	run imp two "$PORT" plain "$PB" deliver -f s@x.example "$MD/"
+	status_is 0
+	[[ "$output" == *"a-select 3"* ]]
+	[[ "$output" == *"b-expunge [b'1']"* ]]
+	# A hears of B's expunge, B's flag and the delivery at its NOOP.
+	[[ "$output" == *"a-noop EXPUNGE [b'1']"* ]]
+	[[ "$output" == *"a-noop FETCH [b'1 (UID 2 FLAGS (\\\\Flagged \\\\Recent))']"* ]]
+	[[ "$output" == *"a-noop EXISTS [b'3', b'3']"* ]]   # at SELECT, and after the delivery
+}

@@ -120,7 +120,7 @@ static void login_failed(struct session *s, const char *addr, long address_failu
 	s->failures++;
 	count(s, POP3D_M_AUTH_FAILED, 1);
 	long n = address_failures > s->failures ? address_failures : s->failures;
-	log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d address-failures=%ld", addr, s->peer.text,
+	log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d address-failures=%ld", LOG_TOKEN(addr), s->peer.text,
 		 s->failures, n);
 	login_sleep_ms(login_failure_delay_ms(s->srv->auth_delay_ms, s->failures, address_failures));
 	if (s->failures >= MAX_AUTH_FAILURES) {
@@ -135,7 +135,7 @@ static void login_failed(struct session *s, const char *addr, long address_failu
 static void not_maildir(struct session *s, const char *addr)
 {
 	reply(s, "-ERR [SYS/PERM] only Maildir mailboxes are served");
-	log_warn(NULL, "pop3 user=%s mailbox is not a Maildir", addr);
+	log_warn(NULL, "pop3 user=%s mailbox is not a Maildir", LOG_TOKEN(addr));
 }
 
 /* A good login: the mailbox's owner, the maildrop, +OK. */
@@ -145,7 +145,7 @@ static void enter_transaction(struct session *s, const struct user *u, const cha
 	err_clear(&e);
 	if (login_take_owner(u->mailbox, &e) < 0) {
 		reply(s, "-ERR [SYS/TEMP] cannot open the mailbox");
-		log_err(NULL, "pop3 user=%s %s", u->address, e.msg);
+		log_err(NULL, "pop3 user=%s error=\"%s\"", LOG_TOKEN(u->address), LOG_QUOTED(e.msg));
 		s->fatal = 1;
 		return;
 	}
@@ -158,7 +158,7 @@ static void enter_transaction(struct session *s, const struct user *u, const cha
 	}
 	if (r < 0) {
 		reply(s, "-ERR [SYS/TEMP] cannot open the mailbox");
-		log_err(NULL, "pop3 user=%s %s", u->address, e.msg);
+		log_err(NULL, "pop3 user=%s error=\"%s\"", LOG_TOKEN(u->address), LOG_QUOTED(e.msg));
 		return;
 	}
 	str_copy(s->user, sizeof s->user, u->address, strlen(u->address));
@@ -330,7 +330,7 @@ static void cmd_stls(struct session *s, struct pop3_cmd *c)
 	/* tls_accept throws away whatever the client pipelined behind STLS:
 	 * those bytes came in the clear and must not count as protected. */
 	if (!s->fatal && tls_accept(&s->io, s->srv->tls, &e) < 0) {
-		log_warn(NULL, "pop3 client=%s STLS: %s", s->peer.text, e.msg);
+		log_warn(NULL, "pop3 client=%s event=tls-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 		count(s, POP3D_M_TLS_FAILED, 1);
 		s->fatal = 1;
 		return;
@@ -535,7 +535,7 @@ static void cmd_quit(struct session *s, struct pop3_cmd *c)
 		deleted += s->drop.v[i].deleted;
 	if (maildrop_commit(&s->drop, s->srv->keep, &e) < 0) {
 		reply(s, "-ERR [SYS/TEMP] some deleted messages were not removed");
-		log_err(NULL, "pop3 user=%s %s", s->user, e.msg);
+		log_err(NULL, "pop3 user=%s error=\"%s\"", LOG_TOKEN(s->user), LOG_QUOTED(e.msg));
 		return;
 	}
 	count(s, POP3D_M_DELETED, deleted);
@@ -676,8 +676,8 @@ int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *l
 	if (lo->implicit_tls && pr != PREAMBLE_PROXY_FAILED)
 		count(&s, pr == PREAMBLE_OK ? POP3D_M_TLS_OK : POP3D_M_TLS_FAILED, 1);
 	if (pr != PREAMBLE_OK) {
-		log_warn(NULL, "pop3 client=%s %s: %s", s.peer.text,
-			 pr == PREAMBLE_PROXY_FAILED ? "PROXY" : "TLS", e.msg);
+		log_warn(NULL, "pop3 client=%s event=%s error=\"%s\"", s.peer.text,
+			 pr == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", LOG_QUOTED(e.msg));
 	} else {
 		reply(&s, "+OK postbox POP3 server ready");
 		flush(&s);
