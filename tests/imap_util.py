@@ -59,6 +59,9 @@ def main():
             head, body = d[0]
             print("msg", i, head.decode().split(" (", 1)[1].split(" BODY[]")[0], len(body))
             sys.stdout.write(body.decode("utf-8", "replace").replace("\r\n", "\n"))
+            if os.environ.get("OUT"):
+                with open(os.path.join(os.environ["OUT"], str(i)), "wb") as f:
+                    f.write(body.replace(b"\r\n", b"\n"))
         m.logout()
     elif action == "work":
         # Folders and flags: create, append, copy, move, search, expunge.

@@ -171,3 +171,51 @@ start_imapd_tls() {
 	[[ "$output" == *"a-noop FETCH [b'1 (UID 2 FLAGS (\\\\Flagged \\\\Recent))']"* ]]
 	[[ "$output" == *"a-noop EXISTS [b'3', b'3']"* ]]   # at SELECT, and after the delivery
 }
+
+@test "imaplib over STARTTLS: read every message byte for byte; folders, APPEND, COPY, MOVE, SEARCH, EXPUNGE" {
+	server_cert localhost
+	fill 3
+	start_imapd_tls
+	mkdir "$T/got"
+	OUT="$T/got" run imp read "$PORT" starttls
+	status_is 0
+	[[ "$output" == *"exists 3"* ]]
+	[[ "$output" == *"msg 1 UID 1 FLAGS (\\Recent) RFC822.SIZE 65 65"* ]]   # size with CRLF = bytes sent
+	# BODY.PEEK[] is the file with CRLF line ends: the same bytes
+	for f in "$MD"/cur/*; do
+		n=$(grep -m1 '^Subject: m' "$f" | tr -dc 0-9)
+		cmp "$f" "$T/got/$n"
+	done
+	[[ "$output" == *".leading dot"* ]]
+	run imp work "$SPORT" ssl
+	status_is 0
+	[[ "$output" == *"'(\\\\HasNoChildren) \".\" Work'"* ]]
+	[[ "$output" == *"append OK [APPENDUID "*" 1] APPEND completed"* ]]
+	[[ "$output" == *"search-all 1 2 3"* ]]
+	[[ "$output" == *"search-subject 2"* ]]
+	[[ "$output" == *"copy [COPYUID "*" 2 2] COPY completed"* ]]
+	[[ "$output" == *"move OK"* ]]
+	[[ "$output" == *"work-all 1 2 3"* ]]
+	[[ "$output" == *"work-flagged 1"* ]]
+	# On disk: Work has the appended, copied and moved messages, flags in
+	# their names; INBOX lost the moved one and the expunged one.
+	[ "$(ls "$MD/.Work/cur" "$MD/.Work/new" | grep -c ',')" -ge 3 ]
+	ls "$MD/.Work/cur" | grep -q ':2,F$'
+	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 1 ]
+}
+
+@test "curl's IMAP client: list, fetch by UID and search over STARTTLS and imaps" {
+	server_cert localhost
+	fill 2
+	start_imapd_tls
+	run curl -s --ssl-reqd --cacert "$CERT" -u ann@test.example:secret "imap://localhost:$PORT/"
+	status_is 0
+	[[ "$output" == *'LIST (\HasNoChildren) "." INBOX'* ]]
+	run curl -s --cacert "$CERT" -u ann@test.example:secret "imaps://localhost:$SPORT/INBOX;UID=2"
+	status_is 0
+	[[ "$output" == *"Subject: m2"* ]]
+	[[ "$output" == *"body 2"* ]]
+	run curl -s --cacert "$CERT" -u ann@test.example:secret "imaps://localhost:$SPORT/INBOX?SUBJECT%20m1"
+	status_is 0
+	[[ "$output" == *"SEARCH 1"* ]]
+}
