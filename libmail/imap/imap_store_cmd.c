@@ -161,7 +161,8 @@ void imap_cmd_store(struct imap_sess *s, const struct imap_command *c, int uid)
 	buf_free(&out);
 	imap_seqset_free(&set);
 	if (gone && !uid)
-		imap_tagged(s, "NO", "some of the messages were expunged meanwhile");
+		/* RFC 2180 §4.1.3: what still exists is answered, OK. */
+		imap_tagged(s, "OK", "[EXPUNGEISSUED] some of the messages were expunged meanwhile");
 	else
 		imap_tagged(s, "OK", "STORE completed");
 }
