@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "net/anvil.h"
 #include "net/inetd.h"
 #include "net/tls_policy.h"
 #include "login/login_split.h"
@@ -114,8 +115,8 @@ static void reload(struct pop3_server *srv, void *ctx)
 	struct mail_err e;
 	err_clear(&e);
 	if (!next || config_load(next, app->path, &e) < 0 || apply(srv, next, &e) < 0) {
-		log_err(NULL, "pop3d reload: %s; keeping the running configuration",
-			next ? e.msg : "out of memory");
+		log_err(NULL, "pop3d event=reload-failed action=keep-running-configuration error=\"%s\"",
+			LOG_QUOTED(next ? e.msg : "out of memory"));
 		if (next)
 			config_free(next);
 		free(next);
@@ -177,6 +178,12 @@ int pop3d_main(int argc, char **argv)
 		peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
 		inetd_stdio_guard();
 		inetd.proxy = proxy;
+		/* One process per connection: failed logins are counted across
+		 * sessions in the spool's table (shared with smtpd). */
+		srv.anvil = anvil_open_spool(config_str(cfg0, CFG_SPOOL), POP3_ANVIL_ENTRIES, &e);
+		if (!srv.anvil)
+			log_warn(NULL, "pop3d: no limit on failed logins across sessions error=\"%s\"",
+				 LOG_QUOTED(e.msg));
 		drop_privileges(cfg0);
 		separate_sessions(&srv, cfg0);
 		if (srv.separate) {

@@ -205,18 +205,18 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	struct mail_err e;
 	struct server_tls tls = { 0 };
 	if (config_load(&fresh, d->config_path, &e) < 0) {
-		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(e.msg));
 		return;
 	}
 	if (setup_server(&fresh, &tls, &e) < 0) {
-		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(e.msg));
 		config_free(&fresh);
 		return;
 	}
 	struct tls_ctx *ltls[DAEMON_MAX_LISTENERS] = { 0 };
 	for (size_t i = 0; i < d->nls; i++) {
 		if (load_listener_cert(&fresh, &d->lc[i], d->lopts[i].role, d->ls[i].addr, &ltls[i], &e) < 0) {
-			log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+			log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(e.msg));
 			for (size_t j = 0; j < i; j++)
 				tls_ctx_free(ltls[j]);
 			server_tls_free(&tls);
@@ -226,7 +226,7 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	}
 	struct smtp_tables *tables = malloc(sizeof *tables);
 	if (!tables || smtp_tables_load(tables, &fresh, &e) < 0) {
-		log_err(NULL, "event=reload-failed error=\"%s\"", tables ? e.msg : "out of memory");
+		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(tables ? e.msg : "out of memory"));
 		if (tables)
 			smtp_tables_free(tables);
 		free(tables);
@@ -251,7 +251,7 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	tables->resolver.cfg = &d->cfg;
 	smtp_tables_bind(tables, &d->srv);
 	set_limits(&d->cfg, lim);
-	log_info(NULL, "event=reloaded config=%s", d->cfg.path[0] ? d->cfg.path : "(defaults)");
+	log_info(NULL, "event=reloaded config=%s", LOG_TOKEN(d->cfg.path[0] ? d->cfg.path : "(defaults)"));
 }
 
 /* A session's descriptors must never block past the io deadlines (a TLS
@@ -417,6 +417,15 @@ int smtpd_main(int argc, char **argv)
 	/* Read like the TLS key: before the privileges go. */
 	cli_load_dkim_keys(&d.keys, &d.cfg);
 	d.srv.dkim = &d.keys;
+	/* Under a super-server each connection is a process of its own: the
+	 * limits across sessions (rates, failed logins) need the table in
+	 * the spool, opened while still root so that smtpd_user keeps the
+	 * mapping. */
+	if (!nspecs) {
+		d.srv.anvil = anvil_open_spool(config_str(&d.cfg, CFG_SPOOL), ANVIL_ENTRIES, &e);
+		if (!d.srv.anvil)
+			log_warn(NULL, "event=no-rate-limits error=\"%s\"", LOG_QUOTED(e.msg));
+	}
 	/* Under a super-server too: the key and the users file are read. */
 	drop_privileges(&d);
 	if (spool_open(&d.spool, config_str(&d.cfg, CFG_SPOOL), 1, &e) < 0)
@@ -430,10 +439,10 @@ int smtpd_main(int argc, char **argv)
 	 * rates per client address and per user). */
 	d.srv.anvil = anvil_create(ANVIL_ENTRIES, &e);
 	if (!d.srv.anvil)
-		log_warn(NULL, "event=no-rate-limits error=\"%s\"", e.msg);
+		log_warn(NULL, "event=no-rate-limits error=\"%s\"", LOG_QUOTED(e.msg));
 	/* The same for the counters; a server without them still serves. */
 	if (server_metrics_init(&d.metrics, smtpd_metric_defs, SMTPD_M_COUNT, &e) < 0)
-		log_warn(NULL, "event=no-metrics error=\"%s\"", e.msg);
+		log_warn(NULL, "event=no-metrics error=\"%s\"", LOG_QUOTED(e.msg));
 	d.srv.metrics = d.metrics.tally;
 	const struct daemon_hooks hooks = {
 		.session = session, .reload = reload, .refused = refused, .tick = tick, .ctx = &d

@@ -59,6 +59,9 @@ def main():
             head, body = d[0]
             print("msg", i, head.decode().split(" (", 1)[1].split(" BODY[]")[0], len(body))
             sys.stdout.write(body.decode("utf-8", "replace").replace("\r\n", "\n"))
+            if os.environ.get("OUT"):
+                with open(os.path.join(os.environ["OUT"], str(i)), "wb") as f:
+                    f.write(body.replace(b"\r\n", b"\n"))
         m.logout()
     elif action == "work":
         # Folders and flags: create, append, copy, move, search, expunge.
@@ -98,6 +101,35 @@ def main():
             if line.startswith(tag):
                 print("idle-end", line.decode().strip())
                 break
+        m.logout()
+    elif action == "watch":
+        # Select, show the sizes, run the command in args (another reader
+        # changes the mailbox), then NOOP and show what was reported.
+        ok(m.login(USER, PASS))
+        ok(m.select("INBOX"))
+        for line in ok(m.fetch("1:*", "(UID RFC822.SIZE)")):
+            print("size", line.decode())
+        out = subprocess.run(args, check=True, capture_output=True).stdout.decode()
+        print("command", out.replace("\r", "").replace("\n", " | "))
+        ok(m.noop())
+        print("noop EXPUNGE", m.untagged_responses.get("EXPUNGE"))
+        m.logout()
+    elif action == "two":
+        # Session a watches while session b changes the mailbox and a
+        # delivery (the command in args) adds to it.
+        ok(m.login(USER, PASS))
+        print("a-select", int(ok(m.select("INBOX"))[0]))
+        b = connect(port, mode)
+        ok(b.login(USER, PASS))
+        ok(b.select("INBOX"))
+        ok(b.store("2", "+FLAGS", "(\\Flagged)"))
+        ok(b.store("1", "+FLAGS", "(\\Deleted)"))
+        print("b-expunge", ok(b.expunge()))
+        b.logout()
+        subprocess.run(args, input=b"Subject: new\n\nnew\n", check=True)
+        ok(m.noop())
+        for kind in ("EXPUNGE", "FETCH", "EXISTS"):
+            print("a-noop", kind, m.untagged_responses.get(kind))
         m.logout()
     else:
         sys.exit("unknown action " + action)

@@ -145,3 +145,192 @@ start_imapd_tls() {
 	[ "$uids" = "$(id -u nobody)" ]
 	grep -q 'imap login user=ann@test.example client=127.0.0.1 tls=TLSv1.3' "$T/imapd.log"
 }
+
+@test "IDLE (imaplib over implicit TLS) sees a deliver run within a second" {
+	server_cert localhost
+	fill 2
+	start_imapd_tls
+	run imp idle "$SPORT" ssl "$PB" deliver -f s@x.example "$MD/" </dev/null
+	status_is 0
+	[[ "$output" == *"idle-got * 3 EXISTS after "* ]]
+	secs=$(sed -nE 's/.*idle-got .* after ([0-9.]+) s.*/\1/p' <<<"$output")
+	awk -v s="$secs" 'BEGIN { exit !(s < 1.5) }'
+	[[ "$output" == *"idle-end "*" OK IDLE terminated"* ]]
+}
+
+@test "two sessions on one mailbox: flags, new mail and expunges of one reach the other" {
+	conf imap_plaintext_auth yes
+	fill 3
+	start_imapd
+	run imp two "$PORT" plain "$PB" deliver -f s@x.example "$MD/"
+	status_is 0
+	[[ "$output" == *"a-select 3"* ]]
+	[[ "$output" == *"b-expunge [b'1']"* ]]
+	# A hears of B's expunge, B's flag and the delivery at its NOOP.
+	[[ "$output" == *"a-noop EXPUNGE [b'1']"* ]]
+	[[ "$output" == *"a-noop FETCH [b'1 (UID 2 FLAGS (\\\\Flagged \\\\Recent))']"* ]]
+	[[ "$output" == *"a-noop EXISTS [b'3', b'3']"* ]]   # at SELECT, and after the delivery
+}
+
+@test "imaplib over STARTTLS: read every message byte for byte; folders, APPEND, COPY, MOVE, SEARCH, EXPUNGE" {
+	server_cert localhost
+	fill 3
+	start_imapd_tls
+	mkdir "$T/got"
+	OUT="$T/got" run imp read "$PORT" starttls
+	status_is 0
+	[[ "$output" == *"exists 3"* ]]
+	[[ "$output" == *"msg 1 UID 1 FLAGS (\\Recent) RFC822.SIZE 65 65"* ]]   # size with CRLF = bytes sent
+	# BODY.PEEK[] is the file with CRLF line ends: the same bytes
+	for f in "$MD"/cur/*; do
+		n=$(grep -m1 '^Subject: m' "$f" | tr -dc 0-9)
+		cmp "$f" "$T/got/$n"
+	done
+	[[ "$output" == *".leading dot"* ]]
+	run imp work "$SPORT" ssl
+	status_is 0
+	[[ "$output" == *"'(\\\\HasNoChildren) \".\" Work'"* ]]
+	[[ "$output" == *"append OK [APPENDUID "*" 1] APPEND completed"* ]]
+	[[ "$output" == *"search-all 1 2 3"* ]]
+	[[ "$output" == *"search-subject 2"* ]]
+	[[ "$output" == *"copy [COPYUID "*" 2 2] COPY completed"* ]]
+	[[ "$output" == *"move OK"* ]]
+	[[ "$output" == *"work-all 1 2 3"* ]]
+	[[ "$output" == *"work-flagged 1"* ]]
+	# On disk: Work has the appended, copied and moved messages, flags in
+	# their names; INBOX lost the moved one and the expunged one.
+	[ "$(ls "$MD/.Work/cur" "$MD/.Work/new" | grep -c ',')" -ge 3 ]
+	ls "$MD/.Work/cur" | grep -q ':2,F$'
+	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 1 ]
+}
+
+@test "curl's IMAP client: list, fetch by UID and search over STARTTLS and imaps" {
+	server_cert localhost
+	fill 2
+	start_imapd_tls
+	run curl -s --ssl-reqd --cacert "$CERT" -u ann@test.example:secret "imap://localhost:$PORT/"
+	status_is 0
+	[[ "$output" == *'LIST (\HasNoChildren) "." INBOX'* ]]
+	run curl -s --cacert "$CERT" -u ann@test.example:secret "imaps://localhost:$SPORT/INBOX;UID=2"
+	status_is 0
+	[[ "$output" == *"Subject: m2"* ]]
+	[[ "$output" == *"body 2"* ]]
+	run curl -s --cacert "$CERT" -u ann@test.example:secret "imaps://localhost:$SPORT/INBOX?SUBJECT%20m1"
+	status_is 0
+	[[ "$output" == *"SEARCH 1"* ]]
+}
+
+@test "mbsync (isync) syncs a mailbox both ways over implicit TLS and STARTTLS" {
+	command -v mbsync >/dev/null || skip "mbsync not installed (scripts/deps installs isync)"
+	server_cert localhost
+	fill 3
+	start_imapd_tls
+	mkdir -p "$T/local"
+	for how in "IMAPS $SPORT" "STARTTLS $PORT"; do
+		set -- $how
+		cat > "$T/mbsyncrc" <<RC
+IMAPAccount pb
+Host localhost
+Port $2
+User ann@test.example
+Pass secret
+SSLType $1
+CertificateFile $CERT
+
+IMAPStore remote
+Account pb
+
+MaildirStore local
+Inbox $T/local/INBOX
+SubFolders Maildir++
+
+Channel box
+Far :remote:
+Near :local:
+Patterns *
+Create Both
+SyncState *
+RC
+		run timeout 60 mbsync -c "$T/mbsyncrc" -a
+		status_is 0
+	done
+	# Down: the three messages; up: one written locally, and a flag.
+	[ "$(ls "$T/local/INBOX/cur" "$T/local/INBOX/new" | grep -c ',')" -eq 3 ]
+	printf 'Subject: from mbsync\n\nup\n' > "$T/local/INBOX/new/1700000000.up.local"
+	f=$(ls "$T/local/INBOX/cur"/* "$T/local/INBOX/new"/* 2>/dev/null | grep -v up.local | head -1)
+	case "$f" in *:2,*) mv "$f" "${f}F" ;; *) mv "$f" "$T/local/INBOX/cur/$(basename "$f"):2,F" ;; esac
+	run timeout 60 mbsync -c "$T/mbsyncrc" -a
+	status_is 0
+	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 4 ]
+	grep -l 'Subject: from mbsync' "$MD"/cur/* "$MD"/new/* 2>/dev/null | grep -q .
+	ls "$MD/cur" | grep -q ':2,F'
+}
+
+@test "pop3d and imapd on one Maildir: the same sizes; a message deleted over POP3 is an EXPUNGE over IMAP" {
+	conf imap_plaintext_auth yes
+	conf pop3_plaintext_auth yes
+	fill 2
+	start_imapd
+	IPORT=$PORT
+	start_pop3d
+	run imp watch "$IPORT" plain /usr/bin/python3 "$POP_PY" raw "$PORT" "USER ann@test.example" "PASS secret" \
+		LIST "DELE 1" QUIT
+	status_is 0
+	[[ "$output" == *"size 1 (UID 1 RFC822.SIZE 65)"* ]]
+	[[ "$output" == *"size 2 (UID 2 RFC822.SIZE 65)"* ]]
+	[[ "$output" == *"| 1 65 | 2 65 |"* ]]
+	[[ "$output" == *"noop EXPUNGE [b'1']"* ]]
+}
+
+@test "failed logins are counted per client address across sessions (anvil): past auth_failure_limit, refused unchecked" {
+	conf imap_plaintext_auth yes
+	conf auth_failure_limit 2
+	start_imapd
+	for i in 1 2; do
+		run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann wrong$i" "b LOGOUT"
+		[[ "$output" == *"a NO [AUTHENTICATIONFAILED] Authentication failed"* ]]
+	done
+	# The right password no longer helps from this address.
+	run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann secret" "b LOGOUT"
+	[[ "$output" == *"a NO [UNAVAILABLE] too many failed logins from your address, try again later"* ]]
+	grep -q 'imap login refused client=127.0.0.1 reason=auth_failure_limit address-failures=2' "$T/imapd.log"
+}
+
+@test "-P: the client a PROXY header names is the one logged and counted" {
+	conf imap_plaintext_auth yes
+	start_imapd -P
+	run /usr/bin/python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 143\r\na LOGIN ann secret\r\nb LOGOUT\r\n")
+f = s.makefile("rb")
+for l in f:
+    print(l.decode().rstrip())' "$PORT"
+	[[ "$output" == *"a OK [CAPABILITY"* ]]
+	grep -q 'imap login user=ann@test.example client=192.0.2.7' "$T/imapd.log"
+	# without the header: no greeting, nothing parsed as IMAP
+	run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann secret"
+	[[ "$output" != *"a OK"* ]]
+}
+
+@test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {
+	conf imap_plaintext_auth yes
+	fill 1
+	run inetd "a LOGIN ann secret" "b CREATE ../escape" "c CREATE a/b" "d CREATE &Jjo" "e SELECT ~root" \
+		"f CREATE .hidden" "g CREATE x..y" "h SELECT INBOX" "i FETCH 0:x FLAGS" "j SEARCH CHARSET KOI8-R SUBJECT x" \
+		"k UID FROB 1" "l FETCH 1 (FLAGS" "m CREATE &ZeVnLIqe-" "n LOGOUT"
+	for t in b c d e f g; do has_line "$t NO [CANNOT] invalid mailbox name"; done
+	has_line "i BAD invalid sequence set"
+	has_line "j NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset"
+	has_line "k BAD unknown UID command"
+	printf '%s\n' "${lines[@]}" | grep -q '^l BAD '
+	has_line "m OK CREATE completed"     # valid modified UTF-7 (日本語)
+	[ -d "$MD/.&ZeVnLIqe-" ]
+	[ ! -e "$T/mail/ann/escape" ] && [ ! -e "$MD/../escape" ] && [ ! -e "$MD/.../escape" ]
+	[ "$(ls -a "$MD" | grep -c '^\.[^.]')" -eq 1 ]   # only the one valid folder was made
+	# A literal mailbox name in APPEND, then the message; a {N+} past the
+	# limit after login is refused and its octets are not run as commands.
+	run inetd "a LOGIN ann secret" "b APPEND {5}" "INBOX {12}" "Subject: x" "" "c CREATE {70000+}" "d LOGOUT"
+	printf '%s\n' "${lines[@]}" | grep -q '^b OK \[APPENDUID [0-9]* 2\] APPEND completed$'
+	has_line "c NO [TOOBIG] literal of 70000 octets refused"
+}

@@ -65,7 +65,7 @@ void imap_cmd_copy(struct imap_sess *s, const struct imap_command *c, int uid)
 		goto out;
 	}
 	struct buf code = BUF_INIT;
-	buf_addf(&code, "COPYUID %u ", dst.uidvalidity);
+	buf_addf(&code, "COPYUID %u ", imap_folder_uidvalidity(&dst));
 	imap_seqset_format(&code, src_uids, n);
 	buf_addc(&code, ' ');
 	imap_seqset_format(&code, new_uids, n);
@@ -77,9 +77,10 @@ void imap_cmd_copy(struct imap_sess *s, const struct imap_command *c, int uid)
 			if (mailfolder_remove(&s->box, idx[k], &e) < 0)
 				log_err(NULL, "imap user=%s move: %s", s->user, e.msg);
 		}
-		mailfolder_purge(&s->box, imap_expunged, s);
+		imap_send_updates(s, 1);
 		imap_tagged(s, "OK", "MOVE completed");
 	} else {
+		imap_send_updates(s, uid);
 		imap_tagged(s, "OK", "[%s] COPY completed", buf_cstr(&code));
 	}
 	buf_free(&code);

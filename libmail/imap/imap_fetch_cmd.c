@@ -204,7 +204,8 @@ void imap_cmd_fetch(struct imap_sess *s, const struct imap_command *c, int uid)
 	if (unknown_cte)
 		imap_tagged(s, "NO", "[UNKNOWN-CTE] a part's content transfer encoding is unknown");
 	else if (gone && !uid)
-		imap_tagged(s, "NO", "some of the messages were expunged meanwhile");
+		/* RFC 2180 §4.1.3: what still exists is answered, OK. */
+		imap_tagged(s, "OK", "[EXPUNGEISSUED] some of the messages were expunged meanwhile");
 	else
 		imap_tagged(s, "OK", "FETCH completed");
 }

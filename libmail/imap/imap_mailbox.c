@@ -202,6 +202,51 @@ static void list_attrs(unsigned a, struct buf *out)
 	}
 }
 
+/* LSUB: the subscribed names that match (existing or not, RFC 3501
+ * §6.3.9); a name that does not match but whose ancestor does (with '%')
+ * brings that ancestor as \Noselect when it is not subscribed itself. */
+static void lsub_names(struct imap_sess *s, const struct subscriptions *subs, const char *p, size_t np)
+{
+	struct buf line = BUF_INIT, told = BUF_INIT;
+	for (size_t i = 0; i < subs->n; i++) {
+		const char *name = subs->v[i];
+		int inbox = folder_is_inbox(name);
+		char parent[256];
+		const char *noselect = "";
+		if (!pattern_match(p, np, name, inbox)) {
+			/* the longest ancestor that matches */
+			size_t len = strlen(name);
+			int found = 0;
+			while (!found && len > 0) {
+				while (len > 0 && name[len - 1] != '.')
+					len--;
+				if (len <= 1 || len > sizeof parent)
+					break;
+				str_copy(parent, sizeof parent, name, len - 1);
+				len--;
+				found = pattern_match(p, np, parent, 0) && !subscriptions_has(subs, parent);
+			}
+			if (!found)
+				continue;
+			name = parent;
+			noselect = "\\Noselect";
+		}
+		/* each name once */
+		buf_addc(&told, '\n');
+		const char *seen = strstr(buf_cstr(&told), name);
+		if (seen && seen[-1] == '\n' && seen[strlen(name)] == '\n')
+			continue;
+		buf_adds(&told, name);
+		buf_addc(&told, '\n');
+		buf_reset(&line);
+		buf_addf(&line, "LSUB (%s) \".\" ", noselect);
+		imap_write_mailbox(s, name, &line);
+		imap_untagged(s, "%s", buf_cstr(&line));
+	}
+	buf_free(&line);
+	buf_free(&told);
+}
+
 /* LIST reference pattern, LSUB reference pattern (RFC 3501 §6.3.8-9). */
 void imap_cmd_list(struct imap_sess *s, const struct imap_command *c, int uid)
 {
@@ -242,15 +287,14 @@ void imap_cmd_list(struct imap_sess *s, const struct imap_command *c, int uid)
 		return;
 	}
 	struct buf line = BUF_INIT;
-	for (size_t i = 0; i < l.n; i++) {
+	if (lsub)
+		lsub_names(s, &subs, p, pattern.len);
+	for (size_t i = 0; i < l.n && !lsub; i++) {
 		const char *name = l.v[i].name;
-		int inbox = folder_is_inbox(name);
-		if (!pattern_match(p, pattern.len, name, inbox))
-			continue;
-		if (lsub && !subscriptions_has(&subs, name))
+		if (!pattern_match(p, pattern.len, name, folder_is_inbox(name)))
 			continue;
 		buf_reset(&line);
-		buf_addf(&line, "%s (", lsub ? "LSUB" : "LIST");
+		buf_adds(&line, "LIST (");
 		list_attrs(l.v[i].attrs, &line);
 		buf_adds(&line, ") \".\" ");
 		imap_write_mailbox(s, name, &line);
@@ -373,7 +417,7 @@ void imap_cmd_append(struct imap_sess *s, const struct imap_command *c, int uid)
 		return;
 	}
 	int r = mailfolder_append(&dst, data ? data : "", len, fl, kw, when, &new_uid, &e);
-	uint32_t validity = dst.uidvalidity;
+	uint32_t validity = r == 0 ? imap_folder_uidvalidity(&dst) : 0;
 	mailfolder_close(&dst);
 	buf_reset(&s->literal);
 	if (r < 0) {

@@ -111,6 +111,15 @@ void imap_send_updates(struct imap_sess *s, int expunge_ok)
 	}
 }
 
+uint32_t imap_folder_uidvalidity(struct mailfolder *f)
+{
+	struct mail_err e;
+	err_clear(&e);
+	if (!f->uidvalidity)
+		mailfolder_sync(f, &e);
+	return f->uidvalidity;
+}
+
 void imap_close_mailbox(struct imap_sess *s)
 {
 	if (s->box_open)

@@ -100,6 +100,9 @@ void imap_send_updates(struct imap_sess *s, int expunge_ok);
 /* FLAGS and PERMANENTFLAGS of the selected mailbox (again when a keyword
  * was added: a client must hear of it before it sees it on a message). */
 void imap_send_flags_lists(struct imap_sess *s);
+/* The UIDVALIDITY of a folder opened for APPEND or COPY (synced to learn
+ * it when the open alone did not). */
+uint32_t imap_folder_uidvalidity(struct mailfolder *f);
 /* mailfolder_purge's callback: "* seq EXPUNGE" (arg is the session). */
 void imap_expunged(void *arg, uint32_t seq, uint32_t uid);
 /* IDLE: wait for the client's next bytes, sending updates as the

@@ -98,6 +98,9 @@ void imap_cmd_store(struct imap_sess *s, const struct imap_command *c, int uid)
 		imap_tagged(s, "NO", "[READ-ONLY] the mailbox is read-only");
 		return;
 	}
+	/* +FLAGS and -FLAGS change what is on disk now, not what this
+	 * session saw last: another session's change is kept. */
+	imap_send_updates(s, 0);
 	struct imap_seqset set = IMAP_SEQSET_INIT;
 	if (imap_msgset_arg(s, c->args, uid, &set) < 0)
 		return;
@@ -158,7 +161,8 @@ void imap_cmd_store(struct imap_sess *s, const struct imap_command *c, int uid)
 	buf_free(&out);
 	imap_seqset_free(&set);
 	if (gone && !uid)
-		imap_tagged(s, "NO", "some of the messages were expunged meanwhile");
+		/* RFC 2180 §4.1.3: what still exists is answered, OK. */
+		imap_tagged(s, "OK", "[EXPUNGEISSUED] some of the messages were expunged meanwhile");
 	else
 		imap_tagged(s, "OK", "STORE completed");
 }

@@ -198,7 +198,7 @@ static int check_logins(const struct login_split *ls, int fd, const struct peer 
 		struct mail_err e;
 		err_clear(&e);
 		if (!loaded && ls->load(&users, ls->load_ctx, &e) < 0) {
-			log_err(NULL, "%s client=%s %s", ls->proto, client->text, e.msg);
+			log_err(NULL, "%s client=%s event=users-failed error=\"%s\"", ls->proto, client->text, LOG_QUOTED(e.msg));
 			answer(fd, LOGIN_TEMP, 0);
 			break;
 		}

@@ -153,6 +153,18 @@ static void language(struct buf *out, const struct imap_mime_part *p)
 	buf_addc(out, ')');
 }
 
+/* The extension data both kinds of part end with: " disposition
+ * language location" (after a multipart's parameters or a part's MD5). */
+static void extension_tail(struct buf *out, const struct imap_mime_part *p)
+{
+	buf_addc(out, ' ');
+	disposition(out, p);
+	buf_addc(out, ' ');
+	language(out, p);
+	buf_addc(out, ' ');
+	raw_nstring(out, p->location, p->location_len);
+}
+
 static void part(struct buf *out, const struct imap_mime *m, int pi, int extended, int depth)
 {
 	const struct imap_mime_part *p = &m->parts[pi];
@@ -169,12 +181,7 @@ static void part(struct buf *out, const struct imap_mime *m, int pi, int extende
 		if (extended) {
 			buf_addc(out, ' ');
 			params(out, p->params, p->nparams, 0);
-			buf_addc(out, ' ');
-			disposition(out, p);
-			buf_addc(out, ' ');
-			language(out, p);
-			buf_addc(out, ' ');
-			raw_nstring(out, p->location, p->location_len);
+			extension_tail(out, p);
 		}
 		buf_addc(out, ')');
 		return;
@@ -207,12 +214,7 @@ static void part(struct buf *out, const struct imap_mime *m, int pi, int extende
 	if (extended) {
 		buf_addc(out, ' ');
 		raw_nstring(out, p->md5, p->md5_len);
-		buf_addc(out, ' ');
-		disposition(out, p);
-		buf_addc(out, ' ');
-		language(out, p);
-		buf_addc(out, ' ');
-		raw_nstring(out, p->location, p->location_len);
+		extension_tail(out, p);
 	}
 	buf_addc(out, ')');
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/hex.h"
 #include "msg/imap_mime.h"
 #include "msg/mime.h"
 
@@ -158,17 +159,6 @@ int imap_section_extract(const char *msg, size_t n, const struct imap_section *s
 	return buf_ok(out) ? 0 : -1;
 }
 
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static void qp_decode(const char *p, size_t n, struct buf *out)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -199,8 +189,8 @@ static void qp_decode(const char *p, size_t n, struct buf *out)
 			i = j;
 			continue;
 		}
-		if (i + 2 < n && hex(p[i + 1]) >= 0 && hex(p[i + 2]) >= 0) {
-			buf_addc(out, (char)(hex(p[i + 1]) * 16 + hex(p[i + 2])));
+		if (i + 2 < n && hex_value(p[i + 1]) >= 0 && hex_value(p[i + 2]) >= 0) {
+			buf_addc(out, (char)(hex_value(p[i + 1]) * 16 + hex_value(p[i + 2])));
 			i += 2;
 			continue;
 		}

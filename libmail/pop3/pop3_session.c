@@ -2,7 +2,6 @@
 #include "pop3/pop3_session.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -120,7 +119,7 @@ static void login_failed(struct session *s, const char *addr, long address_failu
 	s->failures++;
 	count(s, POP3D_M_AUTH_FAILED, 1);
 	long n = address_failures > s->failures ? address_failures : s->failures;
-	log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d address-failures=%ld", addr, s->peer.text,
+	log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d address-failures=%ld", LOG_TOKEN(addr), s->peer.text,
 		 s->failures, n);
 	login_sleep_ms(login_failure_delay_ms(s->srv->auth_delay_ms, s->failures, address_failures));
 	if (s->failures >= MAX_AUTH_FAILURES) {
@@ -135,7 +134,7 @@ static void login_failed(struct session *s, const char *addr, long address_failu
 static void not_maildir(struct session *s, const char *addr)
 {
 	reply(s, "-ERR [SYS/PERM] only Maildir mailboxes are served");
-	log_warn(NULL, "pop3 user=%s mailbox is not a Maildir", addr);
+	log_warn(NULL, "pop3 user=%s mailbox is not a Maildir", LOG_TOKEN(addr));
 }
 
 /* A good login: the mailbox's owner, the maildrop, +OK. */
@@ -145,7 +144,7 @@ static void enter_transaction(struct session *s, const struct user *u, const cha
 	err_clear(&e);
 	if (login_take_owner(u->mailbox, &e) < 0) {
 		reply(s, "-ERR [SYS/TEMP] cannot open the mailbox");
-		log_err(NULL, "pop3 user=%s %s", u->address, e.msg);
+		log_err(NULL, "pop3 user=%s error=\"%s\"", LOG_TOKEN(u->address), LOG_QUOTED(e.msg));
 		s->fatal = 1;
 		return;
 	}
@@ -158,7 +157,7 @@ static void enter_transaction(struct session *s, const struct user *u, const cha
 	}
 	if (r < 0) {
 		reply(s, "-ERR [SYS/TEMP] cannot open the mailbox");
-		log_err(NULL, "pop3 user=%s %s", u->address, e.msg);
+		log_err(NULL, "pop3 user=%s error=\"%s\"", LOG_TOKEN(u->address), LOG_QUOTED(e.msg));
 		return;
 	}
 	str_copy(s->user, sizeof s->user, u->address, strlen(u->address));
@@ -330,7 +329,7 @@ static void cmd_stls(struct session *s, struct pop3_cmd *c)
 	/* tls_accept throws away whatever the client pipelined behind STLS:
 	 * those bytes came in the clear and must not count as protected. */
 	if (!s->fatal && tls_accept(&s->io, s->srv->tls, &e) < 0) {
-		log_warn(NULL, "pop3 client=%s STLS: %s", s->peer.text, e.msg);
+		log_warn(NULL, "pop3 client=%s event=tls-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 		count(s, POP3D_M_TLS_FAILED, 1);
 		s->fatal = 1;
 		return;
@@ -535,7 +534,7 @@ static void cmd_quit(struct session *s, struct pop3_cmd *c)
 		deleted += s->drop.v[i].deleted;
 	if (maildrop_commit(&s->drop, s->srv->keep, &e) < 0) {
 		reply(s, "-ERR [SYS/TEMP] some deleted messages were not removed");
-		log_err(NULL, "pop3 user=%s %s", s->user, e.msg);
+		log_err(NULL, "pop3 user=%s error=\"%s\"", LOG_TOKEN(s->user), LOG_QUOTED(e.msg));
 		return;
 	}
 	count(s, POP3D_M_DELETED, deleted);
@@ -623,12 +622,8 @@ static void serve(struct session *s)
 	flush(s);
 }
 
-struct fd_flags {
-	int rfd, wfd, rflags, wflags;
-};
-
 static void session_open(struct session *s, const struct pop3_server *srv, int rfd, int wfd,
-			 const struct peer *client, struct fd_flags *saved)
+			 const struct peer *client, struct io_fd_modes *saved)
 {
 	memset(s, 0, sizeof *s);
 	s->srv = srv;
@@ -637,15 +632,10 @@ static void session_open(struct session *s, const struct pop3_server *srv, int r
 	s->peer = *client;
 	io_init(&s->io, rfd, wfd, srv->timeout_ms, s->peer.text);
 	buf_init(&s->line, 0);
-	/* Non-blocking descriptors, so that every wait (TLS handshakes too)
-	 * is bounded by the timeout. */
-	*saved = (struct fd_flags){ rfd, wfd, fcntl(rfd, F_GETFL), fcntl(wfd, F_GETFL) };
-	fcntl(rfd, F_SETFL, saved->rflags | O_NONBLOCK);
-	if (wfd != rfd)
-		fcntl(wfd, F_SETFL, saved->wflags | O_NONBLOCK);
+	io_fds_nonblocking(saved, rfd, wfd);
 }
 
-static void session_close(struct session *s, const struct fd_flags *saved)
+static void session_close(struct session *s, const struct io_fd_modes *saved)
 {
 	if (tls_active(&s->io))
 		tls_end(&s->io);
@@ -654,19 +644,14 @@ static void session_close(struct session *s, const struct fd_flags *saved)
 		explicit_bzero(s->line.ptr, s->line.cap);
 	buf_free(&s->line);
 	io_free(&s->io);
-	/* The descriptors may be shared with whoever started us (a terminal,
-	 * a pipe): leave them as we found them. */
-	if (saved->rflags >= 0)
-		fcntl(saved->rfd, F_SETFL, saved->rflags);
-	if (saved->wfd != saved->rfd && saved->wflags >= 0)
-		fcntl(saved->wfd, F_SETFL, saved->wflags);
+	io_fds_restore(saved);
 }
 
 int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd,
 		 int wfd, const struct peer *client, int *failed)
 {
 	struct session s;
-	struct fd_flags saved;
+	struct io_fd_modes saved;
 	struct mail_err e;
 	err_clear(&e);
 	session_open(&s, srv, rfd, wfd, client, &saved);
@@ -676,8 +661,8 @@ int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *l
 	if (lo->implicit_tls && pr != PREAMBLE_PROXY_FAILED)
 		count(&s, pr == PREAMBLE_OK ? POP3D_M_TLS_OK : POP3D_M_TLS_FAILED, 1);
 	if (pr != PREAMBLE_OK) {
-		log_warn(NULL, "pop3 client=%s %s: %s", s.peer.text,
-			 pr == PREAMBLE_PROXY_FAILED ? "PROXY" : "TLS", e.msg);
+		log_warn(NULL, "pop3 client=%s event=%s error=\"%s\"", s.peer.text,
+			 pr == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", LOG_QUOTED(e.msg));
 	} else {
 		reply(&s, "+OK postbox POP3 server ready");
 		flush(&s);
@@ -695,7 +680,7 @@ int pop3_transaction(const struct pop3_server *srv, int fd, const struct peer *c
 		     const char *tls)
 {
 	struct session s;
-	struct fd_flags saved;
+	struct io_fd_modes saved;
 	session_open(&s, srv, fd, fd, client, &saved);
 	enter_transaction(&s, u, tls);
 	/* This process has no users file: a failed opening ends the session. */

@@ -55,7 +55,7 @@ int smtpd_flush(struct session *s)
 {
 	struct mail_err e;
 	if (io_flush(&s->io, &e) < 0) {
-		log_info(NULL, "client=%s event=write-failed error=\"%s\"", s->peer.text, e.msg);
+		log_info(NULL, "client=%s event=write-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 		s->quit = 1;
 		return -1;
 	}
@@ -229,7 +229,7 @@ static int cmd_starttls(struct session *s, const char *arg, size_t n)
 		log_warn(NULL, "client=%s event=starttls-injection bytes=%zu discarded", s->peer.text,
 			 io_pending(&s->io));
 	if (tls_accept(&s->io, s->srv->tls, &e) < 0) {
-		log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->peer.text, e.msg);
+		log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 		smtpd_count(s, SMTPD_M_TLS_FAILED);
 		s->quit = 1;
 		return 0;
@@ -260,10 +260,10 @@ static int spool_room(struct session *s, long long announced)
 		return 1;
 	if (e.smtp != 452) {
 		/* statvfs failed: the spool itself will say at DATA */
-		log_warn(NULL, "client=%s event=spool-space-unknown error=\"%s\"", s->peer.text, e.msg);
+		log_warn(NULL, "client=%s event=spool-space-unknown error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 		return 1;
 	}
-	log_warn(NULL, "client=%s event=spool-full error=\"%s\"", s->peer.text, e.msg);
+	log_warn(NULL, "client=%s event=spool-full error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 	smtpd_count(s, SMTPD_M_REFUSED_STORAGE);
 	smtpd_reply(s, "452 4.3.1 Insufficient system storage");
 	return 0;
@@ -339,22 +339,6 @@ static int is_local_domain(const struct session *s, const struct mailbox *m)
 	return !(m->flags & MBOX_LITERAL) && idna_list_has(config_str(s->cfg, CFG_LOCAL_DOMAINS), m->domain);
 }
 
-/* The first of local_domains, else the hostname: where a bare
- * <Postmaster> is delivered (RFC 5321 §4.5.1). */
-static const char *primary_domain(const struct session *s, char *out, size_t cap)
-{
-	const char *list = config_str(s->cfg, CFG_LOCAL_DOMAINS);
-	list += strspn(list, ", \t");
-	size_t len = strcspn(list, ", \t");
-	if (!len) {
-		list = config_str(s->cfg, CFG_HOSTNAME);
-		len = strlen(list);
-	}
-	if (str_copy(out, cap, list, len) < 0)
-		out[0] = '\0';
-	return out;
-}
-
 static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 {
 	struct mailbox m;
@@ -379,7 +363,7 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 		smtpd_reply(s, "452 4.5.3 Too many recipients");
 		return 0;
 	}
-	if (!m.domain[0] && addr_qualify(&m, primary_domain(s, addr, sizeof addr)) < 0) {
+	if (!m.domain[0] && addr_qualify(&m, config_primary_domain(s->cfg, addr, sizeof addr)) < 0) {
 		smtpd_reply(s, "451 4.3.0 <postmaster>: no primary domain to deliver it to");
 		return 0;
 	}
@@ -390,18 +374,23 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 			smtpd_reply(s, "550 5.7.1 <%s>: address form not accepted (%%, ! or @ in the local part)", addr);
 			return 0;
 		}
-		int known = s->srv->local ? s->srv->local(s->srv->ctx, addr) : 1;
+		err_clear(&e);
+		int known = s->srv->local ? s->srv->local(s->srv->ctx, addr, &e) : 1;
 		if (known < 0) {
 			smtpd_reply(s, "451 4.3.0 <%s>: cannot look up the recipient now", addr);
 			return 0;
 		}
 		if (!known) {
 			smtpd_count(s, SMTPD_M_REFUSED_RECIPIENT);
-			smtpd_reply(s, "550 5.1.1 <%s>: no such user here", addr);
+			if (!strcmp(e.status, "5.7.1"))
+				log_info(NULL, "client=%s event=srs-refused rcpt=<%s> reason=\"%s\"", s->peer.text,
+					 LOG_TOKEN(addr), LOG_QUOTED(e.msg));
+			smtpd_reply(s, "%d %s <%s>: %s", e.smtp ? e.smtp : 550, e.status[0] ? e.status : "5.1.1", addr,
+				    e.msg[0] ? e.msg : "no such user here");
 			return 0;
 		}
 	} else if (!s->relay_ok && !s->user[0]) {
-		log_info(NULL, "client=%s event=relay-denied rcpt=<%s>", s->peer.text, addr);
+		log_info(NULL, "client=%s event=relay-denied rcpt=<%s>", s->peer.text, LOG_TOKEN(addr));
 		smtpd_count(s, SMTPD_M_REFUSED_RELAY);
 		smtpd_reply(s, "554 5.7.1 <%s>: Relay access denied", addr);
 		return 0;
@@ -515,7 +504,7 @@ static void dispatch(struct session *s, int got)
 		size_t pending = io_pending(&s->io);
 		io_peek(&s->io, &p, &e); /* what is buffered: no wait */
 		log_warn(NULL, "client=%s event=protocol-sync-error after=%s pending=%zu input=\"%s\"", s->peer.text,
-			 c ? c->verb : "unknown", pending, log_value(sample, sizeof sample, p, pending < 40 ? pending : 40));
+			 c ? c->verb : "unknown", pending, log_quoted(sample, sizeof sample, p, pending < 40 ? pending : 40));
 		smtpd_count(s, SMTPD_M_REFUSED_PROTOCOL);
 		smtpd_reply(s, "554 5.5.0 Error: SMTP protocol synchronization");
 		s->quit = 1;
@@ -599,7 +588,7 @@ static void set_client(struct session *s, const struct peer *client)
 		return;
 	int r = net_list_match_addr(config_str(s->cfg, CFG_RELAY_NETWORKS), client->family, client->addr, &e);
 	if (r < 0)
-		log_err(NULL, "client=%s %s", client->text, e.msg);
+		log_err(NULL, "client=%s event=relay-networks-failed error=\"%s\"", client->text, LOG_QUOTED(e.msg));
 	s->relay_ok = r == 1;
 	if (config_num(s->cfg, CFG_SMTPD_REVERSE_DNS))
 		reverse_name(client, s->client_name, sizeof s->client_name);
@@ -677,7 +666,7 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		 srv->stress ? " stress=yes" : "", proxied ? " proxy=" : "", proxied ? balancer.text : "");
 	if (r != PREAMBLE_OK) {
 		log_info(NULL, "client=%s event=%s error=\"%s\"", s->peer.text,
-			 r == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", e.msg);
+			 r == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", LOG_QUOTED(e.msg));
 		s->quit = 1;
 	}
 	if (lo->implicit_tls && r != PREAMBLE_PROXY_FAILED)
@@ -701,7 +690,7 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		if (got == IO_ERR) {
 			if (e.sys == ETIMEDOUT || e.smtp == 421)
 				smtpd_reply(s, "421 4.4.2 %s Error: timeout exceeded", host);
-			log_info(NULL, "client=%s event=read-failed error=\"%s\"", s->peer.text, e.msg);
+			log_info(NULL, "client=%s event=read-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 			s->quit = 1;
 			break;
 		}
