@@ -51,10 +51,14 @@ APPLETS     = $(shell $(BUILD)/postbox --list 2>/dev/null)
 all: $(BUILD)/postbox $(BUILD)/unit-tests
 	@cd $(BUILD) && mkdir -p bin && for a in $$(./postbox --list); do ln -sf ../postbox bin/$$a; done
 
-$(BUILD)/%.o: %.c $(wildcard libmail/*/*.h applets/*.h applets/*/*.h)
+# -MMD writes each object's header dependencies beside it (.d): a changed
+# header rebuilds only the files that include it.
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(LIB_OBJ:.o=.d) $(APPLET_OBJ:.o=.d)
 
 $(BUILD)/libmail/base/lazylib.o: CFLAGS += $(SONAMES)
 

@@ -39,6 +39,7 @@
 #include "net/cidr.h"
 #include "net/tls_policy.h"
 #include "queue/queue_run.h"
+#include "smtp/smtp_metrics.h"
 #include "smtp/smtp_server.h"
 #include "smtp/smtp_tables.h"
 #include "applets.h"
@@ -89,6 +90,7 @@ struct smtpd {
 	size_t nls;
 	struct dkim_keyring keys;   /* signs authenticated submissions */
 	struct smtp_sender_checks checks; /* SPF, DKIM, DMARC of mail from the Internet */
+	struct server_metrics metrics;  /* smtp_metrics.h, standalone only */
 };
 
 enum { OPTS_OK = 0, OPTS_UNKNOWN = -1, OPTS_TOOLONG = -2, OPTS_KEYONLY = -3 };
@@ -301,6 +303,23 @@ static int session(void *ctx, const struct listener *l, int fd, const struct pee
 	return run_session(d, &d->lopts[i], fd, fd, client);
 }
 
+/* The parent's side of the metrics (smtp_metrics.h): the caps' refusals
+ * and, every metrics_interval, the file. */
+static void refused(void *ctx, const struct peer *client, int per_ip)
+{
+	struct smtpd *d = ctx;
+	(void)client;
+	tally_add(d->metrics.tally, per_ip ? SMTPD_M_REFUSED_PER_IP : SMTPD_M_REFUSED_MAX_SESSIONS, 1);
+}
+
+static long tick(void *ctx, size_t sessions, int stopping)
+{
+	struct smtpd *d = ctx;
+	tally_set(d->metrics.tally, SMTPD_M_ACTIVE, sessions);
+	return server_metrics_tick(&d->metrics, config_str(&d->cfg, CFG_SMTPD_METRICS_FILE),
+				   config_num(&d->cfg, CFG_METRICS_INTERVAL), stopping);
+}
+
 /* Run as smtpd_user, or as the spool's owner when that is not root. */
 static void drop_privileges(struct smtpd *d)
 {
@@ -429,7 +448,13 @@ int smtpd_main(int argc, char **argv)
 	d.srv.anvil = anvil_create(ANVIL_ENTRIES, &e);
 	if (!d.srv.anvil)
 		log_warn(NULL, "event=no-rate-limits error=\"%s\"", e.msg);
-	const struct daemon_hooks hooks = { .session = session, .reload = reload, .ctx = &d };
+	/* The same for the counters; a server without them still serves. */
+	if (server_metrics_init(&d.metrics, smtpd_metric_defs, SMTPD_M_COUNT, &e) < 0)
+		log_warn(NULL, "event=no-metrics error=\"%s\"", e.msg);
+	d.srv.metrics = d.metrics.tally;
+	const struct daemon_hooks hooks = {
+		.session = session, .reload = reload, .refused = refused, .tick = tick, .ctx = &d
+	};
 	if (daemon_run(d.ls, d.nls, &lim, &hooks, (int)config_num(&d.cfg, CFG_SMTPD_TIMEOUT), &e) < 0)
 		die(EX_OSERR, "%s", e.msg);
 	return 0;

@@ -226,6 +226,8 @@ int pop3_separated_session(const struct pop3_server *srv, const struct pop3_list
 	if (pid == 0) {
 		close(sv[0]);
 		struct pop3_server mine = *srv;
+		/* The metrics tally stays: it holds numbers only (tally.h), so
+		 * a subverted login process could falsify counts, nothing more. */
 		anvil_destroy(mine.anvil);
 		mine.anvil = NULL;
 		mine.users = NULL;

@@ -16,6 +16,7 @@
 #include "msg/addr.h"
 #include "base/log.h"
 #include "pop3/pop3_mailbox.h"
+#include "pop3/pop3_metrics.h"
 #include "pop3/pop3_login.h"
 #include "msg/pop3_cmd.h"
 #include "net/preamble.h"
@@ -52,6 +53,11 @@ static void reply(struct session *s, const char *fmt, ...)
 	buf_vaddf(&s->io.out, fmt, ap);
 	va_end(ap);
 	buf_adds(&s->io.out, "\r\n");
+}
+
+static void count(struct session *s, enum pop3d_metric m, unsigned long long n)
+{
+	tally_add(s->srv->metrics, m, n);
 }
 
 static void flush(struct session *s)
@@ -137,6 +143,7 @@ static void login_locked_out(struct session *s, long failures)
 {
 	log_warn(NULL, "pop3 login refused client=%s reason=auth_failure_limit address-failures=%ld", s->peer.text,
 		 failures);
+	count(s, POP3D_M_AUTH_LOCKED, 1);
 	reply(s, "-ERR [AUTH] too many failed logins from your address, try again later");
 	s->fatal = 1;
 }
@@ -145,6 +152,7 @@ static void login_locked_out(struct session *s, long failures)
 static void login_failed(struct session *s, const char *addr, long address_failures)
 {
 	s->failures++;
+	count(s, POP3D_M_AUTH_FAILED, 1);
 	long n = address_failures > s->failures ? address_failures : s->failures;
 	log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d address-failures=%ld", addr, s->peer.text,
 		 s->failures, n);
@@ -178,6 +186,7 @@ static void enter_transaction(struct session *s, const struct user *u, const cha
 	}
 	int r = maildrop_open(&s->drop, u->mailbox, &e);
 	if (r == MAILDROP_IN_USE) {
+		count(s, POP3D_M_REFUSED_IN_USE, 1);
 		reply(s, "-ERR [IN-USE] the mailbox is in use by another session");
 		log_info(NULL, "pop3 user=%s client=%s in use", u->address, s->peer.text);
 		return;
@@ -212,6 +221,7 @@ static void login_asking(struct session *s, const char *addr, const char *pass)
 	}
 	switch (a.verdict) {
 	case POP3_LOGIN_OK:
+		count(s, POP3D_M_AUTH_OK, 1);
 		s->relay = 1;
 		return;
 	case POP3_LOGIN_LOCKED:
@@ -253,13 +263,20 @@ static void login(struct session *s, const char *name, const char *pass)
 		not_maildir(s, addr);
 		return;
 	}
+	count(s, POP3D_M_AUTH_OK, 1);
 	enter_transaction(s, u, tls_text(s));
+}
+
+static void refuse_plaintext(struct session *s)
+{
+	count(s, POP3D_M_REFUSED_PLAINTEXT, 1);
+	reply(s, "-ERR [AUTH] plaintext authentication is not allowed without TLS (use STLS)");
 }
 
 static void cmd_user(struct session *s, struct pop3_cmd *c)
 {
 	if (!plaintext_ok(s)) {
-		reply(s, "-ERR [AUTH] plaintext authentication is not allowed without TLS (use STLS)");
+		refuse_plaintext(s);
 		return;
 	}
 	if (c->nargs != 1) {
@@ -274,7 +291,7 @@ static void cmd_user(struct session *s, struct pop3_cmd *c)
 static void cmd_pass(struct session *s, struct pop3_cmd *c)
 {
 	if (!plaintext_ok(s)) {
-		reply(s, "-ERR [AUTH] plaintext authentication is not allowed without TLS (use STLS)");
+		refuse_plaintext(s);
 		return;
 	}
 	if (!s->have_user) {
@@ -299,7 +316,7 @@ static void cmd_auth(struct session *s, struct pop3_cmd *c)
 		return;
 	}
 	if (!plaintext_ok(s)) {
-		reply(s, "-ERR [AUTH] plaintext authentication is not allowed without TLS (use STLS)");
+		refuse_plaintext(s);
 		return;
 	}
 	const char *resp = c->nargs == 2 ? c->arg[1] : NULL;
@@ -351,9 +368,11 @@ static void cmd_stls(struct session *s, struct pop3_cmd *c)
 	 * those bytes came in the clear and must not count as protected. */
 	if (!s->fatal && tls_accept(&s->io, s->srv->tls, &e) < 0) {
 		log_warn(NULL, "pop3 client=%s STLS: %s", s->peer.text, e.msg);
+		count(s, POP3D_M_TLS_FAILED, 1);
 		s->fatal = 1;
 		return;
 	}
+	count(s, POP3D_M_TLS_OK, !s->fatal);
 	s->have_user = 0;
 }
 
@@ -447,6 +466,7 @@ static void send_message(struct session *s, long i, long long top)
 		return;
 	}
 	reply(s, "+OK %lld octets", s->drop.v[i].size);
+	count(s, POP3D_M_RETRIEVED, top < 0);
 	struct pop3_stuffer st;
 	pop3_stuff_init(&st, top);
 	char chunk[65536];
@@ -555,6 +575,7 @@ static void cmd_quit(struct session *s, struct pop3_cmd *c)
 		log_err(NULL, "pop3 user=%s %s", s->user, e.msg);
 		return;
 	}
+	count(s, POP3D_M_DELETED, deleted);
 	reply(s, "+OK bye (%zu messages %s)", deleted, s->srv->keep ? "kept as seen" : "removed");
 	log_info(NULL, "pop3 logout user=%s client=%s deleted=%zu", s->user, s->peer.text, deleted);
 }
@@ -629,6 +650,7 @@ static void serve(struct session *s)
 			break; /* EOF, timeout or error: no UPDATE, nothing deleted */
 		}
 		if (s->errors >= MAX_ERRORS) {
+			count(s, POP3D_M_REFUSED_PROTOCOL, 1);
 			reply(s, "-ERR too many errors, goodbye");
 			s->fatal = 1;
 		}
@@ -685,8 +707,11 @@ int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *l
 	struct mail_err e;
 	err_clear(&e);
 	session_open(&s, srv, rfd, wfd, client, &saved);
+	count(&s, POP3D_M_SESSIONS, 1);
 	const struct preamble pre = { lo->proxy, lo->implicit_tls, srv->tls };
 	int pr = preamble_run(&s.io, &pre, &s.peer, &e);
+	if (lo->implicit_tls && pr != PREAMBLE_PROXY_FAILED)
+		count(&s, pr == PREAMBLE_OK ? POP3D_M_TLS_OK : POP3D_M_TLS_FAILED, 1);
 	if (pr != PREAMBLE_OK) {
 		log_warn(NULL, "pop3 client=%s %s: %s", s.peer.text,
 			 pr == PREAMBLE_PROXY_FAILED ? "PROXY" : "TLS", e.msg);

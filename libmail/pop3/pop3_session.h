@@ -29,6 +29,7 @@
 #include <sys/types.h>
 
 #include "base/config.h"
+#include "base/tally.h"
 #include "net/anvil.h"
 #include "net/peer.h"
 #include "net/tls.h"
@@ -47,6 +48,9 @@ struct pop3_server {
 				  * inetd mode): the delays go on growing
 				  * across reconnections, and past
 				  * auth_failure_limit logins are refused */
+	struct tally *metrics;   /* counters of pop3_metrics.h shared by the
+				  * sessions (standalone mode; NULL in inetd
+				  * mode) */
 	int separate;            /* run as root: sessions are split into a
 				  * login process running as login_uid and a
 				  * root one (pop3_login.h) */

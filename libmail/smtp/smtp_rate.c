@@ -29,6 +29,7 @@ static int over(struct session *s, char kind, const char *name, enum anvil_count
 		return 0;
 	log_info(NULL, "client=%s event=rate-limited limit=%s count=%ld%s%s", s->peer.text, config_key_name(k), *count,
 		 kind == 'u' ? " user=" : "", kind == 'u' ? name : "");
+	smtpd_count(s, SMTPD_M_REFUSED_RATE);
 	return 1;
 }
 

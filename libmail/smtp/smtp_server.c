@@ -46,6 +46,11 @@ void smtpd_reply(struct session *s, const char *fmt, ...)
 		s->errors++;
 }
 
+void smtpd_count(struct session *s, enum smtpd_metric m)
+{
+	tally_add(s->srv->metrics, m, 1);
+}
+
 int smtpd_flush(struct session *s)
 {
 	struct mail_err e;
@@ -226,9 +231,11 @@ static int cmd_starttls(struct session *s, const char *arg, size_t n)
 			 io_pending(&s->io));
 	if (tls_accept(&s->io, s->srv->tls, &e) < 0) {
 		log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->peer.text, e.msg);
+		smtpd_count(s, SMTPD_M_TLS_FAILED);
 		s->quit = 1;
 		return 0;
 	}
+	smtpd_count(s, SMTPD_M_TLS_OK);
 	smtpd_reset_tx(s);
 	s->state = ST_GREET;
 	s->helo[0] = '\0';
@@ -258,6 +265,7 @@ static int spool_room(struct session *s, long long announced)
 		return 1;
 	}
 	log_warn(NULL, "client=%s event=spool-full error=\"%s\"", s->peer.text, e.msg);
+	smtpd_count(s, SMTPD_M_REFUSED_STORAGE);
 	smtpd_reply(s, "452 4.3.1 Insufficient system storage");
 	return 0;
 }
@@ -269,10 +277,12 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 	struct smtp_mail_params mp;
 	char addr[ADDR_TEXT_MAX + 1];
 	if (s->lo.role == SMTP_ROLE_SUBMISSION && !tls_active(&s->io)) {
+		smtpd_count(s, SMTPD_M_REFUSED_AUTH_REQUIRED);
 		smtpd_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
 		return 0;
 	}
 	if (s->lo.role == SMTP_ROLE_SUBMISSION && !s->user[0]) {
+		smtpd_count(s, SMTPD_M_REFUSED_AUTH_REQUIRED);
 		smtpd_reply(s, "530 5.7.0 Authentication required");
 		return 0;
 	}
@@ -282,6 +292,7 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 	}
 	long long max = config_num(s->cfg, CFG_MAX_MESSAGE_SIZE);
 	if (max && mp.size > max) {
+		smtpd_count(s, SMTPD_M_REFUSED_SIZE);
 		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed limit of %lld octets", max);
 		return 0;
 	}
@@ -293,6 +304,7 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 		return 0;
 	addr_format(&m, addr, sizeof addr);
 	if (s->user[0] && s->srv->owns && s->srv->owns(s->srv->ctx, s->user, addr) != 1) {
+		smtpd_count(s, SMTPD_M_REFUSED_SENDER);
 		if (m.flags & MBOX_NULL)
 			smtpd_reply(s, "553 5.7.1 The null sender <> is not allowed for user %s", s->user);
 		else
@@ -379,6 +391,7 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 	addr_format(&m, addr, sizeof addr);
 	if (is_local_domain(s, &m)) {
 		if (routing_local_part(&m)) {
+			smtpd_count(s, SMTPD_M_REFUSED_RECIPIENT);
 			smtpd_reply(s, "550 5.7.1 <%s>: address form not accepted (%%, ! or @ in the local part)", addr);
 			return 0;
 		}
@@ -388,11 +401,13 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 			return 0;
 		}
 		if (!known) {
+			smtpd_count(s, SMTPD_M_REFUSED_RECIPIENT);
 			smtpd_reply(s, "550 5.1.1 <%s>: no such user here", addr);
 			return 0;
 		}
 	} else if (!s->relay_ok && !s->user[0]) {
 		log_info(NULL, "client=%s event=relay-denied rcpt=<%s>", s->peer.text, addr);
+		smtpd_count(s, SMTPD_M_REFUSED_RELAY);
 		smtpd_reply(s, "554 5.7.1 <%s>: Relay access denied", addr);
 		return 0;
 	}
@@ -506,6 +521,7 @@ static void dispatch(struct session *s, int got)
 		io_peek(&s->io, &p, &e); /* what is buffered: no wait */
 		log_warn(NULL, "client=%s event=protocol-sync-error after=%s pending=%zu input=\"%s\"", s->peer.text,
 			 c ? c->verb : "unknown", pending, log_value(sample, sizeof sample, p, pending < 40 ? pending : 40));
+		smtpd_count(s, SMTPD_M_REFUSED_PROTOCOL);
 		smtpd_reply(s, "554 5.5.0 Error: SMTP protocol synchronization");
 		s->quit = 1;
 		return;
@@ -649,6 +665,7 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 	if (!s)
 		return 1;
 	session_init(s, srv, lo, rfd, wfd, client);
+	smtpd_count(s, SMTPD_M_SESSIONS);
 	const char *host = config_str(s->cfg, CFG_HOSTNAME);
 	long long max_errors = config_num(s->cfg, CFG_SMTPD_MAX_ERRORS);
 	log_info(NULL, "client=%s event=connect tls=%s role=%s%s", s->peer.text, lo->implicit_tls ? "implicit" : "no",
@@ -665,6 +682,8 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 			 r == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", e.msg);
 		s->quit = 1;
 	}
+	if (lo->implicit_tls && r != PREAMBLE_PROXY_FAILED)
+		smtpd_count(s, r == PREAMBLE_OK ? SMTPD_M_TLS_OK : SMTPD_M_TLS_FAILED);
 	if (!s->quit)
 		smtpd_rate_connection(s);
 	if (!s->quit)
@@ -692,6 +711,7 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		if (!s->quit && max_errors > 0 && s->errors >= max_errors) {
 			smtpd_reply(s, "421 4.7.0 %s Error: too many errors", host);
 			log_info(NULL, "client=%s event=too-many-errors errors=%d", s->peer.text, s->errors);
+			smtpd_count(s, SMTPD_M_REFUSED_PROTOCOL);
 			s->quit = 1;
 		}
 		error_delay(s);

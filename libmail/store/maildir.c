@@ -148,11 +148,19 @@ int maildir_open_folder(struct maildir *m, const struct maildir *root, const cha
 			int create, struct mail_err *e)
 {
 	reset(m);
-	char dot[256];
 	if (!maildir_folder_valid(name))
 		return err_set(e, EX_CANTCREAT, 550, "5.2.0", "%s: bad folder name \"%.100s\"",
 			       root->path, name);
-	snprintf(dot, sizeof dot, ".%s", name);
+	return maildir_open_dotdir(m, root, name, create, e);
+}
+
+int maildir_open_dotdir(struct maildir *m, const struct maildir *root, const char *name, int create,
+			struct mail_err *e)
+{
+	reset(m);
+	char dot[256];
+	if ((size_t)snprintf(dot, sizeof dot, ".%s", name) >= sizeof dot)
+		return err_set(e, EX_CANTCREAT, 550, "5.2.0", "%s: folder name too long", root->path);
 	snprintf(m->path, sizeof m->path, "%s/%s", root->path, dot);
 	mode_t old = umask(077);
 	m->fd = open_dir_at(root->fd, dot, create);
@@ -187,7 +195,7 @@ static void host_part(char *out, size_t cap)
 	out[o] = '\0';
 }
 
-static void unique_name(char *out, size_t cap, long long size, long long crlf_size)
+void maildir_unique_name(char *out, size_t cap, long long size, long long crlf_size)
 {
 	static unsigned counter;
 	static char host[128];
@@ -215,7 +223,7 @@ int maildir_deliver(struct maildir *m, const struct iovec *parts, int nparts, ch
 	char tmpname[MAILDIR_NAME_MAX];
 	int fd = -1;
 	for (int tries = 0; fd < 0; tries++) {
-		unique_name(tmpname, sizeof tmpname, size, size + lines);
+		maildir_unique_name(tmpname, sizeof tmpname, size, size + lines);
 		fd = openat(m->tmp, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			    0600);
 		if (fd < 0 && (errno != EEXIST || tries > 5))

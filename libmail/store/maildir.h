@@ -38,6 +38,11 @@ int maildir_open(struct maildir *m, const char *path, int create, struct mail_er
  * maildir_folder_valid(). */
 int maildir_open_folder(struct maildir *m, const struct maildir *root, const char *name,
 			int create, struct mail_err *e);
+/* The same for a name the caller has checked with its own, wider rule
+ * (folder_tree.h: IMAP's modified UTF-7 names); it must hold no '/' and no
+ * empty level. */
+int maildir_open_dotdir(struct maildir *m, const struct maildir *root, const char *name, int create,
+			struct mail_err *e);
 void maildir_close(struct maildir *m);
 /* A folder name: 1..200 of [A-Za-z0-9 _-] and non-leading, non-doubled
  * dots (the Maildir++ hierarchy separator); never "/" or "..". */
@@ -48,6 +53,10 @@ int maildir_folder_valid(const char *name);
  * and EDQUOT give EX_TEMPFAIL 452 4.3.1, nothing is left behind. */
 int maildir_deliver(struct maildir *m, const struct iovec *parts, int nparts, char *name,
 		    size_t cap, struct mail_err *e);
+
+/* A new unique name (see above) for a message of `size` bytes on disk and
+ * `crlf_size` with CRLF line ends. */
+void maildir_unique_name(char *out, size_t cap, long long size, long long crlf_size);
 
 /* Bytes used by messages in new/ and cur/ (from ,S= when present, else
  * stat), for quotas; *count (if not NULL) gets their number. -1 with e on

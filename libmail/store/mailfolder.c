@@ -1,0 +1,574 @@
+/* mailfolder.c — a mailbox's view: open, sync, purge, find, close; see
+ * mailfolder.h. The changes a session makes are in mailfolder_change.c. */
+#include "store/mailfolder.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "msg/pop3_cmd.h"
+#include "store/folder_tree.h"
+#include "store/maildir_name.h"
+#include "store/mailfolder_int.h"
+
+#define SCAN_TRIES 4   /* listings repeated while new/ or cur/ change under us */
+
+static void reset(struct mailfolder *f)
+{
+	memset(f, 0, sizeof *f);
+	f->md.fd = f->md.tmp = f->md.new_ = f->md.cur = -1;
+	f->kw.size = -1;
+	f->rootfd = -1;
+}
+
+void mailfolder_uids_init(struct mailfolder *f)
+{
+	if (f->uids.path)
+		return;
+	uidlist_init(&f->uids, f->md.fd, f->md.path);
+	f->uids.rootfd = f->is_inbox ? f->md.fd : f->rootfd;
+}
+
+int mailfolder_open(struct mailfolder *f, const char *root, const char *name, unsigned opts,
+		    struct mail_err *e)
+{
+	reset(f);
+	f->opts = opts;
+	f->is_inbox = folder_is_inbox(name);
+	if (!f->is_inbox && !folder_name_valid(name)) {
+		errno = EINVAL;
+		err_sys(e, "%s: invalid mailbox name \"%.100s\"", root, name);
+		e->ex = EX_DATAERR;
+		return -1;
+	}
+	if (str_copy(f->root, sizeof f->root, root, strlen(root)) < 0 ||
+	    str_copy(f->name, sizeof f->name, f->is_inbox ? "INBOX" : name, strlen(f->is_inbox ? "INBOX" : name)) < 0) {
+		errno = ENAMETOOLONG;
+		return err_sys(e, "%s: mailbox path", root);
+	}
+	/* INBOX always exists: a user who never got mail gets an empty one. */
+	if (f->is_inbox)
+		return maildir_open(&f->md, root, 1, e);
+	struct maildir top;
+	if (maildir_open(&top, root, 0, e) < 0)
+		return -1;
+	int r = maildir_open_dotdir(&f->md, &top, name, 0, e);
+	f->rootfd = top.fd;   /* kept for dovecot-uidvalidity */
+	top.fd = -1;
+	maildir_close(&top);
+	return r;
+}
+
+/* ---- listing new/ and cur/ ---- */
+
+void mailfolder_scan_free(struct mailfolder_scan *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].name);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+static int list_dir(struct mailfolder_scan *s, int dirfd, int in_new)
+{
+	int fd = dup(dirfd);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	rewinddir(dir);
+	struct dirent *de;
+	int rc = 0;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.' || (de->d_type != DT_REG && de->d_type != DT_UNKNOWN))
+			continue;
+		if (strchr(de->d_name, '\n') || strchr(de->d_name, '\r'))
+			continue;   /* never a line in the uidlist */
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 256;
+			struct mailfolder_scan_entry *v = realloc(s->v, cap * sizeof *v);
+			if (!v) {
+				rc = -1;
+				break;
+			}
+			s->v = v;
+			s->cap = cap;
+		}
+		if (!(s->v[s->n].name = strdup(de->d_name))) {
+			rc = -1;
+			break;
+		}
+		s->v[s->n].in_new = (unsigned char)in_new;
+		s->n++;
+	}
+	closedir(dir);
+	return rc;
+}
+
+static long long dir_stamp(int dirfd)
+{
+	struct stat st;
+	if (fstat(dirfd, &st) < 0)
+		return -1;
+	return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct mailfolder_scan_entry *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
+/* List new/ then cur/ (a file moved new/→cur/ in between is then seen in
+ * cur/). readdir() may miss a file renamed during the listing, so the
+ * listing is repeated while either directory's mtime changed under it. */
+int mailfolder_scan(struct mailfolder *f, struct mailfolder_scan *s, struct mail_err *e)
+{
+	for (int t = 0; t < SCAN_TRIES; t++) {
+		mailfolder_scan_free(s);
+		long long n0 = dir_stamp(f->md.new_), c0 = dir_stamp(f->md.cur);
+		if (list_dir(s, f->md.new_, 1) < 0 || list_dir(s, f->md.cur, 0) < 0) {
+			mailfolder_scan_free(s);
+			return err_sys(e, "%s: cannot list", f->md.path);
+		}
+		if (dir_stamp(f->md.new_) == n0 && dir_stamp(f->md.cur) == c0)
+			break;
+	}
+	qsort(s->v, s->n, sizeof *s->v, by_name);
+	return 0;
+}
+
+/* ---- sizes ---- */
+
+long long mailfolder_crlf_size(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	char buf[65536];
+	long long size = 0;
+	int cr = 0;
+	ssize_t r;
+	while ((r = read(fd, buf, sizeof buf)) > 0)
+		size += pop3_crlf_size(buf, (size_t)r, &cr);
+	close(fd);
+	return r < 0 ? -1 : size;
+}
+
+/* The W extension of a uidlist record as a number, or -1. */
+static long long rec_vsize(const struct uidlist_rec *r)
+{
+	size_t n;
+	const char *w = uidlist_ext(r, 'W', &n);
+	if (!w || n == 0 || n > 15)
+		return -1;
+	long long v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (w[i] < '0' || w[i] > '9')
+			return -1;
+		v = v * 10 + (w[i] - '0');
+	}
+	return v;
+}
+
+static void sync_keyword_names(struct mailfolder *f)
+{
+	f->nkeywords = 0;
+	for (size_t k = 0; k < MAILFOLDER_KEYWORDS_MAX; k++) {
+		f->keywords[k] = f->kw.name[k];
+		if (f->kw.name[k])
+			f->nkeywords = k + 1;
+	}
+}
+
+/* ---- sync ---- */
+
+static int view_grow(struct mailfolder *f, size_t more)
+{
+	if (f->n + more <= f->cap)
+		return 0;
+	size_t cap = f->cap ? f->cap : 256;
+	while (cap < f->n + more)
+		cap *= 2;
+	struct mailfolder_msg *v = realloc(f->v, cap * sizeof *v);
+	if (!v)
+		return -1;
+	f->v = v;
+	f->cap = cap;
+	return 0;
+}
+
+/* Move a file from new/ to cur/ (read-write views): "base:2,info". */
+static int move_to_cur(struct mailfolder *f, struct mailfolder_scan_entry *en)
+{
+	char to[MAILDIR_NAME_MAX + 64];
+	int n = strstr(en->name, ":2,") ? snprintf(to, sizeof to, "%s", en->name)
+					: snprintf(to, sizeof to, "%.*s:2,", (int)maildir_name_base_len(en->name),
+						   en->name);
+	if (n < 0 || (size_t)n >= sizeof to)
+		return -1;
+	if (renameat(f->md.new_, en->name, f->md.cur, to) < 0)
+		return -1;   /* someone else moved it: seen in cur/ next time */
+	char *copy = strdup(to);
+	if (!copy)
+		return -1;
+	free(en->name);
+	en->name = copy;
+	en->in_new = 0;
+	return 1;
+}
+
+struct pending {
+	size_t entry;            /* index in the scan */
+	uint32_t uid;
+	unsigned char in_new;
+};
+
+/* UID order; a file listed in new/ and, moved meanwhile, in cur/ too sorts
+ * its cur/ entry first, and the other is skipped. */
+static int by_uid(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	return (int)x->in_new - (int)y->in_new;
+}
+
+/* Give UIDs to the names the uidlist does not know (in name order, i.e.
+ * delivery order), under the lock, re-reading the file first so that a
+ * UID another process gave meanwhile is taken, never a second one. */
+static int assign_uids(struct mailfolder *f, struct mailfolder_scan *s, const size_t *unknown, size_t nunknown,
+		       struct mail_err *e)
+{
+	if (!nunknown && !f->uids.rewrite && f->uids.ndead * 4 <= f->uids.n)
+		return 0;
+	if (uidlist_lock(&f->uids, e) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t k = 0; k < nunknown; k++) {
+		struct mailfolder_scan_entry *en = &s->v[unknown[k]];
+		size_t blen = maildir_name_base_len(en->name);
+		if (uidlist_find(&f->uids, en->name, blen) >= 0)
+			continue;
+		char ext[32] = "";
+		if (maildir_name_field(en->name, 'W') < 0) {
+			/* Remember the size once read, as Dovecot does. */
+			long long w = mailfolder_crlf_size(en->in_new ? f->md.new_ : f->md.cur, en->name);
+			if (w < 0)
+				continue;   /* gone already */
+			snprintf(ext, sizeof ext, "W%lld", w);
+		}
+		char base[MAILDIR_NAME_MAX + 1];
+		if (blen >= sizeof base)
+			continue;
+		memcpy(base, en->name, blen);
+		base[blen] = '\0';
+		if (!uidlist_assign(&f->uids, base, blen, ext[0] ? ext : NULL)) {
+			errno = ENOMEM;
+			rc = err_sys(e, "%s: no UID left or out of memory", f->md.path);
+			break;
+		}
+	}
+	if (rc == 0)
+		rc = uidlist_commit(&f->uids, e);
+	uidlist_unlock(&f->uids);
+	return rc;
+}
+
+/* Fill a new view entry from the scan entry en with UID uid. */
+static int fill_msg(struct mailfolder *f, struct mailfolder_msg *m, const struct mailfolder_scan_entry *en,
+		    const struct uidlist_rec *r)
+{
+	memset(m, 0, sizeof *m);
+	int dirfd = en->in_new ? f->md.new_ : f->md.cur;
+	struct stat st;
+	if (fstatat(dirfd, en->name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	m->uid = r->uid;
+	m->in_new = en->in_new;
+	maildir_name_flags(en->name, &m->flags, &m->keywords, NULL);
+	m->internal_date = st.st_mtime;
+	m->disk_size = maildir_name_field(en->name, 'S');
+	if (m->disk_size < 0)
+		m->disk_size = st.st_size;
+	m->size = maildir_name_field(en->name, 'W');
+	if (m->size < 0)
+		m->size = rec_vsize(r);
+	if (m->size < 0)
+		m->size = mailfolder_crlf_size(dirfd, en->name);
+	if (m->size < 0)
+		return -1;
+	size_t n;
+	const char *p = uidlist_ext(r, 'P', &n);
+	if (p && n && !(m->pop3_uidl = strndup(p, n)))
+		return -1;
+	if (!(m->name = strdup(en->name))) {
+		free(m->pop3_uidl);
+		return -1;
+	}
+	return 0;
+}
+
+int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
+{
+	mailfolder_uids_init(f);
+	if (keywords_refresh(&f->kw, f->md.fd, f->md.path, e) < 0)
+		return -1;
+	sync_keyword_names(f);
+	if (uidlist_refresh(&f->uids, e) < 0)
+		return -1;
+	struct mailfolder_scan s = { 0 };
+	if (mailfolder_scan(f, &s, e) < 0)
+		return -1;
+	size_t *unknown = calloc(s.n + 1, sizeof *unknown);
+	unsigned char *seen = calloc(f->n + 1, 1);
+	size_t nunknown = 0;
+	int rc = -1;
+	if (!unknown || !seen) {
+		err_sys(e, "%s: sync", f->md.path);
+		goto done;
+	}
+	for (size_t i = 0; i < s.n; i++)
+		if (uidlist_find(&f->uids, s.v[i].name, maildir_name_base_len(s.v[i].name)) < 0)
+			unknown[nunknown++] = i;
+	if (assign_uids(f, &s, unknown, nunknown, e) < 0)
+		goto done;
+	if (f->uidvalidity && f->uids.uidvalidity != f->uidvalidity) {
+		errno = ESTALE;
+		err_sys(e, "%s: UIDVALIDITY changed (%u to %u): the mailbox must be selected again",
+			f->md.path, f->uidvalidity, f->uids.uidvalidity);
+		goto done;
+	}
+	f->uidvalidity = f->uids.uidvalidity;
+	f->uidnext = f->uids.nextuid;
+
+	/* Match each file with the view (by UID) or collect it as new. */
+	uint32_t top = f->n ? f->v[f->n - 1].uid : 0;
+	struct pending *add = calloc(s.n + 1, sizeof *add);
+	size_t nadd = 0;
+	if (!add) {
+		err_sys(e, "%s: sync", f->md.path);
+		goto done;
+	}
+	for (size_t i = 0; i < s.n; i++) {
+		struct mailfolder_scan_entry *en = &s.v[i];
+		long r = uidlist_find(&f->uids, en->name, maildir_name_base_len(en->name));
+		if (r < 0)
+			continue;   /* vanished before it got a UID */
+		uint32_t uid = f->uids.v[r].uid;
+		long at = mailfolder_find_uid(f, uid);
+		if (at < 0) {
+			if (uid > top)
+				add[nadd++] = (struct pending){ i, uid, en->in_new };
+			/* else: a file we saw vanish came back; this session has
+			 * reported it expunged and cannot bring the number back. */
+			continue;
+		}
+		struct mailfolder_msg *m = &f->v[at];
+		if (seen[at] && en->in_new)
+			continue;   /* seen in new/ and, moved meanwhile, in cur/ */
+		seen[at] = 1;
+		if (m->gone == MAILFOLDER_GONE_REMOVED)
+			continue;   /* we unlinked it: whatever this is, not it */
+		if (m->gone) {
+			/* Back after a listing missed it: keep it, and its record. */
+			m->gone = 0;
+			if (f->uids.v[r].dead) {
+				f->uids.v[r].dead = 0;
+				f->uids.ndead--;
+			}
+		}
+		if (strcmp(m->name, en->name) != 0) {
+			unsigned flags;
+			uint32_t kw;
+			maildir_name_flags(en->name, &flags, &kw, NULL);
+			if (flags != m->flags || kw != m->keywords)
+				m->changed = 1;
+			m->flags = flags;
+			m->keywords = kw;
+			char *copy = strdup(en->name);
+			if (copy) {
+				free(m->name);
+				m->name = copy;
+			}
+		}
+		m->in_new = en->in_new;
+	}
+	/* What was not listed is gone: its record dies with it. */
+	for (size_t i = 0; i < f->n; i++) {
+		if (seen[i])
+			continue;
+		if (!f->v[i].gone)
+			f->v[i].gone = MAILFOLDER_GONE_VANISHED;
+		long r = uidlist_find(&f->uids, f->v[i].name, maildir_name_base_len(f->v[i].name));
+		if (r >= 0)
+			uidlist_drop(&f->uids, (size_t)r);
+	}
+	/* New to the view, in UID order; a read-write view takes them from
+	 * new/ to cur/ and is the one session that sees them \Recent. */
+	qsort(add, nadd, sizeof *add, by_uid);
+	if (view_grow(f, nadd) < 0) {
+		free(add);
+		err_sys(e, "%s: sync", f->md.path);
+		goto done;
+	}
+	for (size_t k = 0; k < nadd; k++) {
+		if (k && add[k].uid == add[k - 1].uid)
+			continue;
+		struct mailfolder_scan_entry *en = &s.v[add[k].entry];
+		int recent = en->in_new && (f->opts & MAILFOLDER_RDONLY);
+		if (en->in_new && !(f->opts & MAILFOLDER_RDONLY))
+			recent = move_to_cur(f, en) > 0;
+		long r = uidlist_find(&f->uids, en->name, maildir_name_base_len(en->name));
+		if (r < 0 || fill_msg(f, &f->v[f->n], en, &f->uids.v[r]) < 0)
+			continue;   /* vanished meanwhile */
+		f->v[f->n].recent = (unsigned char)recent;
+		f->n++;
+	}
+	free(add);
+	rc = 0;
+done:
+	free(unknown);
+	free(seen);
+	mailfolder_scan_free(&s);
+	return rc;
+}
+
+size_t mailfolder_purge(struct mailfolder *f, void (*expunged)(void *arg, uint32_t seq, uint32_t uid),
+			void *arg)
+{
+	size_t dropped = 0;
+	for (size_t i = f->n; i-- > 0;) {
+		if (!f->v[i].gone)
+			continue;
+		if (expunged)
+			expunged(arg, (uint32_t)(i + 1), f->v[i].uid);
+		dropped++;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i].gone) {
+			free(f->v[i].name);
+			free(f->v[i].pop3_uidl);
+			continue;
+		}
+		f->v[o++] = f->v[i];
+	}
+	f->n = o;
+	return dropped;
+}
+
+long mailfolder_find_uid(const struct mailfolder *f, uint32_t uid)
+{
+	size_t lo = 0, hi = f->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f->v[mid].uid == uid)
+			return (long)mid;
+		if (f->v[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* Find message i's file again after someone renamed it: by its base in
+ * cur/, then new/. 1 found (m->name, m->in_new updated), 0 gone, -1. */
+int mailfolder_relocate(struct mailfolder *f, struct mailfolder_msg *m)
+{
+	size_t blen = maildir_name_base_len(m->name);
+	int dirs[2] = { f->md.cur, f->md.new_ };
+	for (int d = 0; d < 2; d++) {
+		int fd = dup(dirs[d]);
+		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+		if (!dir) {
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		rewinddir(dir);
+		struct dirent *de;
+		while ((de = readdir(dir))) {
+			if (strncmp(de->d_name, m->name, blen) != 0 ||
+			    (de->d_name[blen] != '\0' && de->d_name[blen] != ':'))
+				continue;
+			char *copy = strdup(de->d_name);
+			closedir(dir);
+			if (!copy)
+				return -1;
+			free(m->name);
+			m->name = copy;
+			m->in_new = (unsigned char)(d == 1);
+			maildir_name_flags(m->name, &m->flags, &m->keywords, NULL);
+			return 1;
+		}
+		closedir(dir);
+	}
+	return 0;
+}
+
+int mailfolder_open_msg(struct mailfolder *f, size_t i, struct mail_err *e)
+{
+	struct mailfolder_msg *m = &f->v[i];
+	for (int tries = 0; tries < 3 && !m->gone; tries++) {
+		int fd = openat(m->in_new ? f->md.new_ : f->md.cur, m->name,
+				O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOENT)
+			return err_sys(e, "%s: %s", f->md.path, m->name);
+		int r = mailfolder_relocate(f, m);
+		if (r < 0)
+			return err_sys(e, "%s: cannot list", f->md.path);
+		if (r == 0)
+			m->gone = 1;
+	}
+	errno = ENOENT;
+	return err_sys(e, "%s: message UID %u", f->md.path, m->uid);
+}
+
+void mailfolder_close(struct mailfolder *f)
+{
+	maildir_close(&f->md);
+	if (f->rootfd >= 0)
+		close(f->rootfd);
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].name);
+		free(f->v[i].pop3_uidl);
+	}
+	free(f->v);
+	if (f->uids.path)
+		uidlist_free(&f->uids);
+	keywords_free(&f->kw);
+	reset(f);
+}
+
+int mailfolder_status(const char *root, const char *name, struct mailfolder_status *st,
+		      struct mail_err *e)
+{
+	memset(st, 0, sizeof *st);
+	struct mailfolder f;
+	if (mailfolder_open(&f, root, name, MAILFOLDER_RDONLY, e) < 0 || mailfolder_sync(&f, e) < 0) {
+		mailfolder_close(&f);
+		return -1;
+	}
+	st->messages = (uint32_t)f.n;
+	for (size_t i = 0; i < f.n; i++) {
+		st->recent += f.v[i].in_new;
+		st->unseen += !(f.v[i].flags & MF_SEEN);
+		st->size += f.v[i].size;
+	}
+	st->uidnext = f.uidnext;
+	st->uidvalidity = f.uidvalidity;
+	mailfolder_close(&f);
+	return 0;
+}

@@ -1,0 +1,384 @@
+/* mailfolder_change.c — what a session changes in a mailbox: keywords,
+ * flags, APPEND, COPY, EXPUNGE; see mailfolder.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/io.h"
+#include "store/maildir_name.h"
+#include "store/maildirsize.h"
+#include "store/mailfolder_int.h"
+
+static int read_only(struct mailfolder *f, struct mail_err *e)
+{
+	errno = EROFS;
+	err_sys(e, "%s: mailbox opened read-only", f->md.path);
+	e->ex = EX_NOPERM;
+	return -1;
+}
+
+static int gone_err(struct mailfolder *f, const struct mailfolder_msg *m, struct mail_err *e)
+{
+	errno = ENOENT;
+	return err_sys(e, "%s: message UID %u was expunged", f->md.path, m->uid);
+}
+
+int mailfolder_keyword(struct mailfolder *f, const char *kw, int create, struct mail_err *e)
+{
+	if (create && (f->opts & MAILFOLDER_RDONLY))
+		create = 0;
+	int k = keywords_index(&f->kw, f->md.fd, f->md.path, kw, create, e);
+	for (size_t i = 0; i < MAILFOLDER_KEYWORDS_MAX; i++) {
+		f->keywords[i] = f->kw.name[i];
+		if (f->kw.name[i] && i + 1 > f->nkeywords)
+			f->nkeywords = i + 1;
+	}
+	return k;
+}
+
+int mailfolder_store(struct mailfolder *f, size_t i, unsigned flags, uint32_t keywords,
+		     struct mail_err *e)
+{
+	if (f->opts & MAILFOLDER_RDONLY)
+		return read_only(f, e);
+	struct mailfolder_msg *m = &f->v[i];
+	if (m->gone)
+		return gone_err(f, m, e);
+	flags &= MF_ALL;
+	for (int tries = 0; tries < 3; tries++) {
+		if (m->flags == flags && m->keywords == keywords && !m->in_new)
+			return 0;
+		unsigned old_flags;
+		uint32_t old_kw, other;
+		maildir_name_flags(m->name, &old_flags, &old_kw, &other);
+		char to[MAILDIR_NAME_MAX + 64];
+		if (maildir_name_with_flags(to, sizeof to, m->name, flags, keywords, other) < 0) {
+			errno = ENAMETOOLONG;
+			return err_sys(e, "%s: %s", f->md.path, m->name);
+		}
+		if (renameat(m->in_new ? f->md.new_ : f->md.cur, m->name, f->md.cur, to) == 0) {
+			char *copy = strdup(to);
+			if (!copy)
+				return err_sys(e, "%s", f->md.path);
+			free(m->name);
+			m->name = copy;
+			m->in_new = 0;
+			m->flags = flags;
+			m->keywords = keywords;
+			return 0;
+		}
+		if (errno != ENOENT)
+			return err_sys(e, "%s: rename %s", f->md.path, m->name);
+		/* Renamed by someone else meanwhile: find it and try again. */
+		int r = mailfolder_relocate(f, m);
+		if (r < 0)
+			return err_sys(e, "%s: cannot list", f->md.path);
+		if (r == 0) {
+			m->gone = MAILFOLDER_GONE_VANISHED;
+			return gone_err(f, m, e);
+		}
+	}
+	errno = EAGAIN;
+	return err_sys(e, "%s: UID %u keeps being renamed", f->md.path, m->uid);
+}
+
+/* ---- new files: APPEND and COPY ---- */
+
+/* Give UIDs to new base names in dst, in order, under one lock. */
+static int take_uids(struct mailfolder *dst, char (*bases)[MAILDIR_NAME_MAX], size_t n, uint32_t *uids,
+		     struct mail_err *e)
+{
+	mailfolder_uids_init(dst);
+	if (uidlist_lock(&dst->uids, e) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		uint32_t uid = uidlist_assign(&dst->uids, bases[k], strlen(bases[k]), NULL);
+		if (!uid) {
+			errno = ENOMEM;
+			rc = err_sys(e, "%s: no UID left or out of memory", dst->md.path);
+		}
+		if (uids)
+			uids[k] = uid;
+	}
+	if (rc == 0)
+		rc = uidlist_commit(&dst->uids, e);
+	uidlist_unlock(&dst->uids);
+	return rc;
+}
+
+/* Link tmp/NAME into new/NAME (no flags) or cur/NAME:2,FLAGS, keeping
+ * nothing in tmp/. The commit point of APPEND and COPY: link() never
+ * replaces an existing name. */
+static int publish(struct mailfolder *f, const char *name, unsigned flags, uint32_t keywords,
+		   struct mail_err *e)
+{
+	char to[MAILDIR_NAME_MAX + 64];
+	int in_new = !flags && !keywords;
+	if (!in_new && maildir_name_with_flags(to, sizeof to, name, flags, keywords, 0) < 0) {
+		errno = ENAMETOOLONG;
+		return err_sys(e, "%s: %s", f->md.path, name);
+	}
+	int dir = in_new ? f->md.new_ : f->md.cur;
+	if (linkat(f->md.tmp, name, dir, in_new ? name : to, 0) < 0) {
+		err_sys(e, "%s: link %s", f->md.path, name);
+		unlinkat(f->md.tmp, name, 0);
+		return -1;
+	}
+	unlinkat(f->md.tmp, name, 0);
+	return 0;
+}
+
+/* The message as stored: CRLF line ends become LF (as deliver and Dovecot
+ * store them); ,S= is the result's size and ,W= that plus one per line. */
+static int write_lf(int fd, const char *data, size_t len, long long *size, long long *lines)
+{
+	char out[65536];
+	size_t o = 0;
+	*size = *lines = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
+			continue;
+		out[o++] = data[i];
+		*lines += data[i] == '\n';
+		if (o == sizeof out) {
+			if (write_all(fd, out, o) < 0)
+				return -1;
+			*size += (long long)o;
+			o = 0;
+		}
+	}
+	if (o && write_all(fd, out, o) < 0)
+		return -1;
+	*size += (long long)o;
+	return 0;
+}
+
+static void crlf_sizes(const char *data, size_t len, long long *size, long long *crlf)
+{
+	long long s = 0, lines = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
+			continue;
+		s++;
+		lines += data[i] == '\n';
+	}
+	*size = s;
+	*crlf = s + lines;
+}
+
+int mailfolder_append(struct mailfolder *f, const char *data, size_t len, unsigned flags,
+		      uint32_t keywords, time_t internal_date, uint32_t *uid, struct mail_err *e)
+{
+	long long size, crlf, lines;
+	crlf_sizes(data, len, &size, &crlf);
+	char name[MAILDIR_NAME_MAX];
+	int fd = -1;
+	for (int tries = 0; fd < 0; tries++) {
+		maildir_unique_name(name, sizeof name, size, crlf);
+		fd = openat(f->md.tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && (errno != EEXIST || tries > 5))
+			return err_sys(e, "%s/tmp", f->md.path);
+	}
+	int ok = write_lf(fd, data, len, &size, &lines) == 0 && fsync(fd) == 0;
+	if (ok && internal_date > 0) {
+		struct timespec ts[2] = { { internal_date, 0 }, { internal_date, 0 } };
+		ok = futimens(fd, ts) == 0;
+	}
+	if (close(fd) < 0)
+		ok = 0;
+	if (!ok) {
+		err_sys(e, "%s/tmp/%s", f->md.path, name);
+		unlinkat(f->md.tmp, name, 0);
+		return -1;
+	}
+	if (publish(f, name, flags & MF_ALL, keywords, e) < 0)
+		return -1;
+	if (fsync(flags || keywords ? f->md.cur : f->md.new_) < 0)
+		return err_sys(e, "fsync %s", f->md.path);
+	if (f->is_inbox)
+		maildirsize_add(&f->md, size, 1);
+	char bases[1][MAILDIR_NAME_MAX];
+	memcpy(bases[0], name, sizeof name);
+	return take_uids(f, bases, 1, uid, e);
+}
+
+/* Copy the bytes of an open file into tmp/name (another file system). */
+static int copy_bytes(int from, struct mailfolder *dst, const char *name, struct mail_err *e)
+{
+	int to = openat(dst->md.tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (to < 0)
+		return err_sys(e, "%s/tmp/%s", dst->md.path, name);
+	char buf[65536];
+	ssize_t r;
+	int ok = 1;
+	while (ok && (r = read(from, buf, sizeof buf)) != 0)
+		ok = r > 0 && write_all(to, buf, (size_t)r) == 0;
+	struct stat st;
+	if (ok && fstat(from, &st) == 0) {
+		struct timespec ts[2] = { st.st_mtim, st.st_mtim };
+		futimens(to, ts);   /* the internal date travels with it */
+	}
+	ok = ok && fsync(to) == 0;
+	if (close(to) < 0)
+		ok = 0;
+	if (!ok) {
+		err_sys(e, "%s/tmp/%s", dst->md.path, name);
+		unlinkat(dst->md.tmp, name, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* Message m's keywords as dst's letters (names added to dst as needed). */
+static int map_keywords(struct mailfolder *src, const struct mailfolder_msg *m, struct mailfolder *dst,
+			uint32_t *out, struct mail_err *e)
+{
+	*out = 0;
+	for (int k = 0; k < MAILFOLDER_KEYWORDS_MAX; k++) {
+		if (!(m->keywords & (1u << k)) || !src->kw.name[k])
+			continue;
+		int d = mailfolder_keyword(dst, src->kw.name[k], 1, e);
+		if (d < 0)
+			return -1;
+		*out |= 1u << d;
+	}
+	return 0;
+}
+
+int mailfolder_copy(struct mailfolder *src, const size_t *idx, size_t n, struct mailfolder *dst,
+		    uint32_t *new_uids, struct mail_err *e)
+{
+	if (dst->opts & MAILFOLDER_RDONLY)
+		return read_only(dst, e);
+	char (*bases)[MAILDIR_NAME_MAX] = calloc(n + 1, sizeof *bases);
+	unsigned char *in_new = calloc(n + 1, 1);
+	if (!bases || !in_new) {
+		free(bases);
+		free(in_new);
+		return err_sys(e, "%s: copy", dst->md.path);
+	}
+	size_t done = 0;
+	int rc = 0;
+	long long bytes = 0;
+	for (; done < n; done++) {
+		struct mailfolder_msg *m = &src->v[idx[done]];
+		uint32_t kw;
+		int fd = m->gone ? (gone_err(src, m, e), -1) : mailfolder_open_msg(src, idx[done], e);
+		if (fd < 0 || map_keywords(src, m, dst, &kw, e) < 0) {
+			if (fd >= 0)
+				close(fd);
+			rc = -1;
+			break;
+		}
+		long long w = maildir_name_field(m->name, 'W');
+		maildir_unique_name(bases[done], sizeof bases[done], m->disk_size, w >= 0 ? w : m->size);
+		/* A hard link shares the bytes and the internal date. */
+		int linked = linkat(m->in_new ? src->md.new_ : src->md.cur, m->name, dst->md.tmp,
+				    bases[done], 0) == 0;
+		int r = linked ? 0 : copy_bytes(fd, dst, bases[done], e);
+		close(fd);
+		if (r < 0 || publish(dst, bases[done], m->flags, kw, e) < 0) {
+			rc = -1;
+			break;
+		}
+		in_new[done] = !m->flags && !kw;
+		bytes += m->disk_size;
+	}
+	if (rc == 0 && (fsync(dst->md.new_) < 0 || fsync(dst->md.cur) < 0))
+		rc = err_sys(e, "fsync %s", dst->md.path);
+	if (rc == 0)
+		rc = take_uids(dst, bases, n, new_uids, e);
+	if (rc < 0) {
+		/* All or nothing: take back what was added. */
+		for (size_t k = 0; k < done; k++) {
+			struct mailfolder_msg probe = { .name = strdup(bases[k]), .in_new = in_new[k] };
+			if (probe.name && mailfolder_relocate(dst, &probe) > 0)
+				unlinkat(probe.in_new ? dst->md.new_ : dst->md.cur, probe.name, 0);
+			free(probe.name);
+		}
+	} else if (dst->is_inbox) {
+		maildirsize_add(&dst->md, bytes, (long long)n);
+	}
+	free(bases);
+	free(in_new);
+	return rc;
+}
+
+/* ---- removing ---- */
+
+/* Unlink message i's file (found again if renamed). 1 removed, 0 it was
+ * gone already, -1 error. */
+static int unlink_msg(struct mailfolder *f, struct mailfolder_msg *m, struct mail_err *e)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		if (unlinkat(m->in_new ? f->md.new_ : f->md.cur, m->name, 0) == 0) {
+			m->gone = MAILFOLDER_GONE_REMOVED;
+			return 1;
+		}
+		if (errno != ENOENT)
+			return err_sys(e, "%s: unlink %s", f->md.path, m->name);
+		int r = mailfolder_relocate(f, m);
+		if (r < 0)
+			return err_sys(e, "%s: cannot list", f->md.path);
+		if (r == 0) {
+			m->gone = MAILFOLDER_GONE_VANISHED;
+			return 0;
+		}
+	}
+	errno = EAGAIN;
+	return err_sys(e, "%s: UID %u keeps being renamed", f->md.path, m->uid);
+}
+
+static int finish_removal(struct mailfolder *f, long long bytes, long long count, struct mail_err *e)
+{
+	if (!count)
+		return 0;
+	int rc = 0;
+	if (fsync(f->md.cur) < 0 || fsync(f->md.new_) < 0)
+		rc = err_sys(e, "fsync %s", f->md.path);
+	if (f->is_inbox)
+		maildirsize_add(&f->md, -bytes, -count);
+	return rc;
+}
+
+int mailfolder_expunge(struct mailfolder *f, const unsigned char *pick, struct mail_err *e)
+{
+	if (f->opts & MAILFOLDER_RDONLY)
+		return read_only(f, e);
+	int rc = 0;
+	long long bytes = 0, count = 0;
+	struct mail_err first;
+	err_clear(&first);
+	for (size_t i = 0; i < f->n; i++) {
+		struct mailfolder_msg *m = &f->v[i];
+		if (m->gone || !(m->flags & MF_DELETED) || (pick && !pick[i]))
+			continue;
+		int r = unlink_msg(f, m, rc ? &first : e);
+		if (r < 0)
+			rc = -1;
+		if (r > 0) {
+			bytes += m->disk_size;
+			count++;
+		}
+	}
+	if (finish_removal(f, bytes, count, rc ? &first : e) < 0)
+		rc = -1;
+	return rc;
+}
+
+int mailfolder_remove(struct mailfolder *f, size_t i, struct mail_err *e)
+{
+	struct mailfolder_msg *m = &f->v[i];
+	if (m->gone)
+		return 0;
+	int r = unlink_msg(f, m, e);
+	if (r <= 0)
+		return r;
+	return finish_removal(f, m->disk_size, 1, e);
+}

@@ -1,0 +1,32 @@
+/* mailfolder_int.h — what mailfolder.c and mailfolder_change.c share;
+ * private to store/ (not part of the mailbox layer's contract). */
+#ifndef POSTBOX_MAILFOLDER_INT_H
+#define POSTBOX_MAILFOLDER_INT_H
+
+#include "store/mailfolder.h"
+
+/* mailfolder_msg.gone values. */
+#define MAILFOLDER_GONE_VANISHED 1   /* its file disappeared */
+#define MAILFOLDER_GONE_REMOVED 2    /* this session unlinked it */
+
+struct mailfolder_scan_entry {
+	char *name;
+	unsigned char in_new;
+};
+
+struct mailfolder_scan {
+	struct mailfolder_scan_entry *v;   /* sorted by name */
+	size_t n, cap;
+};
+
+/* Set f->uids up on first use. */
+void mailfolder_uids_init(struct mailfolder *f);
+/* List new/ and cur/ (repeated while they change under the listing). */
+int mailfolder_scan(struct mailfolder *f, struct mailfolder_scan *s, struct mail_err *e);
+void mailfolder_scan_free(struct mailfolder_scan *s);
+/* The size with CRLF line ends of the file name in dirfd, or -1. */
+long long mailfolder_crlf_size(int dirfd, const char *name);
+/* Find m's file again by its base name: 1 (m updated), 0 gone, -1 error. */
+int mailfolder_relocate(struct mailfolder *f, struct mailfolder_msg *m);
+
+#endif

@@ -1,0 +1,293 @@
+/* Unit tests: the mailbox layer (Maildir names, dovecot-uidlist, keywords,
+ * mailfolder views shared by two sessions, folders, subscriptions). */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/read_all.h"
+#include "store/folder_tree.h"
+#include "store/keywords.h"
+#include "store/maildir.h"
+#include "store/maildir_name.h"
+#include "store/mailfolder.h"
+#include "store/subscriptions.h"
+#include "store/uidlist.h"
+#include "unit.h"
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A scratch Maildir under a fresh mkdtemp directory. */
+static char *scratch(char *dir, size_t cap)
+{
+	const char *t = getenv("TMPDIR");
+	snprintf(dir, cap, "%s/store-unit.XXXXXX", t && *t ? t : "/tmp");
+	if (!mkdtemp(dir))
+		return NULL;
+	return dir;
+}
+
+static void deliver(const char *maildir, const char *text)
+{
+	struct maildir m;
+	struct mail_err e;
+	char name[MAILDIR_NAME_MAX];
+	struct iovec iov = { (void *)text, strlen(text) };
+	if (maildir_open(&m, maildir, 1, &e) == 0)
+		maildir_deliver(&m, &iov, 1, name, sizeof name, &e);
+	maildir_close(&m);
+}
+
+static char *slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	struct buf b = BUF_INIT;
+	if (fd >= 0) {
+		read_all(fd, &b, 0);
+		close(fd);
+	}
+	char *s = strdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+UNIT_TEST(store_maildir_names)
+{
+	const char *n = "1700000000.M1P2Q3R4.host,S=120,W=124:2,FRSab";
+	CHECK(maildir_name_base_len(n) == strlen("1700000000.M1P2Q3R4.host,S=120,W=124"));
+	CHECK(maildir_name_field(n, 'S') == 120);
+	CHECK(maildir_name_field(n, 'W') == 124);
+	CHECK(maildir_name_field("1.M1.host", 'W') == -1);
+	CHECK(maildir_name_field("1.M1.host,W=12x", 'W') == -1);
+	unsigned flags;
+	uint32_t kw, other;
+	maildir_name_flags(n, &flags, &kw, &other);
+	CHECK(flags == (MF_FLAGGED | MF_ANSWERED | MF_SEEN));
+	CHECK(kw == 3 && other == 0);
+	maildir_name_flags("1.M1.host:2,PS", &flags, &kw, &other);
+	CHECK(flags == MF_SEEN && other == 1u << ('P' - 'A'));
+	char out[300];
+	CHECK(maildir_name_with_flags(out, sizeof out, "1.M1.host:2,PS", MF_SEEN | MF_DRAFT | MF_DELETED,
+				      1u << 25 | 1u, other) == 0);
+	CHECK_STR(out, "1.M1.host:2,DPSTaz");
+	CHECK(maildir_name_with_flags(out, sizeof out, "1.M1.host", 0, 0, 0) == 0);
+	CHECK_STR(out, "1.M1.host:2,");
+}
+
+static long long parse(struct uidlist *u, const char *text)
+{
+	uidlist_init(u, -1, "test");
+	return uidlist_parse(u, text, strlen(text), 0);
+}
+
+UNIT_TEST(store_uidlist_parse)
+{
+	struct uidlist u;
+	/* As Dovecot 2.3 wrote it: N lags behind the appended records. */
+	const char *dovecot = "3 V1796428235 N1 Gd8d3f535cb51136be867000083ecc375\n"
+			      "1 :1000.M1P1.host,S=29\n"
+			      "2 W37 P00000002abc :1001.M1P1.host\n";
+	CHECK(parse(&u, dovecot) == (long long)strlen(dovecot));
+	CHECK(u.uidvalidity == 1796428235u && u.nextuid == 3 && u.n == 2);
+	CHECK_STR(u.guid, "d8d3f535cb51136be867000083ecc375");
+	CHECK(uidlist_find(&u, "1001.M1P1.host", 14) == 1);
+	CHECK(uidlist_find(&u, "1001.M1P1.hos", 13) == -1);
+	size_t n;
+	const char *p = uidlist_ext(&u.v[1], 'P', &n);
+	CHECK(p && n == 11 && !memcmp(p, "00000002abc", 11));
+	p = uidlist_ext(&u.v[1], 'W', &n);
+	CHECK(p && n == 2 && !memcmp(p, "37", 2));
+	CHECK(uidlist_ext(&u.v[0], 'W', &n) == NULL);
+	uidlist_free(&u);
+
+	/* Unknown header fields are kept for the rewrite. */
+	CHECK(parse(&u, "3 V5 N9 Gd8d3f535cb51136be867000083ecc375 X1 M77\n") > 0);
+	CHECK(u.nextuid == 9 && u.hdr_ext && !strcmp(u.hdr_ext, "X1 M77"));
+	uidlist_free(&u);
+
+	/* A torn last line is not a record yet. */
+	const char *torn = "3 V5 N1 G00000000000000000000000000000000\n1 :a\n2 :b";
+	CHECK(parse(&u, torn) == (long long)strlen(torn) - 4 && u.n == 1);
+	uidlist_free(&u);
+
+	/* Version 1 (Courier) is read. */
+	CHECK(parse(&u, "1 1234 10\n3 abc\n7 def\n") > 0);
+	CHECK(u.uidvalidity == 1234 && u.nextuid == 10 && u.n == 2 && u.rewrite);
+	uidlist_free(&u);
+
+	/* Broken: UIDs out of order, bad version, zero UID, slash in a name. */
+	CHECK(parse(&u, "3 V5 N9\n2 :a\n1 :b\n") == -1);
+	uidlist_free(&u);
+	CHECK(parse(&u, "4 V5 N9\n") == -1);
+	uidlist_free(&u);
+	CHECK(parse(&u, "3 V5 N9\n0 :a\n") == -1);
+	uidlist_free(&u);
+	CHECK(parse(&u, "3 V5 N9\n1 :../a\n") == -1);
+	uidlist_free(&u);
+	CHECK(parse(&u, "3 N9\n") == -1);   /* no UIDVALIDITY */
+	uidlist_free(&u);
+}
+
+UNIT_TEST(store_keywords_parse)
+{
+	struct keywords k = { 0 };
+	const char *text = "0 $Junk\n1 NonJunk\nbad line\n27 toolarge\n3 has space\n";
+	keywords_parse(&k, text, strlen(text));
+	CHECK(k.name[0] && !strcmp(k.name[0], "$Junk"));
+	CHECK(k.name[1] && !strcmp(k.name[1], "NonJunk"));
+	CHECK(k.name[2] == NULL);
+	CHECK(k.name[3] == NULL);   /* "has space" is not an atom */
+	keywords_free(&k);
+}
+
+static uint32_t expunged_seq[16];
+static size_t nexpunged;
+
+static void on_expunge(void *arg, uint32_t seq, uint32_t uid)
+{
+	(void)arg, (void)uid;
+	if (nexpunged < 16)
+		expunged_seq[nexpunged++] = seq;
+}
+
+UNIT_TEST(store_mailfolder_two_sessions)
+{
+	char dir[4096];
+	if (!scratch(dir, sizeof dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	char md[4200];
+	snprintf(md, sizeof md, "%s/Maildir", dir);
+	deliver(md, "Subject: one\n\nbody\n");
+	deliver(md, "Subject: two\n\nbody two\n");
+	deliver(md, "Subject: three\n\nno newline");
+
+	struct mailfolder a, b;
+	struct mail_err e;
+	CHECK(mailfolder_open(&a, md, "INBOX", 0, &e) == 0);
+	CHECK(mailfolder_sync(&a, &e) == 0);
+	CHECK(a.n == 3 && a.uidnext == 4 && a.uidvalidity > 0);
+	CHECK(a.v[0].uid == 1 && a.v[2].uid == 3);
+	CHECK(a.v[0].recent && !a.v[0].in_new);   /* moved to cur/ by us */
+	CHECK(a.v[0].size == 19 + 3 && a.v[2].size == (long long)strlen("Subject: three\n\nno newline") + 2);
+
+	/* A second session sees the same UIDs and no \Recent. */
+	CHECK(mailfolder_open(&b, md, "inbox", 0, &e) == 0);
+	CHECK(mailfolder_sync(&b, &e) == 0);
+	CHECK(b.n == 3 && b.v[1].uid == 2 && !b.v[1].recent && b.uidvalidity == a.uidvalidity);
+
+	/* Flags set by a are seen by b as a change; the UID stays. */
+	int junk = mailfolder_keyword(&a, "$Junk", 1, &e);
+	CHECK(junk == 0);
+	CHECK(mailfolder_store(&a, 1, MF_SEEN | MF_FLAGGED, 1u << junk, &e) == 0);
+	CHECK(strstr(a.v[1].name, ":2,FSa") != NULL);
+	CHECK(mailfolder_sync(&b, &e) == 0);
+	CHECK(b.n == 3 && b.v[1].changed && b.v[1].flags == (MF_SEEN | MF_FLAGGED) && b.v[1].keywords == 1);
+	CHECK(b.keywords[0] && !strcmp(b.keywords[0], "$Junk"));
+
+	/* b stores on a name a renamed meanwhile: found again by its base. */
+	CHECK(mailfolder_store(&a, 0, MF_ANSWERED, 0, &e) == 0);
+	CHECK(mailfolder_store(&b, 0, MF_ANSWERED | MF_DELETED, 0, &e) == 0);
+
+	/* a expunges what b marked \Deleted (after syncing): b sees it gone. */
+	CHECK(mailfolder_sync(&a, &e) == 0);
+	CHECK(a.v[0].flags == (MF_ANSWERED | MF_DELETED));
+	CHECK(mailfolder_expunge(&a, NULL, &e) == 0);
+	nexpunged = 0;
+	CHECK(mailfolder_purge(&a, on_expunge, NULL) == 1 && nexpunged == 1 && expunged_seq[0] == 1);
+	CHECK(a.n == 2 && a.v[0].uid == 2);
+	CHECK(mailfolder_sync(&b, &e) == 0);
+	CHECK(b.n == 3 && b.v[0].gone);
+	nexpunged = 0;
+	CHECK(mailfolder_purge(&b, on_expunge, NULL) == 1 && expunged_seq[0] == 1 && b.n == 2);
+
+	/* New mail: the next UID, never a reused one. */
+	deliver(md, "Subject: four\n\n4\n");
+	uint32_t uid = 0;
+	CHECK(mailfolder_append(&b, "Subject: five\r\n\r\nfive\r\n", 23, MF_SEEN, 0, 1000000000, &uid, &e) == 0);
+	CHECK(mailfolder_sync(&a, &e) == 0);
+	/* The delivered file gets its UID at this sync, after the append's. */
+	CHECK(a.n == 4 && a.v[2].uid == 4 && a.v[3].uid == 5 && uid == 4);
+	CHECK(a.v[2].internal_date == 1000000000 && a.v[2].size == 23 && a.v[2].disk_size == 20);
+	CHECK(a.v[2].flags == MF_SEEN && !a.v[2].recent && a.v[3].recent);
+
+	/* COPY into a folder keeps flags and keywords by name. */
+	CHECK(folder_create(md, "Archive", &e) == 0);
+	struct mailfolder arch;
+	CHECK(mailfolder_open(&arch, md, "Archive", 0, &e) == 0);
+	size_t idx[2] = { 0, 3 };
+	uint32_t uids[2] = { 0, 0 };
+	CHECK(mailfolder_copy(&a, idx, 2, &arch, uids, &e) == 0);
+	CHECK(uids[0] == 1 && uids[1] == 2);
+	CHECK(mailfolder_sync(&arch, &e) == 0);
+	CHECK(arch.n == 2 && arch.v[0].flags == (MF_SEEN | MF_FLAGGED) && arch.v[0].keywords == 1);
+	CHECK(arch.keywords[0] && !strcmp(arch.keywords[0], "$Junk"));
+	mailfolder_close(&arch);
+
+	/* Reopened: the same UIDs, and UIDNEXT never goes back. */
+	mailfolder_close(&a);
+	CHECK(mailfolder_open(&a, md, "INBOX", MAILFOLDER_RDONLY, &e) == 0);
+	CHECK(mailfolder_sync(&a, &e) == 0);
+	CHECK(a.n == 4 && a.v[0].uid == 2 && a.v[3].uid == 5 && a.uidnext == 6);
+	CHECK(mailfolder_store(&a, 0, 0, 0, &e) == -1 && e.sys == EROFS);
+	struct mailfolder_status st;
+	CHECK(mailfolder_status(md, "INBOX", &st, &e) == 0);
+	CHECK(st.messages == 4 && st.uidnext == 6 && st.unseen == 2);
+
+	mailfolder_close(&a);
+	mailfolder_close(&b);
+	rm_tree(dir);
+}
+
+UNIT_TEST(store_uidlist_survives_rewrite_and_loss)
+{
+	char dir[4096];
+	if (!scratch(dir, sizeof dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	char md[4200], path[4300];
+	snprintf(md, sizeof md, "%s/Maildir", dir);
+	for (int i = 0; i < 8; i++)
+		deliver(md, "Subject: x\n\nx\n");
+	struct mailfolder a;
+	struct mail_err e;
+	CHECK(mailfolder_open(&a, md, "INBOX", 0, &e) == 0 && mailfolder_sync(&a, &e) == 0);
+	uint32_t validity = a.uidvalidity;
+	/* Remove 5 of 8: the next sync rewrites the file without them. */
+	for (size_t i = 0; i < 5; i++)
+		CHECK(mailfolder_remove(&a, i, &e) == 0);
+	CHECK(mailfolder_sync(&a, &e) == 0);
+	mailfolder_purge(&a, NULL, NULL);
+	deliver(md, "Subject: y\n\ny\n");
+	CHECK(mailfolder_sync(&a, &e) == 0);
+	CHECK(a.n == 4 && a.v[3].uid == 9 && a.uidvalidity == validity);
+	snprintf(path, sizeof path, "%s/dovecot-uidlist", md);
+	char *text = slurp(path);
+	CHECK(strncmp(text, "3 V", 3) == 0 && strstr(text, " N10 ") != NULL);
+	CHECK(strstr(text, "\n1 :") == NULL && strstr(text, "\n6 :") != NULL && strstr(text, "\n9 :") != NULL);
+	free(text);
+	mailfolder_close(&a);
+
+	/* Lost: a new UIDVALIDITY, never the old one. */
+	unlink(path);
+	CHECK(mailfolder_open(&a, md, "INBOX", 0, &e) == 0 && mailfolder_sync(&a, &e) == 0);
+	CHECK(a.n == 4 && a.uidvalidity != validity && a.v[0].uid == 1);
+	mailfolder_close(&a);
+	rm_tree(dir);
+}
