@@ -207,18 +207,18 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	struct mail_err e;
 	struct server_tls tls = { 0 };
 	if (config_load(&fresh, d->config_path, &e) < 0) {
-		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(e.msg));
 		return;
 	}
 	if (setup_server(&fresh, &tls, &e) < 0) {
-		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(e.msg));
 		config_free(&fresh);
 		return;
 	}
 	struct tls_ctx *ltls[DAEMON_MAX_LISTENERS] = { 0 };
 	for (size_t i = 0; i < d->nls; i++) {
 		if (load_listener_cert(&fresh, &d->lc[i], d->lopts[i].role, d->ls[i].addr, &ltls[i], &e) < 0) {
-			log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+			log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(e.msg));
 			for (size_t j = 0; j < i; j++)
 				tls_ctx_free(ltls[j]);
 			server_tls_free(&tls);
@@ -227,12 +227,17 @@ static void reload(void *ctx, struct daemon_limits *lim)
 		}
 	}
 	struct smtp_tables *tables = malloc(sizeof *tables);
+<<<<<<< HEAD
 	struct dkim_keyring keys = { 0 };
 	struct smtp_sender_checks checks;
 	int checking = -1;
 	if (!tables || smtp_tables_load(tables, &fresh, &e) < 0 || dkim_keyring_load(&keys, config_str(&fresh, CFG_DKIM_KEYS), &e) < 0 ||
 	    (checking = smtp_sender_checks_load(&checks, &fresh, &e)) < 0) {
 		log_err(NULL, "event=reload-failed error=\"%s\"", tables ? e.msg : "out of memory");
+=======
+	if (!tables || smtp_tables_load(tables, &fresh, &e) < 0) {
+		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(tables ? e.msg : "out of memory"));
+>>>>>>> main
 		if (tables)
 			smtp_tables_free(tables);
 		free(tables);
@@ -264,7 +269,7 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	tables->resolver.cfg = &d->cfg;
 	smtp_tables_bind(tables, &d->srv);
 	set_limits(&d->cfg, lim);
-	log_info(NULL, "event=reloaded config=%s", d->cfg.path[0] ? d->cfg.path : "(defaults)");
+	log_info(NULL, "event=reloaded config=%s", LOG_TOKEN(d->cfg.path[0] ? d->cfg.path : "(defaults)"));
 }
 
 /* A session's descriptors must never block past the io deadlines (a TLS
@@ -447,10 +452,10 @@ int smtpd_main(int argc, char **argv)
 	 * rates per client address and per user). */
 	d.srv.anvil = anvil_create(ANVIL_ENTRIES, &e);
 	if (!d.srv.anvil)
-		log_warn(NULL, "event=no-rate-limits error=\"%s\"", e.msg);
+		log_warn(NULL, "event=no-rate-limits error=\"%s\"", LOG_QUOTED(e.msg));
 	/* The same for the counters; a server without them still serves. */
 	if (server_metrics_init(&d.metrics, smtpd_metric_defs, SMTPD_M_COUNT, &e) < 0)
-		log_warn(NULL, "event=no-metrics error=\"%s\"", e.msg);
+		log_warn(NULL, "event=no-metrics error=\"%s\"", LOG_QUOTED(e.msg));
 	d.srv.metrics = d.metrics.tally;
 	const struct daemon_hooks hooks = {
 		.session = session, .reload = reload, .refused = refused, .tick = tick, .ctx = &d

@@ -8,7 +8,6 @@
 
 #include "base/buf.h"
 #include "base/log.h"
-#include "pop3/pop3_login.h"
 #include "pop3/pop3_metrics.h"
 
 /* Client addresses whose failed logins are counted at once. */
@@ -43,7 +42,7 @@ static int session(void *ctx, const struct listener *l, int fd, const struct pee
 	struct mail_err e;
 	err_clear(&e);
 	if (d->hooks->load_users(&users, d->hooks->ctx, &e) < 0) {
-		log_err(NULL, "pop3 client=%s %s", client->text, e.msg);
+		log_err(NULL, "pop3 client=%s event=users-failed error=\"%s\"", client->text, LOG_QUOTED(e.msg));
 		if (write(fd, unavailable, sizeof unavailable - 1) < 0) {
 			/* the client is gone: nothing to tell */
 		}
@@ -102,9 +101,9 @@ int pop3_serve(struct pop3_server *srv, struct listener *ls, const struct pop3_l
 	/* Before the first fork, so that every session shares it. */
 	srv->anvil = anvil_create(POP3_ANVIL_ENTRIES, e);
 	if (!srv->anvil)
-		log_warn(NULL, "pop3d: no limit on failed logins across sessions: %s", e->msg);
+		log_warn(NULL, "pop3d: no limit on failed logins across sessions error=\"%s\"", LOG_QUOTED(e->msg));
 	if (server_metrics_init(&d->metrics, pop3d_metric_defs, POP3D_M_COUNT, e) < 0)
-		log_warn(NULL, "pop3d: no metrics: %s", e->msg);
+		log_warn(NULL, "pop3d: no metrics error=\"%s\"", LOG_QUOTED(e->msg));
 	srv->metrics = d->metrics.tally;
 	struct daemon_limits lim;
 	memset(&lim, 0, sizeof lim);
