@@ -227,17 +227,12 @@ static void reload(void *ctx, struct daemon_limits *lim)
 		}
 	}
 	struct smtp_tables *tables = malloc(sizeof *tables);
-<<<<<<< HEAD
 	struct dkim_keyring keys = { 0 };
 	struct smtp_sender_checks checks;
 	int checking = -1;
 	if (!tables || smtp_tables_load(tables, &fresh, &e) < 0 || dkim_keyring_load(&keys, config_str(&fresh, CFG_DKIM_KEYS), &e) < 0 ||
 	    (checking = smtp_sender_checks_load(&checks, &fresh, &e)) < 0) {
-		log_err(NULL, "event=reload-failed error=\"%s\"", tables ? e.msg : "out of memory");
-=======
-	if (!tables || smtp_tables_load(tables, &fresh, &e) < 0) {
 		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(tables ? e.msg : "out of memory"));
->>>>>>> main
 		if (tables)
 			smtp_tables_free(tables);
 		free(tables);

@@ -99,10 +99,9 @@ int smtpd_check_mail(struct session *s)
 	s->auth = c;
 	auth_check_spf(c);
 	const struct spf_verdict *v = &c->spf_verdict;
-	char reason[sizeof v->reason * 4];
 	log_info(NULL, "client=%s event=spf result=%s identity=%s domain=%s reason=\"%s\"", s->peer.text,
-		 spf_result_name(v->result), v->identity ? v->identity : "mailfrom", v->domain,
-		 log_quoted(reason, sizeof reason, v->reason, strlen(v->reason)));
+		 spf_result_name(v->result), v->identity ? v->identity : "mailfrom", LOG_TOKEN(v->domain),
+		 LOG_QUOTED(v->reason));
 	if (v->result != SPF_FAIL || !k->spf_reject)
 		return 0;
 	char why[400];
@@ -111,7 +110,7 @@ int smtpd_check_mail(struct session *s)
 	else
 		snprintf(why, sizeof why, "%s is not allowed to send mail for %s", s->peer.text, v->domain);
 	smtpd_reply(s, "550 5.7.23 SPF fail: %s", why);
-	log_info(NULL, "client=%s event=spf-rejected from=<%s>", s->peer.text, s->env.sender);
+	log_info(NULL, "client=%s event=spf-rejected from=<%s>", s->peer.text, LOG_TOKEN(s->env.sender));
 	return -1;
 }
 
@@ -138,20 +137,20 @@ int smtpd_check_message(struct session *s)
 	buf_free(&hdr);
 	buf_free(&head);
 	if (rc < 0) {
-		log_err(s->tx.id, "client=%s event=auth-check-failed error=\"%s\"", s->peer.text, e.msg);
+		log_err(s->tx.id, "client=%s event=auth-check-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 		smtpd_reply(s, "451 4.3.0 Cannot check the message now, try again later");
 		return -1;
 	}
 	const struct dmarc_verdict *d = &c->dmarc;
 	log_info(s->tx.id, "client=%s event=dmarc result=%s from_domain=%s disposition=%s", s->peer.text,
-		 dmarc_result_name(d->result), d->from_domain[0] ? d->from_domain : "-",
+		 dmarc_result_name(d->result), LOG_TOKEN(d->from_domain[0] ? d->from_domain : "-"),
 		 dmarc_policy_name(d->disposition));
 	if (!s->srv->checks->dmarc_enforce || d->result != DMARC_FAIL)
 		return 0;
 	if (d->disposition == DMARC_P_REJECT) {
 		smtpd_reply(s, "550 5.7.1 DMARC: the policy of %s (p=reject) is not met: no aligned SPF or DKIM pass",
 			    d->from_domain);
-		log_info(s->tx.id, "client=%s event=dmarc-rejected from_domain=%s", s->peer.text, d->from_domain);
+		log_info(s->tx.id, "client=%s event=dmarc-rejected from_domain=%s", s->peer.text, LOG_TOKEN(d->from_domain));
 		return -1;
 	}
 	if (d->disposition == DMARC_P_QUARANTINE)
