@@ -102,6 +102,18 @@ def main():
                 print("idle-end", line.decode().strip())
                 break
         m.logout()
+    elif action == "watch":
+        # Select, show the sizes, run the command in args (another reader
+        # changes the mailbox), then NOOP and show what was reported.
+        ok(m.login(USER, PASS))
+        ok(m.select("INBOX"))
+        for line in ok(m.fetch("1:*", "(UID RFC822.SIZE)")):
+            print("size", line.decode())
+        out = subprocess.run(args, check=True, capture_output=True).stdout.decode()
+        print("command", out.replace("\r", "").replace("\n", " | "))
+        ok(m.noop())
+        print("noop EXPUNGE", m.untagged_responses.get("EXPUNGE"))
+        m.logout()
     elif action == "two":
         # Session a watches while session b changes the mailbox and a
         # delivery (the command in args) adds to it.

@@ -265,3 +265,67 @@ RC
 	grep -l 'Subject: from mbsync' "$MD"/cur/* "$MD"/new/* 2>/dev/null | grep -q .
 	ls "$MD/cur" | grep -q ':2,F'
 }
+
+@test "pop3d and imapd on one Maildir: the same sizes; a message deleted over POP3 is an EXPUNGE over IMAP" {
+	conf imap_plaintext_auth yes
+	conf pop3_plaintext_auth yes
+	fill 2
+	start_imapd
+	IPORT=$PORT
+	start_pop3d
+	run imp watch "$IPORT" plain /usr/bin/python3 "$POP_PY" raw "$PORT" "USER ann@test.example" "PASS secret" \
+		LIST "DELE 1" QUIT
+	status_is 0
+	[[ "$output" == *"size 1 (UID 1 RFC822.SIZE 65)"* ]]
+	[[ "$output" == *"size 2 (UID 2 RFC822.SIZE 65)"* ]]
+	[[ "$output" == *"| 1 65 | 2 65 |"* ]]
+	[[ "$output" == *"noop EXPUNGE [b'1']"* ]]
+}
+
+@test "failed logins are counted per client address across sessions (anvil): past auth_failure_limit, refused unchecked" {
+	conf imap_plaintext_auth yes
+	conf auth_failure_limit 2
+	start_imapd
+	for i in 1 2; do
+		run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann wrong$i" "b LOGOUT"
+		[[ "$output" == *"a NO [AUTHENTICATIONFAILED] Authentication failed"* ]]
+	done
+	# The right password no longer helps from this address.
+	run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann secret" "b LOGOUT"
+	[[ "$output" == *"a NO [UNAVAILABLE] too many failed logins from your address, try again later"* ]]
+	grep -q 'imap login refused client=127.0.0.1 reason=auth_failure_limit address-failures=2' "$T/imapd.log"
+}
+
+@test "-P: the client a PROXY header names is the one logged and counted" {
+	conf imap_plaintext_auth yes
+	start_imapd -P
+	run /usr/bin/python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 143\r\na LOGIN ann secret\r\nb LOGOUT\r\n")
+f = s.makefile("rb")
+for l in f:
+    print(l.decode().rstrip())' "$PORT"
+	[[ "$output" == *"a OK [CAPABILITY"* ]]
+	grep -q 'imap login user=ann@test.example client=192.0.2.7' "$T/imapd.log"
+	# without the header: no greeting, nothing parsed as IMAP
+	run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann secret"
+	[[ "$output" != *"a OK"* ]]
+}
+
+@test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {
+	conf imap_plaintext_auth yes
+	fill 1
+	run inetd "a LOGIN ann secret" "b CREATE ../escape" "c CREATE a/b" "d CREATE &Jjo" "e SELECT ~root" \
+		"f CREATE .hidden" "g CREATE x..y" "h SELECT INBOX" "i FETCH 0:x FLAGS" "j SEARCH CHARSET KOI8-R SUBJECT x" \
+		"k UID FROB 1" "l FETCH 1 (FLAGS" "m CREATE &ZeVnLIqe-" "n LOGOUT"
+	for t in b c d e f g; do has_line "$t NO [CANNOT] invalid mailbox name"; done
+	has_line "i BAD invalid sequence set"
+	has_line "j NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset"
+	has_line "k BAD unknown UID command"
+	printf '%s\n' "${lines[@]}" | grep -q '^l BAD '
+	has_line "m OK CREATE completed"     # valid modified UTF-7 (日本語)
+	[ -d "$MD/.&ZeVnLIqe-" ]
+	[ ! -e "$T/mail/ann/escape" ] && [ ! -e "$MD/../escape" ] && [ ! -e "$MD/.../escape" ]
+	[ "$(ls -a "$MD" | grep -c '^\.[^.]')" -eq 1 ]   # only the one valid folder was made
+}

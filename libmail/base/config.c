@@ -97,6 +97,9 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_SMTP_TIMEOUT] = { "smtp_timeout", CT_DURATION, "5m", "outgoing SMTP: wait for a connection or one reply at most this long" },
 	[CFG_SPF_ACTION] = { "spf_action", CT_STRING, "tag", "smtpd: tag (only the Authentication-Results field) or reject (an SPF fail gets 550 5.7.23 at MAIL FROM)" },
 	[CFG_SPOOL] = { "spool", CT_STRING, NULL, "the queue directory" },
+	[CFG_SRS_DOMAIN] = { "srs_domain", CT_STRING, "", "domain of the SRS addresses forwarded mail is sent from; one of local_domains (empty: the first of local_domains)" },
+	[CFG_SRS_MAX_AGE] = { "srs_max_age", CT_DURATION, "21d", "an SRS address older than this (counted in whole days) is refused at RCPT with 550 5.7.1" },
+	[CFG_SRS_SECRET] = { "srs_secret", CT_STRING, "", "SRS secret for forwarded mail, or a file of secrets (a path starting with /; one a line, the first signs, all verify); empty: forwards keep their sender" },
 	[CFG_STRESS_TIMEOUT] = { "stress_timeout", CT_DURATION, "10s", "smtpd, pop3d: a session that starts with the server at 80% of its session cap or more gets this timeout instead of the usual ones (0: no stress mode)" },
 	[CFG_TLS_CERT] = { "tls_cert", CT_STRING, "", "PEM certificate chain for servers" },
 	[CFG_TLS_CIPHERS] = { "tls_ciphers", CT_STRING, "", "servers: TLS 1.2 cipher list in OpenSSL syntax (empty: ECDHE with AES-GCM or ChaCha20 only; MTA listeners: smtpd_tls_profile)" },
@@ -326,6 +329,20 @@ const char *config_str(const struct config *cfg, enum config_key k)
 long long config_num(const struct config *cfg, enum config_key k)
 {
 	return cfg->v[k].num;
+}
+
+const char *config_primary_domain(const struct config *cfg, char *out, size_t cap)
+{
+	const char *list = config_str(cfg, CFG_LOCAL_DOMAINS);
+	list += strspn(list, ", \t");
+	size_t len = strcspn(list, ", \t");
+	if (!len) {
+		list = config_str(cfg, CFG_HOSTNAME);
+		len = strlen(list);
+	}
+	if (str_copy(out, cap, list, len) < 0)
+		out[0] = '\0';
+	return out;
 }
 
 int config_list_has(const struct config *cfg, enum config_key k, const char *item)

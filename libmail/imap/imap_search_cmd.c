@@ -40,7 +40,9 @@ void imap_cmd_search(struct imap_sess *s, const struct imap_command *c, int uid)
 		return;
 	}
 	if (imap_search_parse(c->args, IMAP_SEARCH_NODES_MAX, &prog, &ie) < 0) {
-		if (ie.code && ie.code[0])
+		if (ie.code && !strcmp(ie.code, "BADCHARSET"))
+			imap_tagged(s, "NO", "[BADCHARSET %s] %s", IMAP_SEARCH_CHARSETS, ie.text);
+		else if (ie.code && ie.code[0])
 			imap_tagged(s, "BAD", "[%s] %s", ie.code, ie.text);
 		else
 			imap_bad(s, ie.text);

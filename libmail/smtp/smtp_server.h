@@ -46,8 +46,10 @@ struct smtp_listen_opts {
 typedef int (*smtp_auth_fn)(void *ctx, const char *user, const char *pass);
 /* May this authenticated user send as this envelope sender? 1 yes. */
 typedef int (*smtp_owns_fn)(void *ctx, const char *user, const char *sender);
-/* Is this a known local recipient (user or alias)? 1 yes, 0 no, -1 error. */
-typedef int (*smtp_local_fn)(void *ctx, const char *addr);
+/* Is this a known local recipient (user, alias, valid SRS address)? 1 yes;
+ * 0 no, with e the reply's code, status and text (the text without the
+ * address, which the reply puts in front); -1 cannot tell now. */
+typedef int (*smtp_local_fn)(void *ctx, const char *addr, struct mail_err *e);
 
 /* The messages one session queued, in order: a caller that starts their
  * delivery at once (immediate_delivery) does so when the session is over.
