@@ -434,6 +434,15 @@ int smtpd_main(int argc, char **argv)
 	if (checking < 0)
 		die(e.ex, "%s", e.msg);
 	d.srv.checks = checking ? &d.checks : NULL;
+	/* Under a super-server each connection is a process of its own: the
+	 * limits across sessions (rates, failed logins) need the table in
+	 * the spool, opened while still root so that smtpd_user keeps the
+	 * mapping. */
+	if (!nspecs) {
+		d.srv.anvil = anvil_open_spool(config_str(&d.cfg, CFG_SPOOL), ANVIL_ENTRIES, &e);
+		if (!d.srv.anvil)
+			log_warn(NULL, "event=no-rate-limits error=\"%s\"", LOG_QUOTED(e.msg));
+	}
 	/* Under a super-server too: the key and the users file are read. */
 	drop_privileges(&d);
 	if (spool_open(&d.spool, config_str(&d.cfg, CFG_SPOOL), 1, &e) < 0)
