@@ -37,12 +37,14 @@
 #include "applets.h"
 
 static const char usage_text[] =
-	"Usage: deliver [-f SENDER] [-d ADDRESS] [-F FOLDER] [-C FILE] [MAILBOX] < message\n"
+	"Usage: deliver [-f SENDER] [-d ADDRESS] [-F FOLDER] [-J] [-C FILE] [MAILBOX] < message\n"
 	"Deliver one message read on stdin.\n\n"
 	"  -d ADDRESS  the recipient: looked up in the users and aliases files, or,\n"
 	"              with MAILBOX, only named in Delivered-To\n"
 	"  -f SENDER   the envelope sender (\"<>\" for none); Return-Path\n"
 	"  -F FOLDER   deliver into the Maildir++ folder .FOLDER (made when missing)\n"
+	"  -J          junk (a DMARC quarantine): into the Maildir++ folder .Junk\n"
+	"              when the mailbox has one, else as usual\n"
 	"  -C FILE     configuration file\n"
 	"  MAILBOX     a path: Maildir when it ends in /, else mbox\n\n"
 	"Exit: 0 delivered everywhere; 64 usage; 65 bad data (NUL byte, too large,\n"
@@ -174,12 +176,14 @@ int deliver_main(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	const char *config = NULL, *from = NULL, *folder = NULL;
 	int c;
-	while ((c = getopt(argc, argv, "C:d:f:F:")) != -1) {
+	int junk = 0;
+	while ((c = getopt(argc, argv, "C:d:f:F:J")) != -1) {
 		switch (c) {
 		case 'C': config = optarg; break;
 		case 'd': r.rcpt = optarg; break;
 		case 'f': from = optarg; break;
 		case 'F': folder = optarg; break;
+		case 'J': junk = 1; break;
 		default: die(EX_USAGE, "see deliver --help");
 		}
 	}
@@ -191,6 +195,7 @@ int deliver_main(int argc, char **argv)
 	cli_load_config(&r.cfg, config);
 	delivery_opts_init(&r.opt, &r.cfg);
 	r.opt.folder = folder;
+	r.opt.junk = junk;
 	if (folder && !maildir_folder_valid(folder))
 		die(EX_USAGE, "-F %s: not a folder name", folder);
 

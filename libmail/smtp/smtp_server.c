@@ -83,6 +83,7 @@ void smtpd_reset_tx(struct session *s)
 	free(s->dec);
 	s->dec = NULL;
 	buf_reset(&s->data);
+	smtpd_check_end(s);
 	if (s->state & (ST_MAIL | ST_RCPT))
 		s->state = ST_READY;
 }
@@ -322,6 +323,10 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 	s->env.ret = s->mail.ret;
 	s->env.body = s->mail.body;
 	s->env.smtputf8 = s->mail.smtputf8;
+	if (smtpd_check_mail(s) < 0) {
+		smtpd_reset_tx(s);
+		return 0;
+	}
 	s->state = ST_MAIL;
 	smtpd_reply(s, "250 2.1.0 Ok");
 	return 0;

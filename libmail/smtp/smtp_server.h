@@ -60,6 +60,8 @@ struct smtp_queued {
 	char id[SMTP_QUEUED_MAX][QID_MAX];
 };
 
+struct smtp_sender_checks;
+
 /* What all sessions of one server share; read-only during a session. */
 struct smtp_server {
 	const struct config *cfg;
@@ -71,6 +73,8 @@ struct smtp_server {
 	void *ctx;               /* for the three callbacks */
 	struct smtp_queued *queued;  /* NULL: not recorded (the queue runner finds them) */
 	const struct dkim_keyring *dkim; /* signs authenticated submissions; may be NULL */
+	struct smtp_sender_checks *checks; /* SPF, DKIM, DMARC of mail from the
+	                          * Internet (smtp_sender_checks.h); NULL: none */
 	struct anvil *anvil;     /* counters shared by all sessions (failed
 	                          * logins, rates); NULL: no limit across
 	                          * sessions (inetd mode) */
