@@ -70,7 +70,7 @@ $(BUILD)/postbox: $(APPLET_OBJ) $(BUILD)/libmail.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(APPLET_OBJ) $(BUILD)/libmail.a -ldl -lidn2
 
-$(BUILD)/unit-tests: $(UNIT_SRC) $(BUILD)/libmail.a
+$(BUILD)/unit-tests: $(UNIT_SRC) $(wildcard tests/unit/*.h) $(BUILD)/libmail.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Ilibmail -o $@ $(UNIT_SRC) $(BUILD)/libmail.a $(PKG_LIBS)
 

@@ -21,6 +21,7 @@ int authcheck_main(int argc, char **argv);
 int config_main(int argc, char **argv);
 int deliver_main(int argc, char **argv);
 int dkim_main(int argc, char **argv);
+int imapd_main(int argc, char **argv);
 int mailq_main(int argc, char **argv);
 int passwd_main(int argc, char **argv);
 int pickup_main(int argc, char **argv);

@@ -116,7 +116,7 @@ static void forward(struct run *r, const struct dests *d, const struct buf *msg)
 			spool_abort(&tx);
 	}
 	if (rc == 0) {
-		log_info(env.id, "forwarded rcpt=%s nrcpt=%zu", r->rcpt, nfwd);
+		log_info(env.id, "forwarded rcpt=%s nrcpt=%zu", LOG_TOKEN(r->rcpt), nfwd);
 	} else {
 		warn("%s: forwarding: %s", r->rcpt, e.msg);
 		note(r, EX_TEMPFAIL);
@@ -187,7 +187,7 @@ int deliver_main(int argc, char **argv)
 		char where[4400];
 		if (delivery_to(&r.opt, &d, msg.ptr ? msg.ptr : "", msg.len, where, sizeof where, &e) < 0)
 			die(e.ex, "%s", e.msg);
-		log_info(NULL, "delivered from=<%s> to=%s", r.sender, where);
+		log_info(NULL, "delivered from=<%s> to=%s", LOG_TOKEN(r.sender), LOG_TOKEN(where));
 		return 0;
 	}
 	load_tables(&r, &users, &aliases);
@@ -205,7 +205,8 @@ int deliver_main(int argc, char **argv)
 			warn("%s: %s", d->rcpt, e.msg);
 			note(&r, e.ex ? e.ex : EX_TEMPFAIL);
 		} else {
-			log_info(NULL, "delivered from=<%s> rcpt=%s to=%s", r.sender, d->rcpt, where);
+			log_info(NULL, "delivered from=<%s> rcpt=%s to=%s", LOG_TOKEN(r.sender), LOG_TOKEN(d->rcpt),
+				 LOG_TOKEN(where));
 		}
 	}
 	forward(&r, &dests, &msg);

@@ -35,6 +35,7 @@ static const struct applet applets[] = {
 	{ "config", config_main, 0, 0, "print the effective configuration" },
 	{ "deliver", deliver_main, 1, 0, "deliver one message into a Maildir, an mbox or a program" },
 	{ "dkim", dkim_main, 0, LAZYLIB_OPENSSL, "DKIM: sign a message, verify its signatures, make keys" },
+	{ "imapd", imapd_main, 1, 0, "IMAP server for the users' Maildirs and their folders" },
 	{ "mailq", mailq_main, 1, 0, "list the mail queue (text or JSON)" },
 	{ "passwd", passwd_main, 0, LAZYLIB_CRYPT, "make a password hash for the users file" },
 	{ "pickup", pickup_main, 0, 0, "move users' submissions from incoming/ into the queue" },

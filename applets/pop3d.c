@@ -14,7 +14,7 @@
  * connection. Users, passwords and mailboxes come from the users file;
  * only Maildir mailboxes are served (pop3_session.h, pop3_mailbox.h). Run as
  * root, a session reads the client's bytes before login as pop3_login_user
- * and becomes its mailbox's owner after it (pop3_login.h); with pop3_user
+ * and becomes its mailbox's owner after it (login_split.h); with pop3_user
  * set, pop3d becomes that user as soon as its sockets and TLS key are open.
  *
  * Standalone, SIGTERM stops accepting (sessions finish) and SIGHUP reloads
@@ -32,7 +32,7 @@
 #include "base/log.h"
 #include "net/inetd.h"
 #include "net/tls_policy.h"
-#include "pop3/pop3_login.h"
+#include "login/login_split.h"
 #include "pop3/pop3_mailbox.h"
 #include "pop3/pop3_server.h"
 #include "applets.h"
@@ -57,33 +57,24 @@ static const char usage_text[] =
  * belong to it). */
 static void drop_privileges(const struct config *cfg)
 {
-	const char *name = config_str(cfg, CFG_POP3_USER);
-	if (!name[0] || geteuid() != 0)
-		return;
-	struct passwd *pw = getpwnam(name);
-	if (!pw)
-		die(EX_CONFIG, "pop3_user %s: no such user", name);
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0 || (pw->pw_uid != 0 && setuid(0) == 0))
-		die(EX_OSERR, "cannot become %s: %s", name, strerror(errno));
+	struct mail_err e;
+	err_clear(&e);
+	if (login_become_service_user(cfg, CFG_POP3_USER, &e) < 0)
+		die(e.ex, "%s", e.msg);
 }
 
 /* Still root (no pop3_user): every session is split, and what reads the
  * client's bytes before the login runs as pop3_login_user
- * (pop3_login.h). Read once at start. */
+ * (login_split.h). Read once at start. */
 static void separate_sessions(struct pop3_server *srv, const struct config *cfg)
 {
+	struct mail_err e;
+	err_clear(&e);
 	if (geteuid() != 0)
 		return;
-	const char *name = config_str(cfg, CFG_POP3_LOGIN_USER);
-	struct passwd *pw = getpwnam(name);
-	if (!pw)
-		die(EX_CONFIG, "pop3_login_user %s: no such user", name);
-	if (pw->pw_uid == 0)
-		die(EX_CONFIG, "pop3_login_user %s: must not be root", name);
+	if (login_user_lookup(cfg, CFG_POP3_LOGIN_USER, &srv->login_uid, &srv->login_gid, &e) < 0)
+		die(e.ex, "%s", e.msg);
 	srv->separate = 1;
-	srv->login_uid = pw->pw_uid;
-	srv->login_gid = pw->pw_gid;
 }
 
 /* The configuration a standalone server serves with; SIGHUP replaces it. */
@@ -129,8 +120,8 @@ static void reload(struct pop3_server *srv, void *ctx)
 	struct mail_err e;
 	err_clear(&e);
 	if (!next || config_load(next, app->path, &e) < 0 || apply(srv, next, &e) < 0) {
-		log_err(NULL, "pop3d reload: %s; keeping the running configuration",
-			next ? e.msg : "out of memory");
+		log_err(NULL, "pop3d event=reload-failed action=keep-running-configuration error=\"%s\"",
+			LOG_QUOTED(next ? e.msg : "out of memory"));
 		if (next)
 			config_free(next);
 		free(next);

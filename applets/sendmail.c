@@ -606,7 +606,7 @@ int sendmail_main(int argc, char **argv)
 	}
 	if (spool_commit(&s.tx, &s.env, &e) < 0)
 		die(EX_TEMPFAIL, "%s", e.msg);
-	log_info(s.env.id, "queued from=<%s> nrcpt=%zu size=%lld uid=%lld", s.env.sender, s.env.nrcpt,
+	log_info(s.env.id, "queued from=<%s> nrcpt=%zu size=%lld uid=%lld", LOG_TOKEN(s.env.sender), s.env.nrcpt,
 		 s.env.size, s.env.uid);
 	if (config_num(&cfg, CFG_IMMEDIATE_DELIVERY)) {
 		const char *id = s.env.id;

@@ -38,6 +38,7 @@
 #include "net/cidr.h"
 #include "net/tls_policy.h"
 #include "queue/queue_run.h"
+#include "smtp/smtp_metrics.h"
 #include "smtp/smtp_server.h"
 #include "smtp/smtp_tables.h"
 #include "applets.h"
@@ -87,6 +88,7 @@ struct smtpd {
 	struct listener_cert lc[DAEMON_MAX_LISTENERS];
 	size_t nls;
 	struct dkim_keyring keys;   /* signs authenticated submissions */
+	struct server_metrics metrics;  /* smtp_metrics.h, standalone only */
 };
 
 enum { OPTS_OK = 0, OPTS_UNKNOWN = -1, OPTS_TOOLONG = -2, OPTS_KEYONLY = -3 };
@@ -203,18 +205,18 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	struct mail_err e;
 	struct server_tls tls = { 0 };
 	if (config_load(&fresh, d->config_path, &e) < 0) {
-		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(e.msg));
 		return;
 	}
 	if (setup_server(&fresh, &tls, &e) < 0) {
-		log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(e.msg));
 		config_free(&fresh);
 		return;
 	}
 	struct tls_ctx *ltls[DAEMON_MAX_LISTENERS] = { 0 };
 	for (size_t i = 0; i < d->nls; i++) {
 		if (load_listener_cert(&fresh, &d->lc[i], d->lopts[i].role, d->ls[i].addr, &ltls[i], &e) < 0) {
-			log_err(NULL, "event=reload-failed error=\"%s\"", e.msg);
+			log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(e.msg));
 			for (size_t j = 0; j < i; j++)
 				tls_ctx_free(ltls[j]);
 			server_tls_free(&tls);
@@ -224,7 +226,7 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	}
 	struct smtp_tables *tables = malloc(sizeof *tables);
 	if (!tables || smtp_tables_load(tables, &fresh, &e) < 0) {
-		log_err(NULL, "event=reload-failed error=\"%s\"", tables ? e.msg : "out of memory");
+		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(tables ? e.msg : "out of memory"));
 		if (tables)
 			smtp_tables_free(tables);
 		free(tables);
@@ -249,7 +251,7 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	tables->resolver.cfg = &d->cfg;
 	smtp_tables_bind(tables, &d->srv);
 	set_limits(&d->cfg, lim);
-	log_info(NULL, "event=reloaded config=%s", d->cfg.path[0] ? d->cfg.path : "(defaults)");
+	log_info(NULL, "event=reloaded config=%s", LOG_TOKEN(d->cfg.path[0] ? d->cfg.path : "(defaults)"));
 }
 
 /* A session's descriptors must never block past the io deadlines (a TLS
@@ -286,6 +288,23 @@ static int session(void *ctx, const struct listener *l, int fd, const struct pee
 	d->srv.stress = daemon_under_stress();
 	nonblocking_if_socket(fd);
 	return run_session(d, &d->lopts[i], fd, fd, client);
+}
+
+/* The parent's side of the metrics (smtp_metrics.h): the caps' refusals
+ * and, every metrics_interval, the file. */
+static void refused(void *ctx, const struct peer *client, int per_ip)
+{
+	struct smtpd *d = ctx;
+	(void)client;
+	tally_add(d->metrics.tally, per_ip ? SMTPD_M_REFUSED_PER_IP : SMTPD_M_REFUSED_MAX_SESSIONS, 1);
+}
+
+static long tick(void *ctx, size_t sessions, int stopping)
+{
+	struct smtpd *d = ctx;
+	tally_set(d->metrics.tally, SMTPD_M_ACTIVE, sessions);
+	return server_metrics_tick(&d->metrics, config_str(&d->cfg, CFG_SMTPD_METRICS_FILE),
+				   config_num(&d->cfg, CFG_METRICS_INTERVAL), stopping);
 }
 
 /* Run as smtpd_user, or as the spool's owner when that is not root. */
@@ -411,8 +430,14 @@ int smtpd_main(int argc, char **argv)
 	 * rates per client address and per user). */
 	d.srv.anvil = anvil_create(ANVIL_ENTRIES, &e);
 	if (!d.srv.anvil)
-		log_warn(NULL, "event=no-rate-limits error=\"%s\"", e.msg);
-	const struct daemon_hooks hooks = { .session = session, .reload = reload, .ctx = &d };
+		log_warn(NULL, "event=no-rate-limits error=\"%s\"", LOG_QUOTED(e.msg));
+	/* The same for the counters; a server without them still serves. */
+	if (server_metrics_init(&d.metrics, smtpd_metric_defs, SMTPD_M_COUNT, &e) < 0)
+		log_warn(NULL, "event=no-metrics error=\"%s\"", LOG_QUOTED(e.msg));
+	d.srv.metrics = d.metrics.tally;
+	const struct daemon_hooks hooks = {
+		.session = session, .reload = reload, .refused = refused, .tick = tick, .ctx = &d
+	};
 	if (daemon_run(d.ls, d.nls, &lim, &hooks, (int)config_num(&d.cfg, CFG_SMTPD_TIMEOUT), &e) < 0)
 		die(EX_OSERR, "%s", e.msg);
 	return 0;

@@ -7,7 +7,7 @@ load helpers
 
 # applet and the file that parses its options
 SOURCES=(
-	authcheck:applets/authcheck.c config:applets/config.c deliver:applets/deliver.c mailq:applets/mailq.c
+	authcheck:applets/authcheck.c config:applets/config.c deliver:applets/deliver.c imapd:applets/imapd.c mailq:applets/mailq.c
 	passwd:applets/passwd.c pickup:applets/pickup.c pop3d:applets/pop3d.c
 	runq:applets/runq.c sendmail:applets/sendmail.c smtpd:applets/smtpd.c
 	smtp-chat:applets/smtp-chat/smtp-chat.c dkim:applets/dkim.c spf:applets/spf.c

@@ -87,7 +87,7 @@ in_root() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@";
 	in_root getent passwd postbox
 	[ "$(in_root stat -c '%U %a' /usr/sbin/postbox)" = "root 755" ]
 	for link in /usr/sbin/sendmail /usr/lib/sendmail /usr/bin/mailq /usr/sbin/runq \
-		/usr/sbin/postbox-smtpd /usr/sbin/postbox-pop3d /usr/sbin/postbox-deliver /usr/bin/smtp-chat; do
+		/usr/sbin/postbox-smtpd /usr/sbin/postbox-pop3d /usr/sbin/postbox-imapd /usr/sbin/postbox-deliver /usr/bin/smtp-chat; do
 		[ "$(in_root readlink -f "$link")" = /usr/sbin/postbox ] || { echo "$link"; false; }
 	done
 	[ "$(in_root stat -c '%U:%G %a' /var/spool/postbox)" = "postbox:postbox 711" ]
@@ -96,7 +96,7 @@ in_root() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@";
 	in_root dpkg-query --control-show postbox conffiles | grep -qx '/etc/postbox/postbox.conf'
 	[ "$(in_root stat -c '%U %a' /etc/postbox/postbox.conf)" = "root 644" ]
 	for unit in postbox-smtpd.service postbox-smtpd.socket postbox-smtpd@.service \
-		postbox-pop3d.service postbox-runq.service postbox-runq.timer; do
+		postbox-pop3d.service postbox-imapd.service postbox-runq.service postbox-runq.timer; do
 		[ -f "$R/usr/lib/systemd/system/$unit" ] || { echo "$unit"; false; }
 	done
 	for page in man1/sendmail.1 man1/mailq.1 man8/postbox-smtpd.8 man8/runq.8 man5/postbox.conf.5; do
@@ -164,7 +164,7 @@ help_options() {
 @test "every option in each applet's --help is in its manual page" {
 	command -v mandoc >/dev/null || skip "mandoc not installed (scripts/deps)"
 	declare -A page=([sendmail]=sendmail.1 [mailq]=mailq.1 [smtp-chat]=smtp-chat.1
-		[smtpd]=postbox-smtpd.8 [pop3d]=postbox-pop3d.8 [runq]=runq.8
+		[smtpd]=postbox-smtpd.8 [pop3d]=postbox-pop3d.8 [imapd]=postbox-imapd.8 [runq]=runq.8
 		[deliver]=postbox-deliver.8 [pickup]=postbox-pickup.8 [passwd]=postbox-passwd.8
 		[config]=postbox-config.8 [spf]=postbox-spf.1 [dkim]=postbox-dkim.1
 		[authcheck]=postbox-authcheck.1)

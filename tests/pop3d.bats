@@ -618,3 +618,12 @@ PY
 	diff <(tr -d '\r' <<<"$output") <(printf '%s\n' '+OK postbox POP3 server ready' '+OK send PASS' \
 		'-ERR [AUTH] authentication failed' '+OK bye')
 }
+
+@test "a failed login's user name is logged as one token: CR, LF, quotes, spaces and UTF-8 cannot forge a line" {
+	conf pop3_plaintext_auth yes
+	ir=$(printf '\0a "b"\r\nforged=yes \xc3\xbc@test.example\0wrong' | base64 -w0)
+	run inetd "AUTH PLAIN $ir" QUIT
+	[ "${lines[1]}" = "-ERR [AUTH] authentication failed" ]
+	grep -Ex 'pop3d: warning: pop3 login failed user=a\\x20\\x22b\\x22\\x0d\\x0aforged=yes\\x20\\xc3\\xbc@test\.example client=[^ ]+ failures=1 address-failures=[0-9]+' "$T/inetd.log"
+	[ "$(wc -l <"$T/inetd.log")" -eq 1 ]
+}

@@ -186,3 +186,21 @@ PY
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	[ "$ms" -lt 2500 ]
 }
+
+@test "the log quotes what the client sent by the one rule: CR, LF, quotes, backslash, spaces and UTF-8 in one exact line" {
+	start_smtpd
+	steps 'HELO client.example\r\nMAIL FROM:<"a b"@x.example> \\ \xc3\xbc\r\n'
+	has_reply '554 5.5.0 Error: SMTP protocol synchronization'
+	# quotes, backslashes and controls as \xHH; spaces and UTF-8 as they are
+	grep -Fx 'smtpd: warning: client=127.0.0.1 event=protocol-sync-error after=HELO pending=34 input="MAIL FROM:<\x22a b\x22@x.example> \x5c ü\x0d\x0a"' "$T/smtpd.log"
+}
+
+@test "addresses the client chose are logged as tokens: a quoted local part with spaces, quotes and UTF-8" {
+	conf relay_networks 192.0.2.0/24
+	start_smtpd
+	steps 'EHLO client.example\r\n' 'MAIL FROM:<"j\xc3\xb6 \\"rg"@client.example> SMTPUTF8\r\n' \
+		'RCPT TO:<"x y"@elsewhere.example>\r\n' 'RCPT TO:<u@test.example>\r\n' 'DATA\r\n' 'Subject: s\r\n\r\nx\r\n.\r\n' 'QUIT\r\n'
+	has_reply "$QUEUED"
+	grep -x 'smtpd: info: client=127.0.0.1 event=relay-denied rcpt=<\\x22x\\x20y\\x22@elsewhere.example>' "$T/smtpd.log"
+	grep -Ex 'smtpd: info: qid=[^ ]+ client=127\.0\.0\.1 event=queued from=<\\x22j\\xc3\\xb6\\x20\\x5c\\x22rg\\x22@client\.example> nrcpt=1 size=[0-9]+' "$T/smtpd.log"
+}

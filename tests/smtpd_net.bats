@@ -280,14 +280,16 @@ PY
 	has_reply '221 2.0.0'
 }
 
-@test "make run's demo: submission with STARTTLS+AUTH, the queue, deliver and POP3 in one round trip" {
+@test "make run's demo: submission with STARTTLS+AUTH, the queue, deliver, POP3 and IMAP in one round trip" {
 	export POSTBOX_DEMO_DIR="$T/demo" POSTBOX_DEMO_ONESHOT=1
 	export SMTP_PORT=$(free_port) SUBMISSION_PORT=$(free_port) SMTPS_PORT=$(free_port)
-	export POP3_PORT=$(free_port) POP3S_PORT=$(free_port)
+	export POP3_PORT=$(free_port) POP3S_PORT=$(free_port) IMAP_PORT=$(free_port) IMAPS_PORT=$(free_port)
 	run timeout 60 "$ROOT/scripts/run"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" == *"password: "* ]]
 	[[ "$output" == *"It went through smtpd, the queue, deliver and pop3d."* ]]
+	# read back twice: over POP3, then over IMAP
+	[ "$(grep -c 'It went through smtpd, the queue, deliver and pop3d.' <<<"$output")" -eq 2 ]
 	grep -q 'authenticated as demo@demo.postbox.test' "$T"/demo/mail/demo/Maildir/*/*
 	# the demo stopped everything it started
 	! (exec 3<>"/dev/tcp/127.0.0.1/$SUBMISSION_PORT") 2>/dev/null || false

@@ -8,6 +8,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+enum escape_mode { ESC_TOKEN, ESC_TEXT, ESC_QUOTED, ESC_LINE };
+static char *escape(char *out, size_t cap, const char *s, size_t n, enum escape_mode mode);
+
 static const char *log_program = "postbox";
 static int log_to_stderr = 1;
 
@@ -39,13 +42,21 @@ void log_event(enum log_level lvl, const char *qid, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	va_end(ap);
+	/* The backstop: a value a call site forgot to escape still cannot
+	 * end the line or forge the next one (only controls are escaped,
+	 * so the escapes already in the line stay as they are). */
+	char safe[sizeof line * 4];
+	const char *out = line;
+	for (const char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			out = escape(safe, sizeof safe, line, strlen(line), ESC_LINE);
+			break;
+		}
 	if (log_to_stderr)
-		fprintf(stderr, "%s: %s: %s\n", log_program, name[lvl], line);
+		fprintf(stderr, "%s: %s: %s\n", log_program, name[lvl], out);
 	else
-		syslog(prio[lvl], "%s", line);
+		syslog(prio[lvl], "%s", out);
 }
-
-enum escape_mode { ESC_TOKEN, ESC_TEXT, ESC_QUOTED };
 
 static char *escape(char *out, size_t cap, const char *s, size_t n, enum escape_mode mode)
 {
@@ -55,8 +66,9 @@ static char *escape(char *out, size_t cap, const char *s, size_t n, enum escape_
 		return out;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		int plain = mode == ESC_TOKEN ? (c > 0x20 && c < 0x7f && c != '"' && c != '\\')
-					      : (c >= 0x20 && c != 0x7f && c != '\\' && (mode == ESC_TEXT || c != '"'));
+		int plain = mode == ESC_TOKEN  ? (c > 0x20 && c < 0x7f && c != '"' && c != '\\')
+			    : mode == ESC_LINE ? (c >= 0x20 && c != 0x7f)
+					       : (c >= 0x20 && c != 0x7f && c != '\\' && (mode == ESC_TEXT || c != '"'));
 		if (o + (plain ? 1 : 4) >= cap)
 			break;
 		if (plain) {

@@ -15,6 +15,7 @@
 #define POSTBOX_LOG_H
 
 #include <stddef.h>
+#include <string.h>
 
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -35,5 +36,14 @@ char *log_text(char *out, size_t cap, const char *s, size_t n);
 /* The same for a log value written in double quotes (key="%s"): quotes
  * become \xHH too. */
 char *log_quoted(char *out, size_t cap, const char *s, size_t n);
+
+/* The same, for a log_event argument: the escaped copy of the string s
+ * lives in a buffer of the enclosing block (a compound literal), so a call
+ * site writes log_info(NULL, "error=\"%s\"", LOG_QUOTED(e.msg)) and needs
+ * no buffer of its own. Longer values are cut at LOG_VALUE_MAX. */
+#define LOG_VALUE_MAX 1024
+#define LOG_QUOTED(s) log_quoted((char[LOG_VALUE_MAX]){ 0 }, LOG_VALUE_MAX, (s), strlen(s))
+#define LOG_TOKEN(s) log_value((char[LOG_VALUE_MAX]){ 0 }, LOG_VALUE_MAX, (s), strlen(s))
+#define LOG_TEXT(s) log_text((char[LOG_VALUE_MAX]){ 0 }, LOG_VALUE_MAX, (s), strlen(s))
 
 #endif

@@ -1,6 +1,8 @@
 /* chat_script.c — the chat-script language; see chat_script.h. */
 #include "chat/chat_script.h"
 
+#include "base/hex.h"
+
 #include <ctype.h>
 #include <regex.h>
 #include <stdio.h>
@@ -232,13 +234,6 @@ int chat_expand(const struct chat_vars *v, const char *s, struct buf *out, struc
 	return buf_ok(out) ? 0 : err_set(e, EX_SOFTWARE, 0, "", "out of memory");
 }
 
-static int hexval(char c)
-{
-	return isdigit((unsigned char)c) ? c - '0'
-	       : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-	       : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-}
-
 int chat_unescape(const char *s, size_t n, struct buf *out, struct mail_err *e)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -255,8 +250,8 @@ int chat_unescape(const char *s, size_t n, struct buf *out, struct mail_err *e)
 		case '0': buf_addc(out, '\0'); break;
 		case '\\': buf_addc(out, '\\'); break;
 		case 'x': {
-			int hi = i + 1 < n ? hexval(s[i + 1]) : -1;
-			int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+			int hi = i + 1 < n ? hex_value(s[i + 1]) : -1;
+			int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0)
 				return err_set(e, EX_DATAERR, 0, "", "\\x needs two hex digits");
 			buf_addc(out, (char)(hi * 16 + lo));

@@ -1,6 +1,8 @@
 /* envelope.c — write and parse envelope files; format in envelope.h. */
 #include "msg/envelope.h"
 
+#include "base/hex.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,17 +70,6 @@ int env_escape(struct buf *out, const char *s, size_t n)
 	return buf_ok(out) ? 0 : -1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int env_unescape(char *dst, size_t cap, const char *s, size_t n)
 {
 	size_t o = 0;
@@ -92,7 +83,7 @@ int env_unescape(char *dst, size_t cap, const char *s, size_t n)
 		if (c == '%') {
 			if (i + 2 >= n)
 				return -1;
-			int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+			int h = hex_value(s[i + 1]), l = hex_value(s[i + 2]);
 			if (h < 0 || l < 0)
 				return -1;
 			c = (char)(h * 16 + l);
@@ -231,7 +222,7 @@ static int parse_crc(struct field f, uint32_t *out)
 	if (f.n != 8)
 		return -1;
 	for (size_t i = 0; i < 8; i++) {
-		int h = hexval(f.p[i]);
+		int h = hex_value(f.p[i]);
 		if (h < 0)
 			return -1;
 		v = v << 4 | (uint32_t)h;

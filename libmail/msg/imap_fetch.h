@@ -7,6 +7,8 @@
  * FLAGS INTERNALDATE RFC822.SIZE, FULL = ALL BODY) and may not be mixed
  * with other items. Items are kept in the order given; BODY[...] without
  * .PEEK, RFC822 and RFC822.TEXT set `sets_seen` (the caller sets \Seen).
+ * HEADER.FIELDS names point into the command (keep it alive while the
+ * items are used).
  */
 #ifndef POSTBOX_IMAP_FETCH_H
 #define POSTBOX_IMAP_FETCH_H
@@ -47,6 +49,7 @@ struct imap_fetch {
 	int sets_seen;           /* some item implies \Seen */
 	int has_uid;             /* UID is among the items */
 	uint64_t changedsince;   /* CHANGEDSINCE modifier, 0 when absent */
+	int vanished;            /* VANISHED modifier (QRESYNC) */
 };
 
 /* Parse the argument(s) after the sequence set: `att` is the first of them

@@ -45,10 +45,10 @@ enum imap_search_key {
 
 struct imap_search_node {
 	enum imap_search_key key;
-	uint32_t first, count;     /* AND/OR/NOT: children are nodes
-	                              [first, first+count) of direct descent;
-	                              see imap_search_child() */
-	uint32_t next;             /* next sibling, 0 = none */
+	uint32_t first, count;     /* AND/OR/NOT: index of the first child
+	                              (0 = none: node 0 is the root) and how
+	                              many; OR has 2, NOT 1 */
+	uint32_t next;             /* the next sibling's index, 0 = none */
 	struct imap_seqset set;    /* SEQSET, UID */
 	uint64_t number;           /* LARGER, SMALLER, MODSEQ */
 	long day;                  /* dates: days since 1970-01-01 */
@@ -79,6 +79,10 @@ struct imap_search {
 int imap_search_parse(const struct imap_arg *args, size_t max_nodes, struct imap_search *out,
 		      struct imap_err *e);
 void imap_search_free(struct imap_search *s);
+
+/* The error the caller sends for a BADCHARSET (RFC 9051 §7.1):
+ * "NO [BADCHARSET (UTF-8 US-ASCII)] ..." */
+#define IMAP_SEARCH_CHARSETS "(UTF-8 US-ASCII)"
 
 /* Resolve the "*" of every sequence set: max_seq for message numbers,
  * max_uid for UID sets. */

@@ -58,4 +58,11 @@ int imap_section_extract(const char *msg, size_t n, const struct imap_section *s
 int imap_section_binary(const char *msg, size_t n, const struct imap_section *sec, int partial,
 			uint64_t origin, uint64_t count, struct buf *out);
 
+/* Undo a Content-Transfer-Encoding (the token, any case): base64 (white
+ * space ignored), quoted-printable (soft line breaks; a malformed "="
+ * sequence is kept as it is, as Dovecot does), 7bit/8bit/binary or none
+ * (copied). 0; 1 for an unknown encoding or broken base64; -1 when out
+ * failed. */
+int imap_decode_cte(const char *enc, size_t enc_len, const char *p, size_t n, struct buf *out);
+
 #endif

@@ -25,7 +25,9 @@ static int quotable(const char *s, size_t n, int utf8)
 		return 0;
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '\0' || c == '\r' || c == '\n')
+		/* '"' and '\\' could be escaped, but Dovecot sends a literal and
+		 * some clients mishandle escapes: do the same */
+		if (c == '\0' || c == '\r' || c == '\n' || c == '"' || c == '\\')
 			return 0;
 		if (c >= 0x80) {
 			size_t k = utf8 ? utf8_seq_len((const unsigned char *)s + i, n - i) : 0;
@@ -51,11 +53,7 @@ int imap_write_string(struct buf *out, const char *s, size_t n, int utf8)
 	if (!quotable(s, n, utf8))
 		return imap_write_literal(out, s, n, 0);
 	buf_addc(out, '"');
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"' || s[i] == '\\')
-			buf_addc(out, '\\');
-		buf_addc(out, s[i]);
-	}
+	buf_add(out, s, n);
 	buf_addc(out, '"');
 	return buf_ok(out);
 }

@@ -1,6 +1,7 @@
 /* imap_string.h — strings as IMAP sends them (RFC 9051 §4.3).
  *
- * A quoted string when the text allows it (no CR, LF, NUL, not too long;
+ * A quoted string when the text allows it (no CR, LF, NUL, '"', '\\', not
+ * too long;
  * 8-bit only as valid UTF-8 and only when the client enabled UTF8=ACCEPT /
  * IMAP4rev2 allows it), a literal {N}CRLF... otherwise. Every function
  * appends to out and returns buf_ok(out).

@@ -209,11 +209,15 @@ static int accept_one(struct listener *ls, size_t n, struct listener *l, struct 
 	if (lim->max_sessions > 0 && (long long)t->n >= lim->max_sessions) {
 		log_info(NULL, "client=%s event=refused reason=max_sessions sessions=%zu", ip, t->n);
 		refuse(fd, lim->busy_reply, ip);
+		if (h->refused)
+			h->refused(h->ctx, &client, 0);
 		return 0;
 	}
 	if (lim->max_per_ip > 0 && !l->no_ip_cap && (long long)count_ip(t, &client) >= lim->max_per_ip) {
 		log_info(NULL, "client=%s event=refused reason=max_sessions_per_ip", ip);
 		refuse(fd, lim->per_ip_reply, ip);
+		if (h->refused)
+			h->refused(h->ctx, &client, 1);
 		return 0;
 	}
 	if (t->n == t->cap) {
@@ -251,7 +255,9 @@ static int accept_one(struct listener *ls, size_t n, struct listener *l, struct 
 
 /* drain_s < 0: no time limit, but a second SIGTERM or SIGINT ends the
  * wait (the sessions go on without the parent). */
-static void drain(struct table *t, int drain_s, const struct daemon_hooks *h)
+static int tick(const struct daemon_hooks *h, const struct table *t, long long *due);
+
+static void drain(struct table *t, int drain_s, const struct daemon_hooks *h, long long *tick_due)
 {
 	time_t end = time(NULL) + drain_s;
 	int again = 0;
@@ -262,14 +268,37 @@ static void drain(struct table *t, int drain_s, const struct daemon_hooks *h)
 		for (ssize_t i = 0; drain_s < 0 && i < k; i++)
 			again |= buf[i] == SIGTERM || buf[i] == SIGINT;
 		reap(t, h);
+		tick(h, t, tick_due); /* the metrics go on while sessions end */
 	}
 	if (t->n > 0)
 		log_info(NULL, "event=shutdown sessions-left=%zu", t->n);
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The tick hook, when it is due; returns poll()'s timeout until the next. */
+static int tick(const struct daemon_hooks *h, const struct table *t, long long *due)
+{
+	if (!h->tick)
+		return -1;
+	long long now = now_ms();
+	if (now >= *due) {
+		long next = h->tick(h->ctx, t->n, 0);
+		*due = now + (next > 0 ? next : 1000);
+	}
+	long long wait = *due - now_ms();
+	return wait < 0 ? 0 : wait > 60000 ? 60000 : (int)wait;
+}
+
 int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, const struct daemon_hooks *h,
 	       int drain_s, struct mail_err *e)
 {
+	long long tick_due = 0;
 	struct pollfd pfd[DAEMON_MAX_LISTENERS + 1];
 	struct table t = { NULL, 0, 0 };
 	int stop = 0;
@@ -295,7 +324,7 @@ int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, const s
 	pfd[n] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
 	log_info(NULL, "event=start listeners=%zu pid=%d", n, (int)getpid());
 	while (!stop) {
-		int r = poll(pfd, n + 1, -1);
+		int r = poll(pfd, n + 1, tick(h, &t, &tick_due));
 		if (r < 0 && errno != EINTR) {
 			err_sys(e, "poll");
 			break;
@@ -319,7 +348,9 @@ int daemon_run(struct listener *ls, size_t n, struct daemon_limits *lim, const s
 	for (size_t i = 0; i < n; i++)
 		close(ls[i].fd);
 	log_info(NULL, "event=stopping sessions=%zu", t.n);
-	drain(&t, drain_s, h);
+	drain(&t, drain_s, h, &tick_due);
+	if (h->tick)
+		h->tick(h->ctx, t.n, 1);
 	free(t.c);
 	return stop ? 0 : -1;
 }

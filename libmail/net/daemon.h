@@ -10,7 +10,8 @@
  * itself and closes. SIGTERM closes the listeners and waits for the
  * sessions to end; SIGHUP calls the reload hook (which may change the
  * limits). A session's exit status reaches the parent through the ended
- * hook. State that every session must share (failed logins, rates) lives
+ * hook; refusals through the refused hook, and the tick hook does the
+ * parent's periodic work. State that every session must share (failed logins, rates) lives
  * in a table mapped before the first fork (anvil.h). Used by smtpd and
  * pop3d.
  */
@@ -54,6 +55,14 @@ struct daemon_hooks {
 	/* A session's process has ended, in the parent: client as it was
 	 * accepted, wstatus as waitpid() gave it (may be NULL). */
 	void (*ended)(void *ctx, const struct peer *client, int wstatus);
+	/* A client refused by a cap, in the parent: per_ip is 1 for
+	 * max_per_ip, 0 for max_sessions (may be NULL). */
+	void (*refused)(void *ctx, const struct peer *client, int per_ip);
+	/* Periodic work in the parent (writing the metrics file): called
+	 * when the milliseconds it last returned have passed, and once more,
+	 * with stopping set, when the server has stopped; sessions is how
+	 * many run now (may be NULL). */
+	long (*tick)(void *ctx, size_t sessions, int stopping);
 	void *ctx;
 };
 

@@ -8,7 +8,7 @@
 
 #include "base/buf.h"
 #include "base/log.h"
-#include "pop3/pop3_login.h"
+#include "pop3/pop3_metrics.h"
 
 /* Client addresses whose failed logins are counted at once. */
 #define POP3_ANVIL_ENTRIES 2048
@@ -18,6 +18,7 @@ struct pop3_daemon {
 	const struct listener *ls;
 	const struct pop3_listen_opts *lo;
 	const struct pop3_hooks *hooks;
+	struct server_metrics metrics;
 };
 
 /* In the child, which sees the parent's memory as it was at the fork:
@@ -41,7 +42,7 @@ static int session(void *ctx, const struct listener *l, int fd, const struct pee
 	struct mail_err e;
 	err_clear(&e);
 	if (d->hooks->load_users(&users, d->hooks->ctx, &e) < 0) {
-		log_err(NULL, "pop3 client=%s %s", client->text, e.msg);
+		log_err(NULL, "pop3 client=%s event=users-failed error=\"%s\"", client->text, LOG_QUOTED(e.msg));
 		if (write(fd, unavailable, sizeof unavailable - 1) < 0) {
 			/* the client is gone: nothing to tell */
 		}
@@ -71,6 +72,22 @@ static void reload(void *ctx, struct daemon_limits *lim)
 	set_limits(d->srv->cfg, lim);
 }
 
+/* The parent's side of the metrics (pop3_metrics.h). */
+static void refused(void *ctx, const struct peer *client, int per_ip)
+{
+	struct pop3_daemon *d = ctx;
+	(void)client;
+	tally_add(d->metrics.tally, per_ip ? POP3D_M_REFUSED_PER_IP : POP3D_M_REFUSED_MAX_SESSIONS, 1);
+}
+
+static long tick(void *ctx, size_t sessions, int stopping)
+{
+	struct pop3_daemon *d = ctx;
+	tally_set(d->metrics.tally, POP3D_M_ACTIVE, sessions);
+	return server_metrics_tick(&d->metrics, config_str(d->srv->cfg, CFG_POP3_METRICS_FILE),
+				   config_num(d->srv->cfg, CFG_METRICS_INTERVAL), stopping);
+}
+
 int pop3_serve(struct pop3_server *srv, struct listener *ls, const struct pop3_listen_opts *lo,
 	       size_t n, const struct pop3_hooks *hooks, struct mail_err *e)
 {
@@ -84,16 +101,23 @@ int pop3_serve(struct pop3_server *srv, struct listener *ls, const struct pop3_l
 	/* Before the first fork, so that every session shares it. */
 	srv->anvil = anvil_create(POP3_ANVIL_ENTRIES, e);
 	if (!srv->anvil)
-		log_warn(NULL, "pop3d: no limit on failed logins across sessions: %s", e->msg);
+		log_warn(NULL, "pop3d: no limit on failed logins across sessions error=\"%s\"", LOG_QUOTED(e->msg));
+	if (server_metrics_init(&d->metrics, pop3d_metric_defs, POP3D_M_COUNT, e) < 0)
+		log_warn(NULL, "pop3d: no metrics error=\"%s\"", LOG_QUOTED(e->msg));
+	srv->metrics = d->metrics.tally;
 	struct daemon_limits lim;
 	memset(&lim, 0, sizeof lim);
 	set_limits(srv->cfg, &lim);
 	/* No time limit on the drain: a session ends by itself, at the
 	 * autologout at the latest, and deletes nothing unless it QUITs. */
-	const struct daemon_hooks h = { .session = session, .reload = reload, .ctx = d };
+	const struct daemon_hooks h = {
+		.session = session, .reload = reload, .refused = refused, .tick = tick, .ctx = d
+	};
 	int r = daemon_run(ls, n, &lim, &h, -1, e);
 	anvil_destroy(srv->anvil);
 	srv->anvil = NULL;
+	server_metrics_free(&d->metrics);
+	srv->metrics = NULL;
 	free(d);
 	return r;
 }

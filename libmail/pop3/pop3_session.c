@@ -16,13 +16,13 @@
 #include "msg/addr.h"
 #include "base/log.h"
 #include "pop3/pop3_mailbox.h"
-#include "pop3/pop3_login.h"
+#include "login/login_split.h"
+#include "pop3/pop3_metrics.h"
 #include "msg/pop3_cmd.h"
 #include "net/preamble.h"
 
 #define MAX_AUTH_FAILURES 3
 #define MAX_ERRORS 10
-#define MAX_AUTH_DELAY_MS 10000
 
 enum state { ST_AUTH = 1, ST_TRANS = 2 };
 
@@ -52,6 +52,11 @@ static void reply(struct session *s, const char *fmt, ...)
 	buf_vaddf(&s->io.out, fmt, ap);
 	va_end(ap);
 	buf_adds(&s->io.out, "\r\n");
+}
+
+static void count(struct session *s, enum pop3d_metric m, unsigned long long n)
+{
+	tally_add(s->srv->metrics, m, n);
 }
 
 static void flush(struct session *s)
@@ -98,45 +103,13 @@ static long msg_arg(struct session *s, const char *arg)
 
 /* --- authorization ----------------------------------------------------- */
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static void qualify(struct session *s, const char *name, char *out, size_t cap)
-{
-	if (strchr(name, '@'))
-		snprintf(out, cap, "%s", name);
-	else
-		snprintf(out, cap, "%s@%s", name, config_str(s->srv->cfg, CFG_HOSTNAME));
-}
-
-/* Become the owner of the maildrop, for good, when we are root. */
-static int take_identity(const char *path, struct mail_err *e)
-{
-	uid_t uid;
-	gid_t gid;
-	if (geteuid() != 0)
-		return 0;
-	if (path_owner(path, &uid, &gid) < 0)
-		return err_sys(e, "%s", path);
-	if (uid == 0)
-		return 0;
-	struct passwd *pw = getpwuid(uid);
-	if ((pw ? initgroups(pw->pw_name, gid) : setgroups(1, &gid)) < 0 || setgid(gid) < 0 ||
-	    setuid(uid) < 0 || setuid(0) == 0)
-		return err_sys(e, "cannot become uid %ld", (long)uid);
-	return 0;
-}
-
 /* Past auth_failure_limit failures from the client's address: refused
  * without a password check, so guessing costs us nothing more. */
 static void login_locked_out(struct session *s, long failures)
 {
 	log_warn(NULL, "pop3 login refused client=%s reason=auth_failure_limit address-failures=%ld", s->peer.text,
 		 failures);
+	count(s, POP3D_M_AUTH_LOCKED, 1);
 	reply(s, "-ERR [AUTH] too many failed logins from your address, try again later");
 	s->fatal = 1;
 }
@@ -145,11 +118,11 @@ static void login_locked_out(struct session *s, long failures)
 static void login_failed(struct session *s, const char *addr, long address_failures)
 {
 	s->failures++;
+	count(s, POP3D_M_AUTH_FAILED, 1);
 	long n = address_failures > s->failures ? address_failures : s->failures;
-	log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d address-failures=%ld", addr, s->peer.text,
+	log_warn(NULL, "pop3 login failed user=%s client=%s failures=%d address-failures=%ld", LOG_TOKEN(addr), s->peer.text,
 		 s->failures, n);
-	long ms = (long)s->srv->auth_delay_ms * n;
-	sleep_ms(ms < MAX_AUTH_DELAY_MS ? ms : MAX_AUTH_DELAY_MS);
+	login_sleep_ms(login_failure_delay_ms(s->srv->auth_delay_ms, s->failures, address_failures));
 	if (s->failures >= MAX_AUTH_FAILURES) {
 		reply(s, "-ERR [AUTH] authentication failed; too many failures, goodbye");
 		s->fatal = 1;
@@ -162,7 +135,7 @@ static void login_failed(struct session *s, const char *addr, long address_failu
 static void not_maildir(struct session *s, const char *addr)
 {
 	reply(s, "-ERR [SYS/PERM] only Maildir mailboxes are served");
-	log_warn(NULL, "pop3 user=%s mailbox is not a Maildir", addr);
+	log_warn(NULL, "pop3 user=%s mailbox is not a Maildir", LOG_TOKEN(addr));
 }
 
 /* A good login: the mailbox's owner, the maildrop, +OK. */
@@ -170,21 +143,22 @@ static void enter_transaction(struct session *s, const struct user *u, const cha
 {
 	struct mail_err e;
 	err_clear(&e);
-	if (take_identity(u->mailbox, &e) < 0) {
+	if (login_take_owner(u->mailbox, &e) < 0) {
 		reply(s, "-ERR [SYS/TEMP] cannot open the mailbox");
-		log_err(NULL, "pop3 user=%s %s", u->address, e.msg);
+		log_err(NULL, "pop3 user=%s error=\"%s\"", LOG_TOKEN(u->address), LOG_QUOTED(e.msg));
 		s->fatal = 1;
 		return;
 	}
 	int r = maildrop_open(&s->drop, u->mailbox, s->srv->uidl_format, &e);
 	if (r == MAILDROP_IN_USE) {
+		count(s, POP3D_M_REFUSED_IN_USE, 1);
 		reply(s, "-ERR [IN-USE] the mailbox is in use by another session");
 		log_info(NULL, "pop3 user=%s client=%s in use", u->address, s->peer.text);
 		return;
 	}
 	if (r < 0) {
 		reply(s, "-ERR [SYS/TEMP] cannot open the mailbox");
-		log_err(NULL, "pop3 user=%s %s", u->address, e.msg);
+		log_err(NULL, "pop3 user=%s error=\"%s\"", LOG_TOKEN(u->address), LOG_QUOTED(e.msg));
 		return;
 	}
 	str_copy(s->user, sizeof s->user, u->address, strlen(u->address));
@@ -204,23 +178,24 @@ static const char *tls_text(struct session *s)
 /* In a login process: the root process checks, and serves after a yes. */
 static void login_asking(struct session *s, const char *addr, const char *pass)
 {
-	struct pop3_answer a;
-	if (pop3_login_ask(s->srv->login_fd, addr, pass, tls_text(s), s->peer.text, &a) < 0) {
+	struct login_answer a;
+	if (login_ask(s->srv->login_fd, addr, pass, tls_text(s), s->peer.text, &a) < 0) {
 		reply(s, "-ERR [SYS/TEMP] the server is not available, try again later");
 		s->fatal = 1;
 		return;
 	}
 	switch (a.verdict) {
-	case POP3_LOGIN_OK:
+	case LOGIN_OK:
+		count(s, POP3D_M_AUTH_OK, 1);
 		s->relay = 1;
 		return;
-	case POP3_LOGIN_LOCKED:
+	case LOGIN_LOCKED:
 		login_locked_out(s, a.failures);
 		return;
-	case POP3_LOGIN_NOT_MAILDIR:
+	case LOGIN_NOT_MAILDIR:
 		not_maildir(s, addr);
 		return;
-	case POP3_LOGIN_WRONG:
+	case LOGIN_WRONG:
 		login_failed(s, addr, a.failures);
 		return;
 	default:
@@ -232,34 +207,39 @@ static void login_asking(struct session *s, const char *addr, const char *pass)
 static void login(struct session *s, const char *name, const char *pass)
 {
 	char addr[ADDR_TEXT_MAX + 2];
-	qualify(s, name, addr, sizeof addr);
+	login_qualify(s->srv->cfg, name, addr, sizeof addr);
 	if (s->srv->login_process) {
 		login_asking(s, addr, pass);
 		return;
 	}
-	const struct config *cfg = s->srv->cfg;
-	long limit = config_num(cfg, CFG_AUTH_FAILURE_LIMIT), lockout = config_num(cfg, CFG_AUTH_LOCKOUT_TIME);
-	long before = anvil_login_failures(s->srv->anvil, s->peer.text, 0, lockout);
-	if (limit > 0 && before >= limit) {
-		login_locked_out(s, before);
+	const struct user *u;
+	long failures;
+	switch (login_verify(s->srv->cfg, s->srv->anvil, s->srv->users, s->peer.text, addr, pass, &u, &failures)) {
+	case LOGIN_LOCKED:
+		login_locked_out(s, failures);
 		return;
-	}
-	const struct user *u = users_check_password(s->srv->users, addr, pass);
-	if (!u) {
-		login_failed(s, addr, anvil_login_failures(s->srv->anvil, s->peer.text, 1, lockout));
+	case LOGIN_WRONG:
+		login_failed(s, addr, failures);
 		return;
-	}
-	if (!u->maildir) {
+	case LOGIN_NOT_MAILDIR:
 		not_maildir(s, addr);
 		return;
+	default:
+		count(s, POP3D_M_AUTH_OK, 1);
+		enter_transaction(s, u, tls_text(s));
 	}
-	enter_transaction(s, u, tls_text(s));
+}
+
+static void refuse_plaintext(struct session *s)
+{
+	count(s, POP3D_M_REFUSED_PLAINTEXT, 1);
+	reply(s, "-ERR [AUTH] plaintext authentication is not allowed without TLS (use STLS)");
 }
 
 static void cmd_user(struct session *s, struct pop3_cmd *c)
 {
 	if (!plaintext_ok(s)) {
-		reply(s, "-ERR [AUTH] plaintext authentication is not allowed without TLS (use STLS)");
+		refuse_plaintext(s);
 		return;
 	}
 	if (c->nargs != 1) {
@@ -274,7 +254,7 @@ static void cmd_user(struct session *s, struct pop3_cmd *c)
 static void cmd_pass(struct session *s, struct pop3_cmd *c)
 {
 	if (!plaintext_ok(s)) {
-		reply(s, "-ERR [AUTH] plaintext authentication is not allowed without TLS (use STLS)");
+		refuse_plaintext(s);
 		return;
 	}
 	if (!s->have_user) {
@@ -299,7 +279,7 @@ static void cmd_auth(struct session *s, struct pop3_cmd *c)
 		return;
 	}
 	if (!plaintext_ok(s)) {
-		reply(s, "-ERR [AUTH] plaintext authentication is not allowed without TLS (use STLS)");
+		refuse_plaintext(s);
 		return;
 	}
 	const char *resp = c->nargs == 2 ? c->arg[1] : NULL;
@@ -350,10 +330,12 @@ static void cmd_stls(struct session *s, struct pop3_cmd *c)
 	/* tls_accept throws away whatever the client pipelined behind STLS:
 	 * those bytes came in the clear and must not count as protected. */
 	if (!s->fatal && tls_accept(&s->io, s->srv->tls, &e) < 0) {
-		log_warn(NULL, "pop3 client=%s STLS: %s", s->peer.text, e.msg);
+		log_warn(NULL, "pop3 client=%s event=tls-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
+		count(s, POP3D_M_TLS_FAILED, 1);
 		s->fatal = 1;
 		return;
 	}
+	count(s, POP3D_M_TLS_OK, !s->fatal);
 	s->have_user = 0;
 }
 
@@ -447,6 +429,7 @@ static void send_message(struct session *s, long i, long long top)
 		return;
 	}
 	reply(s, "+OK %lld octets", s->drop.v[i].size);
+	count(s, POP3D_M_RETRIEVED, top < 0);
 	struct pop3_stuffer st;
 	pop3_stuff_init(&st, top);
 	char chunk[65536];
@@ -552,9 +535,10 @@ static void cmd_quit(struct session *s, struct pop3_cmd *c)
 		deleted += s->drop.v[i].deleted;
 	if (maildrop_commit(&s->drop, s->srv->keep, &e) < 0) {
 		reply(s, "-ERR [SYS/TEMP] some deleted messages were not removed");
-		log_err(NULL, "pop3 user=%s %s", s->user, e.msg);
+		log_err(NULL, "pop3 user=%s error=\"%s\"", LOG_TOKEN(s->user), LOG_QUOTED(e.msg));
 		return;
 	}
+	count(s, POP3D_M_DELETED, deleted);
 	reply(s, "+OK bye (%zu messages %s)", deleted, s->srv->keep ? "kept as seen" : "removed");
 	log_info(NULL, "pop3 logout user=%s client=%s deleted=%zu", s->user, s->peer.text, deleted);
 }
@@ -629,6 +613,7 @@ static void serve(struct session *s)
 			break; /* EOF, timeout or error: no UPDATE, nothing deleted */
 		}
 		if (s->errors >= MAX_ERRORS) {
+			count(s, POP3D_M_REFUSED_PROTOCOL, 1);
 			reply(s, "-ERR too many errors, goodbye");
 			s->fatal = 1;
 		}
@@ -684,17 +669,20 @@ int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *l
 	struct mail_err e;
 	err_clear(&e);
 	session_open(&s, srv, rfd, wfd, client, &saved);
+	count(&s, POP3D_M_SESSIONS, 1);
 	const struct preamble pre = { lo->proxy, lo->implicit_tls, srv->tls };
 	int pr = preamble_run(&s.io, &pre, &s.peer, &e);
+	if (lo->implicit_tls && pr != PREAMBLE_PROXY_FAILED)
+		count(&s, pr == PREAMBLE_OK ? POP3D_M_TLS_OK : POP3D_M_TLS_FAILED, 1);
 	if (pr != PREAMBLE_OK) {
-		log_warn(NULL, "pop3 client=%s %s: %s", s.peer.text,
-			 pr == PREAMBLE_PROXY_FAILED ? "PROXY" : "TLS", e.msg);
+		log_warn(NULL, "pop3 client=%s event=%s error=\"%s\"", s.peer.text,
+			 pr == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", LOG_QUOTED(e.msg));
 	} else {
 		reply(&s, "+OK postbox POP3 server ready");
 		flush(&s);
 		serve(&s);
 		if (s.relay && !s.fatal)
-			pop3_login_relay(&s.io, srv->login_fd);
+			login_relay(&s.io, srv->login_fd);
 	}
 	session_close(&s, &saved);
 	if (failed)
@@ -716,4 +704,44 @@ int pop3_transaction(const struct pop3_server *srv, int fd, const struct peer *c
 	serve(&s);
 	session_close(&s, &saved);
 	return s.quit ? 0 : 1;
+}
+
+/* --- privilege separation (login_split.h) ------------------------------ */
+
+struct separated {
+	const struct pop3_server *srv;
+	const struct pop3_listen_opts *lo;
+	int rfd, wfd;
+	const struct peer *client;
+};
+
+static int front(void *ctx, int login_fd)
+{
+	const struct separated *sp = ctx;
+	struct pop3_server mine = *sp->srv;
+	/* The metrics tally stays: it holds numbers only (tally.h), so a
+	 * subverted login process could falsify counts, nothing more. */
+	mine.anvil = NULL; /* unmapped in the login process */
+	mine.users = NULL;
+	mine.login_process = 1;
+	mine.login_fd = login_fd;
+	return pop3_session(&mine, sp->lo, sp->rfd, sp->wfd, sp->client, NULL);
+}
+
+static int back(void *ctx, int fd, const struct peer *client, const struct user *u, const char *tls)
+{
+	const struct separated *sp = ctx;
+	return pop3_transaction(sp->srv, fd, client, u, tls);
+}
+
+int pop3_separated_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd, int wfd,
+			   const struct peer *client, login_load_users_fn load, void *load_ctx)
+{
+	struct separated sp = { srv, lo, rfd, wfd, client };
+	const struct login_split ls = {
+		.proto = "pop3", .cfg = srv->cfg, .anvil = srv->anvil,
+		.login_uid = srv->login_uid, .login_gid = srv->login_gid, .proxy = lo->proxy,
+		.load = load, .load_ctx = load_ctx, .front = front, .back = back, .ctx = &sp,
+	};
+	return login_split_session(&ls, rfd, wfd, client);
 }

@@ -29,10 +29,12 @@
 #include <sys/types.h>
 
 #include "base/config.h"
+#include "base/tally.h"
 #include "net/anvil.h"
 #include "net/peer.h"
 #include "net/tls.h"
 #include "store/users.h"
+#include "login/login_split.h"
 
 struct pop3_server {
 	const struct config *cfg;
@@ -48,9 +50,12 @@ struct pop3_server {
 				  * inetd mode): the delays go on growing
 				  * across reconnections, and past
 				  * auth_failure_limit logins are refused */
+	struct tally *metrics;   /* counters of pop3_metrics.h shared by the
+				  * sessions (standalone mode; NULL in inetd
+				  * mode) */
 	int separate;            /* run as root: sessions are split into a
 				  * login process running as login_uid and a
-				  * root one (pop3_login.h) */
+				  * root one (login_split.h) */
 	uid_t login_uid;
 	gid_t login_gid;
 	int login_process;       /* this is the login process: logins are
@@ -70,10 +75,16 @@ int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *l
 		 int wfd, const struct peer *client, int *failed);
 
 /* The TRANSACTION state for a user whose login the root process checked
- * (pop3_login.h): become the Maildir's owner, open it, answer +OK and
+ * (login_split.h): become the Maildir's owner, open it, answer +OK and
  * serve on fd. tls: how the client is connected, for the log. Returns 0
  * after QUIT. */
 int pop3_transaction(const struct pop3_server *srv, int fd, const struct peer *client, const struct user *u,
 		     const char *tls);
+
+/* Run one session split into a login process and a root one
+ * (login_split.h; srv->login_uid and login_gid set); called as root.
+ * Returns what pop3_session would: 0 after QUIT. */
+int pop3_separated_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd, int wfd,
+			   const struct peer *client, login_load_users_fn load, void *load_ctx);
 
 #endif

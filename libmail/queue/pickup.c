@@ -74,7 +74,8 @@ static int vet_envelope(struct entry *en, struct envelope *env, uid_t owner, con
 		return -1;
 	}
 	if (strcmp(env->sender, own)) {
-		log_warn(en->id, "pickup uid=%u sender=<%s> replaced by <%s>", (unsigned)owner, env->sender, own);
+		log_warn(en->id, "pickup uid=%u sender=<%s> replaced by <%s>", (unsigned)owner, LOG_TOKEN(env->sender),
+			 LOG_TOKEN(own));
 		str_copy(env->sender, sizeof env->sender, own, strlen(own));
 	}
 	return 0;
@@ -177,7 +178,7 @@ static int pick_one(struct entry *en, const char *hostname, long long max, struc
 	if (r == -1)
 		goto refused;
 	if (r == 0) {
-		log_info(env.id, "pickup from=<%s> uid=%u nrcpt=%zu incoming=%s", env.sender,
+		log_info(env.id, "pickup from=<%s> uid=%u nrcpt=%zu incoming=%s", LOG_TOKEN(env.sender),
 			 (unsigned)st_env.st_uid, env.nrcpt, en->id);
 		/* Committed in the queue: now the incoming entry may go. */
 		snprintf(name, sizeof name, "%s.env", en->id);

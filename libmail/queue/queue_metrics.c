@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "msg/prom_text.h"
 #include "queue/queue_admin.h"
 
 static const char *const state_names[QM_STATES] = { "active", "deferred", "hold" };
@@ -84,7 +85,7 @@ void queue_metrics_add(struct queue_metrics *m, const struct envelope *env)
 
 static void family(struct buf *out, const char *name, const char *help)
 {
-	buf_addf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	prom_family(out, name, "gauge", help);
 }
 
 void queue_metrics_write(const struct queue_metrics *m, long long now, struct buf *out)

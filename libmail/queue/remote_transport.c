@@ -561,7 +561,7 @@ int remote_deliver(void *ctx, const struct envelope *env, int msg_fd, const char
 		if (tlsa && config_num(rm->cfg, CFG_DANE)) {
 			struct mail_err te;
 			if (dns_tlsa_lookup(&rm->dns, hop.host, (unsigned)atoi(rm->port), tlsa, &te) < 0)
-				log_warn(env->id, "TLSA lookup for %s failed: %s", hop.host, te.msg);
+				log_warn(env->id, "relay=%s event=tlsa-failed reason=\"%s\"", LOG_TOKEN(hop.host), LOG_QUOTED(te.msg));
 			else if (tlsa->ad && tlsa->n) {
 				hop.dane = tlsa;
 				hop.tls = TLS_MANDATORY;

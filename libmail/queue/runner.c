@@ -245,7 +245,7 @@ static int process(struct runner *r, struct envelope *env, struct mail_err *e)
 			goto out;
 		}
 		r->stats.reports++;
-		log_info(env->id, "report=%s to=<%s>", bid, env->sender);
+		log_info(env->id, "report=%s to=<%s>", bid, LOG_TOKEN(env->sender));
 	}
 	if (all_final) {
 		if (spool_remove(r->spool, env->id, e) < 0)
@@ -284,7 +284,7 @@ int runner_message(struct runner *r, const char *id, struct mail_err *e)
 		} else if (e->ex == EX_DATAERR) {
 			char why[sizeof e->msg];
 			str_copy(why, sizeof why, e->msg, strlen(e->msg));
-			log_err(id, "corrupt envelope: %s; moved to corrupt/", why);
+			log_err(id, "corrupt envelope: %s; moved to corrupt/", LOG_TEXT(why));
 			r->stats.corrupt++;
 			rv = spool_quarantine(r->spool, id, why, e) < 0 ? -1 : 0;
 		} else {

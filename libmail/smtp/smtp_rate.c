@@ -28,7 +28,8 @@ static int over(struct session *s, char kind, const char *name, enum anvil_count
 	if (*count <= limit)
 		return 0;
 	log_info(NULL, "client=%s event=rate-limited limit=%s count=%ld%s%s", s->peer.text, config_key_name(k), *count,
-		 kind == 'u' ? " user=" : "", kind == 'u' ? name : "");
+		 kind == 'u' ? " user=" : "", kind == 'u' ? LOG_TOKEN(name) : "");
+	smtpd_count(s, SMTPD_M_REFUSED_RATE);
 	return 1;
 }
 

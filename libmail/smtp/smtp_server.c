@@ -46,11 +46,16 @@ void smtpd_reply(struct session *s, const char *fmt, ...)
 		s->errors++;
 }
 
+void smtpd_count(struct session *s, enum smtpd_metric m)
+{
+	tally_add(s->srv->metrics, m, 1);
+}
+
 int smtpd_flush(struct session *s)
 {
 	struct mail_err e;
 	if (io_flush(&s->io, &e) < 0) {
-		log_info(NULL, "client=%s event=write-failed error=\"%s\"", s->peer.text, e.msg);
+		log_info(NULL, "client=%s event=write-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 		s->quit = 1;
 		return -1;
 	}
@@ -224,10 +229,12 @@ static int cmd_starttls(struct session *s, const char *arg, size_t n)
 		log_warn(NULL, "client=%s event=starttls-injection bytes=%zu discarded", s->peer.text,
 			 io_pending(&s->io));
 	if (tls_accept(&s->io, s->srv->tls, &e) < 0) {
-		log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->peer.text, e.msg);
+		log_info(NULL, "client=%s event=tls-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
+		smtpd_count(s, SMTPD_M_TLS_FAILED);
 		s->quit = 1;
 		return 0;
 	}
+	smtpd_count(s, SMTPD_M_TLS_OK);
 	smtpd_reset_tx(s);
 	s->state = ST_GREET;
 	s->helo[0] = '\0';
@@ -253,10 +260,11 @@ static int spool_room(struct session *s, long long announced)
 		return 1;
 	if (e.smtp != 452) {
 		/* statvfs failed: the spool itself will say at DATA */
-		log_warn(NULL, "client=%s event=spool-space-unknown error=\"%s\"", s->peer.text, e.msg);
+		log_warn(NULL, "client=%s event=spool-space-unknown error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 		return 1;
 	}
-	log_warn(NULL, "client=%s event=spool-full error=\"%s\"", s->peer.text, e.msg);
+	log_warn(NULL, "client=%s event=spool-full error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
+	smtpd_count(s, SMTPD_M_REFUSED_STORAGE);
 	smtpd_reply(s, "452 4.3.1 Insufficient system storage");
 	return 0;
 }
@@ -268,10 +276,12 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 	struct smtp_mail_params mp;
 	char addr[ADDR_TEXT_MAX + 1];
 	if (s->lo.role == SMTP_ROLE_SUBMISSION && !tls_active(&s->io)) {
+		smtpd_count(s, SMTPD_M_REFUSED_AUTH_REQUIRED);
 		smtpd_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
 		return 0;
 	}
 	if (s->lo.role == SMTP_ROLE_SUBMISSION && !s->user[0]) {
+		smtpd_count(s, SMTPD_M_REFUSED_AUTH_REQUIRED);
 		smtpd_reply(s, "530 5.7.0 Authentication required");
 		return 0;
 	}
@@ -281,6 +291,7 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 	}
 	long long max = config_num(s->cfg, CFG_MAX_MESSAGE_SIZE);
 	if (max && mp.size > max) {
+		smtpd_count(s, SMTPD_M_REFUSED_SIZE);
 		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed limit of %lld octets", max);
 		return 0;
 	}
@@ -292,6 +303,7 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 		return 0;
 	addr_format(&m, addr, sizeof addr);
 	if (s->user[0] && s->srv->owns && s->srv->owns(s->srv->ctx, s->user, addr) != 1) {
+		smtpd_count(s, SMTPD_M_REFUSED_SENDER);
 		if (m.flags & MBOX_NULL)
 			smtpd_reply(s, "553 5.7.1 The null sender <> is not allowed for user %s", s->user);
 		else
@@ -374,6 +386,7 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 	addr_format(&m, addr, sizeof addr);
 	if (is_local_domain(s, &m)) {
 		if (routing_local_part(&m)) {
+			smtpd_count(s, SMTPD_M_REFUSED_RECIPIENT);
 			smtpd_reply(s, "550 5.7.1 <%s>: address form not accepted (%%, ! or @ in the local part)", addr);
 			return 0;
 		}
@@ -383,11 +396,13 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 			return 0;
 		}
 		if (!known) {
+			smtpd_count(s, SMTPD_M_REFUSED_RECIPIENT);
 			smtpd_reply(s, "550 5.1.1 <%s>: no such user here", addr);
 			return 0;
 		}
 	} else if (!s->relay_ok && !s->user[0]) {
-		log_info(NULL, "client=%s event=relay-denied rcpt=<%s>", s->peer.text, addr);
+		log_info(NULL, "client=%s event=relay-denied rcpt=<%s>", s->peer.text, LOG_TOKEN(addr));
+		smtpd_count(s, SMTPD_M_REFUSED_RELAY);
 		smtpd_reply(s, "554 5.7.1 <%s>: Relay access denied", addr);
 		return 0;
 	}
@@ -500,7 +515,8 @@ static void dispatch(struct session *s, int got)
 		size_t pending = io_pending(&s->io);
 		io_peek(&s->io, &p, &e); /* what is buffered: no wait */
 		log_warn(NULL, "client=%s event=protocol-sync-error after=%s pending=%zu input=\"%s\"", s->peer.text,
-			 c ? c->verb : "unknown", pending, log_value(sample, sizeof sample, p, pending < 40 ? pending : 40));
+			 c ? c->verb : "unknown", pending, log_quoted(sample, sizeof sample, p, pending < 40 ? pending : 40));
+		smtpd_count(s, SMTPD_M_REFUSED_PROTOCOL);
 		smtpd_reply(s, "554 5.5.0 Error: SMTP protocol synchronization");
 		s->quit = 1;
 		return;
@@ -583,7 +599,7 @@ static void set_client(struct session *s, const struct peer *client)
 		return;
 	int r = net_list_match_addr(config_str(s->cfg, CFG_RELAY_NETWORKS), client->family, client->addr, &e);
 	if (r < 0)
-		log_err(NULL, "client=%s %s", client->text, e.msg);
+		log_err(NULL, "client=%s event=relay-networks-failed error=\"%s\"", client->text, LOG_QUOTED(e.msg));
 	s->relay_ok = r == 1;
 	if (config_num(s->cfg, CFG_SMTPD_REVERSE_DNS))
 		reverse_name(client, s->client_name, sizeof s->client_name);
@@ -644,22 +660,28 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 	if (!s)
 		return 1;
 	session_init(s, srv, lo, rfd, wfd, client);
+	smtpd_count(s, SMTPD_M_SESSIONS);
 	const char *host = config_str(s->cfg, CFG_HOSTNAME);
 	long long max_errors = config_num(s->cfg, CFG_SMTPD_MAX_ERRORS);
-	log_info(NULL, "client=%s event=connect tls=%s role=%s%s", s->peer.text, lo->implicit_tls ? "implicit" : "no",
-		 lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta", srv->stress ? " stress=yes" : "");
 	/* Only a listener marked proxy trusts the header: the client it names
-	 * replaces the balancer for relay checks and logs. */
+	 * replaces the balancer for relay checks and logs, the connect line
+	 * included (so it comes after the header; the balancer is proxy=). */
 	const struct preamble pre = { lo->proxy, lo->implicit_tls, srv->tls };
-	struct peer real = s->peer;
+	struct peer real = s->peer, balancer = s->peer;
 	int r = preamble_run(&s->io, &pre, &real, &e);
-	if (!peer_equal(&real, &s->peer))
+	int proxied = !peer_equal(&real, &s->peer);
+	if (proxied)
 		set_client(s, &real);
+	log_info(NULL, "client=%s event=connect tls=%s role=%s%s%s%s", s->peer.text,
+		 lo->implicit_tls ? "implicit" : "no", lo->role == SMTP_ROLE_SUBMISSION ? "submission" : "mta",
+		 srv->stress ? " stress=yes" : "", proxied ? " proxy=" : "", proxied ? balancer.text : "");
 	if (r != PREAMBLE_OK) {
 		log_info(NULL, "client=%s event=%s error=\"%s\"", s->peer.text,
-			 r == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", e.msg);
+			 r == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", LOG_QUOTED(e.msg));
 		s->quit = 1;
 	}
+	if (lo->implicit_tls && r != PREAMBLE_PROXY_FAILED)
+		smtpd_count(s, r == PREAMBLE_OK ? SMTPD_M_TLS_OK : SMTPD_M_TLS_FAILED);
 	if (!s->quit)
 		smtpd_rate_connection(s);
 	if (!s->quit)
@@ -679,7 +701,7 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		if (got == IO_ERR) {
 			if (e.sys == ETIMEDOUT || e.smtp == 421)
 				smtpd_reply(s, "421 4.4.2 %s Error: timeout exceeded", host);
-			log_info(NULL, "client=%s event=read-failed error=\"%s\"", s->peer.text, e.msg);
+			log_info(NULL, "client=%s event=read-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 			s->quit = 1;
 			break;
 		}
@@ -687,6 +709,7 @@ int smtp_session(const struct smtp_server *srv, const struct smtp_listen_opts *l
 		if (!s->quit && max_errors > 0 && s->errors >= max_errors) {
 			smtpd_reply(s, "421 4.7.0 %s Error: too many errors", host);
 			log_info(NULL, "client=%s event=too-many-errors errors=%d", s->peer.text, s->errors);
+			smtpd_count(s, SMTPD_M_REFUSED_PROTOCOL);
 			s->quit = 1;
 		}
 		error_delay(s);

@@ -23,6 +23,7 @@
 
 #include "base/config.h"
 #include "store/spool.h"
+#include "base/tally.h"
 #include "net/anvil.h"
 #include "net/peer.h"
 #include "net/tls.h"
@@ -71,6 +72,8 @@ struct smtp_server {
 	struct anvil *anvil;     /* counters shared by all sessions (failed
 	                          * logins, rates); NULL: no limit across
 	                          * sessions (inetd mode) */
+	struct tally *metrics;   /* counters of smtp_metrics.h shared by all
+	                          * sessions; NULL: not counted (inetd mode) */
 	int stress;              /* the server is near its session cap: the
 	                          * timeouts shrink to stress_timeout */
 };

@@ -96,10 +96,12 @@ static int check(struct session *s, const char *user, const char *pass, int allo
 	if (ok) {
 		str_copy(s->user, sizeof s->user, user, strlen(user));
 		log_info(NULL, "client=%s event=auth user=%s result=ok", s->peer.text, shown);
+		smtpd_count(s, SMTPD_M_AUTH_OK);
 		smtpd_reply(s, "235 2.7.0 Authentication successful");
 		return 0;
 	}
 	s->auth_failures++;
+	smtpd_count(s, SMTPD_M_AUTH_FAILED);
 	long from_address = address_failures(s, 1);
 	log_info(NULL, "client=%s event=auth user=%s result=failed failures=%d address-failures=%ld", s->peer.text,
 		 shown, s->auth_failures, from_address);
@@ -203,6 +205,7 @@ int smtpd_cmd_auth(struct session *s, const char *arg, size_t n)
 	if (limit > 0 && failed >= limit) {
 		log_info(NULL, "client=%s event=auth-refused reason=auth_failure_limit address-failures=%ld", s->peer.text,
 			 failed);
+		smtpd_count(s, SMTPD_M_AUTH_LOCKED);
 		smtpd_reply(s, "454 4.7.0 Too many failed logins from your address, try again later");
 		return 0;
 	}

@@ -11,6 +11,7 @@
 #include "base/io.h"
 #include "msg/smtp_cmd.h"
 #include "net/peer.h"
+#include "smtp/smtp_metrics.h"
 #include "smtp/smtp_server.h"
 
 /* Session states, as bits so that a command lists where it is allowed. */
@@ -66,6 +67,9 @@ int smtpd_getline(struct session *s, size_t max, struct mail_err *e);
 void smtpd_reset_tx(struct session *s);
 
 int smtpd_cmd_auth(struct session *s, const char *arg, size_t n);
+
+/* Count one event of smtp_metrics.h (nothing when no one counts). */
+void smtpd_count(struct session *s, enum smtpd_metric m);
 
 /* Rate limits (smtp_rate.c): 0 within the limit; -1 past it, with the
  * reply queued (and, for a connection, the session ending). */

@@ -57,12 +57,20 @@ static void received_header(struct session *s)
 	buf_addf(b, ";\n\t%s\n", date);
 }
 
+/* The data decoder's refusal (smtp_data_error): too big, or something
+ * in it. */
+static void count_refused_data(struct session *s, const char *reply)
+{
+	smtpd_count(s, !strncmp(reply, "552 5.3.4", 9) ? SMTPD_M_REFUSED_SIZE : SMTPD_M_REFUSED_CONTENT);
+}
+
 /* Open the spool entry; on failure the reply is queued and -1 returned. */
 static int begin_message(struct session *s)
 {
 	struct mail_err e;
 	if (spool_begin(s->srv->spool, &s->tx, &e) < 0) {
-		log_err(NULL, "client=%s event=spool-failed error=\"%s\"", s->peer.text, e.msg);
+		log_err(NULL, "client=%s event=spool-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
+		smtpd_count(s, SMTPD_M_REFUSED_STORAGE);
 		smtpd_reply(s, "%d %s Cannot accept the message now, try again later",
 			   e.smtp >= 400 && e.smtp < 500 ? e.smtp : 451, e.smtp == 452 ? "4.3.1" : "4.3.0");
 		return -1;
@@ -107,10 +115,12 @@ static void finish_message(struct session *s, const struct smtp_data *d)
 	spill(s, d, 1);
 	const char *bad = smtp_data_error(d);
 	if (bad) {
-		log_info(NULL, "client=%s event=message-refused reason=\"%s\"", s->peer.text, bad);
+		log_info(NULL, "client=%s event=message-refused reason=\"%s\"", s->peer.text, LOG_QUOTED(bad));
+		count_refused_data(s, bad);
 		smtpd_reply(s, "%s", bad);
 	} else if (s->tx_failed || !s->tx_open) {
-		log_err(NULL, "client=%s event=spool-failed error=\"%s\"", s->peer.text, s->tx_err.msg);
+		log_err(NULL, "client=%s event=spool-failed error=\"%s\"", s->peer.text, LOG_QUOTED(s->tx_err.msg));
+		smtpd_count(s, SMTPD_M_REFUSED_STORAGE);
 		int code = s->tx_err.smtp == 452 ? 452 : 451;
 		smtpd_reply(s, "%d %s Cannot accept the message now, try again later", code,
 			   code == 452 ? "4.3.1" : "4.3.0");
@@ -118,11 +128,12 @@ static void finish_message(struct session *s, const struct smtp_data *d)
 		/* An authenticated submission leaves signed or not at all. */
 		spool_abort(&s->tx);
 		s->tx_open = 0;
-		log_err(NULL, "client=%s event=dkim-failed error=\"%s\"", s->peer.text, e.msg);
+		log_err(NULL, "client=%s event=dkim-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 		smtpd_reply(s, "451 4.3.0 Cannot sign the message now, try again later");
 	} else if (spool_commit(&s->tx, &s->env, &e) < 0) {
 		s->tx_open = 0;
-		log_err(NULL, "client=%s event=commit-failed error=\"%s\"", s->peer.text, e.msg);
+		log_err(NULL, "client=%s event=commit-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
+		smtpd_count(s, SMTPD_M_REFUSED_STORAGE);
 		int code = e.smtp == 452 ? 452 : 451;
 		smtpd_reply(s, "%d %s Cannot accept the message now, try again later", code,
 			   code == 452 ? "4.3.1" : "4.3.0");
@@ -130,8 +141,10 @@ static void finish_message(struct session *s, const struct smtp_data *d)
 		/* Committed and fsynced: now, and only now, the promise. */
 		s->tx_open = 0;
 		log_info(s->env.id, "client=%s event=queued from=<%s> nrcpt=%zu size=%lld", s->peer.text,
-			 s->env.sender, s->env.nrcpt, s->env.size);
+			 LOG_TOKEN(s->env.sender), s->env.nrcpt, s->env.size);
 		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->env.id);
+		smtpd_count(s, SMTPD_M_MESSAGES);
+		tally_add(s->srv->metrics, SMTPD_M_BYTES, (unsigned long long)s->env.size);
 		struct smtp_queued *q = s->srv->queued;
 		if (q && q->n < SMTP_QUEUED_MAX)
 			str_copy(q->id[q->n++], QID_MAX, s->env.id, strlen(s->env.id));
@@ -151,7 +164,7 @@ static void set_data_timeout(struct session *s, int on)
 
 static void lost_client(struct session *s, const struct mail_err *e, int r)
 {
-	log_info(NULL, "client=%s event=lost-during-data error=\"%s\"", s->peer.text, r == 0 ? "EOF" : e->msg);
+	log_info(NULL, "client=%s event=lost-during-data error=\"%s\"", s->peer.text, LOG_QUOTED(r == 0 ? "EOF" : e->msg));
 	if (r < 0 && e->smtp == 421)
 		smtpd_reply(s, "421 4.4.2 %s Error: timeout exceeded", config_str(s->cfg, CFG_HOSTNAME));
 	smtpd_reset_tx(s);
@@ -291,10 +304,13 @@ int smtpd_cmd_bdat(struct session *s, const char *arg, size_t n)
 	const char *bad = smtp_data_error(s->dec);
 	if (bad || s->tx_failed) {
 		spill(s, s->dec, 1);
-		if (bad)
+		if (bad) {
+			count_refused_data(s, bad);
 			smtpd_reply(s, "%s", bad);
-		else
+		} else {
+			smtpd_count(s, SMTPD_M_REFUSED_STORAGE);
 			smtpd_reply(s, "451 4.3.0 Cannot accept the message now, try again later");
+		}
 		free(s->dec);
 		s->dec = NULL;
 		s->bdat_failed = 1;

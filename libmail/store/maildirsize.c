@@ -169,7 +169,7 @@ long long maildirsize_usage(const struct maildir *m, long long quota, struct mai
 	if (used >= 0)
 		return used;
 	if (why)
-		log_warn(NULL, "maildir=%s/%s error=\"%s\" action=scan", m->path, NAME, why);
+		log_warn(NULL, "maildir=%s/%s error=\"%s\" action=scan", m->path, NAME, LOG_QUOTED(why));
 	long long count;
 	used = maildir_usage(m, &count, e);
 	if (used < 0)

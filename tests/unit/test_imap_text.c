@@ -77,7 +77,7 @@ static const char *str(int kind, const char *s, size_t n, int utf8)
 UNIT_TEST(imap_strings)
 {
 	CHECK_STR(str(0, "hello", 5, 0), "\"hello\"");
-	CHECK_STR(str(0, "a\"b\\c", 5, 0), "\"a\\\"b\\\\c\"");
+	CHECK_STR(str(0, "a\"b\\c", 5, 0), "{5}\r\na\"b\\c");
 	CHECK_STR(str(0, "a\r\nb", 4, 0), "{4}\r\na\r\nb");
 	CHECK_STR(str(0, "caf\xc3\xa9", 5, 0), "{5}\r\ncaf\xc3\xa9");
 	CHECK_STR(str(0, "caf\xc3\xa9", 5, 1), "\"caf\xc3\xa9\"");

@@ -1,0 +1,331 @@
+#!/usr/bin/env bats
+# imapd: IMAP4rev1 on the users' Maildirs, against raw sessions, Python's
+# imaplib (STARTTLS and implicit TLS), curl and Dovecot's imaptest.
+
+load helpers
+load deliver_helpers
+load servers_helpers
+load pop3_helpers
+
+IMAP_PY="$ROOT/tests/imap_util.py"
+imp() { /usr/bin/python3 "$IMAP_PY" "$@"; }
+
+suite_setup() {
+	make_pop_users
+	export CERT="$T/cert.pem"
+}
+
+# One inetd-mode session with the given command lines (CRLF added).
+inetd() {
+	local IFS=$'\n'
+	set -o pipefail
+	printf '%s\r\n' "$@" | "$PB" imapd 2>"$T/inetd.log" | tr -d '\r'
+}
+
+has_line() { printf '%s\n' "${lines[@]}" | grep -qxF -- "$1" || { printf '%s\n' "${lines[@]}"; echo "no line: $1"; false; }; }
+
+# Start imapd standalone on 127.0.0.1:$PORT (and implicit TLS on $SPORT
+# when a certificate is configured) with extra options.
+start_imapd() {
+	PORT=$(free_port)
+	serve "$PORT" "$T/imapd.log" "$PB" imapd -l "127.0.0.1:$PORT" "$@"
+	IMAPD_PID=$BG_PID
+}
+start_imapd_tls() {
+	SPORT=$(free_port)
+	start_imapd -s "127.0.0.1:$SPORT" "$@"
+	wait_port "$SPORT"
+}
+
+@test "inetd mode: greeting, CAPABILITY, LOGIN, NAMESPACE, ID, ENABLE, NOOP, LOGOUT" {
+	conf imap_plaintext_auth yes
+	run inetd "a CAPABILITY" "b NOOP" "c ID (\"name\" \"test\")" "d LOGIN ann secret" "e NAMESPACE" \
+		"f ENABLE UTF8=ACCEPT" "g CAPABILITY" "h LOGOUT"
+	status_is 0
+	[ "${lines[0]}" = "* OK [CAPABILITY IMAP4rev1 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN] postbox IMAP server ready" ]
+	has_line "* CAPABILITY IMAP4rev1 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN"
+	has_line "a OK CAPABILITY completed"
+	has_line "b OK NOOP completed"
+	has_line '* ID ("name" "postbox")'
+	printf '%s\n' "${lines[@]}" | grep -q '^d OK \[CAPABILITY IMAP4rev1 .*IDLE.*\] Logged in$'
+	has_line '* NAMESPACE (("" ".")) NIL NIL'
+	has_line "* ENABLED UTF8=ACCEPT"
+	printf '%s\n' "${lines[@]}" | grep -q '^\* CAPABILITY IMAP4rev1 .*UIDPLUS MOVE'
+	has_line "* BYE logging out"
+	[ "${lines[-1]}" = "h OK LOGOUT completed" ]
+	grep -q 'imap login user=ann@test.example' "$T/inetd.log"
+}
+
+@test "before TLS: LOGINDISABLED, and LOGIN and AUTHENTICATE refused unless imap_plaintext_auth" {
+	server_cert localhost
+	run inetd "a CAPABILITY" "b LOGIN ann secret" "c AUTHENTICATE PLAIN AGFubkB0ZXN0LmV4YW1wbGUAc2VjcmV0" "d SELECT INBOX" "e LOGOUT"
+	status_is 0
+	has_line "* CAPABILITY IMAP4rev1 SASL-IR LITERAL- ID ENABLE STARTTLS LOGINDISABLED"
+	has_line "b NO [PRIVACYREQUIRED] authentication is not allowed without TLS (use STARTTLS)"
+	has_line "c NO [PRIVACYREQUIRED] authentication is not allowed without TLS (use STARTTLS)"
+	has_line "d BAD SELECT is not allowed before login"
+	! grep -q 'imap login user' "$T/inetd.log" || false
+}
+
+@test "AUTHENTICATE PLAIN with SASL-IR, with a continuation, and cancelled" {
+	conf imap_plaintext_auth yes
+	ir=$(printf '\0ann@test.example\0secret' | base64 -w0)
+	run inetd "a AUTHENTICATE PLAIN $ir" "b LOGOUT"
+	printf '%s\n' "${lines[@]}" | grep -q '^a OK \[CAPABILITY .*\] Logged in$'
+	run inetd "a AUTHENTICATE PLAIN" "$ir" "b LOGOUT"
+	has_line "+ "
+	printf '%s\n' "${lines[@]}" | grep -q '^a OK \[CAPABILITY .*\] Logged in$'
+	run inetd "a AUTHENTICATE PLAIN" "*" "b AUTHENTICATE CRAM-MD5" "c LOGOUT"
+	has_line "a BAD AUTHENTICATE cancelled"
+	has_line "b NO unsupported mechanism"
+	has_line "c OK LOGOUT completed"
+}
+
+@test "bad logins: the same answer for an unknown user and a wrong password; the third ends the session" {
+	conf imap_plaintext_auth yes
+	run inetd "a LOGIN ann wrong" "b LOGIN nobody@test.example secret" "c LOGIN ann wrong2" "d NOOP"
+	[ "$status" -eq 76 ]
+	has_line "a NO [AUTHENTICATIONFAILED] Authentication failed"
+	has_line "b NO [AUTHENTICATIONFAILED] Authentication failed"
+	has_line "c NO [AUTHENTICATIONFAILED] Authentication failed"
+	has_line "* BYE too many failed logins, goodbye"
+	! has_line "d OK NOOP completed" 2>/dev/null || false
+	[ "$(grep -c 'imap login failed' "$T/inetd.log")" -eq 3 ]
+}
+
+@test "hostile input before login: literals are bounded before a byte is read, junk ends the session" {
+	conf imap_plaintext_auth yes
+	# A synchronizing literal over the pre-login limit: NO, and no "+".
+	run inetd "a LOGIN {100000}" "b NOOP"
+	has_line "a NO [TOOBIG] literal of 100000 octets refused"
+	! has_line "+ Ready for literal data" 2>/dev/null || false
+	has_line "b OK NOOP completed"
+	# A small one is accepted with "+".
+	run inetd "a LOGIN {3}" "ann secret" "b LOGOUT"
+	has_line "+ Ready for literal data"
+	# {N+} past LITERAL-'s 4096 octets: refused by the reader, its octets
+	# never run as commands.
+	run inetd "a LOGIN {5000+}" "c LOGOUT"
+	printf '%s\n' "${lines[@]}" | grep -q '^a BAD \[TOOBIG\]'
+	# Too many errors end the session.
+	run inetd x x x x x x x x x x x x x x x x x x x x x x
+	has_line "* BYE too many errors, goodbye"
+	[ "$status" -eq 76 ]
+}
+
+@test "slow bytes: a command trickled byte by byte ends at its deadline, not at the next byte" {
+	conf imap_plaintext_auth yes
+	conf imap_timeout 2s
+	start=$(date +%s)
+	run bash -c 'for c in a " " N O O P " " x x x x x x x x x x; do printf %s "$c"; sleep 0.5; done | "$1" imapd' _ "$PB"
+	end=$(date +%s)
+	printf '%s\n' "${lines[@]}" | grep -q '^\* BYE autologout: the command took too long'
+	[ $((end - start)) -le 8 ]
+}
+
+@test "imaplib over STARTTLS and implicit TLS, standalone; the login process runs as imap_login_user" {
+	server_cert localhost
+	start_imapd_tls
+	run imp login "$PORT" starttls
+	status_is 0
+	[[ "$output" == *"caps-before IMAP4REV1 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN"* ]]
+	[[ "$output" == *logged-in* ]]
+	run imp login "$SPORT" ssl
+	status_is 0
+	[[ "$output" == *logged-in* ]]
+	run imp badlogin "$SPORT" ssl
+	[[ "$output" == *"refused"*"AUTHENTICATIONFAILED"* ]]
+	# A connected client that has not logged in is served by a process of
+	# nobody's, never root's.
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	read -r -t 5 greeting <&5
+	[[ "$greeting" == "* OK "* ]]
+	uids=$(for p in $(pgrep -P "$IMAPD_PID"); do pgrep -P "$p"; done | xargs -r -n1 ps -o uid= -p | tr -d ' ')
+	exec 5>&-
+	[ "$uids" = "$(id -u nobody)" ]
+	grep -q 'imap login user=ann@test.example client=127.0.0.1 tls=TLSv1.3' "$T/imapd.log"
+}
+
+@test "IDLE (imaplib over implicit TLS) sees a deliver run within a second" {
+	server_cert localhost
+	fill 2
+	start_imapd_tls
+	run imp idle "$SPORT" ssl "$PB" deliver -f s@x.example "$MD/" </dev/null
+	status_is 0
+	[[ "$output" == *"idle-got * 3 EXISTS after "* ]]
+	secs=$(sed -nE 's/.*idle-got .* after ([0-9.]+) s.*/\1/p' <<<"$output")
+	awk -v s="$secs" 'BEGIN { exit !(s < 1.5) }'
+	[[ "$output" == *"idle-end "*" OK IDLE terminated"* ]]
+}
+
+@test "two sessions on one mailbox: flags, new mail and expunges of one reach the other" {
+	conf imap_plaintext_auth yes
+	fill 3
+	start_imapd
+	run imp two "$PORT" plain "$PB" deliver -f s@x.example "$MD/"
+	status_is 0
+	[[ "$output" == *"a-select 3"* ]]
+	[[ "$output" == *"b-expunge [b'1']"* ]]
+	# A hears of B's expunge, B's flag and the delivery at its NOOP.
+	[[ "$output" == *"a-noop EXPUNGE [b'1']"* ]]
+	[[ "$output" == *"a-noop FETCH [b'1 (UID 2 FLAGS (\\\\Flagged \\\\Recent))']"* ]]
+	[[ "$output" == *"a-noop EXISTS [b'3', b'3']"* ]]   # at SELECT, and after the delivery
+}
+
+@test "imaplib over STARTTLS: read every message byte for byte; folders, APPEND, COPY, MOVE, SEARCH, EXPUNGE" {
+	server_cert localhost
+	fill 3
+	start_imapd_tls
+	mkdir "$T/got"
+	OUT="$T/got" run imp read "$PORT" starttls
+	status_is 0
+	[[ "$output" == *"exists 3"* ]]
+	[[ "$output" == *"msg 1 UID 1 FLAGS (\\Recent) RFC822.SIZE 65 65"* ]]   # size with CRLF = bytes sent
+	# BODY.PEEK[] is the file with CRLF line ends: the same bytes
+	for f in "$MD"/cur/*; do
+		n=$(grep -m1 '^Subject: m' "$f" | tr -dc 0-9)
+		cmp "$f" "$T/got/$n"
+	done
+	[[ "$output" == *".leading dot"* ]]
+	run imp work "$SPORT" ssl
+	status_is 0
+	[[ "$output" == *"'(\\\\HasNoChildren) \".\" Work'"* ]]
+	[[ "$output" == *"append OK [APPENDUID "*" 1] APPEND completed"* ]]
+	[[ "$output" == *"search-all 1 2 3"* ]]
+	[[ "$output" == *"search-subject 2"* ]]
+	[[ "$output" == *"copy [COPYUID "*" 2 2] COPY completed"* ]]
+	[[ "$output" == *"move OK"* ]]
+	[[ "$output" == *"work-all 1 2 3"* ]]
+	[[ "$output" == *"work-flagged 1"* ]]
+	# On disk: Work has the appended, copied and moved messages, flags in
+	# their names; INBOX lost the moved one and the expunged one.
+	[ "$(ls "$MD/.Work/cur" "$MD/.Work/new" | grep -c ',')" -ge 3 ]
+	ls "$MD/.Work/cur" | grep -q ':2,F$'
+	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 1 ]
+}
+
+@test "curl's IMAP client: list, fetch by UID and search over STARTTLS and imaps" {
+	server_cert localhost
+	fill 2
+	start_imapd_tls
+	run curl -s --ssl-reqd --cacert "$CERT" -u ann@test.example:secret "imap://localhost:$PORT/"
+	status_is 0
+	[[ "$output" == *'LIST (\HasNoChildren) "." INBOX'* ]]
+	run curl -s --cacert "$CERT" -u ann@test.example:secret "imaps://localhost:$SPORT/INBOX;UID=2"
+	status_is 0
+	[[ "$output" == *"Subject: m2"* ]]
+	[[ "$output" == *"body 2"* ]]
+	run curl -s --cacert "$CERT" -u ann@test.example:secret "imaps://localhost:$SPORT/INBOX?SUBJECT%20m1"
+	status_is 0
+	[[ "$output" == *"SEARCH 1"* ]]
+}
+
+@test "mbsync (isync) syncs a mailbox both ways over implicit TLS and STARTTLS" {
+	command -v mbsync >/dev/null || skip "mbsync not installed (scripts/deps installs isync)"
+	server_cert localhost
+	fill 3
+	start_imapd_tls
+	mkdir -p "$T/local"
+	for how in "IMAPS $SPORT" "STARTTLS $PORT"; do
+		set -- $how
+		cat > "$T/mbsyncrc" <<RC
+IMAPAccount pb
+Host localhost
+Port $2
+User ann@test.example
+Pass secret
+SSLType $1
+CertificateFile $CERT
+
+IMAPStore remote
+Account pb
+
+MaildirStore local
+Inbox $T/local/INBOX
+SubFolders Maildir++
+
+Channel box
+Far :remote:
+Near :local:
+Patterns *
+Create Both
+SyncState *
+RC
+		run timeout 60 mbsync -c "$T/mbsyncrc" -a
+		status_is 0
+	done
+	# Down: the three messages; up: one written locally, and a flag.
+	[ "$(ls "$T/local/INBOX/cur" "$T/local/INBOX/new" | grep -c ',')" -eq 3 ]
+	printf 'Subject: from mbsync\n\nup\n' > "$T/local/INBOX/new/1700000000.up.local"
+	f=$(ls "$T/local/INBOX/cur"/* "$T/local/INBOX/new"/* 2>/dev/null | grep -v up.local | head -1)
+	case "$f" in *:2,*) mv "$f" "${f}F" ;; *) mv "$f" "$T/local/INBOX/cur/$(basename "$f"):2,F" ;; esac
+	run timeout 60 mbsync -c "$T/mbsyncrc" -a
+	status_is 0
+	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 4 ]
+	grep -l 'Subject: from mbsync' "$MD"/cur/* "$MD"/new/* 2>/dev/null | grep -q .
+	ls "$MD/cur" | grep -q ':2,F'
+}
+
+@test "pop3d and imapd on one Maildir: the same sizes; a message deleted over POP3 is an EXPUNGE over IMAP" {
+	conf imap_plaintext_auth yes
+	conf pop3_plaintext_auth yes
+	fill 2
+	start_imapd
+	IPORT=$PORT
+	start_pop3d
+	run imp watch "$IPORT" plain /usr/bin/python3 "$POP_PY" raw "$PORT" "USER ann@test.example" "PASS secret" \
+		LIST "DELE 1" QUIT
+	status_is 0
+	[[ "$output" == *"size 1 (UID 1 RFC822.SIZE 65)"* ]]
+	[[ "$output" == *"size 2 (UID 2 RFC822.SIZE 65)"* ]]
+	[[ "$output" == *"| 1 65 | 2 65 |"* ]]
+	[[ "$output" == *"noop EXPUNGE [b'1']"* ]]
+}
+
+@test "failed logins are counted per client address across sessions (anvil): past auth_failure_limit, refused unchecked" {
+	conf imap_plaintext_auth yes
+	conf auth_failure_limit 2
+	start_imapd
+	for i in 1 2; do
+		run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann wrong$i" "b LOGOUT"
+		[[ "$output" == *"a NO [AUTHENTICATIONFAILED] Authentication failed"* ]]
+	done
+	# The right password no longer helps from this address.
+	run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann secret" "b LOGOUT"
+	[[ "$output" == *"a NO [UNAVAILABLE] too many failed logins from your address, try again later"* ]]
+	grep -q 'imap login refused client=127.0.0.1 reason=auth_failure_limit address-failures=2' "$T/imapd.log"
+}
+
+@test "-P: the client a PROXY header names is the one logged and counted" {
+	conf imap_plaintext_auth yes
+	start_imapd -P
+	run /usr/bin/python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 143\r\na LOGIN ann secret\r\nb LOGOUT\r\n")
+f = s.makefile("rb")
+for l in f:
+    print(l.decode().rstrip())' "$PORT"
+	[[ "$output" == *"a OK [CAPABILITY"* ]]
+	grep -q 'imap login user=ann@test.example client=192.0.2.7' "$T/imapd.log"
+	# without the header: no greeting, nothing parsed as IMAP
+	run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann secret"
+	[[ "$output" != *"a OK"* ]]
+}
+
+@test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {
+	conf imap_plaintext_auth yes
+	fill 1
+	run inetd "a LOGIN ann secret" "b CREATE ../escape" "c CREATE a/b" "d CREATE &Jjo" "e SELECT ~root" \
+		"f CREATE .hidden" "g CREATE x..y" "h SELECT INBOX" "i FETCH 0:x FLAGS" "j SEARCH CHARSET KOI8-R SUBJECT x" \
+		"k UID FROB 1" "l FETCH 1 (FLAGS" "m CREATE &ZeVnLIqe-" "n LOGOUT"
+	for t in b c d e f g; do has_line "$t NO [CANNOT] invalid mailbox name"; done
+	has_line "i BAD invalid sequence set"
+	has_line "j NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset"
+	has_line "k BAD unknown UID command"
+	printf '%s\n' "${lines[@]}" | grep -q '^l BAD '
+	has_line "m OK CREATE completed"     # valid modified UTF-7 (日本語)
+	[ -d "$MD/.&ZeVnLIqe-" ]
+	[ ! -e "$T/mail/ann/escape" ] && [ ! -e "$MD/../escape" ] && [ ! -e "$MD/.../escape" ]
+	[ "$(ls -a "$MD" | grep -c '^\.[^.]')" -eq 1 ]   # only the one valid folder was made
+}
