@@ -25,21 +25,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "local/delivery.h"
 #include "base/log.h"
+#include "msg/idna.h"
+#include "store/srs_config.h"
 #include "store/maildir.h"
 #include "store/spool.h"
 #include "applets.h"
 
 static const char usage_text[] =
-	"Usage: deliver [-f SENDER] [-d ADDRESS] [-F FOLDER] [-C FILE] [MAILBOX] < message\n"
+	"Usage: deliver [-f SENDER] [-d ADDRESS] [-F FOLDER] [-J] [-C FILE] [MAILBOX] < message\n"
 	"Deliver one message read on stdin.\n\n"
 	"  -d ADDRESS  the recipient: looked up in the users and aliases files, or,\n"
 	"              with MAILBOX, only named in Delivered-To\n"
 	"  -f SENDER   the envelope sender (\"<>\" for none); Return-Path\n"
 	"  -F FOLDER   deliver into the Maildir++ folder .FOLDER (made when missing)\n"
+	"  -J          junk (a DMARC quarantine): into the Maildir++ folder .Junk\n"
+	"              when the mailbox has one, else as usual\n"
 	"  -C FILE     configuration file\n"
 	"  MAILBOX     a path: Maildir when it ends in /, else mbox\n\n"
 	"Exit: 0 delivered everywhere; 64 usage; 65 bad data (NUL byte, too large,\n"
@@ -55,6 +60,7 @@ struct run {
 	char sender[ADDR_TEXT_MAX + 1];
 	const char *rcpt;
 	int worst;
+	struct srs srs;          /* srs_secret: forwards leave with an SRS sender */
 };
 
 /* Temporary beats permanent beats success. */
@@ -85,6 +91,29 @@ static void set_sender(struct run *r, const char *arg, const char *postmark)
 	}
 }
 
+/* The envelope sender of a forward (srs.h): rewritten so that the next
+ * hop's SPF check sees our domain, except the null sender and senders in
+ * our own domains, whose SPF is ours to publish. 0, or -1 (defer) when
+ * the rewriting cannot be done now. */
+static int forward_sender(struct run *r, char *out, size_t cap)
+{
+	const char *at = strrchr(r->sender, '@');
+	str_copy(out, cap, r->sender, strlen(r->sender));
+	if (!r->srs.nsecret || !at || idna_list_has(config_str(&r->cfg, CFG_LOCAL_DOMAINS), at + 1))
+		return 0;
+	struct mail_err e;
+	int rc = srs_forward(&r->srs, r->sender, time(NULL), out, cap, &e);
+	if (rc < 0) {
+		warn("%s: forwarding: %s", r->rcpt, e.msg);
+		return -1;
+	}
+	if (rc == 0) {
+		log_info(NULL, "event=srs-skipped sender=<%s> reason=\"%s\"", LOG_TOKEN(r->sender), LOG_QUOTED(e.msg));
+		str_copy(out, cap, r->sender, strlen(r->sender));
+	}
+	return 0;
+}
+
 /* Forwards from aliases go back to the queue as one new message. */
 static void forward(struct run *r, const struct dests *d, const struct buf *msg)
 {
@@ -99,7 +128,11 @@ static void forward(struct run *r, const struct dests *d, const struct buf *msg)
 		return;
 	err_clear(&e);
 	envelope_init(&env);
-	str_copy(env.sender, sizeof env.sender, r->sender, strlen(r->sender));
+	if (forward_sender(r, env.sender, sizeof env.sender) < 0) {
+		note(r, EX_TEMPFAIL);
+		envelope_free(&env);
+		return;
+	}
 	env.uid = (long long)getuid();
 	str_copy(env.client, sizeof env.client, "local", 5);
 	char hdr[ADDR_TEXT_MAX + 32];
@@ -116,7 +149,8 @@ static void forward(struct run *r, const struct dests *d, const struct buf *msg)
 			spool_abort(&tx);
 	}
 	if (rc == 0) {
-		log_info(env.id, "forwarded rcpt=%s nrcpt=%zu", LOG_TOKEN(r->rcpt), nfwd);
+		log_info(env.id, "forwarded rcpt=%s nrcpt=%zu sender=<%s>", LOG_TOKEN(r->rcpt), nfwd,
+			 LOG_TOKEN(env.sender));
 	} else {
 		warn("%s: forwarding: %s", r->rcpt, e.msg);
 		note(r, EX_TEMPFAIL);
@@ -131,7 +165,7 @@ static void load_tables(struct run *r, struct users *u, struct aliases *a)
 	struct mail_err e;
 	err_clear(&e);
 	if (users_load(u, config_str(&r->cfg, CFG_USERS), &e) < 0 ||
-	    aliases_load(a, config_str(&r->cfg, CFG_ALIASES), &e) < 0)
+	    aliases_load(a, config_str(&r->cfg, CFG_ALIASES), &e) < 0 || srs_config_load(&r->srs, &r->cfg, &e) < 0)
 		die(EX_TEMPFAIL, "%s", e.msg); /* fixable: keep the mail queued */
 }
 
@@ -142,12 +176,14 @@ int deliver_main(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	const char *config = NULL, *from = NULL, *folder = NULL;
 	int c;
-	while ((c = getopt(argc, argv, "C:d:f:F:")) != -1) {
+	int junk = 0;
+	while ((c = getopt(argc, argv, "C:d:f:F:J")) != -1) {
 		switch (c) {
 		case 'C': config = optarg; break;
 		case 'd': r.rcpt = optarg; break;
 		case 'f': from = optarg; break;
 		case 'F': folder = optarg; break;
+		case 'J': junk = 1; break;
 		default: die(EX_USAGE, "see deliver --help");
 		}
 	}
@@ -159,6 +195,7 @@ int deliver_main(int argc, char **argv)
 	cli_load_config(&r.cfg, config);
 	delivery_opts_init(&r.opt, &r.cfg);
 	r.opt.folder = folder;
+	r.opt.junk = junk;
 	if (folder && !maildir_folder_valid(folder))
 		die(EX_USAGE, "-F %s: not a folder name", folder);
 
@@ -193,6 +230,7 @@ int deliver_main(int argc, char **argv)
 	load_tables(&r, &users, &aliases);
 	struct resolver res;
 	resolver_init(&res, &r.cfg, &users, &aliases);
+	res.srs = r.srs.nsecret ? &r.srs : NULL;
 	if (resolve(&res, r.rcpt, &dests, &e) < 0)
 		die(e.ex, "%s", e.msg);
 	for (size_t i = 0; i < dests.n; i++) {
@@ -213,6 +251,7 @@ int deliver_main(int argc, char **argv)
 	dests_free(&dests);
 	users_free(&users);
 	aliases_free(&aliases);
+	srs_free(&r.srs);
 	buf_free(&msg);
 	config_free(&r.cfg);
 	return r.worst;

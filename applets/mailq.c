@@ -224,11 +224,15 @@ static int act(struct spool *spool, const struct config *cfg, struct args *a)
 	char **ids;
 	size_t n, count = 0;
 	int rv = 0, given = a->nids || a->ids_from_stdin;
+	/* --expire writes bounces: signed like the queue runner's. */
+	static struct dkim_keyring keys;
+	if (a->action == ACT_EXPIRE)
+		cli_load_dkim_keys(&keys, cfg);
 	target_ids(spool, a, &ids, &n);
 	for (size_t i = 0; i < n; i++) {
 		struct mail_err e;
 		err_clear(&e);
-		int r = queue_apply(spool, ids[i], ops[a->action], &a->sel, config_str(cfg, CFG_HOSTNAME), &e);
+		int r = queue_apply(spool, ids[i], ops[a->action], &a->sel, config_str(cfg, CFG_HOSTNAME), &keys, &e);
 		if (r > 0) {
 			count++;
 			continue;

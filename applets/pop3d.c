@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "net/anvil.h"
 #include "net/inetd.h"
 #include "net/tls_policy.h"
 #include "login/login_split.h"
@@ -183,6 +184,12 @@ int pop3d_main(int argc, char **argv)
 		peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
 		inetd_stdio_guard();
 		inetd.proxy = proxy;
+		/* One process per connection: failed logins are counted across
+		 * sessions in the spool's table (shared with smtpd). */
+		srv.anvil = anvil_open_spool(config_str(cfg0, CFG_SPOOL), POP3_ANVIL_ENTRIES, &e);
+		if (!srv.anvil)
+			log_warn(NULL, "pop3d: no limit on failed logins across sessions error=\"%s\"",
+				 LOG_QUOTED(e.msg));
 		drop_privileges(cfg0);
 		separate_sessions(&srv, cfg0);
 		if (srv.separate) {

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "auth/dkim_keyring.h"
+#include "smtp/smtp_sender_checks.h"
 #include "net/daemon.h"
 #include "net/inetd.h"
 #include "base/log.h"
@@ -88,6 +89,7 @@ struct smtpd {
 	struct listener_cert lc[DAEMON_MAX_LISTENERS];
 	size_t nls;
 	struct dkim_keyring keys;   /* signs authenticated submissions */
+	struct smtp_sender_checks checks; /* SPF, DKIM, DMARC of mail from the Internet */
 	struct server_metrics metrics;  /* smtp_metrics.h, standalone only */
 };
 
@@ -225,17 +227,28 @@ static void reload(void *ctx, struct daemon_limits *lim)
 		}
 	}
 	struct smtp_tables *tables = malloc(sizeof *tables);
-	if (!tables || smtp_tables_load(tables, &fresh, &e) < 0) {
+	struct dkim_keyring keys = { 0 };
+	struct smtp_sender_checks checks;
+	int checking = -1;
+	if (!tables || smtp_tables_load(tables, &fresh, &e) < 0 || dkim_keyring_load(&keys, config_str(&fresh, CFG_DKIM_KEYS), &e) < 0 ||
+	    (checking = smtp_sender_checks_load(&checks, &fresh, &e)) < 0) {
 		log_err(NULL, "event=reload-failed error=\"%s\"", LOG_QUOTED(tables ? e.msg : "out of memory"));
 		if (tables)
 			smtp_tables_free(tables);
 		free(tables);
+		dkim_keyring_free(&keys);
 		for (size_t i = 0; i < d->nls; i++)
 			tls_ctx_free(ltls[i]);
 		server_tls_free(&tls);
 		config_free(&fresh);
 		return;
 	}
+	dkim_keyring_free(&d->keys);
+	d->keys = keys;
+	if (d->srv.checks)
+		smtp_sender_checks_free(&d->checks);
+	d->checks = checks;
+	d->srv.checks = checking ? &d->checks : NULL;
 	config_free(&d->cfg);
 	d->cfg = fresh;
 	server_tls_free(&d->tls);
@@ -417,6 +430,19 @@ int smtpd_main(int argc, char **argv)
 	/* Read like the TLS key: before the privileges go. */
 	cli_load_dkim_keys(&d.keys, &d.cfg);
 	d.srv.dkim = &d.keys;
+	int checking = smtp_sender_checks_load(&d.checks, &d.cfg, &e);
+	if (checking < 0)
+		die(e.ex, "%s", e.msg);
+	d.srv.checks = checking ? &d.checks : NULL;
+	/* Under a super-server each connection is a process of its own: the
+	 * limits across sessions (rates, failed logins) need the table in
+	 * the spool, opened while still root so that smtpd_user keeps the
+	 * mapping. */
+	if (!nspecs) {
+		d.srv.anvil = anvil_open_spool(config_str(&d.cfg, CFG_SPOOL), ANVIL_ENTRIES, &e);
+		if (!d.srv.anvil)
+			log_warn(NULL, "event=no-rate-limits error=\"%s\"", LOG_QUOTED(e.msg));
+	}
 	/* Under a super-server too: the key and the users file are read. */
 	drop_privileges(&d);
 	if (spool_open(&d.spool, config_str(&d.cfg, CFG_SPOOL), 1, &e) < 0)

@@ -20,13 +20,6 @@ suite_setup() {
 	dns_txt _dmarc.sampled.example "v=DMARC1; p=reject; pct=0"
 }
 
-# Start the DNS with every other TXT question answered NXDOMAIN.
-start_auth_dns() {
-	printf '%s\n' ENTRY_BEGIN "MATCH opcode qtype" "ADJUST copy_id copy_query" "REPLY QR AA NXDOMAIN" \
-		"SECTION QUESTION" ". IN TXT" ENTRY_END >> "$T/dns.data"
-	start_dns
-}
-
 # msg FROM [SUBJECT]: a small message from FROM.
 msg() {
 	printf 'From: %s\nTo: bob@example.org\nSubject: %s\nDate: Fri, 04 Dec 2026 21:00:00 +0000\n\nhi\n' "$1" "${2:-hello}"

@@ -25,6 +25,13 @@ keygen_published() {
 	dns_txt "$3._domainkey.$2" "$text"
 }
 
+# Start the DNS with every other TXT question answered NXDOMAIN.
+start_auth_dns() {
+	printf '%s\n' ENTRY_BEGIN "MATCH opcode qtype" "ADJUST copy_id copy_query" "REPLY QR AA NXDOMAIN" \
+		"SECTION QUESTION" ". IN TXT" ENTRY_END >> "$T/dns.data"
+	start_dns
+}
+
 # The raw Ed25519 private key, base64, as dkimpy's dkimsign reads it.
 ed25519_for_dkimpy() {
 	openssl pkey -in "$1" -outform DER | tail -c 32 | base64

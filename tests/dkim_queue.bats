@@ -80,6 +80,18 @@ sink_message() {
 	[ "$output" = "sig 0: pass" ]
 }
 
+@test "the bounce of mailq --expire is signed too" {
+	printf 'From: alice@example.com\nSubject: x\n\nhi\n' | pb sendmail -i -f alice@example.com bob@example.org
+	id=$(queue_ids)
+	run pb mailq --expire "$id"
+	[ "$status" -eq 0 ]
+	bounce=$(grep -l '^From: Mail Delivery System <MAILER-DAEMON@test.example>' "$SPOOL"/queue/*.msg)
+	grep -q '^DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=test.example; s=bounces;' "$bounce"
+	run dkimpy_verify < "$bounce"
+	echo "$output"
+	[ "$output" = "sig 0: pass" ]
+}
+
 @test "a bad, unreadable or world-readable key stops smtpd, sendmail and runq at start (78)" {
 	chmod 644 "$T/ed.pem"
 	run pb smtpd -l "127.0.0.1:$(free_port)"

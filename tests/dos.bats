@@ -266,3 +266,67 @@ PY
 	grep -q '^+OK 1 [0-9]' "$T/out" || { cat "$T/out" "$T/err"; false; }
 	grep -q '^+OK bye' "$T/out"
 }
+
+# An inetd-mode server started per connection, as systemd's Accept=yes
+# socket units and inetd run it: $PORT, log $T/NAME.log.
+start_per_connection() {
+	local name=$1
+	shift
+	PORT=$(free_port)
+	serve "$PORT" "$T/$name.log" /usr/bin/python3 "$ROOT/tests/accept_exec.py" "127.0.0.1:$PORT" "$PB" "$@"
+}
+
+@test "inetd mode (a process per connection): failed logins count across connections, smtpd's and pop3d's together" {
+	users_file
+	conf smtpd_auth_plaintext yes
+	conf pop3_plaintext_auth yes
+	conf auth_failure_limit 3
+	start_per_connection smtpd smtpd
+	for i in 1 2 3; do
+		dc auth "$PORT" ann@test.example wrong
+		[[ "$output" == "535 "* ]]
+	done
+	dc auth "$PORT" ann@test.example secret
+	[[ "$output" == "454 4.7.0 Too many failed logins from your address, try again later "* ]]
+	grep -q 'client=127.0.0.1 event=auth-refused reason=auth_failure_limit address-failures=3' "$T/smtpd.log"
+	dc auth "$PORT" --from 127.0.0.2 ann@test.example secret
+	[[ "$output" == "235 "* ]]
+	# pop3d under the super-server reads the same table in the spool
+	start_per_connection pop3d pop3d
+	dc pop-login "$PORT" ann@test.example secret
+	[ "$output" = "-ERR [AUTH] too many failed logins from your address, try again later" ]
+	dc pop-login "$PORT" --from 127.0.0.2 ann@test.example secret
+	[[ "$output" == "+OK 0 messages"* ]]
+	[ "$(stat -c '%a %F' "$SPOOL/anvil")" = "600 regular file" ]
+}
+
+@test "inetd mode (a process per connection): connection and message rates per client address hold" {
+	conf relay_networks 10.9.0.0/16
+	conf smtpd_connection_rate_limit 4
+	conf smtpd_message_rate_limit 2
+	start_per_connection smtpd smtpd # its readiness probe is the first connection
+	dc send "$PORT" 3 u@test.example
+	[ "$(grep -c '^DATA 250' <<<"$output")" -eq 2 ]
+	grep -qx 'MAIL 450 4.7.1 Error: too many messages from 127.0.0.1, try again later' <<<"$output"
+	# (the readiness probe may close before its process counts it)
+	greeted=0
+	for i in 1 2 3 4; do
+		dc greet "$PORT"
+		[ "$output" = "220 test.example ESMTP postbox" ] || break
+		greeted=$((greeted + 1))
+	done
+	[ "$output" = "421 4.7.0 test.example Error: too many connections from 127.0.0.1, try again later" ]
+	[ "$greeted" -ge 2 ] && [ "$greeted" -le 3 ]
+	grep -q 'client=127.0.0.1 event=rate-limited limit=smtpd_connection_rate_limit count=5' "$T/smtpd.log"
+}
+
+@test "inetd mode: a table file someone else planted is not used (and said so); sessions still served" {
+	conf smtpd_connection_rate_limit 1
+	conf relay_networks 10.9.0.0/16
+	mkdir -p "$SPOOL"
+	printf 'x' >"$SPOOL/anvil"
+	chmod 0644 "$SPOOL/anvil"
+	run bash -c 'printf "QUIT\r\n" | "$1" smtpd 2>&1; printf "QUIT\r\n" | "$1" smtpd 2>&1' _ "$PB"
+	[[ "$output" == *"event=no-rate-limits error=\"anvil: $SPOOL/anvil: not a private regular file of uid 0\""* ]]
+	[ "$(grep -c '^221 ' <<<"$output")" -eq 2 ]
+}

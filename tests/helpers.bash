@@ -1,7 +1,8 @@
 # tests/helpers.bash — shared set-up for every bats suite.
 #
 # Each test gets its own directory ($T), spool ($SPOOL) and configuration
-# file ($POSTBOX_CONFIG); `pb APPLET ...` runs the binary under test
+# file ($POSTBOX_CONFIG, with smtpd's sender checks off: they ask the DNS,
+# and a test asks only the fake one a suite starts, then sets auth_checks); `pb APPLET ...` runs the binary under test
 # (POSTBOX_BUILD=build-asan selects the sanitizer build). Suites may load
 # more helpers after this one: tests/servers_helpers.bash starts the real
 # peers (smtpd, smtp-sink, aiosmtpd, s_server, ldns-testns, certificates);
@@ -24,6 +25,7 @@ setup() {
 hostname = test.example
 spool = $SPOOL
 local_domains = test.example, localhost
+auth_checks = no
 CONF
 	# Lines a helper file asks every test of its suites to start with.
 	[ -z "${SUITE_CONF:-}" ] || printf '%s\n' "$SUITE_CONF" >> "$POSTBOX_CONFIG"

@@ -328,4 +328,9 @@ for l in f:
 	[ -d "$MD/.&ZeVnLIqe-" ]
 	[ ! -e "$T/mail/ann/escape" ] && [ ! -e "$MD/../escape" ] && [ ! -e "$MD/.../escape" ]
 	[ "$(ls -a "$MD" | grep -c '^\.[^.]')" -eq 1 ]   # only the one valid folder was made
+	# A literal mailbox name in APPEND, then the message; a {N+} past the
+	# limit after login is refused and its octets are not run as commands.
+	run inetd "a LOGIN ann secret" "b APPEND {5}" "INBOX {12}" "Subject: x" "" "c CREATE {70000+}" "d LOGOUT"
+	printf '%s\n' "${lines[@]}" | grep -q '^b OK \[APPENDUID [0-9]* 2\] APPEND completed$'
+	has_line "c NO [TOOBIG] literal of 70000 octets refused"
 }

@@ -44,21 +44,31 @@ static const char *spf_domain(const struct auth_check *c)
 	return at ? at + 1 : c->spf.helo;
 }
 
-int auth_check_fd(struct auth_check *c, int fd, struct mail_err *e)
+void auth_check_spf(struct auth_check *c)
 {
-	struct buf hdr = BUF_INIT;
-	struct reading r = { c, &hdr };
-	const struct auth_message_sink sink = { begin_dkim, feed_dkim, &r };
-	memset(&c->dkim, 0, sizeof c->dkim);
+	spf_verdict_free(&c->spf_verdict);
 	memset(&c->spf_verdict, 0, sizeof c->spf_verdict);
-	if (auth_read_message(fd, &hdr, NULL, &sink, e) < 0) {
+	spf_check(c->dns, &c->spf, &c->spf_verdict);
+}
+
+int auth_check_message(struct auth_check *c, int fd, struct buf *hdr, struct mail_err *e)
+{
+	struct buf own = BUF_INIT;
+	if (!hdr)
+		hdr = &own;
+	struct reading r = { c, hdr };
+	const struct auth_message_sink sink = { begin_dkim, feed_dkim, &r };
+	dkim_verify_free(&c->dkim);
+	memset(&c->dkim, 0, sizeof c->dkim);
+	if (auth_read_message(fd, hdr, NULL, &sink, e) < 0) {
 		dkim_verify_free(&c->dkim);
-		buf_free(&hdr);
+		memset(&c->dkim, 0, sizeof c->dkim);
+		buf_free(&own);
 		return -1;
 	}
 	dkim_verify_finish(&c->dkim, auth_dns_txt, c->dns, (long long)time(NULL));
-	spf_check(c->dns, &c->spf, &c->spf_verdict);
-	const struct dmarc_input in = { hdr.ptr ? hdr.ptr : "", hdr.len, c->spf_verdict.result, spf_domain(c), &c->dkim };
+	const struct dmarc_input in = { hdr->ptr ? hdr->ptr : "", hdr->len, c->spf_verdict.result, spf_domain(c),
+					&c->dkim };
 	dmarc_check(&in, c->psl, auth_dns_txt, c->dns, random100, &c->dmarc);
 	/* The verifier points into the header section; its results are
 	 * copied out, so the text may go. */
@@ -68,8 +78,14 @@ int auth_check_fd(struct auth_check *c, int fd, struct mail_err *e)
 		c->dkim.s[i].sig.nh = 0;
 	}
 	c->dkim.hdrs = NULL;
-	buf_free(&hdr);
+	buf_free(&own);
 	return 0;
+}
+
+int auth_check_fd(struct auth_check *c, int fd, struct mail_err *e)
+{
+	auth_check_spf(c);
+	return auth_check_message(c, fd, NULL, e);
 }
 
 void auth_check_free(struct auth_check *c)

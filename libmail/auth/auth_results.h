@@ -26,14 +26,21 @@ struct auth_check {
 	const struct psl *psl;
 	const char *authserv_id;    /* our host name */
 	struct spf_query spf;       /* client address, HELO, sender */
-	/* the results, filled by auth_check_fd */
+	/* the results, filled by auth_check_spf and auth_check_message */
 	struct spf_verdict spf_verdict;
 	struct dkim_verifier dkim;
 	struct dmarc_verdict dmarc;
 };
 
-/* Read the message from fd (header section in memory, body streamed) and
- * check all three. -1 only when the message cannot be read (e says). */
+/* SPF for c->spf into c->spf_verdict: smtpd asks at MAIL FROM, before
+ * the message exists. */
+void auth_check_spf(struct auth_check *c);
+/* DKIM and DMARC of the message read from fd (header section in memory,
+ * body streamed), with the SPF verdict already in c. hdr (when not NULL)
+ * receives the header section (LF line breaks, its empty line included).
+ * -1 only when the message cannot be read (e says). */
+int auth_check_message(struct auth_check *c, int fd, struct buf *hdr, struct mail_err *e);
+/* Both: what `postbox authcheck` and smtpd decide, from one code path. */
 int auth_check_fd(struct auth_check *c, int fd, struct mail_err *e);
 /* Append the Authentication-Results field (folded, LF) for c's results. */
 int auth_results_header(const struct auth_check *c, struct buf *out);

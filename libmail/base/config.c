@@ -21,6 +21,7 @@ struct key_def {
 /* Indexed by enum config_key; keep both in the same (sorted) order. */
 static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_ALIASES] = { "aliases", CT_STRING, "", "aliases file in /etc/aliases syntax (empty: none)" },
+	[CFG_AUTH_CHECKS] = { "auth_checks", CT_BOOL, "yes", "smtpd: check SPF, DKIM and DMARC of mail from the Internet (MTA listeners, no AUTH, outside relay_networks) and add an Authentication-Results field" },
 	[CFG_AUTH_FAILURE_LIMIT] = { "auth_failure_limit", CT_NUMBER, "10", "smtpd, pop3d: failed logins from one client address, across sessions, after which its logins are refused for auth_lockout_time (0: no limit)" },
 	[CFG_AUTH_LOCKOUT_TIME] = { "auth_lockout_time", CT_DURATION, "15m", "smtpd, pop3d: failed logins are remembered until this long passes without one" },
 	[CFG_DANE] = { "dane", CT_BOOL, "yes", "check MX certificates against DNSSEC-validated TLSA records (RFC 7672)" },
@@ -28,6 +29,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_DELAY_WARNING] = { "delay_warning", CT_DURATION, "0", "warn the sender once when mail is still undelivered after this long (0: never)" },
 	[CFG_DETAIL_FOLDERS] = { "detail_folders", CT_BOOL, "no", "deliver user+detail into the Maildir++ folder .detail when it exists" },
 	[CFG_DKIM_KEYS] = { "dkim_keys", CT_STRING, "", "file of DKIM signing keys: lines DOMAIN SELECTOR KEYFILE [ALGORITHM]; mail from those domains is signed as it is queued" },
+	[CFG_DMARC_ACTION] = { "dmarc_action", CT_STRING, "tag", "smtpd: tag (only the Authentication-Results field) or enforce (DMARC failures under p=reject get 550 5.7.1; under p=quarantine go to the Maildir++ folder .Junk when it exists)" },
 	[CFG_DNS_TIMEOUT] = { "dns_timeout", CT_DURATION, "5s", "wait for one DNS answer (per try; two tries per nameserver)" },
 	[CFG_DOMAIN_CONCURRENCY] = { "domain_concurrency", CT_NUMBER, "0", "most deliveries at once to one remote domain, over all runners (0: queue_workers only)" },
 	[CFG_HOP_LIMIT] = { "hop_limit", CT_NUMBER, "50", "most Received: fields before a message is refused as a loop" },
@@ -94,7 +96,11 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_SMTPD_USER_MESSAGE_RATE_LIMIT] = { "smtpd_user_message_rate_limit", CT_NUMBER, "200", "smtpd: messages per authenticated user per hour, past which 450 4.7.1 (0: no limit)" },
 	[CFG_SMTPD_USER_RECIPIENT_RATE_LIMIT] = { "smtpd_user_recipient_rate_limit", CT_NUMBER, "1000", "smtpd: recipients per authenticated user per hour, past which 450 4.7.1 (0: no limit)" },
 	[CFG_SMTP_TIMEOUT] = { "smtp_timeout", CT_DURATION, "5m", "outgoing SMTP: wait for a connection or one reply at most this long" },
+	[CFG_SPF_ACTION] = { "spf_action", CT_STRING, "tag", "smtpd: tag (only the Authentication-Results field) or reject (an SPF fail gets 550 5.7.23 at MAIL FROM)" },
 	[CFG_SPOOL] = { "spool", CT_STRING, NULL, "the queue directory" },
+	[CFG_SRS_DOMAIN] = { "srs_domain", CT_STRING, "", "domain of the SRS addresses forwarded mail is sent from; one of local_domains (empty: the first of local_domains)" },
+	[CFG_SRS_MAX_AGE] = { "srs_max_age", CT_DURATION, "21d", "an SRS address older than this (counted in whole days) is refused at RCPT with 550 5.7.1" },
+	[CFG_SRS_SECRET] = { "srs_secret", CT_STRING, "", "SRS secret for forwarded mail, or a file of secrets (a path starting with /; one a line, the first signs, all verify); empty: forwards keep their sender" },
 	[CFG_STRESS_TIMEOUT] = { "stress_timeout", CT_DURATION, "10s", "smtpd, pop3d: a session that starts with the server at 80% of its session cap or more gets this timeout instead of the usual ones (0: no stress mode)" },
 	[CFG_TLS_CERT] = { "tls_cert", CT_STRING, "", "PEM certificate chain for servers" },
 	[CFG_TLS_CIPHERS] = { "tls_ciphers", CT_STRING, "", "servers: TLS 1.2 cipher list in OpenSSL syntax (empty: ECDHE with AES-GCM or ChaCha20 only; MTA listeners: smtpd_tls_profile)" },
@@ -324,6 +330,20 @@ const char *config_str(const struct config *cfg, enum config_key k)
 long long config_num(const struct config *cfg, enum config_key k)
 {
 	return cfg->v[k].num;
+}
+
+const char *config_primary_domain(const struct config *cfg, char *out, size_t cap)
+{
+	const char *list = config_str(cfg, CFG_LOCAL_DOMAINS);
+	list += strspn(list, ", \t");
+	size_t len = strcspn(list, ", \t");
+	if (!len) {
+		list = config_str(cfg, CFG_HOSTNAME);
+		len = strlen(list);
+	}
+	if (str_copy(out, cap, list, len) < 0)
+		out[0] = '\0';
+	return out;
 }
 
 int config_list_has(const struct config *cfg, enum config_key k, const char *item)

@@ -19,6 +19,7 @@
 
 enum config_key {
 	CFG_ALIASES,
+	CFG_AUTH_CHECKS,
 	CFG_AUTH_FAILURE_LIMIT,
 	CFG_AUTH_LOCKOUT_TIME,
 	CFG_DANE,
@@ -26,6 +27,7 @@ enum config_key {
 	CFG_DELAY_WARNING,
 	CFG_DETAIL_FOLDERS,
 	CFG_DKIM_KEYS,
+	CFG_DMARC_ACTION,
 	CFG_DNS_TIMEOUT,
 	CFG_DOMAIN_CONCURRENCY,
 	CFG_HOP_LIMIT,
@@ -92,7 +94,11 @@ enum config_key {
 	CFG_SMTPD_USER_MESSAGE_RATE_LIMIT,
 	CFG_SMTPD_USER_RECIPIENT_RATE_LIMIT,
 	CFG_SMTP_TIMEOUT,
+	CFG_SPF_ACTION,
 	CFG_SPOOL,
+	CFG_SRS_DOMAIN,
+	CFG_SRS_MAX_AGE,
+	CFG_SRS_SECRET,
 	CFG_STRESS_TIMEOUT,
 	CFG_TLS_CERT,
 	CFG_TLS_CIPHERS,
@@ -128,6 +134,11 @@ long long config_num(const struct config *cfg, enum config_key k);
 /* For CT_LIST keys: is `item` one of the comma/space separated entries
  * (case-insensitive)? */
 int config_list_has(const struct config *cfg, enum config_key k, const char *item);
+
+/* The first of local_domains, else the hostname: where a bare
+ * <Postmaster> goes (RFC 5321 4.5.1) and the default SRS domain. out is
+ * "" when it does not fit. Returns out. */
+const char *config_primary_domain(const struct config *cfg, char *out, size_t cap);
 
 /* For `postbox config`: the key's name, type and help line. */
 const char *config_key_name(enum config_key k);

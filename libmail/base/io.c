@@ -2,6 +2,7 @@
 #include "base/io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <string.h>
@@ -262,4 +263,21 @@ int write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+void io_fds_nonblocking(struct io_fd_modes *saved, int rfd, int wfd)
+{
+	*saved = (struct io_fd_modes){ rfd, wfd, fcntl(rfd, F_GETFL), fcntl(wfd, F_GETFL) };
+	if (saved->rflags >= 0)
+		fcntl(rfd, F_SETFL, saved->rflags | O_NONBLOCK);
+	if (wfd != rfd && saved->wflags >= 0)
+		fcntl(wfd, F_SETFL, saved->wflags | O_NONBLOCK);
+}
+
+void io_fds_restore(const struct io_fd_modes *saved)
+{
+	if (saved->rflags >= 0)
+		fcntl(saved->rfd, F_SETFL, saved->rflags);
+	if (saved->wfd != saved->rfd && saved->wflags >= 0)
+		fcntl(saved->wfd, F_SETFL, saved->wflags);
 }

@@ -96,6 +96,16 @@ int io_put(struct io *io, const void *p, size_t n);
 int io_printf(struct io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int io_flush(struct io *io, struct mail_err *e);
 
+/* A server session's descriptors made non-blocking, so that every wait
+ * (TLS handshakes too) is bounded by a deadline, and put back as they
+ * were at its end: they may be shared with whoever started us (a
+ * terminal, a pipe under inetd). */
+struct io_fd_modes {
+	int rfd, wfd, rflags, wflags;
+};
+void io_fds_nonblocking(struct io_fd_modes *saved, int rfd, int wfd);
+void io_fds_restore(const struct io_fd_modes *saved);
+
 /* Write all of p to fd, retrying short writes and EINTR. */
 int write_all(int fd, const void *p, size_t n);
 

@@ -114,6 +114,7 @@ void lazylib_require_crypt(void);
 	X(EVP_PKEY_verify) \
 	X(EVP_PKEY_verify_init) \
 	X(EVP_md5) \
+	X(EVP_sha1) \
 	X(EVP_sha256) \
 	X(EVP_sha512) \
 	X(HMAC) \
@@ -257,6 +258,7 @@ LAZY_CRYPT_SYMBOLS(LAZY_DECLARE)
 #define EVP_PKEY_verify LAZY(openssl, EVP_PKEY_verify)
 #define EVP_PKEY_verify_init LAZY(openssl, EVP_PKEY_verify_init)
 #define EVP_md5 LAZY(openssl, EVP_md5)
+#define EVP_sha1 LAZY(openssl, EVP_sha1)
 #define EVP_sha256 LAZY(openssl, EVP_sha256)
 #define EVP_sha512 LAZY(openssl, EVP_sha512)
 #define HMAC LAZY(openssl, HMAC)

@@ -2,7 +2,6 @@
  * commands to their files, replies; see imap_session.h. */
 #include "imap/imap_session.h"
 
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -154,18 +153,17 @@ static void literal(struct imap_sess *s)
 	int accepted;
 	if (s->state == IS_NOT_AUTH) {
 		accepted = l->size <= PRELOGIN_LITERAL_MAX && imap_reader_accept(&s->rd, IMAP_LIT_STORE) == 0;
-	} else if (!strcmp(s->rd.name, "APPEND")) {
+	} else if (!strcmp(s->rd.name, "APPEND") && l->index >= 1) {
+		/* the message (the mailbox name is argument 0) */
 		accepted = (long long)l->size <= s->srv->max_append && imap_reader_accept(&s->rd, IMAP_LIT_STREAM) == 0;
 		buf_reset(&s->literal);
 	} else {
 		accepted = imap_reader_accept(&s->rd, IMAP_LIT_STORE) == 0;
 	}
 	if (!accepted) {
+		/* The reader skips the octets of a {N+} the client sends anyway. */
 		imap_reader_refuse(&s->rd);
-		if (!l->nonsync)
-			imap_tagged(s, "NO", "[TOOBIG] literal of %llu octets refused", (unsigned long long)l->size);
-		else
-			s->fatal = 1; /* the client is sending it anyway */
+		imap_tagged(s, "NO", "[TOOBIG] literal of %llu octets refused", (unsigned long long)l->size);
 		s->errors++;
 		return;
 	}
@@ -274,12 +272,8 @@ static void serve(struct imap_sess *s)
 
 /* --- the session ------------------------------------------------------- */
 
-struct fd_flags {
-	int rfd, wfd, rflags, wflags;
-};
-
 static void session_open(struct imap_sess *s, const struct imap_server *srv, int rfd, int wfd,
-			 const struct peer *client, struct fd_flags *saved)
+			 const struct peer *client, struct io_fd_modes *saved)
 {
 	memset(s, 0, sizeof *s);
 	s->srv = srv;
@@ -291,15 +285,10 @@ static void session_open(struct imap_sess *s, const struct imap_server *srv, int
 	imap_limits_default(&lim);
 	imap_reader_init(&s->rd, &lim);
 	buf_init(&s->literal, 0);
-	/* Non-blocking descriptors, so that every wait (TLS handshakes too)
-	 * is bounded by the timeout. */
-	*saved = (struct fd_flags){ rfd, wfd, fcntl(rfd, F_GETFL), fcntl(wfd, F_GETFL) };
-	fcntl(rfd, F_SETFL, saved->rflags | O_NONBLOCK);
-	if (wfd != rfd)
-		fcntl(wfd, F_SETFL, saved->wflags | O_NONBLOCK);
+	io_fds_nonblocking(saved, rfd, wfd);
 }
 
-static void session_close(struct imap_sess *s, const struct fd_flags *saved)
+static void session_close(struct imap_sess *s, const struct io_fd_modes *saved)
 {
 	if (tls_active(&s->io))
 		tls_end(&s->io);
@@ -307,19 +296,14 @@ static void session_close(struct imap_sess *s, const struct fd_flags *saved)
 	imap_reader_free(&s->rd);
 	buf_free(&s->literal);
 	io_free(&s->io);
-	/* The descriptors may be shared with whoever started us (a terminal,
-	 * a pipe): leave them as we found them. */
-	if (saved->rflags >= 0)
-		fcntl(saved->rfd, F_SETFL, saved->rflags);
-	if (saved->wfd != saved->rfd && saved->wflags >= 0)
-		fcntl(saved->wfd, F_SETFL, saved->wflags);
+	io_fds_restore(saved);
 }
 
 int imap_session(const struct imap_server *srv, const struct imap_listen_opts *lo, int rfd, int wfd,
 		 const struct peer *client, int *failed)
 {
 	struct imap_sess s;
-	struct fd_flags saved;
+	struct io_fd_modes saved;
 	struct mail_err e;
 	err_clear(&e);
 	session_open(&s, srv, rfd, wfd, client, &saved);
@@ -349,7 +333,7 @@ static int authenticated(const struct imap_server *srv, int fd, const struct pee
 			 const char *tls)
 {
 	struct imap_sess s;
-	struct fd_flags saved;
+	struct io_fd_modes saved;
 	session_open(&s, srv, fd, fd, client, &saved);
 	if (imap_enter_authenticated(&s, u, tls) < 0) {
 		imap_untagged(&s, "BYE [UNAVAILABLE] cannot open the mailbox");

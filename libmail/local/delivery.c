@@ -192,11 +192,16 @@ static int to_maildir(const struct delivery_opts *o, const char *path, const cha
 			return -1;
 		}
 		m = &folder;
-	} else if (o->detail_folders && detail && detail[0] && maildir_folder_valid(detail)) {
-		/* Only a folder the owner made: an address never creates one,
-		 * and anything odd there (a symlink) means the inbox. */
+	} else {
+		/* Only a folder the owner made: an address or a verdict never
+		 * creates one, and anything odd there (a symlink) means the
+		 * inbox. Junk first: a quarantined message stays out of the
+		 * folders the owner sorts mail into. */
+		const char *own = o->junk ? "Junk"
+				  : o->detail_folders && detail && detail[0] && maildir_folder_valid(detail) ? detail
+													    : NULL;
 		struct mail_err ignored;
-		if (maildir_open_folder(&folder, &root, detail, 0, &ignored) == 0)
+		if (own && maildir_open_folder(&folder, &root, own, 0, &ignored) == 0)
 			m = &folder;
 	}
 	char name[MAILDIR_NAME_MAX];

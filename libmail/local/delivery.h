@@ -27,6 +27,7 @@ struct delivery_opts {
 	const char *sender;        /* envelope sender; "" = <> */
 	const char *folder;        /* Maildir++ folder to deliver into, or NULL */
 	int detail_folders;        /* +detail picks an existing folder .detail */
+	int junk;                  /* into an existing folder .Junk (DMARC quarantine) */
 	int hop_limit;             /* most Received: fields (loop refusal) */
 	int lock_timeout;          /* seconds to wait for an mbox lock */
 	int pipe_timeout;          /* seconds a program may run */

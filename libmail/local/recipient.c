@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "base/buf.h"
 
@@ -300,6 +301,26 @@ static int expand_alias(struct rstate *st, const struct alias *a, const struct p
 	return rc;
 }
 
+/* Is local an SRS address this resolver checks? */
+static int srs_applies(const struct resolver *r, const char *local)
+{
+	return r->srs && r->srs->nsecret && srs_is_srs(local);
+}
+
+/* An SRS address of ours: what the address it encodes resolves to (a
+ * forward, unless it is local), one level down as an alias would be. */
+static int expand_srs(struct rstate *st, const struct parts *p)
+{
+	char orig[ADDR_TEXT_MAX + 1];
+	if (srs_reverse(st->r->srs, p->local, time(NULL), orig, sizeof orig, st->e) < 0)
+		return err_wrap(st->e, "%s", p->addr);
+	str_copy(st->stack[st->depth], sizeof st->stack[0], p->addr, strlen(p->addr));
+	st->depth++;
+	int rc = expand_addr(st, orig, NULL, 0);
+	st->depth--;
+	return rc;
+}
+
 static int expand_addr(struct rstate *st, const char *addr, const char *ctx_domain, int local_only)
 {
 	const struct resolver *r = st->r;
@@ -315,6 +336,8 @@ static int expand_addr(struct rstate *st, const char *addr, const char *ctx_doma
 	if (st->depth > RESOLVE_DEPTH_MAX)
 		return err_set(st->e, EX_DATAERR, 554, "5.4.6", "%s: aliases nested deeper than %d",
 			       p.addr, RESOLVE_DEPTH_MAX);
+	if (srs_applies(r, p.local))
+		return expand_srs(st, &p);
 	int on_stack = 0;
 	for (int i = 0; i < st->depth; i++)
 		on_stack |= !strcasecmp(st->stack[i], p.addr);
@@ -365,11 +388,16 @@ int resolve_exists(const struct resolver *r, const char *addr, struct mail_err *
 	struct parts p;
 	if (split(r, addr, NULL, &p, e) < 0)
 		return e->smtp == 550 ? 0 : -1;
+	if (srs_applies(r, p.local)) {
+		char orig[ADDR_TEXT_MAX + 1];
+		int valid = srs_reverse(r->srs, p.local, time(NULL), orig, sizeof orig, e);
+		return valid > 0 ? 1 : e->smtp == 550 ? 0 : -1;
+	}
 	int detail_used;
 	if (find_alias(r, p.local, p.domain) || (p.base[0] && find_alias(r, p.base, p.domain)) ||
 	    user_for(r, &p, &detail_used) || catchall_alias(r, p.domain) ||
 	    catchall_user(r, p.domain))
 		return 1;
-	err_set(e, EX_NOUSER, 550, "5.1.1", "%s: no such user here", p.addr);
+	err_set(e, EX_NOUSER, 550, "5.1.1", "no such user here");
 	return 0;
 }

@@ -9,6 +9,13 @@
  *   2. users:   local@domain, base@domain
  *   3. catch-alls: aliases @domain, then users @domain
  *
+ * An SRS address (msg/srs.h) in a local domain, when the resolver has
+ * SRS secrets, stands for the address it encodes, looked up instead of
+ * the users and aliases files: a valid one resolves as that address
+ * would from an alias (a forward back to the original sender); a forged,
+ * expired or malformed one is refused with srs_reverse's error (550 5.7.1
+ * or 5.1.1) with the address in front.
+ *
  * Catch-alls come last, so a catch-all never swallows a real user (the
  * trap Postfix's virtual_alias_maps sets). Alias targets expand
  * recursively: a bare name takes the domain of the address it came from;
@@ -30,6 +37,7 @@
 #include <sys/types.h>
 
 #include "msg/addr.h"
+#include "msg/srs.h"
 #include "store/aliases.h"
 #include "base/config.h"
 #include "base/err.h"
@@ -69,6 +77,7 @@ struct resolver {
 	const struct config *cfg;       /* local_domains; NULL: every domain is local */
 	const char *default_domain;     /* for a bare name; NULL: refuse bare names */
 	char delimiter;                 /* '+' usually; 0: no extensions */
+	const struct srs *srs;          /* NULL: SRS addresses are ordinary ones */
 };
 
 /* Fill r from a loaded configuration and tables. */
@@ -82,9 +91,11 @@ int resolve(const struct resolver *r, const char *addr, struct dests *out, struc
 void dests_free(struct dests *d);
 
 /* Cheap check for SMTP RCPT: 1 when addr has an entry (alias, user or
- * catch-all), 0 when it has none (e set to 550 5.1.1, EX_NOUSER), -1 when
- * addr cannot be parsed (e set, 501 5.1.3). Reads no include files. The
- * caller decides first whether the domain is local. */
+ * catch-all) or is a valid SRS address, 0 when it has none or is a
+ * refused SRS address (e set to the reply: 550 5.1.1 or 5.7.1, EX_NOUSER,
+ * its message not naming the address, which the reply does), -1 when addr
+ * cannot be parsed or checked (e set, 501 5.1.3, 451 4.3.0). Reads no
+ * include files. The caller decides first whether the domain is local. */
 int resolve_exists(const struct resolver *r, const char *addr, struct mail_err *e);
 
 #endif

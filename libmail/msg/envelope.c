@@ -140,6 +140,8 @@ int envelope_write(const struct envelope *env, struct buf *out)
 		buf_adds(out, "smtputf8 1\n");
 	if (env->held)
 		buf_adds(out, "held 1\n");
+	if (env->junk)
+		buf_adds(out, "junk 1\n");
 	for (size_t i = 0; i < env->nrcpt; i++) {
 		const struct rcpt *r = &env->rcpt[i];
 		buf_adds(out, "rcpt ");
@@ -337,10 +339,10 @@ static int parse_line(struct envelope *env, long long version, struct field key,
 		env->body = (enum body_type)i;
 		return 0;
 	}
-	if (field_is(key, "smtputf8") || field_is(key, "held")) {
+	if (field_is(key, "smtputf8") || field_is(key, "held") || field_is(key, "junk")) {
 		if (parse_ll(val, 0, &num) < 0 || num > 1)
 			return -1;
-		*(field_is(key, "held") ? &env->held : &env->smtputf8) = (int)num;
+		*(field_is(key, "held") ? &env->held : field_is(key, "junk") ? &env->junk : &env->smtputf8) = (int)num;
 		return 0;
 	}
 	return -1;

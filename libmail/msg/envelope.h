@@ -11,7 +11,7 @@
  *     uid 1000
  *     client local                      (or the client's IP address)
  *     helo mx.example.net               (optional lines: helo, auth, envid,
- *     ret HDRS                           ret, body, smtputf8, held)
+ *     ret HDRS                           ret, body, smtputf8, held, junk)
  *     rcpt bob@example.org state=queued attempts=0 next=0 notify=FAILURE orcpt=rfc822;bob@example.org error=...
  *     end
  *
@@ -77,6 +77,8 @@ struct envelope {
 	enum body_type body;
 	int smtputf8;
 	int held;
+	int junk;                       /* DMARC quarantine (smtpd, dmarc_action = enforce):
+	                                 * local delivery into the Maildir++ folder .Junk when it exists */
 	struct rcpt *rcpt;
 	size_t nrcpt, rcpt_cap;
 };

@@ -31,7 +31,8 @@
  *
  * Memory: the reader owns the strings and the tree of the current command;
  * pointers into them stay valid until the next imap_reader_step() after a
- * command was returned. An idle reader holds no buffer.
+ * command was returned. Between commands the reader keeps only buffers of
+ * 8 KiB or less (bigger ones are freed), so an idle session stays small.
  */
 #ifndef POSTBOX_IMAP_CMD_H
 #define POSTBOX_IMAP_CMD_H

@@ -15,13 +15,19 @@
  * starts with the first event after the previous one ended, as anvil's
  * rate limits do); anvil_strike() counts events until window_s pass
  * without one (failed logins: the count falls to zero only after a quiet
- * period). In inetd mode there is no table (NULL) and every call counts
- * nothing: a limit across sessions needs the standalone server.
+ * period).
+ *
+ * A server under a super-server (inetd, xinetd, systemd Accept=yes) is
+ * one process per connection with no parent to share a mapping: it opens
+ * the table as a file instead (anvil_open, SPOOL/anvil), the same layout
+ * mapped MAP_SHARED, so its sessions, smtpd's and pop3d's, count
+ * together. Without a table (NULL) every call counts nothing.
  */
 #ifndef POSTBOX_ANVIL_H
 #define POSTBOX_ANVIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "base/err.h"
 
@@ -39,6 +45,14 @@ struct anvil;
 
 /* A table of about `entries` slots; NULL with e on failure. */
 struct anvil *anvil_create(size_t entries, struct mail_err *e);
+/* The table in the file at path, made (mode 0600, under an exclusive
+ * flock, chowned to owner when root makes it) when it is missing or not a
+ * valid table; an existing valid one keeps its size and its counters.
+ * Refuses a file that is not a private regular file of this user, of
+ * owner or of root (or a symbolic link). NULL with e on failure. */
+struct anvil *anvil_open(const char *path, size_t entries, uid_t owner, struct mail_err *e);
+/* The super-servers' table: SPOOL/anvil, owned by the spool's owner. */
+struct anvil *anvil_open_spool(const char *spool, size_t entries, struct mail_err *e);
 void anvil_destroy(struct anvil *a);
 
 /* Add n events (n may be 0: look only) to key's counter c and return the

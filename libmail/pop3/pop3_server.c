@@ -11,7 +11,6 @@
 #include "pop3/pop3_metrics.h"
 
 /* Client addresses whose failed logins are counted at once. */
-#define POP3_ANVIL_ENTRIES 2048
 
 struct pop3_daemon {
 	struct pop3_server *srv;

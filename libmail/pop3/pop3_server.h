@@ -21,6 +21,9 @@
 #ifndef POSTBOX_POP3_SERVER_H
 #define POSTBOX_POP3_SERVER_H
 
+/* Slots of the failed-login table (net/anvil.h). */
+#define POP3_ANVIL_ENTRIES 2048
+
 #include <stddef.h>
 
 #include "net/daemon.h"

@@ -2,7 +2,6 @@
 #include "pop3/pop3_session.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -623,12 +622,8 @@ static void serve(struct session *s)
 	flush(s);
 }
 
-struct fd_flags {
-	int rfd, wfd, rflags, wflags;
-};
-
 static void session_open(struct session *s, const struct pop3_server *srv, int rfd, int wfd,
-			 const struct peer *client, struct fd_flags *saved)
+			 const struct peer *client, struct io_fd_modes *saved)
 {
 	memset(s, 0, sizeof *s);
 	s->srv = srv;
@@ -636,15 +631,10 @@ static void session_open(struct session *s, const struct pop3_server *srv, int r
 	s->peer = *client;
 	io_init(&s->io, rfd, wfd, srv->timeout_ms, s->peer.text);
 	buf_init(&s->line, 0);
-	/* Non-blocking descriptors, so that every wait (TLS handshakes too)
-	 * is bounded by the timeout. */
-	*saved = (struct fd_flags){ rfd, wfd, fcntl(rfd, F_GETFL), fcntl(wfd, F_GETFL) };
-	fcntl(rfd, F_SETFL, saved->rflags | O_NONBLOCK);
-	if (wfd != rfd)
-		fcntl(wfd, F_SETFL, saved->wflags | O_NONBLOCK);
+	io_fds_nonblocking(saved, rfd, wfd);
 }
 
-static void session_close(struct session *s, const struct fd_flags *saved)
+static void session_close(struct session *s, const struct io_fd_modes *saved)
 {
 	if (tls_active(&s->io))
 		tls_end(&s->io);
@@ -653,19 +643,14 @@ static void session_close(struct session *s, const struct fd_flags *saved)
 		explicit_bzero(s->line.ptr, s->line.cap);
 	buf_free(&s->line);
 	io_free(&s->io);
-	/* The descriptors may be shared with whoever started us (a terminal,
-	 * a pipe): leave them as we found them. */
-	if (saved->rflags >= 0)
-		fcntl(saved->rfd, F_SETFL, saved->rflags);
-	if (saved->wfd != saved->rfd && saved->wflags >= 0)
-		fcntl(saved->wfd, F_SETFL, saved->wflags);
+	io_fds_restore(saved);
 }
 
 int pop3_session(const struct pop3_server *srv, const struct pop3_listen_opts *lo, int rfd,
 		 int wfd, const struct peer *client, int *failed)
 {
 	struct session s;
-	struct fd_flags saved;
+	struct io_fd_modes saved;
 	struct mail_err e;
 	err_clear(&e);
 	session_open(&s, srv, rfd, wfd, client, &saved);
@@ -694,7 +679,7 @@ int pop3_transaction(const struct pop3_server *srv, int fd, const struct peer *c
 		     const char *tls)
 {
 	struct session s;
-	struct fd_flags saved;
+	struct io_fd_modes saved;
 	session_open(&s, srv, fd, fd, client, &saved);
 	enter_transaction(&s, u, tls);
 	/* This process has no users file: a failed opening ends the session. */

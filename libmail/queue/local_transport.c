@@ -57,6 +57,8 @@ static int run_deliver(const struct local *l, const struct envelope *env, int ms
 		argv[a++] = env->sender[0] ? env->sender : "<>";
 		argv[a++] = "-d";
 		argv[a++] = rcpt;
+		if (env->junk)
+			argv[a++] = "-J";
 		argv[a] = NULL;
 		signal(SIGPIPE, SIG_DFL);
 		execv(l->self, (char *const *)argv);

@@ -1,6 +1,7 @@
 /* local_transport.h — the local transport of the queue runner: each recipient in a
  * local domain is handed to the deliver applet (this same binary, run as
- * `deliver -f SENDER -d RCPT` with the message on stdin), so queued mail
+ * `deliver -f SENDER -d RCPT` with the message on stdin, and -J for a
+ * message smtpd marked junk: msg/envelope.h), so queued mail
  * and `deliver` share one code path: resolution through the users and
  * aliases files, Maildir/mbox/program delivery, identities, loops.
  *

@@ -65,7 +65,8 @@ static int claim(struct spool *s, const char *id, int *fd, struct mail_err *e)
 }
 
 /* Bounce every pending recipient now, report, then remove or rewrite. */
-static int expire(struct spool *s, struct envelope *env, const char *host, struct mail_err *e)
+static int expire(struct spool *s, struct envelope *env, const char *host, const struct dkim_keyring *dkim,
+		  struct mail_err *e)
 {
 	enum dsn_action *act = calloc(env->nrcpt, sizeof *act);
 	if (!act)
@@ -85,7 +86,7 @@ static int expire(struct spool *s, struct envelope *env, const char *host, struc
 		if (damaged > 0 && !e->msg[0])
 			err_set(e, EX_DATAERR, 554, "5.3.0", "%s: the message file is damaged; moved to corrupt/",
 				env->id);
-		else if (damaged == 0 && dsn_enqueue(s, NULL, env, act, fd, host, bid, sizeof bid, e) >= 0)
+		else if (damaged == 0 && dsn_enqueue(s, dkim, env, act, fd, host, bid, sizeof bid, e) >= 0)
 			rv = spool_remove(s, env->id, e);
 		close(fd);
 	}
@@ -94,7 +95,7 @@ static int expire(struct spool *s, struct envelope *env, const char *host, struc
 }
 
 int queue_apply(struct spool *s, const char *id, enum queue_op op, const struct queue_select *sel,
-		const char *host, struct mail_err *e)
+		const char *host, const struct dkim_keyring *dkim, struct mail_err *e)
 {
 	int fd = -1;
 	struct envelope env;
@@ -127,7 +128,7 @@ int queue_apply(struct spool *s, const char *id, enum queue_op op, const struct 
 		rv = spool_remove(s, id, e);
 		break;
 	case QOP_EXPIRE:
-		rv = expire(s, &env, host, e);
+		rv = expire(s, &env, host, dkim, e);
 		break;
 	}
 	if (rv == 0) {

@@ -11,6 +11,7 @@
 #ifndef POSTBOX_QUEUE_ADMIN_H
 #define POSTBOX_QUEUE_ADMIN_H
 
+#include "auth/dkim_keyring.h"
 #include "msg/envelope.h"
 #include "base/err.h"
 #include "store/spool.h"
@@ -35,8 +36,9 @@ enum queue_op { QOP_HOLD, QOP_RELEASE, QOP_DELETE, QOP_REQUEUE, QOP_EXPIRE };
 /* Apply op to message id if it matches sel. 1 done, 0 it does not match
  * (or is not the caller's), -1 error: e->sys == ENOENT when there is no
  * such message, EX_TEMPFAIL when a runner kept it busy. host names the
- * reporting MTA of --expire bounces. */
+ * reporting MTA of --expire bounces, dkim (may be NULL) signs them as
+ * every bounce is signed (auth/dkim_spool.h). */
 int queue_apply(struct spool *s, const char *id, enum queue_op op, const struct queue_select *sel,
-		const char *host, struct mail_err *e);
+		const char *host, const struct dkim_keyring *dkim, struct mail_err *e);
 
 #endif

@@ -83,6 +83,7 @@ void smtpd_reset_tx(struct session *s)
 	free(s->dec);
 	s->dec = NULL;
 	buf_reset(&s->data);
+	smtpd_check_end(s);
 	if (s->state & (ST_MAIL | ST_RCPT))
 		s->state = ST_READY;
 }
@@ -322,6 +323,10 @@ static int cmd_mail(struct session *s, const char *arg, size_t n)
 	s->env.ret = s->mail.ret;
 	s->env.body = s->mail.body;
 	s->env.smtputf8 = s->mail.smtputf8;
+	if (smtpd_check_mail(s) < 0) {
+		smtpd_reset_tx(s);
+		return 0;
+	}
 	s->state = ST_MAIL;
 	smtpd_reply(s, "250 2.1.0 Ok");
 	return 0;
@@ -337,22 +342,6 @@ static int routing_local_part(const struct mailbox *m)
 static int is_local_domain(const struct session *s, const struct mailbox *m)
 {
 	return !(m->flags & MBOX_LITERAL) && idna_list_has(config_str(s->cfg, CFG_LOCAL_DOMAINS), m->domain);
-}
-
-/* The first of local_domains, else the hostname: where a bare
- * <Postmaster> is delivered (RFC 5321 §4.5.1). */
-static const char *primary_domain(const struct session *s, char *out, size_t cap)
-{
-	const char *list = config_str(s->cfg, CFG_LOCAL_DOMAINS);
-	list += strspn(list, ", \t");
-	size_t len = strcspn(list, ", \t");
-	if (!len) {
-		list = config_str(s->cfg, CFG_HOSTNAME);
-		len = strlen(list);
-	}
-	if (str_copy(out, cap, list, len) < 0)
-		out[0] = '\0';
-	return out;
 }
 
 static int cmd_rcpt(struct session *s, const char *arg, size_t n)
@@ -379,7 +368,7 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 		smtpd_reply(s, "452 4.5.3 Too many recipients");
 		return 0;
 	}
-	if (!m.domain[0] && addr_qualify(&m, primary_domain(s, addr, sizeof addr)) < 0) {
+	if (!m.domain[0] && addr_qualify(&m, config_primary_domain(s->cfg, addr, sizeof addr)) < 0) {
 		smtpd_reply(s, "451 4.3.0 <postmaster>: no primary domain to deliver it to");
 		return 0;
 	}
@@ -390,14 +379,19 @@ static int cmd_rcpt(struct session *s, const char *arg, size_t n)
 			smtpd_reply(s, "550 5.7.1 <%s>: address form not accepted (%%, ! or @ in the local part)", addr);
 			return 0;
 		}
-		int known = s->srv->local ? s->srv->local(s->srv->ctx, addr) : 1;
+		err_clear(&e);
+		int known = s->srv->local ? s->srv->local(s->srv->ctx, addr, &e) : 1;
 		if (known < 0) {
 			smtpd_reply(s, "451 4.3.0 <%s>: cannot look up the recipient now", addr);
 			return 0;
 		}
 		if (!known) {
 			smtpd_count(s, SMTPD_M_REFUSED_RECIPIENT);
-			smtpd_reply(s, "550 5.1.1 <%s>: no such user here", addr);
+			if (!strcmp(e.status, "5.7.1"))
+				log_info(NULL, "client=%s event=srs-refused rcpt=<%s> reason=\"%s\"", s->peer.text,
+					 LOG_TOKEN(addr), LOG_QUOTED(e.msg));
+			smtpd_reply(s, "%d %s <%s>: %s", e.smtp ? e.smtp : 550, e.status[0] ? e.status : "5.1.1", addr,
+				    e.msg[0] ? e.msg : "no such user here");
 			return 0;
 		}
 	} else if (!s->relay_ok && !s->user[0]) {

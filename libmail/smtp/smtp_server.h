@@ -46,8 +46,10 @@ struct smtp_listen_opts {
 typedef int (*smtp_auth_fn)(void *ctx, const char *user, const char *pass);
 /* May this authenticated user send as this envelope sender? 1 yes. */
 typedef int (*smtp_owns_fn)(void *ctx, const char *user, const char *sender);
-/* Is this a known local recipient (user or alias)? 1 yes, 0 no, -1 error. */
-typedef int (*smtp_local_fn)(void *ctx, const char *addr);
+/* Is this a known local recipient (user, alias, valid SRS address)? 1 yes;
+ * 0 no, with e the reply's code, status and text (the text without the
+ * address, which the reply puts in front); -1 cannot tell now. */
+typedef int (*smtp_local_fn)(void *ctx, const char *addr, struct mail_err *e);
 
 /* The messages one session queued, in order: a caller that starts their
  * delivery at once (immediate_delivery) does so when the session is over.
@@ -57,6 +59,8 @@ struct smtp_queued {
 	size_t n;
 	char id[SMTP_QUEUED_MAX][QID_MAX];
 };
+
+struct smtp_sender_checks;
 
 /* What all sessions of one server share; read-only during a session. */
 struct smtp_server {
@@ -69,6 +73,8 @@ struct smtp_server {
 	void *ctx;               /* for the three callbacks */
 	struct smtp_queued *queued;  /* NULL: not recorded (the queue runner finds them) */
 	const struct dkim_keyring *dkim; /* signs authenticated submissions; may be NULL */
+	struct smtp_sender_checks *checks; /* SPF, DKIM, DMARC of mail from the
+	                          * Internet (smtp_sender_checks.h); NULL: none */
 	struct anvil *anvil;     /* counters shared by all sessions (failed
 	                          * logins, rates); NULL: no limit across
 	                          * sessions (inetd mode) */

@@ -55,6 +55,7 @@ struct session {
 	int tx_failed;
 	struct buf data;         /* decoded text on its way to the spool */
 	struct smtp_data *dec;   /* BDAT: the decoder across chunks */
+	struct auth_check *auth; /* this transaction's sender checks, or NULL */
 };
 
 /* Queue one reply line ("250 2.0.0 Ok"); CRLF is added. Replies of 4xx
@@ -67,6 +68,17 @@ int smtpd_getline(struct session *s, size_t max, struct mail_err *e);
 void smtpd_reset_tx(struct session *s);
 
 int smtpd_cmd_auth(struct session *s, const char *arg, size_t n);
+
+/* Sender checks (smtp_sender_checks.c), on the sessions they apply to.
+ * At MAIL FROM, with the envelope filled in: SPF; -1 when spf_action
+ * refuses it (the reply queued). At the end of data, before the commit:
+ * DKIM, DMARC, the Authentication-Results field into the spool entry;
+ * -1 when the message is refused (the reply queued: DMARC enforced, or
+ * 451 when it could not be checked). smtpd_check_end releases them
+ * (smtpd_reset_tx calls it). */
+int smtpd_check_mail(struct session *s);
+int smtpd_check_message(struct session *s);
+void smtpd_check_end(struct session *s);
 
 /* Count one event of smtp_metrics.h (nothing when no one counts). */
 void smtpd_count(struct session *s, enum smtpd_metric m);

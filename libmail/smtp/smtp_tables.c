@@ -17,6 +17,11 @@ int smtp_tables_load(struct smtp_tables *t, const struct config *cfg, struct mai
 	t->sender_check = config_num(cfg, CFG_SMTPD_SENDER_LOGIN_CHECK) != 0;
 	t->cfg = cfg;
 	resolver_init(&t->resolver, cfg, &t->users, &t->aliases);
+	if (r == 0)
+		r = srs_config_load(&t->srs, cfg, e);
+	else
+		srs_init(&t->srs);
+	t->resolver.srs = t->srs.nsecret ? &t->srs : NULL;
 	return r;
 }
 
@@ -24,6 +29,7 @@ void smtp_tables_free(struct smtp_tables *t)
 {
 	users_free(&t->users);
 	aliases_free(&t->aliases);
+	srs_free(&t->srs);
 }
 
 static int cb_auth(void *ctx, const char *user, const char *pass)
@@ -32,11 +38,22 @@ static int cb_auth(void *ctx, const char *user, const char *pass)
 	return users_check_password(&t->users, user, pass) != NULL;
 }
 
-static int cb_local(void *ctx, const char *addr)
+static int cb_local(void *ctx, const char *addr, struct mail_err *e)
 {
 	struct smtp_tables *t = ctx;
-	struct mail_err e;
-	return resolve_exists(&t->resolver, addr, &e) == 1;
+	struct mailbox m;
+	/* Without tables every local address exists, except a bad SRS one. */
+	if (!t->have_users && !t->have_aliases &&
+	    (addr_parse(addr, strlen(addr), ADDR_ALLOW_BARE, &m, e) < 0 || !srs_is_srs(m.local))) {
+		err_clear(e);
+		return 1;
+	}
+	int r = resolve_exists(&t->resolver, addr, e);
+	if (r < 0 && e->smtp != 451) { /* unparsable here: nobody by that name */
+		err_set(e, EX_NOUSER, 550, "5.1.1", "no such user here");
+		return 0;
+	}
+	return r;
 }
 
 static int cb_owns(void *ctx, const char *user, const char *sender)
@@ -66,5 +83,5 @@ void smtp_tables_bind(struct smtp_tables *t, struct smtp_server *srv)
 	srv->ctx = t;
 	srv->auth = t->have_users ? cb_auth : NULL;
 	srv->owns = t->have_users ? cb_owns : NULL;
-	srv->local = t->have_users || t->have_aliases ? cb_local : NULL;
+	srv->local = t->have_users || t->have_aliases || t->srs.nsecret ? cb_local : NULL;
 }

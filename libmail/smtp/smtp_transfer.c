@@ -130,6 +130,10 @@ static void finish_message(struct session *s, const struct smtp_data *d)
 		s->tx_open = 0;
 		log_err(NULL, "client=%s event=dkim-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 		smtpd_reply(s, "451 4.3.0 Cannot sign the message now, try again later");
+	} else if (smtpd_check_message(s) < 0) {
+		/* Refused (DMARC enforced) or not checked: not queued. */
+		spool_abort(&s->tx);
+		s->tx_open = 0;
 	} else if (spool_commit(&s->tx, &s->env, &e) < 0) {
 		s->tx_open = 0;
 		log_err(NULL, "client=%s event=commit-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));

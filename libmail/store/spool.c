@@ -275,15 +275,23 @@ void spool_abort(struct spool_tx *tx)
 
 int spool_prepend(struct spool_tx *tx, const void *prefix, size_t n, struct mail_err *e)
 {
+	return spool_replace_head(tx, prefix, n, 0, e);
+}
+
+int spool_replace_head(struct spool_tx *tx, const void *head, size_t n, size_t old_len, struct mail_err *e)
+{
+	if ((long long)old_len > tx->size)
+		return err_set(e, EX_SOFTWARE, 451, "4.3.0", "spool: %s: replacing %zu bytes of %lld", tx->id, old_len,
+			       tx->size);
 	struct spool_tx nt = *tx;
 	nt.size = 0;
 	nt.crc = 0;
 	char old_path[sizeof tx->spool->dir + 64], new_path[sizeof tx->spool->dir + 64];
 	if (begin(tx->spool, &nt, e) < 0)
 		return -1;
-	int rc = spool_write(&nt, prefix, n, e);
+	int rc = spool_write(&nt, head, n, e);
 	char chunk[65536];
-	for (long long off = 0; rc == 0 && off < tx->size;) {
+	for (long long off = (long long)old_len; rc == 0 && off < tx->size;) {
 		ssize_t r = pread(tx->fd, chunk, sizeof chunk, off);
 		if (r <= 0) {
 			rc = err_sys(e, "spool: read back %s/%s/%s%s.msg", tx->spool->dir, tx->area, tx->prefix, tx->id);

@@ -71,6 +71,9 @@ int spool_write(struct spool_tx *tx, const void *p, size_t n, struct mail_err *e
  * takes the old one's place in tx, with the same id. On failure tx is as
  * it was. The message can be read back through tx->fd (pread). */
 int spool_prepend(struct spool_tx *tx, const void *prefix, size_t n, struct mail_err *e);
+/* The same, replacing the first old_len bytes with head (a header section
+ * rewritten: fields added on top, others taken out). */
+int spool_replace_head(struct spool_tx *tx, const void *head, size_t n, size_t old_len, struct mail_err *e);
 /* Commit with this envelope (its id, arrival, size and crc are filled in). */
 int spool_commit(struct spool_tx *tx, struct envelope *env, struct mail_err *e);
 void spool_abort(struct spool_tx *tx);

@@ -1,0 +1,243 @@
+#!/usr/bin/env bats
+# smtpd's sender checks on the MTA port: SPF at MAIL FROM, DKIM and DMARC
+# at the end of data, one Authentication-Results field (RFC 8601) above our
+# Received: that python3-authres parses; spf_action, dmarc_action (.Junk
+# through the envelope and runq) and auth_checks. swaks and a raw client
+# send, dkimpy's dkimsign signs, ldns-testns serves the records.
+
+load helpers
+load servers_helpers
+load smtpd_helpers
+load dkim_helpers
+
+AUTHRES=("/usr/bin/python3" "$ROOT/tests/authres_parse.py")
+
+suite_setup() {
+	export PB T
+	keygen_published rsa signed.example sel "$T/signed.pem"
+	dns_txt pass.example "v=spf1 ip4:127.0.0.1 -all"
+	dns_txt _dmarc.pass.example "v=DMARC1; p=reject"
+	dns_txt fail.example "v=spf1 ip4:192.0.2.1 -all exp=why.fail.example"
+	dns_txt why.fail.example "%{i} is not one of %{d}'s mail servers"
+	dns_txt _dmarc.fail.example "v=DMARC1; p=reject"
+	dns_txt soft.example "v=spf1 ~all"
+	dns_txt quar.example "v=spf1 -all"
+	dns_txt _dmarc.quar.example "v=DMARC1; p=quarantine"
+	dns_txt signed.example "v=spf1 -all"
+	dns_txt _dmarc.signed.example "v=DMARC1; p=reject"
+	dns_answer temp.example. TXT SERVFAIL
+	dns_answer _dmarc.temp.example. TXT SERVFAIL
+	# 127.0.0.1 is a client from the Internet, not one of ours.
+	conf relay_networks 192.0.2.0/24
+	conf auth_checks yes
+	maildir_users u v
+}
+
+# msg FROM [SUBJECT] [EXTRA-HEADER]: a small message from FROM, CRLF.
+msg() {
+	printf 'From: %s\r\nTo: u@test.example\r\nSubject: %s\r\nDate: Fri, 04 Dec 2026 21:00:00 +0000\r\nMessage-ID: <%s.%s@x>\r\n%s\r\nhello\r\n' \
+		"$1" "${2:-hello}" "$RANDOM" "$RANDOM" "${3:-}"
+}
+
+# send SENDER [SWAKS-OPTIONS]: swaks from client.example, the message from
+# $T/m when it exists, else msg SENDER.
+send() {
+	local from=$1
+	shift
+	[ -e "$T/m" ] || msg "$from" > "$T/m"
+	swaks --server "127.0.0.1:$PORT" --helo client.example --from "$from" --to u@test.example \
+		--timeout 10 --data "@$T/m" "$@"
+}
+
+# The first field of the newest stored message, unfolded lines kept.
+first_field() {
+	awk 'NR == 1 { print; next } /^[ \t]/ { print; next } { exit }' "$(msg_file)"
+}
+
+# authres_of: the stored field as python3-authres reads it.
+authres_of() {
+	first_field > "$T/ar"
+	"${AUTHRES[@]}" < "$T/ar"
+}
+
+@test "SPF pass, no signature, DMARC pass: one field on top, above our Received, that authres parses" {
+	start_auth_dns
+	start_smtpd
+	run send a@pass.example
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 1 ]
+	run authres_of
+	echo "$output"
+	[ "$output" = $'test.example\nspf pass smtp.mailfrom=a@pass.example\ndkim none\ndmarc pass header.from=pass.example' ]
+	# The field is first, our Received right under it, then the message.
+	sed -n '1p' "$(msg_file)" | grep -qx 'Authentication-Results: test.example;'
+	[ "$(grep -c '^Authentication-Results:' "$(msg_file)")" -eq 1 ]
+	awk '/^Received:/ { print NR; exit }' "$(msg_file)" > "$T/rl"
+	[ "$(cat "$T/rl")" -eq "$(($(first_field | wc -l) + 1))" ]
+	grep -q 'event=spf result=pass identity=mailfrom domain=pass.example' "$T/smtpd.log"
+}
+
+@test "SPF fail, softfail and none are tagged (spf_action = tag); DMARC fails under p=reject but is only tagged" {
+	start_auth_dns
+	start_smtpd
+	send a@fail.example > /dev/null
+	run authres_of
+	echo "$output"
+	[ "$output" = $'test.example\nspf fail smtp.mailfrom=a@fail.example\ndkim none\ndmarc fail header.from=fail.example' ]
+	grep -q 'dmarc=fail (p=reject dis=reject) header.from=fail.example' "$T/ar"
+	rm "$T/m"
+	send a@soft.example > /dev/null
+	run authres_of
+	[ "$output" = $'test.example\nspf softfail smtp.mailfrom=a@soft.example\ndkim none\ndmarc none header.from=soft.example' ]
+	rm "$T/m"
+	send a@nowhere.example > /dev/null
+	run authres_of
+	[ "$output" = $'test.example\nspf none smtp.mailfrom=a@nowhere.example\ndkim none\ndmarc none header.from=nowhere.example' ]
+	[ "$(queue_count)" -eq 3 ]
+}
+
+@test "a message signed by dkimpy's dkimsign: dkim pass, and DMARC passes on the aligned signature though SPF fails" {
+	start_auth_dns
+	start_smtpd
+	msg a@signed.example | dkimsign sel signed.example "$T/signed.pem" > "$T/m"
+	run send a@signed.example
+	[ "$status" -eq 0 ]
+	run authres_of
+	echo "$output"
+	[ "$output" = $'test.example\nspf fail smtp.mailfrom=a@signed.example\ndkim pass header.d=signed.example header.s=sel header.a=rsa-sha256\ndmarc pass header.from=signed.example' ]
+	# The signature still verifies in the stored message (our fields on
+	# top are not signed).
+	run pb dkim verify < "$(msg_file)"
+	[ "$output" = 'pass d=signed.example s=sel a=rsa-sha256' ]
+}
+
+@test "an incoming Authentication-Results field that claims our authserv-id is removed; others stay" {
+	start_auth_dns
+	start_smtpd
+	{
+		printf 'Authentication-Results: test.example; spf=pass smtp.mailfrom=a@pass.example;\r\n\tdmarc=pass header.from=bank.example\r\n'
+		printf 'Authentication-Results: (forged) TEST.EXAMPLE;\r\n dkim=pass header.d=bank.example\r\n'
+		printf 'Authentication-Results: "test.example"; dkim=pass\r\n'
+		printf 'Authentication-Results: mx.other.example; dkim=pass header.d=other.example\r\n'
+		printf 'Authentication-Results: test.example.evil; spf=pass\r\n'
+		msg a@soft.example
+	} > "$T/m"
+	send a@soft.example > /dev/null
+	[ "$(queue_count)" -eq 1 ]
+	grep '^Authentication-Results:' "$(msg_file)" > "$T/fields"
+	cat "$T/fields"
+	[ "$(cat "$T/fields")" = $'Authentication-Results: test.example;\nAuthentication-Results: mx.other.example; dkim=pass header.d=other.example\nAuthentication-Results: test.example.evil; spf=pass' ]
+	! grep -qi 'bank.example' "$(msg_file)" || false
+	run authres_of
+	[ "$output" = $'test.example\nspf softfail smtp.mailfrom=a@soft.example\ndkim none\ndmarc none header.from=soft.example' ]
+	grep -q 'event=authres-removed count=3' "$T/smtpd.log"
+}
+
+@test "spf_action = reject: an SPF fail gets 550 5.7.23 with the domain's explanation at MAIL FROM; the session goes on" {
+	conf spf_action reject
+	start_auth_dns
+	start_smtpd
+	smtp_tcp "${HELLO}MAIL FROM:<a@fail.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\nMAIL FROM:<a@soft.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\nSubject: kept\r\n\r\nhi\r\n.\r\nQUIT\r\n"
+	echo "$output"
+	has_reply "550 5.7.23 SPF fail: 127.0.0.1 is not one of fail.example's mail servers"
+	has_reply "503 5.5.1 Need MAIL before RCPT"
+	has_reply "$QUEUED"
+	# Only the softfail was kept: a softfail is never refused.
+	[ "$(queue_count)" -eq 1 ]
+	grep -q 'Subject: kept' "$(msg_file)"
+	grep -q 'event=spf-rejected from=<a@fail.example>' "$T/smtpd.log"
+}
+
+@test "dmarc_action = enforce: a p=reject failure gets 550 5.7.1 after the data, nothing queued; the next message is" {
+	conf dmarc_action enforce
+	start_auth_dns
+	start_smtpd
+	local m1 m2
+	m1=$(msg a@fail.example | sed 's/\r$//' | awk '{ printf "%s\\r\\n", $0 }')
+	m2=$(msg a@pass.example | sed 's/\r$//' | awk '{ printf "%s\\r\\n", $0 }')
+	smtp_tcp "${HELLO}MAIL FROM:<a@fail.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\n${m1}.\r\nMAIL FROM:<a@pass.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\n${m2}.\r\nQUIT\r\n"
+	echo "$output"
+	has_reply "550 5.7.1 DMARC: the policy of fail.example (p=reject) is not met: no aligned SPF or DKIM pass"
+	[ "$(count_replies "$QUEUED")" -eq 1 ]
+	[ "$(queue_count)" -eq 1 ]
+	grep -q '^From: a@pass.example' "$(msg_file)"
+	! ls "$SPOOL"/tmp | grep -q . || false
+}
+
+@test "dmarc_action = enforce: p=quarantine goes into the recipient's .Junk folder when it has one, else the inbox" {
+	conf dmarc_action enforce
+	start_auth_dns
+	start_smtpd
+	mkdir -p "$T"/mail/u/Maildir/{new,cur,tmp} "$T"/mail/u/Maildir/.Junk/{new,cur,tmp}
+	msg a@quar.example quarantined > "$T/m"
+	swaks --server "127.0.0.1:$PORT" --helo client.example --from a@quar.example --to u@test.example,v@test.example \
+		--data "@$T/m" > /dev/null
+	[ "$(queue_count)" -eq 1 ]
+	grep -qx 'junk 1' "$(env_file)"
+	grep -q 'dmarc=fail (p=quarantine dis=quarantine) header.from=quar.example' "$(msg_file)"
+	# A passing message from the same session's client is not junk.
+	rm "$T/m"
+	send a@pass.example > /dev/null
+	! grep -qx 'junk 1' "$(env_file)" || false
+	pb runq
+	[ "$(queue_count)" -eq 0 ]
+	[ "$(ls "$T"/mail/u/Maildir/.Junk/new | wc -l)" -eq 1 ]
+	grep -q 'Subject: quarantined' "$T"/mail/u/Maildir/.Junk/new/*
+	[ "$(ls "$T"/mail/u/Maildir/new | wc -l)" -eq 1 ]
+	grep -q '^From: a@pass.example' "$T"/mail/u/Maildir/new/*
+	# v has no .Junk: the inbox, and no folder made.
+	[ "$(ls "$T"/mail/v/Maildir/new | wc -l)" -eq 1 ]
+	[ ! -e "$T/mail/v/Maildir/.Junk" ]
+}
+
+@test "DNS temperror never refuses: tagged temperror under spf_action = reject and dmarc_action = enforce" {
+	conf spf_action reject
+	conf dmarc_action enforce
+	start_auth_dns
+	start_smtpd
+	run send a@temp.example
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(queue_count)" -eq 1 ]
+	run authres_of
+	echo "$output"
+	[ "$output" = $'test.example\nspf temperror smtp.mailfrom=a@temp.example\ndkim none\ndmarc temperror header.from=temp.example' ]
+}
+
+@test "not checked: relay_networks clients, auth_checks = no; the null sender is checked by its HELO name" {
+	start_auth_dns
+	conf relay_networks 127.0.0.0/8
+	start_smtpd
+	send a@fail.example > /dev/null
+	[ "$(queue_count)" -eq 1 ]
+	! grep -q '^Authentication-Results:' "$(msg_file)" || false
+	kill "$SMTPD_PID"
+	conf relay_networks 192.0.2.0/24
+	conf auth_checks no
+	start_smtpd
+	send a@fail.example > /dev/null
+	[ "$(queue_count)" -eq 2 ]
+	! grep -q '^Authentication-Results:' "$SPOOL"/queue/*.msg || false
+	kill "$SMTPD_PID"
+	conf auth_checks yes
+	start_smtpd
+	rm "$T/m"
+	msg a@pass.example > "$T/m"
+	swaks --server "127.0.0.1:$PORT" --helo pass.example --from '<>' --to u@test.example --data "@$T/m" > /dev/null
+	run authres_of
+	echo "$output"
+	[ "$output" = $'test.example\nspf pass smtp.helo=pass.example\ndkim none\ndmarc pass header.from=pass.example' ]
+}
+
+@test "bad spf_action or dmarc_action: smtpd refuses to start (78) naming the key" {
+	conf spf_action bounce
+	run timeout 10 "$PB" smtpd -l 127.0.0.1:0
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"spf_action must be tag or reject, not \"bounce\""* ]]
+	conf spf_action tag
+	conf dmarc_action reject
+	run timeout 10 "$PB" smtpd -l 127.0.0.1:0
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"dmarc_action must be tag or enforce, not \"reject\""* ]]
+}
