@@ -52,8 +52,9 @@ all: $(BUILD)/postbox $(BUILD)/unit-tests
 	@cd $(BUILD) && mkdir -p bin && for a in $$(./postbox --list); do ln -sf ../postbox bin/$$a; done
 
 # -MMD writes each object's header dependencies beside it (.d): a changed
-# header rebuilds only the files that include it.
-$(BUILD)/%.o: %.c
+# header rebuilds only the files that include it (a changed Makefile, all:
+# its flags may differ, and objects built before -MMD have no .d).
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<

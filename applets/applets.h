@@ -7,6 +7,7 @@
 #define POSTBOX_APPLETS_H
 
 #include <stdlib.h>
+#include <sys/types.h>
 
 #include "base/config.h"
 
@@ -54,5 +55,19 @@ void cli_load_dkim_keys(struct dkim_keyring *kr, const struct config *cfg);
 /* Print the usage text to stdout and exit 0 when argv[1] is --help or
  * --version; call first thing. */
 void cli_help_version(int argc, char **argv, const char *usage);
+
+/* --- run_progress.c: a queue run's one-line display on a terminal --- */
+
+struct tally;
+struct run_progress {
+	struct tally *tally;
+	pid_t pid;               /* the drawing process, or -1 */
+	int watch;               /* closed when the run is over */
+};
+/* The tally to hand to queue_run, with a process drawing it, when stdout
+ * is a terminal; NULL (no display) otherwise. */
+struct tally *run_progress_start(struct run_progress *p);
+/* Draw the final line and end the display (nothing if none was started). */
+void run_progress_stop(struct run_progress *p);
 
 #endif

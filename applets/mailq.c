@@ -294,7 +294,7 @@ static int flush(struct spool *spool, const struct config *cfg, struct args *a)
 		}
 	}
 	struct mail_err e;
-	int r = queue_run(cfg, &f, 0, &e);
+	int r = queue_run(cfg, &f, 0, NULL, &e);
 	if (r < 0)
 		say_error("%s", e.msg);
 	runner_filter_free(&f);

@@ -134,7 +134,12 @@ int runq_main(int argc, char **argv)
 	if (interval && (every = queue_parse_interval(interval)) < 0)
 		die(EX_USAGE, "bad interval \"%s\" (expected 30s, 5m, 1h ...)", interval);
 	struct mail_err e;
-	int r = queue_run(&cfg, &filter, every, &e);
+	/* A run started by hand on a terminal shows its progress; a daemon
+	 * (-d) does not. */
+	struct run_progress progress = { NULL, -1, -1 };
+	struct tally *shown = every ? NULL : run_progress_start(&progress);
+	int r = queue_run(&cfg, &filter, every, shown, &e);
+	run_progress_stop(&progress);
 	if (r < 0)
 		say_error("%s", e.msg);
 	runner_filter_free(&filter);

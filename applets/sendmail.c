@@ -523,7 +523,10 @@ int sendmail_main(int argc, char **argv)
 		if (opt.nrcpts)
 			die(EX_USAGE, "-q takes no recipients");
 		struct mail_err e;
-		int r = queue_run(&cfg, &opt.filter, opt.every, &e);
+		struct run_progress progress = { NULL, -1, -1 };
+		struct tally *shown = opt.every ? NULL : run_progress_start(&progress);
+		int r = queue_run(&cfg, &opt.filter, opt.every, shown, &e);
+		run_progress_stop(&progress);
 		if (r < 0)
 			say_error("%s", e.msg);
 		runner_filter_free(&opt.filter);

@@ -13,6 +13,12 @@ static char *escape(char *out, size_t cap, const char *s, size_t n, enum escape_
 
 static const char *log_program = "postbox";
 static int log_to_stderr = 1;
+static int erase_line;
+
+void log_erase_line(int on)
+{
+	erase_line = on;
+}
 
 void log_open(const char *program)
 {
@@ -53,7 +59,7 @@ void log_event(enum log_level lvl, const char *qid, const char *fmt, ...)
 			break;
 		}
 	if (log_to_stderr)
-		fprintf(stderr, "%s: %s: %s\n", log_program, name[lvl], out);
+		fprintf(stderr, "%s%s: %s: %s\n", erase_line ? "\r\033[K" : "", log_program, name[lvl], out);
 	else
 		syslog(prio[lvl], "%s", out);
 }

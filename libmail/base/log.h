@@ -27,6 +27,11 @@ void log_event(enum log_level lvl, const char *qid, const char *fmt, ...)
 #define log_warn(qid, ...) log_event(LOG_LVL_WARN, qid, __VA_ARGS__)
 #define log_err(qid, ...) log_event(LOG_LVL_ERR, qid, __VA_ARGS__)
 
+/* While on, each line written to stderr first erases the terminal's
+ * current line ("\r\033[K"): a progress display lives there and is
+ * drawn again after it (applets/run_progress.c). */
+void log_erase_line(int on);
+
 /* Escape s[0..n) for a log field into out (always terminated): controls,
  * spaces, quotes and backslashes become \xHH. Returns out. */
 char *log_value(char *out, size_t cap, const char *s, size_t n);

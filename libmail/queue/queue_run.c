@@ -68,7 +68,7 @@ static int run_named(struct runner *r, const struct runner_filter *f, struct mai
 
 /* kick: only the messages the filter names, no sweep. */
 static int run(const struct config *cfg, const struct runner_filter *filter, long long every, int kick,
-	       struct mail_err *e)
+	       struct tally *progress, struct mail_err *e)
 {
 	struct spool spool;
 	struct runner r;
@@ -109,6 +109,7 @@ static int run(const struct config *cfg, const struct runner_filter *filter, lon
 	r.local.ctx = &local;
 	r.dkim = &keys;
 	r.filter = filter;
+	r.progress = progress;
 	r.workers = filter && filter->nids == 1 ? 1 : (int)workers;
 	if (every) {
 		struct sigaction sa;
@@ -145,9 +146,9 @@ static int run(const struct config *cfg, const struct runner_filter *filter, lon
 }
 
 int queue_run(const struct config *cfg, const struct runner_filter *filter, long long every,
-	      struct mail_err *e)
+	      struct tally *progress, struct mail_err *e)
 {
-	return run(cfg, filter, every, 0, e);
+	return run(cfg, filter, every, 0, progress, e);
 }
 
 void queue_kick(const struct config *cfg, const char *const *ids, size_t n)
@@ -179,7 +180,7 @@ void queue_kick(const struct config *cfg, const char *const *ids, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (runner_filter_add_id(&f, ids[i]) < 0)
 			_exit(EX_SOFTWARE);
-	_exit(run(cfg, &f, 0, 1, &e) < 0 ? e.ex : 0);
+	_exit(run(cfg, &f, 0, 1, NULL, &e) < 0 ? e.ex : 0);
 }
 
 void queue_kick_session(const struct config *cfg, const struct smtp_queued *q)

@@ -25,12 +25,14 @@
 long long queue_parse_interval(const char *s);
 
 /* One run (every == 0), or one every `every` seconds until SIGTERM, SIGINT
- * or SIGHUP. filter may be NULL (every due message). 0, or -1 with e:
+ * or SIGHUP. filter may be NULL (every due message); progress, when not
+ * NULL, follows the run as it goes (runner.h's enum runner_progress; the
+ * outcomes add up over the runs). 0, or -1 with e:
  * EX_TEMPFAIL (the spool could not be used, or a run failed: logged, and
  * the next interval tries again), EX_CONFIG (bad configuration), EX_OSERR
  * (a library could not be loaded). */
 int queue_run(const struct config *cfg, const struct runner_filter *filter, long long every,
-	      struct mail_err *e);
+	      struct tally *progress, struct mail_err *e);
 
 /* Attempt the messages ids[0..n) now, in a detached process (the caller's
  * pipes are not held open, nobody waits for it); no sweep of the spool.

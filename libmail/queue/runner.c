@@ -174,6 +174,9 @@ static void attempt_domain(struct runner *r, struct envelope *env, int msg_fd, c
 		r->stats.sent += rc->state == RCPT_SENT;
 		r->stats.deferred += rc->state == RCPT_DEFERRED;
 		r->stats.bounced += rc->state == RCPT_BOUNCED;
+		tally_add(r->progress, RUN_P_SENT, rc->state == RCPT_SENT);
+		tally_add(r->progress, RUN_P_DEFERRED, rc->state == RCPT_DEFERRED);
+		tally_add(r->progress, RUN_P_BOUNCED, rc->state == RCPT_BOUNCED);
 		log_result(env->id, rc, env->arrival, now);
 	}
 	free(res);
@@ -207,6 +210,7 @@ static int process(struct runner *r, struct envelope *env, struct mail_err *e)
 		before[i] = rc->state;
 		if (retry_expire(rc, env->arrival, now, r->lifetime)) {
 			r->stats.bounced++;
+			tally_add(r->progress, RUN_P_BOUNCED, 1);
 			log_result(env->id, rc, env->arrival, now);
 		}
 		/* not due, not selected: leave it for a later run */
@@ -310,6 +314,7 @@ static void run_part(struct runner *r, char **ids, size_t n, size_t part, size_t
 		err_clear(&e2);
 		if (runner_message(r, ids[i], &e2) < 0)
 			log_err(ids[i], "%s", e2.msg);
+		tally_add(r->progress, RUN_P_DONE, 1);
 	}
 }
 
@@ -330,6 +335,8 @@ int runner_run(struct runner *r, struct mail_err *e)
 	size_t n, parts = r->workers > 1 ? (size_t)r->workers : 1;
 	if (spool_list(r->spool, &ids, &n, e) < 0)
 		return -1;
+	tally_set(r->progress, RUN_P_TOTAL, n);
+	tally_set(r->progress, RUN_P_DONE, 0);
 	if (parts > n)
 		parts = n ? n : 1;
 	pid_t pids[RUNNER_WORKERS_MAX];

@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "base/config.h"
+#include "base/tally.h"
 #include "msg/envelope.h"
 #include "base/err.h"
 #include "queue/retry.h"
@@ -47,6 +48,17 @@ struct runner_filter {
 	int force;
 };
 
+/* A run's progress as it goes, shared by its workers (base/tally.h), for a
+ * display: messages listed and visited, recipients by outcome. */
+enum runner_progress {
+	RUN_P_TOTAL,             /* messages the pass listed */
+	RUN_P_DONE,              /* of them, visited (attempted or skipped) */
+	RUN_P_SENT,              /* recipients delivered */
+	RUN_P_DEFERRED,
+	RUN_P_BOUNCED,
+	RUN_P_COUNT
+};
+
 struct runner_stats {
 	unsigned long messages, sent, deferred, bounced, busy, corrupt, reports;
 };
@@ -65,6 +77,7 @@ struct runner {
 	int workers;                          /* processes for one pass (queue_workers) */
 	int domain_slots;                     /* domain_concurrency; 0: no limit */
 	struct runner_stats stats;
+	struct tally *progress;               /* enum runner_progress; may be NULL */
 };
 
 #define RUNNER_WORKERS_MAX 64
