@@ -34,6 +34,7 @@
 #include "net/inetd.h"
 #include "net/tls_policy.h"
 #include "login/login_split.h"
+#include "pop3/pop3_mailbox.h"
 #include "pop3/pop3_server.h"
 #include "applets.h"
 
@@ -92,6 +93,10 @@ static int load_users(struct users *u, void *ctx, struct mail_err *e)
 /* Server settings from a configuration: 0, or -1 with e (bad TLS files). */
 static int apply(struct pop3_server *srv, const struct config *cfg, struct mail_err *e)
 {
+	const char *uidl = config_str(cfg, CFG_POP3_UIDL_FORMAT);
+	if (!maildrop_uidl_format_valid(uidl))
+		return err_set(e, EX_CONFIG, 0, "", "pop3_uidl_format \"%.100s\": only %%f, %%u, %%v and %%%% "
+			       "(with a zero-padded width and x or X for hex) are known", uidl);
 	struct tls_ctx *tls = NULL;
 	const char *cert = config_str(cfg, CFG_TLS_CERT), *key = config_str(cfg, CFG_TLS_KEY);
 	if (cert[0] && !(tls = tls_server_ctx_for(cfg, TLS_CLIENTS_USERS, cert, key[0] ? key : cert, e)))
@@ -101,6 +106,7 @@ static int apply(struct pop3_server *srv, const struct config *cfg, struct mail_
 	srv->cfg = cfg;
 	srv->plaintext_auth = (int)config_num(cfg, CFG_POP3_PLAINTEXT_AUTH);
 	srv->keep = (int)config_num(cfg, CFG_POP3_KEEP_MAIL);
+	srv->uidl_format = uidl;
 	srv->timeout_ms = (int)config_num(cfg, CFG_POP3_TIMEOUT) * 1000;
 	srv->auth_delay_ms = 500;
 	return 0;

@@ -241,3 +241,17 @@ authres_of() {
 	[ "$status" -eq 78 ]
 	[[ "$output" == *"dmarc_action must be tag or enforce, not \"reject\""* ]]
 }
+
+@test "a message over 256 KiB (rewritten through a second temp file) gets the same field, and its body is intact" {
+	start_auth_dns
+	start_smtpd
+	{ msg a@pass.example big | sed '$d'; for i in $(seq 5000); do printf 'line %05d of a long message, to push it past the in-place rewrite\r\n' "$i"; done; } > "$T/m"
+	run send a@pass.example
+	[ "$status" -eq 0 ]
+	run authres_of
+	[ "$output" = $'test.example\nspf pass smtp.mailfrom=a@pass.example\ndkim none\ndmarc pass header.from=pass.example' ]
+	[ "$(stat -c %s "$(msg_file)")" -gt 262144 ]
+	grep -q '^line 05000 of a long message' "$(msg_file)"
+	[ "$(grep -c '^line ' "$(msg_file)")" -eq 5000 ]
+	grep -qx "size $(stat -c %s "$(msg_file)")" "$(env_file)"
+}

@@ -59,6 +59,7 @@ static const struct key_def keys[CFG_NKEYS] = {
 	[CFG_POP3_METRICS_FILE] = { "pop3_metrics_file", CT_STRING, "", "pop3d (standalone): file its counters are written to in the Prometheus text format, replaced atomically every metrics_interval (empty: none)" },
 	[CFG_POP3_PLAINTEXT_AUTH] = { "pop3_plaintext_auth", CT_BOOL, "no", "pop3d: allow USER/PASS and AUTH without TLS" },
 	[CFG_POP3_TIMEOUT] = { "pop3_timeout", CT_DURATION, "10m", "pop3d: autologout: deadline for a whole command line (RFC 1939: at least 10m)" },
+	[CFG_POP3_UIDL_FORMAT] = { "pop3_uidl_format", CT_STRING, "%f", "pop3d: the UIDL of a message, as Dovecot's pop3_uidl_format: %f the file name's base, %u the IMAP UID, %v the UIDVALIDITY (Dovecot's default is %08Xu%08Xv); a UIDL Dovecot saved in dovecot-uidlist wins" },
 	[CFG_POP3_USER] = { "pop3_user", CT_STRING, "", "pop3d: run as this user once listening (its own mailboxes only); empty: become each mailbox's owner" },
 	[CFG_QUEUE_LIFETIME] = { "queue_lifetime", CT_DURATION, "5d", "undelivered mail bounces after this long in the queue" },
 	[CFG_QUEUE_MINFREE] = { "queue_minfree", CT_SIZE, "0", "smtpd: free space the spool must keep, checked at MAIL (452 4.3.1); 0: 1.5 x max_message_size" },

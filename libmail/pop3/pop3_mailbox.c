@@ -1,7 +1,7 @@
-/* pop3_mailbox.c — a Maildir served over POP3; see pop3_mailbox.h. */
+/* pop3_mailbox.c — a Maildir served over POP3 through the mailbox layer;
+ * see pop3_mailbox.h. */
 #include "pop3/pop3_mailbox.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,326 +11,210 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/lazy_ssl.h"
+#include "store/maildir_name.h"
 
-#include "store/maildirsize.h"
-#include "msg/pop3_cmd.h"
-
-static size_t uid_part_len(const char *name)
+/* A UIDL as RFC 1939 allows it (1..70 of 0x21..0x7e), else the hex
+ * SHA-256 of what it would have been: as stable, and short enough. */
+static void uidl_finish(const char *s, size_t n, char *uid, size_t cap)
 {
-	const char *colon = strchr(name, ':');
-	return colon ? (size_t)(colon - name) : strlen(name);
-}
-
-void maildrop_uid(const char *name, char *uid, size_t cap)
-{
-	size_t n = uid_part_len(name);
 	int printable = n > 0;
 	for (size_t i = 0; i < n; i++)
-		printable &= (unsigned char)name[i] >= 0x21 && (unsigned char)name[i] <= 0x7e;
+		printable &= (unsigned char)s[i] >= 0x21 && (unsigned char)s[i] <= 0x7e;
 	if (printable && n <= MAILDROP_UID_MAX && n < cap) {
-		memcpy(uid, name, n);
+		memcpy(uid, s, n);
 		uid[n] = '\0';
 		return;
 	}
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	EVP_Digest(name, n, md, &mdlen, EVP_sha256(), NULL);
+	EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
 	size_t o = 0;
 	for (unsigned i = 0; i < mdlen && o + 3 <= cap; i++)
 		o += (size_t)snprintf(uid + o, cap - o, "%02x", md[i]);
 	uid[o] = '\0';
 }
 
-/* ,K=NNN in the name (before the flags), or -1. */
-static long long size_field(const char *name, char key)
+void maildrop_uid(const char *name, char *uid, size_t cap)
 {
-	size_t n = uid_part_len(name);
-	for (size_t i = 0; i + 3 < n; i++) {
-		if (name[i] != ',' || name[i + 1] != key || name[i + 2] != '=')
-			continue;
-		long long v = 0;
-		size_t k = i + 3;
-		if (k >= n || name[k] < '0' || name[k] > '9')
-			return -1;
-		for (; k < n && name[k] >= '0' && name[k] <= '9'; k++)
-			v = v * 10 + (name[k] - '0');
-		return k == n || name[k] == ',' ? v : -1;
-	}
-	return -1;
+	uidl_finish(name, maildir_name_base_len(name), uid, cap);
 }
 
-static int trashed(const char *name)
+/* One "%[0][width][xX](u|v|f|%)" at fmt (after the '%'): its length, and
+ * what it says in *pad, *width, *hex and *var. 0: not one we know. */
+static size_t uidl_var(const char *fmt, int *pad, int *width, char *hex, char *var)
 {
-	const char *info = strstr(name, ":2,");
-	return info && strchr(info + 3, 'T') != NULL;
+	size_t i = 0;
+	*pad = fmt[i] == '0';
+	i += (size_t)*pad;
+	*width = 0;
+	while (fmt[i] >= '0' && fmt[i] <= '9' && *width < 100)
+		*width = *width * 10 + (fmt[i++] - '0');
+	*hex = fmt[i] == 'x' || fmt[i] == 'X' ? fmt[i++] : 0;
+	*var = fmt[i];
+	if (*var != 'u' && *var != 'v' && *var != 'f' && *var != '%')
+		return 0;
+	if ((*var == 'f' || *var == '%') && (*hex || *width))
+		return 0;
+	return i + 1;
+}
+
+int maildrop_uidl_format_valid(const char *fmt)
+{
+	size_t n = strlen(fmt);
+	if (n == 0 || n > 100)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (fmt[i] != '%')
+			continue;
+		int pad, width;
+		char hex, var;
+		size_t k = uidl_var(fmt + i + 1, &pad, &width, &hex, &var);
+		if (!k)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+void maildrop_uidl(const char *fmt, uint32_t imap_uid, uint32_t uidvalidity, const char *name,
+		   char *uid, size_t cap)
+{
+	struct buf b = BUF_INIT;
+	for (const char *p = fmt; *p; p++) {
+		int pad, width;
+		char hex, var;
+		size_t k = *p == '%' ? uidl_var(p + 1, &pad, &width, &hex, &var) : 0;
+		if (!k) {
+			buf_addc(&b, *p);
+			continue;
+		}
+		p += k;
+		if (var == 'f')
+			buf_add(&b, name, maildir_name_base_len(name));
+		else if (var == '%')
+			buf_addc(&b, '%');
+		else
+			buf_addf(&b, hex ? (pad ? "%0*x" : "%*x") : (pad ? "%0*u" : "%*u"),
+				 width, var == 'u' ? imap_uid : uidvalidity);
+	}
+	uidl_finish(b.ptr ? b.ptr : "", buf_ok(&b) ? b.len : 0, uid, cap);
+	buf_free(&b);
 }
 
 /* What RETR adds after a file that does not end in a newline: the line is
  * closed before the terminating dot (CRLF, or only LF after a final CR), so
  * LIST and STAT count it too (RFC 1939: the exact size). */
-static long long unterminated_tail(char last)
+static long long unterminated_tail(int fd, long long disk_size)
 {
+	char last = '\n';
+	if (disk_size > 0 && pread(fd, &last, 1, disk_size - 1) != 1)
+		return -1;
 	return last == '\n' ? 0 : last == '\r' ? 1 : 2;
 }
 
-/* The size RETR sends: LFs become CRLF, plus the closing of a last line. */
-static long long size_by_reading(int dirfd, const char *name)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -1;
-	char buf[65536];
-	long long size = 0;
-	int cr = 0;
-	char last = '\n';
-	ssize_t r;
-	while ((r = read(fd, buf, sizeof buf)) > 0) {
-		size += pop3_crlf_size(buf, (size_t)r, &cr);
-		last = buf[r - 1];
-	}
-	close(fd);
-	return r < 0 ? -1 : size + unterminated_tail(last);
-}
-
-/* W= is the CRLF size of the file as written; a file that does not end in a
- * newline gets its tail added (one byte read, not the whole file). */
-static long long size_from_name(int dirfd, const char *name, long long w)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -1;
-	struct stat st;
-	char last = '\n';
-	int ok = fstat(fd, &st) == 0 && (st.st_size == 0 || pread(fd, &last, 1, st.st_size - 1) == 1);
-	close(fd);
-	return ok ? w + unterminated_tail(last) : -1;
-}
-
-static int list_dir(struct maildrop *d, int dirfd, int in_cur, size_t *cap, struct mail_err *e)
-{
-	int fd = dup(dirfd);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
-		return err_sys(e, "%s: cannot list", d->md.path);
-	}
-	rewinddir(dir);
-	struct dirent *de;
-	int rc = 0;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.' || (de->d_type != DT_REG && de->d_type != DT_UNKNOWN))
-			continue;
-		if (in_cur && trashed(de->d_name))
-			continue;
-		long long size = size_field(de->d_name, 'W');
-		size = size >= 0 ? size_from_name(dirfd, de->d_name, size) : size_by_reading(dirfd, de->d_name);
-		if (size < 0)
-			continue; /* gone meanwhile, or not a readable file */
-		if (d->n == *cap) {
-			size_t c = *cap ? *cap * 2 : 64;
-			struct maildrop_msg *v = realloc(d->v, c * sizeof *v);
-			if (!v) {
-				rc = err_sys(e, "%s: listing", d->md.path);
-				break;
-			}
-			d->v = v;
-			*cap = c;
-		}
-		struct maildrop_msg *m = &d->v[d->n];
-		memset(m, 0, sizeof *m);
-		if (!(m->name = strdup(de->d_name))) {
-			rc = err_sys(e, "%s: listing", d->md.path);
-			break;
-		}
-		m->in_cur = in_cur;
-		m->size = size;
-		m->disk_size = size_field(m->name, 'S');
-		maildrop_uid(m->name, m->uid, sizeof m->uid);
-		d->n++;
-	}
-	closedir(dir);
-	return rc;
-}
-
-/* Oldest first: Maildir names start with the delivery time in seconds. */
-static int cmp_msg(const void *a, const void *b)
-{
-	const char *x = ((const struct maildrop_msg *)a)->name;
-	const char *y = ((const struct maildrop_msg *)b)->name;
-	unsigned long long tx = strtoull(x, NULL, 10), ty = strtoull(y, NULL, 10);
-	if (tx != ty)
-		return tx < ty ? -1 : 1;
-	return strcmp(x, y);
-}
-
-int maildrop_open(struct maildrop *d, const char *path, struct mail_err *e)
+int maildrop_open(struct maildrop *d, const char *path, const char *uidl_format, struct mail_err *e)
 {
 	memset(d, 0, sizeof *d);
-	if (lazylib_load(LAZYLIB_OPENSSL, e) < 0) /* maildrop_uid's digest */
+	d->f.md.fd = d->f.md.tmp = d->f.md.new_ = d->f.md.cur = -1;
+	d->f.rootfd = -1;
+	const char *fmt = uidl_format && *uidl_format ? uidl_format : MAILDROP_UIDL_DEFAULT;
+	if (lazylib_load(LAZYLIB_OPENSSL, e) < 0) /* the digest of long UIDLs */
 		return -1;
-	if (maildir_open(&d->md, path, 0, e) < 0) {
-		if (e->sys == ENOENT) {
-			d->md.fd = d->md.tmp = d->md.new_ = d->md.cur = -1;
-			return 0; /* nothing delivered yet: an empty maildrop */
-		}
+	/* Nothing delivered yet: an empty maildrop, and no Maildir made. */
+	struct stat st;
+	if (stat(path, &st) < 0 && errno == ENOENT)
+		return 0;
+	if (mailfolder_open(&d->f, path, "INBOX", MAILFOLDER_LEAVE_NEW, e) < 0)
 		return -1;
-	}
 	d->exists = 1;
-	if (flock(d->md.fd, LOCK_EX | LOCK_NB) < 0) {
+	if (flock(d->f.md.fd, LOCK_EX | LOCK_NB) < 0) {
 		int busy = errno == EWOULDBLOCK;
-		err_sys(e, "%s: lock", d->md.path);
-		maildir_close(&d->md);
+		err_sys(e, "%s: lock", d->f.md.path);
+		maildrop_close(d);
 		return busy ? MAILDROP_IN_USE : -1;
 	}
-	size_t cap = 0;
-	if (list_dir(d, d->md.new_, 0, &cap, e) < 0 || list_dir(d, d->md.cur, 1, &cap, e) < 0) {
+	if (mailfolder_sync(&d->f, e) < 0) {
 		maildrop_close(d);
 		return -1;
 	}
-	if (d->n > 1)
-		qsort(d->v, d->n, sizeof *d->v, cmp_msg);
-	return 0;
-}
-
-/* Where message i is now: its listed place, the other directory, or a
- * renamed (flagged) version in cur/. Fills dirfd and name. */
-static int locate(struct maildrop *d, size_t i, int *dirfd, char *name, size_t cap)
-{
-	const struct maildrop_msg *m = &d->v[i];
-	int first = m->in_cur ? d->md.cur : d->md.new_, other = m->in_cur ? d->md.new_ : d->md.cur;
-	struct stat st;
-	if (fstatat(first, m->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		*dirfd = first;
-		return str_copy(name, cap, m->name, strlen(m->name));
-	}
-	if (fstatat(other, m->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		*dirfd = other;
-		return str_copy(name, cap, m->name, strlen(m->name));
-	}
-	size_t base = uid_part_len(m->name);
-	int fd = dup(d->md.cur);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
+	if (!(d->v = calloc(d->f.n + 1, sizeof *d->v))) {
+		err_sys(e, "%s: listing", d->f.md.path);
+		maildrop_close(d);
 		return -1;
 	}
-	rewinddir(dir);
-	struct dirent *de;
-	int rc = -1;
-	while ((de = readdir(dir))) {
-		if (!strncmp(de->d_name, m->name, base) && de->d_name[base] == ':') {
-			*dirfd = d->md.cur;
-			rc = str_copy(name, cap, de->d_name, strlen(de->d_name));
-			break;
-		}
+	for (size_t i = 0; i < d->f.n; i++) {
+		const struct mailfolder_msg *fm = &d->f.v[i];
+		if (fm->flags & MF_DELETED)
+			continue;
+		int fd = mailfolder_open_msg(&d->f, i, e);
+		long long tail = fd >= 0 ? unterminated_tail(fd, fm->disk_size) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (tail < 0)
+			continue;   /* gone meanwhile, or not a readable file */
+		struct maildrop_msg *m = &d->v[d->n++];
+		m->at = i;
+		m->size = fm->size + tail;
+		m->disk_size = fm->disk_size;
+		if (fm->pop3_uidl)
+			uidl_finish(fm->pop3_uidl, strlen(fm->pop3_uidl), m->uid, sizeof m->uid);
+		else
+			maildrop_uidl(fmt, fm->uid, d->f.uidvalidity, fm->name, m->uid, sizeof m->uid);
 	}
-	closedir(dir);
-	if (rc < 0)
-		errno = ENOENT;
-	return rc;
+	return 0;
 }
 
 int maildrop_open_msg(struct maildrop *d, size_t i, struct mail_err *e)
 {
-	char name[MAILDIR_NAME_MAX + 64];
-	int dirfd;
 	if (i >= d->n) {
 		errno = ENOENT;
 		return err_sys(e, "message %zu", i + 1);
 	}
-	/* The common case first, in one system call: the file is where it
-	 * was listed. */
-	const struct maildrop_msg *m = &d->v[i];
-	int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
-	int fd = openat(m->in_cur ? d->md.cur : d->md.new_, m->name, flags);
-	if (fd >= 0 || errno != ENOENT)
-		return fd >= 0 ? fd : err_sys(e, "message %zu", i + 1);
-	if (locate(d, i, &dirfd, name, sizeof name) < 0) {
-		errno = ENOENT;
-		return err_sys(e, "message %zu", i + 1);
-	}
-	fd = openat(dirfd, name, flags);
-	if (fd < 0)
-		return err_sys(e, "message %zu", i + 1);
-	return fd;
-}
-
-/* name with S added to its flags, into out. */
-static void seen_name(const char *name, char *out, size_t cap)
-{
-	const char *info = strstr(name, ":2,");
-	if (!info) {
-		snprintf(out, cap, "%s:2,S", name);
-		return;
-	}
-	if (strchr(info + 3, 'S')) {
-		snprintf(out, cap, "%s", name);
-		return;
-	}
-	/* Flags stay in ASCII order, as maildir(5) asks. */
-	size_t pre = (size_t)(info + 3 - name);
-	const char *f = info + 3;
-	size_t k = 0;
-	while (f[k] && f[k] < 'S')
-		k++;
-	snprintf(out, cap, "%.*s%.*sS%s", (int)pre, name, (int)k, f, f + k);
+	return mailfolder_open_msg(&d->f, d->v[i].at, e);
 }
 
 int maildrop_commit(struct maildrop *d, int keep, struct mail_err *e)
 {
-	int failed = 0, touched_new = 0, touched_cur = 0;
-	long long gone_bytes = 0, gone = 0;
+	unsigned char *pick = calloc(d->f.n + 1, 1);
+	if (!pick)
+		return err_sys(e, "%s", d->f.md.path);
+	int failed = 0;
 	for (size_t i = 0; i < d->n; i++) {
 		if (!d->v[i].deleted)
 			continue;
-		char name[MAILDIR_NAME_MAX + 64], seen[MAILDIR_NAME_MAX + 72];
-		int dirfd;
-		if (locate(d, i, &dirfd, name, sizeof name) < 0)
-			continue; /* already gone: that is what was asked */
-		int r;
-		if (keep) {
-			seen_name(name, seen, sizeof seen);
-			r = renameat(dirfd, name, d->md.cur, seen);
-			touched_cur = 1;
-		} else {
-			/* The size maildir_usage() counts: ,S= or the file's. */
-			long long size = d->v[i].disk_size;
-			struct stat st;
-			if (size < 0)
-				size = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? st.st_size : 0;
-			r = unlinkat(dirfd, name, 0);
-			if (r == 0) {
-				gone_bytes += size;
-				gone++;
-			}
-		}
-		if (r < 0 && errno != ENOENT) {
+		size_t at = d->v[i].at;
+		pick[at] = 1;
+		if (!keep)
+			continue;
+		const struct mailfolder_msg *fm = &d->f.v[at];
+		struct mail_err one;
+		err_clear(&one);
+		/* Gone already (expunged over IMAP) is what was asked. */
+		if (mailfolder_store(&d->f, at, fm->flags | MF_SEEN, fm->keywords, &one) < 0 &&
+		    one.sys != ENOENT) {
+			if (!failed)
+				*e = one;
 			failed = 1;
-			err_sys(e, "%s: %s", d->md.path, name);
 		}
-		touched_new |= dirfd == d->md.new_;
-		touched_cur |= dirfd == d->md.cur;
 	}
-	if ((touched_new && fsync(d->md.new_) < 0) || (touched_cur && fsync(d->md.cur) < 0)) {
+	if (keep && fsync(d->f.md.cur) < 0 && !failed) {
 		failed = 1;
-		err_sys(e, "%s: fsync", d->md.path);
+		err_sys(e, "%s: fsync", d->f.md.path);
 	}
-	if (gone)
-		maildirsize_add(&d->md, -gone_bytes, -gone);
+	if (!keep && mailfolder_remove_set(&d->f, pick, e) < 0)
+		failed = 1;
+	free(pick);
 	return failed ? -1 : 0;
 }
 
 void maildrop_close(struct maildrop *d)
 {
-	for (size_t i = 0; i < d->n; i++)
-		free(d->v[i].name);
 	free(d->v);
 	d->v = NULL;
 	d->n = 0;
 	if (d->exists)
-		maildir_close(&d->md); /* closing the directory drops the lock */
+		mailfolder_close(&d->f); /* closing the directory drops the lock */
 	d->exists = 0;
 }

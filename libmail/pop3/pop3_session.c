@@ -148,7 +148,7 @@ static void enter_transaction(struct session *s, const struct user *u, const cha
 		s->fatal = 1;
 		return;
 	}
-	int r = maildrop_open(&s->drop, u->mailbox, &e);
+	int r = maildrop_open(&s->drop, u->mailbox, s->srv->uidl_format, &e);
 	if (r == MAILDROP_IN_USE) {
 		count(s, POP3D_M_REFUSED_IN_USE, 1);
 		reply(s, "-ERR [IN-USE] the mailbox is in use by another session");
@@ -628,7 +628,6 @@ static void session_open(struct session *s, const struct pop3_server *srv, int r
 	memset(s, 0, sizeof *s);
 	s->srv = srv;
 	s->state = ST_AUTH;
-	s->drop.md.fd = s->drop.md.tmp = s->drop.md.new_ = s->drop.md.cur = -1;
 	s->peer = *client;
 	io_init(&s->io, rfd, wfd, srv->timeout_ms, s->peer.text);
 	buf_init(&s->line, 0);

@@ -42,6 +42,7 @@ struct pop3_server {
 	struct tls_ctx *tls;     /* NULL: no STLS and no implicit TLS */
 	int plaintext_auth;      /* allow authentication without TLS */
 	int keep;                /* DELE moves to cur/ with S instead of removing */
+	const char *uidl_format; /* pop3_uidl_format (pop3_mailbox.h) */
 	int timeout_ms;          /* autologout */
 	int auth_delay_ms;       /* delay unit after a failed login */
 	struct anvil *anvil;     /* failed logins per client address, shared

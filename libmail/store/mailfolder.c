@@ -242,6 +242,30 @@ static int by_uid(const void *a, const void *b)
 	return (int)x->in_new - (int)y->in_new;
 }
 
+/* Mark dead the first `known` records (read before the listing) whose
+ * files the listing did not show; the next commit drops them (the file
+ * is rewritten once a quarter of it is dead). Only when the records are
+ * still those of the same file. */
+static int drop_unlisted(struct mailfolder *f, const struct mailfolder_scan *s, size_t known,
+			 uint32_t validity, struct mail_err *e)
+{
+	if (!known || f->uids.uidvalidity != validity || f->uids.n < known)
+		return 0;
+	unsigned char *listed = calloc(known, 1);
+	if (!listed)
+		return err_sys(e, "%s: sync", f->md.path);
+	for (size_t i = 0; i < s->n; i++) {
+		long r = uidlist_find(&f->uids, s->v[i].name, maildir_name_base_len(s->v[i].name));
+		if (r >= 0 && (size_t)r < known)
+			listed[r] = 1;
+	}
+	for (size_t r = 0; r < known; r++)
+		if (!listed[r])
+			uidlist_drop(&f->uids, r);
+	free(listed);
+	return 0;
+}
+
 /* Give UIDs to the names the uidlist does not know (in name order, i.e.
  * delivery order), under the lock, re-reading the file first so that a
  * UID another process gave meanwhile is taken, never a second one. */
@@ -325,9 +349,18 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 	sync_keyword_names(f);
 	if (uidlist_refresh(&f->uids, e) < 0)
 		return -1;
+	/* Records read before the listing name files that existed before it
+	 * (a record is written only once its file is in new/ or cur/): those
+	 * the listing does not show are gone for good. */
+	size_t known = f->uids.n;
+	uint32_t known_validity = f->uids.uidvalidity;
 	struct mailfolder_scan s = { 0 };
 	if (mailfolder_scan(f, &s, e) < 0)
 		return -1;
+	if (drop_unlisted(f, &s, known, known_validity, e) < 0) {
+		mailfolder_scan_free(&s);
+		return -1;
+	}
 	size_t *unknown = calloc(s.n + 1, sizeof *unknown);
 	unsigned char *seen = calloc(f->n + 1, 1);
 	size_t nunknown = 0;
@@ -402,16 +435,10 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 		}
 		m->in_new = en->in_new;
 	}
-	/* What was not listed is gone: its record dies with it. */
-	for (size_t i = 0; i < f->n; i++) {
-		if (seen[i])
-			continue;
-		if (!f->v[i].gone)
+	/* What was not listed is gone. */
+	for (size_t i = 0; i < f->n; i++)
+		if (!seen[i] && !f->v[i].gone)
 			f->v[i].gone = MAILFOLDER_GONE_VANISHED;
-		long r = uidlist_find(&f->uids, f->v[i].name, maildir_name_base_len(f->v[i].name));
-		if (r >= 0)
-			uidlist_drop(&f->uids, (size_t)r);
-	}
 	/* New to the view, in UID order; a read-write view takes them from
 	 * new/ to cur/ and is the one session that sees them \Recent. */
 	qsort(add, nadd, sizeof *add, by_uid);
@@ -424,8 +451,9 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 		if (k && add[k].uid == add[k - 1].uid)
 			continue;
 		struct mailfolder_scan_entry *en = &s.v[add[k].entry];
-		int recent = en->in_new && (f->opts & MAILFOLDER_RDONLY);
-		if (en->in_new && !(f->opts & MAILFOLDER_RDONLY))
+		int leave = f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW);
+		int recent = en->in_new && leave;
+		if (en->in_new && !leave)
 			recent = move_to_cur(f, en) > 0;
 		long r = uidlist_find(&f->uids, en->name, maildir_name_base_len(en->name));
 		if (r < 0 || fill_msg(f, &f->v[f->n], en, &f->uids.v[r]) < 0)

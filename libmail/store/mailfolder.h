@@ -58,6 +58,9 @@
 				  * renamed and flags never written (the
 				  * uidlist is still updated: UIDs must be
 				  * assigned for anyone to see them) */
+#define MAILFOLDER_LEAVE_NEW 0x02u /* read-write, but a sync leaves files in
+				    * new/ (pop3d: a POP3 session must not
+				    * take \Recent from the IMAP clients) */
 
 struct mailfolder_msg {
 	uint32_t uid;
@@ -70,8 +73,9 @@ struct mailfolder_msg {
 	char *pop3_uidl;         /* Dovecot's P field in the uidlist, or NULL */
 	unsigned char in_new;    /* the file is in new/ */
 	unsigned char recent;    /* \Recent in this session (RFC 3501 §2.3.2) */
-	unsigned char gone;      /* its file vanished (or we expunged it):
-				  * keep its number until mailfolder_purge() */
+	unsigned char gone;      /* nonzero: its file vanished (or we
+				  * expunged it): keep its number until
+				  * mailfolder_purge() */
 	unsigned char changed;   /* flags changed by someone else since the
 				  * caller last cleared this (FETCH FLAGS) */
 };
@@ -172,8 +176,13 @@ int mailfolder_copy(struct mailfolder *src, const size_t *idx, size_t n, struct 
 int mailfolder_expunge(struct mailfolder *f, const unsigned char *pick, struct mail_err *e);
 
 /* Unlink message i whatever its flags (MOVE, POP3 DELE at QUIT) and mark it
- * gone; the directory is fsynced and maildirsize updated. Already gone: 0. */
+ * gone; the directory is fsynced and maildirsize updated. Already gone: 0.
+ * EROFS on a read-only view. Several at once: mailfolder_remove_set(). */
 int mailfolder_remove(struct mailfolder *f, size_t i, struct mail_err *e);
+
+/* The same for every message with pick[i] set (MOVE of a set, POP3's
+ * UPDATE state): one fsync of the directories, one maildirsize line. */
+int mailfolder_remove_set(struct mailfolder *f, const unsigned char *pick, struct mail_err *e);
 
 /* Release the view and the directories. Safe on a zeroed or failed f. */
 void mailfolder_close(struct mailfolder *f);

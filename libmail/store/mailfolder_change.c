@@ -347,19 +347,22 @@ static int finish_removal(struct mailfolder *f, long long bytes, long long count
 	return rc;
 }
 
-int mailfolder_expunge(struct mailfolder *f, const unsigned char *pick, struct mail_err *e)
+/* Unlink the messages pick selects (all when NULL), only those flagged
+ * \Deleted when deleted_only; one fsync and one maildirsize line. */
+static int remove_where(struct mailfolder *f, const unsigned char *pick, int deleted_only,
+			struct mail_err *e)
 {
 	if (f->opts & MAILFOLDER_RDONLY)
 		return read_only(f, e);
 	int rc = 0;
 	long long bytes = 0, count = 0;
-	struct mail_err first;
-	err_clear(&first);
+	struct mail_err later;
+	err_clear(&later);
 	for (size_t i = 0; i < f->n; i++) {
 		struct mailfolder_msg *m = &f->v[i];
-		if (m->gone || !(m->flags & MF_DELETED) || (pick && !pick[i]))
+		if (m->gone || (deleted_only && !(m->flags & MF_DELETED)) || (pick && !pick[i]))
 			continue;
-		int r = unlink_msg(f, m, rc ? &first : e);
+		int r = unlink_msg(f, m, rc ? &later : e);
 		if (r < 0)
 			rc = -1;
 		if (r > 0) {
@@ -367,18 +370,30 @@ int mailfolder_expunge(struct mailfolder *f, const unsigned char *pick, struct m
 			count++;
 		}
 	}
-	if (finish_removal(f, bytes, count, rc ? &first : e) < 0)
+	if (finish_removal(f, bytes, count, rc ? &later : e) < 0)
 		rc = -1;
 	return rc;
 }
 
+int mailfolder_expunge(struct mailfolder *f, const unsigned char *pick, struct mail_err *e)
+{
+	return remove_where(f, pick, 1, e);
+}
+
+int mailfolder_remove_set(struct mailfolder *f, const unsigned char *pick, struct mail_err *e)
+{
+	return remove_where(f, pick, 0, e);
+}
+
 int mailfolder_remove(struct mailfolder *f, size_t i, struct mail_err *e)
 {
-	struct mailfolder_msg *m = &f->v[i];
-	if (m->gone)
+	if (i >= f->n)
 		return 0;
-	int r = unlink_msg(f, m, e);
-	if (r <= 0)
-		return r;
-	return finish_removal(f, m->disk_size, 1, e);
+	unsigned char *pick = calloc(f->n, 1);
+	if (!pick)
+		return err_sys(e, "%s", f->md.path);
+	pick[i] = 1;
+	int r = remove_where(f, pick, 0, e);
+	free(pick);
+	return r;
 }

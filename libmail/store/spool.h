@@ -67,9 +67,11 @@ int spool_begin_incoming(struct spool *s, struct spool_tx *tx, struct mail_err *
 int spool_write(struct spool_tx *tx, const void *p, size_t n, struct mail_err *e);
 /* Put prefix in front of the message written so far (a header field that
  * can only be made once the whole message is known, as a DKIM
- * signature): a new temp file gets prefix and a copy of the message and
- * takes the old one's place in tx, with the same id. On failure tx is as
- * it was. The message can be read back through tx->fd (pread). */
+ * signature). Up to 256 KiB the file is rewritten from memory in place;
+ * larger, a new temp file gets prefix and a copy of the message and takes
+ * the old one's place in tx, with the same id. On failure the entry may
+ * be damaged: the caller aborts it (spool_abort). The message can be read
+ * back through tx->fd (pread). */
 int spool_prepend(struct spool_tx *tx, const void *prefix, size_t n, struct mail_err *e);
 /* The same, replacing the first old_len bytes with head (a header section
  * rewritten: fields added on top, others taken out). */

@@ -279,7 +279,11 @@ UNIT_TEST(store_uidlist_survives_rewrite_and_loss)
 	CHECK(a.n == 4 && a.v[3].uid == 9 && a.uidvalidity == validity);
 	snprintf(path, sizeof path, "%s/dovecot-uidlist", md);
 	char *text = slurp(path);
-	CHECK(strncmp(text, "3 V", 3) == 0 && strstr(text, " N10 ") != NULL);
+	struct uidlist u;
+	uidlist_init(&u, -1, "test");
+	CHECK(strncmp(text, "3 V", 3) == 0 && uidlist_parse(&u, text, strlen(text), 0) > 0);
+	CHECK(u.nextuid == 10 && u.n == 4 && u.uidvalidity == validity);
+	uidlist_free(&u);
 	CHECK(strstr(text, "\n1 :") == NULL && strstr(text, "\n6 :") != NULL && strstr(text, "\n9 :") != NULL);
 	free(text);
 	mailfolder_close(&a);
