@@ -311,8 +311,15 @@ static int split_multipart(struct imap_mime *m, int pi, int depth, struct todo *
 	*children = 0;
 	if (!b || b->escaped || b->value_len == 0 || b->value_len > BOUNDARY_MAX)
 		return 0;
-	const char *bd = b->value;
-	size_t bl = b->value_len;
+	/* A folded value is compared unfolded: its line breaks removed. */
+	char unfolded[BOUNDARY_MAX];
+	size_t bl = 0;
+	for (size_t i = 0; i < b->value_len; i++)
+		if (b->value[i] != '\r' && b->value[i] != '\n')
+			unfolded[bl++] = b->value[i];
+	if (bl == 0)
+		return 0;
+	const char *bd = unfolded;
 	int digest = is(m->parts[pi].subtype, m->parts[pi].subtype_len, "digest");
 	const char *msg = m->msg;
 	size_t pos = m->parts[pi].body_start, end = m->parts[pi].body_start + m->parts[pi].body_len;

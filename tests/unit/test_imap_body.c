@@ -287,3 +287,14 @@ UNIT_TEST(imap_fetch_items)
 		imap_reader_free(&r);
 	}
 }
+
+UNIT_TEST(imap_mime_folded_boundary)
+{
+	/* A quoted boundary folded onto the next line is the unfolded value
+	 * "foo bar" (RFC 5322 2.2.3), as imaptest's fetch-body-mime.mbox has it. */
+	static const char msg[] = "Content-Type: multipart/mixed; boundary=\"foo\r\n bar\"\r\n\r\n"
+				  "prologue\r\n--foo bar\r\n\r\none\r\n--foo bar\r\n\r\ntwo\r\n--foo bar--\r\n";
+	struct imap_mime t;
+	CHECK(imap_mime_parse(msg, sizeof msg - 1, &t) == 0 && t.nparts == 3);
+	imap_mime_free(&t);
+}
