@@ -272,7 +272,9 @@ static int drop_unlisted(struct mailfolder *f, const struct mailfolder_scan *s, 
 static int assign_uids(struct mailfolder *f, struct mailfolder_scan *s, const size_t *unknown, size_t nunknown,
 		       struct mail_err *e)
 {
-	if (!nunknown && !f->uids.rewrite && f->uids.ndead * 4 <= f->uids.n)
+	/* A folder without a uidlist (new, or empty so far) writes one now:
+	 * its UIDVALIDITY must be fixed and nonzero from its first sync. */
+	if (!nunknown && f->uids.exists && !f->uids.rewrite && f->uids.ndead * 4 <= f->uids.n)
 		return 0;
 	if (uidlist_lock(&f->uids, e) < 0)
 		return -1;

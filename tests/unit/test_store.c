@@ -295,3 +295,30 @@ UNIT_TEST(store_uidlist_survives_rewrite_and_loss)
 	mailfolder_close(&a);
 	rm_tree(dir);
 }
+
+UNIT_TEST(store_empty_folder_has_uidvalidity)
+{
+	char dir[4096];
+	if (!scratch(dir, sizeof dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	char md[4200];
+	snprintf(md, sizeof md, "%s/Maildir", dir);
+	deliver(md, "Subject: one\n\nbody\n");
+
+	/* An empty folder's first sync fixes its UIDVALIDITY (RFC 3501 2.3.1.1):
+	 * nonzero, and the same for every later session and STATUS. */
+	struct mail_err e;
+	CHECK(folder_create(md, "Empty", &e) == 0);
+	struct mailfolder a, b;
+	CHECK(mailfolder_open(&a, md, "Empty", 0, &e) == 0 && mailfolder_sync(&a, &e) == 0);
+	CHECK(a.n == 0 && a.uidvalidity > 0 && a.uidnext == 1);
+	CHECK(mailfolder_open(&b, md, "Empty", MAILFOLDER_RDONLY, &e) == 0 && mailfolder_sync(&b, &e) == 0);
+	CHECK(b.uidvalidity == a.uidvalidity);
+	struct mailfolder_status st;
+	CHECK(mailfolder_status(md, "Empty", &st, &e) == 0 && st.uidvalidity == a.uidvalidity);
+	mailfolder_close(&a);
+	mailfolder_close(&b);
+	rm_tree(dir);
+}
