@@ -240,9 +240,13 @@ PY
 	[ "$(uid_of "$login")" = "$(id -u nobody)" ]
 	[ "$(uid_of "$session")" = 0 ]
 	ls -l "/proc/$login/fd" | grep -q socket
-	# it holds neither the users file nor the shared table of failures
+	# it holds neither the users file nor the shared table of failures:
+	# of the root process's shared mappings (the failure table and the
+	# metrics tally, which holds numbers only) exactly one is gone
 	! grep -q "$T/users" "/proc/$login/maps" || false
-	[ "$(grep -c 'rw-s.*/dev/zero' "/proc/$login/maps")" -eq 0 ]
+	shared_root=$(grep -c 'rw-s.*/dev/zero' "/proc/$session/maps")
+	shared_login=$(grep -c 'rw-s.*/dev/zero' "/proc/$login/maps" || true)
+	[ "$shared_root" -eq 2 ] && [ "$shared_login" -eq 1 ]
 	wait_until grep -q '^+OK 2 messages' "$T/client.out"
 	# after the login the root process has become the mailbox's owner
 	[ "$(uid_of "$session")" = "$(id -u nobody)" ]
