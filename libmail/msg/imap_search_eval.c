@@ -151,6 +151,56 @@ static void decode_header(struct buf *out, const char *s, size_t n)
 	buf_free(&v);
 }
 
+/* An address field as Dovecot matches it: comments dropped and the
+ * folding space around '@' removed, so "<a (c)@ (c) b.org>" is "<a@b.org>". */
+static void address_form(struct buf *out, const char *s, size_t n)
+{
+	int depth = 0, quoted = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '\\' && (depth || quoted) && i + 1 < n) {
+			if (!depth)
+				buf_add(out, s + i, 2);
+			i++;
+		} else if (quoted) {
+			quoted = c != '"';
+			buf_addc(out, c);
+		} else if (c == '(') {
+			depth++;
+		} else if (c == ')' && depth) {
+			depth--;
+		} else if (!depth) {
+			quoted = c == '"';
+			buf_addc(out, c);
+		}
+	}
+	/* the space left around '@' by comments and folding */
+	size_t w = 0;
+	for (size_t r = 0; r < out->len; r++) {
+		char c = out->ptr[r];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			size_t k = r;
+			while (k < out->len && strchr(" \t\r\n", out->ptr[k]))
+				k++;
+			if ((w && out->ptr[w - 1] == '@') || (k < out->len && out->ptr[k] == '@')) {
+				r = k - 1;
+				continue;
+			}
+		}
+		out->ptr[w++] = c;
+	}
+	out->len = w;
+}
+
+static int is_address_field(const struct header *h)
+{
+	static const char *const names[] = {"from", "to", "cc", "bcc", "sender", "reply-to"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strlen(names[i]) == h->name_len && !strncasecmp(h->name, names[i], h->name_len))
+			return 1;
+	return 0;
+}
+
 static int header_match(const struct imap_search_msg *m, const struct imap_search_node *nd)
 {
 	if (!m->text)
@@ -167,6 +217,12 @@ static int header_match(const struct imap_search_msg *m, const struct imap_searc
 		decode_header(&v, h.value, h.value_len);
 		lower(v.ptr, v.len);
 		int hit = contains(v.ptr ? v.ptr : "", v.len, nd->str, nd->str_len);
+		if (!hit && is_address_field(&h)) {
+			struct buf a = BUF_INIT;
+			address_form(&a, v.ptr ? v.ptr : "", v.len);
+			hit = buf_ok(&a) && contains(a.ptr ? a.ptr : "", a.len, nd->str, nd->str_len);
+			buf_free(&a);
+		}
 		buf_free(&v);
 		if (hit)
 			return 1;

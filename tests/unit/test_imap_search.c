@@ -173,3 +173,21 @@ UNIT_TEST(imap_search_errors)
 	CHECK(p.s.nodes == NULL);
 	imap_reader_free(&p.r);
 }
+
+UNIT_TEST(imap_search_from_with_comments)
+{
+	/* imaptest search-addresses message 3: comments inside the address. */
+	static const char msg[] = "From: <user-from (comment)@ (comment) domain.org>\r\n\r\nbody3\r\n";
+	struct prog p;
+	parse(&p, "FROM user-from@domain.org");
+	CHECK(p.rc == 0);
+	imap_search_resolve(&p.s, 1, 1);
+	struct imap_search_msg m = {.seq = 1, .uid = 1, .text = msg, .text_len = sizeof msg - 1,
+				    .has_keyword = has_kw};
+	CHECK(imap_search_match(&p.s, &m) == 1);
+	done(&p);
+	parse(&p, "FROM user-from@other.org");
+	imap_search_resolve(&p.s, 1, 1);
+	CHECK(imap_search_match(&p.s, &m) == 0);
+	done(&p);
+}
