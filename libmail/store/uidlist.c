@@ -310,6 +310,43 @@ static void forget_file(struct uidlist *u)
 	u->exists = 0;
 	u->offset = u->size = 0;
 	u->dev = u->ino = 0;
+	u->mtime_ns = 0;
+}
+
+static long long mtime_ns(const struct stat *st)
+{
+	return (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+}
+
+#define READ_FAILED (-2)
+
+/* Read and parse the file from byte `from` to `size`: the bytes used
+ * (a torn last line is left), -1 when unparsable, READ_FAILED (errno set)
+ * when reading failed. */
+static long long read_from(struct uidlist *u, int fd, off_t size, long long from, size_t *got)
+{
+	size_t want = (size_t)(size - from);
+	char *p = malloc(want + 1);
+	if (!p)
+		return READ_FAILED;
+	*got = 0;
+	while (*got < want) {
+		ssize_t r = pread(fd, p + *got, want - *got, from + (off_t)*got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int saved = errno;
+			free(p);
+			errno = saved;
+			return READ_FAILED;
+		}
+		if (r == 0)
+			break;
+		*got += (size_t)r;
+	}
+	long long used = uidlist_parse(u, p, *got, from);
+	free(p);
+	return used < 0 ? -1 : used;
 }
 
 int uidlist_refresh(struct uidlist *u, struct mail_err *e)
@@ -337,35 +374,29 @@ int uidlist_refresh(struct uidlist *u, struct mail_err *e)
 	int same = u->exists && (unsigned long long)st.st_ino == u->ino &&
 		   (unsigned long long)st.st_dev == u->dev && st.st_size >= u->offset;
 	if (same && st.st_size == u->size) {
-		close(fd);
-		return 0;
+		if (mtime_ns(&st) == u->mtime_ns) {
+			close(fd);
+			return 0;
+		}
+		same = 0;   /* rewritten in place of itself, or a new file */
 	}
 	if (!same)
 		forget_file(u);
 	long long from = u->offset;
-	size_t want = (size_t)(st.st_size - from);
-	char *p = malloc(want + 1);
-	if (!p) {
-		close(fd);
-		return err_sys(e, "%s/%s", u->path, UIDLIST_FILE);
-	}
-	size_t got = 0;
-	while (got < want) {
-		ssize_t r = pread(fd, p + got, want - got, from + (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(p);
-			close(fd);
-			return err_sys(e, "%s/%s", u->path, UIDLIST_FILE);
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
+	size_t got;
+	long long used = read_from(u, fd, st.st_size, from, &got);
+	if (used < 0 && from > 0 && used != READ_FAILED) {
+		/* What follows our place is not a continuation: the file was
+		 * replaced by a rewrite whose new file got the old inode number
+		 * back (ext4 reuses them at once). Read it all again before
+		 * calling it broken, or a busy folder gets a new UIDVALIDITY. */
+		forget_file(u);
+		from = 0;
+		used = read_from(u, fd, st.st_size, from, &got);
 	}
 	close(fd);
-	long long used = uidlist_parse(u, p, got, from);
-	free(p);
+	if (used == READ_FAILED)
+		return err_sys(e, "%s/%s", u->path, UIDLIST_FILE);
 	if (used < 0) {
 		log_broken(u, "unparsable");
 		uint32_t validity = u->uidvalidity;
@@ -377,6 +408,7 @@ int uidlist_refresh(struct uidlist *u, struct mail_err *e)
 	u->exists = 1;
 	u->dev = (unsigned long long)st.st_dev;
 	u->ino = (unsigned long long)st.st_ino;
+	u->mtime_ns = mtime_ns(&st);
 	u->offset = from + used;
 	u->size = from + (long long)got;
 	u->written = u->n;
@@ -540,6 +572,7 @@ static int rewrite(struct uidlist *u, struct mail_err *e)
 	u->exists = 1;
 	u->dev = (unsigned long long)st.st_dev;
 	u->ino = (unsigned long long)st.st_ino;
+	u->mtime_ns = mtime_ns(&st);
 	u->offset = u->size = st.st_size;
 	u->written = u->n;
 	u->rewrite = 0;
@@ -571,7 +604,7 @@ int uidlist_commit(struct uidlist *u, struct mail_err *e)
 		return rewrite(u, e);
 	}
 	ssize_t w = write(fd, b.ptr, b.len);
-	int ok = w == (ssize_t)b.len && fdatasync(fd) == 0;
+	int ok = w == (ssize_t)b.len && fdatasync(fd) == 0 && fstat(fd, &st) == 0;
 	close(fd);
 	buf_free(&b);
 	if (!ok) {
@@ -579,7 +612,8 @@ int uidlist_commit(struct uidlist *u, struct mail_err *e)
 		u->rewrite = 1;
 		return err_sys(e, "%s/%s: append", u->path, UIDLIST_FILE);
 	}
-	u->offset = u->size = st.st_size + w;
+	u->offset = u->size = st.st_size;
+	u->mtime_ns = mtime_ns(&st);
 	u->written = u->n;
 	return 0;
 }

@@ -60,6 +60,8 @@ struct uidlist {
 	size_t nslot;
 	/* the file as last read */
 	unsigned long long dev, ino;
+	long long mtime_ns;      /* tells a replacement that got the same inode
+				  * number and size from the file we read */
 	long long offset;        /* bytes parsed (whole lines) */
 	long long size;          /* its size then */
 	int exists;

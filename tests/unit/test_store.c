@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -320,5 +321,83 @@ UNIT_TEST(store_empty_folder_has_uidvalidity)
 	CHECK(mailfolder_status(md, "Empty", &st, &e) == 0 && st.uidvalidity == a.uidvalidity);
 	mailfolder_close(&a);
 	mailfolder_close(&b);
+	rm_tree(dir);
+}
+
+/* Another session rewrote the uidlist and the new file got the old one's
+ * inode number back (ext4 hands a freed inode out again at once): what
+ * follows our place is no continuation. The file is read again, not judged
+ * broken, so the folder keeps its UIDVALIDITY (imaptest's stress mode saw
+ * "UIDVALIDITY changed" without this). */
+UNIT_TEST(store_uidlist_replaced_under_same_inode)
+{
+	char dir[4096];
+	if (!scratch(dir, sizeof dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	char md[4200], path[4300];
+	snprintf(md, sizeof md, "%s/Maildir", dir);
+	for (int i = 0; i < 4; i++)
+		deliver(md, "Subject: x\n\nx\n");
+	struct mailfolder a;
+	struct mail_err e;
+	CHECK(mailfolder_open(&a, md, "INBOX", 0, &e) == 0 && mailfolder_sync(&a, &e) == 0);
+	uint32_t validity = a.uidvalidity;
+	CHECK(a.n == 4);
+
+	/* The same records, the last one longer (an extension field more):
+	 * a read from our old end starts inside that line. */
+	snprintf(path, sizeof path, "%s/dovecot-uidlist", md);
+	char *text = slurp(path);
+	CHECK(text != NULL);
+	size_t len = strlen(text);
+	char *last = text + len - 1;
+	while (last > text && last[-1] != '\n')
+		last--;
+	char *colon = strstr(last, " :");
+	CHECK(colon != NULL);
+	struct buf b = BUF_INIT;
+	buf_add(&b, text, (size_t)(colon - text));
+	buf_adds(&b, " X");
+	for (int i = 0; i < 200; i++)
+		buf_addc(&b, 'A');
+	buf_adds(&b, colon);
+	FILE *f = fopen(path, "r+");   /* in place: the inode stays */
+	CHECK(f && fwrite(b.ptr, 1, b.len, f) == b.len && fclose(f) == 0);
+	buf_free(&b);
+	free(text);
+
+	/* An APPEND's first read is the one under the lock. */
+	uint32_t uid = 0;
+	CHECK(mailfolder_append(&a, "Subject: y\r\n\r\ny\r\n", 17, 0, 0, time(NULL), &uid, &e) == 0 && uid == 5);
+	CHECK(mailfolder_sync(&a, &e) == 0);
+	CHECK(a.uidvalidity == validity && a.n == 5 && a.v[4].uid == 5);
+
+	/* Same inode, same size, other bytes (a later mtime): read again too. */
+	text = slurp(path);
+	char *one = strstr(text, "\n1 ");
+	CHECK(one != NULL);
+	if (!one) {
+		free(text);
+		mailfolder_close(&a);
+		return;
+	}
+	one[1] = '9';   /* record 1 becomes 9: out of order, so broken if read */
+	struct timespec later[2] = { { 0, UTIME_OMIT }, { 0, 0 } };
+	clock_gettime(CLOCK_REALTIME, &later[1]);
+	later[1].tv_sec += 2;
+	f = fopen(path, "r+");
+	CHECK(f && fwrite(text, 1, strlen(text), f) == strlen(text) && fclose(f) == 0);
+	CHECK(utimensat(AT_FDCWD, path, later, 0) == 0);
+	free(text);
+	/* Truly broken now, and seen: a new UIDVALIDITY, which this session
+	 * must report as such. */
+	CHECK(mailfolder_sync(&a, &e) < 0);
+	struct mailfolder c;
+	CHECK(mailfolder_open(&c, md, "INBOX", 0, &e) == 0 && mailfolder_sync(&c, &e) == 0);
+	CHECK(c.uidvalidity != validity && c.n == 5);
+	mailfolder_close(&c);
+	mailfolder_close(&a);
 	rm_tree(dir);
 }
