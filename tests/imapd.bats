@@ -324,6 +324,15 @@ for l in f:
 	[[ "$output" != *"a OK"* ]]
 }
 
+@test "log lines quote what the client sent (base/log.h's rule): a user name with spaces and quotes is one token" {
+	conf imap_plaintext_auth yes
+	run inetd 'a LOGIN "ann x\"y=z" wrong' "b LOGOUT"
+	has_line "a NO [AUTHENTICATIONFAILED] Authentication failed"
+	grep -F 'imap login failed user=ann\x20x\x22y=z@test.example client=' "$T/inetd.log" || { cat "$T/inetd.log"; false; }
+	run inetd "a LOGIN ann secret" "b LOGOUT"
+	grep -F 'imap logout user=ann@test.example client=' "$T/inetd.log"
+}
+
 @test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {
 	conf imap_plaintext_auth yes
 	fill 1

@@ -59,7 +59,8 @@ void imap_cmd_copy(struct imap_sess *s, const struct imap_command *c, int uid)
 		if (e.sys == ENOENT) {
 			imap_tagged(s, "NO", "[EXPUNGEISSUED] some of the messages were expunged");
 		} else {
-			log_err(NULL, "imap user=%s copy to %s: %s", s->user, name, e.msg);
+			log_err(NULL, "imap user=%s event=copy-failed mailbox=%s error=\"%s\"", LOG_TOKEN(s->user),
+				LOG_TOKEN(name), LOG_QUOTED(e.msg));
 			imap_tagged(s, "NO", "[SERVERBUG] the messages were not copied");
 		}
 		goto out;
@@ -75,7 +76,8 @@ void imap_cmd_copy(struct imap_sess *s, const struct imap_command *c, int uid)
 		imap_untagged(s, "OK [%s] moved", buf_cstr(&code));
 		for (size_t k = 0; k < n; k++) {
 			if (mailfolder_remove(&s->box, idx[k], &e) < 0)
-				log_err(NULL, "imap user=%s move: %s", s->user, e.msg);
+				log_err(NULL, "imap user=%s event=move-failed error=\"%s\"", LOG_TOKEN(s->user),
+					LOG_QUOTED(e.msg));
 		}
 		imap_send_updates(s, 1);
 		imap_tagged(s, "OK", "MOVE completed");

@@ -29,7 +29,7 @@ static void store_failed(struct imap_sess *s, const char *what, const struct mai
 	case ENOSPC:
 	case EDQUOT: imap_tagged(s, "NO", "[OVERQUOTA] no space left"); return;
 	default:
-		log_err(NULL, "imap user=%s %s: %s", s->user, what, e->msg);
+		log_err(NULL, "imap user=%s command=%s error=\"%s\"", LOG_TOKEN(s->user), what, LOG_QUOTED(e->msg));
 		imap_tagged(s, "NO", "[SERVERBUG] %s failed", what);
 	}
 }

@@ -38,7 +38,7 @@ static int session(void *ctx, const struct listener *l, int fd, const struct pee
 	struct mail_err e;
 	err_clear(&e);
 	if (d->hooks->load_users(&users, d->hooks->ctx, &e) < 0) {
-		log_err(NULL, "imap client=%s %s", client->text, e.msg);
+		log_err(NULL, "imap client=%s event=users-failed error=\"%s\"", client->text, LOG_QUOTED(e.msg));
 		if (write(fd, unavailable, sizeof unavailable - 1) < 0) {
 			/* the client is gone: nothing to tell */
 		}
@@ -73,7 +73,7 @@ int imap_serve(struct imap_server *srv, struct listener *ls, const struct imap_l
 	/* Before the first fork, so that every session shares it. */
 	srv->anvil = anvil_create(IMAP_ANVIL_ENTRIES, e);
 	if (!srv->anvil)
-		log_warn(NULL, "imapd: no limit on failed logins across sessions: %s", e->msg);
+		log_warn(NULL, "imapd: no limit on failed logins across sessions: error=\"%s\"", LOG_QUOTED(e->msg));
 	struct daemon_limits lim;
 	memset(&lim, 0, sizeof lim);
 	set_limits(srv->cfg, &lim);

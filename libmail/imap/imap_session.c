@@ -310,8 +310,8 @@ int imap_session(const struct imap_server *srv, const struct imap_listen_opts *l
 	const struct preamble pre = { lo->proxy, lo->implicit_tls, srv->tls };
 	int pr = preamble_run(&s.io, &pre, &s.peer, &e);
 	if (pr != PREAMBLE_OK) {
-		log_warn(NULL, "imap client=%s %s: %s", s.peer.text, pr == PREAMBLE_PROXY_FAILED ? "PROXY" : "TLS",
-			 e.msg);
+		log_warn(NULL, "imap client=%s event=%s error=\"%s\"", s.peer.text,
+			 pr == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", LOG_QUOTED(e.msg));
 	} else {
 		struct buf caps = BUF_INIT;
 		imap_capabilities(&s, &caps);
