@@ -49,6 +49,24 @@ int imap_load_message(struct imap_sess *s, size_t i, struct buf *text, struct ma
 	return 0;
 }
 
+/* Does any item send the message's content (what metrics count as a
+ * message fetched)? */
+static int sends_content(const struct imap_fetch *f)
+{
+	for (size_t k = 0; k < f->n; k++) {
+		switch (f->items[k].att) {
+		case IMAP_FA_RFC822:
+		case IMAP_FA_RFC822_TEXT:
+		case IMAP_FA_BODY_SECTION:
+		case IMAP_FA_BINARY:
+			return 1;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 static int has_flags_item(const struct imap_fetch *f)
 {
 	for (size_t k = 0; k < f->n; k++)
@@ -157,7 +175,8 @@ void imap_cmd_fetch(struct imap_sess *s, const struct imap_command *c, int uid)
 		free(f);
 		return;
 	}
-	int text_needed = needs_text(f), unknown_cte = 0, gone = 0;
+	int text_needed = needs_text(f), content = sends_content(f), unknown_cte = 0, gone = 0;
+	unsigned long long fetched = 0;
 	int set_seen = f->sets_seen && !s->readonly;
 	struct buf text = BUF_INIT, out = BUF_INIT, tmp = BUF_INIT;
 	struct mail_err e;
@@ -193,9 +212,11 @@ void imap_cmd_fetch(struct imap_sess *s, const struct imap_command *c, int uid)
 		}
 		buf_adds(&out, ")\r\n");
 		io_put(&s->io, out.ptr, out.len);
+		fetched += content;
 		if (s->io.out.len > 65536)
 			imap_flush(s);
 	}
+	imap_count(s, IMAPD_M_FETCHED, fetched);
 	buf_free(&text);
 	buf_free(&out);
 	buf_free(&tmp);

@@ -238,8 +238,10 @@ void imap_cmd_close(struct imap_sess *s, const struct imap_command *c, int uid)
 	if (!strcasecmp(c->name, "CLOSE") && !s->readonly) {
 		struct mail_err e;
 		err_clear(&e);
+		size_t gone = imap_gone_count(s);
 		if (mailfolder_expunge(&s->box, NULL, &e) < 0)
 			log_warn(NULL, "imap user=%s close %s: %s", s->user, s->box.name, e.msg);
+		imap_count(s, IMAPD_M_EXPUNGED, imap_gone_count(s) - gone);
 	}
 	imap_close_mailbox(s);
 	imap_tagged(s, "OK", "%s completed", c->name);
@@ -278,7 +280,9 @@ void imap_cmd_expunge(struct imap_sess *s, const struct imap_command *c, int uid
 		imap_bad(s, "EXPUNGE takes no arguments");
 		return;
 	}
+	size_t gone = imap_gone_count(s);
 	int r = mailfolder_expunge(&s->box, pick, &e);
+	imap_count(s, IMAPD_M_EXPUNGED, imap_gone_count(s) - gone);
 	free(pick);
 	imap_send_updates(s, 1);
 	if (r < 0) {

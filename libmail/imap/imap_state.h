@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/io.h"
+#include "imap/imap_metrics.h"
 #include "imap/imap_session.h"
 #include "msg/addr.h"
 #include "msg/imap_cmd.h"
@@ -53,6 +54,12 @@ struct imap_sess {
 
 /* A command: tag in s->tag; uid set for the UID forms. */
 typedef void imap_command_fn(struct imap_sess *s, const struct imap_command *c, int uid);
+
+/* Count n in metric m of imap_metrics.h (nothing without a tally). */
+void imap_count(struct imap_sess *s, enum imapd_metric m, unsigned long long n);
+/* How many of the open mailbox's messages are marked gone (to count what
+ * an expunge removed). */
+size_t imap_gone_count(const struct imap_sess *s);
 
 /* Replies. */
 void imap_untagged(struct imap_sess *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
