@@ -220,6 +220,37 @@ start_imapd_tls() {
 	[[ "$output" == *"SEARCH 1"* ]]
 }
 
+@test "fetchmail over STARTTLS and implicit TLS: keeps and marks seen, fetches only what is new, then fetches all and expunges" {
+	command -v fetchmail >/dev/null || skip "fetchmail not installed (scripts/deps)"
+	server_cert localhost
+	fill 2
+	start_imapd_tls
+	mkdir -p "$T/fm" && chmod 700 "$T/fm"
+	# sslproto without ssl: STARTTLS, required (fetchmail refuses to go on in the clear)
+	printf 'poll localhost port %s proto imap user "ann@test.example" password "secret" sslproto tls1.2+ sslcertck sslcertfile "%s"\n' \
+		"$PORT" "$CERT" > "$T/fm/starttls"
+	printf 'poll localhost port %s proto imap user "ann@test.example" password "secret" ssl sslcertck sslcertfile "%s"\n' \
+		"$SPORT" "$CERT" > "$T/fm/imaps"
+	chmod 600 "$T"/fm/starttls "$T"/fm/imaps
+	fm() { env HOME="$T/fm" fetchmail -f "$T/fm/$1" --mda "/bin/sh -c 'cat >> $T/fm/$2'" "${@:3}"; }
+	run fm starttls out1 --keep -v
+	status_is 0
+	[[ "$output" == *STARTTLS* ]]
+	[ "$(grep -c '^Subject: m' "$T/fm/out1")" -eq 2 ]
+	grep -q '^body 2$' "$T/fm/out1"
+	# kept, and marked \Seen in the file names
+	[ "$(ls "$MD/cur" | grep -c ':2,S$')" -eq 2 ]
+	fill 1
+	run fm imaps out2 --keep
+	status_is 0
+	[ "$(grep -c '^Subject: m' "$T/fm/out2")" -eq 1 ]
+	grep -q '^Subject: m1$' "$T/fm/out2"
+	run fm starttls out3 --all --nokeep
+	status_is 0
+	[ "$(grep -c '^Subject: m' "$T/fm/out3")" -eq 3 ]
+	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 0 ]
+}
+
 @test "mbsync (isync) syncs a mailbox both ways over implicit TLS and STARTTLS" {
 	command -v mbsync >/dev/null || skip "mbsync not installed (scripts/deps installs isync)"
 	server_cert localhost
