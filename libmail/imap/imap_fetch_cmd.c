@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "base/log.h"
-#include "base/read_all.h"
 #include "imap/imap_state.h"
 #include "msg/imap_bodystruct.h"
 #include "msg/imap_date.h"
@@ -34,19 +33,97 @@ static int needs_text(const struct imap_fetch *f)
 	return 0;
 }
 
-/* Message i's bytes into text (reset first): 0, or -1 with e (ENOENT: it
- * is gone). */
-int imap_load_message(struct imap_sess *s, size_t i, struct buf *text, struct mail_err *e)
+/* Do the items need no more of the message than its header (ENVELOPE,
+ * BODY[HEADER], BODY[HEADER.FIELDS (...)], RFC822.HEADER)? Then reading
+ * stops at the blank line: most of a FETCH ENVELOPE of a large mailbox is
+ * opening and reading files. */
+static int header_only(const struct imap_fetch *f)
+{
+	for (size_t k = 0; k < f->n; k++) {
+		const struct imap_fetch_item *it = &f->items[k];
+		switch (it->att) {
+		case IMAP_FA_FLAGS:
+		case IMAP_FA_INTERNALDATE:
+		case IMAP_FA_RFC822_SIZE:
+		case IMAP_FA_UID:
+		case IMAP_FA_MODSEQ:
+		case IMAP_FA_ENVELOPE:
+		case IMAP_FA_RFC822_HEADER:
+			break;
+		case IMAP_FA_BODY_SECTION:
+			if (it->section.nparts == 0 && (it->section.kind == IMAP_SEC_HEADER ||
+							it->section.kind == IMAP_SEC_HEADER_FIELDS ||
+							it->section.kind == IMAP_SEC_HEADER_FIELDS_NOT))
+				break;
+			return 0;
+		default:
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Where the header of p[0..n) ends (after its blank line), or 0. */
+static size_t header_end(const char *p, size_t n)
+{
+	for (const char *q = p; (q = memchr(q, '\n', (size_t)(p + n - q))) != NULL; q++) {
+		const char *r = q + 1;
+		if (r < p + n && *r == '\r')
+			r++;
+		if (r < p + n && *r == '\n')
+			return (size_t)(r + 1 - p);
+		if (r == p + n)
+			break;
+	}
+	return 0;
+}
+
+/* Read fd into text: all of it, or with header_only up to the end of
+ * the header. expect (the size the name or stat gave) sizes the first
+ * read: a regular file that gives fewer bytes than asked once expect
+ * bytes are in is at its end, which saves the read that returns 0. */
+static int read_message(int fd, struct buf *text, long long expect, int header_only)
+{
+	size_t want = header_only ? 8192 : (expect > 0 && expect < (1LL << 30) ? (size_t)expect + 1 : 65536);
+	for (;;) {
+		if (buf_reserve(text, want) < 0)
+			return -1;
+		ssize_t r = read(fd, text->ptr + text->len, want);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 0;
+		size_t before = text->len;
+		text->len += (size_t)r;
+		if (header_only && header_end(text->ptr + (before > 3 ? before - 3 : 0),
+					      text->len - (before > 3 ? before - 3 : 0)))
+			return 0;
+		if ((size_t)r < want && expect >= 0 && text->len == (size_t)expect)
+			return 0;
+		want = want < 65536 ? 65536 : want;
+	}
+}
+
+/* Message i's bytes (or, with header_only, at least its header) into
+ * text (reset first): 0, or -1 with e (ENOENT: it is gone). */
+static int load(struct imap_sess *s, size_t i, struct buf *text, int header_only, struct mail_err *e)
 {
 	buf_reset(text);
 	int fd = mailfolder_open_msg(&s->box, i, e);
 	if (fd < 0)
 		return -1;
-	int r = read_all(fd, text, 0);
+	int r = read_message(fd, text, s->box.v[i].disk_size, header_only);
 	close(fd);
-	if (r != READ_ALL_OK)
+	if (r < 0)
 		return err_sys(e, "message uid %u", s->box.v[i].uid);
 	return 0;
+}
+
+int imap_load_message(struct imap_sess *s, size_t i, struct buf *text, struct mail_err *e)
+{
+	return load(s, i, text, 0, e);
 }
 
 /* Does any item send the message's content (what metrics count as a
@@ -175,7 +252,8 @@ void imap_cmd_fetch(struct imap_sess *s, const struct imap_command *c, int uid)
 		free(f);
 		return;
 	}
-	int text_needed = needs_text(f), content = sends_content(f), unknown_cte = 0, gone = 0;
+	int text_needed = needs_text(f), content = sends_content(f), head_only = header_only(f);
+	int unknown_cte = 0, gone = 0;
 	unsigned long long fetched = 0;
 	int set_seen = f->sets_seen && !s->readonly;
 	struct buf text = BUF_INIT, out = BUF_INIT, tmp = BUF_INIT;
@@ -185,7 +263,7 @@ void imap_cmd_fetch(struct imap_sess *s, const struct imap_command *c, int uid)
 		if (!imap_seqset_contains(&set, uid ? m->uid : (uint32_t)(i + 1)))
 			continue;
 		err_clear(&e);
-		if (m->gone || (text_needed && imap_load_message(s, i, &text, &e) < 0)) {
+		if (m->gone || (text_needed && load(s, i, &text, head_only, &e) < 0)) {
 			gone++;
 			continue;
 		}

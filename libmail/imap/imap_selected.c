@@ -2,6 +2,7 @@
  * UNSELECT, EXPUNGE (UID EXPUNGE, RFC 4315), IDLE (RFC 2177) and the
  * untagged updates that tell one session what others changed. */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,6 +344,9 @@ int imap_idle_wait(struct imap_sess *s)
 		return 0;
 	int ino = watch(s);
 	long long end = io_now_ms() + s->srv->timeout_ms;
+	/* An idle session may wait for half an hour, a thousand of them at
+	 * once: give back the heap the commands before freed. */
+	malloc_trim(0);
 	int rc = 0;
 	for (;;) {
 		if (s->io.buffered && s->io.buffered(&s->io) > 0)
