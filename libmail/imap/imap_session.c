@@ -2,6 +2,8 @@
  * commands to their files, replies; see imap_session.h. */
 #include "imap/imap_session.h"
 
+#include <stddef.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -276,7 +278,7 @@ static void serve(struct imap_sess *s)
 static void session_open(struct imap_sess *s, const struct imap_server *srv, int rfd, int wfd,
 			 const struct peer *client, struct io_fd_modes *saved)
 {
-	memset(s, 0, sizeof *s);
+	memset(s, 0, offsetof(struct imap_sess, io));
 	s->srv = srv;
 	s->state = IS_NOT_AUTH;
 	s->peer = *client;

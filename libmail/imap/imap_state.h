@@ -26,7 +26,6 @@ enum imap_want_line { WANT_NONE, WANT_SASL, WANT_DONE };
 
 struct imap_sess {
 	const struct imap_server *srv;
-	struct io io;
 	struct imap_reader rd;
 	enum imap_state state;
 	struct peer peer;              /* the client, after any PROXY header */
@@ -50,6 +49,9 @@ struct imap_sess {
 	int readonly;                  /* EXAMINE */
 	uint32_t exists;               /* the count the client was last told */
 	uint32_t recent_told;
+	/* Last: session_open() zeroes what comes before it, and io_init()
+	 * all of it but its input buffer (an idle session's memory). */
+	struct io io;
 };
 
 /* A command: tag in s->tag; uid set for the UID forms. */
