@@ -255,3 +255,94 @@ authres_of() {
 	[ "$(grep -c '^line ' "$(msg_file)")" -eq 5000 ]
 	grep -qx "size $(stat -c %s "$(msg_file)")" "$(env_file)"
 }
+
+# --- the DNS answers smtpd keeps for their TTL (net/dns_cache.c) ---
+
+# start_ttl_dns: tests/ttl_dns.py on loopback serving $T/zone, which may
+# change while it runs; its questions are logged to $T/ttl-dns.log.
+start_ttl_dns() {
+	local port
+	port=$(free_port)
+	spawn "$T/ttl-dns.log" /usr/bin/python3 "$ROOT/tests/ttl_dns.py" "$port" "$T/zone"
+	wait_until grep -q "^listening" "$T/ttl-dns.log"
+	conf resolver "127.0.0.1:$port"
+	conf dns_timeout 1s
+}
+
+# asked NAME: how many TXT questions for NAME the DNS got.
+asked() { grep -c "^query $1 TXT$" "$T/ttl-dns.log" || true; }
+
+# two_messages SENDER PAUSE: one SMTP session (smtplib), two messages from
+# SENDER; between them $T/zone.next replaces the zone and PAUSE seconds pass.
+two_messages() {
+	/usr/bin/python3 - "$PORT" "$1" "$T/zone" "$T/zone.next" "$2" <<'PY'
+import os, smtplib, sys, time
+port, sender, zone, nxt, pause = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+def msg(n):
+    return "From: %s\r\nTo: u@test.example\r\nSubject: %d\r\nMessage-ID: <%d.%f@x>\r\n\r\nhello\r\n" % (sender, n, n, time.time())
+with smtplib.SMTP("127.0.0.1", port, "client.example", timeout=10) as s:
+    s.sendmail(sender, ["u@test.example"], msg(1))
+    os.replace(nxt, zone)
+    time.sleep(pause)
+    s.sendmail(sender, ["u@test.example"], msg(2))
+PY
+}
+
+# spf_results: the spf= result of every stored message, oldest first.
+spf_results() {
+	local id
+	for id in $(queue_ids); do
+		sed -n 's/^\tspf=\([a-z]*\) .*/\1/p' "$SPOOL/queue/$id.msg" | head -n1
+	done | paste -sd' '
+}
+
+@test "DNS cache: two messages in one session ask each record once; within its TTL a changed zone is not seen" {
+	printf '%s\n' 'pass.example 300 v=spf1 ip4:127.0.0.1 -all' '_dmarc.pass.example 300 v=DMARC1; p=reject' > "$T/zone"
+	printf '%s\n' 'pass.example 300 v=spf1 -all' '_dmarc.pass.example 300 v=DMARC1; p=reject' > "$T/zone.next"
+	start_ttl_dns
+	start_smtpd
+	two_messages a@pass.example 0
+	[ "$(queue_count)" -eq 2 ]
+	cat "$T/ttl-dns.log"
+	[ "$(spf_results)" = "pass pass" ]
+	[ "$(asked pass.example)" -eq 1 ]
+	[ "$(asked _dmarc.pass.example)" -eq 1 ]
+	# A new session is a new process: it starts with nothing kept.
+	rm -f "$T/m"
+	send a@pass.example > /dev/null
+	[ "$(spf_results)" = "pass pass fail" ]
+	[ "$(asked pass.example)" -eq 2 ]
+}
+
+@test "DNS cache: a record whose TTL ran out is asked again, and the new answer counts" {
+	printf '%s\n' 'pass.example 1 v=spf1 ip4:127.0.0.1 -all' '_dmarc.pass.example 1 v=DMARC1; p=reject' > "$T/zone"
+	printf '%s\n' 'pass.example 1 v=spf1 -all' '_dmarc.pass.example 1 v=DMARC1; p=reject' > "$T/zone.next"
+	start_ttl_dns
+	start_smtpd
+	two_messages a@pass.example 2.2
+	cat "$T/ttl-dns.log"
+	[ "$(spf_results)" = "pass fail" ]
+	[ "$(asked pass.example)" -eq 2 ]
+	[ "$(asked _dmarc.pass.example)" -eq 2 ]
+	grep -A3 '^Authentication-Results' "$(msg_file)" | grep -q 'dmarc=fail (p=reject dis=reject)'
+}
+
+@test "DNS cache: an NXDOMAIN is kept for its SOA's TTL and MINIMUM (RFC 2308), and not at all without a SOA" {
+	printf '%s\n' 'SOA 300' 'pass.example 300 v=spf1 ip4:127.0.0.1 -all' > "$T/zone"
+	cp "$T/zone" "$T/zone.next"
+	start_ttl_dns
+	start_smtpd
+	two_messages a@pass.example 0
+	cat "$T/ttl-dns.log"
+	[ "$(asked _dmarc.pass.example)" -eq 1 ]
+	# dmarc none: no record, in both messages
+	[ "$(grep -l 'dmarc=none' "$SPOOL"/queue/*.msg | wc -l)" -eq 2 ]
+	: > "$T/ttl-dns.log"
+	grep -v '^SOA' "$T/zone" > "$T/zone.next"
+	cp "$T/zone.next" "$T/zone"
+	cp "$T/zone" "$T/zone.next"
+	two_messages a@pass.example 0
+	cat "$T/ttl-dns.log"
+	[ "$(asked _dmarc.pass.example)" -eq 2 ]
+	[ "$(asked pass.example)" -eq 1 ]
+}

@@ -32,13 +32,17 @@ int smtp_sender_checks_load(struct smtp_sender_checks *c, const struct config *c
 		return -1;
 	if (!config_num(cfg, CFG_AUTH_CHECKS))
 		return 0;
-	if (dns_init(&c->dns, config_str(cfg, CFG_RESOLVER), (int)config_num(cfg, CFG_DNS_TIMEOUT) * 1000, e) < 0) {
+	/* The answers are kept for their TTL: a client sends many messages
+	 * from one domain, most often in one session (one process). */
+	if (dns_init(&c->dns, config_str(cfg, CFG_RESOLVER), (int)config_num(cfg, CFG_DNS_TIMEOUT) * 1000, e) < 0 ||
+	    dns_cache_enable(&c->dns, e) < 0) {
 		e->ex = EX_CONFIG;
 		return -1;
 	}
 	if (psl_load(&c->psl, PSL_DEFAULT_PATH, e) < 0) {
 		char why[sizeof e->msg];
 		str_copy(why, sizeof why, e->msg, strlen(e->msg));
+		dns_cache_disable(&c->dns);
 		return err_set(e, EX_CONFIG, 451, "4.3.5", "auth_checks: %s (install publicsuffix, or set auth_checks = no)",
 			       why);
 	}
@@ -47,6 +51,7 @@ int smtp_sender_checks_load(struct smtp_sender_checks *c, const struct config *c
 
 void smtp_sender_checks_free(struct smtp_sender_checks *c)
 {
+	dns_cache_disable(&c->dns);
 	psl_free(&c->psl);
 }
 

@@ -442,25 +442,31 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 		if (!seen[i] && !f->v[i].gone)
 			f->v[i].gone = MAILFOLDER_GONE_VANISHED;
 	/* New to the view, in UID order; a read-write view takes them from
-	 * new/ to cur/ and is the one session that sees them \Recent. */
+	 * new/ to cur/. \Recent: those no read-write session has seen yet;
+	 * a read-write view (not pop3d's) claims them for itself. */
 	qsort(add, nadd, sizeof *add, by_uid);
 	if (view_grow(f, nadd) < 0) {
 		free(add);
 		err_sys(e, "%s: sync", f->md.path);
 		goto done;
 	}
+	int leave = f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW);
+	uint32_t first_recent = nadd ? mailfolder_recent_first(f) : 0;
+	if (nadd && !leave && add[nadd - 1].uid >= first_recent &&
+	    mailfolder_recent_claim(f, add[nadd - 1].uid, &first_recent, e) < 0) {
+		free(add);
+		goto done;
+	}
 	for (size_t k = 0; k < nadd; k++) {
 		if (k && add[k].uid == add[k - 1].uid)
 			continue;
 		struct mailfolder_scan_entry *en = &s.v[add[k].entry];
-		int leave = f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW);
-		int recent = en->in_new && leave;
 		if (en->in_new && !leave)
-			recent = move_to_cur(f, en) > 0;
+			move_to_cur(f, en);
 		long r = uidlist_find(&f->uids, en->name, maildir_name_base_len(en->name));
 		if (r < 0 || fill_msg(f, &f->v[f->n], en, &f->uids.v[r]) < 0)
 			continue;   /* vanished meanwhile */
-		f->v[f->n].recent = (unsigned char)recent;
+		f->v[f->n].recent = add[k].uid >= first_recent;
 		f->n++;
 	}
 	free(add);
@@ -593,7 +599,7 @@ int mailfolder_status(const char *root, const char *name, struct mailfolder_stat
 	}
 	st->messages = (uint32_t)f.n;
 	for (size_t i = 0; i < f.n; i++) {
-		st->recent += f.v[i].in_new;
+		st->recent += f.v[i].recent;
 		st->unseen += !(f.v[i].flags & MF_SEEN);
 		st->size += f.v[i].size;
 	}

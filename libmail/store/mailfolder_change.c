@@ -108,6 +108,10 @@ static int take_uids(struct mailfolder *dst, char (*bases)[MAILDIR_NAME_MAX], si
 	}
 	if (rc == 0)
 		rc = uidlist_commit(&dst->uids, e);
+	/* APPENDUID/COPYUID need it, and a sync to learn it would take the
+	 * new messages' \Recent from the session that selects them. */
+	if (rc == 0 && !dst->uidvalidity)
+		dst->uidvalidity = dst->uids.uidvalidity;
 	uidlist_unlock(&dst->uids);
 	return rc;
 }

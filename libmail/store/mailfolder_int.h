@@ -29,4 +29,11 @@ long long mailfolder_crlf_size(int dirfd, const char *name);
 /* Find m's file again by its base name: 1 (m updated), 0 gone, -1 error. */
 int mailfolder_relocate(struct mailfolder *f, struct mailfolder_msg *m);
 
+/* \Recent between sessions (mailfolder_recent.c): the first UID no
+ * read-write session has seen yet (1 when unknown); claim them up to top
+ * for this session: *first is the boundary before (UIDs from *first to
+ * top are recent here). */
+uint32_t mailfolder_recent_first(struct mailfolder *f);
+int mailfolder_recent_claim(struct mailfolder *f, uint32_t top, uint32_t *first, struct mail_err *e);
+
 #endif

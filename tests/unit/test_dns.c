@@ -191,3 +191,55 @@ UNIT_TEST(dns_names_and_servers)
 	CHECK(dns_parse_server("127.0.0.1:0", 53, &ss, &len) < 0);
 	CHECK(dns_parse_server("127.0.0.1:99999", 53, &ss, &len) < 0);
 }
+
+/* make_answer with a SOA record in the authority section. */
+static size_t make_negative(unsigned char *out, size_t cap, const char *qname, int rcode, const char *soa)
+{
+	ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(qname), LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, 0);
+	ldns_pkt_set_qr(p, 1);
+	ldns_pkt_set_rcode(p, (uint8_t)rcode);
+	ldns_rr *rr = NULL;
+	if (soa && ldns_rr_new_frm_str(&rr, soa, 3600, NULL, NULL) == LDNS_STATUS_OK)
+		ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, rr);
+	uint8_t *wire = NULL;
+	size_t n = 0;
+	ldns_pkt2wire(&wire, p, &n);
+	ldns_pkt_free(p);
+	if (n > cap)
+		n = 0;
+	memcpy(out, wire, n);
+	free(wire);
+	return n;
+}
+
+UNIT_TEST(dns_answer_ttl)
+{
+	unsigned char w[4096];
+	struct dns_reply rep;
+	struct mail_err e;
+	/* the least TTL of the answer section, a CNAME's included */
+	const char *rrs[] = { "x.example. 300 IN CNAME y.example.", "y.example. 60 IN TXT \"a\"",
+			      "y.example. 900 IN TXT \"b\"", NULL };
+	size_t n = make_answer(w, sizeof w, "x.example.", LDNS_RR_TYPE_TXT, 0, rrs);
+	CHECK(dns_parse_reply(w, n, "x.example", DNS_T_TXT, &rep, &e) == 0 && rep.n == 2 && rep.ttl == 60);
+	dns_reply_free(&rep);
+	const char *zero[] = { "z.example. 0 IN TXT \"a\"", NULL };
+	n = make_answer(w, sizeof w, "z.example.", LDNS_RR_TYPE_TXT, 0, zero);
+	CHECK(dns_parse_reply(w, n, "z.example", DNS_T_TXT, &rep, &e) == 0 && rep.ttl == 0);
+	dns_reply_free(&rep);
+	/* RFC 2308 §5: NXDOMAIN and no data live min(SOA TTL, MINIMUM) */
+	const char *soa = "example. 600 IN SOA ns.example. h.example. 1 3600 600 86400 120";
+	n = make_negative(w, sizeof w, "n.example.", 3, soa);
+	CHECK(dns_parse_reply(w, n, "n.example", DNS_T_TXT, &rep, &e) == 0 && rep.rcode == 3 && rep.ttl == 120);
+	dns_reply_free(&rep);
+	n = make_negative(w, sizeof w, "n.example.", 0, "example. 30 IN SOA ns.example. h.example. 1 3600 600 86400 120");
+	CHECK(dns_parse_reply(w, n, "n.example", DNS_T_TXT, &rep, &e) == 0 && rep.n == 0 && rep.ttl == 30);
+	dns_reply_free(&rep);
+	/* without a SOA a negative answer is not kept; nor a SERVFAIL */
+	n = make_negative(w, sizeof w, "n.example.", 3, NULL);
+	CHECK(dns_parse_reply(w, n, "n.example", DNS_T_TXT, &rep, &e) == 0 && rep.ttl == -1);
+	dns_reply_free(&rep);
+	n = make_negative(w, sizeof w, "n.example.", 2, soa);
+	CHECK(dns_parse_reply(w, n, "n.example", DNS_T_TXT, &rep, &e) == 0 && rep.ttl == -1);
+	dns_reply_free(&rep);
+}

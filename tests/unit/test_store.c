@@ -221,11 +221,25 @@ UNIT_TEST(store_mailfolder_two_sessions)
 	deliver(md, "Subject: four\n\n4\n");
 	uint32_t uid = 0;
 	CHECK(mailfolder_append(&b, "Subject: five\r\n\r\nfive\r\n", 23, MF_SEEN, 0, 1000000000, &uid, &e) == 0);
+	/* \Recent goes to the first read-write session that sees a message,
+	 * APPENDed with flags (into cur/) or delivered (RFC 3501 §2.3.2, as
+	 * Dovecot): a read-only look (EXAMINE, STATUS) reports it recent and
+	 * leaves it so. */
+	struct mailfolder_status st;
+	CHECK(mailfolder_status(md, "INBOX", &st, &e) == 0 && st.recent == 2 && st.messages == 4);
+	struct mailfolder ro;
+	CHECK(mailfolder_open(&ro, md, "INBOX", MAILFOLDER_RDONLY, &e) == 0 && mailfolder_sync(&ro, &e) == 0);
+	CHECK(ro.n == 4 && !ro.v[1].recent && ro.v[2].recent && ro.v[3].recent);
+	mailfolder_close(&ro);
 	CHECK(mailfolder_sync(&a, &e) == 0);
 	/* The delivered file gets its UID at this sync, after the append's. */
 	CHECK(a.n == 4 && a.v[2].uid == 4 && a.v[3].uid == 5 && uid == 4);
 	CHECK(a.v[2].internal_date == 1000000000 && a.v[2].size == 23 && a.v[2].disk_size == 20);
-	CHECK(a.v[2].flags == MF_SEEN && !a.v[2].recent && a.v[3].recent);
+	CHECK(a.v[2].flags == MF_SEEN && a.v[2].recent && a.v[3].recent);
+	/* b (which appended it) syncs later: a has them; so has STATUS. */
+	CHECK(mailfolder_sync(&b, &e) == 0);
+	CHECK(b.n == 4 && !b.v[2].recent && !b.v[3].recent);
+	CHECK(mailfolder_status(md, "INBOX", &st, &e) == 0 && st.recent == 0);
 
 	/* COPY into a folder keeps flags and keywords by name. */
 	CHECK(folder_create(md, "Archive", &e) == 0);
@@ -237,6 +251,7 @@ UNIT_TEST(store_mailfolder_two_sessions)
 	CHECK(uids[0] == 1 && uids[1] == 2);
 	CHECK(mailfolder_sync(&arch, &e) == 0);
 	CHECK(arch.n == 2 && arch.v[0].flags == (MF_SEEN | MF_FLAGGED) && arch.v[0].keywords == 1);
+	CHECK(arch.v[0].recent && arch.v[1].recent);   /* copies are new there */
 	CHECK(arch.keywords[0] && !strcmp(arch.keywords[0], "$Junk"));
 	mailfolder_close(&arch);
 
@@ -246,7 +261,6 @@ UNIT_TEST(store_mailfolder_two_sessions)
 	CHECK(mailfolder_sync(&a, &e) == 0);
 	CHECK(a.n == 4 && a.v[0].uid == 2 && a.v[3].uid == 5 && a.uidnext == 6);
 	CHECK(mailfolder_store(&a, 0, 0, 0, &e) == -1 && e.sys == EROFS);
-	struct mailfolder_status st;
 	CHECK(mailfolder_status(md, "INBOX", &st, &e) == 0);
 	CHECK(st.messages == 4 && st.uidnext == 6 && st.unseen == 2);
 
