@@ -14,6 +14,7 @@
 #include "msg/imap_fetch.h"
 #include "msg/imap_section.h"
 #include "msg/imap_string.h"
+#include "store/msgcache.h"
 
 /* Does any item need the message's bytes? */
 static int needs_text(const struct imap_fetch *f)
@@ -126,6 +127,44 @@ int imap_load_message(struct imap_sess *s, size_t i, struct buf *text, struct ma
 	return load(s, i, text, 0, e);
 }
 
+/* Does the FETCH ask for ENVELOPE, and is that all it needs the message's
+ * bytes for? */
+static int wants_envelope(const struct imap_fetch *f, int *only)
+{
+	int env = 0, other = 0;
+	for (size_t k = 0; k < f->n; k++) {
+		switch (f->items[k].att) {
+		case IMAP_FA_ENVELOPE:
+			env = 1;
+			break;
+		case IMAP_FA_FLAGS:
+		case IMAP_FA_INTERNALDATE:
+		case IMAP_FA_RFC822_SIZE:
+		case IMAP_FA_UID:
+		case IMAP_FA_MODSEQ:
+			break;
+		default:
+			other = 1;
+		}
+	}
+	*only = env && !other;
+	return env;
+}
+
+/* Write what the cache got to its file. */
+static void cache_flush(struct imap_sess *s, struct msgcache *cache)
+{
+	if (!cache->pending.len)
+		return;
+	uint32_t *live = malloc((s->box.n + 1) * sizeof *live);
+	if (!live)
+		return;
+	for (size_t i = 0; i < s->box.n; i++)
+		live[i] = s->box.v[i].uid;
+	msgcache_flush(cache, live, s->box.n);
+	free(live);
+}
+
 /* Does any item send the message's content (what metrics count as a
  * message fetched)? */
 static int sends_content(const struct imap_fetch *f)
@@ -154,7 +193,7 @@ static int has_flags_item(const struct imap_fetch *f)
 
 /* One item of message i into out; 1 when BINARY met an unknown encoding. */
 static int fetch_item(struct imap_sess *s, size_t i, const struct imap_fetch_item *it, const struct buf *text,
-		      struct buf *out, struct buf *tmp)
+		      const struct buf *envelope, struct buf *out, struct buf *tmp)
 {
 	const struct mailfolder_msg *m = &s->box.v[i];
 	const char *t = text->ptr ? text->ptr : "";
@@ -182,7 +221,7 @@ static int fetch_item(struct imap_sess *s, size_t i, const struct imap_fetch_ite
 		return 0;
 	case IMAP_FA_ENVELOPE:
 		buf_adds(out, "ENVELOPE ");
-		imap_envelope(out, t, text->len);
+		buf_add(out, envelope->ptr, envelope->len);
 		return 0;
 	case IMAP_FA_BODY:
 	case IMAP_FA_BODYSTRUCTURE:
@@ -253,6 +292,13 @@ void imap_cmd_fetch(struct imap_sess *s, const struct imap_command *c, int uid)
 		return;
 	}
 	int text_needed = needs_text(f), content = sends_content(f), head_only = header_only(f);
+	/* ENVELOPE comes from the folder's cache (store/msgcache.h) when it
+	 * has it: then a FETCH (FLAGS RFC822.SIZE ENVELOPE) opens no file. */
+	int env_only, env = wants_envelope(f, &env_only);
+	struct msgcache cache;
+	if (env)
+		msgcache_open(&cache, s->box.md.fd, s->box.uidvalidity);
+	struct buf envelope = BUF_INIT;
 	int unknown_cte = 0, gone = 0;
 	unsigned long long fetched = 0;
 	int set_seen = f->sets_seen && !s->readonly;
@@ -263,9 +309,21 @@ void imap_cmd_fetch(struct imap_sess *s, const struct imap_command *c, int uid)
 		if (!imap_seqset_contains(&set, uid ? m->uid : (uint32_t)(i + 1)))
 			continue;
 		err_clear(&e);
-		if (m->gone || (text_needed && load(s, i, &text, head_only, &e) < 0)) {
+		const char *cached = NULL;
+		size_t cached_len = 0;
+		if (env && !m->gone)
+			cached = msgcache_get(&cache, m->uid, 'E', &cached_len);
+		int load_text = text_needed && !(cached && env_only);
+		if (m->gone || (load_text && load(s, i, &text, head_only, &e) < 0)) {
 			gone++;
 			continue;
+		}
+		buf_reset(&envelope);
+		if (cached) {
+			buf_add(&envelope, cached, cached_len);
+		} else if (env) {
+			imap_envelope(&envelope, text.ptr ? text.ptr : "", text.len);
+			msgcache_put(&cache, m->uid, 'E', envelope.ptr ? envelope.ptr : "", envelope.len);
 		}
 		int flags_changed = 0;
 		if (set_seen && !(m->flags & MF_SEEN)) {
@@ -281,7 +339,7 @@ void imap_cmd_fetch(struct imap_sess *s, const struct imap_command *c, int uid)
 		}
 		for (size_t k = 0; k < f->n; k++) {
 			buf_adds(&out, sep);
-			unknown_cte |= fetch_item(s, i, &f->items[k], &text, &out, &tmp);
+			unknown_cte |= fetch_item(s, i, &f->items[k], &text, &envelope, &out, &tmp);
 			sep = " ";
 		}
 		if (flags_changed && !has_flags_item(f)) {
@@ -295,6 +353,11 @@ void imap_cmd_fetch(struct imap_sess *s, const struct imap_command *c, int uid)
 			imap_flush(s);
 	}
 	imap_count(s, IMAPD_M_FETCHED, fetched);
+	if (env) {
+		cache_flush(s, &cache);
+		msgcache_close(&cache);
+	}
+	buf_free(&envelope);
 	buf_free(&text);
 	buf_free(&out);
 	buf_free(&tmp);
