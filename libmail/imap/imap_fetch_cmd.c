@@ -16,21 +16,27 @@
 #include "msg/imap_string.h"
 #include "store/msgcache.h"
 
+/* Is an item answered from the view alone (no byte of the message)? */
+static int from_view(const struct imap_fetch_item *it)
+{
+	switch (it->att) {
+	case IMAP_FA_FLAGS:
+	case IMAP_FA_INTERNALDATE:
+	case IMAP_FA_RFC822_SIZE:
+	case IMAP_FA_UID:
+	case IMAP_FA_MODSEQ:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Does any item need the message's bytes? */
 static int needs_text(const struct imap_fetch *f)
 {
-	for (size_t k = 0; k < f->n; k++) {
-		switch (f->items[k].att) {
-		case IMAP_FA_FLAGS:
-		case IMAP_FA_INTERNALDATE:
-		case IMAP_FA_RFC822_SIZE:
-		case IMAP_FA_UID:
-		case IMAP_FA_MODSEQ:
-			break;
-		default:
+	for (size_t k = 0; k < f->n; k++)
+		if (!from_view(&f->items[k]))
 			return 1;
-		}
-	}
 	return 0;
 }
 
@@ -42,12 +48,9 @@ static int header_only(const struct imap_fetch *f)
 {
 	for (size_t k = 0; k < f->n; k++) {
 		const struct imap_fetch_item *it = &f->items[k];
+		if (from_view(it))
+			continue;
 		switch (it->att) {
-		case IMAP_FA_FLAGS:
-		case IMAP_FA_INTERNALDATE:
-		case IMAP_FA_RFC822_SIZE:
-		case IMAP_FA_UID:
-		case IMAP_FA_MODSEQ:
 		case IMAP_FA_ENVELOPE:
 		case IMAP_FA_RFC822_HEADER:
 			break;
@@ -133,19 +136,10 @@ static int wants_envelope(const struct imap_fetch *f, int *only)
 {
 	int env = 0, other = 0;
 	for (size_t k = 0; k < f->n; k++) {
-		switch (f->items[k].att) {
-		case IMAP_FA_ENVELOPE:
+		if (f->items[k].att == IMAP_FA_ENVELOPE)
 			env = 1;
-			break;
-		case IMAP_FA_FLAGS:
-		case IMAP_FA_INTERNALDATE:
-		case IMAP_FA_RFC822_SIZE:
-		case IMAP_FA_UID:
-		case IMAP_FA_MODSEQ:
-			break;
-		default:
+		else if (!from_view(&f->items[k]))
 			other = 1;
-		}
 	}
 	*only = env && !other;
 	return env;
