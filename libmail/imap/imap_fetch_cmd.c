@@ -203,7 +203,8 @@ static int fetch_item(struct imap_sess *s, size_t i, const struct imap_fetch_ite
 		return 0;
 	case IMAP_FA_INTERNALDATE: {
 		char d[IMAP_DATETIME_LEN + 8];
-		imap_datetime_format(d, sizeof d, m->internal_date, imap_local_zone(m->internal_date));
+		time_t date = mailfolder_internal_date(&s->box, i);
+		imap_datetime_format(d, sizeof d, date, imap_local_zone(date));
 		buf_addf(out, "INTERNALDATE \"%s\"", d);
 		return 0;
 	}
