@@ -234,7 +234,7 @@ UNIT_TEST(store_mailfolder_two_sessions)
 	CHECK(mailfolder_sync(&a, &e) == 0);
 	/* The delivered file gets its UID at this sync, after the append's. */
 	CHECK(a.n == 4 && a.v[2].uid == 4 && a.v[3].uid == 5 && uid == 4);
-	CHECK(a.v[2].internal_date == 1000000000 && a.v[2].size == 23 && a.v[2].disk_size == 20);
+	CHECK(mailfolder_internal_date(&a, 2) == 1000000000 && a.v[2].size == 23 && a.v[2].disk_size == 20);
 	CHECK(a.v[2].flags == MF_SEEN && a.v[2].recent && a.v[3].recent);
 	/* b (which appended it) syncs later: a has them; so has STATUS. */
 	CHECK(mailfolder_sync(&b, &e) == 0);
