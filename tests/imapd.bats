@@ -172,6 +172,17 @@ start_imapd_tls() {
 	[[ "$output" == *"a-noop EXISTS [b'3', b'3']"* ]]   # at SELECT, and after the delivery
 }
 
+@test "two sessions add flags to one message: both kept; STORE .SILENT tells of the other's" {
+	conf imap_plaintext_auth yes
+	fill 1
+	start_imapd
+	run imp flags "$PORT" plain
+	status_is 0
+	[[ "$output" == *"b-silent [b'1 (FLAGS (\\\\Seen \\\\Flagged \$a))']"* ]]
+	# a took \Seen away again on the name it knew before b's change
+	ls "$MD/cur" | grep -q ':2,Fa$'
+}
+
 @test "imaplib over STARTTLS: read every message byte for byte; folders, APPEND, COPY, MOVE, SEARCH, EXPUNGE" {
 	server_cert localhost
 	fill 3

@@ -172,7 +172,7 @@ void imap_cmd_fetch(struct imap_sess *s, const struct imap_command *c, int uid)
 		}
 		int flags_changed = 0;
 		if (set_seen && !(m->flags & MF_SEEN)) {
-			if (mailfolder_store(&s->box, i, m->flags | MF_SEEN, m->keywords, &e) == 0)
+			if (mailfolder_store_delta(&s->box, i, MF_SEEN, 0, 0, 0, &e) == 0)
 				flags_changed = 1;
 		}
 		buf_reset(&out);

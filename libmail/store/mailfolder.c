@@ -343,12 +343,19 @@ static int fill_msg(struct mailfolder *f, struct mailfolder_msg *m, const struct
 	return 0;
 }
 
-int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
+int mailfolder_keywords_refresh(struct mailfolder *f, struct mail_err *e)
 {
-	mailfolder_uids_init(f);
 	if (keywords_refresh(&f->kw, f->md.fd, f->md.path, e) < 0)
 		return -1;
 	sync_keyword_names(f);
+	return 0;
+}
+
+int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
+{
+	mailfolder_uids_init(f);
+	if (mailfolder_keywords_refresh(f, e) < 0)
+		return -1;
 	if (uidlist_refresh(&f->uids, e) < 0)
 		return -1;
 	/* Records read before the listing name files that existed before it

@@ -145,10 +145,18 @@ int mailfolder_open_msg(struct mailfolder *f, size_t i, struct mail_err *e);
  * \*). */
 int mailfolder_keyword(struct mailfolder *f, const char *kw, int create, struct mail_err *e);
 
-/* Set message i's flags and keywords to exactly these (the caller computes
- * +FLAGS/-FLAGS): the file is renamed within cur/ (moved there from new/
- * first). A no-op when nothing changes. ENOENT: gone meanwhile (marked
+/* STORE +FLAGS/-FLAGS: add `set` and remove `clear` (flags, then keyword
+ * bits) to message i's flags as they are on disk now, not as this view
+ * last saw them: the file is renamed within cur/ (moved there from new/
+ * first), and when another session renamed it meanwhile the change is
+ * applied again to the name found, so concurrent changes by two sessions
+ * are both kept. Afterwards m->flags/keywords are the file's (with others'
+ * changes). A no-op when nothing changes. ENOENT: gone meanwhile (marked
  * gone). EROFS on a read-only view. */
+int mailfolder_store_delta(struct mailfolder *f, size_t i, unsigned set, unsigned clear, uint32_t kw_set,
+			   uint32_t kw_clear, struct mail_err *e);
+
+/* STORE FLAGS: set message i's flags and keywords to exactly these. */
 int mailfolder_store(struct mailfolder *f, size_t i, unsigned flags, uint32_t keywords,
 		     struct mail_err *e);
 

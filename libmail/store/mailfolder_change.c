@@ -41,41 +41,72 @@ int mailfolder_keyword(struct mailfolder *f, const char *kw, int create, struct 
 	return k;
 }
 
+/* Another session's keyword on m (found by a delta) that this view has no
+ * name for yet: read dovecot-keywords again, so the caller can name it. */
+static int known_keywords(struct mailfolder *f, const struct mailfolder_msg *m, struct mail_err *e)
+{
+	for (size_t k = 0; k < MAILFOLDER_KEYWORDS_MAX; k++)
+		if ((m->keywords & (1u << k)) && !f->keywords[k])
+			return mailfolder_keywords_refresh(f, e);
+	return 0;
+}
+
 int mailfolder_store(struct mailfolder *f, size_t i, unsigned flags, uint32_t keywords,
 		     struct mail_err *e)
+{
+	return mailfolder_store_delta(f, i, flags, ~flags, keywords, ~keywords, e);
+}
+
+/* The name's current flags with the delta applied, renamed within cur/
+ * (from new/ first). The rename of the name last seen is the compare and
+ * swap: when another session renamed the file meanwhile it fails with
+ * ENOENT, and the delta is applied again to the name found now, so two
+ * sessions changing one message keep each other's changes. */
+int mailfolder_store_delta(struct mailfolder *f, size_t i, unsigned set, unsigned clear, uint32_t kw_set,
+			   uint32_t kw_clear, struct mail_err *e)
 {
 	if (f->opts & MAILFOLDER_RDONLY)
 		return read_only(f, e);
 	struct mailfolder_msg *m = &f->v[i];
 	if (m->gone)
 		return gone_err(f, m, e);
-	flags &= MF_ALL;
-	for (int tries = 0; tries < 3; tries++) {
-		if (m->flags == flags && m->keywords == keywords && !m->in_new)
-			return 0;
+	for (int tries = 0; tries < 5; tries++) {
 		unsigned old_flags;
 		uint32_t old_kw, other;
 		maildir_name_flags(m->name, &old_flags, &old_kw, &other);
-		char to[MAILDIR_NAME_MAX + 64];
-		if (maildir_name_with_flags(to, sizeof to, m->name, flags, keywords, other) < 0) {
-			errno = ENAMETOOLONG;
-			return err_sys(e, "%s: %s", f->md.path, m->name);
-		}
-		if (renameat(m->in_new ? f->md.new_ : f->md.cur, m->name, f->md.cur, to) == 0) {
-			char *copy = strdup(to);
-			if (!copy)
-				return err_sys(e, "%s", f->md.path);
-			free(m->name);
-			m->name = copy;
-			m->in_new = 0;
-			m->flags = flags;
-			m->keywords = keywords;
-			return 0;
+		unsigned flags = ((old_flags | set) & ~clear) & MF_ALL;
+		uint32_t keywords = (old_kw | kw_set) & ~kw_clear;
+		int dir = m->in_new ? f->md.new_ : f->md.cur;
+		int r;
+		if (flags == old_flags && keywords == old_kw && !m->in_new) {
+			/* Nothing to change, if the name is still the file's. */
+			struct stat st;
+			r = fstatat(dir, m->name, &st, AT_SYMLINK_NOFOLLOW);
+			if (r == 0)
+				return known_keywords(f, m, e);
+		} else {
+			char to[MAILDIR_NAME_MAX + 64];
+			if (maildir_name_with_flags(to, sizeof to, m->name, flags, keywords, other) < 0) {
+				errno = ENAMETOOLONG;
+				return err_sys(e, "%s: %s", f->md.path, m->name);
+			}
+			r = renameat(dir, m->name, f->md.cur, to);
+			if (r == 0) {
+				char *copy = strdup(to);
+				if (!copy)
+					return err_sys(e, "%s", f->md.path);
+				free(m->name);
+				m->name = copy;
+				m->in_new = 0;
+				m->flags = flags;
+				m->keywords = keywords;
+				return known_keywords(f, m, e);
+			}
 		}
 		if (errno != ENOENT)
 			return err_sys(e, "%s: rename %s", f->md.path, m->name);
 		/* Renamed by someone else meanwhile: find it and try again. */
-		int r = mailfolder_relocate(f, m);
+		r = mailfolder_relocate(f, m);
 		if (r < 0)
 			return err_sys(e, "%s: cannot list", f->md.path);
 		if (r == 0) {

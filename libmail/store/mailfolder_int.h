@@ -26,6 +26,8 @@ int mailfolder_scan(struct mailfolder *f, struct mailfolder_scan *s, struct mail
 void mailfolder_scan_free(struct mailfolder_scan *s);
 /* The size with CRLF line ends of the file name in dirfd, or -1. */
 long long mailfolder_crlf_size(int dirfd, const char *name);
+/* Re-read dovecot-keywords into f->keywords. */
+int mailfolder_keywords_refresh(struct mailfolder *f, struct mail_err *e);
 /* Find m's file again by its base name: 1 (m updated), 0 gone, -1 error. */
 int mailfolder_relocate(struct mailfolder *f, struct mailfolder_msg *m);
 

@@ -415,3 +415,41 @@ UNIT_TEST(store_uidlist_replaced_under_same_inode)
 	mailfolder_close(&a);
 	rm_tree(dir);
 }
+
+/* STORE +FLAGS/-FLAGS from two sessions on one message: each applies its
+ * change to the file's name as it is now, so neither loses the other's
+ * (imapd computed whole flag sets from its own view before: the later
+ * rename put back what the view held, dropping the other's flag). */
+UNIT_TEST(store_flag_deltas_of_two_sessions_both_kept)
+{
+	char dir[4096];
+	if (!scratch(dir, sizeof dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	char md[4200];
+	snprintf(md, sizeof md, "%s/Maildir", dir);
+	deliver(md, "Subject: one\n\nbody\n");
+	struct mailfolder a, b;
+	struct mail_err e;
+	CHECK(mailfolder_open(&a, md, "INBOX", 0, &e) == 0 && mailfolder_sync(&a, &e) == 0);
+	CHECK(mailfolder_open(&b, md, "INBOX", 0, &e) == 0 && mailfolder_sync(&b, &e) == 0);
+	int junk = mailfolder_keyword(&a, "$Junk", 1, &e);
+	CHECK(junk == 0);
+	CHECK(mailfolder_store_delta(&a, 0, MF_SEEN, 0, 1u << junk, 0, &e) == 0);
+	/* b has not synced: its view still has no flags. */
+	CHECK(mailfolder_store_delta(&b, 0, MF_FLAGGED, 0, 0, 0, &e) == 0);
+	CHECK(b.v[0].flags == (MF_SEEN | MF_FLAGGED) && b.v[0].keywords == 1u << junk);
+	/* a removes \Seen on its stale name: b's \Flagged stays. */
+	CHECK(mailfolder_store_delta(&a, 0, 0, MF_SEEN, 0, 0, &e) == 0);
+	CHECK(a.v[0].flags == MF_FLAGGED && a.v[0].keywords == 1u << junk);
+	/* b's view says \Flagged is set; a clears it; b's +\Flagged is no
+	 * no-op for that (the name b knows is gone). */
+	CHECK(mailfolder_store_delta(&a, 0, 0, MF_FLAGGED, 0, 0, &e) == 0);
+	CHECK(mailfolder_store_delta(&b, 0, MF_FLAGGED, 0, 0, 0, &e) == 0);
+	CHECK(mailfolder_sync(&a, &e) == 0);
+	CHECK(a.v[0].flags == MF_FLAGGED && a.v[0].keywords == 1u << junk && strstr(a.v[0].name, ":2,Fa"));
+	mailfolder_close(&a);
+	mailfolder_close(&b);
+	rm_tree(dir);
+}
