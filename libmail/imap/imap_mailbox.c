@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "imap/imap_state.h"
+#include "msg/imap_binconv.h"
 #include "msg/imap_date.h"
 #include "msg/imap_mutf7.h"
 #include "msg/imap_string.h"
@@ -416,7 +417,14 @@ void imap_cmd_append(struct imap_sess *s, const struct imap_command *c, int uid)
 		mailfolder_close(&dst);
 		return;
 	}
+	/* A literal8 (BINARY): binary parts are stored base64-encoded. */
+	struct buf converted = BUF_INIT;
+	if (a->binary && imap_binary_to_base64(data, len, &converted) > 0) {
+		data = converted.ptr;
+		len = converted.len;
+	}
 	int r = mailfolder_append(&dst, data ? data : "", len, fl, kw, when, &new_uid, &e);
+	buf_free(&converted);
 	uint32_t validity = r == 0 ? imap_folder_uidvalidity(&dst) : 0;
 	mailfolder_close(&dst);
 	buf_reset(&s->literal);
