@@ -346,3 +346,52 @@ spf_results() {
 	[ "$(asked _dmarc.pass.example)" -eq 2 ]
 	[ "$(asked pass.example)" -eq 1 ]
 }
+
+@test "strace audit: a checked message is written once with the field on top, before its fsync; no read-back, no truncation" {
+	command -v strace >/dev/null || skip "no strace"
+	start_auth_dns
+	export PB T
+	{ printf 'EHLO client.example\r\nMAIL FROM:<a@pass.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\n'; msg a@pass.example; printf '.\r\nQUIT\r\n'; } > "$T/in"
+	run bash -c 'TCPREMOTEIP=127.0.0.1 strace -f -s 64 -o "$T/trace" -e trace=write,pwrite64,pread64,read,lseek,ftruncate,fsync,linkat "$PB" smtpd < "$T/in" 2>/dev/null'
+	has_reply "$QUEUED"
+	grep -q '^Authentication-Results: test.example;' "$(msg_file)"
+	reply=$(grep -n 'write(1, "250 2.0.0 Ok: queued' "$T/trace" | cut -d: -f1)
+	head -n "$reply" "$T/trace" > "$T/before"
+	# the message's one write starts with our field, and comes before the fsyncs
+	field=$(grep -n 'write([0-9]*, "Authentication-Results: test.example;' "$T/before" | cut -d: -f1)
+	[ "$(wc -l <<<"$field")" -eq 1 ] && [ -n "$field" ]
+	fd=$(sed -n "${field}p" "$T/before" | sed 's/.*write(\([0-9]*\),.*/\1/')
+	[ "$(grep -c "write($fd, \"Received: " "$T/before")" -eq 0 ]
+	[ "$(grep -c "write($fd, " "$T/before")" -eq 2 ]
+	first_fsync=$(grep -n "fsync($fd)" "$T/before" | head -n1 | cut -d: -f1)
+	[ "$field" -lt "$first_fsync" ]
+	! grep -E "(ftruncate|lseek|pread64|read)\($fd," "$T/before" || false
+}
+
+@test "DKIM is hashed as the data comes: signed messages in BDAT chunks, held in memory (30 KiB) and spilled (300 KiB), pass" {
+	start_auth_dns
+	start_smtpd
+	for n in 500 5300; do
+		{ msg a@signed.example "big $n" | sed '$d'; for i in $(seq "$n"); do printf 'line %05d of a signed message, hashed while it arrives\r\n' "$i"; done; } |
+			dkimsign sel signed.example "$T/signed.pem" > "$T/m$n"
+		size=$(stat -c %s "$T/m$n")
+		half=$((size / 2))
+		{
+			printf 'EHLO client.example\r\nMAIL FROM:<a@signed.example>\r\nRCPT TO:<u@test.example>\r\nBDAT %d\r\n' "$half"
+			head -c "$half" "$T/m$n"
+			printf 'BDAT %d LAST\r\n' $((size - half))
+			tail -c +$((half + 1)) "$T/m$n"
+			printf 'QUIT\r\n'
+		} > "$T/in"
+		run /usr/bin/python3 "$ROOT/tests/smtp_raw.py" "$PORT" < "$T/in"
+		has_reply "$QUEUED"
+		run authres_of
+		echo "$output"
+		[ "$output" = $'test.example\nspf fail smtp.mailfrom=a@signed.example\ndkim pass header.d=signed.example header.s=sel header.a=rsa-sha256\ndmarc pass header.from=signed.example' ]
+		run pb dkim verify < "$(msg_file)"
+		[ "$output" = 'pass d=signed.example s=sel a=rsa-sha256' ]
+		[ "$(grep -c '^line ' "$(msg_file)")" -eq "$n" ]
+		grep -qx "size $(stat -c %s "$(msg_file)")" "$(env_file)"
+	done
+	[ "$(stat -c %s "$(msg_file)")" -gt 262144 ]
+}
