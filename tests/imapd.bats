@@ -231,6 +231,72 @@ start_imapd_tls() {
 	[[ "$output" == *"SEARCH 1"* ]]
 }
 
+@test "FETCH ENVELOPE: later ones come from postbox-cache byte for byte; a cache of another UIDVALIDITY or with a torn tail is not believed" {
+	conf imap_plaintext_auth yes
+	fill 3
+	env_fetch() { inetd "a LOGIN ann@test.example secret" "b SELECT INBOX" "c FETCH 1:* (FLAGS RFC822.SIZE ENVELOPE)" "d LOGOUT" | grep -E '^\* [0-9]+ FETCH|^c ' | sed 's/FLAGS ([^)]*) //'; }
+	env_fetch > "$T/first"
+	[ "$(grep -c 'ENVELOPE (NIL "m[123]"' "$T/first")" -eq 3 ]
+	grep -qx 'c OK FETCH completed' "$T/first"
+	[ "$(grep -c '^[0-9]* E [0-9]*$' "$MD/postbox-cache")" -eq 3 ]
+	env_fetch > "$T/second"
+	diff "$T/first" "$T/second"
+	# A message file is never rewritten in a Maildir; if one were, the
+	# cache (not the file) answers: what proves the file was not read.
+	f=$(grep -l '^Subject: m2$' "$MD"/cur/*)
+	sed -i 's/^Subject: m2$/Subject: X2/' "$f"
+	env_fetch > "$T/third"
+	cmp "$T/first" "$T/third"
+	# Another UIDVALIDITY: the file is started again from the messages.
+	sed -i '1s/^postbox-cache 1 [0-9]*$/postbox-cache 1 7/' "$MD/postbox-cache"
+	env_fetch > "$T/fourth"
+	grep -q 'ENVELOPE (NIL "X2"' "$T/fourth"
+	[ "$(head -n1 "$MD/postbox-cache")" != "postbox-cache 1 7" ]
+	# A torn tail (a writer that died) is cut off before the next append.
+	printf '1 E 900\n("torn' >> "$MD/postbox-cache"
+	sed -i 's/^Subject: X2$/Subject: m2/' "$f"
+	env_fetch > "$T/fifth"
+	grep -q 'ENVELOPE (NIL "X2"' "$T/fifth"
+	! grep -q torn "$T/fifth" || false
+	fill 1
+	env_fetch > "$T/sixth"
+	grep -q 'ENVELOPE (NIL "m1".*' "$T/sixth"
+	[ "$(grep -c '^\* [0-9]* FETCH' "$T/sixth")" -eq 4 ]
+	! grep -q torn "$MD/postbox-cache" || false
+	[ "$(grep -c '^[0-9]* E [0-9]*$' "$MD/postbox-cache")" -eq 4 ]
+}
+
+@test "fetchmail over STARTTLS and implicit TLS: keeps and marks seen, fetches only what is new, then fetches all and expunges" {
+	command -v fetchmail >/dev/null || skip "fetchmail not installed (scripts/deps)"
+	server_cert localhost
+	fill 2
+	start_imapd_tls
+	mkdir -p "$T/fm" && chmod 700 "$T/fm"
+	# sslproto without ssl: STARTTLS, required (fetchmail refuses to go on in the clear)
+	printf 'poll localhost port %s proto imap user "ann@test.example" password "secret" sslproto tls1.2+ sslcertck sslcertfile "%s"\n' \
+		"$PORT" "$CERT" > "$T/fm/starttls"
+	printf 'poll localhost port %s proto imap user "ann@test.example" password "secret" ssl sslcertck sslcertfile "%s"\n' \
+		"$SPORT" "$CERT" > "$T/fm/imaps"
+	chmod 600 "$T"/fm/starttls "$T"/fm/imaps
+	fm() { env HOME="$T/fm" fetchmail -f "$T/fm/$1" --mda "/bin/sh -c 'cat >> $T/fm/$2'" "${@:3}"; }
+	run fm starttls out1 --keep -v
+	status_is 0
+	[[ "$output" == *STARTTLS* ]]
+	[ "$(grep -c '^Subject: m' "$T/fm/out1")" -eq 2 ]
+	grep -q '^body 2$' "$T/fm/out1"
+	# kept, and marked \Seen in the file names
+	[ "$(ls "$MD/cur" | grep -c ':2,S$')" -eq 2 ]
+	fill 1
+	run fm imaps out2 --keep
+	status_is 0
+	[ "$(grep -c '^Subject: m' "$T/fm/out2")" -eq 1 ]
+	grep -q '^Subject: m1$' "$T/fm/out2"
+	run fm starttls out3 --all --nokeep
+	status_is 0
+	[ "$(grep -c '^Subject: m' "$T/fm/out3")" -eq 3 ]
+	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 0 ]
+}
+
 @test "mbsync (isync) syncs a mailbox both ways over implicit TLS and STARTTLS" {
 	command -v mbsync >/dev/null || skip "mbsync not installed (scripts/deps installs isync)"
 	server_cert localhost

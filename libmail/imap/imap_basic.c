@@ -98,7 +98,10 @@ void imap_cmd_starttls(struct imap_sess *s, const struct imap_command *c, int ui
 	 * STARTTLS: those bytes came in the clear (RFC 9051 §11.1). */
 	if (!s->fatal && tls_accept(&s->io, s->srv->tls, &e) < 0) {
 		log_warn(NULL, "imap client=%s STARTTLS: %s", s->peer.text, e.msg);
+		imap_count(s, IMAPD_M_TLS_FAILED, 1);
 		s->fatal = 1;
+	} else if (!s->fatal) {
+		imap_count(s, IMAPD_M_TLS_OK, 1);
 	}
 }
 
@@ -140,6 +143,7 @@ static void login_failed(struct imap_sess *s, const char *addr, long address_fai
 	imap_tagged(s, "NO", "[AUTHENTICATIONFAILED] Authentication failed");
 	if (s->failures >= MAX_AUTH_FAILURES) {
 		imap_untagged(s, "BYE too many failed logins, goodbye");
+		imap_count(s, IMAPD_M_REFUSED_PROTOCOL, 1);
 		s->fatal = 1;
 	}
 }
@@ -148,9 +152,11 @@ static void verdict(struct imap_sess *s, enum login_verdict v, const char *addr,
 {
 	switch (v) {
 	case LOGIN_OK:
+		imap_count(s, IMAPD_M_AUTH_OK, 1);
 		logged_in(s);
 		return;
 	case LOGIN_LOCKED:
+		imap_count(s, IMAPD_M_AUTH_LOCKED, 1);
 		log_warn(NULL, "imap login refused client=%s reason=auth_failure_limit address-failures=%ld",
 			 s->peer.text, failures);
 		imap_tagged(s, "NO", "[UNAVAILABLE] too many failed logins from your address, try again later");
@@ -158,6 +164,7 @@ static void verdict(struct imap_sess *s, enum login_verdict v, const char *addr,
 		s->fatal = 1;
 		return;
 	case LOGIN_WRONG:
+		imap_count(s, IMAPD_M_AUTH_FAILED, 1);
 		login_failed(s, addr, failures);
 		return;
 	case LOGIN_NOT_MAILDIR:
@@ -202,6 +209,7 @@ static int refuse_plaintext(struct imap_sess *s)
 	if (plaintext_ok(s))
 		return 0;
 	imap_tagged(s, "NO", "[PRIVACYREQUIRED] authentication is not allowed without TLS (use STARTTLS)");
+	imap_count(s, IMAPD_M_REFUSED_PLAINTEXT, 1);
 	return 1;
 }
 

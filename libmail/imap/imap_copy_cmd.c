@@ -73,10 +73,12 @@ void imap_cmd_copy(struct imap_sess *s, const struct imap_command *c, int uid)
 		/* The copies are safe on disk: now the originals go, and the
 		 * client hears of it as expunges (RFC 6851 §3.3). */
 		imap_untagged(s, "OK [%s] moved", buf_cstr(&code));
+		size_t gone = imap_gone_count(s);
 		for (size_t k = 0; k < n; k++) {
 			if (mailfolder_remove(&s->box, idx[k], &e) < 0)
 				log_err(NULL, "imap user=%s move: %s", s->user, e.msg);
 		}
+		imap_count(s, IMAPD_M_EXPUNGED, imap_gone_count(s) - gone);
 		imap_send_updates(s, 1);
 		imap_tagged(s, "OK", "MOVE completed");
 	} else {

@@ -434,5 +434,6 @@ void imap_cmd_append(struct imap_sess *s, const struct imap_command *c, int uid)
 	}
 	if (s->state == IS_SELECTED)
 		imap_send_updates(s, 1);
+	imap_count(s, IMAPD_M_APPENDED, 1);
 	imap_tagged(s, "OK", "[APPENDUID %u %u] APPEND completed", validity, new_uid);
 }

@@ -2,6 +2,7 @@
  * UNSELECT, EXPUNGE (UID EXPUNGE, RFC 4315), IDLE (RFC 2177) and the
  * untagged updates that tell one session what others changed. */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,8 +239,10 @@ void imap_cmd_close(struct imap_sess *s, const struct imap_command *c, int uid)
 	if (!strcasecmp(c->name, "CLOSE") && !s->readonly) {
 		struct mail_err e;
 		err_clear(&e);
+		size_t gone = imap_gone_count(s);
 		if (mailfolder_expunge(&s->box, NULL, &e) < 0)
 			log_warn(NULL, "imap user=%s close %s: %s", s->user, s->box.name, e.msg);
+		imap_count(s, IMAPD_M_EXPUNGED, imap_gone_count(s) - gone);
 	}
 	imap_close_mailbox(s);
 	imap_tagged(s, "OK", "%s completed", c->name);
@@ -278,7 +281,9 @@ void imap_cmd_expunge(struct imap_sess *s, const struct imap_command *c, int uid
 		imap_bad(s, "EXPUNGE takes no arguments");
 		return;
 	}
+	size_t gone = imap_gone_count(s);
 	int r = mailfolder_expunge(&s->box, pick, &e);
+	imap_count(s, IMAPD_M_EXPUNGED, imap_gone_count(s) - gone);
 	free(pick);
 	imap_send_updates(s, 1);
 	if (r < 0) {
@@ -339,6 +344,9 @@ int imap_idle_wait(struct imap_sess *s)
 		return 0;
 	int ino = watch(s);
 	long long end = io_now_ms() + s->srv->timeout_ms;
+	/* An idle session may wait for half an hour, a thousand of them at
+	 * once: give back the heap the commands before freed. */
+	malloc_trim(0);
 	int rc = 0;
 	for (;;) {
 		if (s->io.buffered && s->io.buffered(&s->io) > 0)

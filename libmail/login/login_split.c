@@ -282,6 +282,13 @@ int login_user_lookup(const struct config *cfg, enum config_key key, uid_t *uid,
 		return err_set(e, EX_CONFIG, 0, NULL, "%s %s: must not be root", config_key_name(key), name);
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
+	/* Called once, before any session is forked: asking the group
+	 * database now loads its NSS modules (libnss_systemd...) here, so
+	 * that the sessions share those pages instead of each loading them
+	 * for its mailbox owner's initgroups() (an idle session's memory). */
+	gid_t groups[16];
+	int ngroups = 16;
+	(void)getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups);
 	return 0;
 }
 

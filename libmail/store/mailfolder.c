@@ -107,6 +107,7 @@ static int list_dir(struct mailfolder_scan *s, int dirfd, int in_new)
 			break;
 		}
 		s->v[s->n].in_new = (unsigned char)in_new;
+		s->v[s->n].regular = de->d_type == DT_REG;
 		s->n++;
 	}
 	closedir(dir);
@@ -315,16 +316,21 @@ static int fill_msg(struct mailfolder *f, struct mailfolder_msg *m, const struct
 {
 	memset(m, 0, sizeof *m);
 	int dirfd = en->in_new ? f->md.new_ : f->md.cur;
-	struct stat st;
-	if (fstatat(dirfd, en->name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-		return -1;
 	m->uid = r->uid;
 	m->in_new = en->in_new;
 	maildir_name_flags(en->name, &m->flags, &m->keywords, NULL);
-	m->internal_date = st.st_mtime;
 	m->disk_size = maildir_name_field(en->name, 'S');
-	if (m->disk_size < 0)
-		m->disk_size = st.st_size;
+	/* A name with S= listed as a regular file needs no stat: the date
+	 * is read when asked (mailfolder_internal_date), which keeps a SELECT
+	 * of a large folder to the listing. */
+	if (m->disk_size < 0 || !en->regular) {
+		struct stat st;
+		if (fstatat(dirfd, en->name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			return -1;
+		m->internal_date = st.st_mtime;
+		if (m->disk_size < 0)
+			m->disk_size = st.st_size;
+	}
 	m->size = maildir_name_field(en->name, 'W');
 	if (m->size < 0)
 		m->size = rec_vsize(r);
@@ -577,6 +583,21 @@ int mailfolder_open_msg(struct mailfolder *f, size_t i, struct mail_err *e)
 	}
 	errno = ENOENT;
 	return err_sys(e, "%s: message UID %u", f->md.path, m->uid);
+}
+
+time_t mailfolder_internal_date(struct mailfolder *f, size_t i)
+{
+	struct mailfolder_msg *m = &f->v[i];
+	for (int tries = 0; tries < 3 && !m->internal_date && !m->gone; tries++) {
+		struct stat st;
+		if (fstatat(m->in_new ? f->md.new_ : f->md.cur, m->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			m->internal_date = st.st_mtime > 0 ? st.st_mtime : 1;
+			break;
+		}
+		if (errno != ENOENT || mailfolder_relocate(f, m) <= 0)
+			break;
+	}
+	return m->internal_date;
 }
 
 void mailfolder_close(struct mailfolder *f)

@@ -69,7 +69,9 @@ struct mailfolder_msg {
 	uint32_t keywords;       /* bit k: keyword k of the folder's list */
 	long long size;          /* RFC822.SIZE: octets with CRLF line ends */
 	long long disk_size;     /* octets in the file (,S= or stat) */
-	time_t internal_date;    /* the file's mtime */
+	time_t internal_date;    /* the file's mtime; 0 until asked of
+				  * mailfolder_internal_date() (a SELECT
+				  * then stats no file) */
 	char *pop3_uidl;         /* Dovecot's P field in the uidlist, or NULL */
 	unsigned char in_new;    /* the file is in new/ */
 	unsigned char recent;    /* \Recent in this session (RFC 3501 §2.3.2):
@@ -137,6 +139,10 @@ long mailfolder_find_uid(const struct mailfolder *f, uint32_t uid);
  * base name if another session renamed it. -1 with e->sys ENOENT when it
  * is gone (and the message is marked gone). */
 int mailfolder_open_msg(struct mailfolder *f, size_t i, struct mail_err *e);
+
+/* Message i's internal date (its file's mtime), read on the first call;
+ * 0 when its file is gone. */
+time_t mailfolder_internal_date(struct mailfolder *f, size_t i);
 
 /* The index (0..25) of keyword `kw` (an IMAP flag keyword, compared
  * case-insensitively as Dovecot does), adding it to dovecot-keywords when

@@ -12,6 +12,7 @@
 struct mailfolder_scan_entry {
 	char *name;
 	unsigned char in_new;
+	unsigned char regular;   /* readdir said a regular file (no stat needed) */
 };
 
 struct mailfolder_scan {

@@ -17,6 +17,7 @@
 #include "store/maildir.h"
 #include "store/maildir_name.h"
 #include "store/mailfolder.h"
+#include "store/msgcache.h"
 #include "store/subscriptions.h"
 #include "store/uidlist.h"
 #include "unit.h"
@@ -234,7 +235,7 @@ UNIT_TEST(store_mailfolder_two_sessions)
 	CHECK(mailfolder_sync(&a, &e) == 0);
 	/* The delivered file gets its UID at this sync, after the append's. */
 	CHECK(a.n == 4 && a.v[2].uid == 4 && a.v[3].uid == 5 && uid == 4);
-	CHECK(a.v[2].internal_date == 1000000000 && a.v[2].size == 23 && a.v[2].disk_size == 20);
+	CHECK(mailfolder_internal_date(&a, 2) == 1000000000 && a.v[2].size == 23 && a.v[2].disk_size == 20);
 	CHECK(a.v[2].flags == MF_SEEN && a.v[2].recent && a.v[3].recent);
 	/* b (which appended it) syncs later: a has them; so has STATUS. */
 	CHECK(mailfolder_sync(&b, &e) == 0);
@@ -451,5 +452,81 @@ UNIT_TEST(store_flag_deltas_of_two_sessions_both_kept)
 	CHECK(a.v[0].flags == MF_FLAGGED && a.v[0].keywords == 1u << junk && strstr(a.v[0].name, ":2,Fa"));
 	mailfolder_close(&a);
 	mailfolder_close(&b);
+	rm_tree(dir);
+}
+
+/* store/msgcache.h: values by UID come back after a flush, a torn tail is
+ * cut before the next append, a file of another UIDVALIDITY is started
+ * again, and one whose records mostly name gone UIDs is rewritten with the
+ * live ones only. */
+UNIT_TEST(store_msgcache_append_tear_compact)
+{
+	char dir[4096];
+	if (!scratch(dir, sizeof dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(dfd >= 0);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", dir, MSGCACHE_FILE);
+	uint32_t live[2000];
+	for (uint32_t i = 0; i < 2000; i++)
+		live[i] = i + 1;
+
+	struct msgcache c;
+	size_t len;
+	msgcache_open(&c, dfd, 7);
+	CHECK(msgcache_get(&c, 1, 'E', &len) == NULL);
+	msgcache_put(&c, 1, 'E', "(one)", 5);
+	msgcache_put(&c, 2, 'E', "(two\nlines)", 11);
+	msgcache_flush(&c, live, 2);
+	msgcache_close(&c);
+	msgcache_open(&c, dfd, 7);
+	const char *v = msgcache_get(&c, 2, 'E', &len);
+	CHECK(v && len == 11 && memcmp(v, "(two\nlines)", 11) == 0);
+	CHECK(msgcache_get(&c, 2, 'B', &len) == NULL && msgcache_get(&c, 3, 'E', &len) == NULL);
+	msgcache_close(&c);
+
+	/* A writer died mid-record: readers stop there, the next writer cuts it. */
+	int fd = open(path, O_WRONLY | O_APPEND);
+	CHECK(fd >= 0 && write(fd, "3 E 50\n(torn", 12) == 12);
+	close(fd);
+	msgcache_open(&c, dfd, 7);
+	CHECK(c.n == 2 && msgcache_get(&c, 3, 'E', &len) == NULL);
+	msgcache_put(&c, 4, 'E', "(four)", 6);
+	msgcache_flush(&c, live, 4);
+	msgcache_close(&c);
+	char *text = slurp(path);
+	CHECK(text && !strstr(text, "torn") && strstr(text, "4 E 6\n(four)\n"));
+	free(text);
+
+	/* Another UIDVALIDITY: nothing is believed, the file starts again. */
+	msgcache_open(&c, dfd, 8);
+	CHECK(c.n == 0 && msgcache_get(&c, 1, 'E', &len) == NULL);
+	msgcache_put(&c, 1, 'E', "(new one)", 9);
+	msgcache_flush(&c, live, 1);
+	msgcache_close(&c);
+	text = slurp(path);
+	CHECK(text && strncmp(text, "postbox-cache 1 8\n1 E 9\n(new one)\n", 34) == 0 && !strstr(text, "(two"));
+	free(text);
+
+	/* 1,500 records, then only the last 100 UIDs still exist: the next
+	 * flush rewrites the file with those (and the new record). */
+	msgcache_open(&c, dfd, 8);
+	for (uint32_t u = 2; u <= 1500; u++)
+		msgcache_put(&c, u, 'E', "(x)", 3);
+	msgcache_flush(&c, live, 1500);
+	msgcache_close(&c);
+	msgcache_open(&c, dfd, 8);
+	CHECK(c.n == 1500);
+	msgcache_put(&c, 1501, 'E', "(y)", 3);
+	msgcache_flush(&c, live + 1400, 101);
+	msgcache_close(&c);
+	msgcache_open(&c, dfd, 8);
+	CHECK(c.n == 101 && msgcache_get(&c, 1401, 'E', &len) && msgcache_get(&c, 1501, 'E', &len) &&
+	      !msgcache_get(&c, 1400, 'E', &len) && !msgcache_get(&c, 1, 'E', &len));
+	msgcache_close(&c);
+	close(dfd);
 	rm_tree(dir);
 }
