@@ -414,6 +414,24 @@ for l in f:
 	[ "$(find "$MD/tmp" -type f | wc -l)" -eq 0 ]
 }
 
+@test "LIST with selection and RETURN options (RFC 5258, 6154 SPECIAL-USE, 5819 STATUS) and several patterns" {
+	conf imap_plaintext_auth yes
+	fill 2
+	run inetd "a LOGIN ann secret" "b CREATE Sent" "c CREATE Work" "d SUBSCRIBE Work" \
+		'e LIST (SPECIAL-USE) "" "*"' 'f LIST (SUBSCRIBED) "" "*" RETURN (CHILDREN)' \
+		'g LIST "" ("INBOX" "Sent") RETURN (SUBSCRIBED STATUS (MESSAGES UIDNEXT))' \
+		'h LIST (BOGUS) "" "*"' 'i LIST "" "*" RETURN (STATUS (FOO))' 'j LIST (RECURSIVEMATCH) "" "*"' "z LOGOUT"
+	has_line "e OK LIST completed"
+	has_line '* LIST (\HasNoChildren \Sent) "." Sent'
+	has_line '* LIST (\HasNoChildren \Subscribed) "." Work'
+	has_line '* STATUS INBOX (MESSAGES 2 UIDNEXT 3)'
+	has_line '* STATUS Sent (MESSAGES 0 UIDNEXT 1)'
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* LIST ')" -eq 4 ]   # e: Sent; f: Work; g: INBOX, Sent
+	printf '%s\n' "${lines[@]}" | grep -q '^h BAD usage: LIST'
+	printf '%s\n' "${lines[@]}" | grep -q '^i BAD usage: LIST'
+	printf '%s\n' "${lines[@]}" | grep -q '^j BAD usage: LIST'
+}
+
 @test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {
 	conf imap_plaintext_auth yes
 	fill 1
