@@ -390,6 +390,30 @@ for l in f:
 	[[ "$output" != *"a OK"* ]]
 }
 
+@test "log lines quote what the client sent (base/log.h's rule): a user name with spaces and quotes is one token" {
+	conf imap_plaintext_auth yes
+	run inetd 'a LOGIN "ann x\"y=z" wrong' "b LOGOUT"
+	has_line "a NO [AUTHENTICATIONFAILED] Authentication failed"
+	grep -F 'imap login failed user=ann\x20x\x22y=z@test.example client=' "$T/inetd.log" || { cat "$T/inetd.log"; false; }
+	run inetd "a LOGIN ann secret" "b LOGOUT"
+	grep -F 'imap logout user=ann@test.example client=' "$T/inetd.log"
+}
+
+@test "quota: APPEND and COPY that would pass mailbox_quota answer NO [OVERQUOTA] and write nothing" {
+	conf imap_plaintext_auth yes
+	fill 1
+	used=$(ls "$MD/new" | sed -nE 's/.*,S=([0-9]+).*/\1/p')
+	conf mailbox_quota $((used + 30))
+	run inetd "a LOGIN ann secret" "b CREATE Work" "c SELECT INBOX" "d COPY 1 Work" "e APPEND Work {40}" \
+		"Subject: big$(printf '%025d' 0)" "" "f APPEND INBOX {12}" "Subject: s" "" "g LOGOUT"
+	has_line "d NO [OVERQUOTA] the mailbox is full"
+	has_line "e NO [OVERQUOTA] the mailbox is full"
+	printf '%s\n' "${lines[@]}" | grep -q '^f OK \[APPENDUID [0-9]* 2\] APPEND completed$'
+	[ "$(find "$MD/.Work/new" "$MD/.Work/cur" "$MD/.Work/tmp" -type f | wc -l)" -eq 0 ]
+	[ "$(ls "$MD/new" "$MD/cur" | grep -c ',S=')" -eq 2 ]
+	[ "$(find "$MD/tmp" -type f | wc -l)" -eq 0 ]
+}
+
 @test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {
 	conf imap_plaintext_auth yes
 	fill 1

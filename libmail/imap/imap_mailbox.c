@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/config.h"
 #include "base/log.h"
 #include "imap/imap_state.h"
 #include "msg/imap_binconv.h"
@@ -26,10 +27,10 @@ static void store_failed(struct imap_sess *s, const char *what, const struct mai
 	case EEXIST: imap_tagged(s, "NO", "[ALREADYEXISTS] the mailbox exists"); return;
 	case EPERM: imap_tagged(s, "NO", "[CANNOT] %s is not allowed on INBOX", what); return;
 	case EINVAL: imap_tagged(s, "NO", "[CANNOT] invalid mailbox name"); return;
-	case ENOSPC:
-	case EDQUOT: imap_tagged(s, "NO", "[OVERQUOTA] no space left"); return;
+	case ENOSPC: imap_tagged(s, "NO", "[OVERQUOTA] no space left"); return;
+	case EDQUOT: imap_tagged(s, "NO", "[OVERQUOTA] the mailbox is full"); return;
 	default:
-		log_err(NULL, "imap user=%s %s: %s", s->user, what, e->msg);
+		log_err(NULL, "imap user=%s command=%s error=\"%s\"", LOG_TOKEN(s->user), what, LOG_QUOTED(e->msg));
 		imap_tagged(s, "NO", "[SERVERBUG] %s failed", what);
 	}
 }
@@ -356,6 +357,14 @@ void imap_cmd_status(struct imap_sess *s, const struct imap_command *c, int uid)
 	imap_tagged(s, "OK", "STATUS completed");
 }
 
+int imap_open_target(struct imap_sess *s, const char *name, struct mailfolder *dst, struct mail_err *e)
+{
+	int r = mailfolder_open(dst, s->root, name, 0, e);
+	if (s->srv->cfg)
+		dst->quota = config_num(s->srv->cfg, CFG_MAILBOX_QUOTA);
+	return r;
+}
+
 /* APPEND mailbox [(flags)] [date-time] literal. The literal was streamed
  * into s->literal (imap_session.c) within max_append. */
 void imap_cmd_append(struct imap_sess *s, const struct imap_command *c, int uid)
@@ -403,7 +412,7 @@ void imap_cmd_append(struct imap_sess *s, const struct imap_command *c, int uid)
 	struct mailfolder dst;
 	struct mail_err e;
 	err_clear(&e);
-	if (mailfolder_open(&dst, s->root, name, 0, &e) < 0) {
+	if (imap_open_target(s, name, &dst, &e) < 0) {
 		mailfolder_close(&dst);
 		if (e.sys == ENOENT)
 			imap_tagged(s, "NO", "[TRYCREATE] no such mailbox");

@@ -86,7 +86,8 @@ void imap_send_updates(struct imap_sess *s, int expunge_ok)
 	err_clear(&e);
 	size_t keywords = s->box.nkeywords;
 	if (mailfolder_sync(&s->box, &e) < 0) {
-		log_warn(NULL, "imap user=%s mailbox %s: %s", s->user, s->box.name, e.msg);
+		log_warn(NULL, "imap user=%s event=sync-failed mailbox=%s error=\"%s\"", LOG_TOKEN(s->user),
+			 LOG_TOKEN(s->box.name), LOG_QUOTED(e.msg));
 		return;
 	}
 	if (expunge_ok)
@@ -203,7 +204,8 @@ void imap_cmd_select(struct imap_sess *s, const struct imap_command *c, int uid)
 		if (e.sys == ENOENT) {
 			imap_tagged(s, "NO", "[NONEXISTENT] no such mailbox");
 		} else {
-			log_err(NULL, "imap user=%s select %s: %s", s->user, name, e.msg);
+			log_err(NULL, "imap user=%s event=select-failed mailbox=%s error=\"%s\"", LOG_TOKEN(s->user),
+				LOG_TOKEN(name), LOG_QUOTED(e.msg));
 			imap_tagged(s, "NO", "[SERVERBUG] cannot open the mailbox");
 		}
 		return;
@@ -241,7 +243,8 @@ void imap_cmd_close(struct imap_sess *s, const struct imap_command *c, int uid)
 		err_clear(&e);
 		size_t gone = imap_gone_count(s);
 		if (mailfolder_expunge(&s->box, NULL, &e) < 0)
-			log_warn(NULL, "imap user=%s close %s: %s", s->user, s->box.name, e.msg);
+			log_warn(NULL, "imap user=%s event=close-failed mailbox=%s error=\"%s\"", LOG_TOKEN(s->user),
+				 LOG_TOKEN(s->box.name), LOG_QUOTED(e.msg));
 		imap_count(s, IMAPD_M_EXPUNGED, imap_gone_count(s) - gone);
 	}
 	imap_close_mailbox(s);
@@ -287,7 +290,8 @@ void imap_cmd_expunge(struct imap_sess *s, const struct imap_command *c, int uid
 	free(pick);
 	imap_send_updates(s, 1);
 	if (r < 0) {
-		log_err(NULL, "imap user=%s expunge %s: %s", s->user, s->box.name, e.msg);
+		log_err(NULL, "imap user=%s event=expunge-failed mailbox=%s error=\"%s\"", LOG_TOKEN(s->user),
+			LOG_TOKEN(s->box.name), LOG_QUOTED(e.msg));
 		imap_tagged(s, "NO", "[SERVERBUG] some messages could not be removed");
 		return;
 	}

@@ -329,8 +329,8 @@ int imap_session(const struct imap_server *srv, const struct imap_listen_opts *l
 	if (lo->implicit_tls && pr != PREAMBLE_PROXY_FAILED)
 		imap_count(&s, pr == PREAMBLE_OK ? IMAPD_M_TLS_OK : IMAPD_M_TLS_FAILED, 1);
 	if (pr != PREAMBLE_OK) {
-		log_warn(NULL, "imap client=%s %s: %s", s.peer.text, pr == PREAMBLE_PROXY_FAILED ? "PROXY" : "TLS",
-			 e.msg);
+		log_warn(NULL, "imap client=%s event=%s error=\"%s\"", s.peer.text,
+			 pr == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", LOG_QUOTED(e.msg));
 	} else {
 		struct buf caps = BUF_INIT;
 		imap_capabilities(&s, &caps);

@@ -109,6 +109,9 @@ void imap_send_updates(struct imap_sess *s, int expunge_ok);
 /* FLAGS and PERMANENTFLAGS of the selected mailbox (again when a keyword
  * was added: a client must hear of it before it sees it on a message). */
 void imap_send_flags_lists(struct imap_sess *s);
+/* Open the mailbox `name` for APPEND or COPY into it, with the user's
+ * quota (mailbox_quota) set: 0, or -1 with e (close dst either way). */
+int imap_open_target(struct imap_sess *s, const char *name, struct mailfolder *dst, struct mail_err *e);
 /* The UIDVALIDITY of a folder opened for APPEND or COPY (synced to learn
  * it when the open alone did not). */
 uint32_t imap_folder_uidvalidity(struct mailfolder *f);

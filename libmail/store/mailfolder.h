@@ -92,6 +92,11 @@ struct mailfolder {
 	unsigned opts;           /* MAILFOLDER_* */
 	uint32_t uidvalidity;
 	uint32_t uidnext;        /* as of the last sync */
+	long long quota;         /* bytes (mailbox_quota), 0: none; set by the
+				  * caller: an APPEND or COPY into this folder
+				  * that would take the user's inbox usage
+				  * (maildirsize.h, as deliver counts it) past
+				  * it fails with EDQUOT and writes nothing */
 	struct mailfolder_msg *v;
 	size_t n, cap;
 	char *keywords[MAILFOLDER_KEYWORDS_MAX]; /* from dovecot-keywords; NULL:

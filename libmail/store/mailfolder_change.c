@@ -120,6 +120,30 @@ int mailfolder_store_delta(struct mailfolder *f, size_t i, unsigned set, unsigne
 
 /* ---- new files: APPEND and COPY ---- */
 
+/* Refuse (EDQUOT) what would take the user's inbox past f->quota, the
+ * rule deliver applies (its usage, from maildirsize, counts the inbox). */
+static int quota_check(struct mailfolder *f, long long bytes, struct mail_err *e)
+{
+	if (f->quota <= 0)
+		return 0;
+	struct maildir top;
+	const struct maildir *root = &f->md;
+	if (!f->is_inbox) {
+		if (maildir_open(&top, f->root, 0, e) < 0)
+			return -1;
+		root = &top;
+	}
+	long long used = maildirsize_usage(root, f->quota, e);
+	if (!f->is_inbox)
+		maildir_close(&top);
+	if (used < 0)
+		return -1;
+	if (used + bytes <= f->quota)
+		return 0;
+	errno = EDQUOT;
+	return err_sys(e, "%s: mailbox full (%lld of %lld bytes used)", f->root, used, f->quota);
+}
+
 /* Give UIDs to new base names in dst, in order, under one lock. */
 static int take_uids(struct mailfolder *dst, char (*bases)[MAILDIR_NAME_MAX], size_t n, uint32_t *uids,
 		     struct mail_err *e)
@@ -212,6 +236,8 @@ int mailfolder_append(struct mailfolder *f, const char *data, size_t len, unsign
 {
 	long long size, crlf, lines;
 	crlf_sizes(data, len, &size, &crlf);
+	if (quota_check(f, size, e) < 0)
+		return -1;
 	char name[MAILDIR_NAME_MAX];
 	int fd = -1;
 	for (int tries = 0; fd < 0; tries++) {
@@ -291,6 +317,11 @@ int mailfolder_copy(struct mailfolder *src, const size_t *idx, size_t n, struct 
 {
 	if (dst->opts & MAILFOLDER_RDONLY)
 		return read_only(dst, e);
+	long long adding = 0;
+	for (size_t k = 0; k < n; k++)
+		adding += src->v[idx[k]].disk_size;
+	if (quota_check(dst, adding, e) < 0)
+		return -1;
 	char (*bases)[MAILDIR_NAME_MAX] = calloc(n + 1, sizeof *bases);
 	unsigned char *in_new = calloc(n + 1, 1);
 	if (!bases || !in_new) {

@@ -10,9 +10,10 @@
 #include "net/dns_records.h"
 #include "unit.h"
 
-/* Build an answer packet for (qname, qtype) with the given RRs. */
-static size_t make_answer(unsigned char *out, size_t cap, const char *qname, ldns_rr_type qtype, int rcode,
-			  const char *const *rrs)
+/* Build an answer packet for (qname, qtype) with the given RRs in one
+ * section. */
+static size_t make_reply(unsigned char *out, size_t cap, const char *qname, ldns_rr_type qtype, int rcode,
+			 ldns_pkt_section section, const char *const *rrs)
 {
 	ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(qname), qtype, LDNS_RR_CLASS_IN, 0);
 	ldns_pkt_set_qr(p, 1);
@@ -20,7 +21,7 @@ static size_t make_answer(unsigned char *out, size_t cap, const char *qname, ldn
 	for (; rrs && *rrs; rrs++) {
 		ldns_rr *rr = NULL;
 		if (ldns_rr_new_frm_str(&rr, *rrs, 3600, NULL, NULL) == LDNS_STATUS_OK)
-			ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+			ldns_pkt_push_rr(p, section, rr);
 	}
 	uint8_t *wire = NULL;
 	size_t n = 0;
@@ -31,6 +32,12 @@ static size_t make_answer(unsigned char *out, size_t cap, const char *qname, ldn
 	memcpy(out, wire, n);
 	free(wire);
 	return n;
+}
+
+static size_t make_answer(unsigned char *out, size_t cap, const char *qname, ldns_rr_type qtype, int rcode,
+			  const char *const *rrs)
+{
+	return make_reply(out, cap, qname, qtype, rcode, LDNS_SECTION_ANSWER, rrs);
 }
 
 UNIT_TEST(dns_parse_mx_and_cname_chain)
@@ -192,24 +199,12 @@ UNIT_TEST(dns_names_and_servers)
 	CHECK(dns_parse_server("127.0.0.1:99999", 53, &ss, &len) < 0);
 }
 
-/* make_answer with a SOA record in the authority section. */
+/* A TXT answer with no records and the SOA record soa (or none) in the
+ * authority section. */
 static size_t make_negative(unsigned char *out, size_t cap, const char *qname, int rcode, const char *soa)
 {
-	ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(qname), LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, 0);
-	ldns_pkt_set_qr(p, 1);
-	ldns_pkt_set_rcode(p, (uint8_t)rcode);
-	ldns_rr *rr = NULL;
-	if (soa && ldns_rr_new_frm_str(&rr, soa, 3600, NULL, NULL) == LDNS_STATUS_OK)
-		ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, rr);
-	uint8_t *wire = NULL;
-	size_t n = 0;
-	ldns_pkt2wire(&wire, p, &n);
-	ldns_pkt_free(p);
-	if (n > cap)
-		n = 0;
-	memcpy(out, wire, n);
-	free(wire);
-	return n;
+	const char *rrs[] = { soa, NULL };
+	return make_reply(out, cap, qname, LDNS_RR_TYPE_TXT, rcode, LDNS_SECTION_AUTHORITY, rrs);
 }
 
 UNIT_TEST(dns_answer_ttl)
