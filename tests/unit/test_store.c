@@ -43,6 +43,18 @@ static char *scratch(char *dir, size_t cap)
 	return dir;
 }
 
+/* A scratch directory and the path of a Maildir in it (made on the first
+ * delivery); 0, with the check failed, when no directory could be made. */
+static int scratch_maildir(char *dir, size_t dcap, char *md, size_t mcap)
+{
+	if (!scratch(dir, dcap)) {
+		CHECK(!"mkdtemp");
+		return 0;
+	}
+	snprintf(md, mcap, "%s/Maildir", dir);
+	return 1;
+}
+
 static void deliver(const char *maildir, const char *text)
 {
 	struct maildir m;
@@ -168,13 +180,9 @@ static void on_expunge(void *arg, uint32_t seq, uint32_t uid)
 
 UNIT_TEST(store_mailfolder_two_sessions)
 {
-	char dir[4096];
-	if (!scratch(dir, sizeof dir)) {
-		CHECK(!"mkdtemp");
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
 		return;
-	}
-	char md[4200];
-	snprintf(md, sizeof md, "%s/Maildir", dir);
 	deliver(md, "Subject: one\n\nbody\n");
 	deliver(md, "Subject: two\n\nbody two\n");
 	deliver(md, "Subject: three\n\nno newline");
@@ -272,13 +280,10 @@ UNIT_TEST(store_mailfolder_two_sessions)
 
 UNIT_TEST(store_uidlist_survives_rewrite_and_loss)
 {
-	char dir[4096];
-	if (!scratch(dir, sizeof dir)) {
-		CHECK(!"mkdtemp");
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
 		return;
-	}
-	char md[4200], path[4300];
-	snprintf(md, sizeof md, "%s/Maildir", dir);
+	char path[4300];
 	for (int i = 0; i < 8; i++)
 		deliver(md, "Subject: x\n\nx\n");
 	struct mailfolder a;
@@ -314,13 +319,9 @@ UNIT_TEST(store_uidlist_survives_rewrite_and_loss)
 
 UNIT_TEST(store_empty_folder_has_uidvalidity)
 {
-	char dir[4096];
-	if (!scratch(dir, sizeof dir)) {
-		CHECK(!"mkdtemp");
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
 		return;
-	}
-	char md[4200];
-	snprintf(md, sizeof md, "%s/Maildir", dir);
 	deliver(md, "Subject: one\n\nbody\n");
 
 	/* An empty folder's first sync fixes its UIDVALIDITY (RFC 3501 2.3.1.1):
@@ -346,13 +347,10 @@ UNIT_TEST(store_empty_folder_has_uidvalidity)
  * "UIDVALIDITY changed" without this). */
 UNIT_TEST(store_uidlist_replaced_under_same_inode)
 {
-	char dir[4096];
-	if (!scratch(dir, sizeof dir)) {
-		CHECK(!"mkdtemp");
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
 		return;
-	}
-	char md[4200], path[4300];
-	snprintf(md, sizeof md, "%s/Maildir", dir);
+	char path[4300];
 	for (int i = 0; i < 4; i++)
 		deliver(md, "Subject: x\n\nx\n");
 	struct mailfolder a;
@@ -423,13 +421,9 @@ UNIT_TEST(store_uidlist_replaced_under_same_inode)
  * rename put back what the view held, dropping the other's flag). */
 UNIT_TEST(store_flag_deltas_of_two_sessions_both_kept)
 {
-	char dir[4096];
-	if (!scratch(dir, sizeof dir)) {
-		CHECK(!"mkdtemp");
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
 		return;
-	}
-	char md[4200];
-	snprintf(md, sizeof md, "%s/Maildir", dir);
 	deliver(md, "Subject: one\n\nbody\n");
 	struct mailfolder a, b;
 	struct mail_err e;
