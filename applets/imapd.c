@@ -27,6 +27,7 @@
 
 #include "base/log.h"
 #include "imap/imap_server.h"
+#include "login/login_app.h"
 #include "login/login_split.h"
 #include "net/inetd.h"
 #include "net/tls_policy.h"
@@ -47,21 +48,10 @@ static const char usage_text[] =
 	"77 permission denied (binding a privileged port); 78 bad configuration\n"
 	"(TLS key or certificate, imap_user, imap_login_user).\n";
 
-/* The configuration a standalone server serves with; SIGHUP replaces it. */
-struct app {
-	struct config *cfg;
-	const char *path;
-};
-
-static int load_users(struct users *u, void *ctx, struct mail_err *e)
-{
-	const struct app *app = ctx;
-	return users_load(u, config_str(app->cfg, CFG_USERS), e);
-}
-
 /* Server settings from a configuration: 0, or -1 with e (bad TLS files). */
-static int apply(struct imap_server *srv, const struct config *cfg, struct mail_err *e)
+static int apply(void *server, const struct config *cfg, struct mail_err *e)
 {
+	struct imap_server *srv = server;
 	struct tls_ctx *tls = NULL;
 	const char *cert = config_str(cfg, CFG_TLS_CERT), *key = config_str(cfg, CFG_TLS_KEY);
 	if (cert[0] && !(tls = tls_server_ctx_for(cfg, TLS_CLIENTS_USERS, cert, key[0] ? key : cert, e)))
@@ -74,27 +64,6 @@ static int apply(struct imap_server *srv, const struct config *cfg, struct mail_
 	srv->auth_delay_ms = 500;
 	srv->max_append = config_num(cfg, CFG_MAX_MESSAGE_SIZE);
 	return 0;
-}
-
-/* SIGHUP: a configuration that does not load (or whose TLS files do not)
- * leaves the running one in place. */
-static void reload(struct imap_server *srv, void *ctx)
-{
-	struct app *app = ctx;
-	struct config *next = calloc(1, sizeof *next);
-	struct mail_err e;
-	err_clear(&e);
-	if (!next || config_load(next, app->path, &e) < 0 || apply(srv, next, &e) < 0) {
-		log_err(NULL, "imapd reload: %s; keeping the running configuration", next ? e.msg : "out of memory");
-		if (next)
-			config_free(next);
-		free(next);
-		return;
-	}
-	config_free(app->cfg);
-	free(app->cfg);
-	app->cfg = next;
-	log_info(NULL, "imapd reloaded %s", next->path[0] ? next->path : "(defaults)");
 }
 
 /* imap_user: give up root once listening. Else, still root: split every
@@ -112,9 +81,9 @@ static void set_privileges(struct imap_server *srv, const struct config *cfg)
 	srv->separate = 1;
 }
 
-static int inetd_session(struct imap_server *srv, struct imap_listen_opts *lo, struct config *cfg,
-			 const char *path)
+static int inetd_session(struct imap_server *srv, struct imap_listen_opts *lo, struct login_app *app)
 {
+	const struct config *cfg = app->cfg;
 	struct peer client;
 	struct mail_err e;
 	err_clear(&e);
@@ -124,8 +93,7 @@ static int inetd_session(struct imap_server *srv, struct imap_listen_opts *lo, s
 	int r;
 	if (srv->separate) {
 		signal(SIGPIPE, SIG_IGN); /* a client gone is an error, not a signal */
-		struct app one = { cfg, path };
-		r = imap_separated_session(srv, lo, 0, 1, &client, load_users, &one);
+		r = imap_separated_session(srv, lo, 0, 1, &client, login_app_load_users, app);
 	} else {
 		struct users users;
 		if (users_load(&users, config_str(cfg, CFG_USERS), &e) < 0) {
@@ -142,76 +110,41 @@ static int inetd_session(struct imap_server *srv, struct imap_listen_opts *lo, s
 int imapd_main(int argc, char **argv)
 {
 	cli_help_version(argc, argv, usage_text);
-	const char *config = NULL;
-	const char *specs[DAEMON_MAX_LISTENERS];
-	int tls_spec[DAEMON_MAX_LISTENERS];
-	size_t nspecs = 0;
-	struct imap_listen_opts inetd = { 0, 0 };
-	int proxy = 0, c;
-	while ((c = getopt(argc, argv, "C:l:s:tP")) != -1) {
-		switch (c) {
-		case 'C': config = optarg; break;
-		case 'l':
-		case 's':
-			if (nspecs == DAEMON_MAX_LISTENERS)
-				die(EX_USAGE, "at most %d listeners", DAEMON_MAX_LISTENERS);
-			tls_spec[nspecs] = c == 's';
-			specs[nspecs++] = optarg;
-			break;
-		case 't': inetd.implicit_tls = 1; break;
-		case 'P': proxy = 1; break;
-		default: die(EX_USAGE, "see imapd --help");
-		}
-	}
-	if (optind != argc)
-		die(EX_USAGE, "unexpected argument \"%s\"", argv[optind]);
-	struct config *cfg = calloc(1, sizeof *cfg);
-	if (!cfg)
-		die(EX_OSERR, "out of memory");
-	cli_load_config(cfg, config);
+	struct login_cli o;
+	memset(&o, 0, sizeof o);
 	struct mail_err e;
 	err_clear(&e);
+	if (login_cli_parse(&o, "imapd", argc, argv, &e) < 0)
+		die(e.ex, "%s", e.msg);
+	struct login_app app = { "imapd", calloc(1, sizeof *app.cfg), o.config, apply };
+	if (!app.cfg)
+		die(EX_OSERR, "out of memory");
+	cli_load_config(app.cfg, o.config);
 
 	struct imap_server srv;
 	memset(&srv, 0, sizeof srv);
-	if (apply(&srv, cfg, &e) < 0)
+	if (apply(&srv, app.cfg, &e) < 0)
 		die(EX_CONFIG, "%s", e.msg);
-	int want_tls = inetd.implicit_tls;
-	for (size_t i = 0; i < nspecs; i++)
-		want_tls |= tls_spec[i];
-	if (want_tls && !srv.tls)
+	if (login_cli_wants_tls(&o) && !srv.tls)
 		die(EX_CONFIG, "implicit TLS needs tls_cert and tls_key in the configuration");
 
-	if (nspecs == 0) {
-		inetd.proxy = proxy;
-		int r = inetd_session(&srv, &inetd, cfg, config);
-		tls_ctx_free(srv.tls);
-		config_free(cfg);
-		free(cfg);
-		return r;
-	}
-
-	struct listener ls[DAEMON_MAX_LISTENERS];
-	struct imap_listen_opts lo[DAEMON_MAX_LISTENERS];
-	for (size_t i = 0; i < nspecs; i++) {
-		if (listener_open(&ls[i], specs[i], &e) < 0)
+	int r = 0;
+	if (o.nspecs == 0) {
+		struct imap_listen_opts inetd = { o.inetd_tls, o.proxy };
+		r = inetd_session(&srv, &inetd, &app);
+	} else {
+		struct listener ls[DAEMON_MAX_LISTENERS];
+		struct imap_listen_opts lo[DAEMON_MAX_LISTENERS];
+		if (login_cli_listen(&o, "imapd", ls, &e) < 0)
 			die(e.ex, "%s", e.msg);
-		if (ls[i].opts[0])
-			die(EX_USAGE, "%s: expected ADDR:PORT (-s for TLS, -P for PROXY)", specs[i]);
-		lo[i].implicit_tls = tls_spec[i];
-		lo[i].proxy = proxy;
-		ls[i].no_ip_cap = proxy; /* every peer is the proxy: as in smtpd */
-		log_info(NULL, "imapd listening on %s%s%s", ls[i].addr, tls_spec[i] ? " (TLS)" : "",
-			 proxy ? " (PROXY)" : "");
+		for (size_t i = 0; i < o.nspecs; i++)
+			lo[i] = (struct imap_listen_opts){ o.tls_spec[i], o.proxy };
+		set_privileges(&srv, app.cfg);
+		struct imap_hooks hooks = { login_app_load_users, login_app_reload, &app };
+		if (imap_serve(&srv, ls, lo, o.nspecs, &hooks, &e) < 0)
+			die(e.ex ? e.ex : EX_OSERR, "%s", e.msg);
 	}
-	set_privileges(&srv, cfg);
-	struct app app = { cfg, config };
-	struct imap_hooks hooks = { load_users, reload, &app };
-	int r = imap_serve(&srv, ls, lo, nspecs, &hooks, &e);
-	if (r < 0)
-		die(e.ex ? e.ex : EX_OSERR, "%s", e.msg);
 	tls_ctx_free(srv.tls);
-	config_free(app.cfg);
-	free(app.cfg);
-	return 0;
+	login_app_free(&app);
+	return r;
 }

@@ -33,6 +33,7 @@
 #include "net/anvil.h"
 #include "net/inetd.h"
 #include "net/tls_policy.h"
+#include "login/login_app.h"
 #include "login/login_split.h"
 #include "pop3/pop3_mailbox.h"
 #include "pop3/pop3_server.h"
@@ -78,21 +79,10 @@ static void separate_sessions(struct pop3_server *srv, const struct config *cfg)
 	srv->separate = 1;
 }
 
-/* The configuration a standalone server serves with; SIGHUP replaces it. */
-struct app {
-	struct config *cfg;
-	const char *path;
-};
-
-static int load_users(struct users *u, void *ctx, struct mail_err *e)
-{
-	const struct app *app = ctx;
-	return users_load(u, config_str(app->cfg, CFG_USERS), e);
-}
-
 /* Server settings from a configuration: 0, or -1 with e (bad TLS files). */
-static int apply(struct pop3_server *srv, const struct config *cfg, struct mail_err *e)
+static int apply(void *server, const struct config *cfg, struct mail_err *e)
 {
+	struct pop3_server *srv = server;
 	const char *uidl = config_str(cfg, CFG_POP3_UIDL_FORMAT);
 	if (!maildrop_uidl_format_valid(uidl))
 		return err_set(e, EX_CONFIG, 0, "", "pop3_uidl_format \"%.100s\": only %%f, %%u, %%v and %%%% "
@@ -112,130 +102,78 @@ static int apply(struct pop3_server *srv, const struct config *cfg, struct mail_
 	return 0;
 }
 
-/* SIGHUP: a configuration that does not load (or whose TLS files do not)
- * leaves the running one in place. */
-static void reload(struct pop3_server *srv, void *ctx)
+/* One session on stdin/stdout. */
+static int inetd_session(struct pop3_server *srv, const struct pop3_listen_opts *lo, struct login_app *app)
 {
-	struct app *app = ctx;
-	struct config *next = calloc(1, sizeof *next);
+	const struct config *cfg = app->cfg;
+	struct peer client;
 	struct mail_err e;
 	err_clear(&e);
-	if (!next || config_load(next, app->path, &e) < 0 || apply(srv, next, &e) < 0) {
-		log_err(NULL, "pop3d event=reload-failed action=keep-running-configuration error=\"%s\"",
-			LOG_QUOTED(next ? e.msg : "out of memory"));
-		if (next)
-			config_free(next);
-		free(next);
-		return;
+	peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
+	inetd_stdio_guard();
+	/* One process per connection: failed logins are counted across
+	 * sessions in the spool's table (shared with smtpd). */
+	srv->anvil = anvil_open_spool(config_str(cfg, CFG_SPOOL), POP3_ANVIL_ENTRIES, &e);
+	if (!srv->anvil)
+		log_warn(NULL, "pop3d: no limit on failed logins across sessions error=\"%s\"", LOG_QUOTED(e.msg));
+	drop_privileges(cfg);
+	separate_sessions(srv, cfg);
+	int r;
+	if (srv->separate) {
+		signal(SIGPIPE, SIG_IGN); /* a client gone is an error, not a signal */
+		r = pop3_separated_session(srv, lo, 0, 1, &client, login_app_load_users, app);
+	} else {
+		struct users users;
+		if (users_load(&users, config_str(cfg, CFG_USERS), &e) < 0) {
+			printf("-ERR [SYS/TEMP] the server is not available\r\n");
+			die(EX_TEMPFAIL, "%s", e.msg);
+		}
+		srv->users = &users;
+		r = pop3_session(srv, lo, 0, 1, &client, NULL);
+		users_free(&users);
 	}
-	config_free(app->cfg);
-	free(app->cfg);
-	app->cfg = next;
-	log_info(NULL, "pop3d reloaded %s", next->path[0] ? next->path : "(defaults)");
+	return r == 0 ? 0 : EX_PROTOCOL;
 }
 
 int pop3d_main(int argc, char **argv)
 {
 	cli_help_version(argc, argv, usage_text);
-	const char *config = NULL;
-	const char *specs[DAEMON_MAX_LISTENERS];
-	int tls_spec[DAEMON_MAX_LISTENERS];
-	size_t nspecs = 0;
-	struct pop3_listen_opts inetd = { 0, 0 };
-	int proxy = 0, c;
-	while ((c = getopt(argc, argv, "C:l:s:tP")) != -1) {
-		switch (c) {
-		case 'C': config = optarg; break;
-		case 'l':
-		case 's':
-			if (nspecs == DAEMON_MAX_LISTENERS)
-				die(EX_USAGE, "at most %d listeners", DAEMON_MAX_LISTENERS);
-			tls_spec[nspecs] = c == 's';
-			specs[nspecs++] = optarg;
-			break;
-		case 't': inetd.implicit_tls = 1; break;
-		case 'P': proxy = 1; break;
-		default: die(EX_USAGE, "see pop3d --help");
-		}
-	}
-	if (optind != argc)
-		die(EX_USAGE, "unexpected argument \"%s\"", argv[optind]);
-	struct config *cfgp = calloc(1, sizeof *cfgp);
-	if (!cfgp)
-		die(EX_OSERR, "out of memory");
-	cli_load_config(cfgp, config);
-	struct config *const cfg0 = cfgp;
+	struct login_cli o;
+	memset(&o, 0, sizeof o);
 	struct mail_err e;
 	err_clear(&e);
+	if (login_cli_parse(&o, "pop3d", argc, argv, &e) < 0)
+		die(e.ex, "%s", e.msg);
+	struct login_app app = { "pop3d", calloc(1, sizeof *app.cfg), o.config, apply };
+	if (!app.cfg)
+		die(EX_OSERR, "out of memory");
+	cli_load_config(app.cfg, o.config);
 
 	struct pop3_server srv;
 	memset(&srv, 0, sizeof srv);
-	if (apply(&srv, cfgp, &e) < 0)
+	if (apply(&srv, app.cfg, &e) < 0)
 		die(EX_CONFIG, "%s", e.msg);
-	int want_tls = inetd.implicit_tls;
-	for (size_t i = 0; i < nspecs; i++)
-		want_tls |= tls_spec[i];
-	if (want_tls && !srv.tls)
+	if (login_cli_wants_tls(&o) && !srv.tls)
 		die(EX_CONFIG, "implicit TLS needs tls_cert and tls_key in the configuration");
 
-	if (nspecs == 0) {
-		struct peer client;
-		struct users users;
-		peer_of_stdin(&client, 0, getenv("TCPREMOTEIP"));
-		inetd_stdio_guard();
-		inetd.proxy = proxy;
-		/* One process per connection: failed logins are counted across
-		 * sessions in the spool's table (shared with smtpd). */
-		srv.anvil = anvil_open_spool(config_str(cfg0, CFG_SPOOL), POP3_ANVIL_ENTRIES, &e);
-		if (!srv.anvil)
-			log_warn(NULL, "pop3d: no limit on failed logins across sessions error=\"%s\"",
-				 LOG_QUOTED(e.msg));
-		drop_privileges(cfg0);
-		separate_sessions(&srv, cfg0);
-		if (srv.separate) {
-			signal(SIGPIPE, SIG_IGN); /* a client gone is an error, not a signal */
-			struct app one = { cfg0, config };
-			int r = pop3_separated_session(&srv, &inetd, 0, 1, &client, load_users, &one);
-			tls_ctx_free(srv.tls);
-			config_free(cfg0);
-			free(cfg0);
-			return r == 0 ? 0 : EX_PROTOCOL;
-		}
-		if (users_load(&users, config_str(cfg0, CFG_USERS), &e) < 0) {
-			printf("-ERR [SYS/TEMP] the server is not available\r\n");
-			die(EX_TEMPFAIL, "%s", e.msg);
-		}
-		srv.users = &users;
-		int r = pop3_session(&srv, &inetd, 0, 1, &client, NULL);
-		users_free(&users);
-		tls_ctx_free(srv.tls);
-		config_free(cfg0);
-		free(cfg0);
-		return r == 0 ? 0 : EX_PROTOCOL;
-	}
-
-	struct listener ls[DAEMON_MAX_LISTENERS];
-	struct pop3_listen_opts lo[DAEMON_MAX_LISTENERS];
-	for (size_t i = 0; i < nspecs; i++) {
-		if (listener_open(&ls[i], specs[i], &e) < 0)
+	int r = 0;
+	if (o.nspecs == 0) {
+		struct pop3_listen_opts inetd = { o.inetd_tls, o.proxy };
+		r = inetd_session(&srv, &inetd, &app);
+	} else {
+		struct listener ls[DAEMON_MAX_LISTENERS];
+		struct pop3_listen_opts lo[DAEMON_MAX_LISTENERS];
+		if (login_cli_listen(&o, "pop3d", ls, &e) < 0)
 			die(e.ex, "%s", e.msg);
-		if (ls[i].opts[0])
-			die(EX_USAGE, "%s: expected ADDR:PORT (-s for TLS, -P for PROXY)", specs[i]);
-		lo[i].implicit_tls = tls_spec[i];
-		lo[i].proxy = proxy;
-		ls[i].no_ip_cap = proxy; /* every peer is the proxy: as in smtpd */
-		log_info(NULL, "pop3d listening on %s%s%s", ls[i].addr, tls_spec[i] ? " (TLS)" : "",
-			 proxy ? " (PROXY)" : "");
+		for (size_t i = 0; i < o.nspecs; i++)
+			lo[i] = (struct pop3_listen_opts){ o.tls_spec[i], o.proxy };
+		drop_privileges(app.cfg);
+		separate_sessions(&srv, app.cfg);
+		struct pop3_hooks hooks = { login_app_load_users, login_app_reload, &app };
+		if (pop3_serve(&srv, ls, lo, o.nspecs, &hooks, &e) < 0)
+			die(e.ex ? e.ex : EX_OSERR, "%s", e.msg);
 	}
-	drop_privileges(cfg0);
-	separate_sessions(&srv, cfg0);
-	struct app app = { cfg0, config };
-	struct pop3_hooks hooks = { load_users, reload, &app };
-	int r = pop3_serve(&srv, ls, lo, nspecs, &hooks, &e);
-	if (r < 0)
-		die(e.ex ? e.ex : EX_OSERR, "%s", e.msg);
 	tls_ctx_free(srv.tls);
-	config_free(app.cfg);
-	free(app.cfg);
-	return 0;
+	login_app_free(&app);
+	return r;
 }

@@ -4,15 +4,19 @@ source, that its --help does not mention.
 
 Usage: help_options.py POSTBOX SOURCE.c APPLET
 Options are found where parsers name them: getopt()/getopt_long() option
-strings, getopt_long's table ({ "name", ...}), string literals compared with
+strings (login_app.c's for an applet that calls login_cli_parse), getopt_long's table ({ "name", ...}), string literals compared with
 strcmp ("-C", "--json") or listed in an option table ({ "--flush", ...}),
 and the letters of a `switch` over argv's second character (sendmail's
 `case 'B':`). Prints each missing option; exits 1 when there is one.
 """
-import re, subprocess, sys
+import os, re, subprocess, sys
 
 postbox, source, applet = sys.argv[1:4]
 text = open(source).read()
+# pop3d and imapd parse their shared options in libmail/login/login_app.c.
+if "login_cli_parse(" in text:
+    shared = os.path.join(os.path.dirname(source), "..", "libmail", "login", "login_app.c")
+    text += open(shared).read()
 # The usage text itself names options: leave it out of the search.
 text = re.sub(r'static const char usage_text\[\] =.*?;\n', '', text, flags=re.S)
 opts = set()

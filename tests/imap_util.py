@@ -131,6 +131,19 @@ def main():
         for kind in ("EXPUNGE", "FETCH", "EXISTS"):
             print("a-noop", kind, m.untagged_responses.get(kind))
         m.logout()
+    elif action == "flags":
+        # Two sessions add flags to one message, b without having heard of
+        # a's change: both stay, and b's STORE .SILENT tells it of a's.
+        ok(m.login(USER, PASS))
+        ok(m.select("INBOX"))
+        b = connect(port, mode)
+        ok(b.login(USER, PASS))
+        ok(b.select("INBOX"))
+        ok(m.store("1", "+FLAGS", "(\\Seen $a)"))
+        print("b-silent", ok(b.store("1", "+FLAGS.SILENT", "(\\Flagged)")))
+        ok(m.store("1", "-FLAGS.SILENT", "(\\Seen)"))
+        b.logout()
+        m.logout()
     else:
         sys.exit("unknown action " + action)
 

@@ -172,6 +172,17 @@ start_imapd_tls() {
 	[[ "$output" == *"a-noop EXISTS [b'3', b'3']"* ]]   # at SELECT, and after the delivery
 }
 
+@test "two sessions add flags to one message: both kept; STORE .SILENT tells of the other's" {
+	conf imap_plaintext_auth yes
+	fill 1
+	start_imapd
+	run imp flags "$PORT" plain
+	status_is 0
+	[[ "$output" == *"b-silent [b'1 (FLAGS (\\\\Seen \\\\Flagged \$a))']"* ]]
+	# a took \Seen away again on the name it knew before b's change
+	ls "$MD/cur" | grep -q ':2,Fa$'
+}
+
 @test "imaplib over STARTTLS: read every message byte for byte; folders, APPEND, COPY, MOVE, SEARCH, EXPUNGE" {
 	server_cert localhost
 	fill 3
@@ -218,6 +229,72 @@ start_imapd_tls() {
 	run curl -s --cacert "$CERT" -u ann@test.example:secret "imaps://localhost:$SPORT/INBOX?SUBJECT%20m1"
 	status_is 0
 	[[ "$output" == *"SEARCH 1"* ]]
+}
+
+@test "FETCH ENVELOPE: later ones come from postbox-cache byte for byte; a cache of another UIDVALIDITY or with a torn tail is not believed" {
+	conf imap_plaintext_auth yes
+	fill 3
+	env_fetch() { inetd "a LOGIN ann@test.example secret" "b SELECT INBOX" "c FETCH 1:* (FLAGS RFC822.SIZE ENVELOPE)" "d LOGOUT" | grep -E '^\* [0-9]+ FETCH|^c ' | sed 's/FLAGS ([^)]*) //'; }
+	env_fetch > "$T/first"
+	[ "$(grep -c 'ENVELOPE (NIL "m[123]"' "$T/first")" -eq 3 ]
+	grep -qx 'c OK FETCH completed' "$T/first"
+	[ "$(grep -c '^[0-9]* E [0-9]*$' "$MD/postbox-cache")" -eq 3 ]
+	env_fetch > "$T/second"
+	diff "$T/first" "$T/second"
+	# A message file is never rewritten in a Maildir; if one were, the
+	# cache (not the file) answers: what proves the file was not read.
+	f=$(grep -l '^Subject: m2$' "$MD"/cur/*)
+	sed -i 's/^Subject: m2$/Subject: X2/' "$f"
+	env_fetch > "$T/third"
+	cmp "$T/first" "$T/third"
+	# Another UIDVALIDITY: the file is started again from the messages.
+	sed -i '1s/^postbox-cache 1 [0-9]*$/postbox-cache 1 7/' "$MD/postbox-cache"
+	env_fetch > "$T/fourth"
+	grep -q 'ENVELOPE (NIL "X2"' "$T/fourth"
+	[ "$(head -n1 "$MD/postbox-cache")" != "postbox-cache 1 7" ]
+	# A torn tail (a writer that died) is cut off before the next append.
+	printf '1 E 900\n("torn' >> "$MD/postbox-cache"
+	sed -i 's/^Subject: X2$/Subject: m2/' "$f"
+	env_fetch > "$T/fifth"
+	grep -q 'ENVELOPE (NIL "X2"' "$T/fifth"
+	! grep -q torn "$T/fifth" || false
+	fill 1
+	env_fetch > "$T/sixth"
+	grep -q 'ENVELOPE (NIL "m1".*' "$T/sixth"
+	[ "$(grep -c '^\* [0-9]* FETCH' "$T/sixth")" -eq 4 ]
+	! grep -q torn "$MD/postbox-cache" || false
+	[ "$(grep -c '^[0-9]* E [0-9]*$' "$MD/postbox-cache")" -eq 4 ]
+}
+
+@test "fetchmail over STARTTLS and implicit TLS: keeps and marks seen, fetches only what is new, then fetches all and expunges" {
+	command -v fetchmail >/dev/null || skip "fetchmail not installed (scripts/deps)"
+	server_cert localhost
+	fill 2
+	start_imapd_tls
+	mkdir -p "$T/fm" && chmod 700 "$T/fm"
+	# sslproto without ssl: STARTTLS, required (fetchmail refuses to go on in the clear)
+	printf 'poll localhost port %s proto imap user "ann@test.example" password "secret" sslproto tls1.2+ sslcertck sslcertfile "%s"\n' \
+		"$PORT" "$CERT" > "$T/fm/starttls"
+	printf 'poll localhost port %s proto imap user "ann@test.example" password "secret" ssl sslcertck sslcertfile "%s"\n' \
+		"$SPORT" "$CERT" > "$T/fm/imaps"
+	chmod 600 "$T"/fm/starttls "$T"/fm/imaps
+	fm() { env HOME="$T/fm" fetchmail -f "$T/fm/$1" --mda "/bin/sh -c 'cat >> $T/fm/$2'" "${@:3}"; }
+	run fm starttls out1 --keep -v
+	status_is 0
+	[[ "$output" == *STARTTLS* ]]
+	[ "$(grep -c '^Subject: m' "$T/fm/out1")" -eq 2 ]
+	grep -q '^body 2$' "$T/fm/out1"
+	# kept, and marked \Seen in the file names
+	[ "$(ls "$MD/cur" | grep -c ':2,S$')" -eq 2 ]
+	fill 1
+	run fm imaps out2 --keep
+	status_is 0
+	[ "$(grep -c '^Subject: m' "$T/fm/out2")" -eq 1 ]
+	grep -q '^Subject: m1$' "$T/fm/out2"
+	run fm starttls out3 --all --nokeep
+	status_is 0
+	[ "$(grep -c '^Subject: m' "$T/fm/out3")" -eq 3 ]
+	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 0 ]
 }
 
 @test "mbsync (isync) syncs a mailbox both ways over implicit TLS and STARTTLS" {
@@ -311,6 +388,48 @@ for l in f:
 	# without the header: no greeting, nothing parsed as IMAP
 	run /usr/bin/python3 "$POP_PY" raw "$PORT" "a LOGIN ann secret"
 	[[ "$output" != *"a OK"* ]]
+}
+
+@test "log lines quote what the client sent (base/log.h's rule): a user name with spaces and quotes is one token" {
+	conf imap_plaintext_auth yes
+	run inetd 'a LOGIN "ann x\"y=z" wrong' "b LOGOUT"
+	has_line "a NO [AUTHENTICATIONFAILED] Authentication failed"
+	grep -F 'imap login failed user=ann\x20x\x22y=z@test.example client=' "$T/inetd.log" || { cat "$T/inetd.log"; false; }
+	run inetd "a LOGIN ann secret" "b LOGOUT"
+	grep -F 'imap logout user=ann@test.example client=' "$T/inetd.log"
+}
+
+@test "quota: APPEND and COPY that would pass mailbox_quota answer NO [OVERQUOTA] and write nothing" {
+	conf imap_plaintext_auth yes
+	fill 1
+	used=$(ls "$MD/new" | sed -nE 's/.*,S=([0-9]+).*/\1/p')
+	conf mailbox_quota $((used + 30))
+	run inetd "a LOGIN ann secret" "b CREATE Work" "c SELECT INBOX" "d COPY 1 Work" "e APPEND Work {40}" \
+		"Subject: big$(printf '%025d' 0)" "" "f APPEND INBOX {12}" "Subject: s" "" "g LOGOUT"
+	has_line "d NO [OVERQUOTA] the mailbox is full"
+	has_line "e NO [OVERQUOTA] the mailbox is full"
+	printf '%s\n' "${lines[@]}" | grep -q '^f OK \[APPENDUID [0-9]* 2\] APPEND completed$'
+	[ "$(find "$MD/.Work/new" "$MD/.Work/cur" "$MD/.Work/tmp" -type f | wc -l)" -eq 0 ]
+	[ "$(ls "$MD/new" "$MD/cur" | grep -c ',S=')" -eq 2 ]
+	[ "$(find "$MD/tmp" -type f | wc -l)" -eq 0 ]
+}
+
+@test "LIST with selection and RETURN options (RFC 5258, 6154 SPECIAL-USE, 5819 STATUS) and several patterns" {
+	conf imap_plaintext_auth yes
+	fill 2
+	run inetd "a LOGIN ann secret" "b CREATE Sent" "c CREATE Work" "d SUBSCRIBE Work" \
+		'e LIST (SPECIAL-USE) "" "*"' 'f LIST (SUBSCRIBED) "" "*" RETURN (CHILDREN)' \
+		'g LIST "" ("INBOX" "Sent") RETURN (SUBSCRIBED STATUS (MESSAGES UIDNEXT))' \
+		'h LIST (BOGUS) "" "*"' 'i LIST "" "*" RETURN (STATUS (FOO))' 'j LIST (RECURSIVEMATCH) "" "*"' "z LOGOUT"
+	has_line "e OK LIST completed"
+	has_line '* LIST (\HasNoChildren \Sent) "." Sent'
+	has_line '* LIST (\HasNoChildren \Subscribed) "." Work'
+	has_line '* STATUS INBOX (MESSAGES 2 UIDNEXT 3)'
+	has_line '* STATUS Sent (MESSAGES 0 UIDNEXT 1)'
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* LIST ')" -eq 4 ]   # e: Sent; f: Work; g: INBOX, Sent
+	printf '%s\n' "${lines[@]}" | grep -q '^h BAD usage: LIST'
+	printf '%s\n' "${lines[@]}" | grep -q '^i BAD usage: LIST'
+	printf '%s\n' "${lines[@]}" | grep -q '^j BAD usage: LIST'
 }
 
 @test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {

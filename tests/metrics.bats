@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # mailq --metrics: the queue in the Prometheus text exposition format, read
-# back with a real parser (python3-prometheus-client's); smtpd's and
-# pop3d's metrics files, counted across their forked sessions.
+# back with a real parser (python3-prometheus-client's); smtpd's, pop3d's
+# and imapd's metrics files, counted across their forked sessions.
 
 load helpers
 load deliver_helpers
@@ -147,6 +147,24 @@ check_metrics_file() {
 	/usr/bin/python3 "$ROOT/tests/metrics_drive.py" pop3d "$POP" "$POPS" > "$T/expected"
 	check_metrics_file "$T/pop3d.prom" "$T/expected" pop3d
 	[ "$(find "$MD/new" "$MD/cur" -type f | wc -l)" -eq 1 ] # one of two deleted
+}
+
+@test "imap_metrics_file: sessions, messages fetched, appended and expunged, refusals, TLS and login outcomes, through separated sessions" {
+	export PB T
+	make_pop_users
+	fill 2
+	server_cert test.example
+	conf auth_failure_limit 2
+	conf imap_metrics_file "$T/imapd.prom"
+	conf metrics_interval 1s
+	IMAP=$(free_port) IMAPS=$(free_port)
+	spawn "$T/imapd.log" "$PB" imapd -l "127.0.0.1:$IMAP" -s "127.0.0.1:$IMAPS"
+	wait_port "$IMAP" && wait_port "$IMAPS"
+	metrics_baseline "$T/imapd.prom" imapd 2
+	/usr/bin/python3 "$ROOT/tests/metrics_drive.py" imapd "$IMAP" "$IMAPS" > "$T/expected"
+	check_metrics_file "$T/imapd.prom" "$T/expected" imapd
+	[ "$(find "$MD/new" "$MD/cur" -type f | wc -l)" -eq 2 ] # one expunged, one appended
+	[ ! -e "$T/imapd.prom.tmp" ]
 }
 
 @test "the metrics file is rewritten on SIGTERM with the last counts, and a directory it cannot write is logged once" {

@@ -1,16 +1,18 @@
 #!/usr/bin/python3
-"""Drive smtpd or pop3d through a fixed set of sessions whose outcomes the
+"""Drive smtpd, pop3d or imapd through a fixed set of sessions whose outcomes the
 metrics file must then count exactly (tests/metrics.bats).
 
   metrics_drive.py smtpd MTA SUB SMTPS    (MTA: STARTTLS; SUB: submission;
                                            SMTPS: submission, implicit TLS)
   metrics_drive.py pop3d POP POPS         (POP: STLS; POPS: implicit TLS)
+  metrics_drive.py imapd IMAP IMAPS       (IMAP: STARTTLS; IMAPS: implicit TLS)
 
 Each step asserts the reply it expects, so a count in the file is never the
 result of a scenario that went differently. Prints the expected counts as
 "name value" lines.
 """
 import base64
+import imaplib
 import poplib
 import smtplib
 import socket
@@ -178,8 +180,84 @@ def pop3d(pop, pops):
     }
 
 
+def imap_expect(f, prefix, what):
+    try:
+        typ, data = f()
+        got = ("%s %s" % (typ, data[-1].decode() if data and data[-1] else "")).encode()
+    except imaplib.IMAP4.error as e:
+        got = ("NO " + str(e)).encode()
+    if not got.startswith(prefix):
+        sys.exit("%s: expected %r, got %r" % (what, prefix, got))
+
+
+def raw_imap(port, lines):
+    """A session in the clear: send lines, return everything read until
+    the server closes (or 10 s)."""
+    s = socket.create_connection((HOST, port), timeout=10)
+    s.sendall(b"".join(l + b"\r\n" for l in lines))
+    out = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            out += d
+    except OSError:
+        pass
+    s.close()
+    return out
+
+
+def imapd(imap, imaps):
+    # 1. LOGIN before TLS: plaintext 1
+    out = raw_imap(imap, [b"a LOGIN ann@test.example secret", b"b LOGOUT"])
+    if b"a NO [PRIVACYREQUIRED]" not in out:
+        sys.exit("LOGIN in the clear: %r" % out)
+    # 2. STARTTLS, login, a body fetched (and a flags-only FETCH, which
+    #    is not counted), one message expunged, one appended:
+    #    tls ok 1, auth ok 1, fetched 1, expunged 1, appended 1
+    m = imaplib.IMAP4(HOST, imap, timeout=10)
+    m.starttls(ssl_context=CTX)
+    imap_expect(lambda: m.login("ann@test.example", "secret"), b"OK", "LOGIN")
+    imap_expect(lambda: m.select("INBOX"), b"OK 2", "SELECT")
+    imap_expect(lambda: m.fetch("1", "(BODY.PEEK[])"), b"OK", "FETCH BODY")
+    imap_expect(lambda: m.fetch("1:*", "(FLAGS RFC822.SIZE ENVELOPE)"), b"OK", "FETCH FLAGS")
+    imap_expect(lambda: m.store("1", "+FLAGS", "(\\Deleted)"), b"OK", "STORE")
+    imap_expect(lambda: m.expunge(), b"OK", "EXPUNGE")
+    imap_expect(lambda: m.append("INBOX", None, None, MSG.encode()), b"OK", "APPEND")
+    m.logout()
+    # 3. implicit TLS, two wrong passwords, then locked out
+    #    (auth_failure_limit 2): tls ok 2, auth failed 2, locked 1
+    m = imaplib.IMAP4_SSL(HOST, imaps, timeout=10, ssl_context=CTX)
+    for what in ("wrong", "wrong", "locked"):
+        imap_expect(lambda: m.login("ann@test.example", "wrong"), b"NO", "LOGIN " + what)
+    m.shutdown()
+    # 4. a failed handshake: tls failed 1
+    bad_handshake(imaps)
+    # 5. twenty bad commands end a session: protocol 1
+    out = raw_imap(imap, [b"x BOGUS"] * 20)
+    if b"* BYE too many errors" not in out:
+        sys.exit("20 errors: %r" % out[-200:])
+    return {
+        "postbox_imapd_sessions_total": 5,
+        "postbox_imapd_sessions_active": 0,
+        'postbox_imapd_messages_total{action="fetched"}': 1,
+        'postbox_imapd_messages_total{action="appended"}': 1,
+        'postbox_imapd_messages_total{action="expunged"}': 1,
+        'postbox_imapd_refusals_total{reason="plaintext"}': 1,
+        'postbox_imapd_refusals_total{reason="max_sessions"}': 0,
+        'postbox_imapd_refusals_total{reason="max_sessions_per_ip"}': 0,
+        'postbox_imapd_refusals_total{reason="protocol"}': 1,
+        'postbox_imapd_tls_handshakes_total{result="ok"}': 2,
+        'postbox_imapd_tls_handshakes_total{result="failed"}': 1,
+        'postbox_imapd_auth_total{result="ok"}': 1,
+        'postbox_imapd_auth_total{result="failed"}': 2,
+        'postbox_imapd_auth_total{result="locked"}': 1,
+    }
+
+
 if __name__ == "__main__":
     ports = [int(a) for a in sys.argv[2:]]
-    counts = smtpd(*ports) if sys.argv[1] == "smtpd" else pop3d(*ports)
+    counts = {"smtpd": smtpd, "pop3d": pop3d, "imapd": imapd}[sys.argv[1]](*ports)
     for name, value in counts.items():
         print(name, value)

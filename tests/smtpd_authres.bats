@@ -255,3 +255,143 @@ authres_of() {
 	[ "$(grep -c '^line ' "$(msg_file)")" -eq 5000 ]
 	grep -qx "size $(stat -c %s "$(msg_file)")" "$(env_file)"
 }
+
+# --- the DNS answers smtpd keeps for their TTL (net/dns_cache.c) ---
+
+# start_ttl_dns: tests/ttl_dns.py on loopback serving $T/zone, which may
+# change while it runs; its questions are logged to $T/ttl-dns.log.
+start_ttl_dns() {
+	local port
+	port=$(free_port)
+	spawn "$T/ttl-dns.log" /usr/bin/python3 "$ROOT/tests/ttl_dns.py" "$port" "$T/zone"
+	wait_until grep -q "^listening" "$T/ttl-dns.log"
+	conf resolver "127.0.0.1:$port"
+	conf dns_timeout 1s
+}
+
+# asked NAME: how many TXT questions for NAME the DNS got.
+asked() { grep -c "^query $1 TXT$" "$T/ttl-dns.log" || true; }
+
+# two_messages SENDER PAUSE: one SMTP session (smtplib), two messages from
+# SENDER; between them $T/zone.next replaces the zone and PAUSE seconds pass.
+two_messages() {
+	/usr/bin/python3 - "$PORT" "$1" "$T/zone" "$T/zone.next" "$2" <<'PY'
+import os, smtplib, sys, time
+port, sender, zone, nxt, pause = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+def msg(n):
+    return "From: %s\r\nTo: u@test.example\r\nSubject: %d\r\nMessage-ID: <%d.%f@x>\r\n\r\nhello\r\n" % (sender, n, n, time.time())
+with smtplib.SMTP("127.0.0.1", port, "client.example", timeout=10) as s:
+    s.sendmail(sender, ["u@test.example"], msg(1))
+    os.replace(nxt, zone)
+    time.sleep(pause)
+    s.sendmail(sender, ["u@test.example"], msg(2))
+PY
+}
+
+# spf_results: the spf= result of every stored message, oldest first.
+spf_results() {
+	local id
+	for id in $(queue_ids); do
+		sed -n 's/^\tspf=\([a-z]*\) .*/\1/p' "$SPOOL/queue/$id.msg" | head -n1
+	done | paste -sd' '
+}
+
+@test "DNS cache: two messages in one session ask each record once; within its TTL a changed zone is not seen" {
+	printf '%s\n' 'pass.example 300 v=spf1 ip4:127.0.0.1 -all' '_dmarc.pass.example 300 v=DMARC1; p=reject' > "$T/zone"
+	printf '%s\n' 'pass.example 300 v=spf1 -all' '_dmarc.pass.example 300 v=DMARC1; p=reject' > "$T/zone.next"
+	start_ttl_dns
+	start_smtpd
+	two_messages a@pass.example 0
+	[ "$(queue_count)" -eq 2 ]
+	cat "$T/ttl-dns.log"
+	[ "$(spf_results)" = "pass pass" ]
+	[ "$(asked pass.example)" -eq 1 ]
+	[ "$(asked _dmarc.pass.example)" -eq 1 ]
+	# A new session is a new process: it starts with nothing kept.
+	rm -f "$T/m"
+	send a@pass.example > /dev/null
+	[ "$(spf_results)" = "pass pass fail" ]
+	[ "$(asked pass.example)" -eq 2 ]
+}
+
+@test "DNS cache: a record whose TTL ran out is asked again, and the new answer counts" {
+	printf '%s\n' 'pass.example 1 v=spf1 ip4:127.0.0.1 -all' '_dmarc.pass.example 1 v=DMARC1; p=reject' > "$T/zone"
+	printf '%s\n' 'pass.example 1 v=spf1 -all' '_dmarc.pass.example 1 v=DMARC1; p=reject' > "$T/zone.next"
+	start_ttl_dns
+	start_smtpd
+	two_messages a@pass.example 2.2
+	cat "$T/ttl-dns.log"
+	[ "$(spf_results)" = "pass fail" ]
+	[ "$(asked pass.example)" -eq 2 ]
+	[ "$(asked _dmarc.pass.example)" -eq 2 ]
+	grep -A3 '^Authentication-Results' "$(msg_file)" | grep -q 'dmarc=fail (p=reject dis=reject)'
+}
+
+@test "DNS cache: an NXDOMAIN is kept for its SOA's TTL and MINIMUM (RFC 2308), and not at all without a SOA" {
+	printf '%s\n' 'SOA 300' 'pass.example 300 v=spf1 ip4:127.0.0.1 -all' > "$T/zone"
+	cp "$T/zone" "$T/zone.next"
+	start_ttl_dns
+	start_smtpd
+	two_messages a@pass.example 0
+	cat "$T/ttl-dns.log"
+	[ "$(asked _dmarc.pass.example)" -eq 1 ]
+	# dmarc none: no record, in both messages
+	[ "$(grep -l 'dmarc=none' "$SPOOL"/queue/*.msg | wc -l)" -eq 2 ]
+	: > "$T/ttl-dns.log"
+	grep -v '^SOA' "$T/zone" > "$T/zone.next"
+	cp "$T/zone.next" "$T/zone"
+	cp "$T/zone" "$T/zone.next"
+	two_messages a@pass.example 0
+	cat "$T/ttl-dns.log"
+	[ "$(asked _dmarc.pass.example)" -eq 2 ]
+	[ "$(asked pass.example)" -eq 1 ]
+}
+
+@test "strace audit: a checked message is written once with the field on top, before its fsync; no read-back, no truncation" {
+	command -v strace >/dev/null || skip "no strace"
+	start_auth_dns
+	export PB T
+	{ printf 'EHLO client.example\r\nMAIL FROM:<a@pass.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\n'; msg a@pass.example; printf '.\r\nQUIT\r\n'; } > "$T/in"
+	run bash -c 'TCPREMOTEIP=127.0.0.1 strace -f -s 64 -o "$T/trace" -e trace=write,pwrite64,pread64,read,lseek,ftruncate,fsync,linkat "$PB" smtpd < "$T/in" 2>/dev/null'
+	has_reply "$QUEUED"
+	grep -q '^Authentication-Results: test.example;' "$(msg_file)"
+	reply=$(grep -n 'write(1, "250 2.0.0 Ok: queued' "$T/trace" | cut -d: -f1)
+	head -n "$reply" "$T/trace" > "$T/before"
+	# the message's one write starts with our field, and comes before the fsyncs
+	field=$(grep -n 'write([0-9]*, "Authentication-Results: test.example;' "$T/before" | cut -d: -f1)
+	[ "$(wc -l <<<"$field")" -eq 1 ] && [ -n "$field" ]
+	fd=$(sed -n "${field}p" "$T/before" | sed 's/.*write(\([0-9]*\),.*/\1/')
+	[ "$(grep -c "write($fd, \"Received: " "$T/before")" -eq 0 ]
+	[ "$(grep -c "write($fd, " "$T/before")" -eq 2 ]
+	first_fsync=$(grep -n "fsync($fd)" "$T/before" | head -n1 | cut -d: -f1)
+	[ "$field" -lt "$first_fsync" ]
+	! grep -E "(ftruncate|lseek|pread64|read)\($fd," "$T/before" || false
+}
+
+@test "DKIM is hashed as the data comes: signed messages in BDAT chunks, held in memory (30 KiB) and spilled (300 KiB), pass" {
+	start_auth_dns
+	start_smtpd
+	for n in 500 5300; do
+		{ msg a@signed.example "big $n" | sed '$d'; for i in $(seq "$n"); do printf 'line %05d of a signed message, hashed while it arrives\r\n' "$i"; done; } |
+			dkimsign sel signed.example "$T/signed.pem" > "$T/m$n"
+		size=$(stat -c %s "$T/m$n")
+		half=$((size / 2))
+		{
+			printf 'EHLO client.example\r\nMAIL FROM:<a@signed.example>\r\nRCPT TO:<u@test.example>\r\nBDAT %d\r\n' "$half"
+			head -c "$half" "$T/m$n"
+			printf 'BDAT %d LAST\r\n' $((size - half))
+			tail -c +$((half + 1)) "$T/m$n"
+			printf 'QUIT\r\n'
+		} > "$T/in"
+		run /usr/bin/python3 "$ROOT/tests/smtp_raw.py" "$PORT" < "$T/in"
+		has_reply "$QUEUED"
+		run authres_of
+		echo "$output"
+		[ "$output" = $'test.example\nspf fail smtp.mailfrom=a@signed.example\ndkim pass header.d=signed.example header.s=sel header.a=rsa-sha256\ndmarc pass header.from=signed.example' ]
+		run pb dkim verify < "$(msg_file)"
+		[ "$output" = 'pass d=signed.example s=sel a=rsa-sha256' ]
+		[ "$(grep -c '^line ' "$(msg_file)")" -eq "$n" ]
+		grep -qx "size $(stat -c %s "$(msg_file)")" "$(env_file)"
+	done
+	[ "$(stat -c %s "$(msg_file)")" -gt 262144 ]
+}

@@ -15,40 +15,73 @@ static int header_byte(struct buf *hdr, char c)
 	return c == '\n' && (hdr->len == 1 || hdr->ptr[hdr->len - 2] == '\n');
 }
 
-static int header_done(struct buf *hdr, const struct auth_message_sink *sink, struct mail_err *e)
+static int header_done(struct auth_reader *r, struct mail_err *e)
 {
-	if (!sink->header)
+	if (!r->sink->header)
 		return 0;
-	return sink->header(sink->ctx, hdr->ptr ? hdr->ptr : "", hdr->len, e);
+	return r->sink->header(r->sink->ctx, r->hdr->ptr ? r->hdr->ptr : "", r->hdr->len, e);
+}
+
+void auth_reader_init(struct auth_reader *r, struct buf *hdr, struct buf *raw, const struct auth_message_sink *sink)
+{
+	r->hdr = hdr;
+	r->raw = raw;
+	r->sink = sink;
+	r->in_header = 1;
+	r->header_bytes = 0;
+}
+
+int auth_reader_feed(struct auth_reader *r, const char *p, size_t n, struct mail_err *e)
+{
+	size_t i = 0;
+	if (r->in_header) {
+		while (r->in_header && i < n) {
+			if (r->raw)
+				buf_addc(r->raw, p[i]);
+			r->in_header = !header_byte(r->hdr, p[i++]);
+			if (r->hdr->len > AUTH_HEADER_MAX || !buf_ok(r->hdr) || (r->raw && !buf_ok(r->raw)))
+				return err_set(e, EX_DATAERR, 552, "5.3.4", "the header section is over %d bytes",
+					       AUTH_HEADER_MAX);
+		}
+		r->header_bytes += i;
+		if (!r->in_header && header_done(r, e) < 0)
+			return -1;
+	}
+	if (i < n && r->sink->body && r->sink->body(r->sink->ctx, p + i, n - i, e) < 0)
+		return -1;
+	return 0;
+}
+
+int auth_reader_read_fd(struct auth_reader *r, int fd, struct mail_err *e)
+{
+	char chunk[65536];
+	for (;;) {
+		ssize_t got = read(fd, chunk, sizeof chunk);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return err_set(e, EX_IOERR, 451, "4.3.0", "cannot read the message: %s", strerror(errno));
+		if (got == 0)
+			return 0;
+		if (auth_reader_feed(r, chunk, (size_t)got, e) < 0)
+			return -1;
+	}
+}
+
+int auth_reader_end(struct auth_reader *r, struct mail_err *e)
+{
+	if (!r->in_header)
+		return 0;
+	r->in_header = 0;
+	return header_done(r, e);
 }
 
 int auth_read_message(int fd, struct buf *hdr, struct buf *raw, const struct auth_message_sink *sink,
 		      struct mail_err *e)
 {
-	char chunk[65536];
-	int in_header = 1;
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return err_set(e, EX_IOERR, 451, "4.3.0", "cannot read the message: %s", strerror(errno));
-		if (r == 0)
-			return in_header ? header_done(hdr, sink, e) : 0;
-		size_t i = 0;
-		if (in_header) {
-			while (in_header && i < (size_t)r) {
-				if (raw)
-					buf_addc(raw, chunk[i]);
-				in_header = !header_byte(hdr, chunk[i++]);
-				if (hdr->len > AUTH_HEADER_MAX || !buf_ok(hdr) || (raw && !buf_ok(raw)))
-					return err_set(e, EX_DATAERR, 552, "5.3.4",
-						       "the header section is over %d bytes", AUTH_HEADER_MAX);
-			}
-			if (!in_header && header_done(hdr, sink, e) < 0)
-				return -1;
-		}
-		if (i < (size_t)r && sink->body && sink->body(sink->ctx, chunk + i, (size_t)r - i, e) < 0)
-			return -1;
-	}
+	struct auth_reader r;
+	auth_reader_init(&r, hdr, raw, sink);
+	if (auth_reader_read_fd(&r, fd, e) < 0)
+		return -1;
+	return auth_reader_end(&r, e);
 }

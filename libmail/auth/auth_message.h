@@ -22,6 +22,24 @@ struct auth_message_sink {
 	void *ctx;
 };
 
+/* The same reading, fed piece by piece (smtpd feeds the message as it
+ * arrives): init, feed every byte in order, end. header_bytes is how many
+ * input bytes the header section took (its empty line included), which
+ * differs from hdr->len when CRLFs were made LF. */
+struct auth_reader {
+	struct buf *hdr, *raw;
+	const struct auth_message_sink *sink;
+	int in_header;
+	size_t header_bytes;
+};
+void auth_reader_init(struct auth_reader *r, struct buf *hdr, struct buf *raw, const struct auth_message_sink *sink);
+/* 0, or -1 as auth_read_message says (a sink's -1 passes through). */
+int auth_reader_feed(struct auth_reader *r, const char *p, size_t n, struct mail_err *e);
+/* Read fd to its end into r (EX_IOERR when it cannot be read). */
+int auth_reader_read_fd(struct auth_reader *r, int fd, struct mail_err *e);
+/* The input ended: the sink's header when the header section had not. */
+int auth_reader_end(struct auth_reader *r, struct mail_err *e);
+
 /* Read fd to its end. hdr gets the header section with its line breaks
  * made LF (the spool's form), up to and including the empty line that
  * ends it; raw (when not NULL) gets the same bytes as they came. Then the

@@ -10,22 +10,17 @@
 
 #include "auth/auth_message.h"
 
-struct reading {
-	struct auth_check *c;
-	struct buf *hdr;
-};
-
 static int begin_dkim(void *ctx, const char *hdr, size_t n, struct mail_err *e)
 {
-	struct reading *r = ctx;
-	return dkim_verify_begin(&r->c->dkim, hdr, n, e);
+	struct auth_check *c = ctx;
+	return dkim_verify_begin(&c->dkim, hdr, n, e);
 }
 
 static int feed_dkim(void *ctx, const char *p, size_t n, struct mail_err *e)
 {
 	(void)e;
-	struct reading *r = ctx;
-	dkim_verify_body(&r->c->dkim, p, n);
+	struct auth_check *c = ctx;
+	dkim_verify_body(&c->dkim, p, n);
 	return 0;
 }
 
@@ -51,45 +46,62 @@ void auth_check_spf(struct auth_check *c)
 	spf_check(c->dns, &c->spf, &c->spf_verdict);
 }
 
-int auth_check_message(struct auth_check *c, int fd, struct buf *hdr, struct mail_err *e)
+void auth_check_begin(struct auth_check *c)
 {
-	struct buf own = BUF_INIT;
-	if (!hdr)
-		hdr = &own;
-	struct reading r = { c, hdr };
-	const struct auth_message_sink sink = { begin_dkim, feed_dkim, &r };
 	dkim_verify_free(&c->dkim);
 	memset(&c->dkim, 0, sizeof c->dkim);
-	if (auth_read_message(fd, hdr, NULL, &sink, e) < 0) {
+	buf_reset(&c->hdr);
+	c->sink = (struct auth_message_sink){ begin_dkim, feed_dkim, c };
+	auth_reader_init(&c->reader, &c->hdr, NULL, &c->sink);
+	c->read_failed = 0;
+}
+
+int auth_check_feed(struct auth_check *c, const char *p, size_t n, struct mail_err *e)
+{
+	if (!c->read_failed && auth_reader_feed(&c->reader, p, n, &c->read_err) < 0)
+		c->read_failed = 1;
+	if (c->read_failed)
+		*e = c->read_err;
+	return c->read_failed ? -1 : 0;
+}
+
+int auth_check_end(struct auth_check *c, struct mail_err *e)
+{
+	if (!c->read_failed && auth_reader_end(&c->reader, &c->read_err) < 0)
+		c->read_failed = 1;
+	if (c->read_failed) {
+		*e = c->read_err;
 		dkim_verify_free(&c->dkim);
 		memset(&c->dkim, 0, sizeof c->dkim);
-		buf_free(&own);
 		return -1;
 	}
 	dkim_verify_finish(&c->dkim, auth_dns_txt, c->dns, (long long)time(NULL));
-	const struct dmarc_input in = { hdr->ptr ? hdr->ptr : "", hdr->len, c->spf_verdict.result, spf_domain(c),
-					&c->dkim };
+	const struct dmarc_input in = { c->hdr.ptr ? c->hdr.ptr : "", c->hdr.len, c->spf_verdict.result,
+					spf_domain(c), &c->dkim };
 	dmarc_check(&in, c->psl, auth_dns_txt, c->dns, random100, &c->dmarc);
 	/* The verifier points into the header section; its results are
-	 * copied out, so the text may go. */
+	 * copied out, so that the text may go with the next message. */
 	for (size_t i = 0; i < c->dkim.nsig; i++) {
 		c->dkim.s[i].name = NULL;
 		c->dkim.s[i].value = NULL;
 		c->dkim.s[i].sig.nh = 0;
 	}
 	c->dkim.hdrs = NULL;
-	buf_free(&own);
 	return 0;
 }
 
 int auth_check_fd(struct auth_check *c, int fd, struct mail_err *e)
 {
 	auth_check_spf(c);
-	return auth_check_message(c, fd, NULL, e);
+	auth_check_begin(c);
+	if (auth_reader_read_fd(&c->reader, fd, &c->read_err) < 0)
+		c->read_failed = 1;
+	return auth_check_end(c, e);
 }
 
 void auth_check_free(struct auth_check *c)
 {
+	buf_free(&c->hdr);
 	dkim_verify_free(&c->dkim);
 	spf_verdict_free(&c->spf_verdict);
 }

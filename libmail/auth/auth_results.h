@@ -14,6 +14,7 @@
 #ifndef POSTBOX_AUTH_RESULTS_H
 #define POSTBOX_AUTH_RESULTS_H
 
+#include "auth/auth_message.h"
 #include "auth/dkim_verify.h"
 #include "auth/dmarc.h"
 #include "auth/dmarc_psl.h"
@@ -26,21 +27,33 @@ struct auth_check {
 	const struct psl *psl;
 	const char *authserv_id;    /* our host name */
 	struct spf_query spf;       /* client address, HELO, sender */
-	/* the results, filled by auth_check_spf and auth_check_message */
+	/* the results, filled by auth_check_spf and auth_check_end */
 	struct spf_verdict spf_verdict;
 	struct dkim_verifier dkim;
 	struct dmarc_verdict dmarc;
+	/* the message being read (auth_check_begin, _feed, _end) */
+	struct buf hdr;             /* its header section, LF, empty line included */
+	struct auth_message_sink sink;
+	struct auth_reader reader;  /* reader.header_bytes: the section's input size */
+	int read_failed;            /* the first failure, kept for auth_check_end */
+	struct mail_err read_err;
 };
 
 /* SPF for c->spf into c->spf_verdict: smtpd asks at MAIL FROM, before
  * the message exists. */
 void auth_check_spf(struct auth_check *c);
-/* DKIM and DMARC of the message read from fd (header section in memory,
- * body streamed), with the SPF verdict already in c. hdr (when not NULL)
- * receives the header section (LF line breaks, its empty line included).
- * -1 only when the message cannot be read (e says). */
-int auth_check_message(struct auth_check *c, int fd, struct buf *hdr, struct mail_err *e);
-/* Both: what `postbox authcheck` and smtpd decide, from one code path. */
+/* DKIM and DMARC of a message fed as it comes (header section in memory,
+ * body hashed on the way), with the SPF verdict already in c: begin, feed
+ * every byte in order, end. feed and end return -1 only when the message
+ * cannot be checked (e says: a header section over AUTH_HEADER_MAX); a
+ * failed feed is remembered, and end returns it too. end looks up the
+ * keys and the DMARC policy. c->hdr then holds the header
+ * section until the next begin or auth_check_free. */
+void auth_check_begin(struct auth_check *c);
+int auth_check_feed(struct auth_check *c, const char *p, size_t n, struct mail_err *e);
+int auth_check_end(struct auth_check *c, struct mail_err *e);
+/* All of it for the message read from fd: what `postbox authcheck` and
+ * smtpd decide, from one code path. */
 int auth_check_fd(struct auth_check *c, int fd, struct mail_err *e);
 /* Append the Authentication-Results field (folded, LF) for c's results. */
 int auth_results_header(const struct auth_check *c, struct buf *out);

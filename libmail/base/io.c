@@ -2,6 +2,7 @@
 #include "base/io.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -21,7 +22,7 @@ static ssize_t plain_send(struct io *io, const void *p, size_t n)
 
 void io_init(struct io *io, int rfd, int wfd, int timeout_ms, const char *peer)
 {
-	memset(io, 0, sizeof *io);
+	memset(io, 0, offsetof(struct io, in));
 	io->rfd = rfd;
 	io->wfd = wfd;
 	io->timeout_ms = timeout_ms;

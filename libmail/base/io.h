@@ -43,10 +43,13 @@ struct io {
 	io_buffered_fn buffered;  /* NULL for plain descriptors */
 	void *ctx;              /* transport state (TLS) */
 	const char *peer;       /* name used in error messages */
-	char in[IO_BUFSIZE];
 	size_t in_pos, in_len;
 	struct buf out;         /* queued output until io_flush() */
 	int eof;
+	/* Last, and never zeroed (io_init): a page of it is touched only when
+	 * bytes arrive, so an idle session's process does not pay for all of
+	 * it (imapd: a thousand idle sessions). */
+	char in[IO_BUFSIZE];
 };
 
 /* Results of io_getline(). */

@@ -19,6 +19,7 @@
 	X(ldns_pkt2wire) \
 	X(ldns_pkt_ad) \
 	X(ldns_pkt_answer) \
+	X(ldns_pkt_authority) \
 	X(ldns_pkt_free) \
 	X(ldns_pkt_get_rcode) \
 	X(ldns_pkt_qr) \
@@ -40,6 +41,7 @@
 	X(ldns_rr_owner) \
 	X(ldns_rr_rd_count) \
 	X(ldns_rr_rdf) \
+	X(ldns_rr_ttl) \
 	X(ldns_wire2pkt)
 
 LAZY_LDNS_SYMBOLS(LAZY_DECLARE)
@@ -48,6 +50,7 @@ LAZY_LDNS_SYMBOLS(LAZY_DECLARE)
 #define ldns_pkt2wire LAZY(ldns, ldns_pkt2wire)
 #define ldns_pkt_ad LAZY(ldns, ldns_pkt_ad)
 #define ldns_pkt_answer LAZY(ldns, ldns_pkt_answer)
+#define ldns_pkt_authority LAZY(ldns, ldns_pkt_authority)
 #define ldns_pkt_free LAZY(ldns, ldns_pkt_free)
 #define ldns_pkt_get_rcode LAZY(ldns, ldns_pkt_get_rcode)
 #define ldns_pkt_qr LAZY(ldns, ldns_pkt_qr)
@@ -69,6 +72,7 @@ LAZY_LDNS_SYMBOLS(LAZY_DECLARE)
 #define ldns_rr_owner LAZY(ldns, ldns_rr_owner)
 #define ldns_rr_rd_count LAZY(ldns, ldns_rr_rd_count)
 #define ldns_rr_rdf LAZY(ldns, ldns_rr_rdf)
+#define ldns_rr_ttl LAZY(ldns, ldns_rr_ttl)
 #define ldns_wire2pkt LAZY(ldns, ldns_wire2pkt)
 
 #endif

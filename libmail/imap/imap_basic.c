@@ -13,7 +13,7 @@
 /* What a logged-in session can do; only what is implemented is named, so
  * a client (and imaptest) never relies on a missing extension. */
 static const char logged_in_caps[] =
-	"IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE UTF8=ACCEPT ESEARCH";
+	"IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE UTF8=ACCEPT ESEARCH BINARY";
 
 static int plaintext_ok(const struct imap_sess *s)
 {
@@ -67,7 +67,7 @@ void imap_cmd_logout(struct imap_sess *s, const struct imap_command *c, int uid)
 	imap_tagged(s, "OK", "LOGOUT completed");
 	s->logout = 1;
 	if (s->user[0])
-		log_info(NULL, "imap logout user=%s client=%s", s->user, s->peer.text);
+		log_info(NULL, "imap logout user=%s client=%s", LOG_TOKEN(s->user), s->peer.text);
 }
 
 /* RFC 2971: we say who we are; what the client says is only logged. */
@@ -97,8 +97,11 @@ void imap_cmd_starttls(struct imap_sess *s, const struct imap_command *c, int ui
 	/* tls_accept throws away whatever the client pipelined behind
 	 * STARTTLS: those bytes came in the clear (RFC 9051 §11.1). */
 	if (!s->fatal && tls_accept(&s->io, s->srv->tls, &e) < 0) {
-		log_warn(NULL, "imap client=%s STARTTLS: %s", s->peer.text, e.msg);
+		log_warn(NULL, "imap client=%s event=tls-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
+		imap_count(s, IMAPD_M_TLS_FAILED, 1);
 		s->fatal = 1;
+	} else if (!s->fatal) {
+		imap_count(s, IMAPD_M_TLS_OK, 1);
 	}
 }
 
@@ -112,7 +115,7 @@ int imap_enter_authenticated(struct imap_sess *s, const struct user *u, const ch
 	struct mail_err e;
 	err_clear(&e);
 	if (login_take_owner(u->mailbox, &e) < 0) {
-		log_err(NULL, "imap user=%s %s", u->address, e.msg);
+		log_err(NULL, "imap user=%s error=\"%s\"", LOG_TOKEN(u->address), LOG_QUOTED(e.msg));
 		return -1;
 	}
 	str_copy(s->user, sizeof s->user, u->address, strlen(u->address));
@@ -120,7 +123,7 @@ int imap_enter_authenticated(struct imap_sess *s, const struct user *u, const ch
 	s->state = IS_AUTH;
 	/* After login, LITERAL+: APPEND may send its message at once. */
 	s->rd.lim.nonsync_max = (size_t)s->srv->max_append;
-	log_info(NULL, "imap login user=%s client=%s tls=%s", s->user, s->peer.text, tls);
+	log_info(NULL, "imap login user=%s client=%s tls=%s", LOG_TOKEN(s->user), s->peer.text, tls);
 	return 0;
 }
 
@@ -134,12 +137,14 @@ static void logged_in(struct imap_sess *s)
 static void login_failed(struct imap_sess *s, const char *addr, long address_failures)
 {
 	s->failures++;
-	log_warn(NULL, "imap login failed user=%s client=%s failures=%d address-failures=%ld", addr, s->peer.text,
+	log_warn(NULL, "imap login failed user=%s client=%s failures=%d address-failures=%ld", LOG_TOKEN(addr),
+		 s->peer.text,
 		 s->failures, address_failures);
 	login_sleep_ms(login_failure_delay_ms(s->srv->auth_delay_ms, s->failures, address_failures));
 	imap_tagged(s, "NO", "[AUTHENTICATIONFAILED] Authentication failed");
 	if (s->failures >= MAX_AUTH_FAILURES) {
 		imap_untagged(s, "BYE too many failed logins, goodbye");
+		imap_count(s, IMAPD_M_REFUSED_PROTOCOL, 1);
 		s->fatal = 1;
 	}
 }
@@ -148,9 +153,11 @@ static void verdict(struct imap_sess *s, enum login_verdict v, const char *addr,
 {
 	switch (v) {
 	case LOGIN_OK:
+		imap_count(s, IMAPD_M_AUTH_OK, 1);
 		logged_in(s);
 		return;
 	case LOGIN_LOCKED:
+		imap_count(s, IMAPD_M_AUTH_LOCKED, 1);
 		log_warn(NULL, "imap login refused client=%s reason=auth_failure_limit address-failures=%ld",
 			 s->peer.text, failures);
 		imap_tagged(s, "NO", "[UNAVAILABLE] too many failed logins from your address, try again later");
@@ -158,10 +165,11 @@ static void verdict(struct imap_sess *s, enum login_verdict v, const char *addr,
 		s->fatal = 1;
 		return;
 	case LOGIN_WRONG:
+		imap_count(s, IMAPD_M_AUTH_FAILED, 1);
 		login_failed(s, addr, failures);
 		return;
 	case LOGIN_NOT_MAILDIR:
-		log_warn(NULL, "imap user=%s mailbox is not a Maildir", addr);
+		log_warn(NULL, "imap user=%s mailbox is not a Maildir", LOG_TOKEN(addr));
 		imap_tagged(s, "NO", "[UNAVAILABLE] only Maildir mailboxes are served");
 		return;
 	default:
@@ -202,6 +210,7 @@ static int refuse_plaintext(struct imap_sess *s)
 	if (plaintext_ok(s))
 		return 0;
 	imap_tagged(s, "NO", "[PRIVACYREQUIRED] authentication is not allowed without TLS (use STARTTLS)");
+	imap_count(s, IMAPD_M_REFUSED_PLAINTEXT, 1);
 	return 1;
 }
 

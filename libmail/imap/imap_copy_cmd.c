@@ -48,7 +48,7 @@ void imap_cmd_copy(struct imap_sess *s, const struct imap_command *c, int uid)
 		imap_tagged(s, "OK", "%s completed (no messages)", move ? "MOVE" : "COPY");
 		goto out;
 	}
-	if (mailfolder_open(&dst, s->root, name, 0, &e) < 0) {
+	if (imap_open_target(s, name, &dst, &e) < 0) {
 		if (e.sys == ENOENT)
 			imap_tagged(s, "NO", "[TRYCREATE] no such mailbox");
 		else
@@ -58,8 +58,11 @@ void imap_cmd_copy(struct imap_sess *s, const struct imap_command *c, int uid)
 	if (mailfolder_copy(&s->box, idx, n, &dst, new_uids, &e) < 0) {
 		if (e.sys == ENOENT) {
 			imap_tagged(s, "NO", "[EXPUNGEISSUED] some of the messages were expunged");
+		} else if (e.sys == EDQUOT) {
+			imap_tagged(s, "NO", "[OVERQUOTA] the mailbox is full");
 		} else {
-			log_err(NULL, "imap user=%s copy to %s: %s", s->user, name, e.msg);
+			log_err(NULL, "imap user=%s event=copy-failed mailbox=%s error=\"%s\"", LOG_TOKEN(s->user),
+				LOG_TOKEN(name), LOG_QUOTED(e.msg));
 			imap_tagged(s, "NO", "[SERVERBUG] the messages were not copied");
 		}
 		goto out;
@@ -73,10 +76,13 @@ void imap_cmd_copy(struct imap_sess *s, const struct imap_command *c, int uid)
 		/* The copies are safe on disk: now the originals go, and the
 		 * client hears of it as expunges (RFC 6851 §3.3). */
 		imap_untagged(s, "OK [%s] moved", buf_cstr(&code));
+		size_t gone = imap_gone_count(s);
 		for (size_t k = 0; k < n; k++) {
 			if (mailfolder_remove(&s->box, idx[k], &e) < 0)
-				log_err(NULL, "imap user=%s move: %s", s->user, e.msg);
+				log_err(NULL, "imap user=%s event=move-failed error=\"%s\"", LOG_TOKEN(s->user),
+					LOG_QUOTED(e.msg));
 		}
+		imap_count(s, IMAPD_M_EXPUNGED, imap_gone_count(s) - gone);
 		imap_send_updates(s, 1);
 		imap_tagged(s, "OK", "MOVE completed");
 	} else {

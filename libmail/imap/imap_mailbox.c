@@ -7,8 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/config.h"
 #include "base/log.h"
 #include "imap/imap_state.h"
+#include "msg/imap_binconv.h"
 #include "msg/imap_date.h"
 #include "msg/imap_mutf7.h"
 #include "msg/imap_string.h"
@@ -25,10 +27,10 @@ static void store_failed(struct imap_sess *s, const char *what, const struct mai
 	case EEXIST: imap_tagged(s, "NO", "[ALREADYEXISTS] the mailbox exists"); return;
 	case EPERM: imap_tagged(s, "NO", "[CANNOT] %s is not allowed on INBOX", what); return;
 	case EINVAL: imap_tagged(s, "NO", "[CANNOT] invalid mailbox name"); return;
-	case ENOSPC:
-	case EDQUOT: imap_tagged(s, "NO", "[OVERQUOTA] no space left"); return;
+	case ENOSPC: imap_tagged(s, "NO", "[OVERQUOTA] no space left"); return;
+	case EDQUOT: imap_tagged(s, "NO", "[OVERQUOTA] the mailbox is full"); return;
 	default:
-		log_err(NULL, "imap user=%s %s: %s", s->user, what, e->msg);
+		log_err(NULL, "imap user=%s command=%s error=\"%s\"", LOG_TOKEN(s->user), what, LOG_QUOTED(e->msg));
 		imap_tagged(s, "NO", "[SERVERBUG] %s failed", what);
 	}
 }
@@ -247,64 +249,221 @@ static void lsub_names(struct imap_sess *s, const struct subscriptions *subs, co
 	buf_free(&told);
 }
 
-/* LIST reference pattern, LSUB reference pattern (RFC 3501 §6.3.8-9). */
+#define LIST_PATTERNS_MAX 16
+
+static int write_status(struct imap_sess *s, const char *name, const struct mailfolder_status *st,
+			const struct imap_arg *items, struct buf *out);
+
+/* What a LIST asks beyond RFC 3501: RFC 5258's selection options
+ * SUBSCRIBED, SPECIAL-USE (RFC 6154), REMOTE and RECURSIVEMATCH (nothing
+ * to do here: no remote mailboxes, and parents are listed by pattern),
+ * several patterns, and the return options SUBSCRIBED, CHILDREN and
+ * SPECIAL-USE (always given anyway) and STATUS (RFC 5819). */
+struct list_opts {
+	int sel_subscribed, sel_special, ret_subscribed;
+	const struct imap_arg *status;   /* the STATUS items, or NULL */
+	const struct imap_arg *ref;
+	const struct imap_arg *pats[LIST_PATTERNS_MAX];
+	size_t npats;
+};
+
+static int list_option(const struct imap_arg *a, const char *const *words)
+{
+	for (int k = 0; words[k]; k++)
+		if (imap_arg_atom_is(a, words[k]))
+			return k;
+	return -1;
+}
+
+/* LIST [(selection)] reference (pattern | (patterns)) [RETURN (options)]:
+ * 0, or -1 (a usage error). */
+static int list_args(const struct imap_command *c, struct list_opts *o)
+{
+	static const char *const sel[] = { "SUBSCRIBED", "SPECIAL-USE", "REMOTE", "RECURSIVEMATCH", NULL };
+	static const char *const ret[] = { "SUBSCRIBED", "CHILDREN", "SPECIAL-USE", "STATUS", NULL };
+	static const char *const status_items[] = { "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE",
+						    NULL };
+	memset(o, 0, sizeof *o);
+	int recursive = 0;
+	const struct imap_arg *a = c->args;
+	if (a && a->type == IMAP_ARG_LIST) {
+		for (const struct imap_arg *x = a->child; x; x = x->next) {
+			int k = list_option(x, sel);
+			if (k < 0)
+				return -1;
+			o->sel_subscribed |= k == 0;
+			o->sel_special |= k == 1;
+			recursive |= k == 3;
+		}
+		/* RECURSIVEMATCH only qualifies another option (RFC 5258 §3). */
+		if (recursive && !o->sel_subscribed && !o->sel_special)
+			return -1;
+		a = a->next;
+	}
+	if (!a || !imap_arg_is_string(a))
+		return -1;
+	o->ref = a;
+	a = a->next;
+	if (a && a->type == IMAP_ARG_LIST) {
+		for (const struct imap_arg *x = a->child; x; x = x->next) {
+			if (!imap_arg_is_string(x) || o->npats == LIST_PATTERNS_MAX)
+				return -1;
+			o->pats[o->npats++] = x;
+		}
+	} else if (a && imap_arg_is_string(a)) {
+		o->pats[o->npats++] = a;
+	}
+	if (!o->npats)
+		return -1;
+	a = a->next;
+	if (a) {
+		if (!imap_arg_atom_is(a, "RETURN") || !a->next || a->next->type != IMAP_ARG_LIST || a->next->next)
+			return -1;
+		for (const struct imap_arg *x = a->next->child; x; x = x->next) {
+			int k = list_option(x, ret);
+			if (k < 0)
+				return -1;
+			o->ret_subscribed |= k == 0;
+			if (k == 3) {
+				x = x->next;
+				if (!x || x->type != IMAP_ARG_LIST || !x->len)
+					return -1;
+				for (const struct imap_arg *item = x->child; item; item = item->next)
+					if (list_option(item, status_items) < 0)
+						return -1;
+				o->status = x;
+			}
+		}
+	}
+	return 0;
+}
+
+/* reference + pattern as an on-disk pattern (mUTF-7), or -1. */
+static int list_pattern(struct imap_sess *s, const struct imap_arg *ref, const struct imap_arg *pat,
+			struct buf *out)
+{
+	if (s->utf8) {
+		imap_utf8_to_mutf7(ref->s, ref->len, out);
+		imap_utf8_to_mutf7(pat->s, pat->len, out);
+	} else {
+		buf_add(out, ref->s, ref->len);
+		buf_add(out, pat->s, pat->len);
+	}
+	return buf_ok(out) && out->len <= PATTERN_MAX ? 0 : -1;
+}
+
+/* One mailbox LIST names, with its STATUS when asked for (RFC 5819: after
+ * the LIST line; a mailbox it cannot read gets none). */
+static void list_one(struct imap_sess *s, const struct folder_entry *f, const struct list_opts *o,
+		     struct buf *line)
+{
+	buf_reset(line);
+	buf_adds(line, "LIST (");
+	list_attrs(f->attrs, line);
+	if ((o->ret_subscribed || o->sel_subscribed) && (f->attrs & FOLDER_SUBSCRIBED))
+		buf_adds(line, line->ptr[line->len - 1] == '(' ? "\\Subscribed" : " \\Subscribed");
+	buf_adds(line, ") \".\" ");
+	imap_write_mailbox(s, f->name, line);
+	imap_untagged(s, "%s", buf_cstr(line));
+	struct mailfolder_status st;
+	struct mail_err e;
+	err_clear(&e);
+	if (!o->status || (f->attrs & FOLDER_NOSELECT) || mailfolder_status(s->root, f->name, &st, &e) < 0)
+		return;
+	buf_reset(line);
+	if (write_status(s, f->name, &st, o->status, line) == 0)
+		imap_untagged(s, "%s", buf_cstr(line));
+}
+
+/* LIST (RFC 9051 §6.3.9 with the options above), LSUB reference pattern
+ * (RFC 3501 §6.3.9). */
 void imap_cmd_list(struct imap_sess *s, const struct imap_command *c, int uid)
 {
 	(void)uid;
 	int lsub = !strcasecmp(c->name, "LSUB");
-	if (c->nargs != 2 || !imap_arg_is_string(c->args) || !imap_arg_is_string(c->args->next)) {
-		imap_bad(s, lsub ? "usage: LSUB reference pattern" : "usage: LIST reference pattern");
+	struct list_opts o;
+	if (lsub ? c->nargs != 2 || !imap_arg_is_string(c->args) || !imap_arg_is_string(c->args->next)
+		 : list_args(c, &o) < 0) {
+		imap_bad(s, lsub ? "usage: LSUB reference pattern"
+				 : "usage: LIST [(options)] reference pattern|(patterns) [RETURN (options)]");
 		return;
 	}
-	const struct imap_arg *ref = c->args, *pat = c->args->next;
-	if (!lsub && pat->len == 0) {
+	if (lsub) {
+		memset(&o, 0, sizeof o);
+		o.ref = c->args;
+		o.pats[o.npats++] = c->args->next;
+	}
+	if (!lsub && o.npats == 1 && o.pats[0]->len == 0 && c->nargs == 2) {
 		imap_untagged(s, "LIST (\\Noselect) \".\" \"\"");
 		imap_tagged(s, "OK", "LIST completed");
 		return;
 	}
-	struct buf pattern = BUF_INIT;
-	if (s->utf8) {
-		imap_utf8_to_mutf7(ref->s, ref->len, &pattern);
-		imap_utf8_to_mutf7(pat->s, pat->len, &pattern);
-	} else {
-		buf_add(&pattern, ref->s, ref->len);
-		buf_add(&pattern, pat->s, pat->len);
+	struct buf pattern[LIST_PATTERNS_MAX];
+	int bad = 0;
+	for (size_t k = 0; k < o.npats; k++) {
+		pattern[k] = (struct buf)BUF_INIT;
+		if (list_pattern(s, o.ref, o.pats[k], &pattern[k]) < 0)
+			bad = 1;
 	}
-	if (!buf_ok(&pattern) || pattern.len > PATTERN_MAX) {
-		buf_free(&pattern);
-		imap_tagged(s, "NO", "[CANNOT] invalid pattern");
-		return;
-	}
-	const char *p = buf_cstr(&pattern);
 	struct mail_err e;
 	err_clear(&e);
 	struct folder_list l = { 0, 0 };
 	struct subscriptions subs = { 0, 0 };
-	if (folder_list(s->root, &l, &e) < 0 || (lsub && subscriptions_read(s->root, &subs, &e) < 0)) {
-		buf_free(&pattern);
-		folder_list_free(&l);
+	if (bad) {
+		imap_tagged(s, "NO", "[CANNOT] invalid pattern");
+	} else if (folder_list(s->root, &l, &e) < 0 || (lsub && subscriptions_read(s->root, &subs, &e) < 0)) {
 		store_failed(s, c->name, &e);
-		return;
+	} else if (lsub) {
+		lsub_names(s, &subs, buf_cstr(&pattern[0]), pattern[0].len);
+		imap_tagged(s, "OK", "LSUB completed");
+	} else {
+		struct buf line = BUF_INIT;
+		for (size_t i = 0; i < l.n; i++) {
+			const char *name = l.v[i].name;
+			int match = 0;
+			for (size_t k = 0; k < o.npats && !match; k++)
+				match = pattern_match(buf_cstr(&pattern[k]), pattern[k].len, name, folder_is_inbox(name));
+			if (!match || (o.sel_subscribed && !(l.v[i].attrs & FOLDER_SUBSCRIBED)) ||
+			    (o.sel_special && !(l.v[i].attrs & FOLDER_SPECIAL_USE)))
+				continue;
+			list_one(s, &l.v[i], &o, &line);
+		}
+		buf_free(&line);
+		imap_tagged(s, "OK", "LIST completed");
 	}
-	struct buf line = BUF_INIT;
-	if (lsub)
-		lsub_names(s, &subs, p, pattern.len);
-	for (size_t i = 0; i < l.n && !lsub; i++) {
-		const char *name = l.v[i].name;
-		if (!pattern_match(p, pattern.len, name, folder_is_inbox(name)))
-			continue;
-		buf_reset(&line);
-		buf_adds(&line, "LIST (");
-		list_attrs(l.v[i].attrs, &line);
-		buf_adds(&line, ") \".\" ");
-		imap_write_mailbox(s, name, &line);
-		imap_untagged(s, "%s", buf_cstr(&line));
-	}
-	buf_free(&line);
-	buf_free(&pattern);
+	for (size_t k = 0; k < o.npats; k++)
+		buf_free(&pattern[k]);
 	folder_list_free(&l);
 	subscriptions_free(&subs);
-	imap_tagged(s, "OK", "%s completed", lsub ? "LSUB" : "LIST");
+}
+
+/* "STATUS name (items...)" for the items list `items`: 0, or -1 (an
+ * unknown item, out nothing sent). */
+static int write_status(struct imap_sess *s, const char *name, const struct mailfolder_status *st,
+			const struct imap_arg *items, struct buf *out)
+{
+	buf_adds(out, "STATUS ");
+	imap_write_mailbox(s, name, out);
+	buf_adds(out, " (");
+	for (const struct imap_arg *a = items->child; a; a = a->next) {
+		const char *sep = a == items->child ? "" : " ";
+		if (imap_arg_atom_is(a, "MESSAGES"))
+			buf_addf(out, "%sMESSAGES %u", sep, st->messages);
+		else if (imap_arg_atom_is(a, "RECENT"))
+			buf_addf(out, "%sRECENT %u", sep, st->recent);
+		else if (imap_arg_atom_is(a, "UIDNEXT"))
+			buf_addf(out, "%sUIDNEXT %u", sep, st->uidnext);
+		else if (imap_arg_atom_is(a, "UIDVALIDITY"))
+			buf_addf(out, "%sUIDVALIDITY %u", sep, st->uidvalidity);
+		else if (imap_arg_atom_is(a, "UNSEEN"))
+			buf_addf(out, "%sUNSEEN %u", sep, st->unseen);
+		else if (imap_arg_atom_is(a, "SIZE"))
+			buf_addf(out, "%sSIZE %lld", sep, st->size);
+		else
+			return -1;
+	}
+	buf_adds(out, ")");
+	return 0;
 }
 
 /* STATUS mailbox (items) (RFC 9051 §6.3.11). */
@@ -326,33 +485,22 @@ void imap_cmd_status(struct imap_sess *s, const struct imap_command *c, int uid)
 		return;
 	}
 	struct buf out = BUF_INIT;
-	buf_adds(&out, "STATUS ");
-	imap_write_mailbox(s, name, &out);
-	buf_adds(&out, " (");
-	for (const struct imap_arg *a = c->args->next->child; a; a = a->next) {
-		const char *sep = a == c->args->next->child ? "" : " ";
-		if (imap_arg_atom_is(a, "MESSAGES"))
-			buf_addf(&out, "%sMESSAGES %u", sep, st.messages);
-		else if (imap_arg_atom_is(a, "RECENT"))
-			buf_addf(&out, "%sRECENT %u", sep, st.recent);
-		else if (imap_arg_atom_is(a, "UIDNEXT"))
-			buf_addf(&out, "%sUIDNEXT %u", sep, st.uidnext);
-		else if (imap_arg_atom_is(a, "UIDVALIDITY"))
-			buf_addf(&out, "%sUIDVALIDITY %u", sep, st.uidvalidity);
-		else if (imap_arg_atom_is(a, "UNSEEN"))
-			buf_addf(&out, "%sUNSEEN %u", sep, st.unseen);
-		else if (imap_arg_atom_is(a, "SIZE"))
-			buf_addf(&out, "%sSIZE %lld", sep, st.size);
-		else {
-			buf_free(&out);
-			imap_bad(s, "unknown STATUS item");
-			return;
-		}
+	if (write_status(s, name, &st, c->args->next, &out) < 0) {
+		buf_free(&out);
+		imap_bad(s, "unknown STATUS item");
+		return;
 	}
-	buf_adds(&out, ")");
 	imap_untagged(s, "%s", buf_cstr(&out));
 	buf_free(&out);
 	imap_tagged(s, "OK", "STATUS completed");
+}
+
+int imap_open_target(struct imap_sess *s, const char *name, struct mailfolder *dst, struct mail_err *e)
+{
+	int r = mailfolder_open(dst, s->root, name, 0, e);
+	if (s->srv->cfg)
+		dst->quota = config_num(s->srv->cfg, CFG_MAILBOX_QUOTA);
+	return r;
 }
 
 /* APPEND mailbox [(flags)] [date-time] literal. The literal was streamed
@@ -402,7 +550,7 @@ void imap_cmd_append(struct imap_sess *s, const struct imap_command *c, int uid)
 	struct mailfolder dst;
 	struct mail_err e;
 	err_clear(&e);
-	if (mailfolder_open(&dst, s->root, name, 0, &e) < 0) {
+	if (imap_open_target(s, name, &dst, &e) < 0) {
 		mailfolder_close(&dst);
 		if (e.sys == ENOENT)
 			imap_tagged(s, "NO", "[TRYCREATE] no such mailbox");
@@ -416,7 +564,14 @@ void imap_cmd_append(struct imap_sess *s, const struct imap_command *c, int uid)
 		mailfolder_close(&dst);
 		return;
 	}
+	/* A literal8 (BINARY): binary parts are stored base64-encoded. */
+	struct buf converted = BUF_INIT;
+	if (a->binary && imap_binary_to_base64(data, len, &converted) > 0) {
+		data = converted.ptr;
+		len = converted.len;
+	}
 	int r = mailfolder_append(&dst, data ? data : "", len, fl, kw, when, &new_uid, &e);
+	buf_free(&converted);
 	uint32_t validity = r == 0 ? imap_folder_uidvalidity(&dst) : 0;
 	mailfolder_close(&dst);
 	buf_reset(&s->literal);
@@ -426,5 +581,6 @@ void imap_cmd_append(struct imap_sess *s, const struct imap_command *c, int uid)
 	}
 	if (s->state == IS_SELECTED)
 		imap_send_updates(s, 1);
+	imap_count(s, IMAPD_M_APPENDED, 1);
 	imap_tagged(s, "OK", "[APPENDUID %u %u] APPEND completed", validity, new_uid);
 }

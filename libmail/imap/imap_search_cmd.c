@@ -71,9 +71,11 @@ void imap_cmd_search(struct imap_sess *s, const struct imap_command *c, int uid)
 		struct match_ctx ctx = { s, i };
 		struct imap_search_msg sm = {
 			.seq = (uint32_t)(i + 1), .uid = m->uid, .size = (uint64_t)m->size,
-			.flags = search_flags(m), .internal_date = m->internal_date, .modseq = 1,
-			.has_keyword = has_keyword, .ctx = &ctx,
+			.flags = search_flags(m), .modseq = 1, .has_keyword = has_keyword, .ctx = &ctx,
 		};
+		/* A date is a stat of the file: only when the program asks. */
+		if (needs & IMAP_SEARCH_NEED_DATE)
+			sm.internal_date = mailfolder_internal_date(&s->box, i);
 		if (needs & (IMAP_SEARCH_NEED_HEADER | IMAP_SEARCH_NEED_BODY)) {
 			struct mail_err e;
 			err_clear(&e);

@@ -2,6 +2,7 @@
  * UNSELECT, EXPUNGE (UID EXPUNGE, RFC 4315), IDLE (RFC 2177) and the
  * untagged updates that tell one session what others changed. */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +86,8 @@ void imap_send_updates(struct imap_sess *s, int expunge_ok)
 	err_clear(&e);
 	size_t keywords = s->box.nkeywords;
 	if (mailfolder_sync(&s->box, &e) < 0) {
-		log_warn(NULL, "imap user=%s mailbox %s: %s", s->user, s->box.name, e.msg);
+		log_warn(NULL, "imap user=%s event=sync-failed mailbox=%s error=\"%s\"", LOG_TOKEN(s->user),
+			 LOG_TOKEN(s->box.name), LOG_QUOTED(e.msg));
 		return;
 	}
 	if (expunge_ok)
@@ -202,7 +204,8 @@ void imap_cmd_select(struct imap_sess *s, const struct imap_command *c, int uid)
 		if (e.sys == ENOENT) {
 			imap_tagged(s, "NO", "[NONEXISTENT] no such mailbox");
 		} else {
-			log_err(NULL, "imap user=%s select %s: %s", s->user, name, e.msg);
+			log_err(NULL, "imap user=%s event=select-failed mailbox=%s error=\"%s\"", LOG_TOKEN(s->user),
+				LOG_TOKEN(name), LOG_QUOTED(e.msg));
 			imap_tagged(s, "NO", "[SERVERBUG] cannot open the mailbox");
 		}
 		return;
@@ -238,8 +241,11 @@ void imap_cmd_close(struct imap_sess *s, const struct imap_command *c, int uid)
 	if (!strcasecmp(c->name, "CLOSE") && !s->readonly) {
 		struct mail_err e;
 		err_clear(&e);
+		size_t gone = imap_gone_count(s);
 		if (mailfolder_expunge(&s->box, NULL, &e) < 0)
-			log_warn(NULL, "imap user=%s close %s: %s", s->user, s->box.name, e.msg);
+			log_warn(NULL, "imap user=%s event=close-failed mailbox=%s error=\"%s\"", LOG_TOKEN(s->user),
+				 LOG_TOKEN(s->box.name), LOG_QUOTED(e.msg));
+		imap_count(s, IMAPD_M_EXPUNGED, imap_gone_count(s) - gone);
 	}
 	imap_close_mailbox(s);
 	imap_tagged(s, "OK", "%s completed", c->name);
@@ -278,11 +284,14 @@ void imap_cmd_expunge(struct imap_sess *s, const struct imap_command *c, int uid
 		imap_bad(s, "EXPUNGE takes no arguments");
 		return;
 	}
+	size_t gone = imap_gone_count(s);
 	int r = mailfolder_expunge(&s->box, pick, &e);
+	imap_count(s, IMAPD_M_EXPUNGED, imap_gone_count(s) - gone);
 	free(pick);
 	imap_send_updates(s, 1);
 	if (r < 0) {
-		log_err(NULL, "imap user=%s expunge %s: %s", s->user, s->box.name, e.msg);
+		log_err(NULL, "imap user=%s event=expunge-failed mailbox=%s error=\"%s\"", LOG_TOKEN(s->user),
+			LOG_TOKEN(s->box.name), LOG_QUOTED(e.msg));
 		imap_tagged(s, "NO", "[SERVERBUG] some messages could not be removed");
 		return;
 	}
@@ -339,6 +348,9 @@ int imap_idle_wait(struct imap_sess *s)
 		return 0;
 	int ino = watch(s);
 	long long end = io_now_ms() + s->srv->timeout_ms;
+	/* An idle session may wait for half an hour, a thousand of them at
+	 * once: give back the heap the commands before freed. */
+	malloc_trim(0);
 	int rc = 0;
 	for (;;) {
 		if (s->io.buffered && s->io.buffered(&s->io) > 0)

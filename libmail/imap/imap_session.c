@@ -2,6 +2,8 @@
  * commands to their files, replies; see imap_session.h. */
 #include "imap/imap_session.h"
 
+#include <stddef.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -201,6 +203,7 @@ static void serve(struct imap_sess *s)
 	while (!s->logout && !s->fatal && !s->relay) {
 		if (s->errors >= MAX_ERRORS) {
 			imap_untagged(s, "BYE too many errors, goodbye");
+			imap_count(s, IMAPD_M_REFUSED_PROTOCOL, 1);
 			s->fatal = 1;
 			break;
 		}
@@ -275,7 +278,7 @@ static void serve(struct imap_sess *s)
 static void session_open(struct imap_sess *s, const struct imap_server *srv, int rfd, int wfd,
 			 const struct peer *client, struct io_fd_modes *saved)
 {
-	memset(s, 0, sizeof *s);
+	memset(s, 0, offsetof(struct imap_sess, io));
 	s->srv = srv;
 	s->state = IS_NOT_AUTH;
 	s->peer = *client;
@@ -299,6 +302,19 @@ static void session_close(struct imap_sess *s, const struct io_fd_modes *saved)
 	io_fds_restore(saved);
 }
 
+void imap_count(struct imap_sess *s, enum imapd_metric m, unsigned long long n)
+{
+	tally_add(s->srv->metrics, m, n);
+}
+
+size_t imap_gone_count(const struct imap_sess *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; s->box_open && i < s->box.n; i++)
+		n += s->box.v[i].gone != 0;
+	return n;
+}
+
 int imap_session(const struct imap_server *srv, const struct imap_listen_opts *lo, int rfd, int wfd,
 		 const struct peer *client, int *failed)
 {
@@ -308,10 +324,13 @@ int imap_session(const struct imap_server *srv, const struct imap_listen_opts *l
 	err_clear(&e);
 	session_open(&s, srv, rfd, wfd, client, &saved);
 	const struct preamble pre = { lo->proxy, lo->implicit_tls, srv->tls };
+	imap_count(&s, IMAPD_M_SESSIONS, 1);
 	int pr = preamble_run(&s.io, &pre, &s.peer, &e);
+	if (lo->implicit_tls && pr != PREAMBLE_PROXY_FAILED)
+		imap_count(&s, pr == PREAMBLE_OK ? IMAPD_M_TLS_OK : IMAPD_M_TLS_FAILED, 1);
 	if (pr != PREAMBLE_OK) {
-		log_warn(NULL, "imap client=%s %s: %s", s.peer.text, pr == PREAMBLE_PROXY_FAILED ? "PROXY" : "TLS",
-			 e.msg);
+		log_warn(NULL, "imap client=%s event=%s error=\"%s\"", s.peer.text,
+			 pr == PREAMBLE_PROXY_FAILED ? "proxy-failed" : "tls-failed", LOG_QUOTED(e.msg));
 	} else {
 		struct buf caps = BUF_INIT;
 		imap_capabilities(&s, &caps);

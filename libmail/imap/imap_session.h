@@ -28,6 +28,7 @@
 #include <sys/types.h>
 
 #include "base/config.h"
+#include "base/tally.h"
 #include "login/login_split.h"
 #include "net/anvil.h"
 #include "net/peer.h"
@@ -45,6 +46,8 @@ struct imap_server {
 	struct anvil *anvil;     /* failed logins per client address, shared
 				  * by the sessions (standalone; NULL in inetd
 				  * mode) */
+	struct tally *metrics;   /* counters of imap_metrics.h shared by the
+				  * sessions (standalone; NULL: none) */
 	int separate;            /* run as root: split into a login process
 				  * (login_uid) and a root one (login_split.h) */
 	uid_t login_uid;

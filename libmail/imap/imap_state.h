@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/io.h"
+#include "imap/imap_metrics.h"
 #include "imap/imap_session.h"
 #include "msg/addr.h"
 #include "msg/imap_cmd.h"
@@ -25,7 +26,6 @@ enum imap_want_line { WANT_NONE, WANT_SASL, WANT_DONE };
 
 struct imap_sess {
 	const struct imap_server *srv;
-	struct io io;
 	struct imap_reader rd;
 	enum imap_state state;
 	struct peer peer;              /* the client, after any PROXY header */
@@ -49,10 +49,19 @@ struct imap_sess {
 	int readonly;                  /* EXAMINE */
 	uint32_t exists;               /* the count the client was last told */
 	uint32_t recent_told;
+	/* Last: session_open() zeroes what comes before it, and io_init()
+	 * all of it but its input buffer (an idle session's memory). */
+	struct io io;
 };
 
 /* A command: tag in s->tag; uid set for the UID forms. */
 typedef void imap_command_fn(struct imap_sess *s, const struct imap_command *c, int uid);
+
+/* Count n in metric m of imap_metrics.h (nothing without a tally). */
+void imap_count(struct imap_sess *s, enum imapd_metric m, unsigned long long n);
+/* How many of the open mailbox's messages are marked gone (to count what
+ * an expunge removed). */
+size_t imap_gone_count(const struct imap_sess *s);
 
 /* Replies. */
 void imap_untagged(struct imap_sess *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -100,6 +109,9 @@ void imap_send_updates(struct imap_sess *s, int expunge_ok);
 /* FLAGS and PERMANENTFLAGS of the selected mailbox (again when a keyword
  * was added: a client must hear of it before it sees it on a message). */
 void imap_send_flags_lists(struct imap_sess *s);
+/* Open the mailbox `name` for APPEND or COPY into it, with the user's
+ * quota (mailbox_quota) set: 0, or -1 with e (close dst either way). */
+int imap_open_target(struct imap_sess *s, const char *name, struct mailfolder *dst, struct mail_err *e);
 /* The UIDVALIDITY of a folder opened for APPEND or COPY (synced to learn
  * it when the open alone did not). */
 uint32_t imap_folder_uidvalidity(struct mailfolder *f);

@@ -98,9 +98,6 @@ void imap_cmd_store(struct imap_sess *s, const struct imap_command *c, int uid)
 		imap_tagged(s, "NO", "[READ-ONLY] the mailbox is read-only");
 		return;
 	}
-	/* +FLAGS and -FLAGS change what is on disk now, not what this
-	 * session saw last: another session's change is kept. */
-	imap_send_updates(s, 0);
 	struct imap_seqset set = IMAP_SEQSET_INIT;
 	if (imap_msgset_arg(s, c->args, uid, &set) < 0)
 		return;
@@ -129,8 +126,13 @@ void imap_cmd_store(struct imap_sess *s, const struct imap_command *c, int uid)
 			kw |= k1;
 		}
 	}
-	if (s->box.nkeywords != keywords_before)
+	if (s->box.nkeywords != keywords_before) {
+		keywords_before = s->box.nkeywords;
 		imap_send_flags_lists(s);
+	}
+	/* FLAGS sets these and clears the rest; +FLAGS sets, -FLAGS clears. */
+	unsigned add = mode >= 0 ? fl : 0, clear = mode < 0 ? fl : mode == 0 ? ~fl : 0;
+	uint32_t kw_add = mode >= 0 ? kw : 0, kw_clear = mode < 0 ? kw : mode == 0 ? ~kw : 0;
 	struct buf out = BUF_INIT;
 	int gone = 0;
 	for (size_t i = 0; i < s->exists && i < s->box.n; i++) {
@@ -141,15 +143,24 @@ void imap_cmd_store(struct imap_sess *s, const struct imap_command *c, int uid)
 			gone++;
 			continue;
 		}
-		unsigned nf = mode > 0 ? m->flags | fl : mode < 0 ? m->flags & ~fl : fl;
-		uint32_t nk = mode > 0 ? m->keywords | kw : mode < 0 ? m->keywords & ~kw : kw;
+		/* +FLAGS and -FLAGS change the flags on disk now, not those
+		 * this session saw last: another session's change is kept. */
+		unsigned expect = (m->flags | add) & ~clear;
+		uint32_t expect_kw = (m->keywords | kw_add) & ~kw_clear;
 		struct mail_err e;
 		err_clear(&e);
-		if (mailfolder_store(&s->box, i, nf, nk, &e) < 0) {
+		if (mailfolder_store_delta(&s->box, i, add, clear, kw_add, kw_clear, &e) < 0) {
 			gone++;
 			continue;
 		}
-		if (silent)
+		if (s->box.nkeywords != keywords_before) {
+			/* another session's new keyword, now on this message */
+			keywords_before = s->box.nkeywords;
+			imap_send_flags_lists(s);
+		}
+		/* .SILENT still tells of flags another session changed (RFC
+		 * 9051 §6.4.6). */
+		if (silent && m->flags == expect && m->keywords == expect_kw)
 			continue;
 		buf_reset(&out);
 		imap_write_flags(s, i, &out);

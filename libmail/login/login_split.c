@@ -73,6 +73,21 @@ static int answer(int fd, enum login_verdict v, long failures)
 	return write_all(fd, out, sizeof out);
 }
 
+/* The root process stopped reading (it ended the session, e.g. with
+ * -ERR [IN-USE], before it read what the client pipelined): what it wrote
+ * before it went still reaches the client. */
+static void relay_rest(struct io *client, int fd, char *buf, size_t cap)
+{
+	struct mail_err e;
+	for (;;) {
+		ssize_t r = read(fd, buf, cap);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || io_put(client, buf, (size_t)r) < 0 || io_flush(client, &e) < 0)
+			return;
+	}
+}
+
 void login_relay(struct io *client, int fd)
 {
 	struct mail_err e;
@@ -80,8 +95,10 @@ void login_relay(struct io *client, int fd)
 	/* What the client pipelined behind its login belongs to the
 	 * logged-in state: it goes first. */
 	size_t ahead = io_pending(client);
-	if (ahead && write_all(fd, client->in + client->in_pos, ahead) < 0)
+	if (ahead && write_all(fd, client->in + client->in_pos, ahead) < 0) {
+		relay_rest(client, fd, buf, sizeof buf);
 		return;
+	}
 	io_discard_input(client);
 	/* Reads come after poll() said there is something; the timeout
 	 * still bounds a TLS record that arrives in halves, and a client
@@ -104,6 +121,7 @@ void login_relay(struct io *client, int fd)
 				client_open = 0;
 				shutdown(fd, SHUT_WR);
 			} else if (write_all(fd, buf, (size_t)r) < 0) {
+				relay_rest(client, fd, buf, sizeof buf);
 				return;
 			}
 		}
@@ -282,6 +300,13 @@ int login_user_lookup(const struct config *cfg, enum config_key key, uid_t *uid,
 		return err_set(e, EX_CONFIG, 0, NULL, "%s %s: must not be root", config_key_name(key), name);
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
+	/* Called once, before any session is forked: asking the group
+	 * database now loads its NSS modules (libnss_systemd...) here, so
+	 * that the sessions share those pages instead of each loading them
+	 * for its mailbox owner's initgroups() (an idle session's memory). */
+	gid_t groups[16];
+	int ngroups = 16;
+	(void)getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups);
 	return 0;
 }
 

@@ -161,6 +161,55 @@ static int decode_rr(const ldns_rr *rr, int qtype, int strict, struct dns_reply 
 	return -1;
 }
 
+/* The least TTL of a section's records, or `ttl` when it is less. */
+static long least_ttl(const ldns_rr_list *rrs, long ttl)
+{
+	size_t count = rrs ? ldns_rr_list_rr_count(rrs) : 0;
+	for (size_t i = 0; i < count; i++) {
+		long t = (long)ldns_rr_ttl(ldns_rr_list_rr(rrs, i));
+		if (ttl < 0 || t < ttl)
+			ttl = t;
+	}
+	return ttl;
+}
+
+/* RFC 2308 §5: a negative answer lives as long as the least of its SOA
+ * record's TTL and that record's MINIMUM field; -1 without a SOA. */
+static long negative_ttl(const ldns_pkt *pkt)
+{
+	const ldns_rr_list *ns = ldns_pkt_authority(pkt);
+	size_t count = ns ? ldns_rr_list_rr_count(ns) : 0;
+	for (size_t i = 0; i < count; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ns, i);
+		const ldns_rdf *min = ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7
+					      ? ldns_rr_rdf(rr, 6)
+					      : NULL;
+		if (!min || ldns_rdf_size(min) != 4)
+			continue;
+		const unsigned char *m = ldns_rdf_data(min);
+		long minimum = (long)((unsigned long)m[0] << 24 | (unsigned long)m[1] << 16 | m[2] << 8 | m[3]);
+		long ttl = (long)ldns_rr_ttl(rr);
+		return minimum < ttl ? minimum : ttl;
+	}
+	return -1;
+}
+
+/* How long the decoded answer may be kept (see dns_parse_reply). */
+static long answer_ttl(const ldns_pkt *pkt, const struct dns_reply *out)
+{
+	if (out->tc || (out->rcode != DNS_RCODE_NOERROR && out->rcode != DNS_RCODE_NXDOMAIN))
+		return -1;
+	long ttl = least_ttl(ldns_pkt_answer(pkt), -1);
+	if (out->n == 0 && !out->cname_pending) {
+		long neg = negative_ttl(pkt);
+		if (neg < 0)
+			return -1;
+		if (ttl < 0 || neg < ttl)
+			ttl = neg;
+	}
+	return ttl;
+}
+
 int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int qtype,
 		    struct dns_reply *out, struct mail_err *e)
 {
@@ -227,6 +276,7 @@ int dns_parse_reply_names(const unsigned char *wire, size_t n, const char *qname
 			out->n++;
 	}
 	out->cname_pending = out->n == 0 && !names_eq(out->name, qname);
+	out->ttl = answer_ttl(pkt, out);
 	ldns_pkt_free(pkt);
 	return 0;
 }

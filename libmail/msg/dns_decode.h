@@ -49,6 +49,7 @@ struct dns_reply {
 	int tc, ad;                 /* truncated; DNSSEC-validated (AD bit) */
 	char name[DNS_NAME_MAX];    /* the name the records belong to, after CNAMEs */
 	int cname_pending;          /* the answer ends at a CNAME with no data */
+	long ttl;                   /* seconds it may be reused: see dns_parse_reply */
 	size_t n;
 	struct dns_rr rr[DNS_RR_MAX];
 	char *txt;                  /* TXT answers only: owned, see dns_reply_free */
@@ -57,7 +58,12 @@ struct dns_reply {
 /* Decode the answer wire[0..n) to a question (qname, qtype): the records of
  * qtype at qname or at the end of a CNAME chain within the answer. -1 with
  * 451 4.4.3 if it is not a well-formed answer to that question. For TXT,
- * out->txt is allocated: release it with dns_reply_free. */
+ * out->txt is allocated: release it with dns_reply_free.
+ * out->ttl is how long the answer may be kept, in seconds: the least TTL
+ * of the answer section's records (RFC 2181 §5.2, a CNAME's included);
+ * for no data or NXDOMAIN also of the authority section's SOA record and
+ * its MINIMUM field (RFC 2308 §5). -1 when it must not be kept: a negative
+ * answer without a SOA, any other rcode, a truncated answer; 0 neither. */
 int dns_parse_reply(const unsigned char *wire, size_t n, const char *qname, int qtype,
 		    struct dns_reply *out, struct mail_err *e);
 /* The same; strict 0 keeps MX and PTR targets that are not host names but

@@ -340,10 +340,17 @@ unsigned imap_search_needs(const struct imap_search *s)
 	for (size_t i = 0; i < s->n; i++) {
 		switch (s->nodes[i].key) {
 		case IMAP_SK_HEADER:
+			need |= IMAP_SEARCH_NEED_HEADER;
+			break;
 		case IMAP_SK_SENTBEFORE:
 		case IMAP_SK_SENTON:
 		case IMAP_SK_SENTSINCE:
-			need |= IMAP_SEARCH_NEED_HEADER;
+			need |= IMAP_SEARCH_NEED_HEADER | IMAP_SEARCH_NEED_DATE;
+			break;
+		case IMAP_SK_BEFORE:
+		case IMAP_SK_ON:
+		case IMAP_SK_SINCE:
+			need |= IMAP_SEARCH_NEED_DATE;
 			break;
 		case IMAP_SK_BODY:
 		case IMAP_SK_TEXT:

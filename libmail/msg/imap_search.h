@@ -93,6 +93,8 @@ enum {
 	IMAP_SEARCH_NEED_HEADER = 1,   /* the header section */
 	IMAP_SEARCH_NEED_BODY = 2,     /* the whole message */
 	IMAP_SEARCH_NEED_SAVED = 4,    /* "$" is used */
+	IMAP_SEARCH_NEED_DATE = 8,     /* the internal date (BEFORE, ON, SINCE;
+	                                * SENT* fall back to it) */
 };
 unsigned imap_search_needs(const struct imap_search *s);
 

@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "msg/idna.h"
+#include "net/dns_cache.h"
 #include "net/dns_query.h"
 
 #define ANSWER_MAX 65535
@@ -45,9 +46,12 @@ static int query(struct dns *d, const char *name, int qtype, int dnssec, int str
 		size_t len;
 		if (hops > 0)
 			dns_reply_free(out);
-		if (dns_exchange(d, cur, qtype, dnssec, ans, ANSWER_MAX, &len, e) < 0 ||
+		int kept = dns_cache_get(d->cache, cur, qtype, dnssec, ans, ANSWER_MAX, &len);
+		if ((!kept && dns_exchange(d, cur, qtype, dnssec, ans, ANSWER_MAX, &len, e) < 0) ||
 		    dns_parse_reply_names(ans, len, cur, qtype, strict, out, e) < 0)
 			break;
+		if (!kept)
+			dns_cache_put(d->cache, cur, qtype, dnssec, ans, len, out->ttl);
 		if (out->rcode != DNS_RCODE_NOERROR || !out->cname_pending) {
 			r = 0;
 			break;
@@ -60,6 +64,19 @@ static int query(struct dns *d, const char *name, int qtype, int dnssec, int str
 	}
 	free(ans);
 	return r;
+}
+
+int dns_cache_enable(struct dns *d, struct mail_err *e)
+{
+	if (!d->cache && !(d->cache = dns_cache_new()))
+		return err_set(e, EX_TEMPFAIL, 451, "4.3.0", "DNS: out of memory");
+	return 0;
+}
+
+void dns_cache_disable(struct dns *d)
+{
+	dns_cache_free(d->cache);
+	d->cache = NULL;
 }
 
 int dns_query(struct dns *d, const char *name, int qtype, int strict, struct dns_reply *out,

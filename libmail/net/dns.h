@@ -29,12 +29,14 @@
 #include "msg/dns_decode.h"
 
 #define DNS_NS_MAX 3
+struct dns_cache;
 struct dns {
 	struct sockaddr_storage ns[DNS_NS_MAX];
 	socklen_t ns_len[DNS_NS_MAX];
 	int nns;
 	int timeout_ms;          /* per try */
 	int tries;               /* per nameserver */
+	struct dns_cache *cache; /* NULL: every lookup asks (dns_cache_enable) */
 };
 
 /* A list of mail exchangers in the order to try them. */
@@ -51,6 +53,13 @@ struct dns_addr_list {
 
 /* resolver: "" for resolv.conf; timeout_ms per try. */
 int dns_init(struct dns *d, const char *resolver, int timeout_ms, struct mail_err *e);
+
+/* Keep answers for their TTL from now on, in this process (dns_cache.h:
+ * 64 answers of up to 4 KiB; a negative answer only with a SOA record, as
+ * RFC 2308 §5 says); -1 when out of memory. dns_cache_disable forgets
+ * them and stops. */
+int dns_cache_enable(struct dns *d, struct mail_err *e);
+void dns_cache_disable(struct dns *d);
 
 /* RFC 5321 §5.1 MX list for a domain (see above). */
 int dns_mx_lookup(struct dns *d, const char *domain, struct dns_mx_list *out, struct mail_err *e);

@@ -188,11 +188,10 @@ int maildrop_commit(struct maildrop *d, int keep, struct mail_err *e)
 		pick[at] = 1;
 		if (!keep)
 			continue;
-		const struct mailfolder_msg *fm = &d->f.v[at];
 		struct mail_err one;
 		err_clear(&one);
 		/* Gone already (expunged over IMAP) is what was asked. */
-		if (mailfolder_store(&d->f, at, fm->flags | MF_SEEN, fm->keywords, &one) < 0 &&
+		if (mailfolder_store_delta(&d->f, at, MF_SEEN, 0, 0, 0, &one) < 0 &&
 		    one.sys != ENOENT) {
 			if (!failed)
 				*e = one;

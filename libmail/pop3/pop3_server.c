@@ -1,122 +1,55 @@
-/* pop3_server.c — pop3d's sessions on the shared accept loop; see pop3_server.h. */
+/* pop3_server.c — pop3d's sessions on the shared accept loop
+ * (login/login_daemon.h); see pop3_server.h. */
 #include "pop3/pop3_server.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "base/buf.h"
-#include "base/log.h"
+#include "login/login_daemon.h"
 #include "pop3/pop3_metrics.h"
 
-/* Client addresses whose failed logins are counted at once. */
-
-struct pop3_daemon {
-	struct pop3_server *srv;
-	const struct listener *ls;
-	const struct pop3_listen_opts *lo;
-	const struct pop3_hooks *hooks;
-	struct server_metrics metrics;
+static const struct login_daemon_proto pop3_proto = {
+	.name = "pop3d",
+	.session_name = "pop3",
+	.max_sessions = CFG_POP3_MAX_SESSIONS,
+	.max_per_ip = CFG_POP3_MAX_PER_IP,
+	.metrics_file = CFG_POP3_METRICS_FILE,
+	.busy_reply = "-ERR [SYS/TEMP] too many sessions, try again later\r\n",
+	.per_ip_reply = "-ERR [SYS/TEMP] too many sessions from your address, try again later\r\n",
+	.unavailable_reply = "-ERR [SYS/TEMP] the users file cannot be read, try again later\r\n",
+	.anvil_entries = POP3_ANVIL_ENTRIES,
+	.metric_defs = pop3d_metric_defs,
+	.nmetrics = POP3D_M_COUNT,
+	.m_active = POP3D_M_ACTIVE,
+	.m_refused_max_sessions = POP3D_M_REFUSED_MAX_SESSIONS,
+	.m_refused_per_ip = POP3D_M_REFUSED_PER_IP,
 };
 
-/* In the child, which sees the parent's memory as it was at the fork:
- * the current configuration and the shared table of failed logins. */
-static int session(void *ctx, const struct listener *l, int fd, const struct peer *client)
-{
-	static const char unavailable[] = "-ERR [SYS/TEMP] the users file cannot be read, try again later\r\n";
-	struct pop3_daemon *d = ctx;
-	struct pop3_server mine = *d->srv;
-	const struct pop3_listen_opts *lo = &d->lo[l - d->ls];
-	int stress_ms = (int)config_num(mine.cfg, CFG_STRESS_TIMEOUT) * 1000;
-	if (daemon_under_stress() && stress_ms > 0 && stress_ms < mine.timeout_ms) {
-		mine.timeout_ms = stress_ms;
-		log_info(NULL, "pop3 client=%s stress: timeout %d s", client->text, stress_ms / 1000);
-	}
-	/* Separated, the users file is read after the login process is
-	 * forked, in the root process only. */
-	if (mine.separate)
-		return pop3_separated_session(&mine, lo, fd, fd, client, d->hooks->load_users, d->hooks->ctx);
-	struct users users;
-	struct mail_err e;
-	err_clear(&e);
-	if (d->hooks->load_users(&users, d->hooks->ctx, &e) < 0) {
-		log_err(NULL, "pop3 client=%s event=users-failed error=\"%s\"", client->text, LOG_QUOTED(e.msg));
-		if (write(fd, unavailable, sizeof unavailable - 1) < 0) {
-			/* the client is gone: nothing to tell */
-		}
-		return EX_TEMPFAIL;
-	}
-	mine.users = &users;
-	return pop3_session(&mine, lo, fd, fd, client, NULL);
-}
+struct pop3_daemon {
+	struct login_daemon d;   /* first: the loop's callbacks get it */
+	const struct pop3_listen_opts *lo;
+};
 
-static void set_limits(const struct config *cfg, struct daemon_limits *lim)
+static int session(const struct login_daemon *d, size_t listener, int fd, const struct peer *client,
+		   int timeout_ms, const struct users *users)
 {
-	long long max = config_num(cfg, CFG_POP3_MAX_SESSIONS);
-	lim->max_sessions = max > 0 ? max : 1;
-	lim->max_per_ip = config_num(cfg, CFG_POP3_MAX_PER_IP);
-	snprintf(lim->busy_reply, sizeof lim->busy_reply,
-		 "-ERR [SYS/TEMP] too many sessions, try again later\r\n");
-	snprintf(lim->per_ip_reply, sizeof lim->per_ip_reply,
-		 "-ERR [SYS/TEMP] too many sessions from your address, try again later\r\n");
-}
-
-/* SIGHUP: the caps follow the configuration the hook leaves in srv. */
-static void reload(void *ctx, struct daemon_limits *lim)
-{
-	struct pop3_daemon *d = ctx;
-	if (d->hooks->reload)
-		d->hooks->reload(d->srv, d->hooks->ctx);
-	set_limits(d->srv->cfg, lim);
-}
-
-/* The parent's side of the metrics (pop3_metrics.h). */
-static void refused(void *ctx, const struct peer *client, int per_ip)
-{
-	struct pop3_daemon *d = ctx;
-	(void)client;
-	tally_add(d->metrics.tally, per_ip ? POP3D_M_REFUSED_PER_IP : POP3D_M_REFUSED_MAX_SESSIONS, 1);
-}
-
-static long tick(void *ctx, size_t sessions, int stopping)
-{
-	struct pop3_daemon *d = ctx;
-	tally_set(d->metrics.tally, POP3D_M_ACTIVE, sessions);
-	return server_metrics_tick(&d->metrics, config_str(d->srv->cfg, CFG_POP3_METRICS_FILE),
-				   config_num(d->srv->cfg, CFG_METRICS_INTERVAL), stopping);
+	const struct pop3_daemon *pd = (const struct pop3_daemon *)d;
+	struct pop3_server mine = *(const struct pop3_server *)d->srv;
+	mine.timeout_ms = timeout_ms;
+	if (!users)
+		return pop3_separated_session(&mine, &pd->lo[listener], fd, fd, client, d->load_users, d->ctx);
+	mine.users = users;
+	return pop3_session(&mine, &pd->lo[listener], fd, fd, client, NULL);
 }
 
 int pop3_serve(struct pop3_server *srv, struct listener *ls, const struct pop3_listen_opts *lo,
 	       size_t n, const struct pop3_hooks *hooks, struct mail_err *e)
 {
-	struct pop3_daemon *d = calloc(1, sizeof *d);
-	if (!d)
-		return err_sys(e, "pop3d");
-	d->srv = srv;
-	d->ls = ls;
-	d->lo = lo;
-	d->hooks = hooks;
-	/* Before the first fork, so that every session shares it. */
-	srv->anvil = anvil_create(POP3_ANVIL_ENTRIES, e);
-	if (!srv->anvil)
-		log_warn(NULL, "pop3d: no limit on failed logins across sessions error=\"%s\"", LOG_QUOTED(e->msg));
-	if (server_metrics_init(&d->metrics, pop3d_metric_defs, POP3D_M_COUNT, e) < 0)
-		log_warn(NULL, "pop3d: no metrics error=\"%s\"", LOG_QUOTED(e->msg));
-	srv->metrics = d->metrics.tally;
-	struct daemon_limits lim;
-	memset(&lim, 0, sizeof lim);
-	set_limits(srv->cfg, &lim);
-	/* No time limit on the drain: a session ends by itself, at the
-	 * autologout at the latest, and deletes nothing unless it QUITs. */
-	const struct daemon_hooks h = {
-		.session = session, .reload = reload, .refused = refused, .tick = tick, .ctx = d
+	struct pop3_daemon pd = {
+		.d = {
+			.proto = &pop3_proto, .srv = srv, .cfg = &srv->cfg, .timeout_ms = &srv->timeout_ms,
+			.separate = &srv->separate, .anvil = &srv->anvil, .metrics = &srv->metrics,
+			.session = session, .load_users = hooks->load_users, .reload = hooks->reload,
+			.ctx = hooks->ctx,
+		},
+		.lo = lo,
 	};
-	int r = daemon_run(ls, n, &lim, &h, -1, e);
-	anvil_destroy(srv->anvil);
-	srv->anvil = NULL;
-	server_metrics_free(&d->metrics);
-	srv->metrics = NULL;
-	free(d);
-	return r;
+	return login_daemon_run(&pd.d, ls, n, e);
 }

@@ -1,6 +1,7 @@
 /* pop3_server.h — pop3d's standalone mode: what is POP3's own on top of
- * the accept loop smtpd uses too (daemon.h: listeners, fork per session,
- * caps, reaping, SIGTERM, SIGHUP).
+ * the accept loop imapd uses too (login/login_daemon.h, itself on
+ * net/daemon.h: listeners, fork per session, caps, reaping, SIGTERM,
+ * SIGHUP, metrics).
  *
  * pop3_serve() runs daemon_run() on listeners opened with listener_open().
  * The caps are pop3_max_sessions (0 means one at a time) and
@@ -34,7 +35,7 @@ struct pop3_hooks {
 	/* Load the users file for a session (called in the child). */
 	int (*load_users)(struct users *u, void *ctx, struct mail_err *e);
 	/* SIGHUP: reload the configuration into srv (may be NULL). */
-	void (*reload)(struct pop3_server *srv, void *ctx);
+	void (*reload)(void *srv, void *ctx);
 	void *ctx;
 };
 

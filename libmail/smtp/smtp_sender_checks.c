@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "auth/auth_results.h"
 #include "base/log.h"
@@ -32,13 +31,17 @@ int smtp_sender_checks_load(struct smtp_sender_checks *c, const struct config *c
 		return -1;
 	if (!config_num(cfg, CFG_AUTH_CHECKS))
 		return 0;
-	if (dns_init(&c->dns, config_str(cfg, CFG_RESOLVER), (int)config_num(cfg, CFG_DNS_TIMEOUT) * 1000, e) < 0) {
+	/* The answers are kept for their TTL: a client sends many messages
+	 * from one domain, most often in one session (one process). */
+	if (dns_init(&c->dns, config_str(cfg, CFG_RESOLVER), (int)config_num(cfg, CFG_DNS_TIMEOUT) * 1000, e) < 0 ||
+	    dns_cache_enable(&c->dns, e) < 0) {
 		e->ex = EX_CONFIG;
 		return -1;
 	}
 	if (psl_load(&c->psl, PSL_DEFAULT_PATH, e) < 0) {
 		char why[sizeof e->msg];
 		str_copy(why, sizeof why, e->msg, strlen(e->msg));
+		dns_cache_disable(&c->dns);
 		return err_set(e, EX_CONFIG, 451, "4.3.5", "auth_checks: %s (install publicsuffix, or set auth_checks = no)",
 			       why);
 	}
@@ -47,6 +50,7 @@ int smtp_sender_checks_load(struct smtp_sender_checks *c, const struct config *c
 
 void smtp_sender_checks_free(struct smtp_sender_checks *c)
 {
+	dns_cache_disable(&c->dns);
 	psl_free(&c->psl);
 }
 
@@ -97,6 +101,7 @@ int smtpd_check_mail(struct session *s)
 	c->spf.sender = s->env.sender;
 	c->spf.receiver = c->authserv_id;
 	s->auth = c;
+	auth_check_begin(c); /* the message comes after: smtpd_check_data */
 	auth_check_spf(c);
 	const struct spf_verdict *v = &c->spf_verdict;
 	log_info(NULL, "client=%s event=spf result=%s identity=%s domain=%s reason=\"%s\"", s->peer.text,
@@ -114,28 +119,47 @@ int smtpd_check_mail(struct session *s)
 	return -1;
 }
 
+void smtpd_check_data(struct session *s, const char *p, size_t n)
+{
+	struct mail_err e;
+	if (s->auth)
+		auth_check_feed(s->auth, p, n, &e); /* a failure is kept for the end */
+}
+
+/* Our field on top of the header section with the forged ones removed,
+ * and the rest of the message: into the spool in one go when all of it
+ * is still in s->data, else by rewriting the head of what was written. */
+static int write_checked(struct session *s, struct mail_err *e)
+{
+	struct auth_check *c = s->auth;
+	struct buf head = BUF_INIT;
+	int held = s->tx.size == 0, rc = -1;
+	size_t old = c->reader.header_bytes;
+	auth_results_header(c, &head);
+	size_t forged = authres_strip(c->hdr.ptr ? c->hdr.ptr : "", c->hdr.len, c->authserv_id, &head);
+	if (!buf_ok(&head))
+		err_set(e, EX_TEMPFAIL, 451, "4.3.0", "out of memory");
+	else if (held && spool_write(&s->tx, head.ptr, head.len, e) == 0 &&
+		 spool_write(&s->tx, s->data.ptr + old, s->data.len - old, e) == 0)
+		rc = 0;
+	else if (!held && spool_write(&s->tx, s->data.ptr, s->data.len, e) == 0 &&
+		 spool_replace_head(&s->tx, head.ptr, head.len, old, e) == 0)
+		rc = 0;
+	buf_free(&head);
+	if (forged)
+		log_info(s->tx.id, "client=%s event=authres-removed count=%zu", s->peer.text, forged);
+	return rc;
+}
+
 int smtpd_check_message(struct session *s)
 {
 	struct auth_check *c = s->auth;
 	struct mail_err e;
 	if (!c)
 		return 0;
-	struct buf hdr = BUF_INIT, head = BUF_INIT;
-	int rc = -1;
-	if (lseek(s->tx.fd, 0, SEEK_SET) < 0) {
-		err_sys(&e, "spool: read back %s", s->tx.id);
-	} else if (auth_check_message(c, s->tx.fd, &hdr, &e) == 0) {
-		auth_results_header(c, &head);
-		size_t forged = authres_strip(hdr.ptr ? hdr.ptr : "", hdr.len, c->authserv_id, &head);
-		if (!buf_ok(&head))
-			err_set(&e, EX_TEMPFAIL, 451, "4.3.0", "out of memory");
-		else if (spool_replace_head(&s->tx, head.ptr, head.len, hdr.len, &e) == 0)
-			rc = 0;
-		if (forged)
-			log_info(s->tx.id, "client=%s event=authres-removed count=%zu", s->peer.text, forged);
-	}
-	buf_free(&hdr);
-	buf_free(&head);
+	smtpd_check_data(s, s->data.ptr, s->data.len);
+	int rc = auth_check_end(c, &e) == 0 ? write_checked(s, &e) : -1;
+	buf_reset(&s->data);
 	if (rc < 0) {
 		log_err(s->tx.id, "client=%s event=auth-check-failed error=\"%s\"", s->peer.text, LOG_QUOTED(e.msg));
 		smtpd_reply(s, "451 4.3.0 Cannot check the message now, try again later");

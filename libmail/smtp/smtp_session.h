@@ -69,14 +69,19 @@ void smtpd_reset_tx(struct session *s);
 
 int smtpd_cmd_auth(struct session *s, const char *arg, size_t n);
 
-/* Sender checks (smtp_sender_checks.c), on the sessions they apply to.
- * At MAIL FROM, with the envelope filled in: SPF; -1 when spf_action
- * refuses it (the reply queued). At the end of data, before the commit:
- * DKIM, DMARC, the Authentication-Results field into the spool entry;
- * -1 when the message is refused (the reply queued: DMARC enforced, or
- * 451 when it could not be checked). smtpd_check_end releases them
- * (smtpd_reset_tx calls it). */
+/* Sender checks (smtp_sender_checks.c), on the sessions they apply to
+ * (s->auth set). At MAIL FROM, with the envelope filled in: SPF; -1 when
+ * spf_action refuses it (the reply queued). During the data: every byte
+ * of s->data on its way to the spool passes smtpd_check_data first (DKIM
+ * hashes the body as it comes). At the end of data, before the commit:
+ * what is left in s->data is written with the Authentication-Results
+ * field on top (smtpd_check_message: DKIM, DMARC; in one write when
+ * nothing was written yet, so smtp_transfer.c holds a checked message in
+ * memory up to CHECKED_HOLD); -1 when the message is refused (the reply
+ * queued: DMARC enforced, or 451 when it could not be checked).
+ * smtpd_check_end releases them (smtpd_reset_tx calls it). */
 int smtpd_check_mail(struct session *s);
+void smtpd_check_data(struct session *s, const char *p, size_t n);
 int smtpd_check_message(struct session *s);
 void smtpd_check_end(struct session *s);
 

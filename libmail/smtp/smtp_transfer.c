@@ -23,6 +23,12 @@
 #include "smtp/smtp_session.h"
 
 #define SPILL_AT (64 * 1024)     /* decoded bytes buffered before a write */
+/* A checked message is held in memory up to this size: its
+ * Authentication-Results field, known only at the end of the data, then
+ * goes on top with the message in one write, where a bigger one has its
+ * head rewritten (smtp_sender_checks.c). The same bound as the spool's
+ * rewrite in place, which read such a message back into memory anyway. */
+#define CHECKED_HOLD (256 * 1024)
 
 /* "ESMTPSA" and friends (RFC 3848, RFC 6531 §3.7.3). */
 static const char *protocol_name(const struct session *s)
@@ -98,8 +104,11 @@ static void spill(struct session *s, const struct smtp_data *d, int force)
 		buf_reset(&s->data);
 		return;
 	}
-	if (s->data.len < SPILL_AT && !force)
+	if (s->auth && force)
+		return; /* smtpd_check_message writes it, with the field on top */
+	if (s->data.len < (s->auth ? CHECKED_HOLD : SPILL_AT) && !force)
 		return;
+	smtpd_check_data(s, s->data.ptr, s->data.len);
 	if (spool_write(&s->tx, s->data.ptr, s->data.len, &s->tx_err) < 0) {
 		s->tx_failed = 1;
 		spool_abort(&s->tx);

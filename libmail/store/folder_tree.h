@@ -33,6 +33,7 @@
 #define FOLDER_TRASH         0x040u  /* \Trash: "Trash", "Deleted Messages" */
 #define FOLDER_JUNK          0x080u  /* \Junk: "Junk", "Spam" */
 #define FOLDER_ARCHIVE       0x100u  /* \Archive: "Archive" */
+#define FOLDER_SPECIAL_USE   (FOLDER_SENT | FOLDER_DRAFTS | FOLDER_TRASH | FOLDER_JUNK | FOLDER_ARCHIVE)
 
 struct folder_entry {
 	char *name;              /* "INBOX" or "A.B" */

@@ -107,6 +107,7 @@ static int list_dir(struct mailfolder_scan *s, int dirfd, int in_new)
 			break;
 		}
 		s->v[s->n].in_new = (unsigned char)in_new;
+		s->v[s->n].regular = de->d_type == DT_REG;
 		s->n++;
 	}
 	closedir(dir);
@@ -315,16 +316,21 @@ static int fill_msg(struct mailfolder *f, struct mailfolder_msg *m, const struct
 {
 	memset(m, 0, sizeof *m);
 	int dirfd = en->in_new ? f->md.new_ : f->md.cur;
-	struct stat st;
-	if (fstatat(dirfd, en->name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-		return -1;
 	m->uid = r->uid;
 	m->in_new = en->in_new;
 	maildir_name_flags(en->name, &m->flags, &m->keywords, NULL);
-	m->internal_date = st.st_mtime;
 	m->disk_size = maildir_name_field(en->name, 'S');
-	if (m->disk_size < 0)
-		m->disk_size = st.st_size;
+	/* A name with S= listed as a regular file needs no stat: the date
+	 * is read when asked (mailfolder_internal_date), which keeps a SELECT
+	 * of a large folder to the listing. */
+	if (m->disk_size < 0 || !en->regular) {
+		struct stat st;
+		if (fstatat(dirfd, en->name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			return -1;
+		m->internal_date = st.st_mtime;
+		if (m->disk_size < 0)
+			m->disk_size = st.st_size;
+	}
 	m->size = maildir_name_field(en->name, 'W');
 	if (m->size < 0)
 		m->size = rec_vsize(r);
@@ -343,12 +349,19 @@ static int fill_msg(struct mailfolder *f, struct mailfolder_msg *m, const struct
 	return 0;
 }
 
-int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
+int mailfolder_keywords_refresh(struct mailfolder *f, struct mail_err *e)
 {
-	mailfolder_uids_init(f);
 	if (keywords_refresh(&f->kw, f->md.fd, f->md.path, e) < 0)
 		return -1;
 	sync_keyword_names(f);
+	return 0;
+}
+
+int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
+{
+	mailfolder_uids_init(f);
+	if (mailfolder_keywords_refresh(f, e) < 0)
+		return -1;
 	if (uidlist_refresh(&f->uids, e) < 0)
 		return -1;
 	/* Records read before the listing name files that existed before it
@@ -442,25 +455,31 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 		if (!seen[i] && !f->v[i].gone)
 			f->v[i].gone = MAILFOLDER_GONE_VANISHED;
 	/* New to the view, in UID order; a read-write view takes them from
-	 * new/ to cur/ and is the one session that sees them \Recent. */
+	 * new/ to cur/. \Recent: those no read-write session has seen yet;
+	 * a read-write view (not pop3d's) claims them for itself. */
 	qsort(add, nadd, sizeof *add, by_uid);
 	if (view_grow(f, nadd) < 0) {
 		free(add);
 		err_sys(e, "%s: sync", f->md.path);
 		goto done;
 	}
+	int leave = f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW);
+	uint32_t first_recent = nadd ? mailfolder_recent_first(f) : 0;
+	if (nadd && !leave && add[nadd - 1].uid >= first_recent &&
+	    mailfolder_recent_claim(f, add[nadd - 1].uid, &first_recent, e) < 0) {
+		free(add);
+		goto done;
+	}
 	for (size_t k = 0; k < nadd; k++) {
 		if (k && add[k].uid == add[k - 1].uid)
 			continue;
 		struct mailfolder_scan_entry *en = &s.v[add[k].entry];
-		int leave = f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW);
-		int recent = en->in_new && leave;
 		if (en->in_new && !leave)
-			recent = move_to_cur(f, en) > 0;
+			move_to_cur(f, en);
 		long r = uidlist_find(&f->uids, en->name, maildir_name_base_len(en->name));
 		if (r < 0 || fill_msg(f, &f->v[f->n], en, &f->uids.v[r]) < 0)
 			continue;   /* vanished meanwhile */
-		f->v[f->n].recent = (unsigned char)recent;
+		f->v[f->n].recent = add[k].uid >= first_recent;
 		f->n++;
 	}
 	free(add);
@@ -566,6 +585,21 @@ int mailfolder_open_msg(struct mailfolder *f, size_t i, struct mail_err *e)
 	return err_sys(e, "%s: message UID %u", f->md.path, m->uid);
 }
 
+time_t mailfolder_internal_date(struct mailfolder *f, size_t i)
+{
+	struct mailfolder_msg *m = &f->v[i];
+	for (int tries = 0; tries < 3 && !m->internal_date && !m->gone; tries++) {
+		struct stat st;
+		if (fstatat(m->in_new ? f->md.new_ : f->md.cur, m->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			m->internal_date = st.st_mtime > 0 ? st.st_mtime : 1;
+			break;
+		}
+		if (errno != ENOENT || mailfolder_relocate(f, m) <= 0)
+			break;
+	}
+	return m->internal_date;
+}
+
 void mailfolder_close(struct mailfolder *f)
 {
 	maildir_close(&f->md);
@@ -593,7 +627,7 @@ int mailfolder_status(const char *root, const char *name, struct mailfolder_stat
 	}
 	st->messages = (uint32_t)f.n;
 	for (size_t i = 0; i < f.n; i++) {
-		st->recent += f.v[i].in_new;
+		st->recent += f.v[i].recent;
 		st->unseen += !(f.v[i].flags & MF_SEEN);
 		st->size += f.v[i].size;
 	}

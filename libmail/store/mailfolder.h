@@ -59,8 +59,8 @@
 				  * uidlist is still updated: UIDs must be
 				  * assigned for anyone to see them) */
 #define MAILFOLDER_LEAVE_NEW 0x02u /* read-write, but a sync leaves files in
-				    * new/ (pop3d: a POP3 session must not
-				    * take \Recent from the IMAP clients) */
+				    * new/ and \Recent to the IMAP clients
+				    * (pop3d) */
 
 struct mailfolder_msg {
 	uint32_t uid;
@@ -69,10 +69,15 @@ struct mailfolder_msg {
 	uint32_t keywords;       /* bit k: keyword k of the folder's list */
 	long long size;          /* RFC822.SIZE: octets with CRLF line ends */
 	long long disk_size;     /* octets in the file (,S= or stat) */
-	time_t internal_date;    /* the file's mtime */
+	time_t internal_date;    /* the file's mtime; 0 until asked of
+				  * mailfolder_internal_date() (a SELECT
+				  * then stats no file) */
 	char *pop3_uidl;         /* Dovecot's P field in the uidlist, or NULL */
 	unsigned char in_new;    /* the file is in new/ */
-	unsigned char recent;    /* \Recent in this session (RFC 3501 §2.3.2) */
+	unsigned char recent;    /* \Recent in this session (RFC 3501 §2.3.2):
+				  * the first read-write session to see a
+				  * message gets it, read-only looks see it
+				  * until then (mailfolder_recent.c) */
 	unsigned char gone;      /* nonzero: its file vanished (or we
 				  * expunged it): keep its number until
 				  * mailfolder_purge() */
@@ -87,6 +92,11 @@ struct mailfolder {
 	unsigned opts;           /* MAILFOLDER_* */
 	uint32_t uidvalidity;
 	uint32_t uidnext;        /* as of the last sync */
+	long long quota;         /* bytes (mailbox_quota), 0: none; set by the
+				  * caller: an APPEND or COPY into this folder
+				  * that would take the user's inbox usage
+				  * (maildirsize.h, as deliver counts it) past
+				  * it fails with EDQUOT and writes nothing */
 	struct mailfolder_msg *v;
 	size_t n, cap;
 	char *keywords[MAILFOLDER_KEYWORDS_MAX]; /* from dovecot-keywords; NULL:
@@ -111,9 +121,9 @@ int mailfolder_open(struct mailfolder *f, const char *root, const char *name, un
  * uidlist (and keywords) under its lock, give UIDs to new base names (in
  * the order of their names, i.e. of delivery) and write them to the
  * uidlist before anyone can see them; in a read-write view, move files from
- * new/ to cur/ and mark them recent for this session (only the session
- * that moves a file gets \Recent; a read-only view reports files still in
- * new/ as recent without moving them). New messages are appended to f->v
+ * new/ to cur/. New messages no read-write session has seen are recent:
+ * a read-write view takes \Recent for itself (no other session gets it),
+ * a read-only view reports them recent and leaves them so. New messages are appended to f->v
  * (f->n grows: imapd sends EXISTS), vanished ones get `gone`, ones whose
  * flags changed on disk get `changed`. A file that disappears mid-scan is
  * not an error. If the uidlist is missing or unreadable a new one is made
@@ -135,6 +145,10 @@ long mailfolder_find_uid(const struct mailfolder *f, uint32_t uid);
  * is gone (and the message is marked gone). */
 int mailfolder_open_msg(struct mailfolder *f, size_t i, struct mail_err *e);
 
+/* Message i's internal date (its file's mtime), read on the first call;
+ * 0 when its file is gone. */
+time_t mailfolder_internal_date(struct mailfolder *f, size_t i);
+
 /* The index (0..25) of keyword `kw` (an IMAP flag keyword, compared
  * case-insensitively as Dovecot does), adding it to dovecot-keywords when
  * create is set and it is new. -1 with e: not there (ENOENT) or the 26
@@ -142,18 +156,26 @@ int mailfolder_open_msg(struct mailfolder *f, size_t i, struct mail_err *e);
  * \*). */
 int mailfolder_keyword(struct mailfolder *f, const char *kw, int create, struct mail_err *e);
 
-/* Set message i's flags and keywords to exactly these (the caller computes
- * +FLAGS/-FLAGS): the file is renamed within cur/ (moved there from new/
- * first). A no-op when nothing changes. ENOENT: gone meanwhile (marked
+/* STORE +FLAGS/-FLAGS: add `set` and remove `clear` (flags, then keyword
+ * bits) to message i's flags as they are on disk now, not as this view
+ * last saw them: the file is renamed within cur/ (moved there from new/
+ * first), and when another session renamed it meanwhile the change is
+ * applied again to the name found, so concurrent changes by two sessions
+ * are both kept. Afterwards m->flags/keywords are the file's (with others'
+ * changes). A no-op when nothing changes. ENOENT: gone meanwhile (marked
  * gone). EROFS on a read-only view. */
+int mailfolder_store_delta(struct mailfolder *f, size_t i, unsigned set, unsigned clear, uint32_t kw_set,
+			   uint32_t kw_clear, struct mail_err *e);
+
+/* STORE FLAGS: set message i's flags and keywords to exactly these. */
 int mailfolder_store(struct mailfolder *f, size_t i, unsigned flags, uint32_t keywords,
 		     struct mail_err *e);
 
 /* APPEND: store a message (CRLF or LF lines; kept with LF, ,S= and ,W= in
  * its name) with these flags and keywords and internal date (0: now),
  * written to tmp/, fsynced, then linked into new/ (no flags) or cur/, the
- * directory fsynced, and given the next UID at once (UIDPLUS APPENDUID).
- * It enters f's view at the next sync. A quota in maildirsize is kept
+ * directory fsynced, and given the next UID at once (UIDPLUS APPENDUID;
+ * f->uidvalidity is set too). It enters f's view at the next sync. A quota in maildirsize is kept
  * right. *uid may be NULL. */
 int mailfolder_append(struct mailfolder *f, const char *data, size_t len, unsigned flags,
 		      uint32_t keywords, time_t internal_date, uint32_t *uid, struct mail_err *e);
@@ -187,8 +209,8 @@ int mailfolder_remove_set(struct mailfolder *f, const unsigned char *pick, struc
 /* Release the view and the directories. Safe on a zeroed or failed f. */
 void mailfolder_close(struct mailfolder *f);
 
-/* STATUS of a mailbox that is not selected: message count, \Recent (files
- * in new/), unseen (no S), UIDNEXT, UIDVALIDITY, total size (with CRLF). It
+/* STATUS of a mailbox that is not selected: message count, \Recent (not
+ * yet seen by a read-write session), unseen (no S), UIDNEXT, UIDVALIDITY, total size (with CRLF). It
  * is a read-only open and sync (new names get their UIDs, so UIDNEXT is
  * true; no file is moved). */
 struct mailfolder_status {

@@ -41,41 +41,72 @@ int mailfolder_keyword(struct mailfolder *f, const char *kw, int create, struct 
 	return k;
 }
 
+/* Another session's keyword on m (found by a delta) that this view has no
+ * name for yet: read dovecot-keywords again, so the caller can name it. */
+static int known_keywords(struct mailfolder *f, const struct mailfolder_msg *m, struct mail_err *e)
+{
+	for (size_t k = 0; k < MAILFOLDER_KEYWORDS_MAX; k++)
+		if ((m->keywords & (1u << k)) && !f->keywords[k])
+			return mailfolder_keywords_refresh(f, e);
+	return 0;
+}
+
 int mailfolder_store(struct mailfolder *f, size_t i, unsigned flags, uint32_t keywords,
 		     struct mail_err *e)
+{
+	return mailfolder_store_delta(f, i, flags, ~flags, keywords, ~keywords, e);
+}
+
+/* The name's current flags with the delta applied, renamed within cur/
+ * (from new/ first). The rename of the name last seen is the compare and
+ * swap: when another session renamed the file meanwhile it fails with
+ * ENOENT, and the delta is applied again to the name found now, so two
+ * sessions changing one message keep each other's changes. */
+int mailfolder_store_delta(struct mailfolder *f, size_t i, unsigned set, unsigned clear, uint32_t kw_set,
+			   uint32_t kw_clear, struct mail_err *e)
 {
 	if (f->opts & MAILFOLDER_RDONLY)
 		return read_only(f, e);
 	struct mailfolder_msg *m = &f->v[i];
 	if (m->gone)
 		return gone_err(f, m, e);
-	flags &= MF_ALL;
-	for (int tries = 0; tries < 3; tries++) {
-		if (m->flags == flags && m->keywords == keywords && !m->in_new)
-			return 0;
+	for (int tries = 0; tries < 5; tries++) {
 		unsigned old_flags;
 		uint32_t old_kw, other;
 		maildir_name_flags(m->name, &old_flags, &old_kw, &other);
-		char to[MAILDIR_NAME_MAX + 64];
-		if (maildir_name_with_flags(to, sizeof to, m->name, flags, keywords, other) < 0) {
-			errno = ENAMETOOLONG;
-			return err_sys(e, "%s: %s", f->md.path, m->name);
-		}
-		if (renameat(m->in_new ? f->md.new_ : f->md.cur, m->name, f->md.cur, to) == 0) {
-			char *copy = strdup(to);
-			if (!copy)
-				return err_sys(e, "%s", f->md.path);
-			free(m->name);
-			m->name = copy;
-			m->in_new = 0;
-			m->flags = flags;
-			m->keywords = keywords;
-			return 0;
+		unsigned flags = ((old_flags | set) & ~clear) & MF_ALL;
+		uint32_t keywords = (old_kw | kw_set) & ~kw_clear;
+		int dir = m->in_new ? f->md.new_ : f->md.cur;
+		int r;
+		if (flags == old_flags && keywords == old_kw && !m->in_new) {
+			/* Nothing to change, if the name is still the file's. */
+			struct stat st;
+			r = fstatat(dir, m->name, &st, AT_SYMLINK_NOFOLLOW);
+			if (r == 0)
+				return known_keywords(f, m, e);
+		} else {
+			char to[MAILDIR_NAME_MAX + 64];
+			if (maildir_name_with_flags(to, sizeof to, m->name, flags, keywords, other) < 0) {
+				errno = ENAMETOOLONG;
+				return err_sys(e, "%s: %s", f->md.path, m->name);
+			}
+			r = renameat(dir, m->name, f->md.cur, to);
+			if (r == 0) {
+				char *copy = strdup(to);
+				if (!copy)
+					return err_sys(e, "%s", f->md.path);
+				free(m->name);
+				m->name = copy;
+				m->in_new = 0;
+				m->flags = flags;
+				m->keywords = keywords;
+				return known_keywords(f, m, e);
+			}
 		}
 		if (errno != ENOENT)
 			return err_sys(e, "%s: rename %s", f->md.path, m->name);
 		/* Renamed by someone else meanwhile: find it and try again. */
-		int r = mailfolder_relocate(f, m);
+		r = mailfolder_relocate(f, m);
 		if (r < 0)
 			return err_sys(e, "%s: cannot list", f->md.path);
 		if (r == 0) {
@@ -88,6 +119,30 @@ int mailfolder_store(struct mailfolder *f, size_t i, unsigned flags, uint32_t ke
 }
 
 /* ---- new files: APPEND and COPY ---- */
+
+/* Refuse (EDQUOT) what would take the user's inbox past f->quota, the
+ * rule deliver applies (its usage, from maildirsize, counts the inbox). */
+static int quota_check(struct mailfolder *f, long long bytes, struct mail_err *e)
+{
+	if (f->quota <= 0)
+		return 0;
+	struct maildir top;
+	const struct maildir *root = &f->md;
+	if (!f->is_inbox) {
+		if (maildir_open(&top, f->root, 0, e) < 0)
+			return -1;
+		root = &top;
+	}
+	long long used = maildirsize_usage(root, f->quota, e);
+	if (!f->is_inbox)
+		maildir_close(&top);
+	if (used < 0)
+		return -1;
+	if (used + bytes <= f->quota)
+		return 0;
+	errno = EDQUOT;
+	return err_sys(e, "%s: mailbox full (%lld of %lld bytes used)", f->root, used, f->quota);
+}
 
 /* Give UIDs to new base names in dst, in order, under one lock. */
 static int take_uids(struct mailfolder *dst, char (*bases)[MAILDIR_NAME_MAX], size_t n, uint32_t *uids,
@@ -108,6 +163,10 @@ static int take_uids(struct mailfolder *dst, char (*bases)[MAILDIR_NAME_MAX], si
 	}
 	if (rc == 0)
 		rc = uidlist_commit(&dst->uids, e);
+	/* APPENDUID/COPYUID need it, and a sync to learn it would take the
+	 * new messages' \Recent from the session that selects them. */
+	if (rc == 0 && !dst->uidvalidity)
+		dst->uidvalidity = dst->uids.uidvalidity;
 	uidlist_unlock(&dst->uids);
 	return rc;
 }
@@ -177,6 +236,8 @@ int mailfolder_append(struct mailfolder *f, const char *data, size_t len, unsign
 {
 	long long size, crlf, lines;
 	crlf_sizes(data, len, &size, &crlf);
+	if (quota_check(f, size, e) < 0)
+		return -1;
 	char name[MAILDIR_NAME_MAX];
 	int fd = -1;
 	for (int tries = 0; fd < 0; tries++) {
@@ -256,6 +317,11 @@ int mailfolder_copy(struct mailfolder *src, const size_t *idx, size_t n, struct 
 {
 	if (dst->opts & MAILFOLDER_RDONLY)
 		return read_only(dst, e);
+	long long adding = 0;
+	for (size_t k = 0; k < n; k++)
+		adding += src->v[idx[k]].disk_size;
+	if (quota_check(dst, adding, e) < 0)
+		return -1;
 	char (*bases)[MAILDIR_NAME_MAX] = calloc(n + 1, sizeof *bases);
 	unsigned char *in_new = calloc(n + 1, 1);
 	if (!bases || !in_new) {

@@ -12,6 +12,7 @@
 struct mailfolder_scan_entry {
 	char *name;
 	unsigned char in_new;
+	unsigned char regular;   /* readdir said a regular file (no stat needed) */
 };
 
 struct mailfolder_scan {
@@ -26,7 +27,16 @@ int mailfolder_scan(struct mailfolder *f, struct mailfolder_scan *s, struct mail
 void mailfolder_scan_free(struct mailfolder_scan *s);
 /* The size with CRLF line ends of the file name in dirfd, or -1. */
 long long mailfolder_crlf_size(int dirfd, const char *name);
+/* Re-read dovecot-keywords into f->keywords. */
+int mailfolder_keywords_refresh(struct mailfolder *f, struct mail_err *e);
 /* Find m's file again by its base name: 1 (m updated), 0 gone, -1 error. */
 int mailfolder_relocate(struct mailfolder *f, struct mailfolder_msg *m);
+
+/* \Recent between sessions (mailfolder_recent.c): the first UID no
+ * read-write session has seen yet (1 when unknown); claim them up to top
+ * for this session: *first is the boundary before (UIDs from *first to
+ * top are recent here). */
+uint32_t mailfolder_recent_first(struct mailfolder *f);
+int mailfolder_recent_claim(struct mailfolder *f, uint32_t top, uint32_t *first, struct mail_err *e);
 
 #endif

@@ -10,9 +10,10 @@
 #include "net/dns_records.h"
 #include "unit.h"
 
-/* Build an answer packet for (qname, qtype) with the given RRs. */
-static size_t make_answer(unsigned char *out, size_t cap, const char *qname, ldns_rr_type qtype, int rcode,
-			  const char *const *rrs)
+/* Build an answer packet for (qname, qtype) with the given RRs in one
+ * section. */
+static size_t make_reply(unsigned char *out, size_t cap, const char *qname, ldns_rr_type qtype, int rcode,
+			 ldns_pkt_section section, const char *const *rrs)
 {
 	ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(qname), qtype, LDNS_RR_CLASS_IN, 0);
 	ldns_pkt_set_qr(p, 1);
@@ -20,7 +21,7 @@ static size_t make_answer(unsigned char *out, size_t cap, const char *qname, ldn
 	for (; rrs && *rrs; rrs++) {
 		ldns_rr *rr = NULL;
 		if (ldns_rr_new_frm_str(&rr, *rrs, 3600, NULL, NULL) == LDNS_STATUS_OK)
-			ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
+			ldns_pkt_push_rr(p, section, rr);
 	}
 	uint8_t *wire = NULL;
 	size_t n = 0;
@@ -31,6 +32,12 @@ static size_t make_answer(unsigned char *out, size_t cap, const char *qname, ldn
 	memcpy(out, wire, n);
 	free(wire);
 	return n;
+}
+
+static size_t make_answer(unsigned char *out, size_t cap, const char *qname, ldns_rr_type qtype, int rcode,
+			  const char *const *rrs)
+{
+	return make_reply(out, cap, qname, qtype, rcode, LDNS_SECTION_ANSWER, rrs);
 }
 
 UNIT_TEST(dns_parse_mx_and_cname_chain)
@@ -190,4 +197,44 @@ UNIT_TEST(dns_names_and_servers)
 	CHECK(dns_parse_server("host.example", 53, &ss, &len) < 0);
 	CHECK(dns_parse_server("127.0.0.1:0", 53, &ss, &len) < 0);
 	CHECK(dns_parse_server("127.0.0.1:99999", 53, &ss, &len) < 0);
+}
+
+/* A TXT answer with no records and the SOA record soa (or none) in the
+ * authority section. */
+static size_t make_negative(unsigned char *out, size_t cap, const char *qname, int rcode, const char *soa)
+{
+	const char *rrs[] = { soa, NULL };
+	return make_reply(out, cap, qname, LDNS_RR_TYPE_TXT, rcode, LDNS_SECTION_AUTHORITY, rrs);
+}
+
+UNIT_TEST(dns_answer_ttl)
+{
+	unsigned char w[4096];
+	struct dns_reply rep;
+	struct mail_err e;
+	/* the least TTL of the answer section, a CNAME's included */
+	const char *rrs[] = { "x.example. 300 IN CNAME y.example.", "y.example. 60 IN TXT \"a\"",
+			      "y.example. 900 IN TXT \"b\"", NULL };
+	size_t n = make_answer(w, sizeof w, "x.example.", LDNS_RR_TYPE_TXT, 0, rrs);
+	CHECK(dns_parse_reply(w, n, "x.example", DNS_T_TXT, &rep, &e) == 0 && rep.n == 2 && rep.ttl == 60);
+	dns_reply_free(&rep);
+	const char *zero[] = { "z.example. 0 IN TXT \"a\"", NULL };
+	n = make_answer(w, sizeof w, "z.example.", LDNS_RR_TYPE_TXT, 0, zero);
+	CHECK(dns_parse_reply(w, n, "z.example", DNS_T_TXT, &rep, &e) == 0 && rep.ttl == 0);
+	dns_reply_free(&rep);
+	/* RFC 2308 §5: NXDOMAIN and no data live min(SOA TTL, MINIMUM) */
+	const char *soa = "example. 600 IN SOA ns.example. h.example. 1 3600 600 86400 120";
+	n = make_negative(w, sizeof w, "n.example.", 3, soa);
+	CHECK(dns_parse_reply(w, n, "n.example", DNS_T_TXT, &rep, &e) == 0 && rep.rcode == 3 && rep.ttl == 120);
+	dns_reply_free(&rep);
+	n = make_negative(w, sizeof w, "n.example.", 0, "example. 30 IN SOA ns.example. h.example. 1 3600 600 86400 120");
+	CHECK(dns_parse_reply(w, n, "n.example", DNS_T_TXT, &rep, &e) == 0 && rep.n == 0 && rep.ttl == 30);
+	dns_reply_free(&rep);
+	/* without a SOA a negative answer is not kept; nor a SERVFAIL */
+	n = make_negative(w, sizeof w, "n.example.", 3, NULL);
+	CHECK(dns_parse_reply(w, n, "n.example", DNS_T_TXT, &rep, &e) == 0 && rep.ttl == -1);
+	dns_reply_free(&rep);
+	n = make_negative(w, sizeof w, "n.example.", 2, soa);
+	CHECK(dns_parse_reply(w, n, "n.example", DNS_T_TXT, &rep, &e) == 0 && rep.ttl == -1);
+	dns_reply_free(&rep);
 }

@@ -1,8 +1,10 @@
-/* Unit tests: IMAP sequence sets, string output, modified UTF-7 and dates
- * (msg/imap_seq.h, imap_string.h, imap_mutf7.h, imap_date.h). */
+/* Unit tests: IMAP sequence sets, string output, modified UTF-7, dates and
+ * the BINARY APPEND conversion (msg/imap_seq.h, imap_string.h,
+ * imap_mutf7.h, imap_date.h, imap_binconv.h). */
 #include <string.h>
 
 #include "base/buf.h"
+#include "msg/imap_binconv.h"
 #include "msg/imap_date.h"
 #include "msg/imap_mutf7.h"
 #include "msg/imap_seq.h"
@@ -185,4 +187,29 @@ UNIT_TEST(imap_dates)
 	CHECK(imap_rfc5322_date_parse(h, strlen(h), &t, &z) == 0 && t == 1057049557);
 	h = "yesterday";
 	CHECK(imap_rfc5322_date_parse(h, strlen(h), &t, &z) < 0);
+}
+
+/* APPEND of a literal8: binary parts become base64 (as Dovecot stores
+ * them); other parts and messages without binary stay as they are. */
+UNIT_TEST(imap_binary_append_to_base64)
+{
+	struct buf out = BUF_INIT;
+	static const char one[] = "From: a@b.example\r\nMIME-Version: 1.0\r\nContent-Transfer-Encoding: binary\r\n\r\n\0-\xe4\r\n\r\n";
+	CHECK(imap_binary_to_base64(one, sizeof one - 1, &out) == 1);
+	CHECK_STR(buf_cstr(&out), "From: a@b.example\r\nMIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\nAC3kDQoNCg==\r\n");
+	/* In a multipart: a NUL under 8bit is converted, a text part and a
+	 * NUL without an encoding field are left alone. */
+	static const char multi[] = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"
+				    "Content-Type: text/plain\r\n\r\nhello\r\n--x\r\n"
+				    "Content-Type: application/octet-stream\r\n\r\n\0\r\n--x\r\n"
+				    "Content-Transfer-Encoding: 8BIT\r\n\r\n\0\0\0\r\n--x--\r\n";
+	CHECK(imap_binary_to_base64(multi, sizeof multi - 1, &out) == 1);
+	static const char tail[] = "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--x--\r\n";
+	size_t head = 159;   /* up to the last part, unchanged */
+	CHECK(out.len == head + sizeof tail - 1 && !memcmp(out.ptr, multi, head) &&
+	      !memcmp(out.ptr + head, tail, sizeof tail - 1));
+	buf_reset(&out);
+	static const char text[] = "Subject: x\r\n\r\n8bit \xc3\xa9\r\n";
+	CHECK(imap_binary_to_base64(text, sizeof text - 1, &out) == 0 && out.len == 0);
+	buf_free(&out);
 }

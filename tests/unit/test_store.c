@@ -17,6 +17,7 @@
 #include "store/maildir.h"
 #include "store/maildir_name.h"
 #include "store/mailfolder.h"
+#include "store/msgcache.h"
 #include "store/subscriptions.h"
 #include "store/uidlist.h"
 #include "unit.h"
@@ -40,6 +41,18 @@ static char *scratch(char *dir, size_t cap)
 	if (!mkdtemp(dir))
 		return NULL;
 	return dir;
+}
+
+/* A scratch directory and the path of a Maildir in it (made on the first
+ * delivery); 0, with the check failed, when no directory could be made. */
+static int scratch_maildir(char *dir, size_t dcap, char *md, size_t mcap)
+{
+	if (!scratch(dir, dcap)) {
+		CHECK(!"mkdtemp");
+		return 0;
+	}
+	snprintf(md, mcap, "%s/Maildir", dir);
+	return 1;
 }
 
 static void deliver(const char *maildir, const char *text)
@@ -167,13 +180,9 @@ static void on_expunge(void *arg, uint32_t seq, uint32_t uid)
 
 UNIT_TEST(store_mailfolder_two_sessions)
 {
-	char dir[4096];
-	if (!scratch(dir, sizeof dir)) {
-		CHECK(!"mkdtemp");
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
 		return;
-	}
-	char md[4200];
-	snprintf(md, sizeof md, "%s/Maildir", dir);
 	deliver(md, "Subject: one\n\nbody\n");
 	deliver(md, "Subject: two\n\nbody two\n");
 	deliver(md, "Subject: three\n\nno newline");
@@ -221,11 +230,25 @@ UNIT_TEST(store_mailfolder_two_sessions)
 	deliver(md, "Subject: four\n\n4\n");
 	uint32_t uid = 0;
 	CHECK(mailfolder_append(&b, "Subject: five\r\n\r\nfive\r\n", 23, MF_SEEN, 0, 1000000000, &uid, &e) == 0);
+	/* \Recent goes to the first read-write session that sees a message,
+	 * APPENDed with flags (into cur/) or delivered (RFC 3501 §2.3.2, as
+	 * Dovecot): a read-only look (EXAMINE, STATUS) reports it recent and
+	 * leaves it so. */
+	struct mailfolder_status st;
+	CHECK(mailfolder_status(md, "INBOX", &st, &e) == 0 && st.recent == 2 && st.messages == 4);
+	struct mailfolder ro;
+	CHECK(mailfolder_open(&ro, md, "INBOX", MAILFOLDER_RDONLY, &e) == 0 && mailfolder_sync(&ro, &e) == 0);
+	CHECK(ro.n == 4 && !ro.v[1].recent && ro.v[2].recent && ro.v[3].recent);
+	mailfolder_close(&ro);
 	CHECK(mailfolder_sync(&a, &e) == 0);
 	/* The delivered file gets its UID at this sync, after the append's. */
 	CHECK(a.n == 4 && a.v[2].uid == 4 && a.v[3].uid == 5 && uid == 4);
-	CHECK(a.v[2].internal_date == 1000000000 && a.v[2].size == 23 && a.v[2].disk_size == 20);
-	CHECK(a.v[2].flags == MF_SEEN && !a.v[2].recent && a.v[3].recent);
+	CHECK(mailfolder_internal_date(&a, 2) == 1000000000 && a.v[2].size == 23 && a.v[2].disk_size == 20);
+	CHECK(a.v[2].flags == MF_SEEN && a.v[2].recent && a.v[3].recent);
+	/* b (which appended it) syncs later: a has them; so has STATUS. */
+	CHECK(mailfolder_sync(&b, &e) == 0);
+	CHECK(b.n == 4 && !b.v[2].recent && !b.v[3].recent);
+	CHECK(mailfolder_status(md, "INBOX", &st, &e) == 0 && st.recent == 0);
 
 	/* COPY into a folder keeps flags and keywords by name. */
 	CHECK(folder_create(md, "Archive", &e) == 0);
@@ -237,6 +260,7 @@ UNIT_TEST(store_mailfolder_two_sessions)
 	CHECK(uids[0] == 1 && uids[1] == 2);
 	CHECK(mailfolder_sync(&arch, &e) == 0);
 	CHECK(arch.n == 2 && arch.v[0].flags == (MF_SEEN | MF_FLAGGED) && arch.v[0].keywords == 1);
+	CHECK(arch.v[0].recent && arch.v[1].recent);   /* copies are new there */
 	CHECK(arch.keywords[0] && !strcmp(arch.keywords[0], "$Junk"));
 	mailfolder_close(&arch);
 
@@ -246,7 +270,6 @@ UNIT_TEST(store_mailfolder_two_sessions)
 	CHECK(mailfolder_sync(&a, &e) == 0);
 	CHECK(a.n == 4 && a.v[0].uid == 2 && a.v[3].uid == 5 && a.uidnext == 6);
 	CHECK(mailfolder_store(&a, 0, 0, 0, &e) == -1 && e.sys == EROFS);
-	struct mailfolder_status st;
 	CHECK(mailfolder_status(md, "INBOX", &st, &e) == 0);
 	CHECK(st.messages == 4 && st.uidnext == 6 && st.unseen == 2);
 
@@ -257,13 +280,10 @@ UNIT_TEST(store_mailfolder_two_sessions)
 
 UNIT_TEST(store_uidlist_survives_rewrite_and_loss)
 {
-	char dir[4096];
-	if (!scratch(dir, sizeof dir)) {
-		CHECK(!"mkdtemp");
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
 		return;
-	}
-	char md[4200], path[4300];
-	snprintf(md, sizeof md, "%s/Maildir", dir);
+	char path[4300];
 	for (int i = 0; i < 8; i++)
 		deliver(md, "Subject: x\n\nx\n");
 	struct mailfolder a;
@@ -299,13 +319,9 @@ UNIT_TEST(store_uidlist_survives_rewrite_and_loss)
 
 UNIT_TEST(store_empty_folder_has_uidvalidity)
 {
-	char dir[4096];
-	if (!scratch(dir, sizeof dir)) {
-		CHECK(!"mkdtemp");
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
 		return;
-	}
-	char md[4200];
-	snprintf(md, sizeof md, "%s/Maildir", dir);
 	deliver(md, "Subject: one\n\nbody\n");
 
 	/* An empty folder's first sync fixes its UIDVALIDITY (RFC 3501 2.3.1.1):
@@ -331,13 +347,10 @@ UNIT_TEST(store_empty_folder_has_uidvalidity)
  * "UIDVALIDITY changed" without this). */
 UNIT_TEST(store_uidlist_replaced_under_same_inode)
 {
-	char dir[4096];
-	if (!scratch(dir, sizeof dir)) {
-		CHECK(!"mkdtemp");
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
 		return;
-	}
-	char md[4200], path[4300];
-	snprintf(md, sizeof md, "%s/Maildir", dir);
+	char path[4300];
 	for (int i = 0; i < 4; i++)
 		deliver(md, "Subject: x\n\nx\n");
 	struct mailfolder a;
@@ -399,5 +412,115 @@ UNIT_TEST(store_uidlist_replaced_under_same_inode)
 	CHECK(c.uidvalidity != validity && c.n == 5);
 	mailfolder_close(&c);
 	mailfolder_close(&a);
+	rm_tree(dir);
+}
+
+/* STORE +FLAGS/-FLAGS from two sessions on one message: each applies its
+ * change to the file's name as it is now, so neither loses the other's
+ * (imapd computed whole flag sets from its own view before: the later
+ * rename put back what the view held, dropping the other's flag). */
+UNIT_TEST(store_flag_deltas_of_two_sessions_both_kept)
+{
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	deliver(md, "Subject: one\n\nbody\n");
+	struct mailfolder a, b;
+	struct mail_err e;
+	CHECK(mailfolder_open(&a, md, "INBOX", 0, &e) == 0 && mailfolder_sync(&a, &e) == 0);
+	CHECK(mailfolder_open(&b, md, "INBOX", 0, &e) == 0 && mailfolder_sync(&b, &e) == 0);
+	int junk = mailfolder_keyword(&a, "$Junk", 1, &e);
+	CHECK(junk == 0);
+	CHECK(mailfolder_store_delta(&a, 0, MF_SEEN, 0, 1u << junk, 0, &e) == 0);
+	/* b has not synced: its view still has no flags. */
+	CHECK(mailfolder_store_delta(&b, 0, MF_FLAGGED, 0, 0, 0, &e) == 0);
+	CHECK(b.v[0].flags == (MF_SEEN | MF_FLAGGED) && b.v[0].keywords == 1u << junk);
+	/* a removes \Seen on its stale name: b's \Flagged stays. */
+	CHECK(mailfolder_store_delta(&a, 0, 0, MF_SEEN, 0, 0, &e) == 0);
+	CHECK(a.v[0].flags == MF_FLAGGED && a.v[0].keywords == 1u << junk);
+	/* b's view says \Flagged is set; a clears it; b's +\Flagged is no
+	 * no-op for that (the name b knows is gone). */
+	CHECK(mailfolder_store_delta(&a, 0, 0, MF_FLAGGED, 0, 0, &e) == 0);
+	CHECK(mailfolder_store_delta(&b, 0, MF_FLAGGED, 0, 0, 0, &e) == 0);
+	CHECK(mailfolder_sync(&a, &e) == 0);
+	CHECK(a.v[0].flags == MF_FLAGGED && a.v[0].keywords == 1u << junk && strstr(a.v[0].name, ":2,Fa"));
+	mailfolder_close(&a);
+	mailfolder_close(&b);
+	rm_tree(dir);
+}
+
+/* store/msgcache.h: values by UID come back after a flush, a torn tail is
+ * cut before the next append, a file of another UIDVALIDITY is started
+ * again, and one whose records mostly name gone UIDs is rewritten with the
+ * live ones only. */
+UNIT_TEST(store_msgcache_append_tear_compact)
+{
+	char dir[4096];
+	if (!scratch(dir, sizeof dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(dfd >= 0);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", dir, MSGCACHE_FILE);
+	uint32_t live[2000];
+	for (uint32_t i = 0; i < 2000; i++)
+		live[i] = i + 1;
+
+	struct msgcache c;
+	size_t len;
+	msgcache_open(&c, dfd, 7);
+	CHECK(msgcache_get(&c, 1, 'E', &len) == NULL);
+	msgcache_put(&c, 1, 'E', "(one)", 5);
+	msgcache_put(&c, 2, 'E', "(two\nlines)", 11);
+	msgcache_flush(&c, live, 2);
+	msgcache_close(&c);
+	msgcache_open(&c, dfd, 7);
+	const char *v = msgcache_get(&c, 2, 'E', &len);
+	CHECK(v && len == 11 && memcmp(v, "(two\nlines)", 11) == 0);
+	CHECK(msgcache_get(&c, 2, 'B', &len) == NULL && msgcache_get(&c, 3, 'E', &len) == NULL);
+	msgcache_close(&c);
+
+	/* A writer died mid-record: readers stop there, the next writer cuts it. */
+	int fd = open(path, O_WRONLY | O_APPEND);
+	CHECK(fd >= 0 && write(fd, "3 E 50\n(torn", 12) == 12);
+	close(fd);
+	msgcache_open(&c, dfd, 7);
+	CHECK(c.n == 2 && msgcache_get(&c, 3, 'E', &len) == NULL);
+	msgcache_put(&c, 4, 'E', "(four)", 6);
+	msgcache_flush(&c, live, 4);
+	msgcache_close(&c);
+	char *text = slurp(path);
+	CHECK(text && !strstr(text, "torn") && strstr(text, "4 E 6\n(four)\n"));
+	free(text);
+
+	/* Another UIDVALIDITY: nothing is believed, the file starts again. */
+	msgcache_open(&c, dfd, 8);
+	CHECK(c.n == 0 && msgcache_get(&c, 1, 'E', &len) == NULL);
+	msgcache_put(&c, 1, 'E', "(new one)", 9);
+	msgcache_flush(&c, live, 1);
+	msgcache_close(&c);
+	text = slurp(path);
+	CHECK(text && strncmp(text, "postbox-cache 1 8\n1 E 9\n(new one)\n", 34) == 0 && !strstr(text, "(two"));
+	free(text);
+
+	/* 1,500 records, then only the last 100 UIDs still exist: the next
+	 * flush rewrites the file with those (and the new record). */
+	msgcache_open(&c, dfd, 8);
+	for (uint32_t u = 2; u <= 1500; u++)
+		msgcache_put(&c, u, 'E', "(x)", 3);
+	msgcache_flush(&c, live, 1500);
+	msgcache_close(&c);
+	msgcache_open(&c, dfd, 8);
+	CHECK(c.n == 1500);
+	msgcache_put(&c, 1501, 'E', "(y)", 3);
+	msgcache_flush(&c, live + 1400, 101);
+	msgcache_close(&c);
+	msgcache_open(&c, dfd, 8);
+	CHECK(c.n == 101 && msgcache_get(&c, 1401, 'E', &len) && msgcache_get(&c, 1501, 'E', &len) &&
+	      !msgcache_get(&c, 1400, 'E', &len) && !msgcache_get(&c, 1, 'E', &len));
+	msgcache_close(&c);
+	close(dfd);
 	rm_tree(dir);
 }
