@@ -33,7 +33,10 @@ suite_setup() {
 # offset such as -30d) runs it at another date.
 start_postsrsd() {
 	local pre=()
-	[ -z "${POSTSRSD_TIME:-}" ] || pre=(faketime -f "$POSTSRSD_TIME")
+	# libfaketime preloaded by env, which execs: BG_PID is postsrsd itself
+	# (the faketime command forks, and stopping it left postsrsd running).
+	[ -z "${POSTSRSD_TIME:-}" ] ||
+		pre=(env 'LD_PRELOAD=/usr/$LIB/faketime/libfaketime.so.1' "FAKETIME=$POSTSRSD_TIME")
 	SRSD_FWD=$(free_port)
 	SRSD_REV=$(free_port)
 	while [ "$SRSD_REV" = "$SRSD_FWD" ]; do SRSD_REV=$(free_port); done
