@@ -12,19 +12,14 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/read_all.h"
 
 /* A lock written by a process of this host that no longer exists. */
 static int holder_dead(int dirfd, const char *name)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return 0;
 	char text[300];
-	ssize_t r = read(fd, text, sizeof text - 1);
-	close(fd);
-	if (r <= 0)
+	if (read_small_at(dirfd, name, text, sizeof text) <= 0)
 		return 0;
-	text[r] = '\0';
 	char *colon = strchr(text, ':');
 	if (!colon)
 		return 0;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "base/io.h"
+#include "base/read_all.h"
 #include "store/mailfolder_int.h"
 
 #define RECENT_FILE "postbox-recent"
@@ -27,15 +28,9 @@
 
 uint32_t mailfolder_recent_first(struct mailfolder *f)
 {
-	int fd = openat(f->md.fd, RECENT_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return 1;
 	char buf[64];
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
+	if (read_small_at(f->md.fd, RECENT_FILE, buf, sizeof buf) <= 0)
 		return 1;
-	buf[n] = '\0';
 	unsigned long validity, first;
 	char nl;
 	if (sscanf(buf, "%lu %lu%c", &validity, &first, &nl) != 3 || nl != '\n' ||
