@@ -166,6 +166,8 @@ int imap_write_status(struct imap_sess *s, const char *name, const struct mailfo
 			buf_addf(out, "%sUNSEEN %u", sep, st->unseen);
 		else if (imap_arg_atom_is(a, "SIZE"))
 			buf_addf(out, "%sSIZE %lld", sep, st->size);
+		else if (imap_arg_atom_is(a, "DELETED"))
+			buf_addf(out, "%sDELETED %u", sep, st->deleted);
 		else
 			return -1;
 	}

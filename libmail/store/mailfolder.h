@@ -215,6 +215,7 @@ void mailfolder_close(struct mailfolder *f);
  * true; no file is moved). */
 struct mailfolder_status {
 	uint32_t messages, recent, unseen, uidnext, uidvalidity;
+	uint32_t deleted;        /* messages flagged \Deleted (RFC 9051's STATUS DELETED) */
 	long long size;
 };
 int mailfolder_status(const char *root, const char *name, struct mailfolder_status *st,
