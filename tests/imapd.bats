@@ -432,6 +432,30 @@ for l in f:
 	printf '%s\n' "${lines[@]}" | grep -q '^j BAD usage: LIST'
 }
 
+@test "LIST-EXTENDED and LIST-STATUS advertised: \\NonExistent subscribed names, RECURSIVEMATCH's CHILDINFO (RFC 5258)" {
+	conf imap_plaintext_auth yes
+	fill 1
+	run inetd "a LOGIN ann secret" "b CREATE A.B" "c CREATE X.Y" "d SUBSCRIBE A.B" "e SUBSCRIBE Gone" "f SUBSCRIBE X.Y.Z" \
+		'g LIST (SUBSCRIBED) "" "*"' 'h LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"' \
+		'i LIST (SUBSCRIBED RECURSIVEMATCH) "" ("A" "A.B")' 'j LIST "" "%"' 'k LIST "" "%" RETURN (STATUS (MESSAGES SIZE))' \
+		"z LOGOUT"
+	printf '%s\n' "${lines[@]}" | grep -q '^a OK \[CAPABILITY IMAP4rev1 .* LIST-EXTENDED LIST-STATUS.*\] Logged in$'
+	# g: a subscribed name without a mailbox is listed, as \NonExistent
+	has_line '* LIST (\NonExistent \HasNoChildren \Subscribed) "." Gone'
+	has_line '* LIST (\NonExistent \HasNoChildren \Subscribed) "." X.Y.Z'
+	has_line '* LIST (\HasNoChildren \Subscribed) "." A.B'
+	# h: parents of subscribed names that % does not reach carry CHILDINFO
+	has_line '* LIST (\NonExistent \HasChildren) "." A ("CHILDINFO" ("SUBSCRIBED"))'
+	has_line '* LIST (\NonExistent \HasChildren) "." X ("CHILDINFO" ("SUBSCRIBED"))'
+	# i: A.B is returned itself, so A is not
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^h OK/,/^i OK/p' | grep -c '^\* LIST ')" -eq 1 ]
+	# j: RFC 3501's LIST keeps \Noselect; k: the extended form says \NonExistent, STATUS follows
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^i OK/,/^j OK/p' | grep -c '^\* LIST (\\Noselect \\HasChildren) "\." [AX]$')" -eq 2 ]
+	has_line '* LIST (\NonExistent \HasChildren) "." A'
+	has_line '* STATUS INBOX (MESSAGES 1 SIZE 65)'
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* STATUS ')" -eq 1 ]   # none for A, X
+}
+
 @test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {
 	conf imap_plaintext_auth yes
 	fill 1

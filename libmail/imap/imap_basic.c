@@ -13,7 +13,7 @@
 /* What a logged-in session can do; only what is implemented is named, so
  * a client (and imaptest) never relies on a missing extension. */
 static const char logged_in_caps[] =
-	"IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE UTF8=ACCEPT ESEARCH BINARY";
+	"IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE UTF8=ACCEPT ESEARCH BINARY LIST-EXTENDED LIST-STATUS";
 
 static int plaintext_ok(const struct imap_sess *s)
 {

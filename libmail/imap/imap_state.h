@@ -84,7 +84,7 @@ imap_command_fn imap_cmd_capability, imap_cmd_noop, imap_cmd_logout, imap_cmd_id
 /* The AUTHENTICATE response line arrived. */
 void imap_sasl_line(struct imap_sess *s, const char *line, size_t n);
 
-/* Mailboxes (imap_mailbox.c). */
+/* Mailboxes (imap_mailbox.c; LIST and LSUB in imap_list.c). */
 imap_command_fn imap_cmd_select, imap_cmd_create, imap_cmd_delete, imap_cmd_rename, imap_cmd_subscribe,
 	imap_cmd_list, imap_cmd_status, imap_cmd_append;
 /* The selected mailbox (imap_selected.c). */
@@ -109,6 +109,13 @@ void imap_send_updates(struct imap_sess *s, int expunge_ok);
 /* FLAGS and PERMANENTFLAGS of the selected mailbox (again when a keyword
  * was added: a client must hear of it before it sees it on a message). */
 void imap_send_flags_lists(struct imap_sess *s);
+/* A failed store call (command `what`) as a tagged NO with the response
+ * code that fits its errno. */
+void imap_store_failed(struct imap_sess *s, const char *what, const struct mail_err *e);
+/* "STATUS name (items...)" into out for the STATUS items list `items`
+ * (STATUS and LIST-STATUS): 0, or -1 for an unknown item. */
+int imap_write_status(struct imap_sess *s, const char *name, const struct mailfolder_status *st,
+		      const struct imap_arg *items, struct buf *out);
 /* Open the mailbox `name` for APPEND or COPY into it, with the user's
  * quota (mailbox_quota) set: 0, or -1 with e (close dst either way). */
 int imap_open_target(struct imap_sess *s, const char *name, struct mailfolder *dst, struct mail_err *e);
