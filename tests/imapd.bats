@@ -559,3 +559,45 @@ for l in f:
 	printf '%s\n' "${lines[@]}" | grep -q '^b OK \[APPENDUID [0-9]* 2\] APPEND completed$'
 	has_line "c NO [TOOBIG] literal of 70000 octets refused"
 }
+
+@test "SELECT of an unchanged mailbox lists neither new/ nor cur/ (postbox-index); a delivery, another program's flag and a deletion between two SELECTs are seen" {
+	command -v strace >/dev/null || skip "strace not installed"
+	conf imap_plaintext_auth yes
+	fill 3
+	sel() { inetd "a LOGIN ann@test.example secret" "b SELECT INBOX" "c FETCH 1:* (UID FLAGS)" "d LOGOUT"; }
+	# listings of the Maildir's new/ and cur/ (getdents64 on them) by one session
+	listings() {
+		local IFS=$'\n'
+		printf '%s\r\n' "a LOGIN ann@test.example secret" "b SELECT INBOX" "c LOGOUT" |
+			strace -f -y -qq -e trace=getdents64 -o "$T/strace" "$PB" imapd >/dev/null 2>&1
+		grep -cE "getdents64\([0-9]+<$MD/?(new|cur)>" "$T/strace" || true
+	}
+	settle() { touch -d '-10 seconds' "$MD/new" "$MD/cur" "$MD/dovecot-uidlist"; }
+	sel > /dev/null              # moves the files to cur/
+	settle
+	[ "$(listings)" -gt 0 ]      # lists once more, writes the index
+	[ -s "$MD/postbox-index" ]
+	[ "$(listings)" -eq 0 ]
+	run sel
+	has_line '* 3 EXISTS'
+	has_line '* 3 FETCH (UID 3 FLAGS ())'
+	# delivered after the index was written
+	fill 1
+	run sel
+	has_line '* 4 EXISTS'
+	has_line '* 4 FETCH (UID 4 FLAGS (\Recent))'
+	# a flag set by another Maildir reader (a rename in cur/), then a deletion
+	settle
+	[ "$(listings)" -gt 0 ]
+	f=$(ls "$MD"/cur/* | head -n1)
+	mv "$f" "${f%:2,*}:2,FS"
+	run sel
+	has_line '* 1 FETCH (UID 1 FLAGS (\Seen \Flagged))'
+	settle
+	[ "$(listings)" -gt 0 ]
+	[ "$(listings)" -eq 0 ]
+	rm "${f%:2,*}:2,FS"
+	run sel
+	has_line '* 3 EXISTS'
+	has_line '* 1 FETCH (UID 2 FLAGS ())'
+}

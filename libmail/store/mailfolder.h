@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "store/folder_index.h"
 #include "store/keywords.h"
 #include "store/maildir.h"
 #include "store/uidlist.h"
@@ -64,15 +65,8 @@
 
 struct mailfolder_msg {
 	uint32_t uid;
-	char *name;              /* the file name last seen, in new/ or cur/ */
 	unsigned flags;          /* MF_* */
 	uint32_t keywords;       /* bit k: keyword k of the folder's list */
-	long long size;          /* RFC822.SIZE: octets with CRLF line ends */
-	long long disk_size;     /* octets in the file (,S= or stat) */
-	time_t internal_date;    /* the file's mtime; 0 until asked of
-				  * mailfolder_internal_date() (a SELECT
-				  * then stats no file) */
-	char *pop3_uidl;         /* Dovecot's P field in the uidlist, or NULL */
 	unsigned char in_new;    /* the file is in new/ */
 	unsigned char recent;    /* \Recent in this session (RFC 3501 §2.3.2):
 				  * the first read-write session to see a
@@ -83,6 +77,14 @@ struct mailfolder_msg {
 				  * mailfolder_purge() */
 	unsigned char changed;   /* flags changed by someone else since the
 				  * caller last cleared this (FETCH FLAGS) */
+	char *name;              /* the file name last seen, in new/ or cur/
+				  * (read-only to callers: store/ owns it) */
+	char *pop3_uidl;         /* Dovecot's P field in the uidlist, or NULL */
+	long long size;          /* RFC822.SIZE: octets with CRLF line ends */
+	long long disk_size;     /* octets in the file (,S= or stat) */
+	time_t internal_date;    /* the file's mtime; 0 until asked of
+				  * mailfolder_internal_date() (a SELECT
+				  * then stats no file) */
 };
 
 struct mailfolder {
@@ -107,6 +109,15 @@ struct mailfolder {
 	struct keywords kw;
 	int is_inbox;
 	int rootfd;              /* the user's Maildir (for a folder), or -1 */
+	char *names;             /* one block holding the names of the view
+				  * (folder_index.h); names outside it are
+				  * allocated one by one */
+	size_t names_len;
+	struct folder_state listed; /* what the view was last listed from */
+	unsigned char listed_settled; /* ...and no change can hide in it
+				       * (folder_index.h): a sync that finds
+				       * the same state lists nothing */
+	unsigned char synced;    /* the first sync is done */
 };
 
 /* Open the mailbox `name` of the user's Maildir `root`: "INBOX" (any case)

@@ -95,7 +95,7 @@ int mailfolder_store_delta(struct mailfolder *f, size_t i, unsigned set, unsigne
 				char *copy = strdup(to);
 				if (!copy)
 					return err_sys(e, "%s", f->md.path);
-				free(m->name);
+				mailfolder_str_free(f, m->name);
 				m->name = copy;
 				m->in_new = 0;
 				m->flags = flags;
