@@ -538,6 +538,31 @@ for l in f:
 	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 2 ]
 }
 
+@test "MULTIAPPEND (RFC 3502): several messages in one APPEND, APPENDUID with a UID set; a bad one, or too many bytes, stores none" {
+	conf imap_plaintext_auth yes
+	fill 1
+	run inetd "a LOGIN ann secret" "b SELECT INBOX" "c APPEND INBOX {14+}" "Subject: a" "" \
+		' (\Seen) "05-Dec-2026 06:00:00 +0000" {14+}' "Subject: b" "" ' {14}' "Subject: c" "" "" \
+		"d APPEND INBOX {14+}" "Subject: x" "" ' (\Bogus) {14+}' "Subject: y" "" "" \
+		"e APPEND INBOX {14+}" "Subject: x" "" ' {0+}' "" "f NOOP" "z LOGOUT"
+	printf '%s\n' "${lines[@]}" | grep -q '^c OK \[APPENDUID [0-9]* 2:4\] APPEND completed$'
+	has_line "* 4 EXISTS"
+	has_line "d BAD unknown system flag"
+	has_line "e NO an empty message is not a message"
+	has_line "f OK NOOP completed"
+	[ "$(ls "$MD/new" "$MD/cur" | grep -c ',S=')" -eq 4 ]   # 1 + 3, none of d's or e's
+	f=$(grep -rl '^Subject: b' "$MD/cur" "$MD/new")
+	[[ "$f" == *":2,S" ]] && [ "$(stat -c %Y "$f")" -eq "$(date -d '2026-12-05 06:00:00 UTC' +%s)" ]
+	# All of one APPEND's messages count against max_message_size together:
+	# the literal that passes it is refused, and nothing of the command is kept.
+	conf max_message_size 20
+	run inetd "a LOGIN ann secret" "b APPEND INBOX {14+}" "Subject: p" "" ' {14+}' "Subject: q" "" "" "c NOOP" "z LOGOUT"
+	has_line "b NO [TOOBIG] literal of 14 octets refused"
+	has_line "c OK NOOP completed"
+	[ "$(ls "$MD/new" "$MD/cur" | grep -c ',S=')" -eq 4 ]
+	! grep -rq '^Subject: [pq]' "$MD/new" "$MD/cur" "$MD/tmp" || false
+}
+
 @test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {
 	conf imap_plaintext_auth yes
 	fill 1

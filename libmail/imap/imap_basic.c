@@ -14,7 +14,7 @@
  * a client (and imaptest) never relies on a missing extension. */
 static const char logged_in_caps[] =
 	"IMAP4rev1 IMAP4rev2 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE "
-	"UTF8=ACCEPT ESEARCH SEARCHRES BINARY LIST-EXTENDED LIST-STATUS STATUS=SIZE";
+	"UTF8=ACCEPT ESEARCH SEARCHRES BINARY LIST-EXTENDED LIST-STATUS STATUS=SIZE MULTIAPPEND";
 
 static int plaintext_ok(const struct imap_sess *s)
 {

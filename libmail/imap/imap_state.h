@@ -87,7 +87,8 @@ imap_command_fn imap_cmd_capability, imap_cmd_noop, imap_cmd_logout, imap_cmd_id
 /* The AUTHENTICATE response line arrived. */
 void imap_sasl_line(struct imap_sess *s, const char *line, size_t n);
 
-/* Mailboxes (imap_mailbox.c; LIST and LSUB in imap_list.c). */
+/* Mailboxes (imap_mailbox.c; LIST and LSUB in imap_list.c, APPEND in
+ * imap_append.c). */
 imap_command_fn imap_cmd_select, imap_cmd_create, imap_cmd_delete, imap_cmd_rename, imap_cmd_subscribe,
 	imap_cmd_list, imap_cmd_status, imap_cmd_append;
 /* IMAP4rev2's LIST line for the mailbox SELECT opened (imap_list.c). */
