@@ -315,6 +315,54 @@ start_imapd_tls() {
 	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 0 ]
 }
 
+@test "mutt over STARTTLS (AUTHENTICATE PLAIN, then LOGIN): pipes every message out byte for byte, copies one into a new folder" {
+	command -v mutt >/dev/null || skip "mutt not installed (scripts/deps)"
+	server_cert localhost
+	fill 3
+	start_imapd
+	mkdir -p "$T/mutt"
+	# Every prompt off: mutt reads its answers from the pushed keys, so a
+	# prompt (confirmcreate, confirmappend, wait_key) would eat the next
+	# command (likely what lost the first copy of an earlier attempt).
+	cat > "$T/mutt/rc" <<RC
+set imap_user="ann@test.example"
+set imap_pass="secret"
+set ssl_starttls=yes
+set ssl_force_tls=yes
+set ssl_ca_certificates_file="$CERT"
+set folder="imap://localhost:$PORT/"
+set header_cache=""
+set message_cachedir=""
+set record=""
+set wait_key=no
+set confirmappend=no
+set confirmcreate=no
+set quit=yes
+set move=no
+set sort=unsorted
+RC
+	printf '%s\n' '#!/bin/sh' "exec mutt -n -F '$T/mutt/rc' -e \"set imap_authenticators=\$1\" -f imap://localhost:$PORT/INBOX -e \"push '\$2'\"" \
+		> "$T/mutt/run"
+	chmod +x "$T/mutt/run"
+	# mutt wants a terminal: script(1) lends it one.
+	mutt_keys() { TERM=vt100 HOME="$T/mutt" timeout 30 script -qec "$T/mutt/run $1 '$2'" /dev/null > "$T/mutt/screen" 2>&1; }
+	keys=""
+	for n in 1 2 3; do keys="$keys<pipe-message>cat > $T/mutt/p$n<enter><next-entry>"; done
+	mutt_keys plain "$keys<quit>"
+	grep -q 'Authenticating (PLAIN)' "$T/mutt/screen"
+	for f in "$MD"/cur/*; do
+		n=$(grep -m1 '^Subject: m' "$f" | tr -dc 0-9)
+		cmp "$f" "$T/mutt/p$n"
+	done
+	# LOGIN this time; COPY to a folder that does not exist: NO [TRYCREATE],
+	# mutt's CREATE, the COPY again
+	mutt_keys login "<next-entry><copy-message>=Saved<enter><quit>"
+	grep -q 'Logging in' "$T/mutt/screen"
+	[ "$(ls "$MD/.Saved/new" "$MD/.Saved/cur" | grep -c ',S=')" -eq 1 ]
+	grep -rq '^Subject: m2$' "$MD/.Saved"
+	[ "$(grep -c 'imap login user=ann@test.example client=127.0.0.1 tls=TLSv1.3' "$T/imapd.log")" -eq 2 ]
+}
+
 @test "mbsync (isync) syncs a mailbox both ways over implicit TLS and STARTTLS" {
 	command -v mbsync >/dev/null || skip "mbsync not installed (scripts/deps installs isync)"
 	server_cert localhost
