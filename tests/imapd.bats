@@ -631,6 +631,12 @@ for l in f:
 	run inetd "a LOGIN ann secret" "b APPEND {5}" "INBOX {12}" "Subject: x" "" "c CREATE {70000+}" "d LOGOUT"
 	printf '%s\n' "${lines[@]}" | grep -q '^b OK \[APPENDUID [0-9]* 2\] APPEND completed$'
 	has_line "c NO [TOOBIG] literal of 70000 octets refused"
+	# A size past 2^63 is not a negative number that passes the limit (it
+	# was: "+ Ready", and the client could stream without end into memory).
+	run inetd "a LOGIN ann secret" "b APPEND INBOX {9223372036854775809}" "c NOOP" "d LOGOUT"
+	has_line "b NO [TOOBIG] literal of 9223372036854775809 octets refused"
+	! printf '%s\n' "${lines[@]}" | grep -q '^+ ' || false
+	has_line "c OK NOOP completed"
 }
 
 @test "SELECT of an unchanged mailbox lists neither new/ nor cur/ (postbox-index); a delivery, another program's flag and a deletion between two SELECTs are seen" {
