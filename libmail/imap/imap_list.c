@@ -136,7 +136,7 @@ static int list_args(const struct imap_command *c, struct list_opts *o)
 	static const char *const sel[] = { "SUBSCRIBED", "SPECIAL-USE", "REMOTE", "RECURSIVEMATCH", NULL };
 	static const char *const ret[] = { "SUBSCRIBED", "CHILDREN", "SPECIAL-USE", "STATUS", NULL };
 	static const char *const status_items[] = { "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE",
-						    NULL };
+						    "DELETED", NULL };
 	memset(o, 0, sizeof *o);
 	const struct imap_arg *a = c->args;
 	if (a && a->type == IMAP_ARG_LIST) {
@@ -461,6 +461,26 @@ static void list_mailboxes(struct imap_sess *s, const struct list_opts *o, struc
 	buf_free(&line);
 	cands_free(&cs);
 	imap_tagged(s, "OK", "LIST completed");
+}
+
+void imap_list_selected(struct imap_sess *s, const char *name)
+{
+	struct list_opts o = { .extended = 1 };
+	struct list_cand c = { .name = (char *)name, .attrs = folder_special_use(name) };
+	struct folder_list l = { 0, 0 };
+	struct mail_err e;
+	err_clear(&e);
+	/* The attributes "MUST be accurate": children come from the tree; a
+	 * failed listing still names the mailbox, with what its name says. */
+	if (folder_list(s->root, &l, &e) == 0) {
+		for (size_t i = 0; i < l.n; i++)
+			if (!name_cmp(l.v[i].name, name))
+				c.attrs = l.v[i].attrs & ~FOLDER_SUBSCRIBED;
+	}
+	folder_list_free(&l);
+	struct buf line = BUF_INIT;
+	list_one(s, &o, &c, &line);
+	buf_free(&line);
 }
 
 /* LIST (RFC 9051 §6.3.9 with the options above), LSUB reference pattern

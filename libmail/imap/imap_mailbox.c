@@ -1,7 +1,7 @@
 /* imap_mailbox.c — the mailbox commands: CREATE, DELETE, RENAME,
- * SUBSCRIBE, UNSUBSCRIBE, STATUS, APPEND (with UIDPLUS's
- * APPENDUID), on store/folder_tree.h, store/subscriptions.h and
- * store/mailfolder.h. */
+ * SUBSCRIBE, UNSUBSCRIBE, STATUS, on store/folder_tree.h,
+ * store/subscriptions.h and store/mailfolder.h (LIST in imap_list.c,
+ * APPEND in imap_append.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +10,6 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "imap/imap_state.h"
-#include "msg/imap_binconv.h"
-#include "msg/imap_date.h"
-#include "msg/imap_mutf7.h"
-#include "msg/imap_string.h"
 #include "store/folder_tree.h"
 #include "store/subscriptions.h"
 
@@ -166,6 +162,8 @@ int imap_write_status(struct imap_sess *s, const char *name, const struct mailfo
 			buf_addf(out, "%sUNSEEN %u", sep, st->unseen);
 		else if (imap_arg_atom_is(a, "SIZE"))
 			buf_addf(out, "%sSIZE %lld", sep, st->size);
+		else if (imap_arg_atom_is(a, "DELETED"))
+			buf_addf(out, "%sDELETED %u", sep, st->deleted);
 		else
 			return -1;
 	}
@@ -208,86 +206,4 @@ int imap_open_target(struct imap_sess *s, const char *name, struct mailfolder *d
 	if (s->srv->cfg)
 		dst->quota = config_num(s->srv->cfg, CFG_MAILBOX_QUOTA);
 	return r;
-}
-
-/* APPEND mailbox [(flags)] [date-time] literal. The literal was streamed
- * into s->literal (imap_session.c) within max_append. */
-void imap_cmd_append(struct imap_sess *s, const struct imap_command *c, int uid)
-{
-	(void)uid;
-	char name[256];
-	const struct imap_arg *a = c->args, *flags = NULL, *date = NULL;
-	if (c->nargs < 2 || c->nargs > 4) {
-		imap_bad(s, "usage: APPEND mailbox [(flags)] [date-time] message");
-		return;
-	}
-	const struct imap_arg *box = a;
-	a = a->next;
-	if (a->type == IMAP_ARG_LIST) {
-		flags = a;
-		a = a->next;
-	}
-	if (a && a->next && a->type == IMAP_ARG_QUOTED) {
-		date = a;
-		a = a->next;
-	}
-	if (!a || a->next || a->type != IMAP_ARG_LITERAL) {
-		imap_bad(s, "usage: APPEND mailbox [(flags)] [date-time] message");
-		return;
-	}
-	if (s->literal_refused) {
-		s->literal_refused = 0;
-		imap_tagged(s, "NO", "[TOOBIG] the message is too large");
-		return;
-	}
-	const char *data = a->streamed ? s->literal.ptr : a->s;
-	size_t len = a->streamed ? s->literal.len : a->len;
-	time_t when = 0;
-	int zone;
-	if (date && imap_datetime_parse(date->s, date->len, &when, &zone) < 0) {
-		imap_bad(s, "invalid date-time");
-		return;
-	}
-	if (imap_mailbox_arg(s, box, name, sizeof name) < 0)
-		return;
-	if (len == 0) {
-		imap_tagged(s, "NO", "an empty message is not a message");
-		return;
-	}
-	struct mailfolder dst;
-	struct mail_err e;
-	err_clear(&e);
-	if (imap_open_target(s, name, &dst, &e) < 0) {
-		mailfolder_close(&dst);
-		if (e.sys == ENOENT)
-			imap_tagged(s, "NO", "[TRYCREATE] no such mailbox");
-		else
-			imap_store_failed(s, "APPEND", &e);
-		return;
-	}
-	unsigned fl = 0;
-	uint32_t kw = 0, new_uid = 0;
-	if (flags && imap_flags_arg(s, &dst, flags, 1, &fl, &kw) < 0) {
-		mailfolder_close(&dst);
-		return;
-	}
-	/* A literal8 (BINARY): binary parts are stored base64-encoded. */
-	struct buf converted = BUF_INIT;
-	if (a->binary && imap_binary_to_base64(data, len, &converted) > 0) {
-		data = converted.ptr;
-		len = converted.len;
-	}
-	int r = mailfolder_append(&dst, data ? data : "", len, fl, kw, when, &new_uid, &e);
-	buf_free(&converted);
-	uint32_t validity = r == 0 ? imap_folder_uidvalidity(&dst) : 0;
-	mailfolder_close(&dst);
-	buf_reset(&s->literal);
-	if (r < 0) {
-		imap_store_failed(s, "APPEND", &e);
-		return;
-	}
-	if (s->state == IS_SELECTED)
-		imap_send_updates(s, 1);
-	imap_count(s, IMAPD_M_APPENDED, 1);
-	imap_tagged(s, "OK", "[APPENDUID %u %u] APPEND completed", validity, new_uid);
 }

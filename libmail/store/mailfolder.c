@@ -730,6 +730,7 @@ int mailfolder_status(const char *root, const char *name, struct mailfolder_stat
 	for (size_t i = 0; i < f.n; i++) {
 		st->recent += f.v[i].recent;
 		st->unseen += !(f.v[i].flags & MF_SEEN);
+		st->deleted += (f.v[i].flags & MF_DELETED) != 0;
 		st->size += f.v[i].size;
 	}
 	st->uidnext = f.uidnext;

@@ -191,6 +191,21 @@ int mailfolder_store(struct mailfolder *f, size_t i, unsigned flags, uint32_t ke
 int mailfolder_append(struct mailfolder *f, const char *data, size_t len, unsigned flags,
 		      uint32_t keywords, time_t internal_date, uint32_t *uid, struct mail_err *e);
 
+/* MULTIAPPEND (RFC 3502): the messages msgs[0..n) as mailfolder_append
+ * stores one, all or nothing: each published, the directories fsynced
+ * once, then UIDs given to all under one lock (uids[k] for msgs[k], may
+ * be NULL); a failure takes back what was published. The quota is
+ * checked for all of them together. */
+struct mailfolder_new {
+	const char *data;
+	size_t len;
+	unsigned flags;
+	uint32_t keywords;
+	time_t internal_date;    /* 0: now */
+};
+int mailfolder_append_set(struct mailfolder *f, const struct mailfolder_new *msgs, size_t n, uint32_t *uids,
+			  struct mail_err *e);
+
 /* COPY: the messages src->v[idx[0..n)] into dst (a hard link when on the
  * same file system, else a copy; fsynced), with their flags and keywords
  * (keywords mapped by name into dst's list) and internal dates, all
@@ -226,6 +241,7 @@ void mailfolder_close(struct mailfolder *f);
  * true; no file is moved). */
 struct mailfolder_status {
 	uint32_t messages, recent, unseen, uidnext, uidvalidity;
+	uint32_t deleted;        /* messages flagged \Deleted (RFC 9051's STATUS DELETED) */
 	long long size;
 };
 int mailfolder_status(const char *root, const char *name, struct mailfolder_status *st,

@@ -1,6 +1,7 @@
 /* Unit tests: the mailbox layer (Maildir names, dovecot-uidlist, keywords,
  * mailfolder views shared by two sessions, folders, subscriptions). */
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -731,5 +732,65 @@ UNIT_TEST(store_folder_index_uids_come_from_the_uidlist)
 	CHECK(open_listing(&a, md, MAILFOLDER_RDONLY) == 1);
 	CHECK(a.n == 3 && a.uidvalidity == 42 && a.uidnext == 20 && a.v[0].uid == 10 && a.v[2].uid == 12);
 	mailfolder_close(&a);
+	rm_tree(dir);
+}
+
+/* Count the entries of md/sub other than "." and "..". */
+static int entries(const char *md, const char *sub)
+{
+	char path[4400];
+	snprintf(path, sizeof path, "%s/%s", md, sub);
+	int n = 0;
+	DIR *d = opendir(path);
+	for (struct dirent *de; d && (de = readdir(d));)
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+UNIT_TEST(store_append_set_all_or_nothing)
+{
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	deliver(md, "Subject: one\n\n1\n");
+	struct mailfolder f;
+	struct mail_err e;
+	CHECK(mailfolder_open(&f, md, "INBOX", 0, &e) == 0 && mailfolder_sync(&f, &e) == 0);
+	/* MULTIAPPEND: three at once, UIDs in order under one lock. */
+	const struct mailfolder_new three[3] = {
+		{ "Subject: a\r\n\r\na\r\n", 17, 0, 0, 0 },
+		{ "Subject: b\r\n\r\nb\r\n", 17, MF_SEEN | MF_FLAGGED, 0, 1000000000 },
+		{ "Subject: c\r\n\r\nc\r\n", 17, MF_DRAFT, 0, 0 },
+	};
+	uint32_t uids[3] = { 0, 0, 0 };
+	CHECK(mailfolder_append_set(&f, three, 3, uids, &e) == 0);
+	CHECK(uids[0] == 2 && uids[1] == 3 && uids[2] == 4);
+	CHECK(mailfolder_sync(&f, &e) == 0 && f.n == 4 && f.v[2].flags == (MF_SEEN | MF_FLAGGED));
+	CHECK(mailfolder_internal_date(&f, 2) == 1000000000 && f.v[3].flags == MF_DRAFT);
+	/* A failure after the first was published takes it back: Box's cur/
+	 * is removed under the open view, so the second message (flagged,
+	 * for cur/) cannot be linked; the first (for new/) was. */
+	mailfolder_close(&f);
+	CHECK(folder_create(md, "Box", &e) == 0);
+	CHECK(mailfolder_open(&f, md, "Box", 0, &e) == 0);
+	char cur[4300], away[4300], box[4300];
+	snprintf(box, sizeof box, "%s/.Box", md);
+	snprintf(cur, sizeof cur, "%s/.Box/cur", md);
+	snprintf(away, sizeof away, "%s/.Box/cur-away", md);
+	CHECK(rename(cur, away) == 0 && rmdir(away) == 0 && mkdir(cur, 0700) == 0);
+	const struct mailfolder_new two[2] = {
+		{ "Subject: d\r\n\r\nd\r\n", 17, 0, 0, 0 },
+		{ "Subject: e\r\n\r\ne\r\n", 17, MF_SEEN, 0, 0 },
+	};
+	CHECK(mailfolder_append_set(&f, two, 2, uids, &e) == -1);
+	CHECK(entries(box, "new") == 0 && entries(box, "cur") == 0 && entries(box, "tmp") == 0);
+	mailfolder_close(&f);
+	/* No UID was spent: the next append set starts at 1. */
+	CHECK(mailfolder_open(&f, md, "Box", 0, &e) == 0);
+	CHECK(mailfolder_append_set(&f, two, 2, uids, &e) == 0 && uids[0] == 1 && uids[1] == 2);
+	CHECK(mailfolder_sync(&f, &e) == 0 && f.n == 2 && f.v[1].flags == MF_SEEN);
+	mailfolder_close(&f);
 	rm_tree(dir);
 }
