@@ -42,8 +42,8 @@ start_imapd_tls() {
 	run inetd "a CAPABILITY" "b NOOP" "c ID (\"name\" \"test\")" "d LOGIN ann secret" "e NAMESPACE" \
 		"f ENABLE UTF8=ACCEPT" "g CAPABILITY" "h LOGOUT"
 	status_is 0
-	[ "${lines[0]}" = "* OK [CAPABILITY IMAP4rev1 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN] postbox IMAP server ready" ]
-	has_line "* CAPABILITY IMAP4rev1 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN"
+	[ "${lines[0]}" = "* OK [CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN] postbox IMAP server ready" ]
+	has_line "* CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN"
 	has_line "a OK CAPABILITY completed"
 	has_line "b OK NOOP completed"
 	has_line '* ID ("name" "postbox")'
@@ -60,7 +60,7 @@ start_imapd_tls() {
 	server_cert localhost
 	run inetd "a CAPABILITY" "b LOGIN ann secret" "c AUTHENTICATE PLAIN AGFubkB0ZXN0LmV4YW1wbGUAc2VjcmV0" "d SELECT INBOX" "e LOGOUT"
 	status_is 0
-	has_line "* CAPABILITY IMAP4rev1 SASL-IR LITERAL- ID ENABLE STARTTLS LOGINDISABLED"
+	has_line "* CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LITERAL- ID ENABLE STARTTLS LOGINDISABLED"
 	has_line "b NO [PRIVACYREQUIRED] authentication is not allowed without TLS (use STARTTLS)"
 	has_line "c NO [PRIVACYREQUIRED] authentication is not allowed without TLS (use STARTTLS)"
 	has_line "d BAD SELECT is not allowed before login"
@@ -128,7 +128,7 @@ start_imapd_tls() {
 	start_imapd_tls
 	run imp login "$PORT" starttls
 	status_is 0
-	[[ "$output" == *"caps-before IMAP4REV1 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN"* ]]
+	[[ "$output" == *"caps-before IMAP4REV1 IMAP4REV2 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN"* ]]
 	[[ "$output" == *logged-in* ]]
 	run imp login "$SPORT" ssl
 	status_is 0
@@ -213,6 +213,24 @@ start_imapd_tls() {
 	[ "$(ls "$MD/.Work/cur" "$MD/.Work/new" | grep -c ',')" -ge 3 ]
 	ls "$MD/.Work/cur" | grep -q ':2,F$'
 	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 1 ]
+}
+
+@test "imaplib with ENABLE IMAP4rev2 over STARTTLS: UTF-8 names, no RECENT, SELECT's LIST, ESEARCH, STATUS DELETED, BINARY" {
+	server_cert localhost
+	fill 3
+	start_imapd_tls
+	run imp rev2 "$PORT" starttls
+	status_is 0
+	[[ "$output" == *"caps IMAP4REV1 IMAP4REV2 "* ]]
+	[[ "$output" == *"enabled [b'IMAP4rev2']"* ]]
+	has_line "list ['(\\\\HasNoChildren) \".\" \"Entwürfe\"']"
+	has_line "select 3 RECENT None LIST [b'(\\\\HasNoChildren) \".\" INBOX']"
+	has_line "flags ['1 (FLAGS ())', '2 (FLAGS ())', '3 (FLAGS ())']"
+	printf '%s\n' "${lines[@]}" | grep -qx "search \[None\] ESEARCH \[b'(TAG \"[A-Z0-9]*\") ALL 2'\]"
+	[[ "$output" == *"status INBOX (MESSAGES 3 DELETED 1 SIZE 195)"* ]]
+	has_line "binary b'body 2\\r\\n.leading dot\\r\\n'"
+	[[ "$output" == *'status-utf8 "Entwürfe" (MESSAGES 1)'* ]]
+	[ -d "$MD/.Entw&APw-rfe" ]
 }
 
 @test "curl's IMAP client: list, fetch by UID and search over STARTTLS and imaps" {
@@ -432,6 +450,119 @@ for l in f:
 	printf '%s\n' "${lines[@]}" | grep -q '^j BAD usage: LIST'
 }
 
+@test "LIST-EXTENDED and LIST-STATUS advertised: \\NonExistent subscribed names, RECURSIVEMATCH's CHILDINFO (RFC 5258)" {
+	conf imap_plaintext_auth yes
+	fill 1
+	run inetd "a LOGIN ann secret" "b CREATE A.B" "c CREATE X.Y" "d SUBSCRIBE A.B" "e SUBSCRIBE Gone" "f SUBSCRIBE X.Y.Z" \
+		'g LIST (SUBSCRIBED) "" "*"' 'h LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"' \
+		'i LIST (SUBSCRIBED RECURSIVEMATCH) "" ("A" "A.B")' 'j LIST "" "%"' 'k LIST "" "%" RETURN (STATUS (MESSAGES SIZE))' \
+		"z LOGOUT"
+	printf '%s\n' "${lines[@]}" | grep -q '^a OK \[CAPABILITY IMAP4rev1 .* LIST-EXTENDED LIST-STATUS.*\] Logged in$'
+	# g: a subscribed name without a mailbox is listed, as \NonExistent
+	has_line '* LIST (\NonExistent \HasNoChildren \Subscribed) "." Gone'
+	has_line '* LIST (\NonExistent \HasNoChildren \Subscribed) "." X.Y.Z'
+	has_line '* LIST (\HasNoChildren \Subscribed) "." A.B'
+	# h: parents of subscribed names that % does not reach carry CHILDINFO
+	has_line '* LIST (\NonExistent \HasChildren) "." A ("CHILDINFO" ("SUBSCRIBED"))'
+	has_line '* LIST (\NonExistent \HasChildren) "." X ("CHILDINFO" ("SUBSCRIBED"))'
+	# i: A.B is returned itself, so A is not
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^h OK/,/^i OK/p' | grep -c '^\* LIST ')" -eq 1 ]
+	# j: RFC 3501's LIST keeps \Noselect; k: the extended form says \NonExistent, STATUS follows
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^i OK/,/^j OK/p' | grep -c '^\* LIST (\\Noselect \\HasChildren) "\." [AX]$')" -eq 2 ]
+	has_line '* LIST (\NonExistent \HasChildren) "." A'
+	has_line '* STATUS INBOX (MESSAGES 1 SIZE 65)'
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* STATUS ')" -eq 1 ]   # none for A, X
+}
+
+@test "IMAP4rev2 (RFC 9051) after ENABLE: no \\Recent, RECENT or UNSEEN; SELECT's LIST line; ESEARCH; STATUS DELETED; UTF-8 names; rev1 unchanged" {
+	conf imap_plaintext_auth yes
+	fill 3
+	# rev1, read-only first (the messages stay \Recent for the next session)
+	run inetd "a LOGIN ann secret" "b EXAMINE INBOX" "c FETCH 1 FLAGS" "d SEARCH SUBJECT m2" "z LOGOUT"
+	has_line "* 3 RECENT"
+	has_line "* OK [UNSEEN 1] first unseen"
+	has_line '* 1 FETCH (FLAGS (\Recent))'
+	has_line "* SEARCH 2"
+	run inetd "a LOGIN ann secret" "b ENABLE IMAP4rev2 X-UNKNOWN" 'c CREATE "Entwürfe"' "d SELECT INBOX" "e FETCH 1 FLAGS" \
+		"f SEARCH SUBJECT m2" "g UID SEARCH ALL" "h STORE 1 +FLAGS (\\Deleted)" "i STATUS INBOX (MESSAGES DELETED SIZE)" \
+		'j LIST "" "*"' "k ENABLE UTF8=ACCEPT" "z LOGOUT"
+	has_line "* ENABLED IMAP4rev2"
+	! printf '%s\n' "${lines[@]}" | grep -E 'RECENT|UNSEEN|\\Recent|^\* SEARCH' || false
+	has_line '* LIST (\HasNoChildren) "." INBOX'   # in SELECT's answer
+	has_line 'd OK [READ-WRITE] SELECT completed'
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^c OK/,/^d OK/p' | grep -c '^\* LIST ')" -eq 1 ]
+	has_line '* 1 FETCH (FLAGS ())'
+	has_line '* ESEARCH (TAG "f") ALL 2'
+	has_line '* ESEARCH (TAG "g") UID ALL 1:3'
+	has_line '* STATUS INBOX (MESSAGES 3 DELETED 1 SIZE 195)'
+	has_line '* LIST (\HasNoChildren) "." "Entwürfe"'
+	printf '%s\n' "${lines[@]}" | grep -q '^k BAD ENABLE is for the authenticated state'
+	[ -d "$MD/.Entw&APw-rfe" ]          # stored as Dovecot does: modified UTF-7
+	# a rev1 session meanwhile: the same mailbox in modified UTF-7; the messages
+	# the rev2 session took are no longer recent
+	run inetd "a LOGIN ann secret" 'b LIST "" "Entw*"' "c SELECT INBOX" "z LOGOUT"
+	has_line '* LIST (\HasNoChildren) "." Entw&APw-rfe'
+	has_line "* 0 RECENT"
+	# and over STARTTLS, with OpenSSL's client
+	server_cert localhost
+	start_imapd
+	run bash -c "printf 'a LOGIN ann@test.example secret\r\nb ENABLE IMAP4rev2\r\nc EXAMINE INBOX\r\nd SEARCH DELETED\r\ne LOGOUT\r\n' |
+		timeout 10 openssl s_client -quiet -verify_return_error -starttls imap -connect 127.0.0.1:$PORT \
+		-servername localhost -CAfile '$T/cert.pem' 2>/dev/null | tr -d '\r'"
+	has_line "* ENABLED IMAP4rev2"
+	has_line '* ESEARCH (TAG "d") ALL 1'
+	has_line "e OK LOGOUT completed"
+}
+
+@test "SEARCHRES (RFC 5182): SEARCH RETURN (SAVE), then \$ in FETCH, STORE, SEARCH and UID EXPUNGE; expunged messages leave it" {
+	conf imap_plaintext_auth yes
+	fill 4
+	run inetd "a LOGIN ann secret" "b SELECT INBOX" "c FETCH \$ UID" "d SEARCH RETURN (SAVE) SUBJECT m2" "e FETCH \$ (UID)" \
+		"f UID SEARCH RETURN (SAVE MIN MAX) ALL" "g UID FETCH \$ UID" "h STORE \$ +FLAGS.SILENT (\\Deleted)" "i SEARCH \$" \
+		"j UID EXPUNGE \$" "k SEARCH \$" "l SEARCH RETURN (SAVE) SUBJECT m3" "m SEARCH RETURN (SAVE) FROBNICATE" \
+		"n FETCH \$ UID" "z LOGOUT"
+	has_line "c OK FETCH completed"
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^b OK/,/^c OK/p' | grep -c FETCH)" -eq 1 ]   # "$" was empty
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^c OK/,/^d OK/p' | wc -l)" -eq 2 ]          # SAVE alone: no answer
+	has_line "* 2 FETCH (UID 2)"
+	has_line '* ESEARCH (TAG "f") UID MIN 1 MAX 4'
+	has_line "* 1 FETCH (UID 1)"
+	has_line "* 4 FETCH (UID 4)"
+	has_line "* SEARCH 1 4"
+	has_line "* 4 EXPUNGE"
+	has_line "* 1 EXPUNGE"
+	has_line "k OK SEARCH completed"
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^j OK/,/^k OK/p' | sed -n 2p)" = "* SEARCH" ]   # both gone
+	printf '%s\n' "${lines[@]}" | grep -q '^m BAD '
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^m BAD/,/^n OK/p' | grep -c FETCH)" -eq 1 ]  # a failed SAVE empties "$"
+	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 2 ]
+}
+
+@test "MULTIAPPEND (RFC 3502): several messages in one APPEND, APPENDUID with a UID set; a bad one, or too many bytes, stores none" {
+	conf imap_plaintext_auth yes
+	fill 1
+	run inetd "a LOGIN ann secret" "b SELECT INBOX" "c APPEND INBOX {14+}" "Subject: a" "" \
+		' (\Seen) "05-Dec-2026 06:00:00 +0000" {14+}' "Subject: b" "" ' {14}' "Subject: c" "" "" \
+		"d APPEND INBOX {14+}" "Subject: x" "" ' (\Bogus) {14+}' "Subject: y" "" "" \
+		"e APPEND INBOX {14+}" "Subject: x" "" ' {0+}' "" "f NOOP" "z LOGOUT"
+	printf '%s\n' "${lines[@]}" | grep -q '^c OK \[APPENDUID [0-9]* 2:4\] APPEND completed$'
+	has_line "* 4 EXISTS"
+	has_line "d BAD unknown system flag"
+	has_line "e NO an empty message is not a message"
+	has_line "f OK NOOP completed"
+	[ "$(ls "$MD/new" "$MD/cur" | grep -c ',S=')" -eq 4 ]   # 1 + 3, none of d's or e's
+	f=$(grep -rl '^Subject: b' "$MD/cur" "$MD/new")
+	[[ "$f" == *":2,S" ]] && [ "$(stat -c %Y "$f")" -eq "$(date -d '2026-12-05 06:00:00 UTC' +%s)" ]
+	# All of one APPEND's messages count against max_message_size together:
+	# the literal that passes it is refused, and nothing of the command is kept.
+	conf max_message_size 20
+	run inetd "a LOGIN ann secret" "b APPEND INBOX {14+}" "Subject: p" "" ' {14+}' "Subject: q" "" "" "c NOOP" "z LOGOUT"
+	has_line "b NO [TOOBIG] literal of 14 octets refused"
+	has_line "c OK NOOP completed"
+	[ "$(ls "$MD/new" "$MD/cur" | grep -c ',S=')" -eq 4 ]
+	! grep -rq '^Subject: [pq]' "$MD/new" "$MD/cur" "$MD/tmp" || false
+}
+
 @test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {
 	conf imap_plaintext_auth yes
 	fill 1
@@ -452,4 +583,46 @@ for l in f:
 	run inetd "a LOGIN ann secret" "b APPEND {5}" "INBOX {12}" "Subject: x" "" "c CREATE {70000+}" "d LOGOUT"
 	printf '%s\n' "${lines[@]}" | grep -q '^b OK \[APPENDUID [0-9]* 2\] APPEND completed$'
 	has_line "c NO [TOOBIG] literal of 70000 octets refused"
+}
+
+@test "SELECT of an unchanged mailbox lists neither new/ nor cur/ (postbox-index); a delivery, another program's flag and a deletion between two SELECTs are seen" {
+	command -v strace >/dev/null || skip "strace not installed"
+	conf imap_plaintext_auth yes
+	fill 3
+	sel() { inetd "a LOGIN ann@test.example secret" "b SELECT INBOX" "c FETCH 1:* (UID FLAGS)" "d LOGOUT"; }
+	# listings of the Maildir's new/ and cur/ (getdents64 on them) by one session
+	listings() {
+		local IFS=$'\n'
+		printf '%s\r\n' "a LOGIN ann@test.example secret" "b SELECT INBOX" "c LOGOUT" |
+			strace -f -y -qq -e trace=getdents64 -o "$T/strace" "$PB" imapd >/dev/null 2>&1
+		grep -cE "getdents64\([0-9]+<$MD/?(new|cur)>" "$T/strace" || true
+	}
+	settle() { touch -d '-10 seconds' "$MD/new" "$MD/cur" "$MD/dovecot-uidlist"; }
+	sel > /dev/null              # moves the files to cur/
+	settle
+	[ "$(listings)" -gt 0 ]      # lists once more, writes the index
+	[ -s "$MD/postbox-index" ]
+	[ "$(listings)" -eq 0 ]
+	run sel
+	has_line '* 3 EXISTS'
+	has_line '* 3 FETCH (UID 3 FLAGS ())'
+	# delivered after the index was written
+	fill 1
+	run sel
+	has_line '* 4 EXISTS'
+	has_line '* 4 FETCH (UID 4 FLAGS (\Recent))'
+	# a flag set by another Maildir reader (a rename in cur/), then a deletion
+	settle
+	[ "$(listings)" -gt 0 ]
+	f=$(ls "$MD"/cur/* | head -n1)
+	mv "$f" "${f%:2,*}:2,FS"
+	run sel
+	has_line '* 1 FETCH (UID 1 FLAGS (\Seen \Flagged))'
+	settle
+	[ "$(listings)" -gt 0 ]
+	[ "$(listings)" -eq 0 ]
+	rm "${f%:2,*}:2,FS"
+	run sel
+	has_line '* 3 EXISTS'
+	has_line '* 1 FETCH (UID 2 FLAGS ())'
 }

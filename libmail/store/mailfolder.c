@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -19,12 +20,20 @@
 
 #define SCAN_TRIES 4   /* listings repeated while new/ or cur/ change under us */
 
+unsigned long mailfolder_listings;
+
 static void reset(struct mailfolder *f)
 {
 	memset(f, 0, sizeof *f);
 	f->md.fd = f->md.tmp = f->md.new_ = f->md.cur = -1;
 	f->kw.size = -1;
 	f->rootfd = -1;
+}
+
+void mailfolder_str_free(struct mailfolder *f, char *s)
+{
+	if (s && !(f->names && s >= f->names && s < f->names + f->names_len))
+		free(s);
 }
 
 void mailfolder_uids_init(struct mailfolder *f)
@@ -114,12 +123,11 @@ static int list_dir(struct mailfolder_scan *s, int dirfd, int in_new)
 	return rc;
 }
 
-static long long dir_stamp(int dirfd)
+static long long realtime_ns(void)
 {
-	struct stat st;
-	if (fstat(dirfd, &st) < 0)
-		return -1;
-	return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static int by_name(const void *a, const void *b)
@@ -133,15 +141,19 @@ static int by_name(const void *a, const void *b)
  * listing is repeated while either directory's mtime changed under it. */
 int mailfolder_scan(struct mailfolder *f, struct mailfolder_scan *s, struct mail_err *e)
 {
-	for (int t = 0; t < SCAN_TRIES; t++) {
+	mailfolder_listings++;
+	for (int t = 0; t < SCAN_TRIES && !s->stable; t++) {
 		mailfolder_scan_free(s);
-		long long n0 = dir_stamp(f->md.new_), c0 = dir_stamp(f->md.cur);
+		struct folder_stamp n1, c1;
+		folder_stamp_of(f->md.new_, NULL, &s->new_);
+		folder_stamp_of(f->md.cur, NULL, &s->cur);
 		if (list_dir(s, f->md.new_, 1) < 0 || list_dir(s, f->md.cur, 0) < 0) {
 			mailfolder_scan_free(s);
 			return err_sys(e, "%s: cannot list", f->md.path);
 		}
-		if (dir_stamp(f->md.new_) == n0 && dir_stamp(f->md.cur) == c0)
-			break;
+		s->listed_ns = realtime_ns();
+		s->stable = folder_stamp_of(f->md.new_, NULL, &n1) == 0 && folder_stamp_of(f->md.cur, NULL, &c1) == 0 &&
+			    folder_stamp_same(&n1, &s->new_) && folder_stamp_same(&c1, &s->cur);
 	}
 	qsort(s->v, s->n, sizeof *s->v, by_name);
 	return 0;
@@ -357,11 +369,78 @@ int mailfolder_keywords_refresh(struct mailfolder *f, struct mail_err *e)
 	return 0;
 }
 
+/* \Recent: messages from UID *first on no read-write session has seen;
+ * a read-write view (not pop3d's) claims them up to top for itself. */
+static int recent_boundary(struct mailfolder *f, uint32_t top, uint32_t *first, struct mail_err *e)
+{
+	*first = mailfolder_recent_first(f);
+	if (f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW) || top < *first)
+		return 0;
+	return mailfolder_recent_claim(f, top, first, e);
+}
+
+/* new/, cur/ and dovecot-uidlist as they are now (a stat that fails gives
+ * a zero stamp, which is never settled). */
+static void state_now(struct mailfolder *f, struct folder_state *st)
+{
+	folder_stamp_of(f->md.new_, NULL, &st->new_);
+	folder_stamp_of(f->md.cur, NULL, &st->cur);
+	folder_stamp_of(f->md.fd, UIDLIST_FILE, &st->uidlist);
+}
+
+/* The first sync of a view, from postbox-index when the folder is as it
+ * describes: 1 done, 0 list the folder instead, -1 error. */
+static int sync_from_index(struct mailfolder *f, const struct folder_state *now, struct mail_err *e)
+{
+	/* Files in new/ are for the scan of a view that moves them to cur/. */
+	int moves = !(f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW));
+	if (!folder_index_load(f, now, moves))
+		return 0;
+	f->listed = *now;
+	f->listed_settled = 1;
+	uint32_t first = 0;
+	if (f->n && recent_boundary(f, f->v[f->n - 1].uid, &first, e) < 0)
+		return -1;
+	for (size_t i = 0; i < f->n; i++)
+		f->v[i].recent = f->v[i].uid >= first;
+	return 1;
+}
+
+/* What the listing s found, now in the view, becomes postbox-index when
+ * it is exactly the listing (nothing gone, nothing moved or skipped, no
+ * change hiding in the timestamps). A read-write view's business only;
+ * a failure leaves the old index, which no longer matches: not an error. */
+static void save_listing(struct mailfolder *f, const struct mailfolder_scan *s, int moved)
+{
+	f->listed.new_ = s->new_;
+	f->listed.cur = s->cur;
+	f->listed.uidlist = (struct folder_stamp){ f->uids.dev, f->uids.ino, f->uids.size, f->uids.mtime_ns };
+	f->listed_settled = s->stable && !moved && folder_state_settled(&f->listed, s->listed_ns);
+	if (!f->listed_settled || (f->opts & MAILFOLDER_RDONLY) || f->n != s->n)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].gone)
+			return;
+	struct mail_err ignored;
+	folder_index_save(f, &f->listed, &ignored);
+}
+
 int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 {
 	mailfolder_uids_init(f);
 	if (mailfolder_keywords_refresh(f, e) < 0)
 		return -1;
+	struct folder_state now;
+	state_now(f, &now);
+	if (f->synced && f->listed_settled && folder_state_same(&now, &f->listed))
+		return 0;   /* nothing changed since the listing the view shows */
+	if (!f->synced && !f->n) {
+		int r = sync_from_index(f, &now, e);
+		if (r != 0) {
+			f->synced = 1;
+			return r < 0 ? -1 : 0;
+		}
+	}
 	if (uidlist_refresh(&f->uids, e) < 0)
 		return -1;
 	/* Records read before the listing name files that existed before it
@@ -444,7 +523,7 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 			m->keywords = kw;
 			char *copy = strdup(en->name);
 			if (copy) {
-				free(m->name);
+				mailfolder_str_free(f, m->name);
 				m->name = copy;
 			}
 		}
@@ -463,10 +542,9 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 		err_sys(e, "%s: sync", f->md.path);
 		goto done;
 	}
-	int leave = f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW);
-	uint32_t first_recent = nadd ? mailfolder_recent_first(f) : 0;
-	if (nadd && !leave && add[nadd - 1].uid >= first_recent &&
-	    mailfolder_recent_claim(f, add[nadd - 1].uid, &first_recent, e) < 0) {
+	int leave = f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW), moved = 0;
+	uint32_t first_recent = 0;
+	if (nadd && recent_boundary(f, add[nadd - 1].uid, &first_recent, e) < 0) {
 		free(add);
 		goto done;
 	}
@@ -475,7 +553,7 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 			continue;
 		struct mailfolder_scan_entry *en = &s.v[add[k].entry];
 		if (en->in_new && !leave)
-			move_to_cur(f, en);
+			moved |= move_to_cur(f, en) != 0;
 		long r = uidlist_find(&f->uids, en->name, maildir_name_base_len(en->name));
 		if (r < 0 || fill_msg(f, &f->v[f->n], en, &f->uids.v[r]) < 0)
 			continue;   /* vanished meanwhile */
@@ -483,6 +561,8 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 		f->n++;
 	}
 	free(add);
+	f->synced = 1;
+	save_listing(f, &s, moved);
 	rc = 0;
 done:
 	free(unknown);
@@ -505,8 +585,8 @@ size_t mailfolder_purge(struct mailfolder *f, void (*expunged)(void *arg, uint32
 	size_t o = 0;
 	for (size_t i = 0; i < f->n; i++) {
 		if (f->v[i].gone) {
-			free(f->v[i].name);
-			free(f->v[i].pop3_uidl);
+			mailfolder_str_free(f, f->v[i].name);
+			mailfolder_str_free(f, f->v[i].pop3_uidl);
 			continue;
 		}
 		f->v[o++] = f->v[i];
@@ -554,7 +634,7 @@ int mailfolder_relocate(struct mailfolder *f, struct mailfolder_msg *m)
 			closedir(dir);
 			if (!copy)
 				return -1;
-			free(m->name);
+			mailfolder_str_free(f, m->name);
 			m->name = copy;
 			m->in_new = (unsigned char)(d == 1);
 			maildir_name_flags(m->name, &m->flags, &m->keywords, NULL);
@@ -606,10 +686,11 @@ void mailfolder_close(struct mailfolder *f)
 	if (f->rootfd >= 0)
 		close(f->rootfd);
 	for (size_t i = 0; i < f->n; i++) {
-		free(f->v[i].name);
-		free(f->v[i].pop3_uidl);
+		mailfolder_str_free(f, f->v[i].name);
+		mailfolder_str_free(f, f->v[i].pop3_uidl);
 	}
 	free(f->v);
+	free(f->names);
 	if (f->uids.path)
 		uidlist_free(&f->uids);
 	keywords_free(&f->kw);
@@ -629,6 +710,7 @@ int mailfolder_status(const char *root, const char *name, struct mailfolder_stat
 	for (size_t i = 0; i < f.n; i++) {
 		st->recent += f.v[i].recent;
 		st->unseen += !(f.v[i].flags & MF_SEEN);
+		st->deleted += (f.v[i].flags & MF_DELETED) != 0;
 		st->size += f.v[i].size;
 	}
 	st->uidnext = f.uidnext;

@@ -95,7 +95,7 @@ int mailfolder_store_delta(struct mailfolder *f, size_t i, unsigned set, unsigne
 				char *copy = strdup(to);
 				if (!copy)
 					return err_sys(e, "%s", f->md.path);
-				free(m->name);
+				mailfolder_str_free(f, m->name);
 				m->name = copy;
 				m->in_new = 0;
 				m->flags = flags;
@@ -231,42 +231,94 @@ static void crlf_sizes(const char *data, size_t len, long long *size, long long 
 	*crlf = s + lines;
 }
 
-int mailfolder_append(struct mailfolder *f, const char *data, size_t len, unsigned flags,
-		      uint32_t keywords, time_t internal_date, uint32_t *uid, struct mail_err *e)
+/* One message into tmp/ under a fresh unique name (base), fsynced, with
+ * its internal date; *size is its stored (LF) size. */
+static int write_tmp(struct mailfolder *f, const struct mailfolder_new *m, char *base, long long *size,
+		     struct mail_err *e)
 {
-	long long size, crlf, lines;
-	crlf_sizes(data, len, &size, &crlf);
-	if (quota_check(f, size, e) < 0)
-		return -1;
-	char name[MAILDIR_NAME_MAX];
+	long long crlf, lines;
+	crlf_sizes(m->data, m->len, size, &crlf);
 	int fd = -1;
 	for (int tries = 0; fd < 0; tries++) {
-		maildir_unique_name(name, sizeof name, size, crlf);
-		fd = openat(f->md.tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		maildir_unique_name(base, MAILDIR_NAME_MAX, *size, crlf);
+		fd = openat(f->md.tmp, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && (errno != EEXIST || tries > 5))
 			return err_sys(e, "%s/tmp", f->md.path);
 	}
-	int ok = write_lf(fd, data, len, &size, &lines) == 0 && fsync(fd) == 0;
-	if (ok && internal_date > 0) {
-		struct timespec ts[2] = { { internal_date, 0 }, { internal_date, 0 } };
+	int ok = write_lf(fd, m->data, m->len, size, &lines) == 0 && fsync(fd) == 0;
+	if (ok && m->internal_date > 0) {
+		struct timespec ts[2] = { { m->internal_date, 0 }, { m->internal_date, 0 } };
 		ok = futimens(fd, ts) == 0;
 	}
 	if (close(fd) < 0)
 		ok = 0;
 	if (!ok) {
-		err_sys(e, "%s/tmp/%s", f->md.path, name);
-		unlinkat(f->md.tmp, name, 0);
+		err_sys(e, "%s/tmp/%s", f->md.path, base);
+		unlinkat(f->md.tmp, base, 0);
 		return -1;
 	}
-	if (publish(f, name, flags & MF_ALL, keywords, e) < 0)
+	return 0;
+}
+
+/* All or nothing: unlink the first `done` messages published under
+ * bases[] (found again by their base name: a flag may have changed). */
+static void take_back(struct mailfolder *dst, char (*bases)[MAILDIR_NAME_MAX], const unsigned char *in_new,
+		      size_t done)
+{
+	for (size_t k = 0; k < done; k++) {
+		struct mailfolder_msg probe = { .name = strdup(bases[k]), .in_new = in_new[k] };
+		if (probe.name && mailfolder_relocate(dst, &probe) > 0)
+			unlinkat(probe.in_new ? dst->md.new_ : dst->md.cur, probe.name, 0);
+		free(probe.name);
+	}
+}
+
+int mailfolder_append_set(struct mailfolder *f, const struct mailfolder_new *msgs, size_t n, uint32_t *uids,
+			  struct mail_err *e)
+{
+	long long adding = 0, size, crlf;
+	for (size_t k = 0; k < n; k++) {
+		crlf_sizes(msgs[k].data, msgs[k].len, &size, &crlf);
+		adding += size;
+	}
+	if (quota_check(f, adding, e) < 0)
 		return -1;
-	if (fsync(flags || keywords ? f->md.cur : f->md.new_) < 0)
-		return err_sys(e, "fsync %s", f->md.path);
-	if (f->is_inbox)
-		maildirsize_add(&f->md, size, 1);
-	char bases[1][MAILDIR_NAME_MAX];
-	memcpy(bases[0], name, sizeof name);
-	return take_uids(f, bases, 1, uid, e);
+	char (*bases)[MAILDIR_NAME_MAX] = calloc(n + 1, sizeof *bases);
+	unsigned char *in_new = calloc(n + 1, 1);
+	if (!bases || !in_new) {
+		free(bases);
+		free(in_new);
+		return err_sys(e, "%s: append", f->md.path);
+	}
+	size_t done = 0;
+	int rc = 0;
+	for (; done < n; done++) {
+		unsigned flags = msgs[done].flags & MF_ALL;
+		if (write_tmp(f, &msgs[done], bases[done], &size, e) < 0 ||
+		    publish(f, bases[done], flags, msgs[done].keywords, e) < 0) {
+			rc = -1;
+			break;
+		}
+		in_new[done] = !flags && !msgs[done].keywords;
+	}
+	if (rc == 0 && (fsync(f->md.new_) < 0 || fsync(f->md.cur) < 0))
+		rc = err_sys(e, "fsync %s", f->md.path);
+	if (rc == 0)
+		rc = take_uids(f, bases, n, uids, e);
+	if (rc < 0)
+		take_back(f, bases, in_new, done);
+	else if (f->is_inbox)
+		maildirsize_add(&f->md, adding, (long long)n);
+	free(bases);
+	free(in_new);
+	return rc;
+}
+
+int mailfolder_append(struct mailfolder *f, const char *data, size_t len, unsigned flags,
+		      uint32_t keywords, time_t internal_date, uint32_t *uid, struct mail_err *e)
+{
+	const struct mailfolder_new m = { data, len, flags, keywords, internal_date };
+	return mailfolder_append_set(f, &m, 1, uid, e);
 }
 
 /* Copy the bytes of an open file into tmp/name (another file system). */
@@ -361,13 +413,7 @@ int mailfolder_copy(struct mailfolder *src, const size_t *idx, size_t n, struct 
 	if (rc == 0)
 		rc = take_uids(dst, bases, n, new_uids, e);
 	if (rc < 0) {
-		/* All or nothing: take back what was added. */
-		for (size_t k = 0; k < done; k++) {
-			struct mailfolder_msg probe = { .name = strdup(bases[k]), .in_new = in_new[k] };
-			if (probe.name && mailfolder_relocate(dst, &probe) > 0)
-				unlinkat(probe.in_new ? dst->md.new_ : dst->md.cur, probe.name, 0);
-			free(probe.name);
-		}
+		take_back(dst, bases, in_new, done);
 	} else if (dst->is_inbox) {
 		maildirsize_add(&dst->md, bytes, (long long)n);
 	}
