@@ -315,6 +315,54 @@ start_imapd_tls() {
 	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 0 ]
 }
 
+@test "mutt over STARTTLS (AUTHENTICATE PLAIN, then LOGIN): pipes every message out byte for byte, copies one into a new folder" {
+	command -v mutt >/dev/null || skip "mutt not installed (scripts/deps)"
+	server_cert localhost
+	fill 3
+	start_imapd
+	mkdir -p "$T/mutt"
+	# Every prompt off: mutt reads its answers from the pushed keys, so a
+	# prompt (confirmcreate, confirmappend, wait_key) would eat the next
+	# command (likely what lost the first copy of an earlier attempt).
+	cat > "$T/mutt/rc" <<RC
+set imap_user="ann@test.example"
+set imap_pass="secret"
+set ssl_starttls=yes
+set ssl_force_tls=yes
+set ssl_ca_certificates_file="$CERT"
+set folder="imap://localhost:$PORT/"
+set header_cache=""
+set message_cachedir=""
+set record=""
+set wait_key=no
+set confirmappend=no
+set confirmcreate=no
+set quit=yes
+set move=no
+set sort=unsorted
+RC
+	printf '%s\n' '#!/bin/sh' "exec mutt -n -F '$T/mutt/rc' -e \"set imap_authenticators=\$1\" -f imap://localhost:$PORT/INBOX -e \"push '\$2'\"" \
+		> "$T/mutt/run"
+	chmod +x "$T/mutt/run"
+	# mutt wants a terminal: script(1) lends it one.
+	mutt_keys() { TERM=vt100 HOME="$T/mutt" timeout 30 script -qec "$T/mutt/run $1 '$2'" /dev/null > "$T/mutt/screen" 2>&1; }
+	keys=""
+	for n in 1 2 3; do keys="$keys<pipe-message>cat > $T/mutt/p$n<enter><next-entry>"; done
+	mutt_keys plain "$keys<quit>"
+	grep -q 'Authenticating (PLAIN)' "$T/mutt/screen"
+	for f in "$MD"/cur/*; do
+		n=$(grep -m1 '^Subject: m' "$f" | tr -dc 0-9)
+		cmp "$f" "$T/mutt/p$n"
+	done
+	# LOGIN this time; COPY to a folder that does not exist: NO [TRYCREATE],
+	# mutt's CREATE, the COPY again
+	mutt_keys login "<next-entry><copy-message>=Saved<enter><quit>"
+	grep -q 'Logging in' "$T/mutt/screen"
+	[ "$(ls "$MD/.Saved/new" "$MD/.Saved/cur" | grep -c ',S=')" -eq 1 ]
+	grep -rq '^Subject: m2$' "$MD/.Saved"
+	[ "$(grep -c 'imap login user=ann@test.example client=127.0.0.1 tls=TLSv1.3' "$T/imapd.log")" -eq 2 ]
+}
+
 @test "mbsync (isync) syncs a mailbox both ways over implicit TLS and STARTTLS" {
 	command -v mbsync >/dev/null || skip "mbsync not installed (scripts/deps installs isync)"
 	server_cert localhost
@@ -450,7 +498,7 @@ for l in f:
 	printf '%s\n' "${lines[@]}" | grep -q '^j BAD usage: LIST'
 }
 
-@test "LIST-EXTENDED and LIST-STATUS advertised: \\NonExistent subscribed names, RECURSIVEMATCH's CHILDINFO (RFC 5258)" {
+@test "LIST-EXTENDED and LIST-STATUS advertised: \\NonExistent subscribed names, RECURSIVEMATCH's CHILDINFO (RFC 5258); DELETE of a parent: HASCHILDREN" {
 	conf imap_plaintext_auth yes
 	fill 1
 	run inetd "a LOGIN ann secret" "b CREATE A.B" "c CREATE X.Y" "d SUBSCRIBE A.B" "e SUBSCRIBE Gone" "f SUBSCRIBE X.Y.Z" \
@@ -472,6 +520,11 @@ for l in f:
 	has_line '* LIST (\NonExistent \HasChildren) "." A'
 	has_line '* STATUS INBOX (MESSAGES 1 SIZE 65)'
 	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* STATUS ')" -eq 1 ]   # none for A, X
+	# DELETE of a parent without a mailbox of its own (RFC 9051 §6.3.4)
+	run inetd "a LOGIN ann secret" "b DELETE A" "c DELETE Nope" "z LOGOUT"
+	has_line "b NO [HASCHILDREN] only the mailboxes below this name exist"
+	has_line "c NO [NONEXISTENT] no such mailbox"
+	[ -d "$MD/.A.B" ]
 }
 
 @test "IMAP4rev2 (RFC 9051) after ENABLE: no \\Recent, RECENT or UNSEEN; SELECT's LIST line; ESEARCH; STATUS DELETED; UTF-8 names; rev1 unchanged" {
@@ -583,6 +636,12 @@ for l in f:
 	run inetd "a LOGIN ann secret" "b APPEND {5}" "INBOX {12}" "Subject: x" "" "c CREATE {70000+}" "d LOGOUT"
 	printf '%s\n' "${lines[@]}" | grep -q '^b OK \[APPENDUID [0-9]* 2\] APPEND completed$'
 	has_line "c NO [TOOBIG] literal of 70000 octets refused"
+	# A size past 2^63 is not a negative number that passes the limit (it
+	# was: "+ Ready", and the client could stream without end into memory).
+	run inetd "a LOGIN ann secret" "b APPEND INBOX {9223372036854775809}" "c NOOP" "d LOGOUT"
+	has_line "b NO [TOOBIG] literal of 9223372036854775809 octets refused"
+	! printf '%s\n' "${lines[@]}" | grep -q '^+ ' || false
+	has_line "c OK NOOP completed"
 }
 
 @test "SELECT of an unchanged mailbox lists neither new/ nor cur/ (postbox-index); a delivery, another program's flag and a deletion between two SELECTs are seen" {

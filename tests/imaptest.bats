@@ -9,7 +9,7 @@ load deliver_helpers
 load servers_helpers
 load pop3_helpers
 
-IMAPTEST_DIR="$ROOT/$POSTBOX_BUILD/imaptest"
+IMAPTEST_DIR="$ROOT/${POSTBOX_BUILD:-build}/imaptest"
 IMAPTEST="$IMAPTEST_DIR/src/imaptest"
 
 # imaptest's source and build script live beside the repository, in

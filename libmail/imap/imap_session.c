@@ -167,7 +167,8 @@ static void literal(struct imap_sess *s)
 		/* a message (the mailbox name is argument 0); MULTIAPPEND's
 		 * follow one another in s->literal, all of them within
 		 * max_append, since all are held until the last has come */
-		accepted = (long long)(s->literal.len + l->size) <= s->srv->max_append &&
+		uint64_t room = s->srv->max_append > 0 ? (uint64_t)s->srv->max_append : 0;
+		accepted = l->size <= room && s->literal.len <= room - l->size &&
 			   imap_reader_accept(&s->rd, IMAP_LIT_STREAM) == 0;
 	} else {
 		accepted = imap_reader_accept(&s->rd, IMAP_LIT_STORE) == 0;

@@ -73,4 +73,8 @@ int folder_index_load(struct mailfolder *f, const struct folder_state *now, int 
  * 0, or -1 with e (nothing replaced). */
 int folder_index_save(struct mailfolder *f, const struct folder_state *st, struct mail_err *e);
 
+/* Only move the view's names into one block (after a listing that cannot
+ * be saved): 0, or -1 when out of memory (nothing changed). */
+int folder_index_pack(struct mailfolder *f);
+
 #endif

@@ -116,6 +116,7 @@ static int list_dir(struct mailfolder_scan *s, int dirfd, int in_new)
 			break;
 		}
 		s->v[s->n].in_new = (unsigned char)in_new;
+		s->v[s->n].rec = -1;
 		s->v[s->n].regular = de->d_type == DT_REG;
 		s->n++;
 	}
@@ -208,9 +209,11 @@ static int view_grow(struct mailfolder *f, size_t more)
 {
 	if (f->n + more <= f->cap)
 		return 0;
-	size_t cap = f->cap ? f->cap : 256;
-	while (cap < f->n + more)
-		cap *= 2;
+	/* Exactly what the first sync needs (a large folder's view is most
+	 * of a session's memory), then half as much again each time. */
+	size_t cap = f->cap + f->cap / 2;
+	if (cap < f->n + more)
+		cap = f->n + more;
 	struct mailfolder_msg *v = realloc(f->v, cap * sizeof *v);
 	if (!v)
 		return -1;
@@ -255,11 +258,26 @@ static int by_uid(const void *a, const void *b)
 	return (int)x->in_new - (int)y->in_new;
 }
 
+/* The uidlist record of a listed file, or -1: looked up once while the
+ * records stay where they are (a sync used to look each name up four
+ * times, most of the CPU time of a SELECT of a large folder). */
+static long entry_rec(struct mailfolder *f, struct mailfolder_scan *s, struct mailfolder_scan_entry *en)
+{
+	if (s->gen != f->uids.gen) {
+		for (size_t k = 0; k < s->n; k++)
+			s->v[k].rec = -1;
+		s->gen = f->uids.gen;
+	}
+	if (en->rec < 0)
+		en->rec = uidlist_find(&f->uids, en->name, maildir_name_base_len(en->name));
+	return en->rec;
+}
+
 /* Mark dead the first `known` records (read before the listing) whose
  * files the listing did not show; the next commit drops them (the file
  * is rewritten once a quarter of it is dead). Only when the records are
  * still those of the same file. */
-static int drop_unlisted(struct mailfolder *f, const struct mailfolder_scan *s, size_t known,
+static int drop_unlisted(struct mailfolder *f, struct mailfolder_scan *s, size_t known,
 			 uint32_t validity, struct mail_err *e)
 {
 	if (!known || f->uids.uidvalidity != validity || f->uids.n < known)
@@ -268,7 +286,7 @@ static int drop_unlisted(struct mailfolder *f, const struct mailfolder_scan *s, 
 	if (!listed)
 		return err_sys(e, "%s: sync", f->md.path);
 	for (size_t i = 0; i < s->n; i++) {
-		long r = uidlist_find(&f->uids, s->v[i].name, maildir_name_base_len(s->v[i].name));
+		long r = entry_rec(f, s, &s->v[i]);
 		if (r >= 0 && (size_t)r < known)
 			listed[r] = 1;
 	}
@@ -410,19 +428,20 @@ static int sync_from_index(struct mailfolder *f, const struct folder_state *now,
  * it is exactly the listing (nothing gone, nothing moved or skipped, no
  * change hiding in the timestamps). A read-write view's business only;
  * a failure leaves the old index, which no longer matches: not an error. */
-static void save_listing(struct mailfolder *f, const struct mailfolder_scan *s, int moved)
+static void save_listing(struct mailfolder *f, const struct mailfolder_scan *s, int moved, size_t added)
 {
 	f->listed.new_ = s->new_;
 	f->listed.cur = s->cur;
 	f->listed.uidlist = (struct folder_stamp){ f->uids.dev, f->uids.ino, f->uids.size, f->uids.mtime_ns };
 	f->listed_settled = s->stable && !moved && folder_state_settled(&f->listed, s->listed_ns);
-	if (!f->listed_settled || (f->opts & MAILFOLDER_RDONLY) || f->n != s->n)
-		return;
-	for (size_t i = 0; i < f->n; i++)
-		if (f->v[i].gone)
-			return;
+	int exact = f->listed_settled && !(f->opts & MAILFOLDER_RDONLY) && f->n == s->n;
+	for (size_t i = 0; exact && i < f->n; i++)
+		exact = !f->v[i].gone;
 	struct mail_err ignored;
-	folder_index_save(f, &f->listed, &ignored);
+	if (exact)
+		folder_index_save(f, &f->listed, &ignored);
+	else if (added > 1024 && added * 2 > f->n)
+		folder_index_pack(f);   /* most of the view is new: its names in one block */
 }
 
 int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
@@ -451,6 +470,7 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 	struct mailfolder_scan s = { 0 };
 	if (mailfolder_scan(f, &s, e) < 0)
 		return -1;
+	s.gen = f->uids.gen;
 	if (drop_unlisted(f, &s, known, known_validity, e) < 0) {
 		mailfolder_scan_free(&s);
 		return -1;
@@ -464,7 +484,7 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 		goto done;
 	}
 	for (size_t i = 0; i < s.n; i++)
-		if (uidlist_find(&f->uids, s.v[i].name, maildir_name_base_len(s.v[i].name)) < 0)
+		if (entry_rec(f, &s, &s.v[i]) < 0)
 			unknown[nunknown++] = i;
 	if (assign_uids(f, &s, unknown, nunknown, e) < 0)
 		goto done;
@@ -480,14 +500,14 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 	/* Match each file with the view (by UID) or collect it as new. */
 	uint32_t top = f->n ? f->v[f->n - 1].uid : 0;
 	struct pending *add = calloc(s.n + 1, sizeof *add);
-	size_t nadd = 0;
+	size_t nadd = 0, n_before = f->n;
 	if (!add) {
 		err_sys(e, "%s: sync", f->md.path);
 		goto done;
 	}
 	for (size_t i = 0; i < s.n; i++) {
 		struct mailfolder_scan_entry *en = &s.v[i];
-		long r = uidlist_find(&f->uids, en->name, maildir_name_base_len(en->name));
+		long r = entry_rec(f, &s, en);
 		if (r < 0)
 			continue;   /* vanished before it got a UID */
 		uint32_t uid = f->uids.v[r].uid;
@@ -554,7 +574,7 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 		struct mailfolder_scan_entry *en = &s.v[add[k].entry];
 		if (en->in_new && !leave)
 			moved |= move_to_cur(f, en) != 0;
-		long r = uidlist_find(&f->uids, en->name, maildir_name_base_len(en->name));
+		long r = entry_rec(f, &s, en);
 		if (r < 0 || fill_msg(f, &f->v[f->n], en, &f->uids.v[r]) < 0)
 			continue;   /* vanished meanwhile */
 		f->v[f->n].recent = add[k].uid >= first_recent;
@@ -562,7 +582,7 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 	}
 	free(add);
 	f->synced = 1;
-	save_listing(f, &s, moved);
+	save_listing(f, &s, moved, f->n - n_before);
 	rc = 0;
 done:
 	free(unknown);

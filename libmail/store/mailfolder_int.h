@@ -13,6 +13,7 @@ struct mailfolder_scan_entry {
 	char *name;
 	unsigned char in_new;
 	unsigned char regular;   /* readdir said a regular file (no stat needed) */
+	long rec;                /* its uidlist record once found, else -1 */
 };
 
 struct mailfolder_scan {
@@ -21,6 +22,7 @@ struct mailfolder_scan {
 	struct folder_stamp new_, cur;     /* the directories as listed */
 	long long listed_ns;               /* the realtime clock after it */
 	int stable;                        /* neither changed during the listing */
+	unsigned long gen;                 /* the uidlist's gen the recs are of */
 };
 
 /* Listings of new/ and cur/ made by this process (unit tests check that
