@@ -591,6 +591,20 @@ for l in f:
 	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 2 ]
 }
 
+@test "a failed SELECT leaves no mailbox selected, and the saved result (\$) of the one before is gone (RFC 9051 §6.3.2, RFC 5182)" {
+	conf imap_plaintext_auth yes
+	fill 2
+	run inetd "a LOGIN ann secret" "b SELECT INBOX" "c SEARCH RETURN (SAVE) ALL" "d SELECT ../escape" "e FETCH \$ UID" \
+		"f EXAMINE INBOX" "g FETCH \$ UID" "h EXAMINE Nope" "i FETCH 1 UID" "z LOGOUT"
+	has_line "d NO [CANNOT] invalid mailbox name"
+	has_line "e BAD FETCH is not allowed without a selected mailbox"
+	has_line "g OK FETCH completed"
+	! printf '%s\n' "${lines[@]}" | grep -q 'FETCH (UID' || false   # "$" was emptied with its mailbox
+	has_line "h NO [NONEXISTENT] no such mailbox"
+	has_line "i BAD FETCH is not allowed without a selected mailbox"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* OK \[CLOSED\]')" -eq 2 ]
+}
+
 @test "MULTIAPPEND (RFC 3502): several messages in one APPEND, APPENDUID with a UID set; a bad one, or too many bytes, stores none" {
 	conf imap_plaintext_auth yes
 	fill 1
