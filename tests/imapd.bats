@@ -498,7 +498,7 @@ for l in f:
 	printf '%s\n' "${lines[@]}" | grep -q '^j BAD usage: LIST'
 }
 
-@test "LIST-EXTENDED and LIST-STATUS advertised: \\NonExistent subscribed names, RECURSIVEMATCH's CHILDINFO (RFC 5258)" {
+@test "LIST-EXTENDED and LIST-STATUS advertised: \\NonExistent subscribed names, RECURSIVEMATCH's CHILDINFO (RFC 5258); DELETE of a parent: HASCHILDREN" {
 	conf imap_plaintext_auth yes
 	fill 1
 	run inetd "a LOGIN ann secret" "b CREATE A.B" "c CREATE X.Y" "d SUBSCRIBE A.B" "e SUBSCRIBE Gone" "f SUBSCRIBE X.Y.Z" \
@@ -520,6 +520,11 @@ for l in f:
 	has_line '* LIST (\NonExistent \HasChildren) "." A'
 	has_line '* STATUS INBOX (MESSAGES 1 SIZE 65)'
 	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* STATUS ')" -eq 1 ]   # none for A, X
+	# DELETE of a parent without a mailbox of its own (RFC 9051 §6.3.4)
+	run inetd "a LOGIN ann secret" "b DELETE A" "c DELETE Nope" "z LOGOUT"
+	has_line "b NO [HASCHILDREN] only the mailboxes below this name exist"
+	has_line "c NO [NONEXISTENT] no such mailbox"
+	[ -d "$MD/.A.B" ]
 }
 
 @test "IMAP4rev2 (RFC 9051) after ENABLE: no \\Recent, RECENT or UNSEEN; SELECT's LIST line; ESEARCH; STATUS DELETED; UTF-8 names; rev1 unchanged" {

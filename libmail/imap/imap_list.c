@@ -291,7 +291,8 @@ static size_t parent_len(const char *name)
  * subscribed name and as a parent; their attributes join). */
 static void cands_sort(struct list_cands *cs)
 {
-	qsort(cs->v, cs->n, sizeof cs->v[0], cand_cmp);
+	if (cs->n > 1)
+		qsort(cs->v, cs->n, sizeof cs->v[0], cand_cmp);
 	size_t out = 0;
 	for (size_t i = 0; i < cs->n; i++) {
 		if (out && !name_cmp(cs->v[out - 1].name, cs->v[i].name)) {

@@ -77,6 +77,22 @@ void imap_cmd_create(struct imap_sess *s, const struct imap_command *c, int uid)
 	imap_tagged(s, "OK", "CREATE completed");
 }
 
+/* Is name a parent without a mailbox of its own? DELETE of one is the
+ * error RFC 9051 §6.3.4 names (HASCHILDREN, §7.1), not NONEXISTENT. */
+static int has_children(const char *root, const char *name)
+{
+	struct folder_list l = { 0, 0 };
+	struct mail_err e;
+	err_clear(&e);
+	size_t n = strlen(name);
+	int found = 0;
+	if (folder_list(root, &l, &e) == 0)
+		for (size_t i = 0; i < l.n && !found; i++)
+			found = !strncmp(l.v[i].name, name, n) && l.v[i].name[n] == '.';
+	folder_list_free(&l);
+	return found;
+}
+
 void imap_cmd_delete(struct imap_sess *s, const struct imap_command *c, int uid)
 {
 	(void)uid;
@@ -95,7 +111,10 @@ void imap_cmd_delete(struct imap_sess *s, const struct imap_command *c, int uid)
 		s->fatal = 1;
 	}
 	if (folder_delete(s->root, name, &e) < 0) {
-		imap_store_failed(s, "DELETE", &e);
+		if (e.sys == ENOENT && has_children(s->root, name))
+			imap_tagged(s, "NO", "[HASCHILDREN] only the mailboxes below this name exist");
+		else
+			imap_store_failed(s, "DELETE", &e);
 		return;
 	}
 	imap_tagged(s, "OK", "DELETE completed");
