@@ -615,6 +615,16 @@ for l in f:
 	has_line "f NO [CANNOT] invalid pattern"
 }
 
+@test "LSUB: a parent brought by several subscribed children is answered once, also when its name ends another one" {
+	conf imap_plaintext_auth yes
+	fill 1
+	run inetd "a LOGIN ann secret" "b SUBSCRIBE AB" "c SUBSCRIBE B.x" "d SUBSCRIBE B.y" 'e LSUB "" "%"' "z LOGOUT"
+	has_line 'e OK LSUB completed'
+	has_line '* LSUB () "." AB'
+	has_line '* LSUB (\Noselect) "." B'
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* LSUB ')" -eq 2 ]
+}
+
 @test "a failed SELECT leaves no mailbox selected, and the saved result (\$) of the one before is gone (RFC 9051 §6.3.2, RFC 5182)" {
 	conf imap_plaintext_auth yes
 	fill 2

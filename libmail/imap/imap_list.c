@@ -81,7 +81,8 @@ static int pattern_match(const char *p, size_t np, const char *name, int icase)
  * brings that ancestor as \Noselect when it is not subscribed itself. */
 static void lsub_names(struct imap_sess *s, const struct subscriptions *subs, const char *p, size_t np)
 {
-	struct buf line = BUF_INIT, told = BUF_INIT;
+	struct buf line = BUF_INIT, told = BUF_INIT, needle = BUF_INIT;
+	buf_addc(&told, '\n'); /* "\nA\nB\n": the names answered */
 	for (size_t i = 0; i < subs->n; i++) {
 		const char *name = subs->v[i];
 		int inbox = folder_is_inbox(name);
@@ -105,10 +106,10 @@ static void lsub_names(struct imap_sess *s, const struct subscriptions *subs, co
 			name = parent;
 			noselect = "\\Noselect";
 		}
-		/* each name once */
-		buf_addc(&told, '\n');
-		const char *seen = strstr(buf_cstr(&told), name);
-		if (seen && seen[-1] == '\n' && seen[strlen(name)] == '\n')
+		/* each name once (a whole line of told: "B" is not in "\nAB\n") */
+		buf_reset(&needle);
+		buf_addf(&needle, "\n%s\n", name);
+		if (strstr(buf_cstr(&told), buf_cstr(&needle)))
 			continue;
 		buf_adds(&told, name);
 		buf_addc(&told, '\n');
@@ -119,6 +120,7 @@ static void lsub_names(struct imap_sess *s, const struct subscriptions *subs, co
 	}
 	buf_free(&line);
 	buf_free(&told);
+	buf_free(&needle);
 }
 
 /* What a LIST asks beyond RFC 3501: RFC 5258's selection options
