@@ -615,6 +615,23 @@ for l in f:
 	has_line "f NO [CANNOT] invalid pattern"
 }
 
+@test "LIST: a run of wildcards costs what one does (16 patterns of 500 \"%*\" over 1,000 long names: seconds of CPU before)" {
+	conf imap_plaintext_auth yes
+	fill 1
+	long=$(printf 'a%.0s' $(seq 190))
+	for i in $(seq 1000); do mkdir "$MD/.$long$i"; done
+	p=$(printf '%%*%.0s' $(seq 500))
+	pats=$(for i in $(seq 16); do printf '"%sZ" ' "$p"; done)
+	TIMEFORMAT=%U
+	cpu=$( { time inetd "a LOGIN ann secret" "b LIST \"\" ($pats)" 'c LIST "" "a%*%%**Z*%%"' 'd LIST "" "%%a*%*1000"' "z LOGOUT" > "$T/out"; } 2>&1 )
+	run cat "$T/out"
+	has_line "b OK LIST completed"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* LIST ')" -eq 1 ]   # d: ...1000 only
+	has_line "* LIST (\\HasNoChildren) \".\" ${long}1000"
+	echo "user CPU: $cpu s"
+	awk -v c="$cpu" 'BEGIN { exit !(c < 1.0) }'
+}
+
 @test "LSUB: a parent brought by several subscribed children is answered once, also when its name ends another one" {
 	conf imap_plaintext_auth yes
 	fill 1

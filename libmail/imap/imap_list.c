@@ -31,7 +31,11 @@ static char lower_ascii(char c)
  * Dynamic programming over pattern x name: no backtracking blow-up. */
 static int pattern_match_text(const char *p, size_t np, const char *n, int icase)
 {
-	size_t nn = strlen(n);
+	size_t nn = strlen(n), literal = 0;
+	for (size_t i = 0; i < np; i++)
+		literal += p[i] != '*' && p[i] != '%';
+	if (literal > nn)
+		return 0; /* each of them takes one character of the name */
 	unsigned char *next = calloc(nn + 1, 1), *row = calloc(nn + 1, 1);
 	if (!next || !row) {
 		free(next);
@@ -233,7 +237,23 @@ static int list_pattern(struct imap_sess *s, const struct imap_arg *ref, const s
 			return -1;
 		}
 	}
-	return buf_ok(out) && out->len <= PATTERN_MAX ? 0 : -1;
+	if (!buf_ok(out) || out->len > PATTERN_MAX)
+		return -1;
+	/* A run of wildcards matches what one does: "*" when it holds a "*"
+	 * ("%*" is "*"), else "%". So a pattern of many costs what one does. */
+	size_t w = 0;
+	for (size_t i = 0; i < out->len;) {
+		char c = out->ptr[i];
+		if (c == '*' || c == '%') {
+			for (; i < out->len && (out->ptr[i] == '*' || out->ptr[i] == '%'); i++)
+				c = out->ptr[i] == '*' ? '*' : c;
+		} else {
+			i++;
+		}
+		out->ptr[w++] = c;
+	}
+	out->len = w;
+	return 0;
 }
 
 /* One name LIST may answer with. */
