@@ -654,6 +654,36 @@ for l in f:
 	! grep -rq '^Subject: [pq]' "$MD/new" "$MD/cur" "$MD/tmp" || false
 }
 
+@test "MULTIAPPEND on a full disk: every message is written before any is published, so a failure publishes nothing and leaves nothing in tmp/" {
+	command -v strace >/dev/null || skip "strace not installed"
+	conf imap_plaintext_auth yes
+	mkdir "$T/small"
+	mount -t tmpfs -o size=256k tmpfs "$T/small" || skip "cannot mount tmpfs here"
+	h=$(grep '^ann@' "$T/users" | cut -d: -f2)
+	echo "cat@test.example:$h:$T/small/Maildir/" >> "$T/users"
+	printf 'Subject: first\n\nx\n' | pb deliver -f s@x.example "$T/small/Maildir/" 2>/dev/null
+	# the second message does not fit: the first was published (linked into
+	# new/, seen by any other session) before, then taken back
+	/usr/bin/python3 -c '
+import sys
+m1 = b"Subject: a\r\n\r\nsmall\r\n"
+m2 = b"Subject: b\r\n\r\n" + b"y" * 400000 + b"\r\n"
+m3 = b"Subject: c\r\n\r\nfits\r\n"
+sys.stdout.buffer.write(b"a LOGIN cat secret\r\nb SELECT INBOX\r\nc APPEND INBOX {%d+}\r\n%s {%d+}\r\n%s\r\n"
+                        b"d NOOP\r\ne APPEND INBOX {%d+}\r\n%s\r\nz LOGOUT\r\n" % (len(m1), m1, len(m2), m2, len(m3), m3))
+' > "$T/in"
+	run bash -c "strace -f -qq -e trace=link,linkat -o '$T/strace' '$PB' imapd < '$T/in' 2>/dev/null | tr -d '\r'"
+	has_line "c NO [OVERQUOTA] no space left"
+	has_line "d OK NOOP completed"
+	printf '%s\n' "${lines[@]}" | grep -q '^e OK \[APPENDUID [0-9]* 2\] APPEND completed$'
+	# one link, e's own: c's first message was never published
+	[ "$(grep -c 'link' "$T/strace")" -eq 1 ]
+	[ -z "$(ls "$T/small/Maildir/tmp")" ]
+	[ "$(ls "$T/small/Maildir/new" "$T/small/Maildir/cur" | grep -c ',S=')" -eq 2 ]
+	! grep -rq '^Subject: [ab]' "$T/small/Maildir" || false
+	umount "$T/small"
+}
+
 @test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {
 	conf imap_plaintext_auth yes
 	fill 1
