@@ -591,6 +591,44 @@ for l in f:
 	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 2 ]
 }
 
+@test "LIST patterns are matched in UTF-8: a wildcard after a non-ASCII character finds names in both forms; a pattern that is not valid UTF-8 (or modified UTF-7) is refused" {
+	conf imap_plaintext_auth yes
+	fill 1
+	# äö and äü.x, in modified UTF-7 (RFC 3501 names)
+	run inetd "a LOGIN ann secret" "b CREATE &AOQA9g-" "c CREATE &AOQA,A-.x" 'd LIST "" "&AOQ-*"' 'e LIST "" "&AOQ-%"' \
+		'f LIST "" "&Jjo*"' "z LOGOUT"
+	has_line "c OK CREATE completed"
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^c OK/,/^d OK/p' | grep -c '^\* LIST ')" -eq 3 ]
+	has_line '* LIST (\HasNoChildren) "." &AOQA9g-'
+	has_line '* LIST (\Noselect \HasChildren) "." &AOQA,A-'
+	has_line '* LIST (\HasNoChildren) "." &AOQA,A-.x'
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^d OK/,/^e OK/p' | grep -c '^\* LIST ')" -eq 2 ]
+	has_line "f NO [CANNOT] invalid pattern"
+	# the same after ENABLE IMAP4rev2, in UTF-8
+	run inetd "a LOGIN ann secret" "b ENABLE IMAP4rev2" 'c LIST "" "ä*"' 'd LIST "äü." "%"' 'e LIST "" ("äö" "ä%")' \
+		"f LIST \"\" {2+}" $'\xc3*' "z LOGOUT"
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^b OK/,/^c OK/p' | grep -c '^\* LIST ')" -eq 3 ]
+	has_line '* LIST (\HasNoChildren) "." "äö"'
+	has_line '* LIST (\HasNoChildren) "." "äü.x"'
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^c OK/,/^d OK/p' | grep -c '^\* LIST ')" -eq 1 ]
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^d OK/,/^e OK/p' | grep -c '^\* LIST ')" -eq 2 ]
+	has_line "f NO [CANNOT] invalid pattern"
+}
+
+@test "a failed SELECT leaves no mailbox selected, and the saved result (\$) of the one before is gone (RFC 9051 §6.3.2, RFC 5182)" {
+	conf imap_plaintext_auth yes
+	fill 2
+	run inetd "a LOGIN ann secret" "b SELECT INBOX" "c SEARCH RETURN (SAVE) ALL" "d SELECT ../escape" "e FETCH \$ UID" \
+		"f EXAMINE INBOX" "g FETCH \$ UID" "h EXAMINE Nope" "i FETCH 1 UID" "z LOGOUT"
+	has_line "d NO [CANNOT] invalid mailbox name"
+	has_line "e BAD FETCH is not allowed without a selected mailbox"
+	has_line "g OK FETCH completed"
+	! printf '%s\n' "${lines[@]}" | grep -q 'FETCH (UID' || false   # "$" was emptied with its mailbox
+	has_line "h NO [NONEXISTENT] no such mailbox"
+	has_line "i BAD FETCH is not allowed without a selected mailbox"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* OK \[CLOSED\]')" -eq 2 ]
+}
+
 @test "MULTIAPPEND (RFC 3502): several messages in one APPEND, APPENDUID with a UID set; a bad one, or too many bytes, stores none" {
 	conf imap_plaintext_auth yes
 	fill 1
@@ -614,6 +652,36 @@ for l in f:
 	has_line "c OK NOOP completed"
 	[ "$(ls "$MD/new" "$MD/cur" | grep -c ',S=')" -eq 4 ]
 	! grep -rq '^Subject: [pq]' "$MD/new" "$MD/cur" "$MD/tmp" || false
+}
+
+@test "MULTIAPPEND on a full disk: every message is written before any is published, so a failure publishes nothing and leaves nothing in tmp/" {
+	command -v strace >/dev/null || skip "strace not installed"
+	conf imap_plaintext_auth yes
+	mkdir "$T/small"
+	mount -t tmpfs -o size=256k tmpfs "$T/small" || skip "cannot mount tmpfs here"
+	h=$(grep '^ann@' "$T/users" | cut -d: -f2)
+	echo "cat@test.example:$h:$T/small/Maildir/" >> "$T/users"
+	printf 'Subject: first\n\nx\n' | pb deliver -f s@x.example "$T/small/Maildir/" 2>/dev/null
+	# the second message does not fit: the first was published (linked into
+	# new/, seen by any other session) before, then taken back
+	/usr/bin/python3 -c '
+import sys
+m1 = b"Subject: a\r\n\r\nsmall\r\n"
+m2 = b"Subject: b\r\n\r\n" + b"y" * 400000 + b"\r\n"
+m3 = b"Subject: c\r\n\r\nfits\r\n"
+sys.stdout.buffer.write(b"a LOGIN cat secret\r\nb SELECT INBOX\r\nc APPEND INBOX {%d+}\r\n%s {%d+}\r\n%s\r\n"
+                        b"d NOOP\r\ne APPEND INBOX {%d+}\r\n%s\r\nz LOGOUT\r\n" % (len(m1), m1, len(m2), m2, len(m3), m3))
+' > "$T/in"
+	run bash -c "strace -f -qq -e trace=link,linkat -o '$T/strace' '$PB' imapd < '$T/in' 2>/dev/null | tr -d '\r'"
+	has_line "c NO [OVERQUOTA] no space left"
+	has_line "d OK NOOP completed"
+	printf '%s\n' "${lines[@]}" | grep -q '^e OK \[APPENDUID [0-9]* 2\] APPEND completed$'
+	# one link, e's own: c's first message was never published
+	[ "$(grep -c 'link' "$T/strace")" -eq 1 ]
+	[ -z "$(ls "$T/small/Maildir/tmp")" ]
+	[ "$(ls "$T/small/Maildir/new" "$T/small/Maildir/cur" | grep -c ',S=')" -eq 2 ]
+	! grep -rq '^Subject: [ab]' "$T/small/Maildir" || false
+	umount "$T/small"
 }
 
 @test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {

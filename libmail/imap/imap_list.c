@@ -29,7 +29,7 @@ static char lower_ascii(char c)
 
 /* LIST's wildcards: '*' matches anything, '%' anything but the separator.
  * Dynamic programming over pattern x name: no backtracking blow-up. */
-static int pattern_match(const char *p, size_t np, const char *n, int icase)
+static int pattern_match_text(const char *p, size_t np, const char *n, int icase)
 {
 	size_t nn = strlen(n);
 	unsigned char *next = calloc(nn + 1, 1), *row = calloc(nn + 1, 1);
@@ -58,6 +58,21 @@ static int pattern_match(const char *p, size_t np, const char *n, int icase)
 	int r = next[0];
 	free(next);
 	free(row);
+	return r;
+}
+
+/* Does the pattern (UTF-8, see list_pattern) match the on-disk name?
+ * Both are compared in UTF-8: in modified UTF-7 a wildcard cannot stand
+ * for part of a shift sequence ("ä*" is "&AOQ-*", "äö" is "&AOQA9g-").
+ * A name on disk that is not valid modified UTF-7 (made by another
+ * program) is compared as it is. */
+static int pattern_match(const char *p, size_t np, const char *name, int icase)
+{
+	struct buf u = BUF_INIT;
+	int r = imap_mutf7_to_utf8(name, strlen(name), &u) == 0 && buf_ok(&u)
+			? pattern_match_text(p, np, buf_cstr(&u), icase)
+			: pattern_match_text(p, np, name, icase);
+	buf_free(&u);
 	return r;
 }
 
@@ -196,16 +211,25 @@ static int list_args(const struct imap_command *c, struct list_opts *o)
 	return 0;
 }
 
-/* reference + pattern as an on-disk pattern (mUTF-7), or -1. */
+/* reference + pattern in UTF-8 (pattern_match compares there): as sent
+ * after ENABLE UTF8=ACCEPT or IMAP4rev2, checked as a mailbox name is;
+ * else converted from modified UTF-7. -1 when invalid or too long. */
 static int list_pattern(struct imap_sess *s, const struct imap_arg *ref, const struct imap_arg *pat,
 			struct buf *out)
 {
-	if (s->utf8) {
-		imap_utf8_to_mutf7(ref->s, ref->len, out);
-		imap_utf8_to_mutf7(pat->s, pat->len, out);
-	} else {
-		buf_add(out, ref->s, ref->len);
-		buf_add(out, pat->s, pat->len);
+	const struct imap_arg *parts[2] = { ref, pat };
+	for (int k = 0; k < 2; k++) {
+		if (strlen(parts[k]->s) != parts[k]->len)
+			return -1;
+		if (s->utf8) {
+			struct buf check = BUF_INIT;
+			int ok = imap_utf8_to_mutf7(parts[k]->s, parts[k]->len, &check) == 0;
+			buf_free(&check);
+			if (!ok || buf_add(out, parts[k]->s, parts[k]->len) < 0)
+				return -1;
+		} else if (imap_mutf7_to_utf8(parts[k]->s, parts[k]->len, out) < 0) {
+			return -1;
+		}
 	}
 	return buf_ok(out) && out->len <= PATTERN_MAX ? 0 : -1;
 }
@@ -291,7 +315,8 @@ static size_t parent_len(const char *name)
  * subscribed name and as a parent; their attributes join). */
 static void cands_sort(struct list_cands *cs)
 {
-	qsort(cs->v, cs->n, sizeof cs->v[0], cand_cmp);
+	if (cs->n > 1)
+		qsort(cs->v, cs->n, sizeof cs->v[0], cand_cmp);
 	size_t out = 0;
 	for (size_t i = 0; i < cs->n; i++) {
 		if (out && !name_cmp(cs->v[out - 1].name, cs->v[i].name)) {

@@ -191,12 +191,15 @@ void imap_cmd_select(struct imap_sess *s, const struct imap_command *c, int uid)
 		imap_bad(s, "usage: SELECT mailbox");
 		return;
 	}
-	if (imap_mailbox_arg(s, c->args, name, sizeof name) < 0)
-		return;
+	/* Any SELECT that is run closes the mailbox selected before, even
+	 * one that fails (RFC 9051 §6.3.2: then no mailbox is selected),
+	 * and with it the saved search result (RFC 5182). */
 	if (s->state == IS_SELECTED) {
 		imap_close_mailbox(s);
 		imap_untagged(s, "OK [CLOSED] previous mailbox closed");
 	}
+	if (imap_mailbox_arg(s, c->args, name, sizeof name) < 0)
+		return;
 	struct mail_err e;
 	err_clear(&e);
 	s->readonly = examine;

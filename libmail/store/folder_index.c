@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -132,6 +133,37 @@ static int records_sane(const struct index_header *h, const struct index_rec *r,
 	return 1;
 }
 
+/* Touch a fresh allocation's pages in one call instead of one fault each
+ * (a new session's view of 100,000 messages is 3,000 pages; in a virtual
+ * machine each fault is dear). Only a hint: older kernels refuse it. */
+static void prefault(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = ((uintptr_t)p + page - 1) & ~(page - 1), to = ((uintptr_t)p + n) & ~(page - 1);
+	if (to > from)
+		madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+#else
+	(void)p, (void)n;
+#endif
+}
+
+/* The view's entries are built where the records were read: the records
+ * sit at the end of the array, and entry i (56 bytes) never reaches
+ * record i + 1 (40 bytes each, 16 n + 56 bytes further on). */
+static struct mailfolder_msg *view_from_records(struct mailfolder_msg *v, const struct index_rec *r, size_t n,
+					       char *names)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct index_rec x = r[i];
+		v[i] = (struct mailfolder_msg){ .uid = x.uid, .keywords = x.keywords, .flags = x.flags,
+						.in_new = x.in_new, .size = x.size, .disk_size = x.disk_size,
+						.name = names + x.name_off,
+						.pop3_uidl = x.uidl_off == NO_UIDL ? NULL : names + x.uidl_off };
+	}
+	return v;
+}
+
 int folder_index_load(struct mailfolder *f, const struct folder_state *now, int no_new)
 {
 	int fd = openat(f->md.fd, FOLDER_INDEX_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -141,6 +173,7 @@ int folder_index_load(struct mailfolder *f, const struct folder_state *now, int 
 	int64_t want[3][4];
 	state_put(want, now);
 	struct stat sb;
+	struct mailfolder_msg *v = NULL;
 	struct index_rec *r = NULL;
 	char *names = NULL;
 	int ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && read_exact(fd, &h, sizeof h, 0) == 0 &&
@@ -149,33 +182,26 @@ int folder_index_load(struct mailfolder *f, const struct folder_state *now, int 
 		 h.names_len < INDEX_MAX_NAMES && h.uidvalidity && h.uidnext &&
 		 (unsigned long long)sb.st_size == sizeof h + h.n * sizeof *r + h.names_len;
 	if (ok) {
-		r = malloc(h.n * sizeof *r + 1);
+		size_t vbytes = (h.n + 1) * sizeof *v;
+		v = malloc(vbytes);
 		names = malloc(h.names_len + 1);
-		ok = r && names && read_exact(fd, r, h.n * sizeof *r, sizeof h) == 0 &&
+		if (v && names) {
+			prefault(v, vbytes);
+			prefault(names, h.names_len + 1);
+			r = (struct index_rec *)((char *)v + vbytes - h.n * sizeof *r);
+		}
+		ok = r && read_exact(fd, r, h.n * sizeof *r, sizeof h) == 0 &&
 		     read_exact(fd, names, h.names_len, (off_t)(sizeof h + h.n * sizeof *r)) == 0 &&
 		     checksum(&h, r, names) == h.sum && records_sane(&h, r, names, no_new);
 	}
 	close(fd);
-	struct mailfolder_msg *v = ok ? calloc(h.n + 1, sizeof *v) : NULL;
-	if (!v) {
-		free(r);
+	if (!ok) {
+		free(v);
 		free(names);
 		return 0;
 	}
-	for (size_t i = 0; i < h.n; i++) {
-		struct mailfolder_msg *m = &v[i];
-		m->uid = r[i].uid;
-		m->keywords = r[i].keywords;
-		m->flags = r[i].flags;
-		m->in_new = r[i].in_new;
-		m->size = r[i].size;
-		m->disk_size = r[i].disk_size;
-		m->name = names + r[i].name_off;
-		m->pop3_uidl = r[i].uidl_off == NO_UIDL ? NULL : names + r[i].uidl_off;
-	}
-	free(r);
 	free(f->v);
-	f->v = v;
+	f->v = view_from_records(v, r, (size_t)h.n, names);
 	f->n = (size_t)h.n;
 	f->cap = (size_t)h.n + 1;
 	free(f->names);

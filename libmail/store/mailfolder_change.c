@@ -144,8 +144,16 @@ static int quota_check(struct mailfolder *f, long long bytes, struct mail_err *e
 	return err_sys(e, "%s: mailbox full (%lld of %lld bytes used)", f->root, used, f->quota);
 }
 
+/* One message of an APPEND or a COPY on its way in: written to
+ * tmp/base (fsynced) first, then published with the others. */
+struct staged {
+	char base[MAILDIR_NAME_MAX];
+	unsigned flags;
+	uint32_t keywords;
+};
+
 /* Give UIDs to new base names in dst, in order, under one lock. */
-static int take_uids(struct mailfolder *dst, char (*bases)[MAILDIR_NAME_MAX], size_t n, uint32_t *uids,
+static int take_uids(struct mailfolder *dst, const struct staged *st, size_t n, uint32_t *uids,
 		     struct mail_err *e)
 {
 	mailfolder_uids_init(dst);
@@ -153,7 +161,7 @@ static int take_uids(struct mailfolder *dst, char (*bases)[MAILDIR_NAME_MAX], si
 		return -1;
 	int rc = 0;
 	for (size_t k = 0; k < n && rc == 0; k++) {
-		uint32_t uid = uidlist_assign(&dst->uids, bases[k], strlen(bases[k]), NULL);
+		uint32_t uid = uidlist_assign(&dst->uids, st[k].base, strlen(st[k].base), NULL);
 		if (!uid) {
 			errno = ENOMEM;
 			rc = err_sys(e, "%s: no UID left or out of memory", dst->md.path);
@@ -260,17 +268,49 @@ static int write_tmp(struct mailfolder *f, const struct mailfolder_new *m, char 
 	return 0;
 }
 
-/* All or nothing: unlink the first `done` messages published under
- * bases[] (found again by their base name: a flag may have changed). */
-static void take_back(struct mailfolder *dst, char (*bases)[MAILDIR_NAME_MAX], const unsigned char *in_new,
-		      size_t done)
+/* Unlink the tmp/ files of st[from..to), not published. */
+static void drop_tmp(struct mailfolder *f, const struct staged *st, size_t from, size_t to)
+{
+	for (size_t k = from; k < to; k++)
+		unlinkat(f->md.tmp, st[k].base, 0);
+}
+
+/* Unlink the first `done` messages published (found again by their base
+ * name: a flag may have changed meanwhile). */
+static void take_back(struct mailfolder *dst, const struct staged *st, size_t done)
 {
 	for (size_t k = 0; k < done; k++) {
-		struct mailfolder_msg probe = { .name = strdup(bases[k]), .in_new = in_new[k] };
+		struct mailfolder_msg probe = { .name = strdup(st[k].base), .in_new = !st[k].flags && !st[k].keywords };
 		if (probe.name && mailfolder_relocate(dst, &probe) > 0)
 			unlinkat(probe.in_new ? dst->md.new_ : dst->md.cur, probe.name, 0);
 		free(probe.name);
 	}
+}
+
+/* The commit of an APPEND or COPY of n messages, all written to tmp/
+ * already: publish every one, fsync new/ and cur/, give the UIDs. Nothing
+ * is visible to other sessions before every message is on disk, so the
+ * likely failures (disk full, an unreadable source) publish nothing; a
+ * failure here takes back what was published and empties tmp/. */
+static int publish_set(struct mailfolder *f, const struct staged *st, size_t n, uint32_t *uids,
+		       struct mail_err *e)
+{
+	size_t done = 0;
+	while (done < n && publish(f, st[done].base, st[done].flags, st[done].keywords, e) == 0)
+		done++;
+	int rc = 0;
+	if (done < n) {
+		/* publish() left nothing of st[done] */
+		drop_tmp(f, st, done + 1, n);
+		rc = -1;
+	}
+	if (rc == 0 && (fsync(f->md.new_) < 0 || fsync(f->md.cur) < 0))
+		rc = err_sys(e, "fsync %s", f->md.path);
+	if (rc == 0)
+		rc = take_uids(f, st, n, uids, e);
+	if (rc < 0)
+		take_back(f, st, done);
+	return rc;
 }
 
 int mailfolder_append_set(struct mailfolder *f, const struct mailfolder_new *msgs, size_t n, uint32_t *uids,
@@ -283,34 +323,24 @@ int mailfolder_append_set(struct mailfolder *f, const struct mailfolder_new *msg
 	}
 	if (quota_check(f, adding, e) < 0)
 		return -1;
-	char (*bases)[MAILDIR_NAME_MAX] = calloc(n + 1, sizeof *bases);
-	unsigned char *in_new = calloc(n + 1, 1);
-	if (!bases || !in_new) {
-		free(bases);
-		free(in_new);
+	struct staged *st = calloc(n + 1, sizeof *st);
+	if (!st)
 		return err_sys(e, "%s: append", f->md.path);
-	}
-	size_t done = 0;
-	int rc = 0;
-	for (; done < n; done++) {
-		unsigned flags = msgs[done].flags & MF_ALL;
-		if (write_tmp(f, &msgs[done], bases[done], &size, e) < 0 ||
-		    publish(f, bases[done], flags, msgs[done].keywords, e) < 0) {
-			rc = -1;
+	size_t written = 0;
+	for (; written < n; written++) {
+		st[written].flags = msgs[written].flags & MF_ALL;
+		st[written].keywords = msgs[written].keywords;
+		if (write_tmp(f, &msgs[written], st[written].base, &size, e) < 0)
 			break;
-		}
-		in_new[done] = !flags && !msgs[done].keywords;
 	}
-	if (rc == 0 && (fsync(f->md.new_) < 0 || fsync(f->md.cur) < 0))
-		rc = err_sys(e, "fsync %s", f->md.path);
-	if (rc == 0)
-		rc = take_uids(f, bases, n, uids, e);
-	if (rc < 0)
-		take_back(f, bases, in_new, done);
-	else if (f->is_inbox)
+	int rc = -1;
+	if (written < n)
+		drop_tmp(f, st, 0, written);
+	else
+		rc = publish_set(f, st, n, uids, e);
+	if (rc == 0 && f->is_inbox)
 		maildirsize_add(&f->md, adding, (long long)n);
-	free(bases);
-	free(in_new);
+	free(st);
 	return rc;
 }
 
@@ -374,51 +404,39 @@ int mailfolder_copy(struct mailfolder *src, const size_t *idx, size_t n, struct 
 		adding += src->v[idx[k]].disk_size;
 	if (quota_check(dst, adding, e) < 0)
 		return -1;
-	char (*bases)[MAILDIR_NAME_MAX] = calloc(n + 1, sizeof *bases);
-	unsigned char *in_new = calloc(n + 1, 1);
-	if (!bases || !in_new) {
-		free(bases);
-		free(in_new);
+	struct staged *st = calloc(n + 1, sizeof *st);
+	if (!st)
 		return err_sys(e, "%s: copy", dst->md.path);
-	}
-	size_t done = 0;
-	int rc = 0;
+	size_t written = 0;
 	long long bytes = 0;
-	for (; done < n; done++) {
-		struct mailfolder_msg *m = &src->v[idx[done]];
-		uint32_t kw;
-		int fd = m->gone ? (gone_err(src, m, e), -1) : mailfolder_open_msg(src, idx[done], e);
-		if (fd < 0 || map_keywords(src, m, dst, &kw, e) < 0) {
+	for (; written < n; written++) {
+		struct mailfolder_msg *m = &src->v[idx[written]];
+		int fd = m->gone ? (gone_err(src, m, e), -1) : mailfolder_open_msg(src, idx[written], e);
+		if (fd < 0 || map_keywords(src, m, dst, &st[written].keywords, e) < 0) {
 			if (fd >= 0)
 				close(fd);
-			rc = -1;
 			break;
 		}
+		st[written].flags = m->flags;
 		long long w = maildir_name_field(m->name, 'W');
-		maildir_unique_name(bases[done], sizeof bases[done], m->disk_size, w >= 0 ? w : m->size);
+		maildir_unique_name(st[written].base, sizeof st[written].base, m->disk_size, w >= 0 ? w : m->size);
 		/* A hard link shares the bytes and the internal date. */
 		int linked = linkat(m->in_new ? src->md.new_ : src->md.cur, m->name, dst->md.tmp,
-				    bases[done], 0) == 0;
-		int r = linked ? 0 : copy_bytes(fd, dst, bases[done], e);
+				    st[written].base, 0) == 0;
+		int r = linked ? 0 : copy_bytes(fd, dst, st[written].base, e);
 		close(fd);
-		if (r < 0 || publish(dst, bases[done], m->flags, kw, e) < 0) {
-			rc = -1;
+		if (r < 0)
 			break;
-		}
-		in_new[done] = !m->flags && !kw;
 		bytes += m->disk_size;
 	}
-	if (rc == 0 && (fsync(dst->md.new_) < 0 || fsync(dst->md.cur) < 0))
-		rc = err_sys(e, "fsync %s", dst->md.path);
-	if (rc == 0)
-		rc = take_uids(dst, bases, n, new_uids, e);
-	if (rc < 0) {
-		take_back(dst, bases, in_new, done);
-	} else if (dst->is_inbox) {
+	int rc = -1;
+	if (written < n)
+		drop_tmp(dst, st, 0, written);
+	else
+		rc = publish_set(dst, st, n, new_uids, e);
+	if (rc == 0 && dst->is_inbox)
 		maildirsize_add(&dst->md, bytes, (long long)n);
-	}
-	free(bases);
-	free(in_new);
+	free(st);
 	return rc;
 }
 

@@ -579,6 +579,34 @@ static int indexed_maildir(char *dir, size_t dcap, char *md, size_t mcap)
 	return 1;
 }
 
+UNIT_TEST(store_folder_index_written_by_read_write_views_only)
+{
+	char dir[4096], md[4200], p[4300];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	for (int i = 0; i < 2; i++)
+		deliver(md, "Subject: x\n\nx\n");
+	struct mailfolder f;
+	CHECK(open_listing(&f, md, 0) == 1);
+	mailfolder_close(&f);
+	settle(md);
+	snprintf(p, sizeof p, "%s/%s", md, FOLDER_INDEX_FILE);
+	/* EXAMINE and STATUS list a settled folder without an index and leave
+	 * it so; the first read-write open writes it. */
+	CHECK(open_listing(&f, md, MAILFOLDER_RDONLY) == 1 && f.n == 2);
+	mailfolder_close(&f);
+	struct mailfolder_status st;
+	struct mail_err e;
+	CHECK(mailfolder_status(md, "INBOX", &st, &e) == 0 && st.messages == 2);
+	CHECK(access(p, F_OK) < 0 && errno == ENOENT);
+	CHECK(open_listing(&f, md, 0) == 1 && f.n == 2);
+	mailfolder_close(&f);
+	CHECK(access(p, F_OK) == 0);
+	CHECK(open_listing(&f, md, MAILFOLDER_RDONLY) == 0 && f.n == 2);
+	mailfolder_close(&f);
+	rm_tree(dir);
+}
+
 UNIT_TEST(store_folder_index_unchanged_folder_not_listed)
 {
 	char dir[4096], md[4200];
