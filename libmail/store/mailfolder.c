@@ -156,7 +156,8 @@ int mailfolder_scan(struct mailfolder *f, struct mailfolder_scan *s, struct mail
 		s->stable = folder_stamp_of(f->md.new_, NULL, &n1) == 0 && folder_stamp_of(f->md.cur, NULL, &c1) == 0 &&
 			    folder_stamp_same(&n1, &s->new_) && folder_stamp_same(&c1, &s->cur);
 	}
-	qsort(s->v, s->n, sizeof *s->v, by_name);
+	if (s->n > 1)   /* an empty folder's v is NULL, which qsort may not get */
+		qsort(s->v, s->n, sizeof *s->v, by_name);
 	return 0;
 }
 
