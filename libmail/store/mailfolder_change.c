@@ -287,14 +287,19 @@ static void take_back(struct mailfolder *dst, const struct staged *st, size_t do
 	}
 }
 
-/* The commit of an APPEND or COPY of n messages, all written to tmp/
- * already: publish every one, fsync new/ and cur/, give the UIDs. Nothing
- * is visible to other sessions before every message is on disk, so the
- * likely failures (disk full, an unreadable source) publish nothing; a
- * failure here takes back what was published and empties tmp/. */
-static int publish_set(struct mailfolder *f, const struct staged *st, size_t n, uint32_t *uids,
-		       struct mail_err *e)
+/* The end of an APPEND or COPY of n messages (`bytes` in all), of which
+ * the first `written` are in tmp/: when all are, publish every one, fsync
+ * new/ and cur/, give the UIDs. Nothing is visible to other sessions
+ * before every message is on disk, so the likely failures (disk full, an
+ * unreadable source) publish nothing; a failure here takes back what was
+ * published. tmp/ is left empty either way. */
+static int publish_set(struct mailfolder *f, const struct staged *st, size_t n, size_t written, long long bytes,
+		       uint32_t *uids, struct mail_err *e)
 {
+	if (written < n) {
+		drop_tmp(f, st, 0, written);
+		return -1;
+	}
 	size_t done = 0;
 	while (done < n && publish(f, st[done].base, st[done].flags, st[done].keywords, e) == 0)
 		done++;
@@ -310,6 +315,8 @@ static int publish_set(struct mailfolder *f, const struct staged *st, size_t n, 
 		rc = take_uids(f, st, n, uids, e);
 	if (rc < 0)
 		take_back(f, st, done);
+	else if (f->is_inbox)
+		maildirsize_add(&f->md, bytes, (long long)n);
 	return rc;
 }
 
@@ -333,13 +340,7 @@ int mailfolder_append_set(struct mailfolder *f, const struct mailfolder_new *msg
 		if (write_tmp(f, &msgs[written], st[written].base, &size, e) < 0)
 			break;
 	}
-	int rc = -1;
-	if (written < n)
-		drop_tmp(f, st, 0, written);
-	else
-		rc = publish_set(f, st, n, uids, e);
-	if (rc == 0 && f->is_inbox)
-		maildirsize_add(&f->md, adding, (long long)n);
+	int rc = publish_set(f, st, n, written, adding, uids, e);
 	free(st);
 	return rc;
 }
@@ -429,13 +430,7 @@ int mailfolder_copy(struct mailfolder *src, const size_t *idx, size_t n, struct 
 			break;
 		bytes += m->disk_size;
 	}
-	int rc = -1;
-	if (written < n)
-		drop_tmp(dst, st, 0, written);
-	else
-		rc = publish_set(dst, st, n, new_uids, e);
-	if (rc == 0 && dst->is_inbox)
-		maildirsize_add(&dst->md, bytes, (long long)n);
+	int rc = publish_set(dst, st, n, written, bytes, new_uids, e);
 	free(st);
 	return rc;
 }
