@@ -220,6 +220,10 @@ static int list_args(const struct imap_command *c, struct list_opts *o)
 /* reference + pattern in UTF-8 (pattern_match compares there): as sent
  * after ENABLE UTF8=ACCEPT or IMAP4rev2, checked as a mailbox name is;
  * else converted from modified UTF-7. -1 when invalid or too long. */
+/* The reference and pattern joined, in UTF-8. Returns 1 for a pattern
+ * that is not valid modified UTF-7 (UTF-8 after ENABLE): no mailbox name
+ * can match it, so it lists nothing, and the LIST is still OK, as
+ * Dovecot answers it (imaptest's "atoms" asks for OK). */
 static int list_pattern(struct imap_sess *s, const struct imap_arg *ref, const struct imap_arg *pat,
 			struct buf *out)
 {
@@ -231,10 +235,12 @@ static int list_pattern(struct imap_sess *s, const struct imap_arg *ref, const s
 			struct buf check = BUF_INIT;
 			int ok = imap_utf8_to_mutf7(parts[k]->s, parts[k]->len, &check) == 0;
 			buf_free(&check);
-			if (!ok || buf_add(out, parts[k]->s, parts[k]->len) < 0)
+			if (!ok)
+				return 1;
+			if (buf_add(out, parts[k]->s, parts[k]->len) < 0)
 				return -1;
 		} else if (imap_mutf7_to_utf8(parts[k]->s, parts[k]->len, out) < 0) {
-			return -1;
+			return 1;
 		}
 	}
 	if (!buf_ok(out) || out->len > PATTERN_MAX)
@@ -556,13 +562,22 @@ void imap_cmd_list(struct imap_sess *s, const struct imap_command *c, int uid)
 	}
 	struct buf pattern[LIST_PATTERNS_MAX];
 	int bad = 0;
+	size_t n = 0;
 	for (size_t k = 0; k < o.npats; k++) {
-		pattern[k] = (struct buf)BUF_INIT;
-		if (list_pattern(s, o.ref, o.pats[k], &pattern[k]) < 0)
+		pattern[n] = (struct buf)BUF_INIT;
+		int rc = list_pattern(s, o.ref, o.pats[k], &pattern[n]);
+		if (rc < 0)
 			bad = 1;
+		if (rc == 0)
+			o.pats[n++] = o.pats[k];
+		else
+			buf_free(&pattern[n]);
 	}
+	o.npats = n;
 	if (bad) {
 		imap_tagged(s, "NO", "[CANNOT] invalid pattern");
+	} else if (n == 0) {
+		imap_tagged(s, "OK", lsub ? "LSUB completed" : "LIST completed");
 	} else if (lsub) {
 		struct subscriptions subs = { 0, 0 };
 		struct mail_err e;
