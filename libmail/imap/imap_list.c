@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/array.h"
 #include "imap/imap_state.h"
 #include "msg/imap_mutf7.h"
 #include "store/folder_tree.h"
@@ -292,12 +293,10 @@ static int cand_cmp(const void *a, const void *b)
 static int cand_add(struct list_cands *cs, const char *name, size_t len, unsigned attrs)
 {
 	if (cs->n == cs->cap) {
-		size_t cap = cs->cap ? cs->cap * 2 : 32;
-		struct list_cand *v = realloc(cs->v, cap * sizeof *v);
+		struct list_cand *v = array_grow(cs->v, &cs->cap, sizeof *v, 32);
 		if (!v)
 			return -1;
 		cs->v = v;
-		cs->cap = cap;
 	}
 	char *copy = malloc(len + 1);
 	if (!copy)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "base/buf.h"
 #include "msg/pop3_cmd.h"
 #include "store/folder_tree.h"
@@ -102,14 +103,12 @@ static int list_dir(struct mailfolder_scan *s, int dirfd, int in_new)
 		if (strchr(de->d_name, '\n') || strchr(de->d_name, '\r'))
 			continue;   /* never a line in the uidlist */
 		if (s->n == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 256;
-			struct mailfolder_scan_entry *v = realloc(s->v, cap * sizeof *v);
+			struct mailfolder_scan_entry *v = array_grow(s->v, &s->cap, sizeof *v, 256);
 			if (!v) {
 				rc = -1;
 				break;
 			}
 			s->v = v;
-			s->cap = cap;
 		}
 		if (!(s->v[s->n].name = strdup(de->d_name))) {
 			rc = -1;

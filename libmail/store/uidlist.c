@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/strpool.h"
@@ -107,12 +108,10 @@ static int add_record(struct uidlist *u, uint32_t uid, const char *base, size_t 
 		      size_t elen)
 {
 	if (u->n == u->cap) {
-		size_t cap = u->cap ? u->cap * 2 : 256;
-		struct uidlist_rec *v = realloc(u->v, cap * sizeof *v);
+		struct uidlist_rec *v = array_grow(u->v, &u->cap, sizeof *v, 256);
 		if (!v)
 			return -1;
 		u->v = v;
-		u->cap = cap;
 	}
 	/* Slots for at least twice the records: probes stay short, 4 to
 	 * 8 bytes a record. */
