@@ -5,7 +5,9 @@
  *
  * Usage: postbox authcheck [-C FILE] -i IP [-h HELO] -s SENDER < message
  *
- * SENDER "" is the null sender (SPF then checks HELO). The DNS is the
+ * SPF checks HELO beside a non-null SENDER when it is a domain name
+ * (RFC 7208 §2.3), as smtpd does, and SENDER "" is the null sender
+ * (postmaster@HELO, §2.4). The DNS is the
  * `resolver` key's, within `dns_timeout`; the authserv-id is `hostname`;
  * organizational domains come from the Public Suffix List of Debian's
  * publicsuffix package.
@@ -24,8 +26,9 @@
 static const char usage_text[] =
 	"Usage: postbox authcheck [-C FILE] -i IP [-h HELO] -s SENDER < message\n"
 	"Print the Authentication-Results field (RFC 8601) for a message: SPF for\n"
-	"the client IP and SENDER (\"\" is the null sender: HELO is checked), every\n"
-	"DKIM signature, DMARC for the From: domain.\n\n"
+	"the client IP and SENDER (\"\" is the null sender: HELO is checked) and\n"
+	"for HELO when it is a domain name, every DKIM signature, DMARC for the\n"
+	"From: domain.\n\n"
 	"  -C FILE     configuration file (hostname, resolver, dns_timeout)\n"
 	"  -i IP       the client's address\n"
 	"  -h HELO     the client's HELO/EHLO name\n"
@@ -50,6 +53,8 @@ int authcheck_main(int argc, char **argv)
 	if (!ip || !sender || optind != argc)
 		die(EX_USAGE, "usage: postbox authcheck [-C FILE] -i IP [-h HELO] -s SENDER < message");
 	static struct auth_check chk;
+	static struct auth_helo helo_verdict;
+	chk.helo = &helo_verdict;
 	chk.spf.helo = helo;
 	chk.spf.sender = sender;
 	if (inet_pton(AF_INET, ip, chk.spf.ip) == 1)
@@ -80,6 +85,7 @@ int authcheck_main(int argc, char **argv)
 	fwrite(field.ptr, 1, field.len, stdout);
 	buf_free(&field);
 	auth_check_free(&chk);
+	auth_helo_free(&helo_verdict);
 	psl_free(&psl);
 	config_free(&cfg);
 	return fflush(stdout) == 0 ? 0 : EX_IOERR;

@@ -4,7 +4,7 @@
  * Usage, options and exit codes: usage_text below, which --help prints
  * (tests/help.bats checks that it names every option the parser accepts).
  *
- * RFC 9051 / RFC 3501 (IMAP4rev1), RFC 8314 (implicit TLS); the
+ * RFC 9051 (IMAP4rev2) / RFC 3501 (IMAP4rev1), RFC 8314 (implicit TLS); the
  * extensions advertised are listed in libmail/imap/imap_basic.c. Modes and
  * privileges are pop3d's: without -l/-s it speaks on stdin/stdout
  * (inetd, xinetd, tcpserver, systemd Accept=yes); with -l (plain,

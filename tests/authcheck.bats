@@ -18,6 +18,7 @@ suite_setup() {
 	dns_txt _dmarc.strict.example "v=DMARC1; p=reject; adkim=s; aspf=s"
 	dns_txt strict.example "v=spf1 ip4:127.0.0.1 -all"
 	dns_txt _dmarc.sampled.example "v=DMARC1; p=reject; pct=0"
+	dns_txt mx.forged.example "v=spf1 ip4:192.0.2.1 -all"
 }
 
 # msg FROM [SUBJECT]: a small message from FROM.
@@ -38,7 +39,7 @@ authres() {
 	run authres 127.0.0.1 alice@example.com < "$T/m"
 	echo "$output"
 	[ "${lines[0]}" = "Authentication-Results: test.example;" ]
-	[[ "$output" == *$'\ntest.example\nspf pass smtp.mailfrom=alice@example.com\ndkim pass header.d=example.com header.s=rsa header.a=rsa-sha256\ndmarc pass header.from=example.com' ]]
+	[[ "$output" == *$'\ntest.example\nspf pass smtp.mailfrom=alice@example.com\nspf none smtp.helo=mail.example.com\ndkim pass header.d=example.com header.s=rsa header.a=rsa-sha256\ndmarc pass header.from=example.com' ]]
 	grep -q 'dmarc=pass (p=reject dis=none) header.from=example.com' "$T/ar"
 }
 
@@ -47,7 +48,7 @@ authres() {
 	msg alice@example.com | authres 192.0.2.7 alice@example.com > "$T/out"
 	run cat "$T/out"
 	echo "$output"
-	[[ "$output" == *$'\nspf fail smtp.mailfrom=alice@example.com\ndkim none\ndmarc fail header.from=example.com' ]]
+	[[ "$output" == *$'\nspf fail smtp.mailfrom=alice@example.com\nspf none smtp.helo=mail.example.com\ndkim none\ndmarc fail header.from=example.com' ]]
 	grep -q 'dmarc=fail (p=reject dis=reject)' "$T/ar"
 }
 
@@ -93,7 +94,26 @@ authres() {
 	[[ "$output" == *$'\ndmarc permerror' ]]
 	run authres 127.0.0.1 x@unknown.example < <(msg x@unknown.example)
 	echo "$output"
-	[[ "$output" == *$'\nspf none smtp.mailfrom=x@unknown.example\ndkim none\ndmarc none header.from=unknown.example' ]]
+	[[ "$output" == *$'\nspf none smtp.mailfrom=x@unknown.example\nspf none smtp.helo=mail.example.com\ndkim none\ndmarc none header.from=unknown.example' ]]
+}
+
+@test "HELO beside a sender (RFC 7208 2.3): a second spf resinfo after the sender's; none for an address literal; one, smtp.helo, for the null sender" {
+	start_auth_dns
+	msg alice@example.com > "$T/m"
+	pb authcheck -i 127.0.0.1 -h mx.forged.example -s alice@example.com < "$T/m" > "$T/ar"
+	cat "$T/ar"
+	run "${AUTHRES[@]}" < "$T/ar"
+	echo "$output"
+	[ "$output" = $'test.example\nspf pass smtp.mailfrom=alice@example.com\nspf fail smtp.helo=mx.forged.example\ndkim none\ndmarc pass header.from=example.com' ]
+	sed -n 2,3p "$T/ar" > "$T/spf"
+	[ "$(cat "$T/spf")" = $'\tspf=pass (example.com: ip4:127.0.0.1 matched) smtp.mailfrom=alice@example.com;\n\tspf=fail (mx.forged.example: -all matched) smtp.helo=mx.forged.example;' ]
+	pb authcheck -i 127.0.0.1 -h '[127.0.0.1]' -s alice@example.com < "$T/m" > "$T/ar"
+	run "${AUTHRES[@]}" < "$T/ar"
+	[ "$output" = $'test.example\nspf pass smtp.mailfrom=alice@example.com\ndkim none\ndmarc pass header.from=example.com' ]
+	pb authcheck -i 192.0.2.1 -h mx.forged.example -s '' < "$T/m" > "$T/ar"
+	run "${AUTHRES[@]}" < "$T/ar"
+	echo "$output"
+	[ "$output" = $'test.example\nspf pass smtp.helo=mx.forged.example\ndkim none\ndmarc fail header.from=example.com' ]
 }
 
 @test "authcheck: usage errors exit 64" {

@@ -144,6 +144,27 @@ def main():
         ok(m.store("1", "-FLAGS.SILENT", "(\\Seen)"))
         b.logout()
         m.logout()
+    elif action == "rev2":
+        # ENABLE IMAP4rev2 (RFC 9051), then what a rev2 client relies on.
+        ok(m.login(USER, PASS))
+        print("caps", " ".join(m.capabilities))
+        ok(m.enable("IMAP4rev2"))
+        print("enabled", m.untagged_responses.pop("ENABLED", None))
+        m._mode_utf8()  # rev2 names are UTF-8, as after UTF8=ACCEPT
+        ok(m.create('"Entwürfe"'))  # 8-bit needs a quoted string
+        print("list", [x.decode() for x in ok(m.list('""', "Entw*"))])
+        n = int(ok(m.select("INBOX"))[0])
+        print("select", n, "RECENT", m.untagged_responses.get("RECENT"),
+              "LIST", m.untagged_responses.get("LIST"))
+        print("flags", [x.decode() for x in ok(m.fetch("1:*", "(FLAGS)"))])
+        print("search", ok(m.search(None, "SUBJECT", "m2")),
+              "ESEARCH", m.untagged_responses.pop("ESEARCH", None))
+        ok(m.store("1", "+FLAGS", "(\\Deleted)"))
+        print("status", ok(m.status("INBOX", "(MESSAGES DELETED SIZE)"))[0].decode())
+        print("binary", ok(m.fetch("2", "(BINARY.PEEK[1])"))[0][1])
+        ok(m.append('"Entwürfe"', None, None, b"Subject: draft\r\n\r\nx\r\n"))
+        print("status-utf8", ok(m.status('"Entwürfe"', "(MESSAGES)"))[0].decode())
+        m.logout()
     else:
         sys.exit("unknown action " + action)
 

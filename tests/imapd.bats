@@ -42,8 +42,8 @@ start_imapd_tls() {
 	run inetd "a CAPABILITY" "b NOOP" "c ID (\"name\" \"test\")" "d LOGIN ann secret" "e NAMESPACE" \
 		"f ENABLE UTF8=ACCEPT" "g CAPABILITY" "h LOGOUT"
 	status_is 0
-	[ "${lines[0]}" = "* OK [CAPABILITY IMAP4rev1 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN] postbox IMAP server ready" ]
-	has_line "* CAPABILITY IMAP4rev1 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN"
+	[ "${lines[0]}" = "* OK [CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN] postbox IMAP server ready" ]
+	has_line "* CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN"
 	has_line "a OK CAPABILITY completed"
 	has_line "b OK NOOP completed"
 	has_line '* ID ("name" "postbox")'
@@ -60,7 +60,7 @@ start_imapd_tls() {
 	server_cert localhost
 	run inetd "a CAPABILITY" "b LOGIN ann secret" "c AUTHENTICATE PLAIN AGFubkB0ZXN0LmV4YW1wbGUAc2VjcmV0" "d SELECT INBOX" "e LOGOUT"
 	status_is 0
-	has_line "* CAPABILITY IMAP4rev1 SASL-IR LITERAL- ID ENABLE STARTTLS LOGINDISABLED"
+	has_line "* CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LITERAL- ID ENABLE STARTTLS LOGINDISABLED"
 	has_line "b NO [PRIVACYREQUIRED] authentication is not allowed without TLS (use STARTTLS)"
 	has_line "c NO [PRIVACYREQUIRED] authentication is not allowed without TLS (use STARTTLS)"
 	has_line "d BAD SELECT is not allowed before login"
@@ -128,7 +128,7 @@ start_imapd_tls() {
 	start_imapd_tls
 	run imp login "$PORT" starttls
 	status_is 0
-	[[ "$output" == *"caps-before IMAP4REV1 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN"* ]]
+	[[ "$output" == *"caps-before IMAP4REV1 IMAP4REV2 SASL-IR LITERAL- ID ENABLE AUTH=PLAIN"* ]]
 	[[ "$output" == *logged-in* ]]
 	run imp login "$SPORT" ssl
 	status_is 0
@@ -215,6 +215,24 @@ start_imapd_tls() {
 	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 1 ]
 }
 
+@test "imaplib with ENABLE IMAP4rev2 over STARTTLS: UTF-8 names, no RECENT, SELECT's LIST, ESEARCH, STATUS DELETED, BINARY" {
+	server_cert localhost
+	fill 3
+	start_imapd_tls
+	run imp rev2 "$PORT" starttls
+	status_is 0
+	[[ "$output" == *"caps IMAP4REV1 IMAP4REV2 "* ]]
+	[[ "$output" == *"enabled [b'IMAP4rev2']"* ]]
+	has_line "list ['(\\\\HasNoChildren) \".\" \"Entwürfe\"']"
+	has_line "select 3 RECENT None LIST [b'(\\\\HasNoChildren) \".\" INBOX']"
+	has_line "flags ['1 (FLAGS ())', '2 (FLAGS ())', '3 (FLAGS ())']"
+	printf '%s\n' "${lines[@]}" | grep -qx "search \[None\] ESEARCH \[b'(TAG \"[A-Z0-9]*\") ALL 2'\]"
+	[[ "$output" == *"status INBOX (MESSAGES 3 DELETED 1 SIZE 195)"* ]]
+	has_line "binary b'body 2\\r\\n.leading dot\\r\\n'"
+	[[ "$output" == *'status-utf8 "Entwürfe" (MESSAGES 1)'* ]]
+	[ -d "$MD/.Entw&APw-rfe" ]
+}
+
 @test "curl's IMAP client: list, fetch by UID and search over STARTTLS and imaps" {
 	server_cert localhost
 	fill 2
@@ -295,6 +313,54 @@ start_imapd_tls() {
 	status_is 0
 	[ "$(grep -c '^Subject: m' "$T/fm/out3")" -eq 3 ]
 	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 0 ]
+}
+
+@test "mutt over STARTTLS (AUTHENTICATE PLAIN, then LOGIN): pipes every message out byte for byte, copies one into a new folder" {
+	command -v mutt >/dev/null || skip "mutt not installed (scripts/deps)"
+	server_cert localhost
+	fill 3
+	start_imapd
+	mkdir -p "$T/mutt"
+	# Every prompt off: mutt reads its answers from the pushed keys, so a
+	# prompt (confirmcreate, confirmappend, wait_key) would eat the next
+	# command (likely what lost the first copy of an earlier attempt).
+	cat > "$T/mutt/rc" <<RC
+set imap_user="ann@test.example"
+set imap_pass="secret"
+set ssl_starttls=yes
+set ssl_force_tls=yes
+set ssl_ca_certificates_file="$CERT"
+set folder="imap://localhost:$PORT/"
+set header_cache=""
+set message_cachedir=""
+set record=""
+set wait_key=no
+set confirmappend=no
+set confirmcreate=no
+set quit=yes
+set move=no
+set sort=unsorted
+RC
+	printf '%s\n' '#!/bin/sh' "exec mutt -n -F '$T/mutt/rc' -e \"set imap_authenticators=\$1\" -f imap://localhost:$PORT/INBOX -e \"push '\$2'\"" \
+		> "$T/mutt/run"
+	chmod +x "$T/mutt/run"
+	# mutt wants a terminal: script(1) lends it one.
+	mutt_keys() { TERM=vt100 HOME="$T/mutt" timeout 30 script -qec "$T/mutt/run $1 '$2'" /dev/null > "$T/mutt/screen" 2>&1; }
+	keys=""
+	for n in 1 2 3; do keys="$keys<pipe-message>cat > $T/mutt/p$n<enter><next-entry>"; done
+	mutt_keys plain "$keys<quit>"
+	grep -q 'Authenticating (PLAIN)' "$T/mutt/screen"
+	for f in "$MD"/cur/*; do
+		n=$(grep -m1 '^Subject: m' "$f" | tr -dc 0-9)
+		cmp "$f" "$T/mutt/p$n"
+	done
+	# LOGIN this time; COPY to a folder that does not exist: NO [TRYCREATE],
+	# mutt's CREATE, the COPY again
+	mutt_keys login "<next-entry><copy-message>=Saved<enter><quit>"
+	grep -q 'Logging in' "$T/mutt/screen"
+	[ "$(ls "$MD/.Saved/new" "$MD/.Saved/cur" | grep -c ',S=')" -eq 1 ]
+	grep -rq '^Subject: m2$' "$MD/.Saved"
+	[ "$(grep -c 'imap login user=ann@test.example client=127.0.0.1 tls=TLSv1.3' "$T/imapd.log")" -eq 2 ]
 }
 
 @test "mbsync (isync) syncs a mailbox both ways over implicit TLS and STARTTLS" {
@@ -432,6 +498,222 @@ for l in f:
 	printf '%s\n' "${lines[@]}" | grep -q '^j BAD usage: LIST'
 }
 
+@test "LIST-EXTENDED and LIST-STATUS advertised: \\NonExistent subscribed names, RECURSIVEMATCH's CHILDINFO (RFC 5258); DELETE of a parent: HASCHILDREN" {
+	conf imap_plaintext_auth yes
+	fill 1
+	run inetd "a LOGIN ann secret" "b CREATE A.B" "c CREATE X.Y" "d SUBSCRIBE A.B" "e SUBSCRIBE Gone" "f SUBSCRIBE X.Y.Z" \
+		'g LIST (SUBSCRIBED) "" "*"' 'h LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"' \
+		'i LIST (SUBSCRIBED RECURSIVEMATCH) "" ("A" "A.B")' 'j LIST "" "%"' 'k LIST "" "%" RETURN (STATUS (MESSAGES SIZE))' \
+		"z LOGOUT"
+	printf '%s\n' "${lines[@]}" | grep -q '^a OK \[CAPABILITY IMAP4rev1 .* LIST-EXTENDED LIST-STATUS.*\] Logged in$'
+	# g: a subscribed name without a mailbox is listed, as \NonExistent
+	has_line '* LIST (\NonExistent \HasNoChildren \Subscribed) "." Gone'
+	has_line '* LIST (\NonExistent \HasNoChildren \Subscribed) "." X.Y.Z'
+	has_line '* LIST (\HasNoChildren \Subscribed) "." A.B'
+	# h: parents of subscribed names that % does not reach carry CHILDINFO
+	has_line '* LIST (\NonExistent \HasChildren) "." A ("CHILDINFO" ("SUBSCRIBED"))'
+	has_line '* LIST (\NonExistent \HasChildren) "." X ("CHILDINFO" ("SUBSCRIBED"))'
+	# i: A.B is returned itself, so A is not
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^h OK/,/^i OK/p' | grep -c '^\* LIST ')" -eq 1 ]
+	# j: RFC 3501's LIST keeps \Noselect; k: the extended form says \NonExistent, STATUS follows
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^i OK/,/^j OK/p' | grep -c '^\* LIST (\\Noselect \\HasChildren) "\." [AX]$')" -eq 2 ]
+	has_line '* LIST (\NonExistent \HasChildren) "." A'
+	has_line '* STATUS INBOX (MESSAGES 1 SIZE 65)'
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* STATUS ')" -eq 1 ]   # none for A, X
+	# DELETE of a parent without a mailbox of its own (RFC 9051 §6.3.4)
+	run inetd "a LOGIN ann secret" "b DELETE A" "c DELETE Nope" "z LOGOUT"
+	has_line "b NO [HASCHILDREN] only the mailboxes below this name exist"
+	has_line "c NO [NONEXISTENT] no such mailbox"
+	[ -d "$MD/.A.B" ]
+}
+
+@test "IMAP4rev2 (RFC 9051) after ENABLE: no \\Recent, RECENT or UNSEEN; SELECT's LIST line; ESEARCH; STATUS DELETED; UTF-8 names; rev1 unchanged" {
+	conf imap_plaintext_auth yes
+	fill 3
+	# rev1, read-only first (the messages stay \Recent for the next session)
+	run inetd "a LOGIN ann secret" "b EXAMINE INBOX" "c FETCH 1 FLAGS" "d SEARCH SUBJECT m2" "z LOGOUT"
+	has_line "* 3 RECENT"
+	has_line "* OK [UNSEEN 1] first unseen"
+	has_line '* 1 FETCH (FLAGS (\Recent))'
+	has_line "* SEARCH 2"
+	run inetd "a LOGIN ann secret" "b ENABLE IMAP4rev2 X-UNKNOWN" 'c CREATE "Entwürfe"' "d SELECT INBOX" "e FETCH 1 FLAGS" \
+		"f SEARCH SUBJECT m2" "g UID SEARCH ALL" "h STORE 1 +FLAGS (\\Deleted)" "i STATUS INBOX (MESSAGES DELETED SIZE)" \
+		'j LIST "" "*"' "k ENABLE UTF8=ACCEPT" "z LOGOUT"
+	has_line "* ENABLED IMAP4rev2"
+	! printf '%s\n' "${lines[@]}" | grep -E 'RECENT|UNSEEN|\\Recent|^\* SEARCH' || false
+	has_line '* LIST (\HasNoChildren) "." INBOX'   # in SELECT's answer
+	has_line 'd OK [READ-WRITE] SELECT completed'
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^c OK/,/^d OK/p' | grep -c '^\* LIST ')" -eq 1 ]
+	has_line '* 1 FETCH (FLAGS ())'
+	has_line '* ESEARCH (TAG "f") ALL 2'
+	has_line '* ESEARCH (TAG "g") UID ALL 1:3'
+	has_line '* STATUS INBOX (MESSAGES 3 DELETED 1 SIZE 195)'
+	has_line '* LIST (\HasNoChildren) "." "Entwürfe"'
+	printf '%s\n' "${lines[@]}" | grep -q '^k BAD ENABLE is for the authenticated state'
+	[ -d "$MD/.Entw&APw-rfe" ]          # stored as Dovecot does: modified UTF-7
+	# a rev1 session meanwhile: the same mailbox in modified UTF-7; the messages
+	# the rev2 session took are no longer recent
+	run inetd "a LOGIN ann secret" 'b LIST "" "Entw*"' "c SELECT INBOX" "z LOGOUT"
+	has_line '* LIST (\HasNoChildren) "." Entw&APw-rfe'
+	has_line "* 0 RECENT"
+	# and over STARTTLS, with OpenSSL's client
+	server_cert localhost
+	start_imapd
+	run bash -c "printf 'a LOGIN ann@test.example secret\r\nb ENABLE IMAP4rev2\r\nc EXAMINE INBOX\r\nd SEARCH DELETED\r\ne LOGOUT\r\n' |
+		timeout 10 openssl s_client -quiet -verify_return_error -starttls imap -connect 127.0.0.1:$PORT \
+		-servername localhost -CAfile '$T/cert.pem' 2>/dev/null | tr -d '\r'"
+	has_line "* ENABLED IMAP4rev2"
+	has_line '* ESEARCH (TAG "d") ALL 1'
+	has_line "e OK LOGOUT completed"
+}
+
+@test "SEARCHRES (RFC 5182): SEARCH RETURN (SAVE), then \$ in FETCH, STORE, SEARCH and UID EXPUNGE; expunged messages leave it" {
+	conf imap_plaintext_auth yes
+	fill 4
+	run inetd "a LOGIN ann secret" "b SELECT INBOX" "c FETCH \$ UID" "d SEARCH RETURN (SAVE) SUBJECT m2" "e FETCH \$ (UID)" \
+		"f UID SEARCH RETURN (SAVE MIN MAX) ALL" "g UID FETCH \$ UID" "h STORE \$ +FLAGS.SILENT (\\Deleted)" "i SEARCH \$" \
+		"j UID EXPUNGE \$" "k SEARCH \$" "l SEARCH RETURN (SAVE) SUBJECT m3" "m SEARCH RETURN (SAVE) FROBNICATE" \
+		"n FETCH \$ UID" "z LOGOUT"
+	has_line "c OK FETCH completed"
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^b OK/,/^c OK/p' | grep -c FETCH)" -eq 1 ]   # "$" was empty
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^c OK/,/^d OK/p' | wc -l)" -eq 2 ]          # SAVE alone: no answer
+	has_line "* 2 FETCH (UID 2)"
+	has_line '* ESEARCH (TAG "f") UID MIN 1 MAX 4'
+	has_line "* 1 FETCH (UID 1)"
+	has_line "* 4 FETCH (UID 4)"
+	has_line "* SEARCH 1 4"
+	has_line "* 4 EXPUNGE"
+	has_line "* 1 EXPUNGE"
+	has_line "k OK SEARCH completed"
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^j OK/,/^k OK/p' | sed -n 2p)" = "* SEARCH" ]   # both gone
+	printf '%s\n' "${lines[@]}" | grep -q '^m BAD '
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^m BAD/,/^n OK/p' | grep -c FETCH)" -eq 1 ]  # a failed SAVE empties "$"
+	[ "$(ls "$MD/cur" "$MD/new" | grep -c ',')" -eq 2 ]
+}
+
+@test "LIST patterns are matched in UTF-8: a wildcard after a non-ASCII character finds names in both forms; a pattern that is not valid UTF-8 (or modified UTF-7) lists nothing and is OK, as in Dovecot" {
+	conf imap_plaintext_auth yes
+	fill 1
+	# äö and äü.x, in modified UTF-7 (RFC 3501 names)
+	run inetd "a LOGIN ann secret" "b CREATE &AOQA9g-" "c CREATE &AOQA,A-.x" 'd LIST "" "&AOQ-*"' 'e LIST "" "&AOQ-%"' \
+		'f LIST "" "&Jjo*"' "g LIST \"\" !#\$\$&'+,-.0123456789:;<=>?@^_\`|[}%*" "z LOGOUT"
+	has_line "c OK CREATE completed"
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^c OK/,/^d OK/p' | grep -c '^\* LIST ')" -eq 3 ]
+	has_line '* LIST (\HasNoChildren) "." &AOQA9g-'
+	has_line '* LIST (\Noselect \HasChildren) "." &AOQA,A-'
+	has_line '* LIST (\HasNoChildren) "." &AOQA,A-.x'
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^d OK/,/^e OK/p' | grep -c '^\* LIST ')" -eq 2 ]
+	has_line "f OK LIST completed"
+	has_line "g OK LIST completed"
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^e OK/,/^g OK/p' | grep -c '^\* LIST ')" -eq 0 ]
+	# the same after ENABLE IMAP4rev2, in UTF-8
+	run inetd "a LOGIN ann secret" "b ENABLE IMAP4rev2" 'c LIST "" "ä*"' 'd LIST "äü." "%"' 'e LIST "" ("äö" "ä%")' \
+		"f LIST \"\" {2+}" $'\xc3*' "z LOGOUT"
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^b OK/,/^c OK/p' | grep -c '^\* LIST ')" -eq 3 ]
+	has_line '* LIST (\HasNoChildren) "." "äö"'
+	has_line '* LIST (\HasNoChildren) "." "äü.x"'
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^c OK/,/^d OK/p' | grep -c '^\* LIST ')" -eq 1 ]
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^d OK/,/^e OK/p' | grep -c '^\* LIST ')" -eq 2 ]
+	has_line "f OK LIST completed"
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n '/^e OK/,/^f OK/p' | grep -c '^\* LIST ')" -eq 0 ]
+}
+
+@test "LIST: a run of wildcards costs what one does (16 patterns of 500 \"%*\" over 1,000 long names: seconds of CPU before)" {
+	conf imap_plaintext_auth yes
+	fill 1
+	long=$(printf 'a%.0s' $(seq 190))
+	for i in $(seq 1000); do mkdir "$MD/.$long$i"; done
+	p=$(printf '%%*%.0s' $(seq 500))
+	pats=$(for i in $(seq 16); do printf '"%sZ" ' "$p"; done)
+	TIMEFORMAT=%U
+	cpu=$( { time inetd "a LOGIN ann secret" "b LIST \"\" ($pats)" 'c LIST "" "a%*%%**Z*%%"' 'd LIST "" "%%a*%*1000"' "z LOGOUT" > "$T/out"; } 2>&1 )
+	run cat "$T/out"
+	has_line "b OK LIST completed"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* LIST ')" -eq 1 ]   # d: ...1000 only
+	has_line "* LIST (\\HasNoChildren) \".\" ${long}1000"
+	echo "user CPU: $cpu s"
+	awk -v c="$cpu" 'BEGIN { exit !(c < 1.0) }'
+}
+
+@test "LSUB: a parent brought by several subscribed children is answered once, also when its name ends another one" {
+	conf imap_plaintext_auth yes
+	fill 1
+	run inetd "a LOGIN ann secret" "b SUBSCRIBE AB" "c SUBSCRIBE B.x" "d SUBSCRIBE B.y" 'e LSUB "" "%"' "z LOGOUT"
+	has_line 'e OK LSUB completed'
+	has_line '* LSUB () "." AB'
+	has_line '* LSUB (\Noselect) "." B'
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* LSUB ')" -eq 2 ]
+}
+
+@test "a failed SELECT leaves no mailbox selected, and the saved result (\$) of the one before is gone (RFC 9051 §6.3.2, RFC 5182)" {
+	conf imap_plaintext_auth yes
+	fill 2
+	run inetd "a LOGIN ann secret" "b SELECT INBOX" "c SEARCH RETURN (SAVE) ALL" "d SELECT ../escape" "e FETCH \$ UID" \
+		"f EXAMINE INBOX" "g FETCH \$ UID" "h EXAMINE Nope" "i FETCH 1 UID" "z LOGOUT"
+	has_line "d NO [CANNOT] invalid mailbox name"
+	has_line "e BAD FETCH is not allowed without a selected mailbox"
+	has_line "g OK FETCH completed"
+	! printf '%s\n' "${lines[@]}" | grep -q 'FETCH (UID' || false   # "$" was emptied with its mailbox
+	has_line "h NO [NONEXISTENT] no such mailbox"
+	has_line "i BAD FETCH is not allowed without a selected mailbox"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^\* OK \[CLOSED\]')" -eq 2 ]
+}
+
+@test "MULTIAPPEND (RFC 3502): several messages in one APPEND, APPENDUID with a UID set; a bad one, or too many bytes, stores none" {
+	conf imap_plaintext_auth yes
+	fill 1
+	run inetd "a LOGIN ann secret" "b SELECT INBOX" "c APPEND INBOX {14+}" "Subject: a" "" \
+		' (\Seen) "05-Dec-2026 06:00:00 +0000" {14+}' "Subject: b" "" ' {14}' "Subject: c" "" "" \
+		"d APPEND INBOX {14+}" "Subject: x" "" ' (\Bogus) {14+}' "Subject: y" "" "" \
+		"e APPEND INBOX {14+}" "Subject: x" "" ' {0+}' "" "f NOOP" "z LOGOUT"
+	printf '%s\n' "${lines[@]}" | grep -q '^c OK \[APPENDUID [0-9]* 2:4\] APPEND completed$'
+	has_line "* 4 EXISTS"
+	has_line "d BAD unknown system flag"
+	has_line "e NO an empty message is not a message"
+	has_line "f OK NOOP completed"
+	[ "$(ls "$MD/new" "$MD/cur" | grep -c ',S=')" -eq 4 ]   # 1 + 3, none of d's or e's
+	f=$(grep -rl '^Subject: b' "$MD/cur" "$MD/new")
+	[[ "$f" == *":2,S" ]] && [ "$(stat -c %Y "$f")" -eq "$(date -d '2026-12-05 06:00:00 UTC' +%s)" ]
+	# All of one APPEND's messages count against max_message_size together:
+	# the literal that passes it is refused, and nothing of the command is kept.
+	conf max_message_size 20
+	run inetd "a LOGIN ann secret" "b APPEND INBOX {14+}" "Subject: p" "" ' {14+}' "Subject: q" "" "" "c NOOP" "z LOGOUT"
+	has_line "b NO [TOOBIG] literal of 14 octets refused"
+	has_line "c OK NOOP completed"
+	[ "$(ls "$MD/new" "$MD/cur" | grep -c ',S=')" -eq 4 ]
+	! grep -rq '^Subject: [pq]' "$MD/new" "$MD/cur" "$MD/tmp" || false
+}
+
+@test "MULTIAPPEND on a full disk: every message is written before any is published, so a failure publishes nothing and leaves nothing in tmp/" {
+	command -v strace >/dev/null || skip "strace not installed"
+	conf imap_plaintext_auth yes
+	mkdir "$T/small"
+	mount -t tmpfs -o size=256k tmpfs "$T/small" || skip "cannot mount tmpfs here"
+	h=$(grep '^ann@' "$T/users" | cut -d: -f2)
+	echo "cat@test.example:$h:$T/small/Maildir/" >> "$T/users"
+	printf 'Subject: first\n\nx\n' | pb deliver -f s@x.example "$T/small/Maildir/" 2>/dev/null
+	# the second message does not fit: the first was published (linked into
+	# new/, seen by any other session) before, then taken back
+	/usr/bin/python3 -c '
+import sys
+m1 = b"Subject: a\r\n\r\nsmall\r\n"
+m2 = b"Subject: b\r\n\r\n" + b"y" * 400000 + b"\r\n"
+m3 = b"Subject: c\r\n\r\nfits\r\n"
+sys.stdout.buffer.write(b"a LOGIN cat secret\r\nb SELECT INBOX\r\nc APPEND INBOX {%d+}\r\n%s {%d+}\r\n%s\r\n"
+                        b"d NOOP\r\ne APPEND INBOX {%d+}\r\n%s\r\nz LOGOUT\r\n" % (len(m1), m1, len(m2), m2, len(m3), m3))
+' > "$T/in"
+	run bash -c "strace -f -qq -e trace=link,linkat -o '$T/strace' '$PB' imapd < '$T/in' 2>/dev/null | tr -d '\r'"
+	has_line "c NO [OVERQUOTA] no space left"
+	has_line "d OK NOOP completed"
+	printf '%s\n' "${lines[@]}" | grep -q '^e OK \[APPENDUID [0-9]* 2\] APPEND completed$'
+	# one link, e's own: c's first message was never published
+	[ "$(grep -c 'link' "$T/strace")" -eq 1 ]
+	[ -z "$(ls "$T/small/Maildir/tmp")" ]
+	[ "$(ls "$T/small/Maildir/new" "$T/small/Maildir/cur" | grep -c ',S=')" -eq 2 ]
+	! grep -rq '^Subject: [ab]' "$T/small/Maildir" || false
+	umount "$T/small"
+}
+
 @test "hostile input after login: names that would leave the Maildir, bad modified UTF-7, bad sets and charsets" {
 	conf imap_plaintext_auth yes
 	fill 1
@@ -452,4 +734,52 @@ for l in f:
 	run inetd "a LOGIN ann secret" "b APPEND {5}" "INBOX {12}" "Subject: x" "" "c CREATE {70000+}" "d LOGOUT"
 	printf '%s\n' "${lines[@]}" | grep -q '^b OK \[APPENDUID [0-9]* 2\] APPEND completed$'
 	has_line "c NO [TOOBIG] literal of 70000 octets refused"
+	# A size past 2^63 is not a negative number that passes the limit (it
+	# was: "+ Ready", and the client could stream without end into memory).
+	run inetd "a LOGIN ann secret" "b APPEND INBOX {9223372036854775809}" "c NOOP" "d LOGOUT"
+	has_line "b NO [TOOBIG] literal of 9223372036854775809 octets refused"
+	! printf '%s\n' "${lines[@]}" | grep -q '^+ ' || false
+	has_line "c OK NOOP completed"
+}
+
+@test "SELECT of an unchanged mailbox lists neither new/ nor cur/ (postbox-index); a delivery, another program's flag and a deletion between two SELECTs are seen" {
+	command -v strace >/dev/null || skip "strace not installed"
+	conf imap_plaintext_auth yes
+	fill 3
+	sel() { inetd "a LOGIN ann@test.example secret" "b SELECT INBOX" "c FETCH 1:* (UID FLAGS)" "d LOGOUT"; }
+	# listings of the Maildir's new/ and cur/ (getdents64 on them) by one session
+	listings() {
+		local IFS=$'\n'
+		printf '%s\r\n' "a LOGIN ann@test.example secret" "b SELECT INBOX" "c LOGOUT" |
+			strace -f -y -qq -e trace=getdents64 -o "$T/strace" "$PB" imapd >/dev/null 2>&1
+		grep -cE "getdents64\([0-9]+<$MD/?(new|cur)>" "$T/strace" || true
+	}
+	settle() { touch -d '-10 seconds' "$MD/new" "$MD/cur" "$MD/dovecot-uidlist"; }
+	sel > /dev/null              # moves the files to cur/
+	settle
+	[ "$(listings)" -gt 0 ]      # lists once more, writes the index
+	[ -s "$MD/postbox-index" ]
+	[ "$(listings)" -eq 0 ]
+	run sel
+	has_line '* 3 EXISTS'
+	has_line '* 3 FETCH (UID 3 FLAGS ())'
+	# delivered after the index was written
+	fill 1
+	run sel
+	has_line '* 4 EXISTS'
+	has_line '* 4 FETCH (UID 4 FLAGS (\Recent))'
+	# a flag set by another Maildir reader (a rename in cur/), then a deletion
+	settle
+	[ "$(listings)" -gt 0 ]
+	f=$(ls "$MD"/cur/* | head -n1)
+	mv "$f" "${f%:2,*}:2,FS"
+	run sel
+	has_line '* 1 FETCH (UID 1 FLAGS (\Seen \Flagged))'
+	settle
+	[ "$(listings)" -gt 0 ]
+	[ "$(listings)" -eq 0 ]
+	rm "${f%:2,*}:2,FS"
+	run sel
+	has_line '* 3 EXISTS'
+	has_line '* 1 FETCH (UID 2 FLAGS ())'
 }

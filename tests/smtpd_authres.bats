@@ -27,6 +27,11 @@ suite_setup() {
 	dns_txt _dmarc.signed.example "v=DMARC1; p=reject"
 	dns_answer temp.example. TXT SERVFAIL
 	dns_answer _dmarc.temp.example. TXT SERVFAIL
+	# HELO names (client.example has no record: none)
+	dns_txt mx.pass.example "v=spf1 ip4:127.0.0.1 -all"
+	dns_txt mx.fail.example "v=spf1 ip4:192.0.2.1 -all"
+	dns_txt mx.soft.example "v=spf1 ~all"
+	dns_answer mx.temp.example. TXT SERVFAIL
 	# 127.0.0.1 is a client from the Internet, not one of ours.
 	conf relay_networks 192.0.2.0/24
 	conf auth_checks yes
@@ -39,13 +44,13 @@ msg() {
 		"$1" "${2:-hello}" "$RANDOM" "$RANDOM" "${3:-}"
 }
 
-# send SENDER [SWAKS-OPTIONS]: swaks from client.example, the message from
-# $T/m when it exists, else msg SENDER.
+# send SENDER [SWAKS-OPTIONS]: swaks from $HELO (default client.example),
+# the message from $T/m when it exists, else msg SENDER.
 send() {
 	local from=$1
 	shift
 	[ -e "$T/m" ] || msg "$from" > "$T/m"
-	swaks --server "127.0.0.1:$PORT" --helo client.example --from "$from" --to u@test.example \
+	swaks --server "127.0.0.1:$PORT" --helo "${HELO:-client.example}" --from "$from" --to u@test.example \
 		--timeout 10 --data "@$T/m" "$@"
 }
 
@@ -69,7 +74,7 @@ authres_of() {
 	[ "$(queue_count)" -eq 1 ]
 	run authres_of
 	echo "$output"
-	[ "$output" = $'test.example\nspf pass smtp.mailfrom=a@pass.example\ndkim none\ndmarc pass header.from=pass.example' ]
+	[ "$output" = $'test.example\nspf pass smtp.mailfrom=a@pass.example\nspf none smtp.helo=client.example\ndkim none\ndmarc pass header.from=pass.example' ]
 	# The field is first, our Received right under it, then the message.
 	sed -n '1p' "$(msg_file)" | grep -qx 'Authentication-Results: test.example;'
 	[ "$(grep -c '^Authentication-Results:' "$(msg_file)")" -eq 1 ]
@@ -84,16 +89,16 @@ authres_of() {
 	send a@fail.example > /dev/null
 	run authres_of
 	echo "$output"
-	[ "$output" = $'test.example\nspf fail smtp.mailfrom=a@fail.example\ndkim none\ndmarc fail header.from=fail.example' ]
+	[ "$output" = $'test.example\nspf fail smtp.mailfrom=a@fail.example\nspf none smtp.helo=client.example\ndkim none\ndmarc fail header.from=fail.example' ]
 	grep -q 'dmarc=fail (p=reject dis=reject) header.from=fail.example' "$T/ar"
 	rm "$T/m"
 	send a@soft.example > /dev/null
 	run authres_of
-	[ "$output" = $'test.example\nspf softfail smtp.mailfrom=a@soft.example\ndkim none\ndmarc none header.from=soft.example' ]
+	[ "$output" = $'test.example\nspf softfail smtp.mailfrom=a@soft.example\nspf none smtp.helo=client.example\ndkim none\ndmarc none header.from=soft.example' ]
 	rm "$T/m"
 	send a@nowhere.example > /dev/null
 	run authres_of
-	[ "$output" = $'test.example\nspf none smtp.mailfrom=a@nowhere.example\ndkim none\ndmarc none header.from=nowhere.example' ]
+	[ "$output" = $'test.example\nspf none smtp.mailfrom=a@nowhere.example\nspf none smtp.helo=client.example\ndkim none\ndmarc none header.from=nowhere.example' ]
 	[ "$(queue_count)" -eq 3 ]
 }
 
@@ -105,7 +110,7 @@ authres_of() {
 	[ "$status" -eq 0 ]
 	run authres_of
 	echo "$output"
-	[ "$output" = $'test.example\nspf fail smtp.mailfrom=a@signed.example\ndkim pass header.d=signed.example header.s=sel header.a=rsa-sha256\ndmarc pass header.from=signed.example' ]
+	[ "$output" = $'test.example\nspf fail smtp.mailfrom=a@signed.example\nspf none smtp.helo=client.example\ndkim pass header.d=signed.example header.s=sel header.a=rsa-sha256\ndmarc pass header.from=signed.example' ]
 	# The signature still verifies in the stored message (our fields on
 	# top are not signed).
 	run pb dkim verify < "$(msg_file)"
@@ -130,7 +135,7 @@ authres_of() {
 	[ "$(cat "$T/fields")" = $'Authentication-Results: test.example;\nAuthentication-Results: mx.other.example; dkim=pass header.d=other.example\nAuthentication-Results: test.example.evil; spf=pass' ]
 	! grep -qi 'bank.example' "$(msg_file)" || false
 	run authres_of
-	[ "$output" = $'test.example\nspf softfail smtp.mailfrom=a@soft.example\ndkim none\ndmarc none header.from=soft.example' ]
+	[ "$output" = $'test.example\nspf softfail smtp.mailfrom=a@soft.example\nspf none smtp.helo=client.example\ndkim none\ndmarc none header.from=soft.example' ]
 	grep -q 'event=authres-removed count=3' "$T/smtpd.log"
 }
 
@@ -202,7 +207,7 @@ authres_of() {
 	[ "$(queue_count)" -eq 1 ]
 	run authres_of
 	echo "$output"
-	[ "$output" = $'test.example\nspf temperror smtp.mailfrom=a@temp.example\ndkim none\ndmarc temperror header.from=temp.example' ]
+	[ "$output" = $'test.example\nspf temperror smtp.mailfrom=a@temp.example\nspf none smtp.helo=client.example\ndkim none\ndmarc temperror header.from=temp.example' ]
 }
 
 @test "not checked: relay_networks clients, auth_checks = no; the null sender is checked by its HELO name" {
@@ -230,6 +235,93 @@ authres_of() {
 	[ "$output" = $'test.example\nspf pass smtp.helo=pass.example\ndkim none\ndmarc pass header.from=pass.example' ]
 }
 
+# --- the HELO identity beside a non-null sender (RFC 7208 2.3) ---
+
+@test "HELO pass, fail, softfail, none beside a sender: a second spf resinfo that authres parses; DMARC keeps the sender's; authcheck prints the same field" {
+	start_auth_dns
+	start_smtpd
+	local h name
+	for h in mx.pass.example:pass mx.fail.example:fail mx.soft.example:softfail client.example:none; do
+		name=${h%%:*}
+		rm -f "$T/m"
+		HELO=$name send a@pass.example > /dev/null
+		run authres_of
+		echo "$output"
+		[ "$output" = "test.example"$'\n'"spf pass smtp.mailfrom=a@pass.example"$'\n'"spf ${h#*:} smtp.helo=$name"$'\n'"dkim none"$'\n'"dmarc pass header.from=pass.example" ]
+		# what `postbox authcheck` prints for it is what smtpd wrote
+		pb authcheck -i 127.0.0.1 -h "$name" -s a@pass.example < "$T/m" > "$T/ac"
+		first_field | diff - "$T/ac"
+	done
+	[ "$(queue_count)" -eq 4 ]
+	grep -q 'event=spf result=fail identity=helo domain=mx.fail.example' "$T/smtpd.log"
+	# A passing HELO name does not pass DMARC for a failing sender.
+	rm "$T/m"
+	HELO=mx.pass.example send a@fail.example > /dev/null
+	run authres_of
+	echo "$output"
+	[ "$output" = $'test.example\nspf fail smtp.mailfrom=a@fail.example\nspf pass smtp.helo=mx.pass.example\ndkim none\ndmarc fail header.from=fail.example' ]
+}
+
+@test "an address literal or a one-label HELO is no identity SPF can check: no second resinfo, no lookup" {
+	start_auth_dns
+	start_smtpd
+	local name
+	for name in '[127.0.0.1]' localhost 127.0.0.1; do
+		rm -f "$T/m"
+		HELO=$name send a@pass.example > /dev/null
+		run authres_of
+		echo "$output"
+		[ "$output" = $'test.example\nspf pass smtp.mailfrom=a@pass.example\ndkim none\ndmarc pass header.from=pass.example' ]
+	done
+	[ "$(queue_count)" -eq 3 ]
+	! grep -q 'identity=helo' "$T/smtpd.log" || false
+}
+
+@test "the HELO name is checked once a session, its result kept (not only the DNS answer); another EHLO name is checked again" {
+	# mx.nothing.example is NXDOMAIN without a SOA: the DNS cache keeps
+	# no such answer, so one question for two messages is the session's.
+	printf '%s\n' 'pass.example 300 v=spf1 ip4:127.0.0.1 -all' 'mx.pass.example 300 v=spf1 ip4:127.0.0.1 -all' > "$T/zone"
+	start_ttl_dns
+	start_smtpd
+	/usr/bin/python3 - "$PORT" <<'PY'
+import smtplib, sys, time
+def msg(n):
+    return "From: a@pass.example\r\nTo: u@test.example\r\nSubject: %d\r\nMessage-ID: <%d.%f@x>\r\n\r\nhello\r\n" % (n, n, time.time())
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), "mx.nothing.example", timeout=10) as s:
+    s.sendmail("a@pass.example", ["u@test.example"], msg(1))
+    s.sendmail("a@pass.example", ["u@test.example"], msg(2))
+    s.ehlo("mx.pass.example")
+    s.sendmail("a@pass.example", ["u@test.example"], msg(3))
+PY
+	cat "$T/ttl-dns.log"
+	[ "$(queue_count)" -eq 3 ]
+	[ "$(asked mx.nothing.example)" -eq 1 ]
+	[ "$(asked mx.pass.example)" -eq 1 ]
+	local id helos=
+	for id in $(queue_ids); do
+		helos="$helos $(sed -n 's/^\tspf=\([a-z]*\) .*smtp\.helo=\([^;]*\);$/\1:\2/p' "$SPOOL/queue/$id.msg")"
+	done
+	[ "$helos" = " none:mx.nothing.example none:mx.nothing.example pass:mx.pass.example" ]
+	[ "$(grep -c 'event=spf result=[a-z]* identity=helo' "$T/smtpd.log")" -eq 2 ]
+}
+
+@test "spf_action = reject: a HELO fail gets 550 5.7.23 at MAIL FROM without the sender's lookup; a HELO softfail or temperror is kept" {
+	conf spf_action reject
+	start_auth_dns
+	start_smtpd
+	smtp_tcp "EHLO mx.fail.example\r\nMAIL FROM:<a@pass.example>\r\nRCPT TO:<u@test.example>\r\nEHLO mx.soft.example\r\nMAIL FROM:<a@pass.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\nSubject: soft\r\n\r\nhi\r\n.\r\nEHLO mx.temp.example\r\nMAIL FROM:<a@pass.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\nSubject: temp\r\n\r\nhi\r\n.\r\nQUIT\r\n"
+	echo "$output"
+	has_reply "550 5.7.23 SPF fail for the HELO name mx.fail.example: 127.0.0.1 is not allowed to send mail for mx.fail.example"
+	has_reply "503 5.5.1 Need MAIL before RCPT"
+	[ "$(count_replies "$QUEUED")" -eq 2 ]
+	[ "$(queue_count)" -eq 2 ]
+	grep -q 'event=spf-rejected from=<a@pass.example> identity=helo' "$T/smtpd.log"
+	# the refused transaction did not look the sender up; the two kept did
+	[ "$(grep -c 'event=spf result=pass identity=mailfrom domain=pass.example' "$T/smtpd.log")" -eq 2 ]
+	grep -l 'Subject: soft' "$SPOOL"/queue/*.msg | xargs grep -q 'spf=softfail .*smtp.helo=mx.soft.example'
+	grep -l 'Subject: temp' "$SPOOL"/queue/*.msg | xargs grep -q 'spf=temperror .*smtp.helo=mx.temp.example'
+}
+
 @test "bad spf_action or dmarc_action: smtpd refuses to start (78) naming the key" {
 	conf spf_action bounce
 	run timeout 10 "$PB" smtpd -l 127.0.0.1:0
@@ -249,7 +341,7 @@ authres_of() {
 	run send a@pass.example
 	[ "$status" -eq 0 ]
 	run authres_of
-	[ "$output" = $'test.example\nspf pass smtp.mailfrom=a@pass.example\ndkim none\ndmarc pass header.from=pass.example' ]
+	[ "$output" = $'test.example\nspf pass smtp.mailfrom=a@pass.example\nspf none smtp.helo=client.example\ndkim none\ndmarc pass header.from=pass.example' ]
 	[ "$(stat -c %s "$(msg_file)")" -gt 262144 ]
 	grep -q '^line 05000 of a long message' "$(msg_file)"
 	[ "$(grep -c '^line ' "$(msg_file)")" -eq 5000 ]
@@ -324,7 +416,7 @@ spf_results() {
 	[ "$(spf_results)" = "pass fail" ]
 	[ "$(asked pass.example)" -eq 2 ]
 	[ "$(asked _dmarc.pass.example)" -eq 2 ]
-	grep -A3 '^Authentication-Results' "$(msg_file)" | grep -q 'dmarc=fail (p=reject dis=reject)'
+	first_field | grep -q 'dmarc=fail (p=reject dis=reject)'
 }
 
 @test "DNS cache: an NXDOMAIN is kept for its SOA's TTL and MINIMUM (RFC 2308), and not at all without a SOA" {
@@ -387,7 +479,7 @@ spf_results() {
 		has_reply "$QUEUED"
 		run authres_of
 		echo "$output"
-		[ "$output" = $'test.example\nspf fail smtp.mailfrom=a@signed.example\ndkim pass header.d=signed.example header.s=sel header.a=rsa-sha256\ndmarc pass header.from=signed.example' ]
+		[ "$output" = $'test.example\nspf fail smtp.mailfrom=a@signed.example\nspf none smtp.helo=client.example\ndkim pass header.d=signed.example header.s=sel header.a=rsa-sha256\ndmarc pass header.from=signed.example' ]
 		run pb dkim verify < "$(msg_file)"
 		[ "$output" = 'pass d=signed.example s=sel a=rsa-sha256' ]
 		[ "$(grep -c '^line ' "$(msg_file)")" -eq "$n" ]

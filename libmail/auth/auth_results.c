@@ -39,6 +39,39 @@ static const char *spf_domain(const struct auth_check *c)
 	return at ? at + 1 : c->spf.helo;
 }
 
+static int null_sender(const struct auth_check *c)
+{
+	return !c->spf.sender || !c->spf.sender[0];
+}
+
+/* The HELO verdict that goes with c's transaction, or NULL. */
+static const struct spf_verdict *helo_verdict(const struct auth_check *c)
+{
+	const struct auth_helo *h = c->helo;
+	const char *helo = c->spf.helo ? c->spf.helo : "";
+	if (!h || null_sender(c) || !h->checked || strcmp(h->name, helo) != 0)
+		return NULL;
+	return &h->v;
+}
+
+const struct spf_verdict *auth_check_helo(struct auth_check *c, int *fresh)
+{
+	struct auth_helo *h = c->helo;
+	const char *helo = c->spf.helo ? c->spf.helo : "";
+	*fresh = 0;
+	if (!h || null_sender(c) || (h->name[0] && !strcmp(h->name, helo)))
+		return helo_verdict(c);
+	auth_helo_free(h);
+	memset(h, 0, sizeof *h);
+	if (str_copy(h->name, sizeof h->name, helo, strlen(helo)) < 0 || !spf_helo_checkable(helo))
+		return NULL;
+	struct spf_query q = c->spf;
+	q.sender = ""; /* check_host() with postmaster@HELO: the HELO identity */
+	spf_check(c->dns, &q, &h->v);
+	h->checked = *fresh = 1;
+	return helo_verdict(c);
+}
+
 void auth_check_spf(struct auth_check *c)
 {
 	spf_verdict_free(&c->spf_verdict);
@@ -92,6 +125,8 @@ int auth_check_end(struct auth_check *c, struct mail_err *e)
 
 int auth_check_fd(struct auth_check *c, int fd, struct mail_err *e)
 {
+	int fresh;
+	auth_check_helo(c, &fresh);
 	auth_check_spf(c);
 	auth_check_begin(c);
 	if (auth_reader_read_fd(&c->reader, fd, &c->read_err) < 0)
@@ -104,6 +139,11 @@ void auth_check_free(struct auth_check *c)
 	buf_free(&c->hdr);
 	dkim_verify_free(&c->dkim);
 	spf_verdict_free(&c->spf_verdict);
+}
+
+void auth_helo_free(struct auth_helo *h)
+{
+	spf_verdict_free(&h->v);
 }
 
 /* A comment's text: no parentheses, backslashes or control characters. */
@@ -144,12 +184,19 @@ int auth_results_header(const struct auth_check *c, struct buf *out)
 {
 	buf_addf(out, "Authentication-Results: %s;\n\tspf=%s", c->authserv_id, spf_result_name(c->spf_verdict.result));
 	add_comment(out, c->spf_verdict.reason);
-	if (c->spf.sender && *c->spf.sender) {
+	if (!null_sender(c)) {
 		buf_adds(out, " smtp.mailfrom=");
 		add_value(out, c->spf.sender);
 	} else {
 		buf_adds(out, " smtp.helo=");
 		add_value(out, c->spf.helo && *c->spf.helo ? c->spf.helo : "unknown");
+	}
+	const struct spf_verdict *helo = helo_verdict(c);
+	if (helo) {
+		buf_addf(out, ";\n\tspf=%s", spf_result_name(helo->result));
+		add_comment(out, helo->reason);
+		buf_adds(out, " smtp.helo=");
+		add_value(out, c->spf.helo);
 	}
 	if (c->dkim.nsig == 0)
 		buf_adds(out, ";\n\tdkim=none");

@@ -498,6 +498,16 @@ static int domain_usable(const char *d, char out[DNS_NAME_MAX])
 	return dns_name_valid(out) && strchr(out, '.') != NULL;
 }
 
+int spf_helo_checkable(const char *helo)
+{
+	char name[DNS_NAME_MAX];
+	if (!helo || !domain_usable(helo, name))
+		return 0;
+	/* a top-level label is never all digits (RFC 3696 §2): "192.0.2.1" */
+	const char *last = strrchr(name, '.') + 1;
+	return last[strspn(last, "0123456789")] != '\0';
+}
+
 static void describe_ip(struct spf_eval *ev)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -50,6 +50,11 @@ struct spf_verdict {
 	char reason[256];               /* what decided, for logs and header comments */
 };
 
+/* Is a HELO/EHLO argument an identity SPF can check (§2.3: "only ...
+ * when the HELO identity is a valid fully qualified domain name")? Not an
+ * address literal, a bare address, or a name of one label. */
+int spf_helo_checkable(const char *helo);
+
 /* Evaluate; the result is also in v->result. v->explanation is allocated:
  * release it with spf_verdict_free. */
 enum spf_result spf_check(struct dns *d, const struct spf_query *q, struct spf_verdict *v);

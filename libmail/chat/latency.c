@@ -1,18 +1,18 @@
 /* latency.c — see latency.h. */
 #include "chat/latency.h"
 
+#include "base/array.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 int latency_add(struct latency *l, long long us)
 {
 	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		long long *v = realloc(l->v, cap * sizeof *v);
+		long long *v = array_grow(l->v, &l->cap, sizeof *v, 256);
 		if (!v)
 			return -1;
 		l->v = v;
-		l->cap = cap;
 	}
 	l->v[l->n++] = us;
 	l->sorted = 0;

@@ -13,7 +13,8 @@
 /* What a logged-in session can do; only what is implemented is named, so
  * a client (and imaptest) never relies on a missing extension. */
 static const char logged_in_caps[] =
-	"IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE UTF8=ACCEPT ESEARCH BINARY";
+	"IMAP4rev1 IMAP4rev2 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE "
+	"UTF8=ACCEPT ESEARCH SEARCHRES BINARY LIST-EXTENDED LIST-STATUS STATUS=SIZE MULTIAPPEND";
 
 static int plaintext_ok(const struct imap_sess *s)
 {
@@ -27,7 +28,7 @@ void imap_capabilities(struct imap_sess *s, struct buf *out)
 		return;
 	}
 	/* Before login, LITERAL- (RFC 7888): {N+} up to 4096 octets only. */
-	buf_adds(out, "IMAP4rev1 SASL-IR LITERAL- ID ENABLE");
+	buf_adds(out, "IMAP4rev1 IMAP4rev2 SASL-IR LITERAL- ID ENABLE");
 	if (s->srv->tls && !tls_active(&s->io))
 		buf_adds(out, " STARTTLS");
 	buf_adds(out, plaintext_ok(s) ? " AUTH=PLAIN" : " LOGINDISABLED");
@@ -281,11 +282,21 @@ void imap_cmd_authenticate(struct imap_sess *s, const struct imap_command *c, in
 	imap_continue(s, "");
 }
 
+/* ENABLE (RFC 5161, RFC 9051 §6.3.1): UTF8=ACCEPT (RFC 6855: mailbox
+ * names in UTF-8) and IMAP4rev2 (RFC 9051: UTF-8 names too, and no
+ * \Recent, RECENT or UNSEEN, SEARCH answered by ESEARCH, a LIST in
+ * SELECT's answer). Only in the authenticated state: a selected mailbox
+ * must not change its answers under the client. Anything else asked is
+ * left out of ENABLED, as the RFC wants. */
 void imap_cmd_enable(struct imap_sess *s, const struct imap_command *c, int uid)
 {
 	(void)uid;
 	if (!c->nargs) {
 		imap_bad(s, "usage: ENABLE capability...");
+		return;
+	}
+	if (s->state != IS_AUTH) {
+		imap_bad(s, "ENABLE is for the authenticated state, before SELECT");
 		return;
 	}
 	struct buf on = BUF_INIT;
@@ -298,6 +309,10 @@ void imap_cmd_enable(struct imap_sess *s, const struct imap_command *c, int uid)
 		if (!strcasecmp(a->s, "UTF8=ACCEPT") && !s->utf8) {
 			s->utf8 = 1;
 			buf_adds(&on, " UTF8=ACCEPT");
+		} else if (!strcasecmp(a->s, "IMAP4rev2") && !s->rev2) {
+			s->rev2 = 1;
+			s->utf8 = 1;
+			buf_adds(&on, " IMAP4rev2");
 		}
 	}
 	imap_untagged(s, "ENABLED%s", buf_cstr(&on));

@@ -42,7 +42,7 @@ void imap_write_flags(struct imap_sess *s, size_t i, struct buf *out)
 			sep = " ";
 		}
 	}
-	if (m->recent)
+	if (m->recent && !s->rev2)   /* IMAP4rev2 has no \Recent (RFC 9051 §2.3.2) */
 		buf_addf(out, "%s\\Recent", sep);
 	buf_addc(out, ')');
 }
@@ -109,7 +109,8 @@ void imap_send_updates(struct imap_sess *s, int expunge_ok)
 		s->exists = (uint32_t)s->box.n;
 		imap_untagged(s, "%u EXISTS", s->exists);
 		s->recent_told = count_recent(&s->box);
-		imap_untagged(s, "%u RECENT", s->recent_told);
+		if (!s->rev2)
+			imap_untagged(s, "%u RECENT", s->recent_told);
 	}
 }
 
@@ -127,6 +128,7 @@ void imap_close_mailbox(struct imap_sess *s)
 	if (s->box_open)
 		mailfolder_close(&s->box);
 	s->box_open = 0;
+	imap_saved_clear(s);
 	if (s->state == IS_SELECTED)
 		s->state = IS_AUTH;
 }
@@ -189,12 +191,15 @@ void imap_cmd_select(struct imap_sess *s, const struct imap_command *c, int uid)
 		imap_bad(s, "usage: SELECT mailbox");
 		return;
 	}
-	if (imap_mailbox_arg(s, c->args, name, sizeof name) < 0)
-		return;
+	/* Any SELECT that is run closes the mailbox selected before, even
+	 * one that fails (RFC 9051 §6.3.2: then no mailbox is selected),
+	 * and with it the saved search result (RFC 5182). */
 	if (s->state == IS_SELECTED) {
 		imap_close_mailbox(s);
 		imap_untagged(s, "OK [CLOSED] previous mailbox closed");
 	}
+	if (imap_mailbox_arg(s, c->args, name, sizeof name) < 0)
+		return;
 	struct mail_err e;
 	err_clear(&e);
 	s->readonly = examine;
@@ -222,9 +227,15 @@ void imap_cmd_select(struct imap_sess *s, const struct imap_command *c, int uid)
 	}
 	imap_send_flags_lists(s);
 	imap_untagged(s, "%u EXISTS", s->exists);
-	imap_untagged(s, "%u RECENT", s->recent_told);
-	if (unseen)
-		imap_untagged(s, "OK [UNSEEN %zu] first unseen", unseen);
+	/* IMAP4rev2 dropped RECENT and UNSEEN and wants the mailbox's LIST
+	 * line instead (RFC 9051 §6.3.2). */
+	if (s->rev2) {
+		imap_list_selected(s, name);
+	} else {
+		imap_untagged(s, "%u RECENT", s->recent_told);
+		if (unseen)
+			imap_untagged(s, "OK [UNSEEN %zu] first unseen", unseen);
+	}
 	imap_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", s->box.uidvalidity);
 	imap_untagged(s, "OK [UIDNEXT %u] predicted next UID", s->box.uidnext);
 	imap_tagged(s, "OK", "[%s] %s completed", examine ? "READ-ONLY" : "READ-WRITE", examine ? "EXAMINE" : "SELECT");
@@ -264,13 +275,12 @@ void imap_cmd_expunge(struct imap_sess *s, const struct imap_command *c, int uid
 	err_clear(&e);
 	if (uid) {
 		struct imap_seqset set = IMAP_SEQSET_INIT;
-		struct imap_err ie;
-		if (c->nargs != 1 || c->args->type != IMAP_ARG_ATOM ||
-		    imap_seqset_parse(c->args->s, c->args->len, IMAP_SEQ_RANGES_MAX, 0, &set, &ie) < 0) {
+		if (c->nargs != 1) {
 			imap_bad(s, "usage: UID EXPUNGE sequence-set");
 			return;
 		}
-		imap_seqset_resolve(&set, s->box.n ? s->box.v[s->box.n - 1].uid : 0);
+		if (imap_msgset_arg(s, c->args, 1, &set) < 0)
+			return;
 		pick = calloc(s->box.n ? s->box.n : 1, 1);
 		if (!pick) {
 			imap_seqset_free(&set);

@@ -147,6 +147,14 @@ static void dispatch(struct imap_sess *s, const struct imap_command *c)
 	cmd->run(s, &shifted, uid);
 }
 
+/* APPEND's streamed messages are kept for one command only (and their
+ * memory given back: an idle session stays small). */
+static void literal_reset(struct imap_sess *s)
+{
+	buf_free(&s->literal);
+	s->literal_refused = 0;
+}
+
 /* A literal is announced: take it within the limits, or refuse it. */
 static void literal(struct imap_sess *s)
 {
@@ -156,15 +164,19 @@ static void literal(struct imap_sess *s)
 	if (s->state == IS_NOT_AUTH) {
 		accepted = l->size <= PRELOGIN_LITERAL_MAX && imap_reader_accept(&s->rd, IMAP_LIT_STORE) == 0;
 	} else if (!strcmp(s->rd.name, "APPEND") && l->index >= 1) {
-		/* the message (the mailbox name is argument 0) */
-		accepted = (long long)l->size <= s->srv->max_append && imap_reader_accept(&s->rd, IMAP_LIT_STREAM) == 0;
-		buf_reset(&s->literal);
+		/* a message (the mailbox name is argument 0); MULTIAPPEND's
+		 * follow one another in s->literal, all of them within
+		 * max_append, since all are held until the last has come */
+		uint64_t room = s->srv->max_append > 0 ? (uint64_t)s->srv->max_append : 0;
+		accepted = l->size <= room && s->literal.len <= room - l->size &&
+			   imap_reader_accept(&s->rd, IMAP_LIT_STREAM) == 0;
 	} else {
 		accepted = imap_reader_accept(&s->rd, IMAP_LIT_STORE) == 0;
 	}
 	if (!accepted) {
 		/* The reader skips the octets of a {N+} the client sends anyway. */
 		imap_reader_refuse(&s->rd);
+		literal_reset(s);
 		imap_tagged(s, "NO", "[TOOBIG] literal of %llu octets refused", (unsigned long long)l->size);
 		s->errors++;
 		return;
@@ -235,6 +247,7 @@ static void serve(struct imap_sess *s)
 			break;
 		case IMAP_READ_COMMAND:
 			dispatch(s, &s->rd.cmd);
+			literal_reset(s);
 			break;
 		case IMAP_READ_LITERAL:
 			literal(s);
@@ -256,6 +269,7 @@ static void serve(struct imap_sess *s)
 			else
 				imap_tagged(s, "BAD", "%s", s->rd.err.text);
 			s->errors++;
+			literal_reset(s);
 			break;
 		case IMAP_READ_CLOSE:
 			imap_untagged(s, "BYE %s", s->rd.err.text);

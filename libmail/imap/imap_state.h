@@ -49,6 +49,9 @@ struct imap_sess {
 	int readonly;                  /* EXAMINE */
 	uint32_t exists;               /* the count the client was last told */
 	uint32_t recent_told;
+	uint32_t *saved;               /* SEARCHRES (RFC 5182): the UIDs a
+					* SEARCH RETURN (SAVE) kept, ascending */
+	size_t nsaved;
 	/* Last: session_open() zeroes what comes before it, and io_init()
 	 * all of it but its input buffer (an idle session's memory). */
 	struct io io;
@@ -84,9 +87,12 @@ imap_command_fn imap_cmd_capability, imap_cmd_noop, imap_cmd_logout, imap_cmd_id
 /* The AUTHENTICATE response line arrived. */
 void imap_sasl_line(struct imap_sess *s, const char *line, size_t n);
 
-/* Mailboxes (imap_mailbox.c). */
+/* Mailboxes (imap_mailbox.c; LIST and LSUB in imap_list.c, APPEND in
+ * imap_append.c). */
 imap_command_fn imap_cmd_select, imap_cmd_create, imap_cmd_delete, imap_cmd_rename, imap_cmd_subscribe,
 	imap_cmd_list, imap_cmd_status, imap_cmd_append;
+/* IMAP4rev2's LIST line for the mailbox SELECT opened (imap_list.c). */
+void imap_list_selected(struct imap_sess *s, const char *name);
 /* The selected mailbox (imap_selected.c). */
 imap_command_fn imap_cmd_close, imap_cmd_expunge, imap_cmd_idle;
 void imap_close_mailbox(struct imap_sess *s);
@@ -109,6 +115,13 @@ void imap_send_updates(struct imap_sess *s, int expunge_ok);
 /* FLAGS and PERMANENTFLAGS of the selected mailbox (again when a keyword
  * was added: a client must hear of it before it sees it on a message). */
 void imap_send_flags_lists(struct imap_sess *s);
+/* A failed store call (command `what`) as a tagged NO with the response
+ * code that fits its errno. */
+void imap_store_failed(struct imap_sess *s, const char *what, const struct mail_err *e);
+/* "STATUS name (items...)" into out for the STATUS items list `items`
+ * (STATUS and LIST-STATUS): 0, or -1 for an unknown item. */
+int imap_write_status(struct imap_sess *s, const char *name, const struct mailfolder_status *st,
+		      const struct imap_arg *items, struct buf *out);
 /* Open the mailbox `name` for APPEND or COPY into it, with the user's
  * quota (mailbox_quota) set: 0, or -1 with e (close dst either way). */
 int imap_open_target(struct imap_sess *s, const char *name, struct mailfolder *dst, struct mail_err *e);
@@ -126,6 +139,12 @@ void imap_idle_done(struct imap_sess *s, const char *line, size_t n);
 int imap_msgset_arg(struct imap_sess *s, const struct imap_arg *a, int uid, struct imap_seqset *set);
 /* Message i's bytes: 0, or -1 with e (ENOENT: gone). */
 int imap_load_message(struct imap_sess *s, size_t i, struct buf *text, struct mail_err *e);
+/* "$" (RFC 5182): the saved result as a resolved set of message numbers,
+ * or of UIDs when uid (a message expunged since is no longer in it). 0,
+ * or -1 (out of memory). */
+int imap_saved_seqset(const struct imap_sess *s, int uid, struct imap_seqset *set);
+/* Empty the saved result (a mailbox closed, a SEARCH ... SAVE failed). */
+void imap_saved_clear(struct imap_sess *s);
 /* Messages (imap_fetch_cmd.c, imap_store_cmd.c, imap_search_cmd.c,
  * imap_copy_cmd.c). */
 imap_command_fn imap_cmd_fetch, imap_cmd_store, imap_cmd_search, imap_cmd_copy;

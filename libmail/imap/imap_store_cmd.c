@@ -10,10 +10,18 @@ int imap_msgset_arg(struct imap_sess *s, const struct imap_arg *a, int uid, stru
 {
 	struct imap_err ie;
 	if (!a || a->type != IMAP_ARG_ATOM ||
-	    imap_seqset_parse(a->s, a->len, IMAP_SEQ_RANGES_MAX, 0, set, &ie) < 0) {
+	    imap_seqset_parse(a->s, a->len, IMAP_SEQ_RANGES_MAX, 1, set, &ie) < 0) {
 		imap_seqset_free(set);
 		imap_bad(s, "invalid sequence set");
 		return -1;
+	}
+	if (set->saved) {
+		imap_seqset_free(set);
+		if (imap_saved_seqset(s, uid, set) < 0) {
+			imap_tagged(s, "NO", "[SERVERBUG] out of memory");
+			return -1;
+		}
+		return 0;
 	}
 	uint32_t max = 0;
 	if (uid)

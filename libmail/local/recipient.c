@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/array.h"
 #include "base/buf.h"
 
 struct rstate {
@@ -170,12 +171,10 @@ static int add_dest(struct rstate *st, enum dest_kind k, const char *target, con
 		return err_set(st->e, EX_DATAERR, 554, "5.4.6", "%s: more than %d destinations",
 			       rcpt, RESOLVE_DESTS_MAX);
 	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 4;
-		struct dest *v = realloc(d->v, cap * sizeof *v);
+		struct dest *v = array_grow(d->v, &d->cap, sizeof *v, 4);
 		if (!v)
 			return err_sys(st->e, "resolve %s", rcpt);
 		d->v = v;
-		d->cap = cap;
 	}
 	struct dest *x = &d->v[d->n];
 	memset(x, 0, sizeof *x);

@@ -1,6 +1,7 @@
 /* envelope.c — write and parse envelope files; format in envelope.h. */
 #include "msg/envelope.h"
 
+#include "base/array.h"
 #include "base/hex.h"
 
 #include <errno.h>
@@ -28,12 +29,10 @@ void envelope_free(struct envelope *env)
 struct rcpt *envelope_add_rcpt(struct envelope *env, const char *addr)
 {
 	if (env->nrcpt == env->rcpt_cap) {
-		size_t cap = env->rcpt_cap ? env->rcpt_cap * 2 : 4;
-		struct rcpt *r = realloc(env->rcpt, cap * sizeof *r);
+		struct rcpt *r = array_grow(env->rcpt, &env->rcpt_cap, sizeof *r, 4);
 		if (!r)
 			return NULL;
 		env->rcpt = r;
-		env->rcpt_cap = cap;
 	}
 	struct rcpt *r = &env->rcpt[env->nrcpt];
 	memset(r, 0, sizeof *r);

@@ -7,6 +7,8 @@
  */
 #include "msg/imap_mime.h"
 
+#include "base/array.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -173,12 +175,10 @@ static void trim(const char **s, size_t *n)
 static int new_part(struct imap_mime *m, int parent)
 {
 	if (m->nparts == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 4;
-		struct imap_mime_part *np = realloc(m->parts, cap * sizeof *np);
+		struct imap_mime_part *np = array_grow(m->parts, &m->cap, sizeof *np, 4);
 		if (!np)
 			return -1;
 		m->parts = np;
-		m->cap = cap;
 	}
 	struct imap_mime_part *p = &m->parts[m->nparts];
 	memset(p, 0, sizeof *p);

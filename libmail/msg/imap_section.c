@@ -63,27 +63,38 @@ int imap_section_parse(const char *s, size_t n, struct imap_section *sec, struct
 	return 0;
 }
 
+/* Append the part of p[0..n) that falls in the window [*skip, *skip +
+ * *left), moving the window on. */
+static void add_window(struct buf *out, const char *p, size_t n, uint64_t *skip, uint64_t *left)
+{
+	if (*skip >= n) {
+		*skip -= n;
+		return;
+	}
+	p += *skip;
+	n -= (size_t)*skip;
+	*skip = 0;
+	if (n > *left)
+		n = (size_t)*left;
+	buf_add(out, p, n);
+	*left -= n;
+}
+
 /* Append p[0..n) with bare LFs made CRLF, keeping only the octets of the
- * converted text in the window [*skip, *skip + *left). */
+ * converted text in the window [*skip, *skip + *left). Line by line, one
+ * copy each (a byte at a time was most of a large FETCH's CPU). */
 static void add_crlf(struct buf *out, const char *p, size_t n, uint64_t *skip, uint64_t *left)
 {
-	for (size_t i = 0; i < n && *left; i++) {
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
-			if (*skip)
-				(*skip)--;
-			else if (*left) {
-				buf_addc(out, '\r');
-				(*left)--;
-			}
-			if (!*left)
-				break;
-		}
-		if (*skip) {
-			(*skip)--;
-			continue;
-		}
-		buf_addc(out, p[i]);
-		(*left)--;
+	for (size_t i = 0; i < n && *left;) {
+		const char *nl = memchr(p + i, '\n', n - i);
+		size_t end = nl ? (size_t)(nl - p) : n;
+		add_window(out, p + i, end - i, skip, left);
+		if (!nl)
+			break;
+		if (end == 0 || p[end - 1] != '\r')
+			add_window(out, "\r", 1, skip, left);
+		add_window(out, "\n", 1, skip, left);
+		i = end + 1;
 	}
 }
 

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "base/buf.h"
 #include "base/io.h"
 #include "base/lazylib.h"
@@ -221,14 +222,12 @@ static int accept_one(struct listener *ls, size_t n, struct listener *l, struct 
 		return 0;
 	}
 	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct child *c = realloc(t->c, cap * sizeof *c);
+		struct child *c = array_grow(t->c, &t->cap, sizeof *c, 64);
 		if (!c) {
 			refuse(fd, lim->busy_reply, ip);
 			return 0;
 		}
 		t->c = c;
-		t->cap = cap;
 	}
 	/* Signals stay blocked across fork until the child has put the
 	 * parent's handlers away (a SIGTERM meant for the child must not

@@ -71,6 +71,15 @@ void smtpd_check_end(struct session *s)
 	s->auth = NULL;
 }
 
+void smtpd_check_session_end(struct session *s)
+{
+	if (!s->helo_spf)
+		return;
+	auth_helo_free(s->helo_spf);
+	free(s->helo_spf);
+	s->helo_spf = NULL;
+}
+
 /* Printable ASCII only, for a reply line: a DNS text is hostile. */
 static void reply_text(char *out, size_t cap, const char *in)
 {
@@ -78,6 +87,32 @@ static void reply_text(char *out, size_t cap, const char *in)
 	for (; *in && n + 1 < cap; in++)
 		out[n++] = (*in >= 32 && *in < 127) ? *in : ' ';
 	out[n] = '\0';
+}
+
+static void log_spf(const struct session *s, const struct spf_verdict *v)
+{
+	log_info(NULL, "client=%s event=spf result=%s identity=%s domain=%s reason=\"%s\"", s->peer.text,
+		 spf_result_name(v->result), v->identity ? v->identity : "mailfrom", LOG_TOKEN(v->domain),
+		 LOG_QUOTED(v->reason));
+}
+
+/* spf_action = reject and a fail (of the sender, or of the HELO name):
+ * 550 5.7.23 with the domain's explanation (RFC 7372), -1. */
+static int refuse_spf(struct session *s, const struct spf_verdict *v)
+{
+	int helo = v->identity && !strcmp(v->identity, "helo") && s->env.sender[0];
+	char why[400];
+	if (v->explanation.len)
+		reply_text(why, sizeof why, v->explanation.ptr);
+	else
+		snprintf(why, sizeof why, "%s is not allowed to send mail for %s", s->peer.text, v->domain);
+	if (helo)
+		smtpd_reply(s, "550 5.7.23 SPF fail for the HELO name %s: %s", v->domain, why);
+	else
+		smtpd_reply(s, "550 5.7.23 SPF fail: %s", why);
+	log_info(NULL, "client=%s event=spf-rejected from=<%s> identity=%s", s->peer.text, LOG_TOKEN(s->env.sender),
+		 helo ? "helo" : v->identity ? v->identity : "mailfrom");
+	return -1;
 }
 
 int smtpd_check_mail(struct session *s)
@@ -102,21 +137,22 @@ int smtpd_check_mail(struct session *s)
 	c->spf.receiver = c->authserv_id;
 	s->auth = c;
 	auth_check_begin(c); /* the message comes after: smtpd_check_data */
+	/* The HELO name first, once a session (a calloc failure: unchecked):
+	 * its fail refuses without the sender's lookups (RFC 7208 §2.3). */
+	if (!s->helo_spf)
+		s->helo_spf = calloc(1, sizeof *s->helo_spf);
+	c->helo = s->helo_spf;
+	int fresh;
+	const struct spf_verdict *helo = auth_check_helo(c, &fresh);
+	if (fresh)
+		log_spf(s, helo);
+	if (helo && helo->result == SPF_FAIL && k->spf_reject)
+		return refuse_spf(s, helo);
 	auth_check_spf(c);
-	const struct spf_verdict *v = &c->spf_verdict;
-	log_info(NULL, "client=%s event=spf result=%s identity=%s domain=%s reason=\"%s\"", s->peer.text,
-		 spf_result_name(v->result), v->identity ? v->identity : "mailfrom", LOG_TOKEN(v->domain),
-		 LOG_QUOTED(v->reason));
-	if (v->result != SPF_FAIL || !k->spf_reject)
-		return 0;
-	char why[400];
-	if (v->explanation.len)
-		reply_text(why, sizeof why, v->explanation.ptr);
-	else
-		snprintf(why, sizeof why, "%s is not allowed to send mail for %s", s->peer.text, v->domain);
-	smtpd_reply(s, "550 5.7.23 SPF fail: %s", why);
-	log_info(NULL, "client=%s event=spf-rejected from=<%s>", s->peer.text, LOG_TOKEN(s->env.sender));
-	return -1;
+	log_spf(s, &c->spf_verdict);
+	if (c->spf_verdict.result == SPF_FAIL && k->spf_reject)
+		return refuse_spf(s, &c->spf_verdict);
+	return 0;
 }
 
 void smtpd_check_data(struct session *s, const char *p, size_t n)

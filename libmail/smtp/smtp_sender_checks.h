@@ -8,9 +8,12 @@
  * Submission, authenticated sessions, relay_networks and local pipes are
  * ours: signed (auth/dkim_spool.h), never checked.
  *
- *   at MAIL FROM  SPF for the sender (the HELO name for the null sender);
- *                 spf_action = reject: fail → 550 5.7.23 with the
- *                 domain's explanation (RFC 7372)
+ *   at MAIL FROM  SPF for the HELO name when it is a domain name (RFC
+ *                 7208 §2.3), once a session, and for the sender (the
+ *                 null sender: postmaster@HELO, §2.4); spf_action =
+ *                 reject: a fail of either → 550 5.7.23 with the
+ *                 domain's explanation (RFC 7372); DMARC uses the
+ *                 sender's result only (RFC 7489 §4.1)
  *   end of data   every DKIM signature, then DMARC for the From: domain,
  *                 before the 250; incoming Authentication-Results fields
  *                 that claim our hostname are removed (RFC 8601 §5) and

@@ -624,6 +624,7 @@ static void session_init(struct session *s, const struct smtp_server *srv,
 static void session_free(struct session *s)
 {
 	smtpd_reset_tx(s);
+	smtpd_check_session_end(s);
 	if (tls_active(&s->io))
 		tls_end(&s->io);
 	envelope_free(&s->env);

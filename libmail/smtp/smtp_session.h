@@ -56,6 +56,7 @@ struct session {
 	struct buf data;         /* decoded text on its way to the spool */
 	struct smtp_data *dec;   /* BDAT: the decoder across chunks */
 	struct auth_check *auth; /* this transaction's sender checks, or NULL */
+	struct auth_helo *helo_spf; /* the HELO name's SPF verdict, for the session, or NULL */
 };
 
 /* Queue one reply line ("250 2.0.0 Ok"); CRLF is added. Replies of 4xx
@@ -70,8 +71,9 @@ void smtpd_reset_tx(struct session *s);
 int smtpd_cmd_auth(struct session *s, const char *arg, size_t n);
 
 /* Sender checks (smtp_sender_checks.c), on the sessions they apply to
- * (s->auth set). At MAIL FROM, with the envelope filled in: SPF; -1 when
- * spf_action refuses it (the reply queued). During the data: every byte
+ * (s->auth set). At MAIL FROM, with the envelope filled in: SPF of the
+ * HELO name (once a session) and of the sender; -1 when spf_action
+ * refuses it (the reply queued). During the data: every byte
  * of s->data on its way to the spool passes smtpd_check_data first (DKIM
  * hashes the body as it comes). At the end of data, before the commit:
  * what is left in s->data is written with the Authentication-Results
@@ -79,11 +81,14 @@ int smtpd_cmd_auth(struct session *s, const char *arg, size_t n);
  * nothing was written yet, so smtp_transfer.c holds a checked message in
  * memory up to CHECKED_HOLD); -1 when the message is refused (the reply
  * queued: DMARC enforced, or 451 when it could not be checked).
- * smtpd_check_end releases them (smtpd_reset_tx calls it). */
+ * smtpd_check_end releases them (smtpd_reset_tx calls it). The HELO
+ * name's SPF verdict is kept in s->helo_spf for the whole session:
+ * smtpd_check_session_end releases it. */
 int smtpd_check_mail(struct session *s);
 void smtpd_check_data(struct session *s, const char *p, size_t n);
 int smtpd_check_message(struct session *s);
 void smtpd_check_end(struct session *s);
+void smtpd_check_session_end(struct session *s);
 
 /* Count one event of smtp_metrics.h (nothing when no one counts). */
 void smtpd_count(struct session *s, enum smtpd_metric m);

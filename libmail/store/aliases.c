@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "base/read_all.h"
 #include "msg/addr.h"
 #include "base/buf.h"
@@ -32,12 +33,10 @@ static int tlist_add(struct tlist *l, enum alias_kind k, const char *s, size_t n
 	if (l->n >= ALIASES_TARGETS_MAX)
 		return CFG_ERR(e, "%s: more than %d targets", where, ALIASES_TARGETS_MAX);
 	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		struct alias_target *v = realloc(l->v, cap * sizeof *v);
+		struct alias_target *v = array_grow(l->v, &l->cap, sizeof *v, 4);
 		if (!v)
 			return err_sys(e, "%s", where);
 		l->v = v;
-		l->cap = cap;
 	}
 	char *t = strndup(s, n);
 	if (!t)
@@ -217,12 +216,10 @@ static int add_entry(struct aliases *a, size_t *cap, const char *s, size_t n, un
 	if (a->n >= ALIASES_MAX)
 		return CFG_ERR(e, "%s: more than %d aliases", where, ALIASES_MAX);
 	if (a->n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		struct alias *v = realloc(a->v, c * sizeof *v);
+		struct alias *v = array_grow(a->v, cap, sizeof *v, 16);
 		if (!v)
 			return err_sys(e, "%s", where);
 		a->v = v;
-		*cap = c;
 	}
 	struct tlist l = { NULL, 0, 0 };
 	const char *body = colon + 1;

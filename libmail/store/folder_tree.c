@@ -1,6 +1,8 @@
 /* folder_tree.c — list, create, delete, rename Maildir++ folders; see folder_tree.h. */
 #include "store/folder_tree.h"
 
+#include "base/array.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -72,12 +74,10 @@ static int err_errno(struct mail_err *e, int code, const char *root, const char 
 static int add_entry(struct folder_list *l, size_t *cap, const char *name, size_t n, unsigned attrs)
 {
 	if (l->n == *cap) {
-		size_t c = *cap ? *cap * 2 : 32;
-		struct folder_entry *v = realloc(l->v, c * sizeof *v);
+		struct folder_entry *v = array_grow(l->v, cap, sizeof *v, 32);
 		if (!v)
 			return -1;
 		l->v = v;
-		*cap = c;
 	}
 	if (!(l->v[l->n].name = strndup(name, n)))
 		return -1;

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "base/buf.h"
 #include "msg/pop3_cmd.h"
 #include "store/folder_tree.h"
@@ -19,12 +21,20 @@
 
 #define SCAN_TRIES 4   /* listings repeated while new/ or cur/ change under us */
 
+unsigned long mailfolder_listings;
+
 static void reset(struct mailfolder *f)
 {
 	memset(f, 0, sizeof *f);
 	f->md.fd = f->md.tmp = f->md.new_ = f->md.cur = -1;
 	f->kw.size = -1;
 	f->rootfd = -1;
+}
+
+void mailfolder_str_free(struct mailfolder *f, char *s)
+{
+	if (s && !(f->names && s >= f->names && s < f->names + f->names_len))
+		free(s);
 }
 
 void mailfolder_uids_init(struct mailfolder *f)
@@ -93,20 +103,19 @@ static int list_dir(struct mailfolder_scan *s, int dirfd, int in_new)
 		if (strchr(de->d_name, '\n') || strchr(de->d_name, '\r'))
 			continue;   /* never a line in the uidlist */
 		if (s->n == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 256;
-			struct mailfolder_scan_entry *v = realloc(s->v, cap * sizeof *v);
+			struct mailfolder_scan_entry *v = array_grow(s->v, &s->cap, sizeof *v, 256);
 			if (!v) {
 				rc = -1;
 				break;
 			}
 			s->v = v;
-			s->cap = cap;
 		}
 		if (!(s->v[s->n].name = strdup(de->d_name))) {
 			rc = -1;
 			break;
 		}
 		s->v[s->n].in_new = (unsigned char)in_new;
+		s->v[s->n].rec = -1;
 		s->v[s->n].regular = de->d_type == DT_REG;
 		s->n++;
 	}
@@ -114,12 +123,11 @@ static int list_dir(struct mailfolder_scan *s, int dirfd, int in_new)
 	return rc;
 }
 
-static long long dir_stamp(int dirfd)
+static long long realtime_ns(void)
 {
-	struct stat st;
-	if (fstat(dirfd, &st) < 0)
-		return -1;
-	return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static int by_name(const void *a, const void *b)
@@ -133,17 +141,22 @@ static int by_name(const void *a, const void *b)
  * listing is repeated while either directory's mtime changed under it. */
 int mailfolder_scan(struct mailfolder *f, struct mailfolder_scan *s, struct mail_err *e)
 {
-	for (int t = 0; t < SCAN_TRIES; t++) {
+	mailfolder_listings++;
+	for (int t = 0; t < SCAN_TRIES && !s->stable; t++) {
 		mailfolder_scan_free(s);
-		long long n0 = dir_stamp(f->md.new_), c0 = dir_stamp(f->md.cur);
+		struct folder_stamp n1, c1;
+		folder_stamp_of(f->md.new_, NULL, &s->new_);
+		folder_stamp_of(f->md.cur, NULL, &s->cur);
 		if (list_dir(s, f->md.new_, 1) < 0 || list_dir(s, f->md.cur, 0) < 0) {
 			mailfolder_scan_free(s);
 			return err_sys(e, "%s: cannot list", f->md.path);
 		}
-		if (dir_stamp(f->md.new_) == n0 && dir_stamp(f->md.cur) == c0)
-			break;
+		s->listed_ns = realtime_ns();
+		s->stable = folder_stamp_of(f->md.new_, NULL, &n1) == 0 && folder_stamp_of(f->md.cur, NULL, &c1) == 0 &&
+			    folder_stamp_same(&n1, &s->new_) && folder_stamp_same(&c1, &s->cur);
 	}
-	qsort(s->v, s->n, sizeof *s->v, by_name);
+	if (s->n > 1)   /* an empty folder's v is NULL, which qsort may not get */
+		qsort(s->v, s->n, sizeof *s->v, by_name);
 	return 0;
 }
 
@@ -196,9 +209,11 @@ static int view_grow(struct mailfolder *f, size_t more)
 {
 	if (f->n + more <= f->cap)
 		return 0;
-	size_t cap = f->cap ? f->cap : 256;
-	while (cap < f->n + more)
-		cap *= 2;
+	/* Exactly what the first sync needs (a large folder's view is most
+	 * of a session's memory), then half as much again each time. */
+	size_t cap = f->cap + f->cap / 2;
+	if (cap < f->n + more)
+		cap = f->n + more;
 	struct mailfolder_msg *v = realloc(f->v, cap * sizeof *v);
 	if (!v)
 		return -1;
@@ -243,11 +258,26 @@ static int by_uid(const void *a, const void *b)
 	return (int)x->in_new - (int)y->in_new;
 }
 
+/* The uidlist record of a listed file, or -1: looked up once while the
+ * records stay where they are (a sync used to look each name up four
+ * times, most of the CPU time of a SELECT of a large folder). */
+static long entry_rec(struct mailfolder *f, struct mailfolder_scan *s, struct mailfolder_scan_entry *en)
+{
+	if (s->gen != f->uids.gen) {
+		for (size_t k = 0; k < s->n; k++)
+			s->v[k].rec = -1;
+		s->gen = f->uids.gen;
+	}
+	if (en->rec < 0)
+		en->rec = uidlist_find(&f->uids, en->name, maildir_name_base_len(en->name));
+	return en->rec;
+}
+
 /* Mark dead the first `known` records (read before the listing) whose
  * files the listing did not show; the next commit drops them (the file
  * is rewritten once a quarter of it is dead). Only when the records are
  * still those of the same file. */
-static int drop_unlisted(struct mailfolder *f, const struct mailfolder_scan *s, size_t known,
+static int drop_unlisted(struct mailfolder *f, struct mailfolder_scan *s, size_t known,
 			 uint32_t validity, struct mail_err *e)
 {
 	if (!known || f->uids.uidvalidity != validity || f->uids.n < known)
@@ -256,7 +286,7 @@ static int drop_unlisted(struct mailfolder *f, const struct mailfolder_scan *s, 
 	if (!listed)
 		return err_sys(e, "%s: sync", f->md.path);
 	for (size_t i = 0; i < s->n; i++) {
-		long r = uidlist_find(&f->uids, s->v[i].name, maildir_name_base_len(s->v[i].name));
+		long r = entry_rec(f, s, &s->v[i]);
 		if (r >= 0 && (size_t)r < known)
 			listed[r] = 1;
 	}
@@ -357,11 +387,79 @@ int mailfolder_keywords_refresh(struct mailfolder *f, struct mail_err *e)
 	return 0;
 }
 
+/* \Recent: messages from UID *first on no read-write session has seen;
+ * a read-write view (not pop3d's) claims them up to top for itself. */
+static int recent_boundary(struct mailfolder *f, uint32_t top, uint32_t *first, struct mail_err *e)
+{
+	*first = mailfolder_recent_first(f);
+	if (f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW) || top < *first)
+		return 0;
+	return mailfolder_recent_claim(f, top, first, e);
+}
+
+/* new/, cur/ and dovecot-uidlist as they are now (a stat that fails gives
+ * a zero stamp, which is never settled). */
+static void state_now(struct mailfolder *f, struct folder_state *st)
+{
+	folder_stamp_of(f->md.new_, NULL, &st->new_);
+	folder_stamp_of(f->md.cur, NULL, &st->cur);
+	folder_stamp_of(f->md.fd, UIDLIST_FILE, &st->uidlist);
+}
+
+/* The first sync of a view, from postbox-index when the folder is as it
+ * describes: 1 done, 0 list the folder instead, -1 error. */
+static int sync_from_index(struct mailfolder *f, const struct folder_state *now, struct mail_err *e)
+{
+	/* Files in new/ are for the scan of a view that moves them to cur/. */
+	int moves = !(f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW));
+	if (!folder_index_load(f, now, moves))
+		return 0;
+	f->listed = *now;
+	f->listed_settled = 1;
+	uint32_t first = 0;
+	if (f->n && recent_boundary(f, f->v[f->n - 1].uid, &first, e) < 0)
+		return -1;
+	for (size_t i = 0; i < f->n; i++)
+		f->v[i].recent = f->v[i].uid >= first;
+	return 1;
+}
+
+/* What the listing s found, now in the view, becomes postbox-index when
+ * it is exactly the listing (nothing gone, nothing moved or skipped, no
+ * change hiding in the timestamps). A read-write view's business only;
+ * a failure leaves the old index, which no longer matches: not an error. */
+static void save_listing(struct mailfolder *f, const struct mailfolder_scan *s, int moved, size_t added)
+{
+	f->listed.new_ = s->new_;
+	f->listed.cur = s->cur;
+	f->listed.uidlist = (struct folder_stamp){ f->uids.dev, f->uids.ino, f->uids.size, f->uids.mtime_ns };
+	f->listed_settled = s->stable && !moved && folder_state_settled(&f->listed, s->listed_ns);
+	int exact = f->listed_settled && !(f->opts & MAILFOLDER_RDONLY) && f->n == s->n;
+	for (size_t i = 0; exact && i < f->n; i++)
+		exact = !f->v[i].gone;
+	struct mail_err ignored;
+	if (exact)
+		folder_index_save(f, &f->listed, &ignored);
+	else if (added > 1024 && added * 2 > f->n)
+		folder_index_pack(f);   /* most of the view is new: its names in one block */
+}
+
 int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 {
 	mailfolder_uids_init(f);
 	if (mailfolder_keywords_refresh(f, e) < 0)
 		return -1;
+	struct folder_state now;
+	state_now(f, &now);
+	if (f->synced && f->listed_settled && folder_state_same(&now, &f->listed))
+		return 0;   /* nothing changed since the listing the view shows */
+	if (!f->synced && !f->n) {
+		int r = sync_from_index(f, &now, e);
+		if (r != 0) {
+			f->synced = 1;
+			return r < 0 ? -1 : 0;
+		}
+	}
 	if (uidlist_refresh(&f->uids, e) < 0)
 		return -1;
 	/* Records read before the listing name files that existed before it
@@ -372,6 +470,7 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 	struct mailfolder_scan s = { 0 };
 	if (mailfolder_scan(f, &s, e) < 0)
 		return -1;
+	s.gen = f->uids.gen;
 	if (drop_unlisted(f, &s, known, known_validity, e) < 0) {
 		mailfolder_scan_free(&s);
 		return -1;
@@ -385,7 +484,7 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 		goto done;
 	}
 	for (size_t i = 0; i < s.n; i++)
-		if (uidlist_find(&f->uids, s.v[i].name, maildir_name_base_len(s.v[i].name)) < 0)
+		if (entry_rec(f, &s, &s.v[i]) < 0)
 			unknown[nunknown++] = i;
 	if (assign_uids(f, &s, unknown, nunknown, e) < 0)
 		goto done;
@@ -401,14 +500,14 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 	/* Match each file with the view (by UID) or collect it as new. */
 	uint32_t top = f->n ? f->v[f->n - 1].uid : 0;
 	struct pending *add = calloc(s.n + 1, sizeof *add);
-	size_t nadd = 0;
+	size_t nadd = 0, n_before = f->n;
 	if (!add) {
 		err_sys(e, "%s: sync", f->md.path);
 		goto done;
 	}
 	for (size_t i = 0; i < s.n; i++) {
 		struct mailfolder_scan_entry *en = &s.v[i];
-		long r = uidlist_find(&f->uids, en->name, maildir_name_base_len(en->name));
+		long r = entry_rec(f, &s, en);
 		if (r < 0)
 			continue;   /* vanished before it got a UID */
 		uint32_t uid = f->uids.v[r].uid;
@@ -444,7 +543,7 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 			m->keywords = kw;
 			char *copy = strdup(en->name);
 			if (copy) {
-				free(m->name);
+				mailfolder_str_free(f, m->name);
 				m->name = copy;
 			}
 		}
@@ -463,10 +562,9 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 		err_sys(e, "%s: sync", f->md.path);
 		goto done;
 	}
-	int leave = f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW);
-	uint32_t first_recent = nadd ? mailfolder_recent_first(f) : 0;
-	if (nadd && !leave && add[nadd - 1].uid >= first_recent &&
-	    mailfolder_recent_claim(f, add[nadd - 1].uid, &first_recent, e) < 0) {
+	int leave = f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW), moved = 0;
+	uint32_t first_recent = 0;
+	if (nadd && recent_boundary(f, add[nadd - 1].uid, &first_recent, e) < 0) {
 		free(add);
 		goto done;
 	}
@@ -475,14 +573,16 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 			continue;
 		struct mailfolder_scan_entry *en = &s.v[add[k].entry];
 		if (en->in_new && !leave)
-			move_to_cur(f, en);
-		long r = uidlist_find(&f->uids, en->name, maildir_name_base_len(en->name));
+			moved |= move_to_cur(f, en) != 0;
+		long r = entry_rec(f, &s, en);
 		if (r < 0 || fill_msg(f, &f->v[f->n], en, &f->uids.v[r]) < 0)
 			continue;   /* vanished meanwhile */
 		f->v[f->n].recent = add[k].uid >= first_recent;
 		f->n++;
 	}
 	free(add);
+	f->synced = 1;
+	save_listing(f, &s, moved, f->n - n_before);
 	rc = 0;
 done:
 	free(unknown);
@@ -505,8 +605,8 @@ size_t mailfolder_purge(struct mailfolder *f, void (*expunged)(void *arg, uint32
 	size_t o = 0;
 	for (size_t i = 0; i < f->n; i++) {
 		if (f->v[i].gone) {
-			free(f->v[i].name);
-			free(f->v[i].pop3_uidl);
+			mailfolder_str_free(f, f->v[i].name);
+			mailfolder_str_free(f, f->v[i].pop3_uidl);
 			continue;
 		}
 		f->v[o++] = f->v[i];
@@ -554,7 +654,7 @@ int mailfolder_relocate(struct mailfolder *f, struct mailfolder_msg *m)
 			closedir(dir);
 			if (!copy)
 				return -1;
-			free(m->name);
+			mailfolder_str_free(f, m->name);
 			m->name = copy;
 			m->in_new = (unsigned char)(d == 1);
 			maildir_name_flags(m->name, &m->flags, &m->keywords, NULL);
@@ -606,10 +706,11 @@ void mailfolder_close(struct mailfolder *f)
 	if (f->rootfd >= 0)
 		close(f->rootfd);
 	for (size_t i = 0; i < f->n; i++) {
-		free(f->v[i].name);
-		free(f->v[i].pop3_uidl);
+		mailfolder_str_free(f, f->v[i].name);
+		mailfolder_str_free(f, f->v[i].pop3_uidl);
 	}
 	free(f->v);
+	free(f->names);
 	if (f->uids.path)
 		uidlist_free(&f->uids);
 	keywords_free(&f->kw);
@@ -629,6 +730,7 @@ int mailfolder_status(const char *root, const char *name, struct mailfolder_stat
 	for (size_t i = 0; i < f.n; i++) {
 		st->recent += f.v[i].recent;
 		st->unseen += !(f.v[i].flags & MF_SEEN);
+		st->deleted += (f.v[i].flags & MF_DELETED) != 0;
 		st->size += f.v[i].size;
 	}
 	st->uidnext = f.uidnext;

@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "base/err.h"
+#include "store/folder_index.h"
 #include "store/keywords.h"
 #include "store/maildir.h"
 #include "store/uidlist.h"
@@ -64,15 +65,8 @@
 
 struct mailfolder_msg {
 	uint32_t uid;
-	char *name;              /* the file name last seen, in new/ or cur/ */
 	unsigned flags;          /* MF_* */
 	uint32_t keywords;       /* bit k: keyword k of the folder's list */
-	long long size;          /* RFC822.SIZE: octets with CRLF line ends */
-	long long disk_size;     /* octets in the file (,S= or stat) */
-	time_t internal_date;    /* the file's mtime; 0 until asked of
-				  * mailfolder_internal_date() (a SELECT
-				  * then stats no file) */
-	char *pop3_uidl;         /* Dovecot's P field in the uidlist, or NULL */
 	unsigned char in_new;    /* the file is in new/ */
 	unsigned char recent;    /* \Recent in this session (RFC 3501 §2.3.2):
 				  * the first read-write session to see a
@@ -83,6 +77,14 @@ struct mailfolder_msg {
 				  * mailfolder_purge() */
 	unsigned char changed;   /* flags changed by someone else since the
 				  * caller last cleared this (FETCH FLAGS) */
+	char *name;              /* the file name last seen, in new/ or cur/
+				  * (read-only to callers: store/ owns it) */
+	char *pop3_uidl;         /* Dovecot's P field in the uidlist, or NULL */
+	long long size;          /* RFC822.SIZE: octets with CRLF line ends */
+	long long disk_size;     /* octets in the file (,S= or stat) */
+	time_t internal_date;    /* the file's mtime; 0 until asked of
+				  * mailfolder_internal_date() (a SELECT
+				  * then stats no file) */
 };
 
 struct mailfolder {
@@ -107,6 +109,15 @@ struct mailfolder {
 	struct keywords kw;
 	int is_inbox;
 	int rootfd;              /* the user's Maildir (for a folder), or -1 */
+	char *names;             /* one block holding the names of the view
+				  * (folder_index.h); names outside it are
+				  * allocated one by one */
+	size_t names_len;
+	struct folder_state listed; /* what the view was last listed from */
+	unsigned char listed_settled; /* ...and no change can hide in it
+				       * (folder_index.h): a sync that finds
+				       * the same state lists nothing */
+	unsigned char synced;    /* the first sync is done */
 };
 
 /* Open the mailbox `name` of the user's Maildir `root`: "INBOX" (any case)
@@ -180,6 +191,21 @@ int mailfolder_store(struct mailfolder *f, size_t i, unsigned flags, uint32_t ke
 int mailfolder_append(struct mailfolder *f, const char *data, size_t len, unsigned flags,
 		      uint32_t keywords, time_t internal_date, uint32_t *uid, struct mail_err *e);
 
+/* MULTIAPPEND (RFC 3502): the messages msgs[0..n) as mailfolder_append
+ * stores one, all or nothing: each published, the directories fsynced
+ * once, then UIDs given to all under one lock (uids[k] for msgs[k], may
+ * be NULL); a failure takes back what was published. The quota is
+ * checked for all of them together. */
+struct mailfolder_new {
+	const char *data;
+	size_t len;
+	unsigned flags;
+	uint32_t keywords;
+	time_t internal_date;    /* 0: now */
+};
+int mailfolder_append_set(struct mailfolder *f, const struct mailfolder_new *msgs, size_t n, uint32_t *uids,
+			  struct mail_err *e);
+
 /* COPY: the messages src->v[idx[0..n)] into dst (a hard link when on the
  * same file system, else a copy; fsynced), with their flags and keywords
  * (keywords mapped by name into dst's list) and internal dates, all
@@ -215,6 +241,7 @@ void mailfolder_close(struct mailfolder *f);
  * true; no file is moved). */
 struct mailfolder_status {
 	uint32_t messages, recent, unseen, uidnext, uidvalidity;
+	uint32_t deleted;        /* messages flagged \Deleted (RFC 9051's STATUS DELETED) */
 	long long size;
 };
 int mailfolder_status(const char *root, const char *name, struct mailfolder_status *st,

@@ -95,7 +95,7 @@ int mailfolder_store_delta(struct mailfolder *f, size_t i, unsigned set, unsigne
 				char *copy = strdup(to);
 				if (!copy)
 					return err_sys(e, "%s", f->md.path);
-				free(m->name);
+				mailfolder_str_free(f, m->name);
 				m->name = copy;
 				m->in_new = 0;
 				m->flags = flags;
@@ -144,8 +144,16 @@ static int quota_check(struct mailfolder *f, long long bytes, struct mail_err *e
 	return err_sys(e, "%s: mailbox full (%lld of %lld bytes used)", f->root, used, f->quota);
 }
 
+/* One message of an APPEND or a COPY on its way in: written to
+ * tmp/base (fsynced) first, then published with the others. */
+struct staged {
+	char base[MAILDIR_NAME_MAX];
+	unsigned flags;
+	uint32_t keywords;
+};
+
 /* Give UIDs to new base names in dst, in order, under one lock. */
-static int take_uids(struct mailfolder *dst, char (*bases)[MAILDIR_NAME_MAX], size_t n, uint32_t *uids,
+static int take_uids(struct mailfolder *dst, const struct staged *st, size_t n, uint32_t *uids,
 		     struct mail_err *e)
 {
 	mailfolder_uids_init(dst);
@@ -153,7 +161,7 @@ static int take_uids(struct mailfolder *dst, char (*bases)[MAILDIR_NAME_MAX], si
 		return -1;
 	int rc = 0;
 	for (size_t k = 0; k < n && rc == 0; k++) {
-		uint32_t uid = uidlist_assign(&dst->uids, bases[k], strlen(bases[k]), NULL);
+		uint32_t uid = uidlist_assign(&dst->uids, st[k].base, strlen(st[k].base), NULL);
 		if (!uid) {
 			errno = ENOMEM;
 			rc = err_sys(e, "%s: no UID left or out of memory", dst->md.path);
@@ -231,42 +239,117 @@ static void crlf_sizes(const char *data, size_t len, long long *size, long long 
 	*crlf = s + lines;
 }
 
-int mailfolder_append(struct mailfolder *f, const char *data, size_t len, unsigned flags,
-		      uint32_t keywords, time_t internal_date, uint32_t *uid, struct mail_err *e)
+/* One message into tmp/ under a fresh unique name (base), fsynced, with
+ * its internal date; *size is its stored (LF) size. */
+static int write_tmp(struct mailfolder *f, const struct mailfolder_new *m, char *base, long long *size,
+		     struct mail_err *e)
 {
-	long long size, crlf, lines;
-	crlf_sizes(data, len, &size, &crlf);
-	if (quota_check(f, size, e) < 0)
-		return -1;
-	char name[MAILDIR_NAME_MAX];
+	long long crlf, lines;
+	crlf_sizes(m->data, m->len, size, &crlf);
 	int fd = -1;
 	for (int tries = 0; fd < 0; tries++) {
-		maildir_unique_name(name, sizeof name, size, crlf);
-		fd = openat(f->md.tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		maildir_unique_name(base, MAILDIR_NAME_MAX, *size, crlf);
+		fd = openat(f->md.tmp, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && (errno != EEXIST || tries > 5))
 			return err_sys(e, "%s/tmp", f->md.path);
 	}
-	int ok = write_lf(fd, data, len, &size, &lines) == 0 && fsync(fd) == 0;
-	if (ok && internal_date > 0) {
-		struct timespec ts[2] = { { internal_date, 0 }, { internal_date, 0 } };
+	int ok = write_lf(fd, m->data, m->len, size, &lines) == 0 && fsync(fd) == 0;
+	if (ok && m->internal_date > 0) {
+		struct timespec ts[2] = { { m->internal_date, 0 }, { m->internal_date, 0 } };
 		ok = futimens(fd, ts) == 0;
 	}
 	if (close(fd) < 0)
 		ok = 0;
 	if (!ok) {
-		err_sys(e, "%s/tmp/%s", f->md.path, name);
-		unlinkat(f->md.tmp, name, 0);
+		err_sys(e, "%s/tmp/%s", f->md.path, base);
+		unlinkat(f->md.tmp, base, 0);
 		return -1;
 	}
-	if (publish(f, name, flags & MF_ALL, keywords, e) < 0)
+	return 0;
+}
+
+/* Unlink the tmp/ files of st[from..to), not published. */
+static void drop_tmp(struct mailfolder *f, const struct staged *st, size_t from, size_t to)
+{
+	for (size_t k = from; k < to; k++)
+		unlinkat(f->md.tmp, st[k].base, 0);
+}
+
+/* Unlink the first `done` messages published (found again by their base
+ * name: a flag may have changed meanwhile). */
+static void take_back(struct mailfolder *dst, const struct staged *st, size_t done)
+{
+	for (size_t k = 0; k < done; k++) {
+		struct mailfolder_msg probe = { .name = strdup(st[k].base), .in_new = !st[k].flags && !st[k].keywords };
+		if (probe.name && mailfolder_relocate(dst, &probe) > 0)
+			unlinkat(probe.in_new ? dst->md.new_ : dst->md.cur, probe.name, 0);
+		free(probe.name);
+	}
+}
+
+/* The end of an APPEND or COPY of n messages (`bytes` in all), of which
+ * the first `written` are in tmp/: when all are, publish every one, fsync
+ * new/ and cur/, give the UIDs. Nothing is visible to other sessions
+ * before every message is on disk, so the likely failures (disk full, an
+ * unreadable source) publish nothing; a failure here takes back what was
+ * published. tmp/ is left empty either way. */
+static int publish_set(struct mailfolder *f, const struct staged *st, size_t n, size_t written, long long bytes,
+		       uint32_t *uids, struct mail_err *e)
+{
+	if (written < n) {
+		drop_tmp(f, st, 0, written);
 		return -1;
-	if (fsync(flags || keywords ? f->md.cur : f->md.new_) < 0)
-		return err_sys(e, "fsync %s", f->md.path);
-	if (f->is_inbox)
-		maildirsize_add(&f->md, size, 1);
-	char bases[1][MAILDIR_NAME_MAX];
-	memcpy(bases[0], name, sizeof name);
-	return take_uids(f, bases, 1, uid, e);
+	}
+	size_t done = 0;
+	while (done < n && publish(f, st[done].base, st[done].flags, st[done].keywords, e) == 0)
+		done++;
+	int rc = 0;
+	if (done < n) {
+		/* publish() left nothing of st[done] */
+		drop_tmp(f, st, done + 1, n);
+		rc = -1;
+	}
+	if (rc == 0 && (fsync(f->md.new_) < 0 || fsync(f->md.cur) < 0))
+		rc = err_sys(e, "fsync %s", f->md.path);
+	if (rc == 0)
+		rc = take_uids(f, st, n, uids, e);
+	if (rc < 0)
+		take_back(f, st, done);
+	else if (f->is_inbox)
+		maildirsize_add(&f->md, bytes, (long long)n);
+	return rc;
+}
+
+int mailfolder_append_set(struct mailfolder *f, const struct mailfolder_new *msgs, size_t n, uint32_t *uids,
+			  struct mail_err *e)
+{
+	long long adding = 0, size, crlf;
+	for (size_t k = 0; k < n; k++) {
+		crlf_sizes(msgs[k].data, msgs[k].len, &size, &crlf);
+		adding += size;
+	}
+	if (quota_check(f, adding, e) < 0)
+		return -1;
+	struct staged *st = calloc(n + 1, sizeof *st);
+	if (!st)
+		return err_sys(e, "%s: append", f->md.path);
+	size_t written = 0;
+	for (; written < n; written++) {
+		st[written].flags = msgs[written].flags & MF_ALL;
+		st[written].keywords = msgs[written].keywords;
+		if (write_tmp(f, &msgs[written], st[written].base, &size, e) < 0)
+			break;
+	}
+	int rc = publish_set(f, st, n, written, adding, uids, e);
+	free(st);
+	return rc;
+}
+
+int mailfolder_append(struct mailfolder *f, const char *data, size_t len, unsigned flags,
+		      uint32_t keywords, time_t internal_date, uint32_t *uid, struct mail_err *e)
+{
+	const struct mailfolder_new m = { data, len, flags, keywords, internal_date };
+	return mailfolder_append_set(f, &m, 1, uid, e);
 }
 
 /* Copy the bytes of an open file into tmp/name (another file system). */
@@ -322,57 +405,33 @@ int mailfolder_copy(struct mailfolder *src, const size_t *idx, size_t n, struct 
 		adding += src->v[idx[k]].disk_size;
 	if (quota_check(dst, adding, e) < 0)
 		return -1;
-	char (*bases)[MAILDIR_NAME_MAX] = calloc(n + 1, sizeof *bases);
-	unsigned char *in_new = calloc(n + 1, 1);
-	if (!bases || !in_new) {
-		free(bases);
-		free(in_new);
+	struct staged *st = calloc(n + 1, sizeof *st);
+	if (!st)
 		return err_sys(e, "%s: copy", dst->md.path);
-	}
-	size_t done = 0;
-	int rc = 0;
+	size_t written = 0;
 	long long bytes = 0;
-	for (; done < n; done++) {
-		struct mailfolder_msg *m = &src->v[idx[done]];
-		uint32_t kw;
-		int fd = m->gone ? (gone_err(src, m, e), -1) : mailfolder_open_msg(src, idx[done], e);
-		if (fd < 0 || map_keywords(src, m, dst, &kw, e) < 0) {
+	for (; written < n; written++) {
+		struct mailfolder_msg *m = &src->v[idx[written]];
+		int fd = m->gone ? (gone_err(src, m, e), -1) : mailfolder_open_msg(src, idx[written], e);
+		if (fd < 0 || map_keywords(src, m, dst, &st[written].keywords, e) < 0) {
 			if (fd >= 0)
 				close(fd);
-			rc = -1;
 			break;
 		}
+		st[written].flags = m->flags;
 		long long w = maildir_name_field(m->name, 'W');
-		maildir_unique_name(bases[done], sizeof bases[done], m->disk_size, w >= 0 ? w : m->size);
+		maildir_unique_name(st[written].base, sizeof st[written].base, m->disk_size, w >= 0 ? w : m->size);
 		/* A hard link shares the bytes and the internal date. */
 		int linked = linkat(m->in_new ? src->md.new_ : src->md.cur, m->name, dst->md.tmp,
-				    bases[done], 0) == 0;
-		int r = linked ? 0 : copy_bytes(fd, dst, bases[done], e);
+				    st[written].base, 0) == 0;
+		int r = linked ? 0 : copy_bytes(fd, dst, st[written].base, e);
 		close(fd);
-		if (r < 0 || publish(dst, bases[done], m->flags, kw, e) < 0) {
-			rc = -1;
+		if (r < 0)
 			break;
-		}
-		in_new[done] = !m->flags && !kw;
 		bytes += m->disk_size;
 	}
-	if (rc == 0 && (fsync(dst->md.new_) < 0 || fsync(dst->md.cur) < 0))
-		rc = err_sys(e, "fsync %s", dst->md.path);
-	if (rc == 0)
-		rc = take_uids(dst, bases, n, new_uids, e);
-	if (rc < 0) {
-		/* All or nothing: take back what was added. */
-		for (size_t k = 0; k < done; k++) {
-			struct mailfolder_msg probe = { .name = strdup(bases[k]), .in_new = in_new[k] };
-			if (probe.name && mailfolder_relocate(dst, &probe) > 0)
-				unlinkat(probe.in_new ? dst->md.new_ : dst->md.cur, probe.name, 0);
-			free(probe.name);
-		}
-	} else if (dst->is_inbox) {
-		maildirsize_add(&dst->md, bytes, (long long)n);
-	}
-	free(bases);
-	free(in_new);
+	int rc = publish_set(dst, st, n, written, bytes, new_uids, e);
+	free(st);
 	return rc;
 }
 

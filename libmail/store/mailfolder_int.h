@@ -13,12 +13,24 @@ struct mailfolder_scan_entry {
 	char *name;
 	unsigned char in_new;
 	unsigned char regular;   /* readdir said a regular file (no stat needed) */
+	long rec;                /* its uidlist record once found, else -1 */
 };
 
 struct mailfolder_scan {
 	struct mailfolder_scan_entry *v;   /* sorted by name */
 	size_t n, cap;
+	struct folder_stamp new_, cur;     /* the directories as listed */
+	long long listed_ns;               /* the realtime clock after it */
+	int stable;                        /* neither changed during the listing */
+	unsigned long gen;                 /* the uidlist's gen the recs are of */
 };
+
+/* Listings of new/ and cur/ made by this process (unit tests check that
+ * an unchanged folder is opened without one). */
+extern unsigned long mailfolder_listings;
+
+/* Free a name or UIDL of the view unless it lives in f->names. */
+void mailfolder_str_free(struct mailfolder *f, char *s);
 
 /* Set f->uids up on first use. */
 void mailfolder_uids_init(struct mailfolder *f);

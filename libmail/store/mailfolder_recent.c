@@ -34,7 +34,7 @@ uint32_t mailfolder_recent_first(struct mailfolder *f)
 	unsigned long validity, first;
 	char nl;
 	if (sscanf(buf, "%lu %lu%c", &validity, &first, &nl) != 3 || nl != '\n' ||
-	    validity != f->uids.uidvalidity || first == 0 || first > UINT32_MAX)
+	    validity != f->uidvalidity || first == 0 || first > UINT32_MAX)
 		return 1;
 	return (uint32_t)first;
 }
@@ -47,7 +47,7 @@ int mailfolder_recent_claim(struct mailfolder *f, uint32_t top, uint32_t *first,
 	int rc = 0;
 	if (top >= *first) {
 		char line[64];
-		int n = snprintf(line, sizeof line, "%u %u\n", f->uids.uidvalidity, top + 1);
+		int n = snprintf(line, sizeof line, "%u %u\n", f->uidvalidity, top + 1);
 		int fd = openat(f->md.fd, RECENT_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 		int ok = fd >= 0 && write_all(fd, line, (size_t)n) == 0;
 		if (fd >= 0 && close(fd) < 0)

@@ -2,6 +2,8 @@
  * msgcache.h. */
 #include "store/msgcache.h"
 
+#include "base/array.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,12 +63,10 @@ static int parse(const char *map, size_t len, uint32_t uidvalidity, int want_ix,
 			break;   /* not whole: a writer died in the middle */
 		if (want_ix) {
 			if (out->n == out->cap) {
-				size_t cap = out->cap ? out->cap * 2 : 1024;
-				struct msgcache_entry *ix = realloc(out->ix, cap * sizeof *ix);
+				struct msgcache_entry *ix = array_grow(out->ix, &out->cap, sizeof *ix, 1024);
 				if (!ix)
 					break;
 				out->ix = ix;
-				out->cap = cap;
 			}
 			out->ix[out->n++] = (struct msgcache_entry){ (uint32_t)uid, kind, (size_t)(q - map), (size_t)n };
 		}

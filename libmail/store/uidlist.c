@@ -11,8 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/strpool.h"
 
 void uidlist_init(struct uidlist *u, int dirfd, const char *path)
 {
@@ -26,10 +28,7 @@ void uidlist_init(struct uidlist *u, int dirfd, const char *path)
 
 static void drop_records(struct uidlist *u)
 {
-	for (size_t i = 0; i < u->n; i++) {
-		free(u->v[i].base);
-		free(u->v[i].ext);
-	}
+	strpool_free(&u->strings);
 	u->n = u->written = u->ndead = 0;
 	if (u->slot)
 		memset(u->slot, 0, u->nslot * sizeof *u->slot);
@@ -109,25 +108,22 @@ static int add_record(struct uidlist *u, uint32_t uid, const char *base, size_t 
 		      size_t elen)
 {
 	if (u->n == u->cap) {
-		size_t cap = u->cap ? u->cap * 2 : 256;
-		struct uidlist_rec *v = realloc(u->v, cap * sizeof *v);
+		struct uidlist_rec *v = array_grow(u->v, &u->cap, sizeof *v, 256);
 		if (!v)
 			return -1;
 		u->v = v;
-		u->cap = cap;
 	}
-	if ((u->n + 1) * 2 > u->nslot && rehash(u, u->n + 1 > 1024 ? (u->n + 1) * 2 : 1024) < 0)
+	/* Slots for at least twice the records: probes stay short, 4 to
+	 * 8 bytes a record. */
+	if ((u->n + 1) * 2 > u->nslot && rehash(u, u->n + 1 > 1024 ? u->n + 1 : 1024) < 0)
 		return -1;
 	struct uidlist_rec *r = &u->v[u->n];
 	memset(r, 0, sizeof *r);
 	r->uid = uid;
-	r->base = strndup(base, blen);
-	r->ext = elen ? strndup(ext, elen) : NULL;
-	if (!r->base || (elen && !r->ext)) {
-		free(r->base);
-		free(r->ext);
-		return -1;
-	}
+	r->base = strpool_dup(&u->strings, base, blen);
+	r->ext = elen ? strpool_dup(&u->strings, ext, elen) : NULL;
+	if (!r->base || (elen && !r->ext))
+		return -1;   /* the pool keeps what was copied until it is freed */
 	u->n++;
 	slot_put(u, u->n - 1);
 	if (uid >= u->nextuid)
@@ -307,6 +303,7 @@ static void log_broken(const struct uidlist *u, const char *why)
 static void forget_file(struct uidlist *u)
 {
 	drop_records(u);
+	u->gen++;
 	u->exists = 0;
 	u->offset = u->size = 0;
 	u->dev = u->ino = 0;
@@ -476,18 +473,36 @@ static void new_guid(char out[33])
 		snprintf(out + 2 * i, 3, "%02x", g[i]);
 }
 
-/* Drop the dead records from memory once they are out of the file. */
+/* Drop the dead records from memory once they are out of the file: the
+ * live ones and their strings are copied to a new array and pool, the old
+ * ones freed whole (out of memory: nothing changed). */
 static int compact(struct uidlist *u)
 {
+	struct strpool live = STRPOOL_INIT;
+	struct uidlist_rec *v = malloc((u->cap ? u->cap : 1) * sizeof *v);
 	size_t o = 0;
-	for (size_t i = 0; i < u->n; i++) {
-		if (u->v[i].dead) {
-			free(u->v[i].base);
-			free(u->v[i].ext);
+	for (size_t i = 0; v && i < u->n; i++) {
+		struct uidlist_rec r = u->v[i];
+		if (r.dead)
 			continue;
+		r.base = strpool_dup(&live, r.base, strlen(r.base));
+		r.ext = r.ext ? strpool_dup(&live, r.ext, strlen(r.ext)) : NULL;
+		if (!r.base || (u->v[i].ext && !r.ext)) {
+			free(v);
+			v = NULL;
+			break;
 		}
-		u->v[o++] = u->v[i];
+		v[o++] = r;
 	}
+	if (!v) {
+		strpool_free(&live);
+		return -1;
+	}
+	free(u->v);
+	u->v = v;
+	strpool_free(&u->strings);
+	u->strings = live;
+	u->gen++;
 	u->n = o;
 	u->ndead = 0;
 	return rehash(u, u->n > 512 ? u->n : 512);

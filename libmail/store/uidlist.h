@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/strpool.h"
 #include "store/dotlock.h"
 
 #define UIDLIST_FILE "dovecot-uidlist"
@@ -39,7 +40,7 @@
 struct uidlist_rec {
 	uint32_t uid;
 	unsigned char dead;      /* its file is gone: dropped at the next rewrite */
-	char *base;
+	char *base;              /* both in the list's string pool */
 	char *ext;               /* "W123 P0000abcd" as read, or NULL */
 };
 
@@ -53,8 +54,12 @@ struct uidlist {
 	char guid[33];
 	char *hdr_ext;           /* header fields we do not use, kept */
 	struct uidlist_rec *v;   /* ascending UIDs */
+	struct strpool strings;  /* their base names and extension fields */
 	size_t n, cap;
 	size_t written;          /* v[0..written) are in the file */
+	unsigned long gen;       /* changes when records move (a file read
+				  * again, dead ones dropped): an index into
+				  * v kept from before is stale */
 	size_t ndead;
 	uint32_t *slot;          /* hash of base -> index + 1 */
 	size_t nslot;

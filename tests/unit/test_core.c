@@ -1,13 +1,17 @@
 /* Unit tests: buffers, errors, JSON, base64 and configuration. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "base/buf.h"
 #include "base/config.h"
 #include "base/json.h"
 #include "base/read_all.h"
+#include "base/strpool.h"
 #include "msg/mime.h"
 #include "unit.h"
 
@@ -141,4 +145,46 @@ UNIT_TEST(read_all_limits)
 	close(p[0]);
 	buf_free(&small);
 	buf_free(&b);
+}
+
+UNIT_TEST(array_grow_doubles_and_refuses_a_size_that_would_overflow)
+{
+	size_t cap = 0;
+	int *v = array_grow(NULL, &cap, sizeof *v, 4);
+	CHECK(v != NULL && cap == 4);
+	for (int i = 0; i < 4; i++)
+		v[i] = i;
+	int *w = array_grow(v, &cap, sizeof *w, 4);
+	CHECK(w != NULL && cap == 8 && w[3] == 3);
+	/* a doubling past SIZE_MAX bytes: refused, the array and cap kept */
+	size_t huge = SIZE_MAX / 4;
+	errno = 0;
+	CHECK(array_grow(w, &huge, sizeof *w, 4) == NULL && errno == ENOMEM && huge == SIZE_MAX / 4);
+	w[7] = 7;   /* still the caller's */
+	free(w);
+}
+
+UNIT_TEST(strpool_keeps_every_string_until_freed)
+{
+	struct strpool p = STRPOOL_INIT;
+	static char big[200000];
+	memset(big, 'b', sizeof big - 1);
+	char *v[5000];
+	char want[32];
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(want, sizeof want, "1700000000.M%dP42.host", i);
+		v[i] = strpool_dup(&p, want, (size_t)n);
+		CHECK(v[i] != NULL);
+		if (i == 2500)   /* one longer than a chunk, between the others */
+			CHECK(strlen(strpool_dup(&p, big, sizeof big - 1)) == sizeof big - 1);
+	}
+	for (int i = 0; i < 5000; i++) {
+		snprintf(want, sizeof want, "1700000000.M%dP42.host", i);
+		CHECK_STR(v[i], want);
+	}
+	CHECK(strcmp(strpool_dup(&p, "abc", 2), "ab") == 0);
+	strpool_free(&p);
+	CHECK(p.head == NULL);
+	CHECK(strcmp(strpool_dup(&p, "again", 5), "again") == 0);
+	strpool_free(&p);
 }

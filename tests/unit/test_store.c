@@ -1,6 +1,7 @@
 /* Unit tests: the mailbox layer (Maildir names, dovecot-uidlist, keywords,
  * mailfolder views shared by two sessions, folders, subscriptions). */
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -17,6 +18,7 @@
 #include "store/maildir.h"
 #include "store/maildir_name.h"
 #include "store/mailfolder.h"
+#include "store/mailfolder_int.h"
 #include "store/msgcache.h"
 #include "store/subscriptions.h"
 #include "store/uidlist.h"
@@ -522,5 +524,301 @@ UNIT_TEST(store_msgcache_append_tear_compact)
 	      !msgcache_get(&c, 1400, 'E', &len) && !msgcache_get(&c, 1, 'E', &len));
 	msgcache_close(&c);
 	close(dfd);
+	rm_tree(dir);
+}
+
+/* ---- postbox-index (folder_index.h) ---- */
+
+/* Move the mtime of md/entry secs into the past: a change made then is
+ * settled (folder_index.h), as if the clock had moved on. */
+static void backdate(const char *md, const char *entry, int secs)
+{
+	char p[4300];
+	snprintf(p, sizeof p, "%s/%s", md, entry);
+	struct timespec ts[2];
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= secs;
+	ts[1] = ts[0];
+	CHECK(utimensat(AT_FDCWD, p, ts, 0) == 0);
+}
+
+static void settle(const char *md)
+{
+	backdate(md, "new", 10);
+	backdate(md, "cur", 10);
+	backdate(md, "dovecot-uidlist", 10);
+}
+
+/* Open and sync md's INBOX into f: the listings of new/ and cur/ it made. */
+static unsigned long open_listing(struct mailfolder *f, const char *md, unsigned opts)
+{
+	struct mail_err e;
+	unsigned long before = mailfolder_listings;
+	CHECK(mailfolder_open(f, md, "INBOX", opts, &e) == 0);
+	CHECK(mailfolder_sync(f, &e) == 0);
+	return mailfolder_listings - before;
+}
+
+/* Three messages, their files moved to cur/ by a first session, the
+ * folder settled and listed once more so that postbox-index is written. */
+static int indexed_maildir(char *dir, size_t dcap, char *md, size_t mcap)
+{
+	if (!scratch_maildir(dir, dcap, md, mcap))
+		return 0;
+	for (int i = 0; i < 3; i++)
+		deliver(md, "Subject: x\n\nx\n");
+	struct mailfolder f;
+	CHECK(open_listing(&f, md, 0) == 1 && f.n == 3);
+	mailfolder_close(&f);
+	settle(md);
+	CHECK(open_listing(&f, md, 0) == 1 && f.n == 3);
+	mailfolder_close(&f);
+	char p[4300];
+	snprintf(p, sizeof p, "%s/%s", md, FOLDER_INDEX_FILE);
+	CHECK(access(p, F_OK) == 0);
+	return 1;
+}
+
+UNIT_TEST(store_folder_index_written_by_read_write_views_only)
+{
+	char dir[4096], md[4200], p[4300];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	for (int i = 0; i < 2; i++)
+		deliver(md, "Subject: x\n\nx\n");
+	struct mailfolder f;
+	CHECK(open_listing(&f, md, 0) == 1);
+	mailfolder_close(&f);
+	settle(md);
+	snprintf(p, sizeof p, "%s/%s", md, FOLDER_INDEX_FILE);
+	/* EXAMINE and STATUS list a settled folder without an index and leave
+	 * it so; the first read-write open writes it. */
+	CHECK(open_listing(&f, md, MAILFOLDER_RDONLY) == 1 && f.n == 2);
+	mailfolder_close(&f);
+	struct mailfolder_status st;
+	struct mail_err e;
+	CHECK(mailfolder_status(md, "INBOX", &st, &e) == 0 && st.messages == 2);
+	CHECK(access(p, F_OK) < 0 && errno == ENOENT);
+	CHECK(open_listing(&f, md, 0) == 1 && f.n == 2);
+	mailfolder_close(&f);
+	CHECK(access(p, F_OK) == 0);
+	CHECK(open_listing(&f, md, MAILFOLDER_RDONLY) == 0 && f.n == 2);
+	mailfolder_close(&f);
+	rm_tree(dir);
+}
+
+UNIT_TEST(store_folder_index_unchanged_folder_not_listed)
+{
+	char dir[4096], md[4200];
+	if (!indexed_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	struct mailfolder a, b;
+	struct mail_err e;
+	/* The view from the index is the listing's: UIDs, names, sizes. */
+	CHECK(open_listing(&a, md, 0) == 0);
+	CHECK(open_listing(&b, md, MAILFOLDER_RDONLY) == 0);
+	CHECK(a.n == 3 && b.n == 3 && a.uidnext == 4 && a.uidvalidity == b.uidvalidity && a.uidvalidity);
+	for (size_t i = 0; i < 3; i++) {
+		CHECK(a.v[i].uid == i + 1 && !a.v[i].recent && !a.v[i].in_new && a.v[i].size == 17 &&
+		      a.v[i].disk_size == 14 && strstr(a.v[i].name, ":2,"));
+		CHECK_STR(a.v[i].name, b.v[i].name);
+	}
+	/* A sync that finds nothing changed lists nothing either. */
+	unsigned long before = mailfolder_listings;
+	CHECK(mailfolder_sync(&a, &e) == 0 && mailfolder_listings == before);
+	struct mailfolder_status st;
+	CHECK(mailfolder_status(md, "INBOX", &st, &e) == 0 && st.messages == 3 && st.uidnext == 4);
+	CHECK(mailfolder_listings == before);
+	/* A flag changed through one view is seen by the other (cur/ changed). */
+	CHECK(mailfolder_store(&a, 1, MF_FLAGGED, 0, &e) == 0);
+	CHECK(mailfolder_sync(&b, &e) == 0 && mailfolder_listings == before + 1);
+	CHECK(b.v[1].flags == MF_FLAGGED && b.v[1].changed);
+	mailfolder_close(&b);
+	/* Delivered after the index was written: listed again, given a UID. */
+	deliver(md, "Subject: y\n\ny\n");
+	CHECK(open_listing(&b, md, MAILFOLDER_RDONLY) == 1);
+	CHECK(b.n == 4 && b.v[3].uid == 4 && b.v[3].recent && b.v[1].flags == MF_FLAGGED);
+	CHECK(mailfolder_sync(&a, &e) == 0 && a.n == 4 && a.v[3].uid == 4);
+	mailfolder_close(&a);
+	mailfolder_close(&b);
+	rm_tree(dir);
+}
+
+UNIT_TEST(store_folder_index_change_in_the_listing_tick)
+{
+	char dir[4096], md[4200], newdir[4300];
+	if (!indexed_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	snprintf(newdir, sizeof newdir, "%s/new", md);
+	/* A delivery just now: its mtime is the listing's tick. */
+	deliver(md, "Subject: y\n\ny\n");
+	struct stat st0;
+	CHECK(stat(newdir, &st0) == 0);
+	struct mailfolder a;
+	CHECK(open_listing(&a, md, MAILFOLDER_RDONLY) == 1 && a.n == 4);
+	mailfolder_close(&a);
+	/* A second delivery in that same tick leaves new/ as it was (the
+	 * same mtime; the size of a directory rarely changes): it must be
+	 * seen all the same, by a new view and by a sync of an old one. */
+	CHECK(open_listing(&a, md, MAILFOLDER_RDONLY) == 1 && a.n == 4);
+	deliver(md, "Subject: z\n\nz\n");
+	struct timespec ts[2] = { st0.st_atim, st0.st_mtim };
+	CHECK(utimensat(AT_FDCWD, newdir, ts, 0) == 0);
+	struct stat st1;
+	CHECK(stat(newdir, &st1) == 0 && st1.st_size == st0.st_size);
+	struct mail_err e;
+	CHECK(mailfolder_sync(&a, &e) == 0 && a.n == 5);
+	mailfolder_close(&a);
+	CHECK(open_listing(&a, md, 0) == 1 && a.n == 5 && a.v[4].uid == 5);
+	mailfolder_close(&a);
+	rm_tree(dir);
+}
+
+/* Replace the index by data[0..n), or cut it to n bytes (data NULL). */
+static void damage(const char *md, const char *data, size_t n, long flip_at)
+{
+	char p[4300];
+	snprintf(p, sizeof p, "%s/%s", md, FOLDER_INDEX_FILE);
+	if (flip_at >= 0) {
+		int fd = open(p, O_RDWR);
+		unsigned char c = 0;
+		CHECK(fd >= 0 && pread(fd, &c, 1, flip_at) == 1);
+		c ^= 0x20;
+		CHECK(pwrite(fd, &c, 1, flip_at) == 1);
+		close(fd);
+	} else if (data) {
+		int fd = open(p, O_WRONLY | O_TRUNC);
+		CHECK(fd >= 0 && write(fd, data, n) == (ssize_t)n);
+		close(fd);
+	} else {
+		CHECK(truncate(p, (off_t)n) == 0);
+	}
+}
+
+UNIT_TEST(store_folder_index_damaged_is_ignored_and_rebuilt)
+{
+	char dir[4096], md[4200], p[4300];
+	if (!indexed_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	snprintf(p, sizeof p, "%s/%s", md, FOLDER_INDEX_FILE);
+	struct stat st;
+	CHECK(stat(p, &st) == 0 && st.st_size > 100);
+	long size = (long)st.st_size;
+	char *good = slurp(p);   /* text up to the first NUL: enough for garbage */
+	char garbage[4096];
+	for (size_t i = 0; i < sizeof garbage; i++)
+		garbage[i] = (char)(i * 7 + 3);
+	struct mailfolder a;
+	uint32_t validity = 0;
+	CHECK(open_listing(&a, md, 0) == 0);
+	validity = a.uidvalidity;
+	mailfolder_close(&a);
+	for (int k = 0; k < 9; k++) {
+		switch (k) {
+		case 0: damage(md, NULL, 0, -1); break;                 /* empty */
+		case 1: damage(md, NULL, 10, -1); break;                /* torn header */
+		case 2: damage(md, NULL, (size_t)size / 2, -1); break;  /* torn records */
+		case 3: damage(md, NULL, (size_t)size - 1, -1); break;  /* one byte short */
+		case 4: damage(md, NULL, (size_t)size + 1, -1); break;  /* one byte long */
+		case 5: damage(md, NULL, 0, size - 5); break;           /* a name's byte */
+		case 6: damage(md, NULL, 0, 24); break;                 /* the count */
+		case 7: damage(md, garbage, (size_t)size < sizeof garbage ? (size_t)size : sizeof garbage, -1); break;
+		case 8: damage(md, good, strlen(good), -1); break;      /* the magic alone */
+		}
+		settle(md);
+		CHECK(open_listing(&a, md, 0) == 1);
+		CHECK(a.n == 3 && a.uidvalidity == validity && a.v[0].uid == 1 && a.v[2].uid == 3);
+		mailfolder_close(&a);
+		/* rebuilt: the next open reads it */
+		CHECK(open_listing(&a, md, MAILFOLDER_RDONLY) == 0 && a.n == 3 && a.v[2].uid == 3);
+		mailfolder_close(&a);
+	}
+	free(good);
+	rm_tree(dir);
+}
+
+UNIT_TEST(store_folder_index_uids_come_from_the_uidlist)
+{
+	char dir[4096], md[4200], p[4300];
+	if (!indexed_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	struct mailfolder a;
+	CHECK(open_listing(&a, md, 0) == 0 && a.n == 3);
+	/* Another program renumbers the folder; the directories stay as the
+	 * index recorded them. */
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "3 V42 N20\n");
+	for (size_t i = 0; i < a.n; i++)
+		buf_addf(&b, "%zu :%.*s\n", 10 + i, (int)maildir_name_base_len(a.v[i].name), a.v[i].name);
+	mailfolder_close(&a);
+	snprintf(p, sizeof p, "%s/dovecot-uidlist", md);
+	int fd = open(p, O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0 && write(fd, b.ptr, b.len) == (ssize_t)b.len);
+	close(fd);
+	buf_free(&b);
+	backdate(md, "dovecot-uidlist", 10);
+	CHECK(open_listing(&a, md, MAILFOLDER_RDONLY) == 1);
+	CHECK(a.n == 3 && a.uidvalidity == 42 && a.uidnext == 20 && a.v[0].uid == 10 && a.v[2].uid == 12);
+	mailfolder_close(&a);
+	rm_tree(dir);
+}
+
+/* Count the entries of md/sub other than "." and "..". */
+static int entries(const char *md, const char *sub)
+{
+	char path[4400];
+	snprintf(path, sizeof path, "%s/%s", md, sub);
+	int n = 0;
+	DIR *d = opendir(path);
+	for (struct dirent *de; d && (de = readdir(d));)
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+UNIT_TEST(store_append_set_all_or_nothing)
+{
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	deliver(md, "Subject: one\n\n1\n");
+	struct mailfolder f;
+	struct mail_err e;
+	CHECK(mailfolder_open(&f, md, "INBOX", 0, &e) == 0 && mailfolder_sync(&f, &e) == 0);
+	/* MULTIAPPEND: three at once, UIDs in order under one lock. */
+	const struct mailfolder_new three[3] = {
+		{ "Subject: a\r\n\r\na\r\n", 17, 0, 0, 0 },
+		{ "Subject: b\r\n\r\nb\r\n", 17, MF_SEEN | MF_FLAGGED, 0, 1000000000 },
+		{ "Subject: c\r\n\r\nc\r\n", 17, MF_DRAFT, 0, 0 },
+	};
+	uint32_t uids[3] = { 0, 0, 0 };
+	CHECK(mailfolder_append_set(&f, three, 3, uids, &e) == 0);
+	CHECK(uids[0] == 2 && uids[1] == 3 && uids[2] == 4);
+	CHECK(mailfolder_sync(&f, &e) == 0 && f.n == 4 && f.v[2].flags == (MF_SEEN | MF_FLAGGED));
+	CHECK(mailfolder_internal_date(&f, 2) == 1000000000 && f.v[3].flags == MF_DRAFT);
+	/* A failure after the first was published takes it back: Box's cur/
+	 * is removed under the open view, so the second message (flagged,
+	 * for cur/) cannot be linked; the first (for new/) was. */
+	mailfolder_close(&f);
+	CHECK(folder_create(md, "Box", &e) == 0);
+	CHECK(mailfolder_open(&f, md, "Box", 0, &e) == 0);
+	char cur[4300], away[4300], box[4300];
+	snprintf(box, sizeof box, "%s/.Box", md);
+	snprintf(cur, sizeof cur, "%s/.Box/cur", md);
+	snprintf(away, sizeof away, "%s/.Box/cur-away", md);
+	CHECK(rename(cur, away) == 0 && rmdir(away) == 0 && mkdir(cur, 0700) == 0);
+	const struct mailfolder_new two[2] = {
+		{ "Subject: d\r\n\r\nd\r\n", 17, 0, 0, 0 },
+		{ "Subject: e\r\n\r\ne\r\n", 17, MF_SEEN, 0, 0 },
+	};
+	CHECK(mailfolder_append_set(&f, two, 2, uids, &e) == -1);
+	CHECK(entries(box, "new") == 0 && entries(box, "cur") == 0 && entries(box, "tmp") == 0);
+	mailfolder_close(&f);
+	/* No UID was spent: the next append set starts at 1. */
+	CHECK(mailfolder_open(&f, md, "Box", 0, &e) == 0);
+	CHECK(mailfolder_append_set(&f, two, 2, uids, &e) == 0 && uids[0] == 1 && uids[1] == 2);
+	CHECK(mailfolder_sync(&f, &e) == 0 && f.n == 2 && f.v[1].flags == MF_SEEN);
+	mailfolder_close(&f);
 	rm_tree(dir);
 }
