@@ -373,3 +373,54 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$PB" "$T/in"
 	has_reply '421 4.7.0 test.example Error: too many errors'
 	! has_reply '250 2.0.0 Ok' 2>/dev/null || false
 }
+
+# Five messages in one inetd session, logging to syslog.
+five_messages_in() {
+	local i m=""
+	for i in 1 2 3 4 5; do m="$m${ENV}DATA\r\nmessage $i\r\n.\r\n"; done
+	printf "${HELLO}${m}QUIT\r\n" > "$T/in"
+}
+
+@test "no syslog socket: the connect that fails is not tried again for every log line" {
+	command -v strace >/dev/null || skip "no strace"
+	[ ! -e /dev/log ] || skip "this host has a /dev/log"
+	five_messages_in
+	export PB T
+	run bash -c 'POSTBOX_LOG=syslog strace -f -o "$T/trace" -e trace=connect "$PB" smtpd < "$T/in" 2>/dev/null'
+	[ "$(grep -c "^$QUEUED" <<<"$output")" -eq 5 ]
+	# glibc's syslog() alone: a socket, a connect and a close a line
+	[ "$(grep -c 'connect(.*"/dev/log"' "$T/trace")" -eq 1 ]
+}
+
+@test "with a syslog socket, every line reaches it" {
+	[ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null || skip "needs root and unshare"
+	five_messages_in
+	export PB T ROOT
+	# A private /dev (in a mount namespace of this test only) whose log is
+	# a datagram socket a Python sink reads.
+	run unshare -m --propagation private bash -c '
+		set -e
+		mkdir "$T/realdev"
+		mount --bind /dev "$T/realdev"
+		mount -t tmpfs none /dev
+		touch /dev/null
+		mount --bind "$T/realdev/null" /dev/null
+		/usr/bin/python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(\"/dev/log\")
+open(sys.argv[1] + \".ready\", \"w\").close()
+with open(sys.argv[1], \"ab\", buffering=0) as out:
+    while True:
+        out.write(s.recv(4096) + b\"\\n\")
+" "$T/syslog" &
+		sink=$!
+		for i in $(seq 100); do [ -e "$T/syslog.ready" ] && break; sleep 0.05; done
+		POSTBOX_LOG=syslog "$PB" smtpd < "$T/in"
+		sleep 0.2
+		kill $sink
+		umount /dev/null /dev "$T/realdev"'
+	[ "$(grep -c "^$QUEUED" <<<"$output")" -eq 5 ]
+	cat "$T/syslog"
+	[ "$(grep -c 'smtpd\[[0-9]*\]: .*event=queued' "$T/syslog")" -eq 5 ]
+}

@@ -6,13 +6,29 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Add one byte of the header section; 1 when it ended it. */
-static int header_byte(struct buf *hdr, char c)
+/* Add the header section's next bytes from p[0..n): up to and including
+ * the first LF, and no more than takes hdr past AUTH_HEADER_MAX. *ended:
+ * that LF ended the section (its line was empty). Returns how many were
+ * taken. A CR before an LF goes (CRLF → LF), also when the CR came at the
+ * end of the previous piece. */
+static size_t header_bytes(struct buf *hdr, const char *p, size_t n, int *ended)
 {
-	if (c == '\n' && hdr->len && hdr->ptr[hdr->len - 1] == '\r')
-		hdr->len--; /* CRLF → LF */
-	buf_addc(hdr, c);
-	return c == '\n' && (hdr->len == 1 || hdr->ptr[hdr->len - 2] == '\n');
+	const char *lf = memchr(p, '\n', n);
+	size_t take = lf ? (size_t)(lf - p) + 1 : n;
+	size_t room = hdr->len <= AUTH_HEADER_MAX ? AUTH_HEADER_MAX + 1 - hdr->len : 0;
+	if (take > room) {
+		take = room;
+		lf = NULL;
+	}
+	*ended = 0;
+	if (buf_add(hdr, p, take) < 0 || !lf)
+		return take;
+	if (hdr->len >= 2 && hdr->ptr[hdr->len - 2] == '\r') {
+		hdr->len--;
+		hdr->ptr[hdr->len - 1] = '\n';
+	}
+	*ended = hdr->len == 1 || hdr->ptr[hdr->len - 2] == '\n';
+	return take;
 }
 
 static int header_done(struct auth_reader *r, struct mail_err *e)
@@ -36,9 +52,12 @@ int auth_reader_feed(struct auth_reader *r, const char *p, size_t n, struct mail
 	size_t i = 0;
 	if (r->in_header) {
 		while (r->in_header && i < n) {
+			int ended;
+			size_t took = header_bytes(r->hdr, p + i, n - i, &ended);
 			if (r->raw)
-				buf_addc(r->raw, p[i]);
-			r->in_header = !header_byte(r->hdr, p[i++]);
+				buf_add(r->raw, p + i, took);
+			i += took;
+			r->in_header = !ended;
 			if (r->hdr->len > AUTH_HEADER_MAX || !buf_ok(r->hdr) || (r->raw && !buf_ok(r->raw)))
 				return err_set(e, EX_DATAERR, 552, "5.3.4", "the header section is over %d bytes",
 					       AUTH_HEADER_MAX);

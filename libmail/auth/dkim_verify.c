@@ -2,6 +2,7 @@
 #include "auth/dkim_verify.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -31,6 +32,8 @@ int dkim_verify_begin(struct dkim_verifier *v, const char *hdrs, size_t n, struc
 	for (; hdr_next(hdrs, n, &pos, &h) == 1 && v->nsig < DKIM_VERIFY_MAX; index++) {
 		if (!hdr_name_is(&h, "DKIM-Signature"))
 			continue;
+		if (!v->s && !(v->s = calloc(DKIM_VERIFY_MAX, sizeof *v->s)))
+			return err_set(e, EX_OSERR, 451, "4.3.0", "DKIM: out of memory");
 		struct dkim_verify_sig *s = &v->s[v->nsig++];
 		s->field = index;
 		s->name = h.name;
@@ -171,5 +174,7 @@ void dkim_verify_free(struct dkim_verifier *v)
 	for (size_t i = 0; i < v->nsig; i++)
 		if (v->s[i].hashing)
 			dkim_body_hash_free(&v->s[i].body);
+	free(v->s);
+	v->s = NULL;
 	v->nsig = 0;
 }

@@ -49,7 +49,9 @@ struct dkim_verifier {
 	const char *hdrs;
 	size_t n;
 	size_t nsig;
-	struct dkim_verify_sig s[DKIM_VERIFY_MAX];
+	/* DKIM_VERIFY_MAX entries (26 KiB), allocated at the first signature:
+	 * most mail has none, and smtpd begins a verifier for every message. */
+	struct dkim_verify_sig *s;
 };
 
 /* -1 only when out of memory (e says so). nsig == 0: result none. */

@@ -65,7 +65,7 @@ static enum match error(struct spf_eval *ev, enum spf_result r, enum spf_result 
 static enum dns_outcome lookup(struct spf_eval *ev, const char *name, int qtype, struct dns_reply *rep)
 {
 	struct mail_err e;
-	memset(rep, 0, sizeof *rep);
+	dns_reply_clear(rep);
 	if (now_ms() > ev->deadline_ms) {
 		say(ev, "the evaluation took longer than %d seconds", SPF_TIME_LIMIT);
 		return DNS_TEMPFAIL;

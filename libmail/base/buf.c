@@ -71,20 +71,30 @@ int buf_adds(struct buf *b, const char *s)
 
 int buf_addc(struct buf *b, char c)
 {
+	/* A byte at a time is how the parsers build their text: the room
+	 * there is is used without buf_reserve's checks. */
+	if (!b->failed && b->len + 1 < b->cap && (!b->limit || b->len < b->limit)) {
+		b->ptr[b->len++] = c;
+		return 0;
+	}
 	return buf_add(b, &c, 1);
 }
 
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
+	/* Formatted once into the room there is; a second time only when
+	 * that was too small (the first pass then measured it). */
+	size_t room = b->failed ? 0 : b->cap - b->len;
 	va_list ap2;
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
+	int n = vsnprintf(room ? b->ptr + b->len : NULL, room, fmt, ap2);
 	va_end(ap2);
 	if (n < 0 || buf_reserve(b, (size_t)n) < 0) {
 		b->failed = 1;
 		return -1;
 	}
-	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+	if ((size_t)n >= room)
+		vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 	return 0;
 }

@@ -1,19 +1,36 @@
 /* log.c — see log.h. */
 #include "base/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 enum escape_mode { ESC_TOKEN, ESC_TEXT, ESC_QUOTED, ESC_LINE };
 static char *escape(char *out, size_t cap, const char *s, size_t n, enum escape_mode mode);
+static int syslog_reachable(void);
 
 static const char *log_program = "postbox";
 static int log_to_stderr = 1;
 static int erase_line;
+
+/* glibc's syslog() connects to _PATH_LOG when it is not connected, and
+ * when that fails it drops the line and tries again at the next one: a
+ * socket, a connect and a close for every line on a host without a syslog
+ * daemon (containers, CI, a development VM). So whether the socket takes
+ * connections is found out here, and a failure believed for
+ * SYSLOG_RETRY_SECONDS: the lines of that time are dropped, as syslog()
+ * would have dropped them, without the three system calls each. A forked
+ * child inherits what its parent found. */
+#define SYSLOG_RETRY_SECONDS 10
+static int syslog_up;               /* it took a connection: glibc's from now on */
+static long long syslog_down_until; /* CLOCK_MONOTONIC seconds */
 
 void log_erase_line(int on)
 {
@@ -40,6 +57,8 @@ void log_event(enum log_level lvl, const char *qid, const char *fmt, ...)
 	static const char *name[] = { "error", "warning", "info", "debug" };
 	char line[2048];
 	int n = 0;
+	if (!log_to_stderr && !syslog_reachable())
+		return;
 	if (qid)
 		n = snprintf(line, sizeof line, "qid=%s ", qid);
 	if (n < 0 || (size_t)n >= sizeof line)
@@ -62,6 +81,31 @@ void log_event(enum log_level lvl, const char *qid, const char *fmt, ...)
 		fprintf(stderr, "%s%s: %s: %s\n", erase_line ? "\r\033[K" : "", log_program, name[lvl], out);
 	else
 		syslog(prio[lvl], "%s", out);
+}
+
+static int syslog_reachable(void)
+{
+	struct timespec now;
+	if (syslog_up)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < syslog_down_until)
+		return 0;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	memcpy(a.sun_path, _PATH_LOG, sizeof _PATH_LOG);
+	int saved = errno;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* EPROTOTYPE: a stream socket, which glibc's syslog() connects to
+	 * after its datagram attempt. */
+	int ok = fd >= 0 && (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 || errno == EPROTOTYPE);
+	if (fd >= 0)
+		close(fd);
+	if (ok)
+		syslog_up = 1;
+	else
+		syslog_down_until = (long long)now.tv_sec + SYSLOG_RETRY_SECONDS;
+	errno = saved;
+	return ok;
 }
 
 static char *escape(char *out, size_t cap, const char *s, size_t n, enum escape_mode mode)

@@ -2,6 +2,7 @@
 #include "msg/dns_decode.h"
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -221,7 +222,7 @@ int dns_parse_reply_names(const unsigned char *wire, size_t n, const char *qname
 {
 	ldns_pkt *pkt = NULL;
 	char owner[DNS_NAME_MAX];
-	memset(out, 0, sizeof *out);
+	dns_reply_clear(out);
 	if (lazylib_load(LAZYLIB_LDNS, e) < 0)
 		return -1;
 	if (ldns_wire2pkt(&pkt, wire, n) != LDNS_STATUS_OK || !pkt)
@@ -300,6 +301,11 @@ void dns_mx_sort(struct dns_rr *mx, size_t n, unsigned (*rnd)(void))
 		}
 		mx[j] = t;
 	}
+}
+
+void dns_reply_clear(struct dns_reply *r)
+{
+	memset(r, 0, offsetof(struct dns_reply, rr));
 }
 
 void dns_reply_free(struct dns_reply *r)

@@ -50,10 +50,16 @@ struct dns_reply {
 	char name[DNS_NAME_MAX];    /* the name the records belong to, after CNAMEs */
 	int cname_pending;          /* the answer ends at a CNAME with no data */
 	long ttl;                   /* seconds it may be reused: see dns_parse_reply */
-	size_t n;
-	struct dns_rr rr[DNS_RR_MAX];
 	char *txt;                  /* TXT answers only: owned, see dns_reply_free */
+	size_t n;
+	struct dns_rr rr[DNS_RR_MAX]; /* last: dns_reply_clear leaves it */
 };
+
+/* An empty reply: every field but rr[], whose first n entries are
+ * written as they are decoded (clearing all 12 KiB, as three callers of a
+ * lookup did, was most of the cost of an answer kept in the cache). Holds
+ * nothing to free. */
+void dns_reply_clear(struct dns_reply *r);
 
 /* Decode the answer wire[0..n) to a question (qname, qtype): the records of
  * qtype at qname or at the end of a CNAME chain within the answer. -1 with

@@ -23,7 +23,7 @@ enum dns_outcome dns_lookup(struct dns *d, const char *name, int qtype, struct d
 			    struct mail_err *e)
 {
 	static const char *const rcodes[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED" };
-	memset(out, 0, sizeof *out);
+	dns_reply_clear(out);
 	if (!dns_lookup_name_valid(name)) {
 		err_set(e, EX_NOHOST, 550, "5.1.2", "\"%s\" is not a domain name", name);
 		return DNS_NXDOMAIN;

@@ -33,6 +33,30 @@ UNIT_TEST(buf_growth_and_limit)
 	CHECK(str_copy(small, sizeof small, "abcd", 4) < 0 && !strcmp(small, "abc"));
 }
 
+/* Appends that fit in the room there is and appends that need more,
+ * byte by byte and formatted, keep the same text and the same limit. */
+UNIT_TEST(buf_append_in_room_and_past_it)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	for (int i = 0; i < 200; i++)
+		CHECK(buf_addc(&b, (char)('a' + i % 26)) == 0);
+	CHECK(b.len == 200 && b.ptr[0] == 'a' && b.ptr[199] == 'r');
+	buf_reset(&b);
+	CHECK(buf_addf(&b, "%s", "short") == 0); /* fits the 256 bytes there are */
+	CHECK(buf_addf(&b, "%0300d|", 7) == 0);  /* does not: grown, formatted again */
+	CHECK(b.len == 5 + 301 && !memcmp(b.ptr, "short000", 8) && !memcmp(b.ptr + b.len - 3, "07|", 3));
+	CHECK_STR(buf_cstr(&b), b.ptr);
+	buf_free(&b);
+	buf_init(&b, 8);
+	CHECK(buf_addf(&b, "%s", "1234567") == 0);
+	CHECK(buf_addc(&b, '8') == 0);
+	CHECK(buf_addc(&b, '9') < 0 && b.len == 8);
+	buf_reset(&b);
+	CHECK(buf_addf(&b, "%s", "123456789") < 0 && !buf_ok(&b) && b.len == 0);
+	buf_free(&b);
+}
+
 UNIT_TEST(err_sys_classes)
 {
 	struct mail_err e;

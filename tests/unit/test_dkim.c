@@ -1,5 +1,6 @@
 /* Unit tests: DKIM tag lists, signature fields and canonicalization
  * (libmail/msg/dkim_tags.c, dkim_sig.c, dkim_canon.c). */
+#include "auth/auth_message.h"
 #include "base/buf.h"
 #include "msg/dkim_canon.h"
 #include "msg/dkim_sig.h"
@@ -193,4 +194,96 @@ UNIT_TEST(from_domain_cases)
 	CHECK(from_domain(two, strlen(two), d, sizeof d) == FROM_SEVERAL);
 	CHECK(from_domain(list, strlen(list), d, sizeof d) == FROM_SEVERAL);
 	CHECK(from_domain("From: root\n\n", 12, d, sizeof d) == FROM_BAD);
+}
+
+/* The reader of a message for DKIM and DMARC (libmail/auth/auth_message.c),
+ * fed in two pieces split at every offset and a byte at a time: the same
+ * header section (CRLF → LF, also a CR and its LF in two pieces), the
+ * same size of it as it came, the same body bytes after it. */
+struct collected {
+	struct buf hdr_seen, body;
+};
+
+static int collect_header(void *ctx, const char *hdr, size_t n, struct mail_err *e)
+{
+	(void)e;
+	struct collected *c = ctx;
+	return buf_add(&c->hdr_seen, hdr, n);
+}
+
+static int collect_body(void *ctx, const char *p, size_t n, struct mail_err *e)
+{
+	(void)e;
+	struct collected *c = ctx;
+	return buf_add(&c->body, p, n);
+}
+
+static int read_in_pieces(const char *msg, size_t split, size_t step, struct collected *c, size_t *header_bytes)
+{
+	struct buf hdr = BUF_INIT, raw = BUF_INIT;
+	struct auth_message_sink sink = { collect_header, collect_body, c };
+	struct auth_reader r;
+	struct mail_err e;
+	size_t n = strlen(msg), i = 0;
+	int rc = 0;
+	auth_reader_init(&r, &hdr, &raw, &sink);
+	if (split && auth_reader_feed(&r, msg, split, &e) < 0)
+		rc = -1;
+	for (i = split; rc == 0 && i < n; i += step)
+		rc = auth_reader_feed(&r, msg + i, i + step < n ? step : n - i, &e);
+	if (rc == 0)
+		rc = auth_reader_end(&r, &e);
+	*header_bytes = r.header_bytes;
+	/* raw: the header section's bytes as they came */
+	if (rc == 0 && (raw.len != r.header_bytes || memcmp(raw.ptr, msg, raw.len)))
+		rc = -1;
+	buf_free(&hdr);
+	buf_free(&raw);
+	return rc;
+}
+
+UNIT_TEST(auth_reader_pieces)
+{
+	const char *msgs[][3] = {
+		{ "From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n", "From: a@b.example\nSubject: x\n\n", "body\r\n" },
+		{ "A: 1\nB: lone\rCR\n\nrest\n\n", "A: 1\nB: lone\rCR\n\n", "rest\n\n" },
+		{ "\r\nonly body\r\n", "\n", "only body\r\n" },
+		{ "No: end\r\nof header", "No: end\nof header", "" },
+	};
+	for (size_t m = 0; m < sizeof msgs / sizeof msgs[0]; m++) {
+		size_t n = strlen(msgs[m][0]), want_bytes = n - strlen(msgs[m][2]);
+		for (size_t split = 0; split <= n; split++) {
+			for (size_t step = 1; step <= n; step += n - 1) {
+				struct collected c = { BUF_INIT, BUF_INIT };
+				size_t hb = 0;
+				CHECK(read_in_pieces(msgs[m][0], split, step, &c, &hb) == 0);
+				CHECK(hb == want_bytes);
+				CHECK(c.hdr_seen.len == strlen(msgs[m][1]) && !memcmp(c.hdr_seen.ptr, msgs[m][1], c.hdr_seen.len));
+				CHECK(c.body.len == strlen(msgs[m][2]) &&
+				      (!c.body.len || !memcmp(c.body.ptr, msgs[m][2], c.body.len)));
+				buf_free(&c.hdr_seen);
+				buf_free(&c.body);
+			}
+		}
+	}
+}
+
+UNIT_TEST(auth_reader_header_limit)
+{
+	struct buf hdr = BUF_INIT;
+	struct auth_message_sink sink = { NULL, NULL, NULL };
+	struct auth_reader r;
+	struct mail_err e;
+	char line[1000];
+	memset(line, 'x', sizeof line - 2);
+	memcpy(line, "X: ", 3);
+	line[sizeof line - 2] = '\n';
+	line[sizeof line - 1] = 'y'; /* the next line begins */
+	auth_reader_init(&r, &hdr, NULL, &sink);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < 2 * AUTH_HEADER_MAX / sizeof line; i++)
+		rc = auth_reader_feed(&r, line, sizeof line, &e);
+	CHECK(rc < 0 && e.smtp == 552 && !strcmp(e.status, "5.3.4"));
+	CHECK(hdr.len == AUTH_HEADER_MAX + 1);
+	buf_free(&hdr);
 }
