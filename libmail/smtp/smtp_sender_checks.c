@@ -142,6 +142,7 @@ int smtpd_check_mail(struct session *s)
 	if (!s->helo_spf)
 		s->helo_spf = calloc(1, sizeof *s->helo_spf);
 	c->helo = s->helo_spf;
+	auth_check_prefetch_mail(c);
 	int fresh;
 	const struct spf_verdict *helo = auth_check_helo(c, &fresh);
 	if (fresh)
