@@ -50,25 +50,27 @@ void dns_cache_free(struct dns_cache *c)
 	free(c);
 }
 
-static struct dns_cache_entry *find(struct dns_cache *c, const char *name, int qtype, int dnssec)
+static struct dns_cache_entry *find_in(struct dns_cache_entry *e, size_t n, const char *name, int qtype,
+				       int dnssec)
 {
-	for (size_t i = 0; i < DNS_CACHE_ENTRIES; i++) {
-		struct dns_cache_entry *x = &c->e[i];
+	for (size_t i = 0; i < n; i++) {
+		struct dns_cache_entry *x = &e[i];
 		if (x->expires_ms && x->qtype == qtype && x->dnssec == dnssec && !strcasecmp(x->name, name))
 			return x;
 	}
 	return NULL;
 }
 
+static struct dns_cache_entry *find(struct dns_cache *c, const char *name, int qtype, int dnssec)
+{
+	return find_in(c->e, DNS_CACHE_ENTRIES, name, qtype, dnssec);
+}
+
 static struct dns_cache_entry *find_prefetched(struct dns_cache *c, const char *name, int qtype, int dnssec)
 {
-	for (size_t i = 0; i < DNS_CACHE_PREFETCHED; i++) {
-		struct dns_cache_entry *x = &c->pre[i];
-		if (x->expires_ms && x->qtype == qtype && x->dnssec == dnssec && !strcasecmp(x->name, name))
-			return x;
-	}
-	return NULL;
+	return find_in(c->pre, DNS_CACHE_PREFETCHED, name, qtype, dnssec);
 }
+
 
 int dns_cache_get(struct dns_cache *c, const char *name, int qtype, int dnssec, unsigned char *ans, size_t cap,
 		  size_t *len)
