@@ -134,7 +134,7 @@ def main():
         s.login(user, pw)
         dt, _, exists = s.command(b"SELECT INBOX", keep=True)
         s.command(b"LOGOUT")
-        print("select %.3f %s" % (dt, exists))
+        print("select %.6f %s" % (dt, exists))
     elif action == "fetch":
         first, count = int(sys.argv[6]), int(sys.argv[7])
         s = Session(host, port)
@@ -143,7 +143,7 @@ def main():
         tf, of, _ = s.command(b"FETCH 1:* (FLAGS RFC822.SIZE ENVELOPE)")
         tb, ob, _ = s.command(b"UID FETCH %d:%d (BODY.PEEK[])" % (first, first + count - 1))
         s.command(b"LOGOUT")
-        print("select %.3f fetch %.3f %d body %.3f %d" % (ts, tf, of, tb, ob))
+        print("select %.6f fetch %.6f %d body %.6f %d" % (ts, tf, of, tb, ob))
     elif action == "idle":
         n, root = int(sys.argv[6]), int(sys.argv[7])
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -783,3 +783,44 @@ sys.stdout.buffer.write(b"a LOGIN cat secret\r\nb SELECT INBOX\r\nc APPEND INBOX
 	has_line '* 3 EXISTS'
 	has_line '* 1 FETCH (UID 2 FLAGS ())'
 }
+
+@test "SELECT of an unchanged mailbox reads only postbox-index's header; the first FETCH reads the records, and damaged records are found then and the folder listed instead" {
+	command -v strace >/dev/null || skip "strace not installed"
+	conf imap_plaintext_auth yes
+	fill 20
+	settle() { touch -d '-10 seconds' "$MD/new" "$MD/cur" "$MD/dovecot-uidlist"; }
+	# octets one session reads from postbox-index
+	index_reads() {
+		local IFS=$'\n'
+		printf '%s\r\n' "a LOGIN ann@test.example secret" "$@" "z LOGOUT" |
+			strace -f -y -qq -e trace=read,pread64 -o "$T/strace" "$PB" imapd >"$T/out" 2>&1
+		grep -F "<$MD/postbox-index>" "$T/strace" | awk '{ n += $NF } END { print n + 0 }'
+	}
+	inetd "a LOGIN ann@test.example secret" "b SELECT INBOX" "c LOGOUT" >/dev/null   # to cur/
+	settle
+	inetd "a LOGIN ann@test.example secret" "b SELECT INBOX" "c LOGOUT" >/dev/null   # writes the index
+	size=$(stat -c %s "$MD/postbox-index")
+	[ "$size" -gt 1500 ]
+	[ "$(index_reads "b SELECT INBOX")" -lt 512 ]
+	grep -qx '\* 20 EXISTS.' "$T/out"
+	grep -qx '\* OK \[UNSEEN 1\] first unseen.' "$T/out"
+	[ "$(index_reads "b EXAMINE INBOX")" -lt 512 ]
+	[ "$(index_reads "b STATUS INBOX (MESSAGES UNSEEN SIZE)")" -lt 512 ]
+	grep -q '^\* STATUS INBOX (MESSAGES 20 UNSEEN 20 SIZE [1-9][0-9]*)' "$T/out"
+	# NOOP and IDLE on an unchanged mailbox read nothing more
+	[ "$(index_reads "b SELECT INBOX" "c NOOP")" -lt 512 ]
+	[ "$(index_reads "b SELECT INBOX" "c FETCH 20 (UID)")" -ge "$size" ]
+	grep -qx '\* 20 FETCH (UID 20).' "$T/out"
+	# A flipped byte in the first record (its UID): SELECT still answers
+	# from the header, the FETCH finds the damage and lists the folder.
+	cp "$MD/postbox-index" "$T/index.good"
+	printf '\377' | dd of="$MD/postbox-index" bs=1 seek=178 conv=notrunc status=none
+	run inetd "a LOGIN ann@test.example secret" "b SELECT INBOX" "c FETCH 1:* (UID)" "d LOGOUT"
+	has_line '* 20 EXISTS'
+	has_line '* 1 FETCH (UID 1)'
+	has_line '* 20 FETCH (UID 20)'
+	has_line 'c OK FETCH completed'
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c 'FETCH (UID')" -eq 20 ]
+	# ... and the listing (of a settled folder) wrote the index again
+	cmp "$MD/postbox-index" "$T/index.good"
+}

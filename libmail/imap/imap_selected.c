@@ -64,10 +64,9 @@ void imap_send_flags_lists(struct imap_sess *s)
 
 static uint32_t count_recent(const struct mailfolder *f)
 {
-	uint32_t n = 0;
-	for (size_t i = 0; i < f->n; i++)
-		n += f->v[i].recent;
-	return n;
+	struct mailfolder_counts c;
+	mailfolder_counts(f, &c);
+	return c.recent;
 }
 
 void imap_expunged(void *arg, uint32_t seq, uint32_t uid)
@@ -95,7 +94,8 @@ void imap_send_updates(struct imap_sess *s, int expunge_ok)
 	if (s->box.nkeywords != keywords)
 		imap_send_flags_lists(s);
 	struct buf flags = BUF_INIT;
-	for (size_t i = 0; i < s->box.n && i < s->exists; i++) {
+	/* (A lazy view is one no sync found changed: no flags to report.) */
+	for (size_t i = 0; !s->box.lazy && i < s->box.n && i < s->exists; i++) {
 		struct mailfolder_msg *m = &s->box.v[i];
 		if (!m->changed || m->gone)
 			continue;
@@ -203,7 +203,9 @@ void imap_cmd_select(struct imap_sess *s, const struct imap_command *c, int uid)
 	struct mail_err e;
 	err_clear(&e);
 	s->readonly = examine;
-	if (mailfolder_open(&s->box, s->root, name, examine ? MAILFOLDER_RDONLY : 0, &e) < 0 ||
+	/* Lazy: an unchanged folder's counts come from its index's header;
+	 * the messages are read by the first command that needs them. */
+	if (mailfolder_open(&s->box, s->root, name, MAILFOLDER_LAZY | (examine ? MAILFOLDER_RDONLY : 0), &e) < 0 ||
 	    mailfolder_sync(&s->box, &e) < 0) {
 		mailfolder_close(&s->box);
 		if (e.sys == ENOENT) {
@@ -218,13 +220,11 @@ void imap_cmd_select(struct imap_sess *s, const struct imap_command *c, int uid)
 	s->box_open = 1;
 	s->state = IS_SELECTED;
 	s->exists = (uint32_t)s->box.n;
-	s->recent_told = count_recent(&s->box);
-	size_t unseen = 0;
-	for (size_t i = 0; i < s->box.n; i++) {
+	struct mailfolder_counts counts;
+	mailfolder_counts(&s->box, &counts);
+	s->recent_told = counts.recent;
+	for (size_t i = 0; !s->box.lazy && i < s->box.n; i++)
 		s->box.v[i].changed = 0;
-		if (!unseen && !(s->box.v[i].flags & MF_SEEN))
-			unseen = i + 1;
-	}
 	imap_send_flags_lists(s);
 	imap_untagged(s, "%u EXISTS", s->exists);
 	/* IMAP4rev2 dropped RECENT and UNSEEN and wants the mailbox's LIST
@@ -233,8 +233,8 @@ void imap_cmd_select(struct imap_sess *s, const struct imap_command *c, int uid)
 		imap_list_selected(s, name);
 	} else {
 		imap_untagged(s, "%u RECENT", s->recent_told);
-		if (unseen)
-			imap_untagged(s, "OK [UNSEEN %zu] first unseen", unseen);
+		if (counts.first_unseen)
+			imap_untagged(s, "OK [UNSEEN %u] first unseen", counts.first_unseen);
 	}
 	imap_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", s->box.uidvalidity);
 	imap_untagged(s, "OK [UIDNEXT %u] predicted next UID", s->box.uidnext);

@@ -69,39 +69,41 @@ struct command {
 	unsigned states;
 	imap_command_fn *run;
 	int uid_form;            /* allowed after UID */
+	int messages;            /* reads the selected mailbox's messages: a
+				  * view SELECT opened lazily is filled first */
 };
 
 static const struct command commands[] = {
-	{ "APPEND", IS_LOGGED_IN, imap_cmd_append, 0 },
-	{ "AUTHENTICATE", IS_NOT_AUTH, imap_cmd_authenticate, 0 },
-	{ "CAPABILITY", IS_ANY, imap_cmd_capability, 0 },
-	{ "CHECK", IS_SELECTED, imap_cmd_noop, 0 },
-	{ "CLOSE", IS_SELECTED, imap_cmd_close, 0 },
-	{ "COPY", IS_SELECTED, imap_cmd_copy, 1 },
-	{ "CREATE", IS_LOGGED_IN, imap_cmd_create, 0 },
-	{ "DELETE", IS_LOGGED_IN, imap_cmd_delete, 0 },
-	{ "ENABLE", IS_LOGGED_IN, imap_cmd_enable, 0 },
-	{ "EXAMINE", IS_LOGGED_IN, imap_cmd_select, 0 },
-	{ "EXPUNGE", IS_SELECTED, imap_cmd_expunge, 1 },
-	{ "FETCH", IS_SELECTED, imap_cmd_fetch, 1 },
-	{ "ID", IS_ANY, imap_cmd_id, 0 },
-	{ "IDLE", IS_LOGGED_IN, imap_cmd_idle, 0 },
-	{ "LIST", IS_LOGGED_IN, imap_cmd_list, 0 },
-	{ "LOGIN", IS_NOT_AUTH, imap_cmd_login, 0 },
-	{ "LOGOUT", IS_ANY, imap_cmd_logout, 0 },
-	{ "LSUB", IS_LOGGED_IN, imap_cmd_list, 0 },
-	{ "MOVE", IS_SELECTED, imap_cmd_copy, 1 },
-	{ "NAMESPACE", IS_LOGGED_IN, imap_cmd_namespace, 0 },
-	{ "NOOP", IS_ANY, imap_cmd_noop, 0 },
-	{ "RENAME", IS_LOGGED_IN, imap_cmd_rename, 0 },
-	{ "SEARCH", IS_SELECTED, imap_cmd_search, 1 },
-	{ "SELECT", IS_LOGGED_IN, imap_cmd_select, 0 },
-	{ "STARTTLS", IS_NOT_AUTH, imap_cmd_starttls, 0 },
-	{ "STATUS", IS_LOGGED_IN, imap_cmd_status, 0 },
-	{ "STORE", IS_SELECTED, imap_cmd_store, 1 },
-	{ "SUBSCRIBE", IS_LOGGED_IN, imap_cmd_subscribe, 0 },
-	{ "UNSELECT", IS_SELECTED, imap_cmd_close, 0 },
-	{ "UNSUBSCRIBE", IS_LOGGED_IN, imap_cmd_subscribe, 0 },
+	{ "APPEND", IS_LOGGED_IN, imap_cmd_append, 0, 0 },
+	{ "AUTHENTICATE", IS_NOT_AUTH, imap_cmd_authenticate, 0, 0 },
+	{ "CAPABILITY", IS_ANY, imap_cmd_capability, 0, 0 },
+	{ "CHECK", IS_SELECTED, imap_cmd_noop, 0, 0 },
+	{ "CLOSE", IS_SELECTED, imap_cmd_close, 0, 0 },
+	{ "COPY", IS_SELECTED, imap_cmd_copy, 1, 1 },
+	{ "CREATE", IS_LOGGED_IN, imap_cmd_create, 0, 0 },
+	{ "DELETE", IS_LOGGED_IN, imap_cmd_delete, 0, 0 },
+	{ "ENABLE", IS_LOGGED_IN, imap_cmd_enable, 0, 0 },
+	{ "EXAMINE", IS_LOGGED_IN, imap_cmd_select, 0, 0 },
+	{ "EXPUNGE", IS_SELECTED, imap_cmd_expunge, 1, 1 },
+	{ "FETCH", IS_SELECTED, imap_cmd_fetch, 1, 1 },
+	{ "ID", IS_ANY, imap_cmd_id, 0, 0 },
+	{ "IDLE", IS_LOGGED_IN, imap_cmd_idle, 0, 0 },
+	{ "LIST", IS_LOGGED_IN, imap_cmd_list, 0, 0 },
+	{ "LOGIN", IS_NOT_AUTH, imap_cmd_login, 0, 0 },
+	{ "LOGOUT", IS_ANY, imap_cmd_logout, 0, 0 },
+	{ "LSUB", IS_LOGGED_IN, imap_cmd_list, 0, 0 },
+	{ "MOVE", IS_SELECTED, imap_cmd_copy, 1, 1 },
+	{ "NAMESPACE", IS_LOGGED_IN, imap_cmd_namespace, 0, 0 },
+	{ "NOOP", IS_ANY, imap_cmd_noop, 0, 0 },
+	{ "RENAME", IS_LOGGED_IN, imap_cmd_rename, 0, 0 },
+	{ "SEARCH", IS_SELECTED, imap_cmd_search, 1, 1 },
+	{ "SELECT", IS_LOGGED_IN, imap_cmd_select, 0, 0 },
+	{ "STARTTLS", IS_NOT_AUTH, imap_cmd_starttls, 0, 0 },
+	{ "STATUS", IS_LOGGED_IN, imap_cmd_status, 0, 0 },
+	{ "STORE", IS_SELECTED, imap_cmd_store, 1, 1 },
+	{ "SUBSCRIBE", IS_LOGGED_IN, imap_cmd_subscribe, 0, 0 },
+	{ "UNSELECT", IS_SELECTED, imap_cmd_close, 0, 0 },
+	{ "UNSUBSCRIBE", IS_LOGGED_IN, imap_cmd_subscribe, 0, 0 },
 };
 
 static const struct command *find_command(const char *name)
@@ -110,6 +112,20 @@ static const struct command *find_command(const char *name)
 		if (!strcasecmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
+}
+
+/* The selected mailbox's messages, read now if SELECT answered from
+ * the index's header alone. 0, or -1 after a tagged NO. */
+static int fill_view(struct imap_sess *s)
+{
+	struct mail_err e;
+	err_clear(&e);
+	if (mailfolder_fill(&s->box, &e) == 0)
+		return 0;
+	log_err(NULL, "imap user=%s event=sync-failed mailbox=%s error=\"%s\"", LOG_TOKEN(s->user),
+		LOG_TOKEN(s->box.name), LOG_QUOTED(e.msg));
+	imap_tagged(s, "NO", "[SERVERBUG] cannot read the mailbox");
+	return -1;
 }
 
 static void dispatch(struct imap_sess *s, const struct imap_command *c)
@@ -138,6 +154,8 @@ static void dispatch(struct imap_sess *s, const struct imap_command *c)
 		s->errors++;
 		return;
 	}
+	if (cmd->messages && fill_view(s) < 0)
+		return;
 	struct imap_command shifted = *c;
 	if (uid) {
 		shifted.name = c->args->s;
@@ -324,7 +342,7 @@ void imap_count(struct imap_sess *s, enum imapd_metric m, unsigned long long n)
 size_t imap_gone_count(const struct imap_sess *s)
 {
 	size_t n = 0;
-	for (size_t i = 0; s->box_open && i < s->box.n; i++)
+	for (size_t i = 0; s->box_open && !s->box.lazy && i < s->box.n; i++)
 		n += s->box.v[i].gone != 0;
 	return n;
 }

@@ -3,7 +3,9 @@
  *
  * Layout (native byte order): a header, n records in ascending UID order,
  * then the names block: each file name (and each POP3 UIDL) NUL-ended.
- * The checksum covers all three with the checksum field zeroed. */
+ * The header's checksum covers the header (its own field zeroed), which
+ * holds the checksum of the records and names: a lazy view reads the
+ * header alone and checks the rest when it reads it. */
 #include "store/folder_index.h"
 
 #include <errno.h>
@@ -20,7 +22,7 @@
 #include "base/err.h"
 #include "store/mailfolder_int.h"
 
-#define INDEX_MAGIC "PBINDEX1"
+#define INDEX_MAGIC "PBINDEX2"       /* 1: one checksum, no summary */
 #define INDEX_ORDER 0x01020304u          /* tells another byte order */
 #define INDEX_MAX_MSGS (16u << 20)
 #define INDEX_MAX_NAMES (1ull << 31)     /* name offsets are 32 bits */
@@ -30,9 +32,11 @@ struct index_header {
 	char magic[8];
 	uint32_t order;
 	uint32_t header_size;
-	uint32_t uidvalidity, uidnext;
-	uint64_t n, names_len;
 	int64_t state[3][4];              /* new/, cur/, uidlist: dev ino size mtime */
+	uint64_t n, names_len;
+	uint32_t uidvalidity, uidnext, top_uid, in_new;
+	uint32_t unseen, first_unseen, deleted, records_sum;
+	int64_t size;
 	uint32_t sum, pad;
 };
 
@@ -75,15 +79,18 @@ int folder_state_settled(const struct folder_state *s, long long listed_ns)
 	       s->uidlist.mtime_ns + FOLDER_INDEX_SETTLE_NS <= listed_ns;
 }
 
-/* The CRC-32 of the three parts (the header's own field zeroed):
- * damage, not an adversary (the user owns the file). */
-static uint32_t checksum(const struct index_header *h, const struct index_rec *r, const char *names)
+/* CRC-32s against damage, not an adversary (the user owns the file):
+ * the header's (its own field zeroed), and the records' and names'. */
+static uint32_t header_sum(const struct index_header *h)
 {
 	struct index_header zeroed = *h;
 	zeroed.sum = 0;
-	uint32_t crc = crc32_update(CRC32_INIT, &zeroed, sizeof zeroed);
-	crc = crc32_update(crc, r, h->n * sizeof *r);
-	return crc32_update(crc, names, h->names_len);
+	return crc32_update(CRC32_INIT, &zeroed, sizeof zeroed);
+}
+
+static uint32_t records_sum(const struct index_rec *r, size_t n, const char *names, size_t names_len)
+{
+	return crc32_update(crc32_update(CRC32_INIT, r, n * sizeof *r), names, names_len);
 }
 
 static void state_put(int64_t out[3][4], const struct folder_state *st)
@@ -112,13 +119,50 @@ static int read_exact(int fd, void *p, size_t n, off_t at)
 	return 0;
 }
 
+/* The counts the header keeps, of a view or of the records. */
+struct tally {
+	uint32_t top_uid, in_new, unseen, first_unseen, deleted;
+	long long size;
+};
+
+static void tally_add(struct tally *t, size_t i, uint32_t uid, unsigned flags, int in_new, long long size)
+{
+	t->top_uid = uid;
+	t->in_new += in_new != 0;
+	if (!(flags & MF_SEEN) && !t->unseen++)
+		t->first_unseen = (uint32_t)(i + 1);
+	t->deleted += (flags & MF_DELETED) != 0;
+	t->size += size;
+}
+
+static int tally_is(const struct tally *t, const struct index_header *h)
+{
+	return t->top_uid == h->top_uid && t->in_new == h->in_new && t->unseen == h->unseen &&
+	       t->first_unseen == h->first_unseen && t->deleted == h->deleted && t->size == h->size;
+}
+
+/* A header that could only come from folder_index_save, for a file of
+ * file_size bytes. */
+static int header_sane(const struct index_header *h, off_t file_size)
+{
+	return memcmp(h->magic, INDEX_MAGIC, 8) == 0 && h->order == INDEX_ORDER && h->header_size == sizeof *h &&
+	       header_sum(h) == h->sum && h->n <= INDEX_MAX_MSGS &&
+	       h->names_len < INDEX_MAX_NAMES && h->uidvalidity && h->uidnext &&
+	       (unsigned long long)file_size == sizeof *h + h->n * sizeof(struct index_rec) + h->names_len &&
+	       h->n <= h->top_uid && h->top_uid < h->uidnext && (h->n == 0) == (h->top_uid == 0) &&
+	       h->in_new <= h->n && h->unseen <= h->n && h->deleted <= h->n && h->first_unseen <= h->n &&
+	       (h->unseen == 0) == (h->first_unseen == 0) && h->size >= 0;
+}
+
 /* Records that could only come from a listing: UIDs ascending below
- * uidnext, names inside the block, not empty, no '/', not dot files. */
+ * uidnext, names inside the block, not empty, no '/', not dot files;
+ * and counting to what the header says. */
 static int records_sane(const struct index_header *h, const struct index_rec *r, const char *names, int no_new)
 {
 	if (h->names_len && names[h->names_len - 1] != '\0')
 		return 0;
 	uint32_t prev = 0;
+	struct tally t = { 0 };
 	for (size_t i = 0; i < h->n; i++) {
 		const struct index_rec *x = &r[i];
 		if (x->uid <= prev || x->uid >= h->uidnext || x->flags & ~MF_ALL || x->in_new > !no_new ||
@@ -129,8 +173,9 @@ static int records_sane(const struct index_header *h, const struct index_rec *r,
 		if (name[0] == '\0' || name[0] == '.' || strchr(name, '/'))
 			return 0;
 		prev = x->uid;
+		tally_add(&t, i, x->uid, x->flags, x->in_new, x->size);
 	}
-	return 1;
+	return tally_is(&t, h);
 }
 
 /* Touch a fresh allocation's pages in one call instead of one fault each
@@ -164,37 +209,63 @@ static struct mailfolder_msg *view_from_records(struct mailfolder_msg *v, const 
 	return v;
 }
 
-int folder_index_load(struct mailfolder *f, const struct folder_state *now, int no_new)
+static void summary_of(const struct index_header *h, struct folder_index_summary *sum)
+{
+	*sum = (struct folder_index_summary){ .n = h->n, .uidvalidity = h->uidvalidity, .uidnext = h->uidnext,
+					      .top_uid = h->top_uid, .in_new = h->in_new, .unseen = h->unseen,
+					      .first_unseen = h->first_unseen, .deleted = h->deleted,
+					      .size = h->size };
+}
+
+/* fd's header, when sane: 0, else -1. */
+static int read_header(int fd, struct index_header *h)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || read_exact(fd, h, sizeof *h, 0) < 0)
+		return -1;
+	return header_sane(h, sb.st_size) ? 0 : -1;
+}
+
+int folder_index_open(struct mailfolder *f, const struct folder_state *now, struct folder_index_summary *sum)
 {
 	int fd = openat(f->md.fd, FOLDER_INDEX_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return 0;
-	struct index_header h;
+		return -1;
 	int64_t want[3][4];
 	state_put(want, now);
-	struct stat sb;
+	struct index_header h;
+	if (read_header(fd, &h) < 0 || memcmp(h.state, want, sizeof want) != 0) {
+		close(fd);
+		return -1;
+	}
+	summary_of(&h, sum);
+	return fd;
+}
+
+int folder_index_fill(struct mailfolder *f, int fd, const struct folder_index_summary *sum, int no_new)
+{
+	/* The header again, as a check that it is still the one the summary
+	 * came from (the file is never written in place, but it may be damaged
+	 * in place), and for what only it holds. */
+	struct index_header h;
+	if (read_header(fd, &h) < 0 || h.n != sum->n || h.uidvalidity != sum->uidvalidity ||
+	    h.uidnext != sum->uidnext || h.top_uid != sum->top_uid || h.in_new != sum->in_new ||
+	    h.unseen != sum->unseen || h.first_unseen != sum->first_unseen || h.deleted != sum->deleted ||
+	    h.size != sum->size)
+		return 0;
 	struct mailfolder_msg *v = NULL;
 	struct index_rec *r = NULL;
-	char *names = NULL;
-	int ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && read_exact(fd, &h, sizeof h, 0) == 0 &&
-		 memcmp(h.magic, INDEX_MAGIC, 8) == 0 && h.order == INDEX_ORDER && h.header_size == sizeof h &&
-		 memcmp(h.state, want, sizeof want) == 0 && h.n <= INDEX_MAX_MSGS &&
-		 h.names_len < INDEX_MAX_NAMES && h.uidvalidity && h.uidnext &&
-		 (unsigned long long)sb.st_size == sizeof h + h.n * sizeof *r + h.names_len;
-	if (ok) {
-		size_t vbytes = (h.n + 1) * sizeof *v;
-		v = malloc(vbytes);
-		names = malloc(h.names_len + 1);
-		if (v && names) {
-			prefault(v, vbytes);
-			prefault(names, h.names_len + 1);
-			r = (struct index_rec *)((char *)v + vbytes - h.n * sizeof *r);
-		}
-		ok = r && read_exact(fd, r, h.n * sizeof *r, sizeof h) == 0 &&
-		     read_exact(fd, names, h.names_len, (off_t)(sizeof h + h.n * sizeof *r)) == 0 &&
-		     checksum(&h, r, names) == h.sum && records_sane(&h, r, names, no_new);
+	size_t vbytes = (h.n + 1) * sizeof *v;
+	v = malloc(vbytes);
+	char *names = malloc(h.names_len + 1);
+	if (v && names) {
+		prefault(v, vbytes);
+		prefault(names, h.names_len + 1);
+		r = (struct index_rec *)((char *)v + vbytes - h.n * sizeof *r);
 	}
-	close(fd);
+	int ok = r && read_exact(fd, r, h.n * sizeof *r, sizeof h) == 0 &&
+		 read_exact(fd, names, h.names_len, (off_t)(sizeof h + h.n * sizeof *r)) == 0 &&
+		 records_sum(r, h.n, names, h.names_len) == h.records_sum && records_sane(&h, r, names, no_new);
 	if (!ok) {
 		free(v);
 		free(names);
@@ -294,7 +365,17 @@ int folder_index_save(struct mailfolder *f, const struct folder_state *st, struc
 	h.n = f->n;
 	h.names_len = names_len;
 	state_put(h.state, st);
-	h.sum = checksum(&h, r, names);
+	struct tally t = { 0 };
+	for (size_t i = 0; i < f->n; i++)
+		tally_add(&t, i, f->v[i].uid, f->v[i].flags, f->v[i].in_new, f->v[i].size);
+	h.top_uid = t.top_uid;
+	h.in_new = t.in_new;
+	h.unseen = t.unseen;
+	h.first_unseen = t.first_unseen;
+	h.deleted = t.deleted;
+	h.size = t.size;
+	h.records_sum = records_sum(r, f->n, names, names_len);
+	h.sum = header_sum(&h);
 
 	/* A name of our own: two sessions writing at once never mix bytes.
 	 * Not fsynced: after a crash the checksum or the sizes reject it. */

@@ -19,8 +19,17 @@
  * saved, and a view built from it lists again at its next sync (Dovecot's
  * rule for its maildir index, the same pitfall).
  *
+ * The header alone answers SELECT, EXAMINE and STATUS (the counts they
+ * report are in it: folder_index_summary), so a view can be opened from
+ * it without reading the records (mailfolder.h, MAILFOLDER_LAZY): a
+ * 100,000-message folder's header is one read of 176 bytes; the records
+ * (40 bytes and a name per message) are read when a command first needs
+ * the messages themselves.
+ *
  * The file is written whole to a temporary name and renamed over (readers
- * see the old or the new one); it carries a checksum, and a file that is
+ * see the old or the new one); header and records carry a checksum each
+ * (a damaged record block found only when the records are read makes the
+ * view list the folder then), and a file that is
  * short, long, torn, of another version or byte order, or inconsistent
  * (UIDs out of order, names outside the file) is ignored and replaced by
  * the next read-write sync. Native byte order: the file never leaves the
@@ -60,12 +69,32 @@ int folder_state_same(const struct folder_state *a, const struct folder_state *b
  * tick with one the listing saw. */
 int folder_state_settled(const struct folder_state *s, long long listed_ns);
 
-/* The first sync of a view: fill f->v (nothing marked recent, names
- * pointing into f->names), f->uidvalidity and f->uidnext from the index
- * when it describes exactly the state `now` (and, with no_new set, lists
- * no file in new/). 1 loaded, 0 not usable (missing, damaged, stale, or
- * out of memory: list the folder). */
-int folder_index_load(struct mailfolder *f, const struct folder_state *now, int no_new);
+/* What SELECT, EXAMINE and STATUS answer, kept in the index's header
+ * (with a checksum of its own) so that they read nothing else. */
+struct folder_index_summary {
+	uint64_t n;              /* messages */
+	uint32_t uidvalidity, uidnext;
+	uint32_t top_uid;        /* the highest UID (0: none) */
+	uint32_t in_new;         /* messages whose file is in new/ */
+	uint32_t unseen;         /* without \Seen */
+	uint32_t first_unseen;   /* the sequence number of the first (0: none) */
+	uint32_t deleted;        /* flagged \Deleted */
+	long long size;          /* the sum of the RFC822.SIZEs */
+};
+
+/* The index's header when it describes exactly the state `now`: its
+ * descriptor (kept for folder_index_fill: the records read later are of
+ * this very file even when another session replaces it meanwhile) and
+ * its summary. -1 when it is missing, damaged or stale (list instead). */
+int folder_index_open(struct mailfolder *f, const struct folder_state *now, struct folder_index_summary *sum);
+
+/* Fill f->v (nothing marked recent, names pointing into f->names) from
+ * the records of the index open on fd, whose header gave sum; the
+ * records carry their own checksum and must agree with the summary
+ * (count, top UID, unseen, deleted, size; with no_new set, no file in
+ * new/). 1 filled, 0 not usable (damaged, or out of memory: list the
+ * folder). fd stays open. */
+int folder_index_fill(struct mailfolder *f, int fd, const struct folder_index_summary *sum, int no_new);
 
 /* Save f's view, which must be exactly what the listing of state st found
  * (no gone messages), as the folder's index; afterwards the names of the

@@ -99,7 +99,10 @@ int maildir_open(struct maildir *m, const char *path, int create, struct mail_er
 		n--;
 	if (n == 0 || str_copy(m->path, sizeof m->path, path, n) < 0)
 		return err_set(e, EX_CANTCREAT, 550, "5.2.0", "maildir: bad path");
-	if (create) {
+	/* The Maildir is there nearly always: its parents are made only when
+	 * it is not (a SELECT or a delivery spends no mkdir on them). */
+	m->fd = open(m->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (m->fd < 0 && create && errno == ENOENT) {
 		char tmp[sizeof m->path];
 		memcpy(tmp, m->path, n + 1);
 		mode_t old = umask(077);
@@ -118,8 +121,8 @@ int maildir_open(struct maildir *m, const char *path, int create, struct mail_er
 			return target_err(e, "cannot create %s", m->path);
 		}
 		umask(old);
+		m->fd = open(m->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
-	m->fd = open(m->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (m->fd < 0)
 		return target_err(e, "%s", m->path);
 	mode_t old = umask(077);

@@ -29,6 +29,7 @@ static void reset(struct mailfolder *f)
 	f->md.fd = f->md.tmp = f->md.new_ = f->md.cur = -1;
 	f->kw.size = -1;
 	f->rootfd = -1;
+	f->index_fd = -1;
 }
 
 void mailfolder_str_free(struct mailfolder *f, char *s)
@@ -407,15 +408,43 @@ static void state_now(struct mailfolder *f, struct folder_state *st)
 }
 
 /* The first sync of a view, from postbox-index when the folder is as it
- * describes: 1 done, 0 list the folder instead, -1 error. */
+ * describes: 1 done, 0 list the folder instead, -1 error. A lazy view
+ * with nothing recent in it keeps only the header (the records are read
+ * by mailfolder_fill). */
 static int sync_from_index(struct mailfolder *f, const struct folder_state *now, struct mail_err *e)
 {
 	/* Files in new/ are for the scan of a view that moves them to cur/. */
 	int moves = !(f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW));
-	if (!folder_index_load(f, now, moves))
+	struct folder_index_summary sum;
+	int fd = folder_index_open(f, now, &sum);
+	if (fd < 0)
 		return 0;
+	if (moves && sum.in_new) {
+		close(fd);
+		return 0;
+	}
+	f->uidvalidity = sum.uidvalidity;   /* what the recent boundary is of */
+	if ((f->opts & MAILFOLDER_LAZY) && (!sum.n || mailfolder_recent_first(f) > sum.top_uid)) {
+		f->n = (size_t)sum.n;
+		f->uidnext = sum.uidnext;
+		f->summary = sum;
+		f->lazy = f->n != 0;
+		if (f->lazy)
+			f->index_fd = fd;
+		else
+			close(fd);
+	} else {
+		int filled = folder_index_fill(f, fd, &sum, moves);
+		close(fd);
+		if (!filled) {
+			f->uidvalidity = 0;
+			return 0;
+		}
+	}
 	f->listed = *now;
 	f->listed_settled = 1;
+	if (f->lazy)
+		return 1;
 	uint32_t first = 0;
 	if (f->n && recent_boundary(f, f->v[f->n - 1].uid, &first, e) < 0)
 		return -1;
@@ -444,6 +473,8 @@ static void save_listing(struct mailfolder *f, const struct mailfolder_scan *s, 
 		folder_index_pack(f);   /* most of the view is new: its names in one block */
 }
 
+static int fill_lazy(struct mailfolder *f, struct mail_err *e);
+
 int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 {
 	mailfolder_uids_init(f);
@@ -453,6 +484,12 @@ int mailfolder_sync(struct mailfolder *f, struct mail_err *e)
 	state_now(f, &now);
 	if (f->synced && f->listed_settled && folder_state_same(&now, &f->listed))
 		return 0;   /* nothing changed since the listing the view shows */
+	if (f->lazy) {
+		/* Changed: the view the changes are found against first. */
+		int r = fill_lazy(f, e);
+		if (r <= 0)
+			return r;
+	}
 	if (!f->synced && !f->n) {
 		int r = sync_from_index(f, &now, e);
 		if (r != 0) {
@@ -591,11 +628,76 @@ done:
 	return rc;
 }
 
+/* Put k gone entries (UID 0, no name) before the view's messages. */
+static int pad_front(struct mailfolder *f, size_t k)
+{
+	if (!k)
+		return 0;
+	if (view_grow(f, k) < 0)
+		return -1;
+	memmove(f->v + k, f->v, f->n * sizeof *f->v);
+	memset(f->v, 0, k * sizeof *f->v);
+	for (size_t i = 0; i < k; i++)
+		f->v[i].gone = MAILFOLDER_GONE_VANISHED;
+	f->n += k;
+	return 0;
+}
+
+/* A lazy view's messages: 1 from the index's records, 0 from a listing
+ * (the view is synced then), -1 error. */
+static int fill_lazy(struct mailfolder *f, struct mail_err *e)
+{
+	int moves = !(f->opts & (MAILFOLDER_RDONLY | MAILFOLDER_LEAVE_NEW));
+	size_t told = f->n;
+	f->n = 0;
+	f->lazy = 0;
+	int filled = folder_index_fill(f, f->index_fd, &f->summary, moves);
+	close(f->index_fd);
+	f->index_fd = -1;
+	if (filled)
+		return 1;
+	/* Damaged records behind a good header: list the folder as at a first
+	 * sync, keeping the numbers already given out. */
+	f->listed_settled = 0;
+	int r = mailfolder_sync(f, e);
+	if (f->n < told && pad_front(f, told - f->n) < 0 && r == 0) {
+		errno = ENOMEM;
+		r = err_sys(e, "%s: sync", f->md.path);
+	}
+	return r;
+}
+
+int mailfolder_fill(struct mailfolder *f, struct mail_err *e)
+{
+	return f->lazy && fill_lazy(f, e) < 0 ? -1 : 0;
+}
+
+void mailfolder_counts(const struct mailfolder *f, struct mailfolder_counts *c)
+{
+	memset(c, 0, sizeof *c);
+	if (f->lazy) {
+		/* Lazy only with nothing recent (sync_from_index). */
+		c->unseen = f->summary.unseen;
+		c->first_unseen = f->summary.first_unseen;
+		c->deleted = f->summary.deleted;
+		c->size = f->summary.size;
+		return;
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		const struct mailfolder_msg *m = &f->v[i];
+		c->recent += m->recent;
+		if (!(m->flags & MF_SEEN) && !c->unseen++)
+			c->first_unseen = (uint32_t)(i + 1);
+		c->deleted += (m->flags & MF_DELETED) != 0;
+		c->size += m->size;
+	}
+}
+
 size_t mailfolder_purge(struct mailfolder *f, void (*expunged)(void *arg, uint32_t seq, uint32_t uid),
 			void *arg)
 {
 	size_t dropped = 0;
-	for (size_t i = f->n; i-- > 0;) {
+	for (size_t i = f->n; !f->lazy && i-- > 0;) {
 		if (!f->v[i].gone)
 			continue;
 		if (expunged)
@@ -603,7 +705,7 @@ size_t mailfolder_purge(struct mailfolder *f, void (*expunged)(void *arg, uint32
 		dropped++;
 	}
 	size_t o = 0;
-	for (size_t i = 0; i < f->n; i++) {
+	for (size_t i = 0; !f->lazy && i < f->n; i++) {
 		if (f->v[i].gone) {
 			mailfolder_str_free(f, f->v[i].name);
 			mailfolder_str_free(f, f->v[i].pop3_uidl);
@@ -611,13 +713,14 @@ size_t mailfolder_purge(struct mailfolder *f, void (*expunged)(void *arg, uint32
 		}
 		f->v[o++] = f->v[i];
 	}
-	f->n = o;
+	if (!f->lazy)
+		f->n = o;
 	return dropped;
 }
 
 long mailfolder_find_uid(const struct mailfolder *f, uint32_t uid)
 {
-	size_t lo = 0, hi = f->n;
+	size_t lo = 0, hi = f->lazy ? 0 : f->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (f->v[mid].uid == uid)
@@ -705,7 +808,9 @@ void mailfolder_close(struct mailfolder *f)
 	maildir_close(&f->md);
 	if (f->rootfd >= 0)
 		close(f->rootfd);
-	for (size_t i = 0; i < f->n; i++) {
+	if (f->index_fd >= 0)
+		close(f->index_fd);
+	for (size_t i = 0; !f->lazy && i < f->n; i++) {
 		mailfolder_str_free(f, f->v[i].name);
 		mailfolder_str_free(f, f->v[i].pop3_uidl);
 	}
@@ -722,17 +827,18 @@ int mailfolder_status(const char *root, const char *name, struct mailfolder_stat
 {
 	memset(st, 0, sizeof *st);
 	struct mailfolder f;
-	if (mailfolder_open(&f, root, name, MAILFOLDER_RDONLY, e) < 0 || mailfolder_sync(&f, e) < 0) {
+	if (mailfolder_open(&f, root, name, MAILFOLDER_RDONLY | MAILFOLDER_LAZY, e) < 0 ||
+	    mailfolder_sync(&f, e) < 0) {
 		mailfolder_close(&f);
 		return -1;
 	}
+	struct mailfolder_counts c;
+	mailfolder_counts(&f, &c);
 	st->messages = (uint32_t)f.n;
-	for (size_t i = 0; i < f.n; i++) {
-		st->recent += f.v[i].recent;
-		st->unseen += !(f.v[i].flags & MF_SEEN);
-		st->deleted += (f.v[i].flags & MF_DELETED) != 0;
-		st->size += f.v[i].size;
-	}
+	st->recent = c.recent;
+	st->unseen = c.unseen;
+	st->deleted = c.deleted;
+	st->size = c.size;
 	st->uidnext = f.uidnext;
 	st->uidvalidity = f.uidvalidity;
 	mailfolder_close(&f);

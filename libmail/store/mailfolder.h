@@ -62,6 +62,13 @@
 #define MAILFOLDER_LEAVE_NEW 0x02u /* read-write, but a sync leaves files in
 				    * new/ and \Recent to the IMAP clients
 				    * (pop3d) */
+#define MAILFOLDER_LAZY 0x04u    /* the first sync may answer from
+				  * postbox-index's header alone
+				  * (folder_index.h): f->n, the UIDs' validity
+				  * and next and mailfolder_counts() are
+				  * right, but f->v is not filled (f->lazy)
+				  * until mailfolder_fill() (SELECT of a big
+				  * folder reads 176 bytes, not 80 a message) */
 
 struct mailfolder_msg {
 	uint32_t uid;
@@ -99,8 +106,11 @@ struct mailfolder {
 				  * that would take the user's inbox usage
 				  * (maildirsize.h, as deliver counts it) past
 				  * it fails with EDQUOT and writes nothing */
-	struct mailfolder_msg *v;
+	struct mailfolder_msg *v;  /* NULL while f->lazy */
 	size_t n, cap;
+	unsigned char lazy;      /* f->n messages known, f->v not filled yet
+				  * (MAILFOLDER_LAZY): mailfolder_fill()
+				  * before reading f->v */
 	char *keywords[MAILFOLDER_KEYWORDS_MAX]; /* from dovecot-keywords; NULL:
 						  * letter unused */
 	size_t nkeywords;        /* 1 + the highest letter in use */
@@ -118,6 +128,8 @@ struct mailfolder {
 				       * (folder_index.h): a sync that finds
 				       * the same state lists nothing */
 	unsigned char synced;    /* the first sync is done */
+	int index_fd;            /* postbox-index a lazy view fills from */
+	struct folder_index_summary summary; /* its header, while lazy */
 };
 
 /* Open the mailbox `name` of the user's Maildir `root`: "INBOX" (any case)
@@ -140,6 +152,27 @@ int mailfolder_open(struct mailfolder *f, const char *root, const char *name, un
  * not an error. If the uidlist is missing or unreadable a new one is made
  * with a new UIDVALIDITY (all UIDs change: clients resynchronise). */
 int mailfolder_sync(struct mailfolder *f, struct mail_err *e);
+
+/* Fill a lazy view's f->v (a no-op on another): from the records of
+ * the postbox-index its first sync read the header of, or, when they
+ * turn out damaged, by listing the folder (a first sync's listing: the
+ * messages found are the view; when fewer than f->n were counted, the
+ * missing ones are gone messages with UID 0 at the front, for
+ * mailfolder_purge() to report, so that no number the caller gave out
+ * is taken back). mailfolder_sync() fills a lazy view itself when it
+ * finds the folder changed. -1 with e: f->v may still hold fewer than
+ * f->n messages (list again at the next sync). */
+int mailfolder_fill(struct mailfolder *f, struct mail_err *e);
+
+/* What SELECT and STATUS report about the view (from the index's
+ * header while it is lazy, else counted): messages with \Recent, without
+ * \Seen (and the sequence number of the first, 0: none), with \Deleted,
+ * and the sum of their sizes. */
+struct mailfolder_counts {
+	uint32_t recent, unseen, first_unseen, deleted;
+	long long size;
+};
+void mailfolder_counts(const struct mailfolder *f, struct mailfolder_counts *c);
 
 /* Drop the gone messages from the view. expunged(arg, seq) is called once
  * per dropped message with its sequence number at that moment, in the

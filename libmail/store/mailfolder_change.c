@@ -479,6 +479,12 @@ static int remove_where(struct mailfolder *f, const unsigned char *pick, int del
 {
 	if (f->opts & MAILFOLDER_RDONLY)
 		return read_only(f, e);
+	/* CLOSE of a lazy view: its index's header says whether there is
+	 * anything flagged \Deleted to look for. */
+	if (f->lazy && deleted_only && !pick && !f->summary.deleted)
+		return 0;
+	if (mailfolder_fill(f, e) < 0)
+		return -1;
 	int rc = 0;
 	long long bytes = 0, count = 0;
 	struct mail_err later;

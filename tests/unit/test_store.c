@@ -763,6 +763,195 @@ UNIT_TEST(store_folder_index_uids_come_from_the_uidlist)
 	rm_tree(dir);
 }
 
+/* ---- lazy views: SELECT from postbox-index's header ---- */
+
+/* The counts of f, which must be filled, as a listing gives them. */
+static void counted(struct mailfolder *f, struct mailfolder_counts *c)
+{
+	CHECK(!f->lazy && (f->v || !f->n));
+	mailfolder_counts(f, c);
+}
+
+static int same_counts(const struct mailfolder_counts *a, const struct mailfolder_counts *b)
+{
+	return a->recent == b->recent && a->unseen == b->unseen && a->first_unseen == b->first_unseen &&
+	       a->deleted == b->deleted && a->size == b->size;
+}
+
+UNIT_TEST(store_lazy_view_opens_from_the_header_alone)
+{
+	char dir[4096], md[4200];
+	if (!indexed_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	struct mailfolder full, a;
+	struct mail_err e;
+	CHECK(open_listing(&full, md, 0) == 0 && !full.lazy && full.n == 3);
+	/* Nothing listed, no record read: the count, UIDs' validity and next
+	 * and the counts SELECT reports come from the header. */
+	CHECK(open_listing(&a, md, MAILFOLDER_LAZY) == 0);
+	CHECK(a.lazy && a.v == NULL && a.n == 3 && a.uidnext == 4 && a.uidvalidity == full.uidvalidity);
+	struct mailfolder_counts c, want;
+	mailfolder_counts(&a, &c);
+	counted(&full, &want);
+	CHECK(same_counts(&c, &want) && c.unseen == 3 && c.first_unseen == 1 && c.size == 3 * 17);
+	/* NOOP, IDLE: a sync that finds nothing changed keeps it so. */
+	unsigned long before = mailfolder_listings;
+	CHECK(mailfolder_sync(&a, &e) == 0 && a.lazy && a.v == NULL && mailfolder_listings == before);
+	CHECK(mailfolder_purge(&a, NULL, NULL) == 0 && a.n == 3 && mailfolder_find_uid(&a, 2) == -1);
+	/* CLOSE with nothing \Deleted (the header says so) reads nothing. */
+	CHECK(mailfolder_expunge(&a, NULL, &e) == 0 && a.lazy);
+	/* The first command that needs the messages reads the records. */
+	CHECK(mailfolder_fill(&a, &e) == 0 && !a.lazy && a.n == 3 && mailfolder_listings == before);
+	for (size_t i = 0; i < 3; i++) {
+		CHECK(a.v[i].uid == full.v[i].uid && a.v[i].size == full.v[i].size && !a.v[i].recent);
+		CHECK_STR(a.v[i].name, full.v[i].name);
+	}
+	CHECK(mailfolder_fill(&a, &e) == 0 && a.n == 3);
+	mailfolder_close(&a);
+	/* A change made meanwhile: the sync fills the view, then finds it. */
+	CHECK(open_listing(&a, md, MAILFOLDER_LAZY) == 0 && a.lazy);
+	CHECK(mailfolder_store(&full, 2, MF_SEEN, 0, &e) == 0);
+	deliver(md, "Subject: y\n\ny\n");
+	CHECK(mailfolder_sync(&a, &e) == 0 && !a.lazy && a.n == 4 && a.v[3].uid == 4 && a.v[3].recent);
+	CHECK(a.v[2].flags == MF_SEEN && a.v[2].changed);
+	mailfolder_close(&a);
+	mailfolder_close(&full);
+	rm_tree(dir);
+}
+
+UNIT_TEST(store_lazy_view_with_recent_messages_is_filled)
+{
+	char dir[4096], md[4200], p[4300];
+	if (!indexed_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	/* Without the recent boundary every message is recent again: the
+	 * header cannot say which are, so the view reads the records. */
+	snprintf(p, sizeof p, "%s/postbox-recent", md);
+	CHECK(unlink(p) == 0);
+	struct mailfolder a;
+	CHECK(open_listing(&a, md, MAILFOLDER_LAZY | MAILFOLDER_RDONLY) == 0);
+	struct mailfolder_counts c;
+	mailfolder_counts(&a, &c);
+	CHECK(!a.lazy && a.n == 3 && c.recent == 3);
+	mailfolder_close(&a);
+	rm_tree(dir);
+}
+
+/* The offset of the records block in md's index (the header's size). */
+static long index_records_at(const char *md)
+{
+	struct mailfolder f;
+	struct stat st;
+	char p[4300];
+	snprintf(p, sizeof p, "%s/%s", md, FOLDER_INDEX_FILE);
+	CHECK(open_listing(&f, md, MAILFOLDER_RDONLY) == 0 && stat(p, &st) == 0);
+	size_t names = 0;
+	for (size_t i = 0; i < f.n; i++)
+		names += strlen(f.v[i].name) + 1 + (f.v[i].pop3_uidl ? strlen(f.v[i].pop3_uidl) + 1 : 0);
+	long at = (long)st.st_size - (long)names - (long)f.n * 40;
+	mailfolder_close(&f);
+	return at;
+}
+
+UNIT_TEST(store_lazy_view_damaged_records_are_listed_at_fill)
+{
+	char dir[4096], md[4200], cur[4300];
+	if (!indexed_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	long records = index_records_at(md);
+	CHECK(records > 100 && records < 400);
+	struct mailfolder full, a;
+	struct mail_err e;
+	CHECK(open_listing(&full, md, MAILFOLDER_RDONLY) == 0 && full.n == 3);
+	/* A byte of a record, then a byte of a name: the header still answers
+	 * SELECT; the fill finds the damage and lists the folder instead. */
+	long at[2] = { records + 2, records + 3 * 40 + 5 };
+	for (int k = 0; k < 2; k++) {
+		CHECK(open_listing(&a, md, MAILFOLDER_LAZY) == 0 && a.lazy && a.n == 3);
+		damage(md, NULL, 0, at[k]);
+		unsigned long before = mailfolder_listings;
+		CHECK(mailfolder_fill(&a, &e) == 0 && !a.lazy && mailfolder_listings == before + 1);
+		CHECK(a.n == 3 && a.uidvalidity == full.uidvalidity);
+		for (size_t i = 0; i < 3; i++) {
+			CHECK(a.v[i].uid == full.v[i].uid && !a.v[i].gone);
+			CHECK_STR(a.v[i].name, full.v[i].name);
+		}
+		mailfolder_close(&a);
+		/* the listing was settled: the index is whole again */
+		CHECK(open_listing(&a, md, MAILFOLDER_LAZY) == 0 && a.lazy);
+		CHECK(mailfolder_fill(&a, &e) == 0 && a.n == 3 && a.v[2].uid == 3);
+		mailfolder_close(&a);
+	}
+	/* Damaged, and a message gone before the fill: the numbers given out
+	 * stay valid (a gone entry in front), the UIDs are the uidlist's, and
+	 * the purge reports one expunge. */
+	CHECK(open_listing(&a, md, MAILFOLDER_LAZY) == 0 && a.lazy && a.n == 3);
+	damage(md, NULL, 0, records + 2);
+	snprintf(cur, sizeof cur, "%s/cur/%s", md, full.v[1].name);
+	CHECK(unlink(cur) == 0);
+	CHECK(mailfolder_fill(&a, &e) == 0 && a.n == 3 && a.v[0].gone && a.v[1].uid == 1 && a.v[2].uid == 3);
+	CHECK(mailfolder_purge(&a, NULL, NULL) == 1 && a.n == 2 && a.v[0].uid == 1 && a.v[1].uid == 3);
+	mailfolder_close(&a);
+	mailfolder_close(&full);
+	rm_tree(dir);
+}
+
+UNIT_TEST(store_lazy_view_header_counts_agree_with_a_listing)
+{
+	char dir[4096], md[4200];
+	if (!scratch_maildir(dir, sizeof dir, md, sizeof md))
+		return;
+	for (int i = 0; i < 8; i++)
+		deliver(md, i % 2 ? "Subject: odd\n\nodd\n" : "Subject: x\n\nx\n");
+	struct mailfolder f, lazy;
+	struct mail_err e;
+	CHECK(open_listing(&f, md, 0) == 1 && f.n == 8);
+	/* STORE, EXPUNGE, a delivery, in turn, each followed by a settled
+	 * listing that writes the index and a lazy open that reads it. */
+	for (int step = 0; step < 4; step++) {
+		switch (step) {
+		case 0: /* the first three seen, one deleted */
+			for (size_t i = 0; i < 3; i++)
+				CHECK(mailfolder_store(&f, i, MF_SEEN, 0, &e) == 0);
+			CHECK(mailfolder_store(&f, 5, MF_DELETED | MF_FLAGGED, 0, &e) == 0);
+			break;
+		case 1:
+			CHECK(mailfolder_expunge(&f, NULL, &e) == 0);
+			CHECK(mailfolder_store(&f, 6, MF_DELETED, 0, &e) == 0);
+			break;
+		case 2:
+			deliver(md, "Subject: late\n\nlate\n");
+			break;
+		case 3: /* every message seen */
+			for (size_t i = 0; i < f.n; i++)
+				CHECK(mailfolder_store(&f, i, MF_SEEN, 0, &e) == 0);
+			break;
+		}
+		CHECK(mailfolder_sync(&f, &e) == 0);
+		mailfolder_purge(&f, NULL, NULL);
+		settle(md);
+		mailfolder_close(&f);
+		CHECK(open_listing(&f, md, 0) == 1);
+		struct mailfolder_counts want, got;
+		counted(&f, &want);
+		CHECK(open_listing(&lazy, md, MAILFOLDER_LAZY | MAILFOLDER_RDONLY) == 0 && lazy.lazy);
+		mailfolder_counts(&lazy, &got);
+		CHECK(lazy.n == f.n && lazy.uidnext == f.uidnext && same_counts(&got, &want));
+		struct mailfolder_status st;
+		CHECK(mailfolder_status(md, "INBOX", &st, &e) == 0 && st.messages == f.n && st.unseen == want.unseen &&
+		      st.deleted == want.deleted && st.size == want.size && st.recent == 0);
+		switch (step) {
+		case 0: CHECK(f.n == 8 && want.unseen == 5 && want.first_unseen == 4 && want.deleted == 1); break;
+		case 1: CHECK(f.n == 7 && want.unseen == 4 && want.first_unseen == 4 && want.deleted == 1); break;
+		case 2: CHECK(f.n == 8 && want.unseen == 5 && want.deleted == 1); break;
+		case 3: CHECK(f.n == 8 && want.unseen == 0 && want.first_unseen == 0); break;
+		}
+		mailfolder_close(&lazy);
+	}
+	mailfolder_close(&f);
+	rm_tree(dir);
+}
+
 /* Count the entries of md/sub other than "." and "..". */
 static int entries(const char *md, const char *sub)
 {
