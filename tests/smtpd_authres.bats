@@ -445,17 +445,18 @@ spf_results() {
 	start_auth_dns
 	export PB T
 	{ printf 'EHLO client.example\r\nMAIL FROM:<a@pass.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\n'; msg a@pass.example; printf '.\r\nQUIT\r\n'; } > "$T/in"
-	run bash -c 'TCPREMOTEIP=127.0.0.1 strace -f -s 64 -o "$T/trace" -e trace=write,pwrite64,pread64,read,lseek,ftruncate,fsync,linkat "$PB" smtpd < "$T/in" 2>/dev/null'
+	run bash -c 'TCPREMOTEIP=127.0.0.1 strace -f -s 64 -o "$T/trace" -e trace=write,writev,pwrite64,pread64,read,lseek,ftruncate,fsync,linkat "$PB" smtpd < "$T/in" 2>/dev/null'
 	has_reply "$QUEUED"
 	grep -q '^Authentication-Results: test.example;' "$(msg_file)"
 	reply=$(grep -n 'write(1, "250 2.0.0 Ok: queued' "$T/trace" | cut -d: -f1)
 	head -n "$reply" "$T/trace" > "$T/before"
-	# the message's one write starts with our field, and comes before the fsyncs
-	field=$(grep -n 'write([0-9]*, "Authentication-Results: test.example;' "$T/before" | cut -d: -f1)
+	# the message's one write (a writev: the field, then the message as it
+	# came) starts with our field, and comes before the fsyncs
+	field=$(grep -n 'writev([0-9]*, \[{iov_base="Authentication-Results: test.example;' "$T/before" | cut -d: -f1)
 	[ "$(wc -l <<<"$field")" -eq 1 ] && [ -n "$field" ]
-	fd=$(sed -n "${field}p" "$T/before" | sed 's/.*write(\([0-9]*\),.*/\1/')
+	fd=$(sed -n "${field}p" "$T/before" | sed 's/.*writev(\([0-9]*\),.*/\1/')
 	[ "$(grep -c "write($fd, \"Received: " "$T/before")" -eq 0 ]
-	[ "$(grep -c "write($fd, " "$T/before")" -eq 2 ]
+	[ "$(grep -c -E "writev?\($fd, " "$T/before")" -eq 1 ]
 	first_fsync=$(grep -n "fsync($fd)" "$T/before" | head -n1 | cut -d: -f1)
 	[ "$field" -lt "$first_fsync" ]
 	! grep -E "(ftruncate|lseek|pread64|read)\($fd," "$T/before" || false
