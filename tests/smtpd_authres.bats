@@ -350,12 +350,13 @@ PY
 
 # --- the DNS answers smtpd keeps for their TTL (net/dns_cache.c) ---
 
-# start_ttl_dns: tests/ttl_dns.py on loopback serving $T/zone, which may
-# change while it runs; its questions are logged to $T/ttl-dns.log.
+# start_ttl_dns [DELAY]: tests/ttl_dns.py on loopback serving $T/zone,
+# which may change while it runs, each answer DELAY seconds after its
+# question when given; its questions are logged to $T/ttl-dns.log.
 start_ttl_dns() {
 	local port
 	port=$(free_port)
-	spawn "$T/ttl-dns.log" /usr/bin/python3 "$ROOT/tests/ttl_dns.py" "$port" "$T/zone"
+	spawn "$T/ttl-dns.log" /usr/bin/python3 "$ROOT/tests/ttl_dns.py" "$port" "$T/zone" ${1:+"$1"}
 	wait_until grep -q "^listening" "$T/ttl-dns.log"
 	conf resolver "127.0.0.1:$port"
 	conf dns_timeout 1s
@@ -444,17 +445,18 @@ spf_results() {
 	start_auth_dns
 	export PB T
 	{ printf 'EHLO client.example\r\nMAIL FROM:<a@pass.example>\r\nRCPT TO:<u@test.example>\r\nDATA\r\n'; msg a@pass.example; printf '.\r\nQUIT\r\n'; } > "$T/in"
-	run bash -c 'TCPREMOTEIP=127.0.0.1 strace -f -s 64 -o "$T/trace" -e trace=write,pwrite64,pread64,read,lseek,ftruncate,fsync,linkat "$PB" smtpd < "$T/in" 2>/dev/null'
+	run bash -c 'TCPREMOTEIP=127.0.0.1 strace -f -s 64 -o "$T/trace" -e trace=write,writev,pwrite64,pread64,read,lseek,ftruncate,fsync,linkat "$PB" smtpd < "$T/in" 2>/dev/null'
 	has_reply "$QUEUED"
 	grep -q '^Authentication-Results: test.example;' "$(msg_file)"
 	reply=$(grep -n 'write(1, "250 2.0.0 Ok: queued' "$T/trace" | cut -d: -f1)
 	head -n "$reply" "$T/trace" > "$T/before"
-	# the message's one write starts with our field, and comes before the fsyncs
-	field=$(grep -n 'write([0-9]*, "Authentication-Results: test.example;' "$T/before" | cut -d: -f1)
+	# the message's one write (a writev: the field, then the message as it
+	# came) starts with our field, and comes before the fsyncs
+	field=$(grep -n 'writev([0-9]*, \[{iov_base="Authentication-Results: test.example;' "$T/before" | cut -d: -f1)
 	[ "$(wc -l <<<"$field")" -eq 1 ] && [ -n "$field" ]
-	fd=$(sed -n "${field}p" "$T/before" | sed 's/.*write(\([0-9]*\),.*/\1/')
+	fd=$(sed -n "${field}p" "$T/before" | sed 's/.*writev(\([0-9]*\),.*/\1/')
 	[ "$(grep -c "write($fd, \"Received: " "$T/before")" -eq 0 ]
-	[ "$(grep -c "write($fd, " "$T/before")" -eq 2 ]
+	[ "$(grep -c -E "writev?\($fd, " "$T/before")" -eq 1 ]
 	first_fsync=$(grep -n "fsync($fd)" "$T/before" | head -n1 | cut -d: -f1)
 	[ "$field" -lt "$first_fsync" ]
 	! grep -E "(ftruncate|lseek|pread64|read)\($fd," "$T/before" || false
@@ -486,4 +488,52 @@ spf_results() {
 		grep -qx "size $(stat -c %s "$(msg_file)")" "$(env_file)"
 	done
 	[ "$(stat -c %s "$(msg_file)")" -gt 262144 ]
+}
+
+# asked_at NAME: when (monotonic seconds) the DNS got the TXT question for NAME.
+asked_at() { sed -n "s/^at $1 TXT //p" "$T/ttl-dns.log"; }
+
+@test "DNS prefetch: at MAIL FROM the HELO name's and the sender's SPF records and the sender's DMARC record are asked at once" {
+	printf '%s\n' 'pass.example 300 v=spf1 ip4:127.0.0.1 -all' 'mx.pass.example 300 v=spf1 ip4:127.0.0.1 -all' \
+		'_dmarc.pass.example 300 v=DMARC1; p=reject' > "$T/zone"
+	start_ttl_dns 0.6
+	start_smtpd
+	/usr/bin/python3 - "$PORT" <<'PY'
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), "mx.pass.example", timeout=20) as s:
+    s.sendmail("a@pass.example", ["u@test.example"], "From: a@pass.example\r\nSubject: x\r\n\r\nhello\r\n")
+PY
+	cat "$T/ttl-dns.log"
+	[ "$(queue_count)" -eq 1 ]
+	run authres_of
+	echo "$output"
+	[ "$output" = $'test.example\nspf pass smtp.mailfrom=a@pass.example\nspf pass smtp.helo=mx.pass.example\ndkim none\ndmarc pass header.from=pass.example' ]
+	# each asked once; one after the other they would be 0.6 s apart each
+	[ "$(asked mx.pass.example)" -eq 1 ] && [ "$(asked pass.example)" -eq 1 ] && [ "$(asked _dmarc.pass.example)" -eq 1 ]
+	spread=$(printf '%s\n' "$(asked_at mx.pass.example)" "$(asked_at pass.example)" "$(asked_at _dmarc.pass.example)" |
+		sort -g | sed -n '1p;$p' | paste -sd' ' | awk '{print $2 - $1}')
+	echo "spread $spread s"
+	awk -v s="$spread" 'BEGIN { exit !(s < 0.3) }'
+}
+
+@test "DNS prefetch: an answer asked ahead and not used is not kept past its transaction (TTL 0)" {
+	# The first message's From: is another domain: _dmarc.pass.example is
+	# asked ahead at MAIL FROM and not used. With TTL 0 it must not be the
+	# answer the second message gets after the zone changed.
+	printf '%s\n' 'pass.example 300 v=spf1 ip4:127.0.0.1 -all' '_dmarc.pass.example 0 v=DMARC1; p=reject' > "$T/zone"
+	printf '%s\n' 'pass.example 300 v=spf1 ip4:127.0.0.1 -all' '_dmarc.pass.example 0 v=DMARC1; p=quarantine' > "$T/zone.next"
+	start_ttl_dns
+	start_smtpd
+	/usr/bin/python3 - "$PORT" "$T/zone" "$T/zone.next" <<'PY'
+import os, smtplib, sys
+port, zone, nxt = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+with smtplib.SMTP("127.0.0.1", port, "client.example", timeout=10) as s:
+    s.sendmail("a@pass.example", ["u@test.example"], "From: a@other.example\r\nSubject: 1\r\n\r\nhello\r\n")
+    os.replace(nxt, zone)
+    s.sendmail("a@pass.example", ["u@test.example"], "From: a@pass.example\r\nSubject: 2\r\n\r\nhello\r\n")
+PY
+	cat "$T/ttl-dns.log"
+	[ "$(queue_count)" -eq 2 ]
+	[ "$(asked _dmarc.pass.example)" -eq 2 ]
+	grep -l 'header.from=pass.example' "$SPOOL"/queue/*.msg | xargs grep -q 'dmarc=pass (p=quarantine dis=none)'
 }

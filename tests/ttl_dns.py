@@ -2,20 +2,25 @@
 """ttl_dns.py — a DNS server (python3-dnslib, UDP on loopback) whose
 answers change while it runs, to test how long a resolver keeps them.
 
-Usage: ttl_dns.py PORT ZONE
+Usage: ttl_dns.py PORT ZONE [DELAY]
 ZONE is read again for every question; its lines:
   NAME TTL TEXT     a TXT record (TEXT: the rest of the line)
   SOA TTL           NXDOMAIN answers carry a SOA record with this TTL and
                     MINIMUM (RFC 2308); without the line they carry none
 Every other question: NXDOMAIN. Each question is logged to stdout as
-"query NAME TYPE".
+"query NAME TYPE". With DELAY (seconds), each answer is sent that long
+after its question, while other questions are taken, and each question
+is also logged as "at NAME TYPE SECONDS" (a monotonic clock).
 """
 import socket
 import sys
+import threading
+import time
 
 from dnslib import QTYPE, RCODE, RR, SOA, TXT, DNSRecord
 
 port, zone_path = int(sys.argv[1]), sys.argv[2]
+delay = float(sys.argv[3]) if len(sys.argv) > 3 else 0
 
 
 def zone():
@@ -34,6 +39,8 @@ def answer(req):
     q = req.q
     name = str(q.qname).lower().rstrip(".")
     print("query", name, QTYPE[q.qtype], flush=True)
+    if delay:
+        print("at", name, QTYPE[q.qtype], "%.3f" % time.monotonic(), flush=True)
     records, soa = zone()
     r = req.reply()
     if name in records and q.qtype == QTYPE.TXT:
@@ -53,6 +60,11 @@ print("listening", port, flush=True)
 while True:
     data, peer = sock.recvfrom(4096)
     try:
-        sock.sendto(answer(DNSRecord.parse(data)), peer)
+        reply = answer(DNSRecord.parse(data))
     except Exception as ex:  # a malformed question: no answer
         print("error", ex, flush=True)
+        continue
+    if delay:
+        threading.Timer(delay, sock.sendto, (reply, peer)).start()
+    else:
+        sock.sendto(reply, peer)

@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "auth/auth_message.h"
+#include "msg/from_domain.h"
+#include "net/dns.h"
 
 static int begin_dkim(void *ctx, const char *hdr, size_t n, struct mail_err *e)
 {
@@ -52,6 +54,64 @@ static const struct spf_verdict *helo_verdict(const struct auth_check *c)
 	if (!h || null_sender(c) || !h->checked || strcmp(h->name, helo) != 0)
 		return NULL;
 	return &h->v;
+}
+
+/* Names asked beside each other: "_dmarc.DOMAIN" or "SEL._domainkey.DOMAIN". */
+struct prefetch {
+	struct dns_question q[DNS_PREFETCH_MAX];
+	char names[DNS_PREFETCH_MAX][DNS_NAME_MAX + 16];
+	size_t n;
+};
+
+static void ask_txt(struct prefetch *p, const char *a, const char *b)
+{
+	if (p->n >= DNS_PREFETCH_MAX)
+		return;
+	int len = snprintf(p->names[p->n], sizeof p->names[p->n], "%s%s", a, b);
+	if (len < 0 || (size_t)len >= sizeof p->names[p->n])
+		return;
+	p->q[p->n] = (struct dns_question){ p->names[p->n], DNS_T_TXT };
+	p->n++;
+}
+
+void auth_check_prefetch_mail(struct auth_check *c)
+{
+	struct prefetch p = { .n = 0 };
+	const struct auth_helo *h = c->helo;
+	const char *helo = c->spf.helo ? c->spf.helo : "";
+	if (!c->dns)
+		return;
+	/* what auth_check_helo will ask first, when it evaluates */
+	if (h && !null_sender(c) && (!h->name[0] || strcmp(h->name, helo)) && spf_helo_checkable(helo))
+		ask_txt(&p, "", helo);
+	/* the SPF record of MAIL FROM's domain, and the DMARC record of
+	 * that domain, which is most often the From: field's */
+	const char *domain = spf_domain(c);
+	if (domain && *domain) {
+		ask_txt(&p, "", domain);
+		if (!null_sender(c))
+			ask_txt(&p, "_dmarc.", domain);
+	}
+	dns_prefetch(c->dns, p.q, p.n);
+}
+
+/* The keys of the signatures that will be checked (dkim_verify.c's
+ * check_one: not expired) and the From: domain's DMARC record. */
+static void prefetch_end(struct auth_check *c, long long now)
+{
+	struct prefetch p = { .n = 0 };
+	char from[DNS_NAME_MAX];
+	for (size_t i = 0; i < c->dkim.nsig; i++) {
+		const struct dkim_verify_sig *s = &c->dkim.s[i];
+		if (s->hashing && !(s->sig.x >= 0 && now > s->sig.x)) {
+			char name[DKIM_DOMAIN_MAX + 16];
+			snprintf(name, sizeof name, "%s._domainkey.", s->sig.selector);
+			ask_txt(&p, name, s->sig.domain);
+		}
+	}
+	if (from_domain(c->hdr.ptr ? c->hdr.ptr : "", c->hdr.len, from, sizeof from) == FROM_ONE)
+		ask_txt(&p, "_dmarc.", from);
+	dns_prefetch(c->dns, p.q, p.n);
 }
 
 const struct spf_verdict *auth_check_helo(struct auth_check *c, int *fresh)
@@ -108,10 +168,15 @@ int auth_check_end(struct auth_check *c, struct mail_err *e)
 		memset(&c->dkim, 0, sizeof c->dkim);
 		return -1;
 	}
-	dkim_verify_finish(&c->dkim, auth_dns_txt, c->dns, (long long)time(NULL));
+	long long now = (long long)time(NULL);
+	if (c->dns)
+		prefetch_end(c, now);
+	dkim_verify_finish(&c->dkim, auth_dns_txt, c->dns, now);
 	const struct dmarc_input in = { c->hdr.ptr ? c->hdr.ptr : "", c->hdr.len, c->spf_verdict.result,
 					spf_domain(c), &c->dkim };
 	dmarc_check(&in, c->psl, auth_dns_txt, c->dns, random100, &c->dmarc);
+	if (c->dns)
+		dns_prefetch_forget(c->dns); /* what was not asked for after all */
 	/* The verifier points into the header section; its results are
 	 * copied out, so that the text may go with the next message. */
 	for (size_t i = 0; i < c->dkim.nsig; i++) {
@@ -136,6 +201,8 @@ int auth_check_fd(struct auth_check *c, int fd, struct mail_err *e)
 
 void auth_check_free(struct auth_check *c)
 {
+	if (c->dns)
+		dns_prefetch_forget(c->dns);
 	buf_free(&c->hdr);
 	dkim_verify_free(&c->dkim);
 	spf_verdict_free(&c->spf_verdict);

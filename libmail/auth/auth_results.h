@@ -54,6 +54,15 @@ struct auth_check {
 	struct mail_err read_err;
 };
 
+/* Ask at once what the checks at MAIL FROM will ask first, one after
+ * the other: the HELO name's SPF record (when auth_check_helo will
+ * evaluate it), the SPF record of MAIL FROM's domain, and that domain's
+ * DMARC record, for the end of data (see dns_prefetch: each answer is
+ * held for its lookup, then kept for its TTL like any other; what no
+ * lookup asks for is dropped at the end of the transaction). smtpd asks
+ * before auth_check_helo; auth_check_end does the same for the DKIM keys
+ * and the From: domain's DMARC record. */
+void auth_check_prefetch_mail(struct auth_check *c);
 /* SPF for the HELO identity beside a non-null sender, into c->helo
  * unless it already holds this HELO name's verdict: the verdict, or NULL
  * when there is none (no c->helo, the null sender, a HELO name that is

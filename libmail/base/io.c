@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -264,6 +265,35 @@ int write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int write_all2(int fd, const void *a, size_t na, const void *b, size_t nb)
+{
+	struct iovec iov[2] = { { (void *)a, na }, { (void *)b, nb } };
+	struct iovec *v = iov;
+	int n = 2;
+	for (;;) {
+		while (n > 0 && v->iov_len == 0) {
+			v++;
+			n--;
+		}
+		if (n == 0)
+			return 0;
+		ssize_t w = writev(fd, v, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (size_t left = (size_t)w; left > 0; v++, n--) {
+			size_t took = left < v->iov_len ? left : v->iov_len;
+			v->iov_base = (char *)v->iov_base + took;
+			v->iov_len -= took;
+			left -= took;
+			if (v->iov_len > 0)
+				break;
+		}
+	}
 }
 
 void io_fds_nonblocking(struct io_fd_modes *saved, int rfd, int wfd)

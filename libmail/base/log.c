@@ -49,6 +49,11 @@ void log_open(const char *program)
 		log_to_stderr = isatty(STDERR_FILENO);
 	if (!log_to_stderr)
 		openlog(program, LOG_PID, LOG_MAIL);
+	/* The time zone, read now, before a daemon forks: the first line
+	 * syslog() stamps did it before lines were dropped without a
+	 * socket; otherwise every session's process reads /etc/localtime
+	 * at its first Received: date. */
+	tzset();
 }
 
 void log_event(enum log_level lvl, const char *qid, const char *fmt, ...)

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "base/buf.h"
@@ -50,7 +51,7 @@ static int query(struct dns *d, const char *name, int qtype, int dnssec, int str
 		if ((!kept && dns_exchange(d, cur, qtype, dnssec, ans, ANSWER_MAX, &len, e) < 0) ||
 		    dns_parse_reply_names(ans, len, cur, qtype, strict, out, e) < 0)
 			break;
-		if (!kept)
+		if (kept != 1) /* asked now, or prefetched */
 			dns_cache_put(d->cache, cur, qtype, dnssec, ans, len, out->ttl);
 		if (out->rcode != DNS_RCODE_NOERROR || !out->cname_pending) {
 			r = 0;
@@ -77,6 +78,43 @@ void dns_cache_disable(struct dns *d)
 {
 	dns_cache_free(d->cache);
 	d->cache = NULL;
+}
+
+void dns_prefetch(struct dns *d, const struct dns_question *q, size_t n)
+{
+	struct dns_question ask[DNS_PREFETCH_MAX];
+	char ascii[DNS_PREFETCH_MAX][DNS_NAME_MAX];
+	size_t k = 0;
+	if (!d->cache)
+		return;
+	for (size_t i = 0; i < n && k < DNS_PREFETCH_MAX; i++) {
+		/* The name as query() will ask it (and the cache know it). */
+		if (idna_to_ascii(q[i].name, ascii[k], sizeof ascii[k]) < 0 &&
+		    str_copy(ascii[k], sizeof ascii[k], q[i].name, strlen(q[i].name)) < 0)
+			continue;
+		int dup = 0;
+		for (size_t j = 0; j < k; j++)
+			dup |= ask[j].qtype == q[i].qtype && !strcasecmp(ask[j].name, ascii[k]);
+		if (dup || !dns_lookup_name_valid(ascii[k]) || dns_cache_has(d->cache, ascii[k], q[i].qtype, 0))
+			continue;
+		ask[k] = (struct dns_question){ ascii[k], q[i].qtype };
+		k++;
+	}
+	if (k < 2) /* one question alone is its lookup's round trip anyway */
+		return;
+	struct dns_wire_answer *got = malloc(k * sizeof *got);
+	if (!got)
+		return;
+	dns_exchange_parallel(d, ask, k, got);
+	for (size_t i = 0; i < k; i++)
+		if (got[i].len)
+			dns_cache_put_prefetched(d->cache, ask[i].name, ask[i].qtype, got[i].wire, got[i].len);
+	free(got);
+}
+
+void dns_prefetch_forget(struct dns *d)
+{
+	dns_cache_forget_prefetched(d->cache);
 }
 
 int dns_query(struct dns *d, const char *name, int qtype, int strict, struct dns_reply *out,

@@ -81,6 +81,24 @@ int dns_tlsa_lookup(struct dns *d, const char *host, unsigned port, struct dns_r
  * TXT answer must be released with dns_reply_free. */
 int dns_query(struct dns *d, const char *name, int qtype, int strict, struct dns_reply *out,
 	      struct mail_err *e);
+#define DNS_PREFETCH_MAX 4
+struct dns_question {
+	const char *name;
+	int qtype;
+};
+/* Ask these questions (at most DNS_PREFETCH_MAX, no DNSSEC) at once, those
+ * not answered in the cache already, when that is two or more, and hold
+ * every answer for the one lookup of its question that follows (dns_query
+ * and the lookups over it take it instead of asking, and keep it for its
+ * TTL as if they had asked it), until dns_prefetch_forget (a held answer
+ * is never used after it: its TTL is not known until it is decoded).
+ * Checks that make their lookups one after the other then wait for one
+ * round trip instead of one each. Needs the cache (dns_cache_enable);
+ * without it, nothing. Best effort: one UDP try to the first nameserver,
+ * waiting at most dns_timeout; a question without an answer is asked by
+ * its lookup as before. */
+void dns_prefetch(struct dns *d, const struct dns_question *q, size_t n);
+void dns_prefetch_forget(struct dns *d);
 /* Parse "ADDR[:PORT]" / "[V6]:PORT" / "V6" into a socket address. */
 int dns_parse_server(const char *s, unsigned default_port, struct sockaddr_storage *ss,
 		     socklen_t *len);

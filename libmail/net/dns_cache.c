@@ -19,6 +19,7 @@ struct dns_cache_entry {
 
 struct dns_cache {
 	struct dns_cache_entry e[DNS_CACHE_ENTRIES];
+	struct dns_cache_entry pre[DNS_CACHE_PREFETCHED]; /* expires_ms 1: held */
 };
 
 static long long now_ms(void)
@@ -45,22 +46,46 @@ void dns_cache_free(struct dns_cache *c)
 		return;
 	for (size_t i = 0; i < DNS_CACHE_ENTRIES; i++)
 		drop(&c->e[i]);
+	dns_cache_forget_prefetched(c);
 	free(c);
 }
 
-static struct dns_cache_entry *find(struct dns_cache *c, const char *name, int qtype, int dnssec)
+static struct dns_cache_entry *find_in(struct dns_cache_entry *e, size_t n, const char *name, int qtype,
+				       int dnssec)
 {
-	for (size_t i = 0; i < DNS_CACHE_ENTRIES; i++) {
-		struct dns_cache_entry *x = &c->e[i];
+	for (size_t i = 0; i < n; i++) {
+		struct dns_cache_entry *x = &e[i];
 		if (x->expires_ms && x->qtype == qtype && x->dnssec == dnssec && !strcasecmp(x->name, name))
 			return x;
 	}
 	return NULL;
 }
 
+static struct dns_cache_entry *find(struct dns_cache *c, const char *name, int qtype, int dnssec)
+{
+	return find_in(c->e, DNS_CACHE_ENTRIES, name, qtype, dnssec);
+}
+
+static struct dns_cache_entry *find_prefetched(struct dns_cache *c, const char *name, int qtype, int dnssec)
+{
+	return find_in(c->pre, DNS_CACHE_PREFETCHED, name, qtype, dnssec);
+}
+
+
 int dns_cache_get(struct dns_cache *c, const char *name, int qtype, int dnssec, unsigned char *ans, size_t cap,
 		  size_t *len)
 {
+	struct dns_cache_entry *p = c ? find_prefetched(c, name, qtype, dnssec) : NULL;
+	if (p) {
+		int fits = p->len <= cap;
+		if (fits) {
+			memcpy(ans, p->answer, p->len);
+			*len = p->len;
+		}
+		drop(p);
+		if (fits)
+			return 2;
+	}
 	struct dns_cache_entry *x = c ? find(c, name, qtype, dnssec) : NULL;
 	if (!x)
 		return 0;
@@ -100,4 +125,39 @@ void dns_cache_put(struct dns_cache *c, const char *name, int qtype, int dnssec,
 	x->len = len;
 	x->answer = copy;
 	x->expires_ms = now_ms() + (long long)ttl * 1000;
+}
+
+int dns_cache_has(struct dns_cache *c, const char *name, int qtype, int dnssec)
+{
+	if (!c)
+		return 0;
+	if (find_prefetched(c, name, qtype, dnssec))
+		return 1;
+	struct dns_cache_entry *x = find(c, name, qtype, dnssec);
+	return x && x->expires_ms > now_ms();
+}
+
+void dns_cache_put_prefetched(struct dns_cache *c, const char *name, int qtype, const unsigned char *ans,
+			      size_t len)
+{
+	struct dns_cache_entry *x = NULL;
+	for (size_t i = 0; i < DNS_CACHE_PREFETCHED && !x; i++)
+		if (!c->pre[i].expires_ms)
+			x = &c->pre[i];
+	unsigned char *copy;
+	if (!x || len > DNS_CACHE_ANSWER_MAX || strlen(name) >= DNS_NAME_MAX || !(copy = malloc(len ? len : 1)))
+		return;
+	memcpy(copy, ans, len);
+	str_copy(x->name, sizeof x->name, name, strlen(name));
+	x->qtype = qtype;
+	x->dnssec = 0;
+	x->len = len;
+	x->answer = copy;
+	x->expires_ms = 1;
+}
+
+void dns_cache_forget_prefetched(struct dns_cache *c)
+{
+	for (size_t i = 0; c && i < DNS_CACHE_PREFETCHED; i++)
+		drop(&c->pre[i]);
 }

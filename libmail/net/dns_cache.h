@@ -23,11 +23,24 @@ struct dns_cache;
 struct dns_cache *dns_cache_new(void);
 void dns_cache_free(struct dns_cache *c);
 /* A live answer to the question, copied into ans[0..cap): 1 (with *len),
- * or 0 when there is none (or it does not fit). */
+ * 2 when it is a prefetched answer (taken: dns_cache_put it for its TTL
+ * once decoded), or 0 when there is none (or it does not fit). */
 int dns_cache_get(struct dns_cache *c, const char *name, int qtype, int dnssec, unsigned char *ans, size_t cap,
 		  size_t *len);
 /* Keep ans[0..len) for ttl seconds; ttl <= 0 keeps nothing. */
 void dns_cache_put(struct dns_cache *c, const char *name, int qtype, int dnssec, const unsigned char *ans,
 		   size_t len, long ttl);
+
+/* Is there a live answer to the question (kept or prefetched)? */
+int dns_cache_has(struct dns_cache *c, const char *name, int qtype, int dnssec);
+/* Hold ans[0..len), just asked by dns_prefetch, for the one lookup of the
+ * question that follows; until then, or dns_cache_forget_prefetched. At
+ * most DNS_CACHE_PREFETCHED of them (their TTL is not known before they
+ * are decoded, so they are not kept beyond that lookup: RFC 1035 §3.2.1's
+ * "the transaction in progress"). */
+#define DNS_CACHE_PREFETCHED 4
+void dns_cache_put_prefetched(struct dns_cache *c, const char *name, int qtype, const unsigned char *ans,
+			      size_t len);
+void dns_cache_forget_prefetched(struct dns_cache *c);
 
 #endif

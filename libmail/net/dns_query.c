@@ -212,19 +212,28 @@ fail:
 	return -1;
 }
 
-int dns_exchange(struct dns *d, const char *name, int qtype, int dnssec, unsigned char *ans, size_t cap,
-		 size_t *len, struct mail_err *e)
+static unsigned short query_id(void)
 {
 	unsigned short id;
 	if (getrandom(&id, sizeof id, 0) != sizeof id)
 		id = (unsigned short)(now_ms() ^ getpid());
+	return id;
+}
+
+/* The question's wire form (malloc'd: free it), or NULL with e set. */
+static uint8_t *query_wire(const char *name, int qtype, int dnssec, unsigned short id, size_t *wlen,
+			   struct mail_err *e)
+{
 	ldns_rdf *qname = ldns_dname_new_frm_str(name);
-	if (!qname)
-		return err_set(e, EX_NOHOST, 550, "5.1.2", "%s: not a valid domain name", name);
+	if (!qname) {
+		err_set(e, EX_NOHOST, 550, "5.1.2", "%s: not a valid domain name", name);
+		return NULL;
+	}
 	ldns_pkt *q = ldns_pkt_query_new(qname, (ldns_rr_type)qtype, LDNS_RR_CLASS_IN, LDNS_RD);
 	if (!q) {
 		ldns_rdf_deep_free(qname);
-		return err_set(e, EX_TEMPFAIL, 451, "4.3.0", "%s: out of memory", name);
+		err_set(e, EX_TEMPFAIL, 451, "4.3.0", "%s: out of memory", name);
+		return NULL;
 	}
 	ldns_pkt_set_id(q, id);
 	if (dnssec) {
@@ -234,11 +243,25 @@ int dns_exchange(struct dns *d, const char *name, int qtype, int dnssec, unsigne
 		ldns_pkt_set_edns_do(q, 1);
 	}
 	uint8_t *wire = NULL;
-	size_t wlen = 0;
-	ldns_status st = ldns_pkt2wire(&wire, q, &wlen);
+	*wlen = 0;
+	ldns_status st = ldns_pkt2wire(&wire, q, wlen);
 	ldns_pkt_free(q);
-	if (st != LDNS_STATUS_OK)
-		return err_set(e, EX_TEMPFAIL, 451, "4.3.0", "%s: cannot build a query", name);
+	if (st != LDNS_STATUS_OK) {
+		free(wire);
+		err_set(e, EX_TEMPFAIL, 451, "4.3.0", "%s: cannot build a query", name);
+		return NULL;
+	}
+	return wire;
+}
+
+int dns_exchange(struct dns *d, const char *name, int qtype, int dnssec, unsigned char *ans, size_t cap,
+		 size_t *len, struct mail_err *e)
+{
+	unsigned short id = query_id();
+	size_t wlen;
+	uint8_t *wire = query_wire(name, qtype, dnssec, id, &wlen, e);
+	if (!wire)
+		return -1;
 
 	int r = -1, timed_out = 0;
 	for (int t = 0; t < d->tries && r != 1; t++)
@@ -253,4 +276,69 @@ int dns_exchange(struct dns *d, const char *name, int qtype, int dnssec, unsigne
 		return 0;
 	return err_set(e, EX_TEMPFAIL, 451, "4.4.3", "DNS lookup of %s failed: %s", name,
 		       timed_out ? "no answer (timeout)" : "nameserver unreachable");
+}
+
+void dns_exchange_parallel(const struct dns *d, const struct dns_question *q, size_t n,
+			   struct dns_wire_answer *out)
+{
+	int fd[DNS_PREFETCH_MAX];
+	unsigned short id[DNS_PREFETCH_MAX];
+	size_t waiting = 0;
+	for (size_t i = 0; i < n && i < DNS_PREFETCH_MAX; i++) {
+		struct mail_err e;
+		size_t wlen;
+		uint8_t *wire = NULL;
+		out[i].len = 0;
+		fd[i] = -1;
+		id[i] = query_id();
+		if (d->nns < 1 || !(wire = query_wire(q[i].name, q[i].qtype, 0, id[i], &wlen, &e)))
+			continue;
+		fd[i] = socket(d->ns[0].ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd[i] >= 0 && (connect(fd[i], (const struct sockaddr *)&d->ns[0], d->ns_len[0]) < 0 ||
+				   send(fd[i], wire, wlen, 0) != (ssize_t)wlen)) {
+			close(fd[i]);
+			fd[i] = -1;
+		}
+		free(wire);
+		waiting += fd[i] >= 0;
+	}
+	if (n > DNS_PREFETCH_MAX)
+		n = DNS_PREFETCH_MAX;
+	long long deadline = now_ms() + d->timeout_ms;
+	while (waiting > 0) {
+		struct pollfd p[DNS_PREFETCH_MAX];
+		size_t which[DNS_PREFETCH_MAX], k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (fd[i] >= 0) {
+				p[k] = (struct pollfd){ fd[i], POLLIN, 0 };
+				which[k++] = i;
+			}
+		long long left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		int r = poll(p, k, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (size_t j = 0; j < k; j++) {
+			size_t i = which[j];
+			if (!p[j].revents)
+				continue;
+			ssize_t got = recv(fd[i], out[i].wire, sizeof out[i].wire, 0);
+			if (got < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (got >= 0 && !is_our_answer(out[i].wire, (size_t)got, id[i]))
+				continue; /* someone else's datagram (or a forgery): keep waiting */
+			/* A truncated answer is left to the lookup, which asks over TCP. */
+			if (got >= 3 && !(out[i].wire[2] & 0x02))
+				out[i].len = (size_t)got;
+			close(fd[i]);
+			fd[i] = -1;
+			waiting--;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
 }

@@ -142,6 +142,7 @@ int smtpd_check_mail(struct session *s)
 	if (!s->helo_spf)
 		s->helo_spf = calloc(1, sizeof *s->helo_spf);
 	c->helo = s->helo_spf;
+	auth_check_prefetch_mail(c);
 	int fresh;
 	const struct spf_verdict *helo = auth_check_helo(c, &fresh);
 	if (fresh)
@@ -175,8 +176,7 @@ static int write_checked(struct session *s, struct mail_err *e)
 	size_t forged = authres_strip(c->hdr.ptr ? c->hdr.ptr : "", c->hdr.len, c->authserv_id, &head);
 	if (!buf_ok(&head))
 		err_set(e, EX_TEMPFAIL, 451, "4.3.0", "out of memory");
-	else if (held && spool_write(&s->tx, head.ptr, head.len, e) == 0 &&
-		 spool_write(&s->tx, s->data.ptr + old, s->data.len - old, e) == 0)
+	else if (held && spool_write2(&s->tx, head.ptr, head.len, s->data.ptr + old, s->data.len - old, e) == 0)
 		rc = 0;
 	else if (!held && spool_write(&s->tx, s->data.ptr, s->data.len, e) == 0 &&
 		 spool_replace_head(&s->tx, head.ptr, head.len, old, e) == 0)

@@ -113,7 +113,8 @@ void msgcache_open(struct msgcache *c, int dirfd, uint32_t uidvalidity)
 	struct parsed p;
 	if (!c->map || parse(c->map, c->maplen, uidvalidity, 1, &p) < 0)
 		return;
-	qsort(p.ix, p.n, sizeof *p.ix, by_key);
+	if (p.n > 1) /* a file of no records has no index: qsort(NULL, 0) is undefined */
+		qsort(p.ix, p.n, sizeof *p.ix, by_key);
 	c->ix = p.ix;
 	c->n = p.n;
 	c->good = p.good;

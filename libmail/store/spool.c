@@ -249,12 +249,26 @@ static void tx_release(struct spool_tx *tx)
 	tx->commit_fd = -1;
 }
 
+static int write_failed(const struct spool_tx *tx, struct mail_err *e)
+{
+	return err_sys(e, "spool: write %s/%s/%s%s.msg", tx->spool->dir, tx->area, tx->prefix, tx->id);
+}
+
 int spool_write(struct spool_tx *tx, const void *p, size_t n, struct mail_err *e)
 {
 	if (write_all(tx->fd, p, n) < 0)
-		return err_sys(e, "spool: write %s/%s/%s%s.msg", tx->spool->dir, tx->area, tx->prefix, tx->id);
+		return write_failed(tx, e);
 	tx->size += (long long)n;
 	tx->crc = crc32_update(tx->crc, p, n);
+	return 0;
+}
+
+int spool_write2(struct spool_tx *tx, const void *a, size_t na, const void *b, size_t nb, struct mail_err *e)
+{
+	if (write_all2(tx->fd, a, na, b, nb) < 0)
+		return write_failed(tx, e);
+	tx->size += (long long)(na + nb);
+	tx->crc = crc32_update(crc32_update(tx->crc, a, na), b, nb);
 	return 0;
 }
 

@@ -65,6 +65,8 @@ int spool_begin(struct spool *s, struct spool_tx *tx, struct mail_err *e);
  * into incoming/ (same protocol, temp names start with "."). */
 int spool_begin_incoming(struct spool *s, struct spool_tx *tx, struct mail_err *e);
 int spool_write(struct spool_tx *tx, const void *p, size_t n, struct mail_err *e);
+/* a[0..na) then b[0..nb), in one system call when the kernel takes all. */
+int spool_write2(struct spool_tx *tx, const void *a, size_t na, const void *b, size_t nb, struct mail_err *e);
 /* Put prefix in front of the message written so far (a header field that
  * can only be made once the whole message is known, as a DKIM
  * signature). Up to 256 KiB the file is rewritten from memory in place;

@@ -65,7 +65,8 @@ static int parse(struct subscriptions *s, const char *p, size_t n)
 		}
 		pos += len + 1;
 	}
-	qsort(s->v, s->n, sizeof *s->v, by_name);
+	if (s->n > 1) /* an empty list has no array: qsort(NULL, 0) is undefined */
+		qsort(s->v, s->n, sizeof *s->v, by_name);
 	return 0;
 }
 

@@ -4,11 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/array.h"
 #include "base/buf.h"
 #include "base/config.h"
+#include "base/io.h"
 #include "base/json.h"
 #include "base/read_all.h"
 #include "base/strpool.h"
@@ -55,6 +59,68 @@ UNIT_TEST(buf_append_in_room_and_past_it)
 	buf_reset(&b);
 	CHECK(buf_addf(&b, "%s", "123456789") < 0 && !buf_ok(&b) && b.len == 0);
 	buf_free(&b);
+}
+
+static void tick(int sig)
+{
+	(void)sig;
+}
+
+/* Two pieces into a pipe whose reader drains 1000 bytes at a time,
+ * slower than the writer, while a timer interrupts the writer every
+ * 200 µs (SA_RESTART: an interrupted writev returns what it wrote so
+ * far): every byte arrives, in order, across the short writevs. */
+UNIT_TEST(write_all2_short_writes)
+{
+	enum { NA = 150000, NB = 70001 };
+	static char a[NA], b[NB], got[NA + NB + 1];
+	for (size_t i = 0; i < NA; i++)
+		a[i] = (char)('a' + i % 23);
+	for (size_t i = 0; i < NB; i++)
+		b[i] = (char)('A' + i % 19);
+	int p[2], back[2];
+	CHECK(pipe(p) == 0 && pipe(back) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		close(back[0]);
+		char chunk[1000];
+		ssize_t r;
+		while ((r = read(p[0], chunk, sizeof chunk)) > 0) {
+			usleep(50);
+			if (write_all(back[1], chunk, (size_t)r) < 0)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[0]);
+	close(back[1]);
+	/* the pipe back must not fill while we write: read it in a child of our own */
+	pid_t collector = fork();
+	if (collector == 0) {
+		close(p[1]);
+		size_t n = 0;
+		ssize_t r;
+		while ((r = read(back[0], got + n, sizeof got - n)) > 0)
+			n += (size_t)r;
+		_exit(n == NA + NB && !memcmp(got, a, NA) && !memcmp(got + NA, b, NB) ? 0 : 1);
+	}
+	close(back[0]);
+	struct sigaction sa = { .sa_handler = tick, .sa_flags = SA_RESTART }, old;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	struct itimerval every = { { 0, 200 }, { 0, 200 } }, off = { { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &every, NULL);
+	CHECK(write_all2(p[1], a, NA, b, NB) == 0);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	CHECK(write_all2(p[1], "", 0, "", 0) == 0);
+	close(p[1]);
+	int st1 = 0, st2 = 0;
+	waitpid(pid, &st1, 0);
+	waitpid(collector, &st2, 0);
+	CHECK(WIFEXITED(st1) && WEXITSTATUS(st1) == 0);
+	CHECK(WIFEXITED(st2) && WEXITSTATUS(st2) == 0);
 }
 
 UNIT_TEST(err_sys_classes)

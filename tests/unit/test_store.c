@@ -527,6 +527,45 @@ UNIT_TEST(store_msgcache_append_tear_compact)
 	rm_tree(dir);
 }
 
+/* Files that hold no entries: Dovecot's subscriptions file after the last
+ * UNSUBSCRIBE ("V\t2\n\n"), an empty one, and a postbox-cache of a header
+ * only. Each reads as an empty list (under UBSan this sorted a NULL array:
+ * imaptest's LIST after its UNSUBSCRIBEs). */
+UNIT_TEST(store_empty_subscriptions_and_cache)
+{
+	char dir[4096];
+	if (!scratch(dir, sizeof dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	char path[4200];
+	snprintf(path, sizeof path, "%s/subscriptions", dir);
+	const char *bodies[] = { "V\t2\n\n", "", "\n\n" };
+	for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		size_t len = strlen(bodies[i]);
+		CHECK(fd >= 0 && write(fd, bodies[i], len) == (ssize_t)len);
+		close(fd);
+		struct subscriptions subs;
+		struct mail_err e;
+		CHECK(subscriptions_read(dir, &subs, &e) == 0 && subs.n == 0);
+		subscriptions_free(&subs);
+	}
+
+	snprintf(path, sizeof path, "%s/%s", dir, MSGCACHE_FILE);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, "postbox-cache 1 7\n", 18) == 18);
+	close(fd);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	struct msgcache c;
+	size_t len;
+	msgcache_open(&c, dfd, 7);
+	CHECK(c.n == 0 && msgcache_get(&c, 1, 'E', &len) == NULL);
+	msgcache_close(&c);
+	close(dfd);
+	rm_tree(dir);
+}
+
 /* ---- postbox-index (folder_index.h) ---- */
 
 /* Move the mtime of md/entry secs into the past: a change made then is
