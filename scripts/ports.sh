@@ -22,20 +22,22 @@ for _ in range(200):
 PY
 }
 
-# Run a command every 50 ms until it succeeds (at most ~5 s); 1 if it never did.
+# Run a command every 50 ms until it succeeds, for at most 15 s of the
+# clock (not a count of tries: on a loaded machine, or under ASan, a
+# Python server's imports alone took more than 5 s); 1 if it never did.
 wait_until() {
-	local i
-	for i in $(seq 1 100); do
+	local end=$((SECONDS + 15))
+	while :; do
 		"$@" && return 0
+		[ "$SECONDS" -lt "$end" ] || return 1
 		sleep 0.05
 	done
-	return 1
 }
 
 # Whether something listens on HOST (default 127.0.0.1) port PORT.
 port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 
-# Wait until something listens on PORT [HOST] (at most ~5 s).
+# Wait until something listens on PORT [HOST] (at most 15 s).
 wait_port() {
 	wait_until port_open "$@" && return 0
 	echo "nothing listens on port $1" >&2
