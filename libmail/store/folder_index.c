@@ -20,6 +20,7 @@
 
 #include "base/crc32.h"
 #include "base/err.h"
+#include "base/file_replace.h"
 #include "store/mailfolder_int.h"
 
 #define INDEX_MAGIC "PBINDEX2"       /* 1: one checksum, no summary */
@@ -377,21 +378,11 @@ int folder_index_save(struct mailfolder *f, const struct folder_state *st, struc
 	h.records_sum = records_sum(r, f->n, names, names_len);
 	h.sum = header_sum(&h);
 
-	/* A name of our own: two sessions writing at once never mix bytes.
+	/* Two sessions writing at once never mix bytes (file_replace.h).
 	 * Not fsynced: after a crash the checksum or the sizes reject it. */
-	char tmp[64];
-	snprintf(tmp, sizeof tmp, FOLDER_INDEX_FILE ".%ld.tmp", (long)getpid());
-	int fd = openat(f->md.fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	struct iovec iov[3] = { { &h, sizeof h }, { r, f->n * sizeof *r }, { names, names_len } };
-	size_t total = sizeof h + f->n * sizeof *r + names_len;
-	int ok = fd >= 0 && writev(fd, iov, 3) == (ssize_t)total;
-	if (fd >= 0 && close(fd) < 0)
-		ok = 0;
-	/* The commit point: readers see the old index or this one. */
-	if (!ok || renameat(f->md.fd, tmp, f->md.fd, FOLDER_INDEX_FILE) < 0) {
-		err_sys(e, "%s/%s", f->md.path, tmp);
-		if (fd >= 0)
-			unlinkat(f->md.fd, tmp, 0);
+	if (file_replace(f->md.fd, FOLDER_INDEX_FILE, iov, 3) < 0) {
+		err_sys(e, "%s/%s", f->md.path, FOLDER_INDEX_FILE);
 		free(r);
 		free(names);
 		return -1;

@@ -26,8 +26,9 @@
  * (40 bytes and a name per message) are read when a command first needs
  * the messages themselves.
  *
- * The file is written whole to a temporary name and renamed over (readers
- * see the old or the new one); header and records carry a checksum each
+ * The file is written whole, unnamed, and renamed over the old one
+ * (base/file_replace.h: readers see the old or the new one, and a writer
+ * killed mid-write leaves nothing); header and records carry a checksum each
  * (a damaged record block found only when the records are read makes the
  * view list the folder then), and a file that is
  * short, long, torn, of another version or byte order, or inconsistent

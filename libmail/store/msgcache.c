@@ -3,6 +3,7 @@
 #include "store/msgcache.h"
 
 #include "base/array.h"
+#include "base/file_replace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,8 +188,6 @@ static int write_all_fd(int fd, const char *p, size_t n)
 static void rewrite(struct msgcache *c, const char *map, const struct parsed *p, const uint32_t *live,
 		    size_t nlive)
 {
-	char tmp[64];
-	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", MSGCACHE_FILE, (long)getpid());
 	struct buf out = BUF_INIT;
 	buf_init(&out, MSGCACHE_FILE_MAX);
 	buf_addf(&out, MAGIC "%u\n", c->uidvalidity);
@@ -196,12 +195,9 @@ static void rewrite(struct msgcache *c, const char *map, const struct parsed *p,
 		if (is_live(live, nlive, p->ix[i].uid))
 			add_record(&out, p->ix[i].uid, p->ix[i].kind, map + p->ix[i].off, p->ix[i].len);
 	buf_add(&out, c->pending.ptr, c->pending.len);
-	int fd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0) {
-		int ok = !out.failed && write_all_fd(fd, out.ptr, out.len) == 0;
-		close(fd);
-		if (!ok || renameat(c->dirfd, tmp, c->dirfd, MSGCACHE_FILE) < 0)
-			unlinkat(c->dirfd, tmp, 0);
+	if (!out.failed) {
+		struct iovec iov = { out.ptr, out.len };
+		file_replace(c->dirfd, MSGCACHE_FILE, &iov, 1); /* a failure is a miss */
 	}
 	buf_free(&out);
 }

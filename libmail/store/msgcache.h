@@ -17,7 +17,7 @@
  * next writer cuts that tail off before it appends. A file of another
  * UIDVALIDITY is started again. When most records name UIDs the folder no
  * longer has, a writer rewrites the file with the live ones only
- * (written beside it, then renamed over it).
+ * (base/file_replace.h: written unnamed, then renamed over it).
  *
  * It is a cache: every failure (no space, read-only mailbox, a file
  * someone broke) only means a miss, so nothing here reports errors. The

@@ -1,10 +1,14 @@
 /* Unit tests: buffers, errors, JSON, base64 and configuration. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +16,7 @@
 #include "base/array.h"
 #include "base/buf.h"
 #include "base/config.h"
+#include "base/file_replace.h"
 #include "base/io.h"
 #include "base/json.h"
 #include "base/read_all.h"
@@ -277,4 +282,62 @@ UNIT_TEST(strpool_keeps_every_string_until_freed)
 	CHECK(p.head == NULL);
 	CHECK(strcmp(strpool_dup(&p, "again", 5), "again") == 0);
 	strpool_free(&p);
+}
+
+/* Entries of dir other than "." and "..". */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+	for (struct dirent *de; d && (de = readdir(d));)
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* base/file_replace.h: the new bytes replace the old in one step; a writer
+ * killed in the middle of its write (here by RLIMIT_FSIZE's SIGXFSZ, as
+ * an OOM kill or a kill -9 would) leaves the old file as it was and no
+ * temporary file beside it (a named one, postbox-index.PID.tmp of 8 MB
+ * for a large folder, stayed for good before). */
+UNIT_TEST(file_replace_whole_or_nothing)
+{
+	char dir[] = "/tmp/unit-replace.XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(dfd >= 0);
+	struct iovec two[2] = { { "old ", 4 }, { "index", 5 } };
+	CHECK(file_replace(dfd, "idx", two, 2) == 0);
+	char path[64], got[64] = "";
+	snprintf(path, sizeof path, "%s/idx", dir);
+	struct stat st;
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 9);
+	int fd = open(path, O_RDONLY);
+	CHECK(fd >= 0 && read(fd, got, sizeof got) == 9 && memcmp(got, "old index", 9) == 0);
+	close(fd);
+	CHECK(entries(dir) == 1);
+
+	static char big[1 << 20];
+	memset(big, 'x', sizeof big);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { 65536, 65536 };
+		signal(SIGXFSZ, SIG_DFL);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		struct iovec one = { big, sizeof big };
+		file_replace(dfd, "idx", &one, 1);
+		_exit(0);   /* not reached: SIGXFSZ ends the write */
+	}
+	int status = 0;
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ);
+	CHECK(stat(path, &st) == 0 && st.st_size == 9);
+	CHECK(entries(dir) == 1);
+
+	/* A directory it cannot write to: -1 with errno, the file untouched. */
+	CHECK(file_replace(-1, "idx", two, 2) == -1 && errno == EBADF);
+	unlink(path);
+	close(dfd);
+	rmdir(dir);
 }
