@@ -209,7 +209,16 @@ def pop3():
         n = len(p.list()[1])
         if n:
             k = random.randint(1, n)
-            raw = b"\n".join(p.retr(k)[1])
+            try:
+                raw = b"\n".join(p.retr(k)[1])
+            except poplib.error_proto as e:
+                # An IMAP session expunged it after this one's LIST: pop3d
+                # says so (RFC 1939 lets RETR fail), and nothing is lost.
+                if b"is gone (removed by someone else)" not in e.args[0]:
+                    fail("pop3: RETR %d: %r" % (k, e))
+                    return
+                p.quit()
+                continue
             mid = msgid(raw)
             p.dele(k)
             p.quit()  # the deletion happens here
