@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "base/io.h"
+
 #define IOV_PARTS 8
 
-/* All of iov[0..n) to fd, going on after short writes. */
-static int writev_all(int fd, const struct iovec *iov, int n)
+/* All of iov[0..n) to fd (a copy: writev_all uses its vector up). */
+static int write_parts(int fd, const struct iovec *iov, int n)
 {
 	struct iovec v[IOV_PARTS];
 	if (n > IOV_PARTS) {
@@ -18,24 +20,7 @@ static int writev_all(int fd, const struct iovec *iov, int n)
 	}
 	for (int i = 0; i < n; i++)
 		v[i] = iov[i];
-	struct iovec *p = v;
-	while (n > 0) {
-		ssize_t w = writev(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			return -1;
-		}
-		for (; n > 0 && (size_t)w >= p->iov_len; p++, n--)
-			w -= (ssize_t)p->iov_len;
-		if (n > 0) {
-			p->iov_base = (char *)p->iov_base + w;
-			p->iov_len -= (size_t)w;
-		}
-	}
-	return 0;
+	return writev_all(fd, v, n);
 }
 
 int file_replace(int dirfd, const char *name, const struct iovec *iov, int iovcnt)
@@ -56,7 +41,7 @@ int file_replace(int dirfd, const char *name, const struct iovec *iov, int iovcn
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	int ok = writev_all(fd, iov, iovcnt) == 0;
+	int ok = write_parts(fd, iov, iovcnt) == 0;
 	if (ok && anonymous) {
 		/* linkat(AT_EMPTY_PATH) would need a capability; the /proc
 		 * link does not (as the spool's commit does it). */

@@ -267,11 +267,8 @@ int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-int write_all2(int fd, const void *a, size_t na, const void *b, size_t nb)
+int writev_all(int fd, struct iovec *v, int n)
 {
-	struct iovec iov[2] = { { (void *)a, na }, { (void *)b, nb } };
-	struct iovec *v = iov;
-	int n = 2;
 	for (;;) {
 		while (n > 0 && v->iov_len == 0) {
 			v++;
@@ -294,6 +291,12 @@ int write_all2(int fd, const void *a, size_t na, const void *b, size_t nb)
 				break;
 		}
 	}
+}
+
+int write_all2(int fd, const void *a, size_t na, const void *b, size_t nb)
+{
+	struct iovec iov[2] = { { (void *)a, na }, { (void *)b, nb } };
+	return writev_all(fd, iov, 2);
 }
 
 void io_fds_nonblocking(struct io_fd_modes *saved, int rfd, int wfd)

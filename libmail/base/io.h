@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -111,6 +112,8 @@ void io_fds_restore(const struct io_fd_modes *saved);
 
 /* Write all of p to fd, retrying short writes and EINTR. */
 int write_all(int fd, const void *p, size_t n);
+/* The same for iov[0..n), with writev; iov is used up (changed) as it goes. */
+int writev_all(int fd, struct iovec *iov, int n);
 /* The same for a[0..na) then b[0..nb), in one writev when it takes all. */
 int write_all2(int fd, const void *a, size_t na, const void *b, size_t nb);
 
